@@ -1,0 +1,13 @@
+# Embeds sql/NNN_*.sql into a generated header so the binary carries its own migrations.
+file(GLOB OZNSYNC_SQL_FILES CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/sql/*.sql)
+list(SORT OZNSYNC_SQL_FILES)
+set(_out "// Generated from sql/*.sql by cmake/EmbedSql.cmake; do not edit.\n")
+string(APPEND _out "struct EmbeddedMigration { const char* name; const char* sql; };\n")
+string(APPEND _out "static const EmbeddedMigration kMigrations[] = {\n")
+foreach(f ${OZNSYNC_SQL_FILES})
+  get_filename_component(name ${f} NAME)
+  file(READ ${f} content)
+  string(APPEND _out "  {\"${name}\", R\"OZNSQL(${content})OZNSQL\"},\n")
+endforeach()
+string(APPEND _out "};\n")
+file(CONFIGURE OUTPUT ${CMAKE_BINARY_DIR}/generated/migrations.inc CONTENT "${_out}" @ONLY)

@@ -1,0 +1,171 @@
+#include "app/pull.hpp"
+
+#include "store/snapshot_writer.hpp"
+#include "util/error.hpp"
+#include "util/json_writer.hpp"
+#include "util/progress.hpp"
+#include "util/time.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+namespace oznsync {
+
+std::string PullResult::counts_json() const {
+    std::string out;
+    JsonWriter w(out);
+    w.begin_object()
+        .field("projects", static_cast<int64_t>(projects.size()))
+        .field("boxes", boxes)
+        .field("splitters", splitters)
+        .field("ports", ports)
+        .field("properties", properties)
+        .field("clients", clients)
+        .field("skipped_rows", skipped_rows)
+        .end_object();
+    return out;
+}
+
+std::vector<Project> resolve_projects(const Config& config, OzmapClient& client,
+                                      const std::vector<std::string>& only) {
+    std::vector<Project> projects;
+    if (config.ozmap.all_projects) {
+        projects = client.list_projects();
+    } else {
+        for (const auto& id : config.ozmap.projects) {
+            auto p = client.get_project(id);
+            if (!p)
+                throw ConfigError("ozmap.projects: project " + id +
+                                  " does not exist or the integration user may not read it");
+            projects.push_back(*p);
+        }
+    }
+    if (!only.empty()) {
+        for (const auto& id : only) {
+            bool known = std::any_of(projects.begin(), projects.end(), [&](const Project& p) { return p.id == id; });
+            if (!known) throw UsageError("--only-project " + id + " is not one of the selected projects");
+        }
+        std::erase_if(projects, [&](const Project& p) { return std::find(only.begin(), only.end(), p.id) == only.end(); });
+    }
+    std::sort(projects.begin(), projects.end(), [](const Project& a, const Project& b) { return a.id < b.id; });
+    return projects;
+}
+
+namespace {
+
+constexpr int kAttemptsPerCollection = 3;
+
+/// Pulls one collection of one project into the snapshot; a page is one transaction. If the inventory
+/// moves under us (total changes, a row shows up twice) the collection is cleared and fetched again.
+template <typename Row>
+long long pull_collection(const Config& config, Store& store, OzmapClient& client, SnapshotWriter& writer,
+                          const ListQuery& query, const std::string& project, PageParser<Row> parse,
+                          Progress& progress, PullResult& result) {
+    for (int attempt = 1;; ++attempt) {
+        long long skipped = 0;
+        try {
+            FetchStats stats = fetch_all<Row>(
+                client, query, config.ozmap.concurrency, parse,
+                [&](Page<Row>& page) {
+                    sql::Transaction tx(store.db());
+                    for (const auto& row : page.rows) writer.add(row);
+                    tx.commit();
+                    for (const auto& p : page.problems) spdlog::warn("{} of project {}: {}", query.collection, project, p);
+                    skipped += static_cast<long long>(page.problems.size());
+                    progress.advance();
+                },
+                [&](long long pages) { progress.add_total(pages > 0 ? pages - 1 : 0); });
+            result.skipped_rows += skipped;
+            return stats.rows - skipped;
+        } catch (const InventoryChanged& e) {
+            if (attempt >= kAttemptsPerCollection)
+                throw UnavailableError(std::string("OZmap inventory kept changing during the pull: ") + e.what());
+            spdlog::warn("{}; fetching {} of project {} again", e.what(), query.collection, project);
+        } catch (const sql::SqlError& e) {
+            if (!e.is_constraint() || attempt >= kAttemptsPerCollection) throw;
+            spdlog::warn("{} of project {}: a row came twice (paging shifted); fetching again", query.collection,
+                         project);
+        }
+        writer.clear(query.collection, project);
+    }
+}
+
+} // namespace
+
+PullResult pull_inventory(const Config& config, Store& store, OzmapClient& client, const PullOptions& options) {
+    const double t0 = monotonic_seconds();
+    PullResult result;
+    Progress progress("pull", options.progress);
+    result.projects = resolve_projects(config, client, options.only_projects);
+    if (result.projects.empty()) throw ConfigError("ozmap.projects: the integration user can read no project");
+
+    std::vector<std::string> ids;
+    for (const auto& p : result.projects) ids.push_back(p.id);
+    const int64_t snapshot = store.begin_snapshot(config.ozmap.url, ids);
+    try {
+        SnapshotWriter writer(store.db(), snapshot);
+        {
+            sql::Transaction tx(store.db());
+            for (const auto& p : result.projects) writer.add(p);
+            tx.commit();
+        }
+        for (size_t i = 0; i < result.projects.size(); ++i) {
+            const auto& project = result.projects[i];
+            progress.set_label("pull " + std::to_string(i + 1) + "/" + std::to_string(result.projects.size()) +
+                               " " + project.name.substr(0, 16));
+            ListQuery q;
+            q.limit = config.ozmap.page_size;
+            q.collection = "boxes";
+            q.filter = {filter_eq("project", project.id)};
+            long long boxes = pull_collection<Box>(config, store, client, writer, q, project.id, parse_boxes_page,
+                                                   progress, result);
+            q.collection = "splitters";
+            q.filter = {filter_eq("project", project.id), filter_eq("isDrop", true)};
+            long long ports = 0;
+            long long splitters = pull_collection<Splitter>(
+                config, store, client, writer, q, project.id, parse_splitters_page, progress, result);
+            q.collection = "properties";
+            q.filter = {filter_eq("project", project.id)};
+            q.populate = "client";
+            long long properties = pull_collection<Property>(config, store, client, writer, q, project.id,
+                                                             parse_properties_page, progress, result);
+            {
+                auto st = store.db().prepare("SELECT count(*) FROM ports p JOIN splitters s ON s.snapshot_id = "
+                                             "p.snapshot_id AND s.id = p.splitter WHERE s.snapshot_id = ? AND "
+                                             "s.project = ?");
+                st.bind(1, snapshot).bind(2, project.id);
+                st.step();
+                ports = st.int64(0);
+            }
+            result.boxes += boxes;
+            result.splitters += splitters;
+            result.ports += ports;
+            result.properties += properties;
+            if (!options.progress)
+                spdlog::info("pulled project {} ({}): {} boxes, {} drop splitters, {} ports, {} properties", project.id,
+                             project.name, boxes, splitters, ports, properties);
+        }
+        auto st = store.db().prepare("SELECT count(*) FROM properties WHERE snapshot_id = ? AND client_id IS NOT NULL");
+        st.bind(1, snapshot);
+        st.step();
+        result.clients = st.int64(0);
+        store.complete_snapshot(snapshot, result.counts_json());
+    } catch (...) {
+        progress.finish();
+        try {
+            store.discard_snapshot(snapshot);
+        } catch (const std::exception& e) {
+            spdlog::error("could not discard the incomplete snapshot {}: {}", snapshot, e.what());
+        }
+        throw;
+    }
+    progress.finish();
+    result.snapshot_id = snapshot;
+    result.requests = client.api().requests_sent();
+    result.retries = client.api().retries_done();
+    result.seconds = monotonic_seconds() - t0;
+    return result;
+}
+
+} // namespace oznsync

@@ -1,0 +1,34 @@
+#pragma once
+// pull: OZmap inventory of the selected projects -> a new, complete snapshot (or nothing).
+#include "config/config.hpp"
+#include "core/model.hpp"
+#include "ozmap/ozmap_client.hpp"
+#include "store/store.hpp"
+
+#include <string>
+#include <vector>
+
+namespace oznsync {
+
+struct PullOptions {
+    std::vector<std::string> only_projects; // narrows ozmap.projects further
+    bool progress = false;
+};
+
+struct PullResult {
+    int64_t snapshot_id = 0;
+    std::vector<Project> projects;
+    long long boxes = 0, splitters = 0, ports = 0, properties = 0, clients = 0, skipped_rows = 0;
+    long long requests = 0, retries = 0;
+    double seconds = 0;
+    std::string counts_json() const;
+};
+
+/// The projects the job works on: ozmap.projects (each checked readable) or every readable one,
+/// narrowed by `only`. Throws ConfigError naming an unreadable or unknown project.
+std::vector<Project> resolve_projects(const Config& config, OzmapClient& client,
+                                      const std::vector<std::string>& only);
+
+PullResult pull_inventory(const Config& config, Store& store, OzmapClient& client, const PullOptions& options);
+
+} // namespace oznsync

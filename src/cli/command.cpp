@@ -1,0 +1,96 @@
+#include "cli/command.hpp"
+
+#include "util/error.hpp"
+#include "util/log.hpp"
+#include "util/progress.hpp"
+
+#include <cstdlib>
+#include <iostream>
+#include <sstream>
+
+namespace oznsync {
+
+bool Command::setup(const std::vector<std::string>& args) {
+    po::options_description common("Common options");
+    common.add_options()("help,h", "show this help")
+        ("config,c", po::value(&m_global.config_path), "config file (default: $OZNSYNC_CONFIG or ./oznsync.ini)")
+        ("log-format", po::value(&m_global.log_format)->default_value("text"), "log lines as text or json")
+        ("quiet,q", po::bool_switch(&m_global.quiet), "warnings and errors only, no progress bar")
+        ("verbose,v", po::value<int>()->zero_tokens()->implicit_value(1)->notifier([this](int) { ++m_global.verbose; }),
+         "more detail (debug logs)")
+        ("insecure", po::bool_switch(&m_global.insecure),
+         "do not verify OZmap's TLS certificate (printed in every report)");
+    po::options_description specific(name() + " options");
+    add_options(specific);
+    po::options_description all;
+    all.add(specific).add(common);
+    po::positional_options_description positional;
+    add_positional(positional);
+
+    po::variables_map vm;
+    try {
+        po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
+        po::notify(vm);
+    } catch (const po::error& e) {
+        throw UsageError(name() + ": " + e.what() + " (see oznsync " + name() + " --help)");
+    }
+    if (vm.count("help")) {
+        std::ostringstream os;
+        os << "Usage: oznsync " << name() << " " << synopsis() << "\n\n";
+        for (const auto& c : command_table())
+            if (name() == c.name) os << c.description << "\n\n";
+        if (!specific.options().empty()) os << specific << "\n";
+        os << common;
+        std::cout << os.str();
+        return false;
+    }
+    if (m_global.log_format != "text" && m_global.log_format != "json")
+        throw UsageError("--log-format: expected text or json, got '" + m_global.log_format + "'");
+    auto level = m_global.quiet ? spdlog::level::warn
+                 : m_global.verbose ? spdlog::level::debug
+                                    : spdlog::level::info;
+    setup_logging(m_global.log_format == "json" ? LogFormat::Json : LogFormat::Text, level);
+    validate(vm);
+    return true;
+}
+
+Config Command::load() const {
+    std::string path = m_global.config_path;
+    if (path.empty()) {
+        const char* env = std::getenv("OZNSYNC_CONFIG");
+        path = env ? env : "oznsync.ini";
+    }
+    Config cfg = load_config(path);
+    if (m_global.insecure) {
+        cfg.ozmap.insecure = true;
+        cfg.masked["ozmap.insecure"] = "true (--insecure)";
+    }
+    if (cfg.ozmap.insecure) spdlog::warn("TLS verification of OZmap is OFF (--insecure / ozmap.insecure)");
+    for (const auto& w : cfg.warnings) spdlog::warn("{}", w);
+    return cfg;
+}
+
+bool Command::show_progress() const {
+    return Progress::terminal_wanted(m_global.quiet) && m_global.log_format == "text";
+}
+
+std::string general_help() {
+    std::ostringstream os;
+    os << "oznsync " OZNSYNC_VERSION " - keeps OZmap in step with the ports sold through OZneutral.\n\n"
+       << "Usage: oznsync <command> [options]    (oznsync <command> --help for its options)\n\nCommands:\n";
+    for (const auto& c : command_table()) {
+        std::string d = c.description;
+        os << "  " << c.name << std::string(std::max<size_t>(2, 14 - std::string(c.name).size()), ' ')
+           << d.substr(0, d.find('\n')) << "\n";
+    }
+    os << "\nExit codes:\n";
+    for (int code : {0, 2, 3, 4, 64, 65, 75, 77, 78, 1}) {
+        std::string c = std::to_string(code);
+        os << "  " << c << std::string(5 - c.size(), ' ') << exit_code_meaning(code) << "\n";
+    }
+    os << "\nConfig: an INI file (--config); every key can be set as OZNSYNC_<SECTION>_<KEY>, e.g.\n"
+          "OZNSYNC_OZMAP_API_KEY. See README.md.\n";
+    return os.str();
+}
+
+} // namespace oznsync

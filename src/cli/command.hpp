@@ -1,0 +1,54 @@
+#pragma once
+// A sub-command: setup() parses and validates arguments (no I/O), run() does the work and returns the
+// exit code. Every command is registered once in command.cpp's table, which also generates --help.
+#include "config/config.hpp"
+
+#include <boost/program_options.hpp>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace oznsync {
+
+namespace po = boost::program_options;
+
+struct GlobalOptions {
+    std::string config_path;
+    std::string log_format = "text";
+    bool quiet = false;
+    int verbose = 0;
+    bool insecure = false;
+};
+
+class Command {
+public:
+    virtual ~Command() = default;
+    virtual std::string name() const = 0;
+    virtual std::string synopsis() const { return ""; }
+    /// Parses `args` (after the command name); throws UsageError. Returns false when --help was shown.
+    bool setup(const std::vector<std::string>& args);
+    virtual int run() = 0;
+
+protected:
+    virtual void add_options(po::options_description&) {}
+    virtual void add_positional(po::positional_options_description&) {}
+    virtual void validate(const po::variables_map&) {}
+    /// Loads the config named by --config (or OZNSYNC_CONFIG, or ./oznsync.ini), with --insecure applied.
+    Config load() const;
+    bool show_progress() const;
+
+    GlobalOptions m_global;
+};
+
+struct CommandInfo {
+    const char* name;
+    const char* description;
+    std::function<std::unique_ptr<Command>()> make;
+};
+
+const std::vector<CommandInfo>& command_table();
+std::string general_help();
+
+} // namespace oznsync

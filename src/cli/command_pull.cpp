@@ -1,0 +1,49 @@
+#include "app/pull.hpp"
+#include "cli/commands.hpp"
+#include "store/store.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <iostream>
+
+namespace oznsync {
+
+namespace {
+
+class PullCommand : public Command {
+public:
+    std::string name() const override { return "pull"; }
+    std::string synopsis() const override { return "[--only-project ID]..."; }
+
+protected:
+    void add_options(po::options_description& d) override {
+        d.add_options()("only-project", po::value(&m_only)->composing(),
+                        "pull only this project (repeatable); must be one of ozmap.projects");
+    }
+
+public:
+    int run() override {
+        Config cfg = load();
+        RunLock lock(cfg.snapshot_path);
+        Store store(cfg.snapshot_path);
+        OzmapClient client(cfg.ozmap);
+        client.authenticate();
+        PullResult r = pull_inventory(cfg, store, client, PullOptions{m_only, show_progress()});
+        spdlog::info("snapshot {} complete in {:.1f} s: {} projects, {} boxes, {} drop splitters, {} ports, {} "
+                     "properties ({} with clients); {} requests, {} retries",
+                     r.snapshot_id, r.seconds, r.projects.size(), r.boxes, r.splitters, r.ports, r.properties,
+                     r.clients, r.requests, r.retries);
+        if (r.skipped_rows) spdlog::warn("{} rows were unusable and skipped (see warnings above)", r.skipped_rows);
+        std::cout << "snapshot " << r.snapshot_id << ": " << r.counts_json() << "\n";
+        return 0;
+    }
+
+private:
+    std::vector<std::string> m_only;
+};
+
+} // namespace
+
+std::unique_ptr<Command> make_pull_command() { return std::make_unique<PullCommand>(); }
+
+} // namespace oznsync

@@ -1,0 +1,280 @@
+#include "config/config.hpp"
+
+#include "util/error.hpp"
+#include "util/fs.hpp"
+#include "util/ids.hpp"
+#include "util/log.hpp"
+#include "util/strings.hpp"
+
+#include <Poco/SHA2Engine.h>
+#include <boost/program_options.hpp>
+
+#include <cstdlib>
+#include <sstream>
+#include <sys/stat.h>
+
+extern char** environ;
+
+namespace oznsync {
+
+namespace po = boost::program_options;
+
+namespace {
+
+struct KeyInfo {
+    const char* name;
+    bool secret;
+};
+
+// One table of every key: what the INI parser accepts and what env vars map to.
+const KeyInfo kKeys[] = {
+    {"ozmap.url", false},
+    {"ozmap.api_key", true},
+    {"ozmap.api_key_file", false},
+    {"ozmap.username", false},
+    {"ozmap.password", true},
+    {"ozmap.password_file", false},
+    {"ozmap.projects", false},
+    {"ozmap.page_size", false},
+    {"ozmap.concurrency", false},
+    {"ozmap.max_rps", false},
+    {"ozmap.timeout_s", false},
+    {"ozmap.retries", false},
+    {"ozmap.retry_base_ms", false},
+    {"ozmap.retry_max_ms", false},
+    {"ozmap.ca_file", false},
+    {"ozmap.insecure", false},
+    {"ozmap.gzip", false},
+    {"ozneutral.sales", false},
+    {"ozneutral.partnerships", false},
+    {"ozneutral.client_id", false},
+    {"ozneutral.client_secret", true},
+    {"ozneutral.client_secret_file", false},
+    {"ozneutral.token", true},
+    {"ozneutral.token_file", false},
+    {"ozneutral.page_size", false},
+    {"snapshot.path", false},
+    {"reports.dir", false},
+    {"reports.keep_days", false},
+    {"safety.max_removals", false},
+    {"safety.max_removals_pct", false},
+    {"safety.max_feed_shrink_pct", false},
+    {"partners.role", false},
+    {"partners.resources", false},
+    {"partners.handover_dir", false},
+};
+
+class Reader {
+public:
+    explicit Reader(std::map<std::string, std::string> values) : m_values(std::move(values)) {}
+
+    std::string str(const std::string& key, const std::string& def = "") const {
+        auto it = m_values.find(key);
+        return it == m_values.end() ? def : trim(it->second);
+    }
+    bool has(const std::string& key) const { return m_values.count(key) && !trim(m_values.at(key)).empty(); }
+
+    int integer(const std::string& key, int def, long long lo, long long hi) const {
+        if (!has(key)) return def;
+        long long v;
+        std::string s = str(key);
+        if (!parse_int(s, v) || v < lo || v > hi)
+            throw ConfigError(key + ": expected a whole number from " + std::to_string(lo) + " to " +
+                              std::to_string(hi) + ", got '" + s + "'");
+        return static_cast<int>(v);
+    }
+    double number(const std::string& key, double def, double lo, double hi) const {
+        if (!has(key)) return def;
+        double v;
+        std::string s = str(key);
+        if (!parse_double(s, v) || v < lo || v > hi)
+            throw ConfigError(key + ": expected a number from " + format_double(lo) + " to " +
+                              format_double(hi) + ", got '" + s + "'");
+        return v;
+    }
+    bool boolean(const std::string& key, bool def) const {
+        if (!has(key)) return def;
+        std::string s = to_lower(str(key));
+        if (s == "true" || s == "yes" || s == "1" || s == "on") return true;
+        if (s == "false" || s == "no" || s == "0" || s == "off") return false;
+        throw ConfigError(key + ": expected true or false, got '" + str(key) + "'");
+    }
+    /// A secret given inline, or in a file named by <key>_file (first line, trimmed).
+    std::string secret(const std::string& key) const {
+        if (has(key)) return str(key);
+        std::string file_key = key + "_file";
+        if (!has(file_key)) return "";
+        std::string path = str(file_key);
+        try {
+            std::string content = read_file(path);
+            std::string first = trim(content.substr(0, content.find('\n')));
+            if (first.empty()) throw ConfigError(file_key + ": " + path + " is empty");
+            return first;
+        } catch (const ConfigError&) {
+            throw;
+        } catch (const std::exception& e) {
+            throw ConfigError(file_key + ": " + e.what());
+        }
+    }
+
+private:
+    std::map<std::string, std::string> m_values;
+};
+
+void check_source(const std::string& key, const std::string& value, bool required) {
+    if (value.empty()) {
+        if (required) throw ConfigError(key + ": missing (file:PATH or https://...)");
+        return;
+    }
+    if (value.rfind("file:", 0) == 0) {
+        if (value.size() == 5) throw ConfigError(key + ": 'file:' needs a path");
+        return;
+    }
+    if (value.rfind("https://", 0) == 0 || value.rfind("http://", 0) == 0) return;
+    throw ConfigError(key + ": expected file:PATH or https://..., got '" + value + "'");
+}
+
+std::string env_to_key(const std::string& name) {
+    // OZNSYNC_OZMAP_API_KEY -> ozmap.api_key (sections have no underscore).
+    std::string rest = to_lower(name.substr(8));
+    auto us = rest.find('_');
+    if (us == std::string::npos) return "";
+    rest[us] = '.';
+    for (const auto& k : kKeys)
+        if (rest == k.name) return rest;
+    return "";
+}
+
+} // namespace
+
+std::string Config::fingerprint() const {
+    Poco::SHA2Engine sha(Poco::SHA2Engine::SHA_256);
+    for (const auto& [k, v] : masked) {
+        sha.update(k + "=" + v + "\n");
+    }
+    return "sha256:" + Poco::DigestEngine::digestToHex(sha.digest()).substr(0, 16);
+}
+
+Config parse_config(const std::string& ini_text, const std::string& source,
+                    const std::map<std::string, std::string>& env) {
+    po::options_description desc;
+    for (const auto& k : kKeys) desc.add_options()(k.name, po::value<std::string>());
+
+    std::map<std::string, std::string> values;
+    try {
+        std::istringstream in(ini_text);
+        po::variables_map vm;
+        po::store(po::parse_config_file(in, desc, false), vm);
+        for (const auto& [k, v] : vm) values[k] = v.as<std::string>();
+    } catch (const po::unknown_option& e) {
+        throw ConfigError(source + ": unknown key '" + e.get_option_name() + "'");
+    } catch (const po::multiple_occurrences& e) {
+        throw ConfigError(source + ": key '" + e.get_option_name() + "' given more than once");
+    } catch (const po::error& e) {
+        throw ConfigError(source + ": " + e.what());
+    }
+
+    Config cfg;
+    cfg.source = source;
+    for (const auto& [name, value] : env) {
+        if (name.rfind("OZNSYNC_", 0) != 0) continue;
+        std::string key = env_to_key(name);
+        if (!key.empty()) values[key] = value;
+    }
+
+    Reader r(values);
+    auto& oz = cfg.ozmap;
+    oz.url = r.str("ozmap.url");
+    if (oz.url.empty()) throw ConfigError("ozmap.url: missing (e.g. https://tenant.ozmap.com.br:9994)");
+    if (oz.url.rfind("https://", 0) != 0 && oz.url.rfind("http://", 0) != 0)
+        throw ConfigError("ozmap.url: expected http(s)://host[:port], got '" + oz.url + "'");
+    while (!oz.url.empty() && oz.url.back() == '/') oz.url.pop_back();
+    oz.api_key = r.secret("ozmap.api_key");
+    oz.username = r.str("ozmap.username");
+    oz.password = r.secret("ozmap.password");
+    if (oz.api_key.empty() && (oz.username.empty() || oz.password.empty()))
+        throw ConfigError("ozmap.api_key: missing (or give ozmap.username and ozmap.password)");
+    std::string projects = r.str("ozmap.projects", "*");
+    if (projects.empty() || projects == "*") {
+        oz.all_projects = true;
+    } else {
+        oz.all_projects = false;
+        for (auto& p : split(projects, ',')) {
+            std::string id = trim(p);
+            if (id.empty()) continue;
+            if (!is_object_id(id))
+                throw ConfigError("ozmap.projects: '" + id + "' is not a 24-hex OZmap id (or use *)");
+            oz.projects.push_back(id);
+        }
+    }
+    oz.page_size = r.integer("ozmap.page_size", 500, 1, 5000);
+    oz.concurrency = r.integer("ozmap.concurrency", 4, 1, 64);
+    oz.max_rps = r.number("ozmap.max_rps", 0, 0, 1e6);
+    oz.timeout_s = r.integer("ozmap.timeout_s", 30, 1, 3600);
+    oz.retries = r.integer("ozmap.retries", 5, 0, 100);
+    oz.retry_base_ms = r.integer("ozmap.retry_base_ms", 250, 0, 600000);
+    oz.retry_max_ms = r.integer("ozmap.retry_max_ms", 10000, 0, 3600000);
+    oz.ca_file = r.str("ozmap.ca_file");
+    if (!oz.ca_file.empty() && !file_exists(oz.ca_file))
+        throw ConfigError("ozmap.ca_file: " + oz.ca_file + " does not exist");
+    oz.insecure = r.boolean("ozmap.insecure", false);
+    oz.gzip = r.boolean("ozmap.gzip", true);
+
+    auto& on = cfg.ozneutral;
+    on.sales = r.str("ozneutral.sales");
+    check_source("ozneutral.sales", on.sales, false);
+    on.partnerships = r.str("ozneutral.partnerships");
+    check_source("ozneutral.partnerships", on.partnerships, false);
+    on.client_id = r.str("ozneutral.client_id");
+    on.client_secret = r.secret("ozneutral.client_secret");
+    on.token = r.secret("ozneutral.token");
+    on.page_size = r.integer("ozneutral.page_size", 500, 1, 10000);
+
+    cfg.snapshot_path = r.str("snapshot.path", "oznsync.db");
+    cfg.reports_dir = r.str("reports.dir", "reports");
+    cfg.reports_keep_days = r.integer("reports.keep_days", 0, 0, 36500);
+    cfg.safety.max_removals = r.integer("safety.max_removals", 50, 0, 100000000);
+    cfg.safety.max_removals_pct = r.number("safety.max_removals_pct", 10, 0, 100);
+    cfg.safety.max_feed_shrink_pct = r.number("safety.max_feed_shrink_pct", 20, 0, 100);
+    cfg.partners.role = r.str("partners.role");
+    if (r.has("partners.resources")) {
+        cfg.partners.resources.clear();
+        for (auto& res : split(r.str("partners.resources"), ',')) {
+            std::string v = trim(res);
+            if (v != "OZmap" && v != "OZmob" && v != "Loki" && v != "API")
+                throw ConfigError("partners.resources: '" + v + "' is not one of OZmap, OZmob, Loki, API");
+            cfg.partners.resources.push_back(v);
+        }
+    }
+    cfg.partners.handover_dir = r.str("partners.handover_dir", cfg.reports_dir);
+
+    for (const auto& k : kKeys) {
+        if (!r.has(k.name)) continue;
+        cfg.masked[k.name] = k.secret ? "***" : r.str(k.name);
+    }
+    for (const std::string* s : {&oz.api_key, &oz.password, &on.client_secret, &on.token})
+        register_secret(*s);
+    return cfg;
+}
+
+Config load_config(const std::string& path) {
+    std::string text;
+    try {
+        text = read_file(path);
+    } catch (const std::exception& e) {
+        throw ConfigError(std::string("config: ") + e.what());
+    }
+    std::map<std::string, std::string> env;
+    for (char** e = environ; e && *e; ++e) {
+        std::string kv(*e);
+        auto eq = kv.find('=');
+        if (eq != std::string::npos) env[kv.substr(0, eq)] = kv.substr(eq + 1);
+    }
+    Config cfg = parse_config(text, path, env);
+    struct stat st {};
+    if (::stat(path.c_str(), &st) == 0 && (st.st_mode & S_IROTH))
+        cfg.warnings.push_back(path + " is readable by others; it may hold secrets (chmod 0640 or 0600)");
+    return cfg;
+}
+
+} // namespace oznsync

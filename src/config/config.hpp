@@ -1,0 +1,73 @@
+#pragma once
+// The job's configuration: an INI file read with Boost.ProgramOptions, every key overridable by
+// OZNSYNC_<SECTION>_<KEY>. All values are validated here, so the rest of the code can trust them.
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace oznsync {
+
+struct OzmapConfig {
+    std::string url; // origin, e.g. https://tenant.ozmap.com.br:9994
+    std::string api_key;
+    std::string username;
+    std::string password;
+    bool all_projects = true; // "*" or empty: every project the integration user may read
+    std::vector<std::string> projects;
+    int page_size = 500;
+    int concurrency = 4;
+    double max_rps = 0; // 0 = no client-side limit
+    int timeout_s = 30;
+    int retries = 5;
+    int retry_base_ms = 250;
+    int retry_max_ms = 10000;
+    std::string ca_file;
+    bool insecure = false;
+    bool gzip = true;
+};
+
+struct OzneutralConfig {
+    std::string sales;        // file:PATH or http(s)://base
+    std::string partnerships; // file:PATH or http(s)://base, optional
+    std::string client_id;
+    std::string client_secret;
+    std::string token;
+    int page_size = 500;
+};
+
+struct SafetyConfig {
+    int max_removals = 50;
+    double max_removals_pct = 10;
+    double max_feed_shrink_pct = 20;
+};
+
+struct PartnersConfig {
+    std::string role; // role id or name
+    std::vector<std::string> resources{"OZmap"};
+    std::string handover_dir; // default: reports dir
+};
+
+struct Config {
+    std::string source; // the file it was read from, for messages
+    OzmapConfig ozmap;
+    OzneutralConfig ozneutral;
+    SafetyConfig safety;
+    PartnersConfig partners;
+    std::string snapshot_path = "oznsync.db";
+    std::string reports_dir = "reports";
+    int reports_keep_days = 0; // 0 = keep forever
+    std::vector<std::string> warnings;
+
+    /// Every key=value the job runs with, secrets shown as ***, sorted: for reports and fingerprints.
+    std::map<std::string, std::string> masked;
+    std::string fingerprint() const;
+};
+
+/// Reads and validates; throws ConfigError (exit 78) naming the key on any problem.
+Config load_config(const std::string& path);
+/// The same, from INI text (tests) with an explicit environment.
+Config parse_config(const std::string& ini_text, const std::string& source,
+                    const std::map<std::string, std::string>& env);
+
+} // namespace oznsync

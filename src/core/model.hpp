@@ -1,0 +1,80 @@
+#pragma once
+// The domain model: what a snapshot of OZmap holds and what OZneutral sold. Plain values, no I/O.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace oznsync {
+
+struct Project {
+    std::string id, name, identifier;
+};
+
+struct Box {
+    std::string id, project, name;
+    double lat = 0, lng = 0;
+    bool draft = false, implanted = false;
+};
+
+/// One output port of a drop splitter. Numbers are 1-based: port N is connectables.output[N-1].
+struct Port {
+    std::string splitter;
+    int number = 0;
+    bool blocked = false;
+    std::optional<std::string> fiber; // occupying fiber id; nullopt = free
+};
+
+struct Splitter {
+    std::string id, box, project, name;
+    bool is_drop = false, implanted = false;
+    std::vector<Port> ports;
+};
+
+/// A property (customer premises) with its FTTH client, as OZmap shows it.
+struct Property {
+    std::string id, project, box;
+    std::string splitter; // empty when not connected
+    int port = 0;         // 1-based, 0 when not connected
+    double lat = 0, lng = 0;
+    std::string address, external_id;
+    // The populated client (empty id = none).
+    std::string client_id, client_code, client_name, client_external_id;
+    bool client_implanted = false;
+    std::string updated_at;
+};
+
+enum class SaleState { Reserved, Active, Inactive, Terminated };
+
+struct Sale {
+    std::string id;
+    int64_t version = 0;
+    std::string updated_at;
+    std::string state, substate;
+    std::string code_order, client_name, address;
+    std::optional<double> lat, lng;
+    std::string partner_id, partner_name, partnership_id;
+    std::string project, box, splitter;
+    int port = 0;
+    std::string port_replace_reason;
+
+    /// The desired OZmap state the record asks for (ozneutral-feed.md).
+    bool wants_present() const { return state != "terminated"; }
+    bool wants_implanted() const { return state == "active"; }
+    std::string external_id() const { return "ozneutral:" + id; }
+};
+
+/// A record the feed held that cannot be acted on, with the reason.
+struct InvalidRecord {
+    std::string id; // may be empty when the record has none
+    std::string code;
+    std::string reason;
+};
+
+struct Partnership {
+    std::string id, status, approved_at;
+    std::string partner_id, partner_name, partner_email;
+    std::vector<std::string> projects;
+};
+
+} // namespace oznsync

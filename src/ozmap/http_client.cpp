@@ -1,0 +1,177 @@
+#include "ozmap/http_client.hpp"
+
+#include "util/error.hpp"
+#include "util/strings.hpp"
+
+#include <Poco/Exception.h>
+#include <Poco/InflatingStream.h>
+#include <Poco/Net/Context.h>
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/HTTPSClientSession.h>
+#include <Poco/Net/NetException.h>
+#include <Poco/Net/SSLManager.h>
+#include <Poco/StreamCopier.h>
+#include <Poco/URI.h>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <random>
+#include <sstream>
+#include <thread>
+
+namespace oznsync {
+
+class HttpConnection {
+public:
+    HttpConnection(const Poco::URI& uri, const HttpOptions& opt) : m_options(opt) {
+        if (uri.getScheme() == "https") {
+            auto mode = opt.insecure ? Poco::Net::Context::VERIFY_NONE : Poco::Net::Context::VERIFY_RELAXED;
+            Poco::Net::Context::Ptr ctx(new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, "", "",
+                                                               opt.ca_file, mode, 9, opt.ca_file.empty()));
+            m_session = std::make_unique<Poco::Net::HTTPSClientSession>(uri.getHost(), uri.getPort(), ctx);
+        } else {
+            m_session = std::make_unique<Poco::Net::HTTPClientSession>(uri.getHost(), uri.getPort());
+        }
+        m_session->setKeepAlive(true);
+        m_session->setTimeout(Poco::Timespan(opt.timeout_s, 0));
+    }
+
+    HttpResponse send(const HttpRequest& r, const std::string& authorization) {
+        try {
+            Poco::Net::HTTPRequest req(r.method, r.target, Poco::Net::HTTPMessage::HTTP_1_1);
+            req.setKeepAlive(true);
+            if (!authorization.empty()) req.set("Authorization", authorization);
+            req.set("Accept", "application/json");
+            req.set("User-Agent", "oznsync/" OZNSYNC_VERSION);
+            if (m_options.gzip) req.set("Accept-Encoding", "gzip");
+            if (!r.body.empty() || r.method == "POST" || r.method == "PATCH" || r.method == "PUT") {
+                req.setContentType(r.content_type);
+                req.setContentLength(static_cast<std::streamsize>(r.body.size()));
+            }
+            std::ostream& os = m_session->sendRequest(req);
+            os << r.body;
+            Poco::Net::HTTPResponse resp;
+            std::istream& is = m_session->receiveResponse(resp);
+            HttpResponse out;
+            out.status = resp.getStatus();
+            for (const auto& [k, v] : resp) out.headers[to_lower(k)] = v;
+            std::string raw;
+            Poco::StreamCopier::copyToString(is, raw);
+            if (resp.hasContentLength() && static_cast<long long>(raw.size()) != resp.getContentLength64()) {
+                m_session->reset();
+                throw TransportError("body cut short (" + std::to_string(raw.size()) + " of " +
+                                     std::to_string(resp.getContentLength64()) + " bytes)");
+            }
+            if (to_lower(out.header("content-encoding")) == "gzip") {
+                std::istringstream zin(raw);
+                Poco::InflatingInputStream inflater(zin, Poco::InflatingStreamBuf::STREAM_GZIP);
+                Poco::StreamCopier::copyToString(inflater, out.body);
+            } else {
+                out.body = std::move(raw);
+            }
+            return out;
+        } catch (const TransportError&) {
+            throw;
+        } catch (const Poco::Exception& e) {
+            m_session->reset();
+            throw TransportError(e.displayText());
+        } catch (const std::ios_base::failure& e) {
+            m_session->reset();
+            throw TransportError(e.what());
+        }
+    }
+
+private:
+    HttpOptions m_options;
+    std::unique_ptr<Poco::Net::HTTPClientSession> m_session;
+};
+
+ApiClient::ApiClient(std::string name, const std::string& origin, HttpOptions options, RetryPolicy policy,
+                     double max_rps)
+    : m_name(std::move(name)), m_origin(origin), m_options(std::move(options)), m_policy(policy),
+      m_limiter(max_rps) {}
+
+ApiClient::~ApiClient() = default;
+
+void ApiClient::set_authorization(std::function<std::string()> header) { m_authorization = std::move(header); }
+void ApiClient::set_reauthenticate(std::function<bool()> reauth) { m_reauth = std::move(reauth); }
+
+std::unique_ptr<HttpConnection> ApiClient::borrow() {
+    {
+        std::lock_guard lock(m_pool_mutex);
+        if (!m_pool.empty()) {
+            auto c = std::move(m_pool.back());
+            m_pool.pop_back();
+            return c;
+        }
+    }
+    try {
+        return std::make_unique<HttpConnection>(Poco::URI(m_origin), m_options);
+    } catch (const Poco::Exception& e) {
+        throw ConfigError(m_name + " URL " + m_origin + ": " + e.displayText());
+    }
+}
+
+void ApiClient::give_back(std::unique_ptr<HttpConnection> c) {
+    std::lock_guard lock(m_pool_mutex);
+    m_pool.push_back(std::move(c));
+}
+
+HttpResponse ApiClient::send_once(const HttpRequest& request) {
+    auto conn = borrow();
+    m_limiter.acquire();
+    ++m_requests;
+    HttpResponse r = conn->send(request, m_authorization ? m_authorization() : "");
+    give_back(std::move(conn));
+    return r;
+}
+
+HttpResponse ApiClient::call(const HttpRequest& request, const std::function<void(const HttpResponse&)>& check) {
+    thread_local std::mt19937_64 rng(std::random_device{}());
+    std::uniform_real_distribution<double> jitter(0.0, 1.0);
+    bool reauthenticated = false;
+    std::string last_problem;
+    for (int attempt = 0;; ++attempt) {
+        std::string retry_after;
+        try {
+            HttpResponse r = send_once(request);
+            if (r.status == 401 || r.status == 403) {
+                if (r.status == 401 && !reauthenticated && m_reauth) {
+                    reauthenticated = true;
+                    std::lock_guard lock(m_auth_mutex);
+                    if (m_reauth()) {
+                        --attempt; // a fresh login is not a retry
+                        continue;
+                    }
+                }
+                throw AuthError(m_name + " refused the credentials (HTTP " + std::to_string(r.status) + " on " +
+                                request.method + " " + request.target.substr(0, request.target.find('?')) +
+                                "): check the API key / login and its permissions");
+            }
+            if (RetryPolicy::retryable_status(r.status)) {
+                last_problem = "HTTP " + std::to_string(r.status);
+                retry_after = r.header("retry-after");
+            } else {
+                if (check && r.status >= 200 && r.status < 300) check(r);
+                return r;
+            }
+        } catch (const TransportError& e) {
+            last_problem = e.what();
+        }
+        if (attempt >= m_policy.retries) {
+            throw UnavailableError(m_name + " unavailable: " + request.method + " " +
+                                   request.target.substr(0, request.target.find('?')) + " failed after " +
+                                   std::to_string(attempt + 1) + " attempts (last: " + last_problem +
+                                   "); try again later");
+        }
+        auto wait = m_policy.delay(attempt, retry_after, jitter(rng));
+        spdlog::debug("{} {} {}: {}; retry {} in {} ms", m_name, request.method,
+                      request.target.substr(0, request.target.find('?')), last_problem, attempt + 1, wait.count());
+        ++m_retries;
+        std::this_thread::sleep_for(wait);
+    }
+}
+
+} // namespace oznsync

@@ -1,0 +1,87 @@
+#pragma once
+// HTTP for both upstreams: keep-alive connections (a small pool, so workers can share one client),
+// gzip, timeouts, and the retry loop with back-off, Retry-After and a client-side rate limit.
+#include "ozmap/retry.hpp"
+
+#include <atomic>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace oznsync {
+
+struct HttpOptions {
+    int timeout_s = 30;
+    bool gzip = true;
+    std::string ca_file;
+    bool insecure = false;
+};
+
+struct HttpRequest {
+    std::string method = "GET";
+    std::string target; // path + query, starting with '/'
+    std::string body;
+    std::string content_type = "application/json";
+};
+
+struct HttpResponse {
+    int status = 0;
+    std::string body;
+    std::map<std::string, std::string> headers; // lower-case names
+    std::string header(const std::string& name) const {
+        auto it = headers.find(name);
+        return it == headers.end() ? "" : it->second;
+    }
+};
+
+/// The connection failed, timed out, or the body arrived cut short or unusable: worth another try.
+struct TransportError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+class HttpConnection;
+
+class ApiClient {
+public:
+    /// `name` ("OZmap", "OZneutral") prefixes every error message.
+    ApiClient(std::string name, const std::string& origin, HttpOptions options, RetryPolicy policy, double max_rps);
+    ~ApiClient();
+
+    /// Value of the Authorization header for each request (may change after re-authentication).
+    void set_authorization(std::function<std::string()> header);
+    /// Called once on a 401 to log in again; returns false when that is not possible.
+    void set_reauthenticate(std::function<bool()> reauth);
+
+    /// Sends with retries. 2xx and non-retryable 4xx (but 401/403) are returned; `check` may throw
+    /// TransportError to have a 2xx with an unusable body retried. Throws AuthError (401/403) or
+    /// UnavailableError when retries are exhausted.
+    HttpResponse call(const HttpRequest& request,
+                      const std::function<void(const HttpResponse&)>& check = nullptr);
+    /// One attempt, no retry, no auth refresh (for the login call itself).
+    HttpResponse send_once(const HttpRequest& request);
+
+    const std::string& origin() const { return m_origin; }
+    long long requests_sent() const { return m_requests; }
+    long long retries_done() const { return m_retries; }
+
+private:
+    std::unique_ptr<HttpConnection> borrow();
+    void give_back(std::unique_ptr<HttpConnection> c);
+
+    std::string m_name, m_origin;
+    HttpOptions m_options;
+    RetryPolicy m_policy;
+    RateLimiter m_limiter;
+    std::function<std::string()> m_authorization;
+    std::function<bool()> m_reauth;
+    std::mutex m_pool_mutex;
+    std::vector<std::unique_ptr<HttpConnection>> m_pool;
+    std::mutex m_auth_mutex;
+    std::atomic<long long> m_requests{0}, m_retries{0};
+};
+
+} // namespace oznsync

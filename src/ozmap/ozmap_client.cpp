@@ -1,0 +1,118 @@
+#include "ozmap/ozmap_client.hpp"
+
+#include "util/error.hpp"
+#include "util/json_writer.hpp"
+#include "util/log.hpp"
+#include "util/strings.hpp"
+
+#include <Poco/JSON/Parser.h>
+#include <Poco/URI.h>
+
+namespace oznsync {
+
+namespace {
+HttpOptions http_options(const OzmapConfig& c) {
+    return HttpOptions{c.timeout_s, c.gzip, c.ca_file, c.insecure};
+}
+RetryPolicy retry_policy(const OzmapConfig& c) {
+    RetryPolicy p;
+    p.retries = c.retries;
+    p.base_ms = c.retry_base_ms;
+    p.max_ms = c.retry_max_ms;
+    return p;
+}
+} // namespace
+
+OzmapClient::OzmapClient(const OzmapConfig& config)
+    : m_config(config), m_api("OZmap", config.url, http_options(config), retry_policy(config), config.max_rps) {
+    m_api.set_authorization([this] {
+        if (!m_config.api_key.empty()) return m_config.api_key;
+        std::lock_guard lock(m_token_mutex);
+        return m_token;
+    });
+    if (m_config.api_key.empty()) m_api.set_reauthenticate([this] { return login(); });
+}
+
+void OzmapClient::authenticate() {
+    if (m_config.api_key.empty() && !login())
+        throw AuthError("OZmap refused the login of ozmap.username '" + m_config.username + "'");
+}
+
+bool OzmapClient::login() {
+    std::string body;
+    JsonWriter w(body);
+    w.begin_object().field("login", m_config.username).field("password", m_config.password).end_object();
+    HttpRequest req{"POST", "/api/v2/users/login", body, "application/json"};
+    HttpResponse r;
+    // The login goes through the retry loop too, but must not recurse into re-authentication.
+    ApiClient plain("OZmap", m_config.url, http_options(m_config), retry_policy(m_config), m_config.max_rps);
+    r = plain.call(req);
+    if (r.status == 401 || r.status == 403 || r.status == 400 || r.status == 404) return false;
+    if (r.status < 200 || r.status >= 300)
+        throw UnavailableError("OZmap login answered HTTP " + std::to_string(r.status));
+    try {
+        auto obj = Poco::JSON::Parser().parse(r.body).extract<Poco::JSON::Object::Ptr>();
+        std::string token = obj->optValue<std::string>("authorization", "");
+        if (token.empty()) return false;
+        register_secret(token);
+        std::lock_guard lock(m_token_mutex);
+        m_token = token;
+        return true;
+    } catch (const Poco::Exception&) {
+        throw UnavailableError("OZmap login answered something that is not JSON");
+    }
+}
+
+HttpResponse OzmapClient::get(const std::string& route) { return m_api.call({"GET", "/api/v2/" + route, "", ""}); }
+
+HttpResponse OzmapClient::send(const std::string& method, const std::string& route, const std::string& body) {
+    return m_api.call({method, "/api/v2/" + route, body, "application/json"});
+}
+
+std::vector<Project> OzmapClient::list_projects() {
+    std::vector<Project> out;
+    ListQuery q;
+    q.collection = "projects";
+    q.limit = m_config.page_size;
+    fetch_all<Project>(*this, q, 1, parse_projects_page,
+                       [&](Page<Project>& p) { out.insert(out.end(), p.rows.begin(), p.rows.end()); });
+    return out;
+}
+
+std::optional<Project> OzmapClient::get_project(const std::string& id) {
+    // Read it as a one-row list, so the one page parser serves.
+    ListQuery q;
+    q.collection = "projects";
+    q.limit = 1;
+    q.filter = {filter_eq("id", id)};
+    std::optional<Project> found;
+    fetch_all<Project>(*this, q, 1, parse_projects_page, [&](Page<Project>& p) {
+        for (auto& row : p.rows)
+            if (row.id == id) found = row;
+    });
+    return found;
+}
+
+std::vector<Property> OzmapClient::find_by_client_code(const std::string& code) {
+    std::vector<Property> out;
+    HttpResponse r = m_api.call({"GET", "/api/v2/properties/client/" + url_encode(code), "", ""},
+                                [&](const HttpResponse& resp) {
+                                    std::string body = resp.body;
+                                    out = parse_property_array(body);
+                                });
+    if (r.status == 404) return {};
+    if (r.status >= 300)
+        throw UnavailableError("OZmap GET /properties/client/" + code + " answered HTTP " + std::to_string(r.status));
+    return out;
+}
+
+std::string OzmapClient::resolve_next_url(const std::string& next_url) {
+    std::string target = next_url;
+    if (next_url.rfind("http://", 0) == 0 || next_url.rfind("https://", 0) == 0)
+        target = Poco::URI(next_url).getPathAndQuery();
+    if (target.rfind("/api/v2/", 0) == 0) return target.substr(8);
+    if (!target.empty() && target[0] == '/') return target.substr(1);
+    return target;
+}
+
+} // namespace oznsync

@@ -1,0 +1,69 @@
+#pragma once
+// OZmap API v2 over ApiClient: authentication (raw API key, or login), reads and paged lists.
+#include "config/config.hpp"
+#include "core/model.hpp"
+#include "ozmap/filter.hpp"
+#include "ozmap/http_client.hpp"
+#include "ozmap/page_parser.hpp"
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace oznsync {
+
+class OzmapClient {
+public:
+    explicit OzmapClient(const OzmapConfig& config);
+
+    /// Logs in with username/password when no API key is configured. Throws AuthError on refusal.
+    void authenticate();
+
+    HttpResponse get(const std::string& route);
+    /// POST/PATCH/DELETE relative to /api/v2/; returns the final answer (non-retryable 4xx included).
+    HttpResponse send(const std::string& method, const std::string& route, const std::string& body);
+
+    std::vector<Project> list_projects();
+    /// nullopt when the project does not exist or the user may not read it (404).
+    std::optional<Project> get_project(const std::string& id);
+    /// Properties whose client has this code (bare array answer).
+    std::vector<Property> find_by_client_code(const std::string& code);
+
+    ApiClient& api() { return m_api; }
+    const OzmapConfig& config() const { return m_config; }
+
+    /// The route for a nextUrl as OZmap gives it (absolute, root-relative or relative to /api/v2/).
+    static std::string resolve_next_url(const std::string& next_url);
+
+private:
+    bool login();
+    OzmapConfig m_config;
+    ApiClient m_api;
+    std::mutex m_token_mutex;
+    std::string m_token;
+};
+
+/// Fetches every page of a list and hands each parsed page to `sink`, on the calling thread, in whatever
+/// order pages arrive. When the first page gives `total`, the remaining pages are fetched `concurrency` at
+/// a time by page number; otherwise nextUrl is followed. Throws InventoryChanged when `total` moves.
+struct InventoryChanged : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+template <typename Row>
+using PageParser = Page<Row> (*)(std::string&);
+
+struct FetchStats {
+    long long pages = 0, rows = 0, total = 0, skipped = 0;
+};
+
+template <typename Row>
+FetchStats fetch_all(OzmapClient& client, const ListQuery& query, int concurrency, PageParser<Row> parse,
+                     const std::function<void(Page<Row>&)>& sink,
+                     const std::function<void(long long pages_total)>& on_total = nullptr);
+
+} // namespace oznsync
+
+#include "ozmap/fetch_all.ipp"

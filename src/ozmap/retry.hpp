@@ -1,0 +1,36 @@
+#pragma once
+// When to retry an OZmap or OZneutral call and how long to wait: pure, so it is unit-tested.
+#include <chrono>
+#include <mutex>
+#include <string>
+
+namespace oznsync {
+
+struct RetryPolicy {
+    int retries = 5;        // attempts after the first
+    int base_ms = 250;      // first back-off
+    int max_ms = 10000;     // back-off cap
+    int max_retry_after_s = 300;
+
+    /// 429, 5xx (not 501) and 408 are worth another try; anything else is the caller's answer.
+    static bool retryable_status(int status);
+    /// Delay before attempt `attempt + 1` (attempt counts from 0). A usable Retry-After (seconds or an
+    /// HTTP date is not supported: seconds only) wins; otherwise exponential back-off with "equal
+    /// jitter": half fixed, half drawn from `jitter01` in [0,1).
+    std::chrono::milliseconds delay(int attempt, const std::string& retry_after, double jitter01) const;
+};
+
+/// Client-side request rate limit shared by all workers (token bucket, burst of one second).
+class RateLimiter {
+public:
+    explicit RateLimiter(double max_rps) : m_rps(max_rps) {}
+    void acquire();
+
+private:
+    double m_rps;
+    std::mutex m_mutex;
+    double m_tokens = -1;
+    std::chrono::steady_clock::time_point m_last{};
+};
+
+} // namespace oznsync

@@ -1,0 +1,81 @@
+#include "store/snapshot_writer.hpp"
+
+namespace oznsync {
+
+SnapshotWriter::SnapshotWriter(sql::Database& db, int64_t snapshot_id)
+    : m_db(db), m_snapshot(snapshot_id),
+      m_project(db.prepare("INSERT INTO projects VALUES(?,?,?,?)")),
+      m_box(db.prepare("INSERT INTO boxes VALUES(?,?,?,?,?,?,?,?)")),
+      m_splitter(db.prepare("INSERT INTO splitters VALUES(?,?,?,?,?,?,?)")),
+      m_port(db.prepare("INSERT INTO ports VALUES(?,?,?,?,?)")),
+      m_property(db.prepare("INSERT INTO properties VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")) {}
+
+void SnapshotWriter::add(const Project& p) {
+    m_project.bind(1, m_snapshot).bind(2, p.id).bind(3, p.name).bind(4, p.identifier).exec();
+}
+
+void SnapshotWriter::add(const Box& b) {
+    m_box.bind(1, m_snapshot)
+        .bind(2, b.id)
+        .bind(3, b.project)
+        .bind(4, b.name)
+        .bind(5, b.lat)
+        .bind(6, b.lng)
+        .bind(7, b.draft)
+        .bind(8, b.implanted)
+        .exec();
+}
+
+void SnapshotWriter::add(const Splitter& s) {
+    m_splitter.bind(1, m_snapshot)
+        .bind(2, s.id)
+        .bind(3, s.box)
+        .bind(4, s.project)
+        .bind(5, s.name)
+        .bind(6, s.implanted)
+        .bind(7, static_cast<int64_t>(s.ports.size()))
+        .exec();
+    for (const auto& p : s.ports) {
+        m_port.bind(1, m_snapshot).bind(2, s.id).bind(3, p.number).bind(4, p.blocked).bind(5, p.fiber).exec();
+    }
+}
+
+void SnapshotWriter::add(const Property& p) {
+    auto& st = m_property;
+    st.bind(1, m_snapshot).bind(2, p.id).bind(3, p.project).bind_text_or_null(4, p.box);
+    st.bind_text_or_null(5, p.splitter);
+    if (p.port > 0)
+        st.bind(6, p.port);
+    else
+        st.bind_null(6);
+    st.bind(7, p.lat).bind(8, p.lng).bind(9, p.address).bind_text_or_null(10, p.external_id);
+    if (p.client_id.empty()) {
+        for (int i = 11; i <= 15; ++i) st.bind_null(i);
+    } else {
+        st.bind(11, p.client_id).bind(12, p.client_code).bind(13, p.client_name).bind(14, p.client_implanted);
+        st.bind_text_or_null(15, p.client_external_id);
+    }
+    st.bind_text_or_null(16, p.updated_at);
+    st.exec();
+}
+
+void SnapshotWriter::clear(const std::string& collection, const std::string& project) {
+    if (collection == "splitters") {
+        m_db.prepare("DELETE FROM ports WHERE snapshot_id = ?1 AND splitter IN "
+                     "(SELECT id FROM splitters WHERE snapshot_id = ?1 AND project = ?2)")
+            .bind(1, m_snapshot)
+            .bind(2, project)
+            .exec();
+    }
+    const char* table = collection == "boxes"       ? "boxes"
+                        : collection == "splitters" ? "splitters"
+                        : collection == "properties" ? "properties"
+                                                     : "projects";
+    const char* column = collection == "projects" ? "id" : "project";
+    m_db.prepare(std::string("DELETE FROM ") + table + " WHERE snapshot_id = ? AND " + column + " = ?")
+        .bind(1, m_snapshot)
+        .bind(2, project)
+        .exec();
+}
+
+} // namespace oznsync

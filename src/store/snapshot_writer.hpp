@@ -1,0 +1,29 @@
+#pragma once
+// Streams pulled rows into one snapshot with reused prepared statements; callers group rows into
+// transactions (one per page) so a page is either fully in or not at all.
+#include "core/model.hpp"
+#include "store/sqlite.hpp"
+
+#include <cstdint>
+
+namespace oznsync {
+
+class SnapshotWriter {
+public:
+    SnapshotWriter(sql::Database& db, int64_t snapshot_id);
+
+    void add(const Project& p);
+    void add(const Box& b);
+    /// Writes the splitter and its ports.
+    void add(const Splitter& s);
+    void add(const Property& p);
+    /// Removes what a collection of one project wrote so far (before re-pulling it).
+    void clear(const std::string& collection, const std::string& project);
+
+private:
+    sql::Database& m_db;
+    int64_t m_snapshot;
+    sql::Statement m_project, m_box, m_splitter, m_port, m_property;
+};
+
+} // namespace oznsync

@@ -1,0 +1,124 @@
+#include "store/sqlite.hpp"
+
+#include <sqlite3.h>
+
+namespace oznsync::sql {
+
+bool SqlError::is_constraint() const { return (code & 0xff) == SQLITE_CONSTRAINT; }
+bool SqlError::is_busy() const { return (code & 0xff) == SQLITE_BUSY || (code & 0xff) == SQLITE_LOCKED; }
+
+namespace {
+[[noreturn]] void fail(sqlite3* db, int rc, std::string_view context) {
+    throw SqlError(std::string(context) + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc)),
+                   db ? sqlite3_extended_errcode(db) : rc);
+}
+} // namespace
+
+Statement::Statement(sqlite3* db, std::string_view sql) : m_db(db) {
+    int rc = sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &m_stmt, nullptr);
+    if (rc != SQLITE_OK) fail(db, rc, "prepare '" + std::string(sql.substr(0, 80)) + "'");
+}
+
+Statement::~Statement() { sqlite3_finalize(m_stmt); }
+
+Statement& Statement::bind(int i, std::string_view v) {
+    int rc = sqlite3_bind_text(m_stmt, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    if (rc != SQLITE_OK) fail(m_db, rc, "bind");
+    return *this;
+}
+Statement& Statement::bind(int i, int64_t v) {
+    int rc = sqlite3_bind_int64(m_stmt, i, v);
+    if (rc != SQLITE_OK) fail(m_db, rc, "bind");
+    return *this;
+}
+Statement& Statement::bind(int i, double v) {
+    int rc = sqlite3_bind_double(m_stmt, i, v);
+    if (rc != SQLITE_OK) fail(m_db, rc, "bind");
+    return *this;
+}
+Statement& Statement::bind_null(int i) {
+    int rc = sqlite3_bind_null(m_stmt, i);
+    if (rc != SQLITE_OK) fail(m_db, rc, "bind");
+    return *this;
+}
+
+bool Statement::step() {
+    int rc = sqlite3_step(m_stmt);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    int ext = sqlite3_extended_errcode(m_db);
+    std::string msg = sqlite3_errmsg(m_db);
+    sqlite3_reset(m_stmt);
+    throw SqlError("sqlite: " + msg, ext);
+}
+
+void Statement::exec() {
+    while (step()) {
+    }
+    reset();
+}
+
+void Statement::reset() {
+    sqlite3_reset(m_stmt);
+    sqlite3_clear_bindings(m_stmt);
+}
+
+bool Statement::is_null(int col) const { return sqlite3_column_type(m_stmt, col) == SQLITE_NULL; }
+int64_t Statement::int64(int col) const { return sqlite3_column_int64(m_stmt, col); }
+double Statement::real(int col) const { return sqlite3_column_double(m_stmt, col); }
+std::string Statement::text(int col) const {
+    auto p = sqlite3_column_text(m_stmt, col);
+    return p ? std::string(reinterpret_cast<const char*>(p), static_cast<size_t>(sqlite3_column_bytes(m_stmt, col)))
+             : std::string();
+}
+std::optional<std::string> Statement::opt_text(int col) const {
+    if (is_null(col)) return std::nullopt;
+    return text(col);
+}
+
+Database::Database(const std::string& path) : m_path(path) {
+    int rc = sqlite3_open_v2(path.c_str(), &m_db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                             nullptr);
+    if (rc != SQLITE_OK) {
+        std::string msg = m_db ? sqlite3_errmsg(m_db) : sqlite3_errstr(rc);
+        sqlite3_close(m_db);
+        m_db = nullptr;
+        throw SqlError("cannot open database " + path + ": " + msg, rc);
+    }
+    sqlite3_busy_timeout(m_db, 5000);
+    exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
+}
+
+Database::~Database() { sqlite3_close(m_db); }
+
+void Database::exec(std::string_view sql) {
+    char* err = nullptr;
+    std::string s(sql);
+    int rc = sqlite3_exec(m_db, s.c_str(), nullptr, nullptr, &err);
+    if (rc != SQLITE_OK) {
+        std::string msg = err ? err : sqlite3_errstr(rc);
+        sqlite3_free(err);
+        throw SqlError("sqlite: " + msg, sqlite3_extended_errcode(m_db));
+    }
+}
+
+int64_t Database::last_insert_id() const { return sqlite3_last_insert_rowid(m_db); }
+int Database::changes() const { return sqlite3_changes(m_db); }
+
+Transaction::Transaction(Database& db, bool immediate) : m_db(db) {
+    m_db.exec(immediate ? "BEGIN IMMEDIATE" : "BEGIN");
+}
+Transaction::~Transaction() {
+    if (!m_done) {
+        try {
+            m_db.exec("ROLLBACK");
+        } catch (...) {
+        }
+    }
+}
+void Transaction::commit() {
+    m_db.exec("COMMIT");
+    m_done = true;
+}
+
+} // namespace oznsync::sql

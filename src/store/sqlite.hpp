@@ -1,0 +1,90 @@
+#pragma once
+// A thin RAII layer over the SQLite C API: a database handle, prepared statements with typed binds,
+// and a transaction guard. Errors become exceptions carrying SQLite's message.
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace oznsync::sql {
+
+struct SqlError : std::runtime_error {
+    SqlError(const std::string& what, int code) : std::runtime_error(what), code(code) {}
+    int code;
+    bool is_constraint() const;
+    bool is_busy() const;
+};
+
+class Statement {
+public:
+    Statement(sqlite3* db, std::string_view sql);
+    ~Statement();
+    Statement(Statement&& o) noexcept : m_db(o.m_db), m_stmt(o.m_stmt) { o.m_stmt = nullptr; }
+    Statement(const Statement&) = delete;
+    Statement& operator=(const Statement&) = delete;
+
+    Statement& bind(int i, std::string_view v);
+    Statement& bind(int i, const std::string& v) { return bind(i, std::string_view(v)); }
+    Statement& bind(int i, const char* v) { return bind(i, std::string_view(v)); }
+    Statement& bind(int i, int64_t v);
+    Statement& bind(int i, int v) { return bind(i, static_cast<int64_t>(v)); }
+    Statement& bind(int i, bool v) { return bind(i, static_cast<int64_t>(v ? 1 : 0)); }
+    Statement& bind(int i, double v);
+    Statement& bind_null(int i);
+    Statement& bind(int i, const std::optional<std::string>& v) { return v ? bind(i, *v) : bind_null(i); }
+    /// Binds empty strings as NULL (for optional ids).
+    Statement& bind_text_or_null(int i, std::string_view v) { return v.empty() ? bind_null(i) : bind(i, v); }
+
+    /// Runs to the next row; false when done.
+    bool step();
+    /// Runs a statement that returns no rows.
+    void exec();
+    void reset();
+
+    bool is_null(int col) const;
+    int64_t int64(int col) const;
+    int integer(int col) const { return static_cast<int>(int64(col)); }
+    double real(int col) const;
+    std::string text(int col) const;
+    std::optional<std::string> opt_text(int col) const;
+
+private:
+    sqlite3* m_db;
+    sqlite3_stmt* m_stmt = nullptr;
+};
+
+class Database {
+public:
+    explicit Database(const std::string& path);
+    ~Database();
+    Database(const Database&) = delete;
+    Database& operator=(const Database&) = delete;
+
+    void exec(std::string_view sql);
+    Statement prepare(std::string_view sql) { return Statement(m_db, sql); }
+    int64_t last_insert_id() const;
+    int changes() const;
+    sqlite3* handle() { return m_db; }
+    const std::string& path() const { return m_path; }
+
+private:
+    sqlite3* m_db = nullptr;
+    std::string m_path;
+};
+
+class Transaction {
+public:
+    explicit Transaction(Database& db, bool immediate = true);
+    ~Transaction();
+    void commit();
+
+private:
+    Database& m_db;
+    bool m_done = false;
+};
+
+} // namespace oznsync::sql

@@ -1,0 +1,147 @@
+#include "store/store.hpp"
+
+#include "util/error.hpp"
+#include "util/strings.hpp"
+#include "util/time.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+namespace oznsync {
+
+namespace {
+#include "migrations.inc"
+}
+
+Store::Store(const std::string& path) : m_db(path) { migrate(); }
+
+int Store::schema_version() {
+    auto st = m_db.prepare("PRAGMA user_version");
+    st.step();
+    return st.integer(0);
+}
+
+void Store::migrate() {
+    int current = schema_version();
+    int n = 0;
+    for (const auto& m : kMigrations) {
+        ++n;
+        long long number = 0;
+        if (!parse_int(std::string_view(m.name).substr(0, 3), number) || number != n)
+            throw std::logic_error(std::string("migration out of sequence: ") + m.name);
+        if (n <= current) continue;
+        sql::Transaction tx(m_db);
+        m_db.exec(m.sql);
+        m_db.exec("PRAGMA user_version = " + std::to_string(n));
+        tx.commit();
+    }
+    if (current > n)
+        throw ConfigError("snapshot.path: " + m_db.path() + " has schema version " + std::to_string(current) +
+                          ", newer than this oznsync knows (" + std::to_string(n) + ")");
+}
+
+std::optional<std::string> Store::get_state(const std::string& key) {
+    auto st = m_db.prepare("SELECT value FROM state WHERE key = ?");
+    st.bind(1, key);
+    if (!st.step()) return std::nullopt;
+    return st.text(0);
+}
+
+void Store::set_state(const std::string& key, const std::string& value) {
+    m_db.prepare("INSERT INTO state(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
+        .bind(1, key)
+        .bind(2, value)
+        .exec();
+}
+
+std::optional<int64_t> Store::current_snapshot() {
+    auto v = get_state("current_snapshot");
+    long long id;
+    if (!v || !parse_int(*v, id)) return std::nullopt;
+    return id;
+}
+
+std::optional<SnapshotInfo> Store::snapshot(int64_t id) {
+    auto st = m_db.prepare(
+        "SELECT id, started_at, coalesce(finished_at,''), status, source, projects, coalesce(counts,'{}') "
+        "FROM snapshots WHERE id = ?");
+    st.bind(1, id);
+    if (!st.step()) return std::nullopt;
+    SnapshotInfo s;
+    s.id = st.int64(0);
+    s.started_at = st.text(1);
+    s.finished_at = st.text(2);
+    s.status = st.text(3);
+    s.source = st.text(4);
+    for (auto& p : split(st.text(5), ','))
+        if (!p.empty()) s.projects.push_back(p);
+    s.counts_json = st.text(6);
+    return s;
+}
+
+int64_t Store::begin_snapshot(const std::string& source, const std::vector<std::string>& projects) {
+    m_db.prepare("INSERT INTO snapshots(started_at, status, source, projects) VALUES(?, 'building', ?, ?)")
+        .bind(1, now_iso())
+        .bind(2, source)
+        .bind(3, join(projects, ","))
+        .exec();
+    return m_db.last_insert_id();
+}
+
+void Store::delete_snapshot_rows(int64_t id) {
+    for (const char* table : {"projects", "boxes", "splitters", "ports", "properties"}) {
+        m_db.prepare(std::string("DELETE FROM ") + table + " WHERE snapshot_id = ?").bind(1, id).exec();
+    }
+}
+
+void Store::complete_snapshot(int64_t id, const std::string& counts_json) {
+    sql::Transaction tx(m_db);
+    m_db.prepare("UPDATE snapshots SET status = 'complete', finished_at = ?, counts = ? WHERE id = ?")
+        .bind(1, now_iso())
+        .bind(2, counts_json)
+        .bind(3, id)
+        .exec();
+    set_state("current_snapshot", std::to_string(id));
+    std::vector<int64_t> old;
+    auto st = m_db.prepare("SELECT id FROM snapshots WHERE id < ? AND status IN ('building', 'complete')");
+    st.bind(1, id);
+    while (st.step()) old.push_back(st.int64(0));
+    for (auto o : old) {
+        delete_snapshot_rows(o);
+        m_db.prepare("UPDATE snapshots SET status = CASE status WHEN 'complete' THEN 'superseded' ELSE 'failed' END "
+                     "WHERE id = ?")
+            .bind(1, o)
+            .exec();
+    }
+    tx.commit();
+}
+
+void Store::discard_snapshot(int64_t id) {
+    sql::Transaction tx(m_db);
+    delete_snapshot_rows(id);
+    m_db.prepare("UPDATE snapshots SET status = 'failed', finished_at = ? WHERE id = ?")
+        .bind(1, now_iso())
+        .bind(2, id)
+        .exec();
+    tx.commit();
+}
+
+RunLock::RunLock(const std::string& db_path) {
+    std::string path = db_path + ".lock";
+    m_fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (m_fd < 0) throw ConfigError("snapshot.path: cannot create lock " + path + ": " + std::strerror(errno));
+    if (::flock(m_fd, LOCK_EX | LOCK_NB) != 0) {
+        ::close(m_fd);
+        m_fd = -1;
+        throw Error(kExitUnavailable, "another oznsync run holds " + path + "; try again when it has finished");
+    }
+}
+
+RunLock::~RunLock() {
+    if (m_fd >= 0) ::close(m_fd);
+}
+
+} // namespace oznsync

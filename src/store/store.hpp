@@ -1,0 +1,56 @@
+#pragma once
+// The local SQLite database: snapshots of OZmap, run history and the change journal. Opening it applies
+// any migration from sql/ it has not seen yet.
+#include "store/sqlite.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace oznsync {
+
+struct SnapshotInfo {
+    int64_t id = 0;
+    std::string started_at, finished_at, status, source;
+    std::vector<std::string> projects;
+    std::string counts_json;
+};
+
+class Store {
+public:
+    explicit Store(const std::string& path);
+
+    sql::Database& db() { return m_db; }
+    int schema_version();
+
+    std::optional<int64_t> current_snapshot();
+    std::optional<SnapshotInfo> snapshot(int64_t id);
+    int64_t begin_snapshot(const std::string& source, const std::vector<std::string>& projects);
+    /// Marks it complete, makes it current and drops every older snapshot, in one transaction.
+    void complete_snapshot(int64_t id, const std::string& counts_json);
+    /// Drops the rows of a snapshot that did not complete; the current one is untouched.
+    void discard_snapshot(int64_t id);
+
+    std::optional<std::string> get_state(const std::string& key);
+    void set_state(const std::string& key, const std::string& value);
+
+private:
+    void migrate();
+    void delete_snapshot_rows(int64_t id);
+    sql::Database m_db;
+};
+
+/// One run at a time per database: an exclusive flock on `<db>.lock`, released when destroyed.
+class RunLock {
+public:
+    explicit RunLock(const std::string& db_path);
+    ~RunLock();
+    RunLock(const RunLock&) = delete;
+    RunLock& operator=(const RunLock&) = delete;
+
+private:
+    int m_fd = -1;
+};
+
+} // namespace oznsync

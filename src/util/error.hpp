@@ -1,0 +1,52 @@
+#pragma once
+// Every failure the job can report maps to one exit code; main.cpp is the only place that turns these
+// exceptions into a message and a process status.
+#include <stdexcept>
+#include <string>
+
+namespace oznsync {
+
+enum ExitCode : int {
+    kExitOk = 0,
+    kExitInternal = 1,
+    kExitChangesPending = 2,
+    kExitPartial = 3,
+    kExitSafety = 4,
+    kExitUsage = 64,
+    kExitBadInput = 65,
+    kExitUnavailable = 75,
+    kExitAuth = 77,
+    kExitConfig = 78,
+};
+
+const char* exit_code_meaning(int code);
+
+class Error : public std::runtime_error {
+public:
+    Error(int exit_code, const std::string& what) : std::runtime_error(what), m_exit_code(exit_code) {}
+    int exit_code() const { return m_exit_code; }
+
+private:
+    int m_exit_code;
+};
+
+struct UsageError : Error {
+    explicit UsageError(const std::string& w) : Error(kExitUsage, w) {}
+};
+struct ConfigError : Error {
+    explicit ConfigError(const std::string& w) : Error(kExitConfig, w) {}
+};
+struct InputError : Error {
+    explicit InputError(const std::string& w) : Error(kExitBadInput, w) {}
+};
+struct UnavailableError : Error {
+    explicit UnavailableError(const std::string& w) : Error(kExitUnavailable, w) {}
+};
+struct AuthError : Error {
+    explicit AuthError(const std::string& w) : Error(kExitAuth, w) {}
+};
+struct SafetyError : Error {
+    explicit SafetyError(const std::string& w) : Error(kExitSafety, w) {}
+};
+
+} // namespace oznsync

@@ -1,0 +1,64 @@
+#include "util/ids.hpp"
+
+#include "util/strings.hpp"
+
+
+#include <cctype>
+#include <fstream>
+#include <stdexcept>
+#include <vector>
+
+namespace oznsync {
+
+namespace {
+void csprng_bytes(unsigned char* out, size_t n) {
+    std::ifstream urandom("/dev/urandom", std::ios::binary);
+    if (!urandom.read(reinterpret_cast<char*>(out), static_cast<std::streamsize>(n)))
+        throw std::runtime_error("cannot read /dev/urandom");
+}
+} // namespace
+
+bool is_object_id(std::string_view s) {
+    if (s.size() != 24) return false;
+    for (char c : s)
+        if (!std::isxdigit(static_cast<unsigned char>(c))) return false;
+    return true;
+}
+
+std::string new_ulid(uint64_t unix_ms) {
+    static const char* alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    std::string out(26, '0');
+    for (int i = 9; i >= 0; --i) {
+        out[static_cast<size_t>(i)] = alphabet[unix_ms & 31];
+        unix_ms >>= 5;
+    }
+    unsigned char rnd[16];
+    csprng_bytes(rnd, sizeof rnd);
+    for (size_t i = 10; i < 26; ++i) out[i] = alphabet[rnd[i - 10] & 31];
+    return out;
+}
+
+std::string random_hex(size_t n_bytes) {
+    std::vector<unsigned char> buf(n_bytes);
+    csprng_bytes(buf.data(), n_bytes);
+    return to_hex(buf.data(), n_bytes);
+}
+
+std::string random_password(size_t length) {
+    static const std::string alphabet =
+        "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789!#%+-=?@_";
+    const unsigned limit = 256 - (256 % alphabet.size());
+    std::string out;
+    unsigned char buf[64];
+    while (out.size() < length) {
+        csprng_bytes(buf, sizeof buf);
+        for (unsigned char b : buf) {
+            if (b >= limit) continue;
+            out += alphabet[b % alphabet.size()];
+            if (out.size() == length) break;
+        }
+    }
+    return out;
+}
+
+} // namespace oznsync

@@ -1,0 +1,17 @@
+#pragma once
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace oznsync {
+
+/// OZmap and OZneutral ids are 24 lower/upper-case hex digits (MongoDB ObjectIds).
+bool is_object_id(std::string_view s);
+/// A ULID (Crockford base32, 26 chars) from a millisecond timestamp and CSPRNG randomness.
+std::string new_ulid(uint64_t unix_ms);
+/// `n` random bytes from the OS CSPRNG, as lower-case hex.
+std::string random_hex(size_t n_bytes);
+/// A password of `length` characters drawn uniformly (rejection sampling) from a CSPRNG.
+std::string random_password(size_t length);
+
+} // namespace oznsync

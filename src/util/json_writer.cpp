@@ -1,0 +1,104 @@
+#include "util/json_writer.hpp"
+
+#include "util/strings.hpp"
+
+#include <cmath>
+#include <cstdio>
+
+namespace oznsync {
+
+void append_json_string(std::string& out, std::string_view s) {
+    out += '"';
+    for (unsigned char c : s) {
+        switch (c) {
+        case '"': out += "\\\""; break;
+        case '\\': out += "\\\\"; break;
+        case '\n': out += "\\n"; break;
+        case '\r': out += "\\r"; break;
+        case '\t': out += "\\t"; break;
+        default:
+            if (c < 0x20) {
+                char buf[8];
+                std::snprintf(buf, sizeof buf, "\\u%04x", c);
+                out += buf;
+            } else {
+                out += static_cast<char>(c);
+            }
+        }
+    }
+    out += '"';
+}
+
+void JsonWriter::before_value() {
+    if (m_after_key) {
+        m_after_key = false;
+        return;
+    }
+    if (!m_first.empty()) {
+        if (!m_first.back()) m_out += ',';
+        m_first.back() = false;
+    }
+}
+
+JsonWriter& JsonWriter::begin_object() {
+    before_value();
+    m_out += '{';
+    m_first.push_back(true);
+    return *this;
+}
+JsonWriter& JsonWriter::end_object() {
+    m_out += '}';
+    m_first.pop_back();
+    return *this;
+}
+JsonWriter& JsonWriter::begin_array() {
+    before_value();
+    m_out += '[';
+    m_first.push_back(true);
+    return *this;
+}
+JsonWriter& JsonWriter::end_array() {
+    m_out += ']';
+    m_first.pop_back();
+    return *this;
+}
+JsonWriter& JsonWriter::key(std::string_view k) {
+    before_value();
+    append_json_string(m_out, k);
+    m_out += ':';
+    m_after_key = true;
+    return *this;
+}
+JsonWriter& JsonWriter::value(std::string_view s) {
+    before_value();
+    append_json_string(m_out, s);
+    return *this;
+}
+JsonWriter& JsonWriter::value(bool b) {
+    before_value();
+    m_out += b ? "true" : "false";
+    return *this;
+}
+JsonWriter& JsonWriter::value(int64_t n) {
+    before_value();
+    m_out += std::to_string(n);
+    return *this;
+}
+JsonWriter& JsonWriter::value(double d) {
+    before_value();
+    m_out += std::isfinite(d) ? format_double(d) : "null";
+    return *this;
+}
+JsonWriter& JsonWriter::value(const std::optional<std::string>& s) { return s ? value(*s) : null(); }
+JsonWriter& JsonWriter::null() {
+    before_value();
+    m_out += "null";
+    return *this;
+}
+JsonWriter& JsonWriter::raw(std::string_view json) {
+    before_value();
+    m_out += json;
+    return *this;
+}
+
+} // namespace oznsync

@@ -1,0 +1,69 @@
+#include "util/log.hpp"
+
+#include "util/json_writer.hpp"
+#include "util/time.hpp"
+
+#include <spdlog/pattern_formatter.h>
+#include <spdlog/sinks/base_sink.h>
+
+#include <cstdio>
+#include <mutex>
+#include <unistd.h>
+
+namespace oznsync {
+
+namespace {
+std::mutex g_secret_mutex;
+std::vector<std::string> g_secrets;
+
+class MaskingSink : public spdlog::sinks::base_sink<std::mutex> {
+public:
+    explicit MaskingSink(LogFormat format) : m_format(format) {}
+
+protected:
+    void sink_it_(const spdlog::details::log_msg& msg) override {
+        std::string text = mask_secrets(std::string(msg.payload.data(), msg.payload.size()));
+        std::string line;
+        if (m_format == LogFormat::Json) {
+            JsonWriter w(line);
+            w.begin_object()
+                .field("ts", iso8601(msg.time, true))
+                .field("level", std::string(spdlog::level::to_string_view(msg.level).data()))
+                .field("msg", text)
+                .end_object();
+        } else {
+            line = iso8601(msg.time) + " " +
+                   std::string(spdlog::level::to_string_view(msg.level).data()) + " " + text;
+        }
+        line += '\n';
+        std::fwrite(line.data(), 1, line.size(), stderr);
+    }
+    void flush_() override { std::fflush(stderr); }
+
+private:
+    LogFormat m_format;
+};
+} // namespace
+
+void setup_logging(LogFormat format, spdlog::level::level_enum level) {
+    auto logger = std::make_shared<spdlog::logger>("oznsync", std::make_shared<MaskingSink>(format));
+    logger->set_level(level);
+    spdlog::set_default_logger(logger);
+}
+
+void register_secret(const std::string& secret) {
+    if (secret.size() < 4) return; // masking "a" everywhere would wreck every line
+    std::lock_guard lock(g_secret_mutex);
+    g_secrets.push_back(secret);
+}
+
+std::string mask_secrets(std::string text) {
+    std::lock_guard lock(g_secret_mutex);
+    for (const auto& s : g_secrets) {
+        for (size_t pos = text.find(s); pos != std::string::npos; pos = text.find(s, pos + 3))
+            text.replace(pos, s.size(), "***");
+    }
+    return text;
+}
+
+} // namespace oznsync

@@ -1,0 +1,22 @@
+#pragma once
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace oznsync {
+
+std::string trim(std::string_view s);
+std::vector<std::string> split(std::string_view s, char sep);
+std::string join(const std::vector<std::string>& parts, std::string_view sep);
+std::string to_lower(std::string_view s);
+std::string url_encode(std::string_view s);
+std::string url_decode(std::string_view s);
+std::string to_hex(const unsigned char* data, size_t n);
+/// Parses a whole string as a number; false on any trailing garbage or overflow.
+bool parse_int(std::string_view s, long long& out);
+bool parse_double(std::string_view s, double& out);
+/// Shortest text that parses back to the same double (for stable reports and JSON).
+std::string format_double(double v);
+
+} // namespace oznsync

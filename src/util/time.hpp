@@ -1,0 +1,21 @@
+#pragma once
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace oznsync {
+
+/// Wall clock for run ids and audit timestamps. OZNSYNC_FIXED_CLOCK (ISO-8601 UTC) pins it, so golden
+/// tests produce byte-identical reports.
+std::chrono::system_clock::time_point now();
+std::string iso8601(std::chrono::system_clock::time_point tp, bool millis = false);
+std::string now_iso();
+/// Parses "YYYY-MM-DDTHH:MM:SS[.fff]Z" (or +00:00); nullopt on anything else.
+std::optional<std::chrono::system_clock::time_point> parse_iso8601(std::string_view s);
+
+/// Monotonic seconds since an arbitrary point, for durations.
+double monotonic_seconds();
+
+} // namespace oznsync
