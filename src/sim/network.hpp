@@ -1,0 +1,119 @@
+#pragma once
+// The simulator's OZmap state: the entities of ozmap-api.md, kept consistent under writes
+// (splitter outputs <-> property connections <-> clients). Each entity caches its JSON; pages are
+// assembled from those strings, so the simulator is never the bottleneck of a pull.
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <variant>
+#include <string>
+#include <vector>
+
+namespace oznsync::sim {
+
+struct SimProject {
+    std::string id, name, identifier;
+    double lat = 0, lng = 0;
+    mutable std::string json;
+};
+
+struct SimBox {
+    std::string id, project, name;
+    double lat = 0, lng = 0;
+    bool draft = false, implanted = true, certified = false, shared = false;
+    int hierarchy_level = 1;
+    mutable std::string json;
+};
+
+struct SimSplitter {
+    std::string id, box, project, name;
+    bool is_drop = true, implanted = true;
+    int ratio_in = 1;
+    std::vector<std::optional<std::string>> output; // fiber id per port; nullopt = free
+    std::vector<bool> blocked;
+    mutable std::string json;
+};
+
+struct SimClient {
+    std::string id, code, name, observation, external_id, created_at, updated_at;
+    bool implanted = false, certified = false;
+    int status = 0;
+    mutable std::string json;
+};
+
+struct SimProperty {
+    std::string id, project, box, splitter, address, observation, client, drop, external_id, created_at,
+        updated_at;
+    int port = 0;
+    double lat = 0, lng = 0;
+    mutable std::string json_prefix; // everything but the trailing "client" member
+};
+
+struct SimUser {
+    std::string id, username, email, name, role, observation, locale, password;
+    std::vector<std::string> resources;
+    std::vector<std::pair<std::string, std::string>> projects; // (project, role)
+    mutable std::string json;
+};
+
+struct SimRole {
+    std::string id, name;
+    mutable std::string json;
+};
+
+/// An error a write answers with: HTTP status and message.
+struct SimError {
+    int status;
+    std::string message;
+};
+
+class Network {
+public:
+    std::map<std::string, SimProject> projects;
+    std::map<std::string, SimBox> boxes;
+    std::map<std::string, SimSplitter> splitters;
+    std::map<std::string, SimProperty> properties;
+    std::map<std::string, SimClient> clients;
+    std::map<std::string, SimUser> users;
+    std::map<std::string, SimRole> roles;
+    /// Bumped on every write to a collection; list caches compare it.
+    std::map<std::string, uint64_t> versions;
+
+    std::string new_id();
+    void set_id_base(uint64_t base) { m_id_base = base; }
+
+    const std::string& json(const SimProject& p) const;
+    const std::string& json(const SimBox& b) const;
+    const std::string& json(const SimSplitter& s) const;
+    const std::string& json(const SimClient& c) const;
+    const std::string& json(const SimUser& u) const;
+    const std::string& json(const SimRole& r) const;
+    std::string json(const SimProperty& p, bool populate_client) const;
+
+    /// The whole network in the fixture format (what --fixture loads).
+    std::string dump() const;
+    /// Loads a fixture; throws std::runtime_error naming the problem.
+    static Network load(const std::string& fixture_json);
+
+    // Writes (ozmap-api.md "Writes the job makes"). Return the created object's JSON or a SimError.
+    std::variant<std::string, SimError> create_property(const std::string& body, const std::string& now);
+    std::optional<SimError> patch_property(const std::string& id, const std::string& body, const std::string& now);
+    std::optional<SimError> delete_property(const std::string& id);
+    std::optional<SimError> patch_client(const std::string& id, const std::string& body, const std::string& now);
+    std::optional<SimError> batch_update_clients(const std::string& body, const std::string& now);
+    std::optional<SimError> delete_client(const std::string& id);
+    std::variant<std::string, SimError> create_user(const std::string& body);
+    std::optional<SimError> patch_user(const std::string& id, const std::string& body);
+
+    void touch(const char* collection) { ++versions[collection]; }
+
+private:
+    /// Checks that (box, splitter, port) can take a new drop; empty when fine.
+    std::optional<SimError> check_port(const std::string& box, const std::string& splitter, int port, bool force,
+                                       const std::string& ignore_fiber = "") const;
+    void free_port(const SimProperty& p);
+    uint64_t m_id_base = 0x65f0000000000000ULL;
+    uint64_t m_counter = 0;
+};
+
+} // namespace oznsync::sim

@@ -1,0 +1,50 @@
+#pragma once
+// ozmap-sim's HTTP side: OZmap API v2 (ozmap-api.md), the OZneutral feeds (ozneutral-feed.md), fault
+// injection and the /__sim/ admin endpoints.
+#include "sim/network.hpp"
+
+#include <memory>
+#include <string>
+
+namespace oznsync::sim {
+
+struct Faults {
+    int latency_ms = 0;
+    double fail_rate = 0;
+    int fail_status = 503;
+    int retry_after = -1; // seconds; -1 = no Retry-After header
+    double reset_rate = 0;
+    double truncate_rate = 0;
+    double rate_limit = 0; // requests per second; 0 = none
+    bool no_total = false; // list envelopes without total: clients must follow nextUrl
+    long long die_after_requests = -1;  // the process exits abruptly after this many API requests
+    long long hang_after_writes = -1;   // the write after this many is applied, then never answered
+};
+
+struct SimOptions {
+    std::string api_key;
+    std::string login_user, login_password;
+    bool gzip = true;
+    int threads = 16;
+    uint64_t fault_seed = 42;
+    Faults faults;
+    std::string sales_json;        // OZneutral sale records (array or {"items":[]})
+    std::string partnerships_json; // OZneutral partnerships (array)
+    std::string neutral_client_id, neutral_client_secret, neutral_token;
+};
+
+class SimServer {
+public:
+    SimServer(Network network, SimOptions options);
+    ~SimServer();
+    /// Binds and starts serving; returns the bound port.
+    int start(const std::string& host, int port);
+    void stop();
+
+    struct State;
+
+private:
+    std::unique_ptr<State> m_state;
+};
+
+} // namespace oznsync::sim
