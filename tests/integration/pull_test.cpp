@@ -1,0 +1,118 @@
+#include "support/harness.hpp"
+#include "support/snapshot_view.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace harness;
+
+namespace {
+const std::vector<std::string> kNetwork = {"--projects", "3", "--boxes", "240", "--splitters-per-box", "2",
+                                           "--ports", "8", "--occupancy", "0.6", "--seed", "5"};
+
+std::vector<std::string> with(std::vector<std::string> base, const std::vector<std::string>& more) {
+    base.insert(base.end(), more.begin(), more.end());
+    return base;
+}
+
+void check_pull_matches(Sim& sim, const std::string& extra_config = "") {
+    TempDir dir;
+    std::string cfg = write_config(dir, sim, extra_config);
+    Result r = oznsync({"pull", "--config", cfg});
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    auto expected = sim_state_lines(sim.get("/__sim/state"));
+    auto actual = snapshot_lines(dir.file("oznsync.db"));
+    CHECK(expected.size() > 1000);
+    CHECK_MESSAGE(first_difference(actual, expected).empty(), first_difference(actual, expected));
+}
+} // namespace
+
+TEST_SUITE("pull") {
+    TEST_CASE("the snapshot equals the simulator's state: projects, boxes, drop splitters, ports, clients") {
+        Sim sim(kNetwork);
+        check_pull_matches(sim);
+    }
+
+    TEST_CASE("following nextUrl when pages carry no total") {
+        Sim sim(with(kNetwork, {"--no-total"}));
+        check_pull_matches(sim);
+    }
+
+    TEST_CASE("login with username and password instead of an API key") {
+        Sim sim(with(kNetwork, {"--login", "integration:pw-Secr3t"}));
+        TempDir dir;
+        std::string cfg = dir.file("login.ini");
+        write_file(cfg, "[ozmap]\nurl = " + sim.url() + "\nusername = integration\npassword = pw-Secr3t\n"
+                        "[snapshot]\npath = " + dir.file("db") + "\n");
+        Result r = oznsync({"pull", "--config", cfg});
+        INFO(r.err);
+        CHECK(r.exit_code == 0);
+        CHECK(r.err.find("pw-Secr3t") == std::string::npos);
+        write_file(cfg, "[ozmap]\nurl = " + sim.url() + "\nusername = integration\npassword = wrong-pass\n"
+                        "[snapshot]\npath = " + dir.file("db") + "\n");
+        CHECK(oznsync({"pull", "--config", cfg}).exit_code == 77);
+    }
+
+    TEST_CASE("faults on: 429 with Retry-After, 503, resets and truncated bodies give the same snapshot") {
+        for (auto faults : {std::vector<std::string>{"--fail-rate", "0.15", "--fail-status", "429", "--retry-after", "0"},
+                            std::vector<std::string>{"--fail-rate", "0.2", "--fail-status", "503"},
+                            std::vector<std::string>{"--reset-rate", "0.1"},
+                            std::vector<std::string>{"--truncate-rate", "0.15"}}) {
+            CAPTURE(faults[0]);
+            CAPTURE(faults[1]);
+            Sim sim(with(kNetwork, faults));
+            check_pull_matches(sim);
+            auto stats = sim.get("/__sim/stats");
+            CHECK(stats.find("\"api_requests\"") != std::string::npos);
+        }
+    }
+
+    TEST_CASE("a wrong API key exits 77 and names the problem without printing the key") {
+        Sim sim(kNetwork);
+        TempDir dir;
+        std::string cfg = write_config(dir, sim);
+        Result r = oznsync({"pull", "--config", cfg}, {{"OZNSYNC_OZMAP_API_KEY", "wrong-key-555"}});
+        CHECK(r.exit_code == 77);
+        CHECK(r.err.find("refused") != std::string::npos);
+        CHECK(r.err.find("wrong-key-555") == std::string::npos);
+    }
+
+    TEST_CASE("the simulator dying mid-pull exits 75 and the previous snapshot stays current") {
+        Sim sim(kNetwork);
+        TempDir dir;
+        std::string cfg = write_config(dir, sim, "");
+        REQUIRE(oznsync({"pull", "--config", cfg}).exit_code == 0);
+        auto before = snapshot_lines(dir.file("oznsync.db"));
+        REQUIRE_FALSE(before.empty());
+        sim.set_faults(R"({"die_after_requests": 6})");
+        Result r = oznsync({"pull", "--config", cfg});
+        CHECK(r.exit_code == 75);
+        CHECK(r.err.find("unavailable") != std::string::npos);
+        CHECK(sim.process().wait() != 0);
+        CHECK(first_difference(snapshot_lines(dir.file("oznsync.db")), before).empty());
+    }
+
+    TEST_CASE("check reports each selected project, and an unknown one by id") {
+        Sim sim(kNetwork);
+        TempDir dir;
+        std::string cfg = write_config(dir, sim);
+        Result ok = oznsync({"check", "--config", cfg});
+        INFO(ok.out << ok.err);
+        CHECK(ok.exit_code == 0);
+        CHECK(ok.out.find("3 project(s) readable") != std::string::npos);
+        cfg = write_config(dir, sim, "");
+        Result bad = oznsync({"check", "--config", cfg}, {{"OZNSYNC_OZMAP_PROJECTS", "aaaaaaaaaaaaaaaaaaaaaaaa"}});
+        CHECK(bad.exit_code == 78);
+        CHECK(bad.out.find("aaaaaaaaaaaaaaaaaaaaaaaa") != std::string::npos);
+    }
+
+    TEST_CASE("config errors exit 78 naming the key") {
+        TempDir dir;
+        std::string cfg = dir.file("bad.ini");
+        write_file(cfg, "[ozmap]\nurl = http://127.0.0.1:1\napi_key = k\npage_sise = 10\n");
+        Result r = oznsync({"pull", "--config", cfg});
+        CHECK(r.exit_code == 78);
+        CHECK(r.err.find("ozmap.page_sise") != std::string::npos);
+        CHECK(oznsync({"pull", "--bogus"}).exit_code == 64);
+    }
+}

@@ -1,0 +1,90 @@
+#include "config/config.hpp"
+#include "util/error.hpp"
+#include "util/log.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace oznsync;
+
+namespace {
+const char* kMinimal = "[ozmap]\nurl = https://acme.ozmap.com.br:9994/\napi_key = secret-key-123\n";
+
+std::string config_error(const std::string& ini, const std::map<std::string, std::string>& env = {}) {
+    try {
+        parse_config(ini, "test.ini", env);
+    } catch (const ConfigError& e) {
+        CHECK(e.exit_code() == 78);
+        return e.what();
+    }
+    FAIL("no ConfigError for: " << ini);
+    return "";
+}
+} // namespace
+
+TEST_SUITE("config") {
+    TEST_CASE("defaults from the spec and a trimmed origin") {
+        Config c = parse_config(kMinimal, "test.ini", {});
+        CHECK(c.ozmap.url == "https://acme.ozmap.com.br:9994");
+        CHECK(c.ozmap.page_size == 500);
+        CHECK(c.ozmap.concurrency == 4);
+        CHECK(c.ozmap.all_projects);
+        CHECK(c.safety.max_removals == 50);
+        CHECK(c.safety.max_removals_pct == 10);
+        CHECK(c.safety.max_feed_shrink_pct == 20);
+        CHECK(c.partners.resources == std::vector<std::string>{"OZmap"});
+    }
+
+    TEST_CASE("a project list narrows the selection") {
+        Config c = parse_config(std::string(kMinimal) + "projects = 5d9f0a0b0c0d0e0f10111213, 5d9f0a0b0c0d0e0f10111214\n",
+                                "t", {});
+        CHECK_FALSE(c.ozmap.all_projects);
+        CHECK(c.ozmap.projects.size() == 2);
+        CHECK(parse_config(std::string(kMinimal) + "projects = *\n", "t", {}).ozmap.all_projects);
+    }
+
+    TEST_CASE("unknown keys and bad values name the key") {
+        CHECK(config_error(std::string(kMinimal) + "pagesize = 10\n").find("ozmap.pagesize") != std::string::npos);
+        CHECK(config_error(std::string(kMinimal) + "page_size = ten\n").find("ozmap.page_size") != std::string::npos);
+        CHECK(config_error(std::string(kMinimal) + "page_size = 0\n").find("1 to 5000") != std::string::npos);
+        CHECK(config_error(std::string(kMinimal) + "concurrency = 65\n").find("ozmap.concurrency") != std::string::npos);
+        CHECK(config_error(std::string(kMinimal) + "insecure = maybe\n").find("ozmap.insecure") != std::string::npos);
+        CHECK(config_error(std::string(kMinimal) + "projects = abc\n").find("ozmap.projects") != std::string::npos);
+        CHECK(config_error("[ozmap]\napi_key = k\n").find("ozmap.url") != std::string::npos);
+        CHECK(config_error("[ozmap]\nurl = ftp://x\napi_key = k\n").find("ozmap.url") != std::string::npos);
+        CHECK(config_error("[ozmap]\nurl = https://x\n").find("ozmap.api_key") != std::string::npos);
+        CHECK(config_error(std::string(kMinimal) + "[ozneutral]\nsales = s3://bucket\n").find("ozneutral.sales") !=
+              std::string::npos);
+        CHECK(config_error(std::string(kMinimal) + "[safety]\nmax_removals_pct = 101\n").find("safety.max_removals_pct") !=
+              std::string::npos);
+        CHECK(config_error(std::string(kMinimal) + "[partners]\nresources = OZmap, Excel\n").find("partners.resources") !=
+              std::string::npos);
+    }
+
+    TEST_CASE("environment overrides the file") {
+        Config c = parse_config(kMinimal, "t", {{"OZNSYNC_OZMAP_PAGE_SIZE", "250"}, {"OZNSYNC_SAFETY_MAX_REMOVALS", "7"},
+                                                {"OZNSYNC_FIXED_CLOCK", "x"}, {"HOME", "/root"}});
+        CHECK(c.ozmap.page_size == 250);
+        CHECK(c.safety.max_removals == 7);
+        CHECK(config_error(kMinimal, {{"OZNSYNC_OZMAP_CONCURRENCY", "lots"}}).find("ozmap.concurrency") !=
+              std::string::npos);
+    }
+
+    TEST_CASE("login instead of an API key") {
+        Config c = parse_config("[ozmap]\nurl = http://h\nusername = integ\npassword = pw-12345\n", "t", {});
+        CHECK(c.ozmap.api_key.empty());
+        CHECK(c.ozmap.username == "integ");
+    }
+
+    TEST_CASE("secrets never show in the masked view and are masked in logs") {
+        Config c = parse_config(std::string(kMinimal) + "[ozneutral]\nclient_secret = cs-98765\n", "t", {});
+        CHECK(c.masked.at("ozmap.api_key") == "***");
+        CHECK(c.masked.at("ozneutral.client_secret") == "***");
+        CHECK(c.fingerprint().rfind("sha256:", 0) == 0);
+        CHECK(mask_secrets("key secret-key-123 and cs-98765") == "key *** and ***");
+    }
+
+    TEST_CASE("a missing secret file is named") {
+        CHECK(config_error("[ozmap]\nurl = http://h\napi_key_file = /nonexistent/key\n").find("ozmap.api_key_file") !=
+              std::string::npos);
+    }
+}

@@ -1,0 +1,50 @@
+#include "util/ids.hpp"
+#include "util/strings.hpp"
+#include "util/time.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace oznsync;
+
+TEST_SUITE("strings") {
+    TEST_CASE("url encoding round-trips") {
+        std::string s = "[{\"property\":\"project\",\"operator\":\"=\",\"value\":\"a b&c\"}]";
+        CHECK(url_encode(s).find_first_of("[]{}\" &") == std::string::npos);
+        CHECK(url_decode(url_encode(s)) == s);
+        CHECK(url_decode("%zz") == "%zz");
+    }
+
+    TEST_CASE("whole-string number parsing") {
+        long long n;
+        double d;
+        CHECK(parse_int("42", n));
+        CHECK(n == 42);
+        CHECK_FALSE(parse_int("42x", n));
+        CHECK_FALSE(parse_int("", n));
+        CHECK(parse_double("-27.5", d));
+        CHECK_FALSE(parse_double("nan", d));
+        CHECK(format_double(0.1) == "0.1");
+    }
+
+    TEST_CASE("ISO-8601 timestamps") {
+        auto tp = parse_iso8601("2026-03-14T18:40:05Z");
+        REQUIRE(tp);
+        CHECK(iso8601(*tp) == "2026-03-14T18:40:05Z");
+        CHECK(parse_iso8601("2026-03-14T18:40:05.123Z"));
+        CHECK_FALSE(parse_iso8601("2026-02-30T00:00:00Z"));
+        CHECK_FALSE(parse_iso8601("yesterday"));
+        CHECK_FALSE(parse_iso8601("2026-03-14T18:40:05+03:00"));
+    }
+
+    TEST_CASE("ids") {
+        CHECK(is_object_id("65f1c0e2a9b4c2001f3e7a10"));
+        CHECK_FALSE(is_object_id("65f1c0e2a9b4c2001f3e7a1"));
+        CHECK_FALSE(is_object_id("65f1c0e2a9b4c2001f3e7a1g"));
+        std::string u = new_ulid(1700000000000);
+        CHECK(u.size() == 26);
+        CHECK(u.substr(0, 10) == new_ulid(1700000000000).substr(0, 10));
+        std::string p = random_password(24);
+        CHECK(p.size() == 24);
+        CHECK(p != random_password(24));
+    }
+}
