@@ -9,6 +9,12 @@ const std::vector<CommandInfo>& command_table() {
          make_check_command},
         {"pull", "Fetch the inventory of the selected OZmap projects into a new snapshot (atomic).",
          make_pull_command},
+        {"plan", "Dry run: latest snapshot + sale records -> change set, report and saved plan. Never writes to OZmap.",
+         make_plan_command},
+        {"apply", "Execute a saved plan (--plan RUN_ID), or compute the change set from the latest snapshot and apply it.",
+         make_apply_command},
+        {"run", "The nightly job: pull -> plan -> apply -> partners -> report (--dry-run: pull -> plan -> report).",
+         make_run_command},
     };
     return table;
 }

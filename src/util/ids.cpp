@@ -38,6 +38,19 @@ std::string new_ulid(uint64_t unix_ms) {
     return out;
 }
 
+std::string deterministic_ulid(uint64_t unix_ms, const std::string& key) {
+    std::string u = new_ulid(unix_ms);
+    static const char* alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    uint64_t h = 1469598103934665603ULL; // FNV-1a
+    for (unsigned char c : key) h = (h ^ c) * 1099511628211ULL;
+    for (size_t i = 10; i < 26; ++i) {
+        u[i] = alphabet[h & 31];
+        h = (h >> 5) | (h << 59);
+        h *= 1099511628211ULL;
+    }
+    return u;
+}
+
 std::string random_hex(size_t n_bytes) {
     std::vector<unsigned char> buf(n_bytes);
     csprng_bytes(buf.data(), n_bytes);

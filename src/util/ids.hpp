@@ -9,6 +9,8 @@ namespace oznsync {
 bool is_object_id(std::string_view s);
 /// A ULID (Crockford base32, 26 chars) from a millisecond timestamp and CSPRNG randomness.
 std::string new_ulid(uint64_t unix_ms);
+/// A ULID whose random part is derived from `key` (reproducible reports under a fixed clock).
+std::string deterministic_ulid(uint64_t unix_ms, const std::string& key);
 /// `n` random bytes from the OS CSPRNG, as lower-case hex.
 std::string random_hex(size_t n_bytes);
 /// A password of `length` characters drawn uniformly (rejection sampling) from a CSPRNG.

@@ -1,0 +1,39 @@
+#pragma once
+// Executes a change set through an OzmapGateway, journaling every change: 'intent' before its call,
+// 'done' / 'failed' after. Order: creates, moves, promotes, demotes, removals.
+#include "core/reconcile.hpp"
+#include "core/safety.hpp"
+#include "ozmap/gateway.hpp"
+#include "store/run_store.hpp"
+#include "util/progress.hpp"
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace oznsync {
+
+struct ApplyOutcome {
+    int done = 0, failed = 0, skipped = 0, not_attempted = 0;
+    std::string cap_reason;   // set when a removal cap tripped (removals skipped)
+    int abort_code = 0;       // 75/77 when the run had to stop
+    std::string abort_reason;
+    std::vector<WriteRequest> requests; // what was sent (or, dry run, would be)
+};
+
+constexpr size_t kBatchChunk = 100;
+
+/// Runs `entries` (the writes of one run's journal, updated in place with their states). With a
+/// recording gateway nothing is journaled as sent: states stay 'planned'.
+ApplyOutcome apply_changes(OzmapGateway& gateway, RunStore* journal, const std::string& run_id,
+                           std::vector<JournalEntry>& entries, long long owned_clients, const SafetyLimits& limits,
+                           Progress& progress);
+
+/// Re-issues the deletes of removals a dead run left half done (404 = already gone).
+void recover_interrupted(OzmapGateway& gateway, std::vector<JournalEntry>& interrupted);
+
+/// The ownership base line after a run: what the snapshot showed, plus every change that succeeded.
+std::map<std::string, OwnedState> owned_after(const std::map<std::string, OwnedState>& before,
+                                              const std::vector<JournalEntry>& entries);
+
+} // namespace oznsync

@@ -1,0 +1,275 @@
+#include "app/run.hpp"
+
+#include "app/apply.hpp"
+#include "app/pull.hpp"
+#include "neutral/sale_source.hpp"
+#include "ozmap/gateway.hpp"
+#include "report/report.hpp"
+#include "store/run_store.hpp"
+#include "util/error.hpp"
+#include "util/ids.hpp"
+#include "util/progress.hpp"
+#include "util/time.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+
+#include <cstdlib>
+#include <iostream>
+#include <pwd.h>
+#include <unistd.h>
+
+namespace oznsync {
+
+std::string make_run_id() {
+    if (const char* fixed = std::getenv("OZNSYNC_RUN_ID")) return fixed;
+    std::string ts = iso8601(now());
+    std::string compact;
+    for (char c : ts)
+        if (c != '-' && c != ':') compact += c;
+    return compact + "-" + random_hex(3);
+}
+
+namespace {
+
+std::string host_name() {
+    char buf[256] = {};
+    ::gethostname(buf, sizeof buf - 1);
+    return buf;
+}
+
+std::string user_name() {
+    if (const char* u = std::getenv("USER")) return u;
+    if (auto* pw = ::getpwuid(::geteuid())) return pw->pw_name;
+    return std::to_string(::geteuid());
+}
+
+std::vector<ProjectOccupancy> occupancy(Store& store, int64_t snapshot) {
+    std::vector<ProjectOccupancy> out;
+    auto st = store.db().prepare(
+        "SELECT s.project, coalesce(pj.name, ''), "
+        "sum(p.fiber IS NULL AND p.blocked = 0), "
+        "sum(p.fiber IS NOT NULL AND coalesce(pr.client_implanted, 1) = 0), "
+        "sum(p.fiber IS NOT NULL AND coalesce(pr.client_implanted, 1) = 1), "
+        "sum(p.fiber IS NULL AND p.blocked = 1) "
+        "FROM ports p JOIN splitters s ON s.snapshot_id = p.snapshot_id AND s.id = p.splitter "
+        "LEFT JOIN projects pj ON pj.snapshot_id = s.snapshot_id AND pj.id = s.project "
+        "LEFT JOIN properties pr ON pr.snapshot_id = p.snapshot_id AND pr.splitter = p.splitter AND pr.port = p.number "
+        "WHERE p.snapshot_id = ? GROUP BY s.project ORDER BY s.project");
+    st.bind(1, snapshot);
+    while (st.step()) out.push_back({st.text(0), st.text(1), st.int64(2), st.int64(3), st.int64(4), st.int64(5)});
+    return out;
+}
+
+long long saved_owned_clients(const RunRecord& run) {
+    try {
+        auto o = Poco::JSON::Parser().parse(run.summary_json).extract<Poco::JSON::Object::Ptr>();
+        return o->getObject("counts")->optValue<long long>("owned_clients", 0);
+    } catch (...) {
+        return 0;
+    }
+}
+
+class Run {
+public:
+    Run(const Config& cfg, const RunOptions& opt) : m_cfg(cfg), m_opt(opt), m_store(cfg.snapshot_path), m_runs(m_store) {
+        m_limits.max_removals = opt.max_removals.value_or(cfg.safety.max_removals);
+        m_limits.max_removals_pct = opt.max_removals_pct.value_or(cfg.safety.max_removals_pct);
+        m_limits.max_feed_shrink_pct = cfg.safety.max_feed_shrink_pct;
+        auto& r = m_data.run;
+        r.id = make_run_id();
+        r.started_at = now_iso();
+        r.mode = opt.mode;
+        r.host = host_name();
+        r.user = user_name();
+        r.config_fingerprint = cfg.fingerprint();
+        m_data.dry_run = !opt.apply;
+        m_data.insecure = cfg.ozmap.insecure;
+        m_data.config = cfg.masked;
+        m_data.ozmap_url = cfg.ozmap.url;
+        m_data.sales_source = cfg.ozneutral.sales;
+    }
+
+    int execute() {
+        m_runs.begin(m_data.run);
+        int code;
+        try {
+            code = steps();
+        } catch (const Error& e) {
+            spdlog::error("{}", e.what());
+            if (m_data.abort_reason.empty()) m_data.abort_reason = e.what();
+            code = e.exit_code();
+        } catch (const std::exception& e) {
+            spdlog::error("internal error: {}", e.what());
+            m_data.abort_reason = std::string("internal error: ") + e.what();
+            code = kExitInternal;
+        }
+        finish(code);
+        return code;
+    }
+
+private:
+    double phase_start() const { return monotonic_seconds(); }
+    void phase_end(const char* name, double t0) { m_data.timings.emplace_back(name, monotonic_seconds() - t0); }
+
+    OzmapClient& client() {
+        if (!m_client) {
+            m_client = std::make_unique<OzmapClient>(m_cfg.ozmap);
+            m_client->authenticate();
+        }
+        return *m_client;
+    }
+
+    int steps() {
+        m_data.interrupted = m_runs.take_interrupted();
+        if (!m_data.interrupted.empty()) {
+            spdlog::warn("{} change(s) were in flight when an earlier run died", m_data.interrupted.size());
+            if (m_opt.apply) {
+                HttpGateway gw(client());
+                recover_interrupted(gw, m_data.interrupted);
+            }
+        }
+        if (m_opt.pull) {
+            double t = phase_start();
+            PullResult pr = pull_inventory(m_cfg, m_store, client(), PullOptions{m_opt.only_projects, m_opt.progress});
+            phase_end("pull", t);
+            spdlog::info("snapshot {}: {} boxes, {} drop splitters, {} ports, {} properties in {:.1f} s", pr.snapshot_id,
+                         pr.boxes, pr.splitters, pr.ports, pr.properties, pr.seconds);
+        }
+        auto snapshot = m_store.current_snapshot();
+        if (!snapshot) throw UsageError("no complete snapshot in " + m_cfg.snapshot_path + ": run `oznsync pull` first");
+        m_data.run.snapshot_id = *snapshot;
+        if (auto info = m_store.snapshot(*snapshot)) m_data.snapshot_finished_at = info->finished_at;
+
+        double t = phase_start();
+        SaleFeed feed = fetch_sales(m_cfg);
+        phase_end("sales", t);
+        m_data.run.sales_fingerprint = feed.fingerprint;
+        m_data.sales_records = feed.records;
+        m_data.sales_valid = static_cast<long long>(feed.sales.size());
+        m_data.sales_invalid = static_cast<long long>(feed.invalid.size());
+        spdlog::info("sales: {} records ({} invalid) from {}", feed.records, feed.invalid.size(), m_data.sales_source);
+        if (auto why = feed_guard(feed.records, m_runs.last_sales_count(m_data.run.id), m_limits)) {
+            m_data.guard_reason = *why;
+            throw SafetyError(*why + "; nothing planned or changed");
+        }
+        m_data.run.sales_count = feed.records;
+        m_runs.update_inputs(m_data.run.id, *snapshot, feed.fingerprint, feed.records);
+
+        t = phase_start();
+        Inventory inv = load_inventory(m_store, *snapshot);
+        for (const auto& p : inv.projects) m_data.project_names[p.id] = p.name;
+        ReconcileOptions ropt = m_opt.reconcile;
+        for (const auto& p : m_opt.only_projects) ropt.only_projects.insert(p);
+        ChangeSet changes = reconcile(inv, feed.sales, feed.invalid, m_runs.baseline(), ropt);
+        m_data.owned_clients = changes.owned_clients;
+        m_data.in_sync = changes.in_sync;
+        std::vector<JournalEntry> entries;
+        if (!m_opt.plan_run_id.empty()) {
+            entries = saved_plan(*snapshot, feed.fingerprint);
+        } else {
+            entries = m_runs.save_plan(m_data.run.id, changes);
+        }
+        m_planned = true;
+        phase_end("plan", t);
+        m_data.occupancy = occupancy(m_store, *snapshot);
+
+        t = phase_start();
+        Progress progress(m_opt.apply ? "apply" : "plan", m_opt.progress && m_opt.apply);
+        std::unique_ptr<OzmapGateway> gateway;
+        if (m_opt.apply) gateway = std::make_unique<HttpGateway>(client());
+        else gateway = std::make_unique<RecordingGateway>();
+        ApplyOutcome out = apply_changes(*gateway, &m_runs, m_data.run.id, entries, changes.owned_clients, m_limits,
+                                         progress);
+        progress.finish();
+        phase_end(m_opt.apply ? "apply" : "dry_run", t);
+        m_data.requests = out.requests;
+        m_data.cap_reason = out.cap_reason;
+        m_data.abort_reason = out.abort_reason;
+        m_data.entries = std::move(entries);
+        if (m_opt.apply)
+            m_runs.save_baseline(m_data.run.id, changes.owned, owned_after(changes.owned, m_data.entries),
+                                 changes.owned_codes);
+
+        if (out.abort_code) return out.abort_code;
+        if (!out.cap_reason.empty()) return kExitSafety;
+        bool conflicts = false;
+        for (const auto& e : m_data.entries) conflicts = conflicts || e.change.action == Action::Conflict;
+        if (m_opt.apply && (out.failed > 0 || out.skipped > 0 || conflicts)) return kExitPartial;
+        if (!m_opt.apply && m_opt.detailed_exitcode && !changes.writes.empty()) return kExitChangesPending;
+        return kExitOk;
+    }
+
+    /// The writes of a saved dry run, refused when its inputs changed since.
+    std::vector<JournalEntry> saved_plan(int64_t snapshot, const std::string& sales_fingerprint) {
+        auto saved = m_runs.get(m_opt.plan_run_id);
+        if (!saved) throw UsageError("--plan " + m_opt.plan_run_id + ": no such run (see oznsync runs)");
+        if (saved->mode != "plan" && saved->mode != "run-dry")
+            throw UsageError("--plan " + m_opt.plan_run_id + " is a " + saved->mode + " run, not a saved plan");
+        if (saved->snapshot_id != snapshot)
+            throw SafetyError("saved plan " + saved->id + " is stale: it was made from snapshot " +
+                              std::to_string(saved->snapshot_id) + ", the current one is " + std::to_string(snapshot) +
+                              "; run `oznsync plan` again");
+        if (saved->sales_fingerprint != sales_fingerprint)
+            throw SafetyError("saved plan " + saved->id + " is stale: the sale feed changed since it was made; run "
+                              "`oznsync plan` again");
+        ChangeSet copy;
+        for (const auto& e : m_runs.entries(saved->id)) {
+            if (e.state == "finding") copy.findings.push_back(e.change);
+            else copy.writes.push_back(e.change);
+        }
+        m_data.owned_clients = saved_owned_clients(*saved);
+        spdlog::info("executing saved plan {}: {} change(s)", saved->id, copy.writes.size());
+        return m_runs.save_plan(m_data.run.id, copy);
+    }
+
+    void finish(int code) {
+        m_data.run.exit_code = code;
+        m_data.run.finished_at = now_iso();
+        // A run that got as far as a plan counts (for the feed-shrink guard) even when some changes failed.
+        m_data.run.status = m_planned && code != kExitUnavailable && code != kExitAuth && code != kExitInternal ? "done" : "failed";
+        try {
+            m_runs.finish(m_data.run.id, m_data.run.status, code, summary_json(m_data));
+            std::string dir = write_report(m_cfg.reports_dir, m_data);
+            print_summary(dir);
+        } catch (const std::exception& e) {
+            spdlog::error("could not write the report of run {}: {}", m_data.run.id, e.what());
+        }
+    }
+
+    void print_summary(const std::string& dir) {
+        std::cout << "run " << m_data.run.id << " (" << m_data.run.mode << (m_data.dry_run ? ", dry run" : "") << "):";
+        for (const auto& [a, n] : counts_by_action(m_data))
+            if (n) std::cout << " " << a << "=" << n;
+        std::cout << " in_sync=" << m_data.in_sync << "\n";
+        for (const auto& [p, counts] : counts_by_project(m_data)) {
+            auto name = m_data.project_names.find(p);
+            std::cout << "  project " << p << (name != m_data.project_names.end() ? " " + name->second : "") << ":";
+            for (const auto& [a, n] : counts) std::cout << " " << a << "=" << n;
+            std::cout << "\n";
+        }
+        if (!m_data.cap_reason.empty()) std::cout << "  safety cap: " << m_data.cap_reason << "\n";
+        std::cout << "exit " << m_data.run.exit_code << ": " << exit_code_meaning(m_data.run.exit_code) << "\n";
+        std::cout << "report " << dir << "/report.html\n";
+    }
+
+    const Config& m_cfg;
+    const RunOptions& m_opt;
+    Store m_store;
+    RunStore m_runs;
+    SafetyLimits m_limits;
+    ReportData m_data;
+    std::unique_ptr<OzmapClient> m_client;
+    bool m_planned = false;
+};
+
+} // namespace
+
+int execute_run(const Config& config, const RunOptions& options) {
+    RunLock lock(config.snapshot_path);
+    return Run(config, options).execute();
+}
+
+} // namespace oznsync

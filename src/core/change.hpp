@@ -1,0 +1,72 @@
+#pragma once
+// A change set: what reconcile decided, one entry per OZmap write (or per finding that needs no write).
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace oznsync {
+
+enum class Action {
+    Create,
+    Move,
+    Promote,
+    Demote,
+    Remove,
+    UserCreate,
+    UserUpdate,
+    // Findings: reported, never written.
+    Conflict,
+    Invalid,
+    Orphan,
+    Drift,
+};
+
+const char* action_name(Action a);
+bool action_from_name(const std::string& name, Action& out);
+bool is_write(Action a);
+
+/// Where a client sits (or should sit).
+struct PortRef {
+    std::string box, splitter;
+    int port = 0;
+    bool operator==(const PortRef&) const = default;
+    bool empty() const { return splitter.empty(); }
+    std::string text() const;
+};
+
+struct Change {
+    Action action = Action::Create;
+    std::string sale_id, code, partner, project;
+    PortRef target; // where the client must be (create/move), or where it is (others)
+    PortRef from;   // move: where it was
+    std::string property_id, client_id;
+    bool implanted = false; // the client's implanted flag after the change
+    // For create:
+    std::string client_name, address;
+    double lat = 0, lng = 0;
+    std::string reason;
+    std::string before, after; // human-readable states for the report
+    // Partner users (user_create / user_update):
+    std::string username, user_id, email;
+    std::vector<std::string> projects;
+};
+
+/// What oznsync last left (or saw) for a client it owns: the base line for drift.
+struct OwnedState {
+    std::string property_id;
+    PortRef port;
+    bool implanted = false;
+};
+
+struct ChangeSet {
+    std::vector<Change> writes;   // in apply order
+    std::vector<Change> findings; // conflicts, invalid records, orphans, drift
+    long long owned_clients = 0;  // clients oznsync owns in the snapshot (for the removal cap)
+    long long sales_in_scope = 0;
+    long long in_sync = 0;
+    std::map<std::string, OwnedState> owned;       // sale id -> its client as the snapshot shows it
+    std::map<std::string, std::string> owned_codes; // sale id -> code
+};
+
+} // namespace oznsync

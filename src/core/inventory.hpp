@@ -1,0 +1,33 @@
+#pragma once
+// What reconcile and feasibility need from a snapshot, indexed for lookups. Built by the store (or by
+// tests from plain values).
+#include "core/model.hpp"
+
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace oznsync {
+
+struct PortState {
+    bool blocked = false;
+    std::optional<std::string> fiber;
+};
+
+struct SplitterState {
+    std::string box, project, name;
+    std::vector<PortState> ports; // index N-1 = port N
+};
+
+struct Inventory {
+    int64_t snapshot_id = 0;
+    std::vector<Project> projects;
+    std::unordered_map<std::string, Box> boxes;
+    std::unordered_map<std::string, SplitterState> splitters;
+    std::vector<Property> properties;
+
+    bool has_project(const std::string& id) const;
+    void add_splitter(const Splitter& s);
+};
+
+} // namespace oznsync

@@ -1,0 +1,314 @@
+#include "neutral/sale_parser.hpp"
+
+#include "util/error.hpp"
+#include "util/ids.hpp"
+#include "util/strings.hpp"
+#include "util/time.hpp"
+
+#include <Poco/SHA2Engine.h>
+#include <simdjson.h>
+
+#include <cmath>
+#include <map>
+#include <optional>
+
+namespace oznsync {
+
+namespace od = simdjson::ondemand;
+
+std::string sha256_hex(const std::string& data) {
+    Poco::SHA2Engine sha(Poco::SHA2Engine::SHA_256);
+    sha.update(data);
+    return Poco::DigestEngine::digestToHex(sha.digest());
+}
+
+namespace {
+
+/// A record as read, every field as text, before validation (JSON and CSV both produce this).
+struct RawSale {
+    std::map<std::string, std::string> f; // canonical field name -> text
+    std::vector<std::string> errors;
+    bool has(const std::string& k) const {
+        auto it = f.find(k);
+        return it != f.end() && !it->second.empty();
+    }
+    std::string get(const std::string& k) const {
+        auto it = f.find(k);
+        return it == f.end() ? "" : it->second;
+    }
+};
+
+const char* kReasons[] = {"crossing", "closerCTO",  "signalIssue",      "blockedAccess", "fullCTO", "operationalError",
+                          "occupied", "noSignal",   "attenuated",       "others"};
+
+bool valid_pair(const std::string& state, const std::string& substate) {
+    return (state == "reserved" && substate == "reserved") || (state == "active" && substate == "active") ||
+           (state == "inactive" && substate == "portInactive") ||
+           (state == "terminated" && (substate == "reservationCancelled" || substate == "inspectionAccepted"));
+}
+
+/// Validates and converts; returns the reason it is invalid, or empty.
+std::string validate(const RawSale& r, Sale& s) {
+    if (!r.errors.empty()) return r.errors.front();
+    s.id = r.get("id");
+    if (s.id.empty()) return "missing id";
+    if (!is_object_id(s.id)) return "id '" + s.id.substr(0, 40) + "' is not a 24-hex id";
+    long long n;
+    if (!r.has("version")) return "missing version";
+    if (!parse_int(r.get("version"), n) || n < 0) return "version '" + r.get("version") + "' is not a whole number >= 0";
+    s.version = n;
+    s.updated_at = r.get("updatedAt");
+    if (!s.updated_at.empty() && !parse_iso8601(s.updated_at))
+        return "updatedAt '" + s.updated_at + "' is not an ISO-8601 UTC time";
+    s.state = r.get("state");
+    s.substate = r.get("substate");
+    if (!valid_pair(s.state, s.substate)) return "state/substate '" + s.state + "/" + s.substate + "' is not a valid pair";
+    s.code_order = r.get("codeOrder");
+    if (s.code_order.empty()) return "missing codeOrder";
+    if (s.code_order.size() > 100) return "codeOrder longer than 100 characters";
+    for (unsigned char c : s.code_order)
+        if (c < 0x20) return "codeOrder has a control character";
+    s.client_name = r.get("clientName");
+    s.address = r.get("address");
+    s.partner_id = r.get("partner.id");
+    s.partner_name = r.get("partner.name");
+    s.partnership_id = r.get("partner.partnershipId");
+    for (auto [key, out] : {std::pair{"ozmap.project", &s.project}, {"ozmap.box", &s.box}, {"ozmap.splitter", &s.splitter}}) {
+        *out = r.get(key);
+        if (out->empty()) return std::string("missing ") + key;
+        if (!is_object_id(*out)) return std::string(key) + " '" + out->substr(0, 40) + "' is not a 24-hex id";
+    }
+    if (!r.has("ozmap.port")) return "missing ozmap.port";
+    if (!parse_int(r.get("ozmap.port"), n) || n < 1 || n > 4096)
+        return "ozmap.port '" + r.get("ozmap.port") + "' is not a port number (1..4096)";
+    s.port = static_cast<int>(n);
+    if (r.has("propertyLat") != r.has("propertyLng")) return "propertyLat and propertyLng must come together";
+    if (r.has("propertyLat")) {
+        double lat, lng;
+        if (!parse_double(r.get("propertyLat"), lat) || lat < -90 || lat > 90)
+            return "propertyLat '" + r.get("propertyLat") + "' is not a latitude";
+        if (!parse_double(r.get("propertyLng"), lng) || lng < -180 || lng > 180)
+            return "propertyLng '" + r.get("propertyLng") + "' is not a longitude";
+        s.lat = lat;
+        s.lng = lng;
+    }
+    s.port_replace_reason = r.get("portReplaceReason");
+    if (!s.port_replace_reason.empty()) {
+        bool known = false;
+        for (auto k : kReasons) known = known || s.port_replace_reason == k;
+        if (!known) return "portReplaceReason '" + s.port_replace_reason + "' is not a known reason";
+    }
+    return "";
+}
+
+void add(SaleFeed& feed, const RawSale& raw) {
+    ++feed.records;
+    Sale s;
+    std::string why = validate(raw, s);
+    if (why.empty()) {
+        feed.sales.push_back(std::move(s));
+    } else {
+        std::string where = "record " + std::to_string(feed.records);
+        feed.invalid.push_back({raw.get("id"), raw.get("codeOrder"), where + ": " + why});
+    }
+}
+
+// ---- JSON ----
+
+od::json_type kind(od::value& v) { return v.type().value(); }
+
+void scalar(od::value v, const std::string& name, RawSale& r) {
+    switch (kind(v)) {
+    case od::json_type::null: break;
+    case od::json_type::string: r.f[name] = std::string(std::string_view(v.get_string())); break;
+    case od::json_type::number:
+    case od::json_type::boolean: r.f[name] = trim(std::string_view(v.raw_json_token())); break;
+    default: r.errors.push_back(name + " must be a single value, not an object or array");
+    }
+}
+
+void nested(od::value v, const std::string& prefix, RawSale& r) {
+    if (kind(v) == od::json_type::null) return;
+    if (kind(v) != od::json_type::object) {
+        r.errors.push_back(prefix + " must be an object");
+        return;
+    }
+    for (auto field : v.get_object()) {
+        std::string k(std::string_view(field.unescaped_key()));
+        scalar(field.value(), prefix + "." + k, r);
+    }
+}
+
+RawSale read_json_record(od::value v) {
+    RawSale r;
+    if (kind(v) != od::json_type::object) {
+        r.errors.push_back("record is not a JSON object");
+        return r;
+    }
+    for (auto field : v.get_object()) {
+        std::string k(std::string_view(field.unescaped_key()));
+        od::value val = field.value();
+        if (k == "partner" || k == "ozmap") nested(val, k, r);
+        else if (k == "previousPort" && kind(val) == od::json_type::object) nested(val, k, r);
+        else scalar(val, k, r);
+    }
+    return r;
+}
+
+void parse_json_array(od::array arr, SaleFeed& feed) {
+    for (auto el : arr) add(feed, read_json_record(el.value()));
+}
+
+// ---- CSV ----
+
+/// Splits RFC 4180 text into rows of fields. Throws InputError on an unterminated quote.
+std::vector<std::vector<std::string>> csv_rows(const std::string& text, const std::string& source) {
+    std::vector<std::vector<std::string>> rows;
+    std::vector<std::string> row;
+    std::string field;
+    bool quoted = false, any = false;
+    size_t line = 1;
+    for (size_t i = 0; i < text.size(); ++i) {
+        char c = text[i];
+        if (quoted) {
+            if (c == '"') {
+                if (i + 1 < text.size() && text[i + 1] == '"') {
+                    field += '"';
+                    ++i;
+                } else {
+                    quoted = false;
+                }
+            } else {
+                if (c == '\n') ++line;
+                field += c;
+            }
+            continue;
+        }
+        if (c == '"' && field.empty()) {
+            quoted = true;
+            any = true;
+        } else if (c == ',') {
+            row.push_back(std::move(field));
+            field.clear();
+            any = true;
+        } else if (c == '\n' || c == '\r') {
+            if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') ++i;
+            ++line;
+            if (any || !field.empty()) {
+                row.push_back(std::move(field));
+                rows.push_back(std::move(row));
+            }
+            row.clear();
+            field.clear();
+            any = false;
+        } else {
+            field += c;
+            any = true;
+        }
+    }
+    if (quoted) throw InputError(source + ": CSV has an unterminated quoted field (line " + std::to_string(line) + ")");
+    if (any || !field.empty()) {
+        row.push_back(std::move(field));
+        rows.push_back(std::move(row));
+    }
+    return rows;
+}
+
+const std::map<std::string, std::string>& csv_columns() {
+    static const std::map<std::string, std::string> m = {
+        {"id", "id"},
+        {"version", "version"},
+        {"updated_at", "updatedAt"},
+        {"state", "state"},
+        {"substate", "substate"},
+        {"code_order", "codeOrder"},
+        {"client_name", "clientName"},
+        {"address", "address"},
+        {"property_lat", "propertyLat"},
+        {"property_lng", "propertyLng"},
+        {"partner_id", "partner.id"},
+        {"partner_name", "partner.name"},
+        {"partnership_id", "partner.partnershipId"},
+        {"ozmap_project", "ozmap.project"},
+        {"ozmap_box", "ozmap.box"},
+        {"ozmap_splitter", "ozmap.splitter"},
+        {"ozmap_port", "ozmap.port"},
+        {"ozmap_client_id", "ozmap.clientId"},
+        {"port_replace_reason", "portReplaceReason"},
+        {"previous_box", "previousBox"},
+        {"previous_splitter", "previousSplitter"},
+        {"previous_port", "previousPort"},
+    };
+    return m;
+}
+
+void parse_csv(const std::string& text, const std::string& source, SaleFeed& feed) {
+    auto rows = csv_rows(text, source);
+    if (rows.empty()) return;
+    std::vector<std::string> header = rows[0];
+    if (!header.empty() && header[0].rfind("\xEF\xBB\xBF", 0) == 0) header[0] = header[0].substr(3); // BOM
+    std::vector<std::string> names;
+    for (auto& h : header) {
+        auto it = csv_columns().find(trim(h));
+        if (it == csv_columns().end()) throw InputError(source + ": unknown CSV column '" + trim(h) + "'");
+        names.push_back(it->second);
+    }
+    for (const char* required : {"id", "version", "state", "substate", "code_order", "ozmap_project", "ozmap_box",
+                                 "ozmap_splitter", "ozmap_port"}) {
+        const std::string& canonical = csv_columns().at(required);
+        if (std::find(names.begin(), names.end(), canonical) == names.end())
+            throw InputError(source + ": CSV header lacks the column '" + required + "'");
+    }
+    for (size_t i = 1; i < rows.size(); ++i) {
+        RawSale r;
+        if (rows[i].size() != names.size()) {
+            r.errors.push_back("CSV row " + std::to_string(i + 1) + " has " + std::to_string(rows[i].size()) +
+                               " fields, the header has " + std::to_string(names.size()));
+        }
+        for (size_t c = 0; c < std::min(rows[i].size(), names.size()); ++c) r.f[names[c]] = rows[i][c];
+        add(feed, r);
+    }
+}
+
+} // namespace
+
+void parse_sale_page(std::string& text, const std::string& source, SaleFeed& feed) {
+    od::parser parser;
+    text.reserve(text.size() + simdjson::SIMDJSON_PADDING);
+    try {
+        od::document doc = parser.iterate(simdjson::padded_string_view(text.data(), text.size(), text.capacity()));
+        if (doc.type().value() == od::json_type::array) {
+            parse_json_array(doc.get_array(), feed);
+            return;
+        }
+        if (doc.type().value() == od::json_type::object) {
+            bool found = false;
+            for (auto field : doc.get_object()) {
+                if (std::string_view(field.unescaped_key()) != "items") continue;
+                od::value items = field.value();
+                if (items.type().value() != od::json_type::array) break;
+                parse_json_array(items.get_array(), feed);
+                found = true;
+            }
+            if (found) return;
+        }
+        throw InputError(source + ": JSON must be an array of sale records or {\"items\": [...]}");
+    } catch (const simdjson::simdjson_error& e) {
+        throw InputError(source + ": not valid JSON (" + std::string(e.what()) + ")");
+    }
+}
+
+SaleFeed parse_sale_feed(std::string& text, const std::string& source) {
+    SaleFeed feed;
+    feed.fingerprint = "sha256:" + sha256_hex(text);
+    size_t first = text.find_first_not_of(" \t\r\n");
+    if (first == std::string::npos) return feed;
+    if (text.compare(first, 3, "\xEF\xBB\xBF") == 0) first = text.find_first_not_of(" \t\r\n", first + 3);
+    if (first != std::string::npos && (text[first] == '[' || text[first] == '{'))
+        parse_sale_page(text, source, feed);
+    else
+        parse_csv(text, source, feed);
+    return feed;
+}
+
+} // namespace oznsync

@@ -1,0 +1,155 @@
+#include "neutral/sale_source.hpp"
+
+#include "ozmap/http_client.hpp"
+#include "util/error.hpp"
+#include "util/fs.hpp"
+#include "util/log.hpp"
+#include "util/strings.hpp"
+
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+#include <Poco/URI.h>
+
+namespace oznsync {
+
+namespace {
+
+struct HttpSource {
+    std::string origin, prefix; // https://host:port and an optional path prefix
+};
+
+HttpSource split_url(const std::string& url) {
+    Poco::URI uri(url);
+    HttpSource s;
+    s.origin = uri.getScheme() + "://" + uri.getAuthority();
+    s.prefix = uri.getPath();
+    while (!s.prefix.empty() && s.prefix.back() == '/') s.prefix.pop_back();
+    return s;
+}
+
+class NeutralClient {
+public:
+    NeutralClient(const Config& cfg, const std::string& url)
+        : m_cfg(cfg), m_src(split_url(url)),
+          m_api("OZneutral", m_src.origin,
+                HttpOptions{cfg.ozmap.timeout_s, true, cfg.ozmap.ca_file, cfg.ozmap.insecure}, policy(cfg), 0) {
+        m_api.set_authorization([this] { return m_token.empty() ? std::string() : "Bearer " + m_token; });
+        if (cfg.ozneutral.token.empty()) m_api.set_reauthenticate([this] { return fetch_token(); });
+    }
+
+    void authenticate() {
+        if (!m_cfg.ozneutral.token.empty()) {
+            m_token = m_cfg.ozneutral.token;
+            return;
+        }
+        if (m_cfg.ozneutral.client_id.empty() || m_cfg.ozneutral.client_secret.empty())
+            throw ConfigError("ozneutral.token: missing (or give ozneutral.client_id and ozneutral.client_secret)");
+        if (!fetch_token()) throw AuthError("OZneutral refused ozneutral.client_id '" + m_cfg.ozneutral.client_id + "'");
+    }
+
+    /// Every record under `path`, as one JSON array text.
+    std::string fetch_all(const std::string& path) {
+        const int limit = m_cfg.ozneutral.page_size;
+        for (int attempt = 1;; ++attempt) {
+            std::string joined = "[";
+            long long offset = 0, total = -1, seen = 0;
+            bool moved = false;
+            for (;;) {
+                HttpResponse r = m_api.call({"GET", m_src.prefix + path + "?offset=" + std::to_string(offset) +
+                                                        "&limit=" + std::to_string(limit), "", ""});
+                if (r.status != 200)
+                    throw UnavailableError("OZneutral GET " + path + " answered HTTP " + std::to_string(r.status));
+                long long page_total;
+                if (!parse_int(r.header("x-total-count"), page_total))
+                    throw UnavailableError("OZneutral GET " + path + " gave no X-Total-Count");
+                if (total >= 0 && page_total != total) {
+                    moved = true;
+                    break;
+                }
+                total = page_total;
+                std::string body = trim(r.body);
+                if (body.size() < 2 || body.front() != '[' || body.back() != ']')
+                    throw InputError("OZneutral GET " + path + " did not answer a JSON array");
+                std::string inner = trim(std::string_view(body).substr(1, body.size() - 2));
+                long long count = count_records(body);
+                if (!inner.empty()) {
+                    if (seen > 0) joined += ',';
+                    joined += inner;
+                }
+                seen += count;
+                offset += count;
+                if (count == 0 || offset >= total) break;
+            }
+            if (!moved && seen == total) return joined + "]";
+            if (attempt >= 3)
+                throw UnavailableError("OZneutral " + path + " kept changing while it was read; try again later");
+        }
+    }
+
+private:
+    static RetryPolicy policy(const Config& cfg) {
+        RetryPolicy p;
+        p.retries = cfg.ozmap.retries;
+        p.base_ms = cfg.ozmap.retry_base_ms;
+        p.max_ms = cfg.ozmap.retry_max_ms;
+        return p;
+    }
+
+    static long long count_records(const std::string& array_text) {
+        try {
+            auto v = Poco::JSON::Parser().parse(array_text);
+            return static_cast<long long>(v.extract<Poco::JSON::Array::Ptr>()->size());
+        } catch (const Poco::Exception& e) {
+            throw InputError("OZneutral page is not a JSON array: " + e.displayText());
+        }
+    }
+
+    bool fetch_token() {
+        std::string body = "grant_type=client_credentials&client_id=" + url_encode(m_cfg.ozneutral.client_id) +
+                           "&client_secret=" + url_encode(m_cfg.ozneutral.client_secret);
+        ApiClient plain("OZneutral", m_src.origin,
+                        HttpOptions{m_cfg.ozmap.timeout_s, true, m_cfg.ozmap.ca_file, m_cfg.ozmap.insecure},
+                        policy(m_cfg), 0);
+        HttpResponse r = plain.call({"POST", m_src.prefix + "/oauth/token", body, "application/x-www-form-urlencoded"});
+        if (r.status == 400 || r.status == 401 || r.status == 403) return false;
+        if (r.status != 200) throw UnavailableError("OZneutral token endpoint answered HTTP " + std::to_string(r.status));
+        try {
+            auto o = Poco::JSON::Parser().parse(r.body).extract<Poco::JSON::Object::Ptr>();
+            m_token = o->optValue<std::string>("access_token", "");
+        } catch (const Poco::Exception&) {
+            throw UnavailableError("OZneutral token endpoint answered something that is not JSON");
+        }
+        register_secret(m_token);
+        return !m_token.empty();
+    }
+
+    const Config& m_cfg;
+    HttpSource m_src;
+    ApiClient m_api;
+    std::string m_token;
+};
+
+} // namespace
+
+std::string fetch_feed_text(const Config& config, const std::string& source, const std::string& path,
+                            const std::string& key) {
+    if (source.empty()) throw ConfigError(key + ": missing (file:PATH or https://...)");
+    if (source.rfind("file:", 0) == 0) {
+        try {
+            return read_file(source.substr(5));
+        } catch (const std::exception& e) {
+            throw InputError(key + ": " + e.what());
+        }
+    }
+    NeutralClient client(config, source);
+    client.authenticate();
+    return client.fetch_all(path);
+}
+
+SaleFeed fetch_sales(const Config& config) {
+    std::string text = fetch_feed_text(config, config.ozneutral.sales, "/serviceInventory/service", "ozneutral.sales");
+    std::string name = config.ozneutral.sales.rfind("file:", 0) == 0 ? config.ozneutral.sales.substr(5) : "OZneutral sales";
+    return parse_sale_feed(text, name);
+}
+
+} // namespace oznsync

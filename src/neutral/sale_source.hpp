@@ -1,0 +1,20 @@
+#pragma once
+// Where OZneutral data comes from: `file:PATH`, or an HTTP(S) base URL serving
+// /serviceInventory/service and /partnerships (offset/limit paging, X-Total-Count, Bearer token from
+// config or from the client_credentials token endpoint).
+#include "config/config.hpp"
+#include "neutral/sale_parser.hpp"
+
+#include <string>
+
+namespace oznsync {
+
+/// Reads the whole sale feed. Throws InputError (65) when unparseable, UnavailableError (75) when the
+/// source cannot be reached, AuthError (77) when it refuses the credentials, ConfigError when unset.
+SaleFeed fetch_sales(const Config& config);
+
+/// Raw JSON array text of all records under `path` of an HTTP source (joined pages), or a file's text.
+std::string fetch_feed_text(const Config& config, const std::string& source, const std::string& path,
+                            const std::string& key);
+
+} // namespace oznsync

@@ -1,0 +1,63 @@
+#pragma once
+// Every OZmap write goes through an OzmapGateway. HttpGateway sends; RecordingGateway (dry run) records
+// and never sends. The request bodies come from one place (requests_for_*), so a dry run's requests are
+// exactly what apply sends for the same change set.
+#include "core/change.hpp"
+#include "core/model.hpp"
+
+#include <string>
+#include <vector>
+
+namespace oznsync {
+
+class OzmapClient;
+
+struct WriteRequest {
+    std::string method, route, body; // route relative to /api/v2/
+    bool operator==(const WriteRequest&) const = default;
+};
+
+struct WriteResult {
+    int status = 0;
+    std::string body;
+    bool ok() const { return status >= 200 && status < 300; }
+};
+
+class OzmapGateway {
+public:
+    virtual ~OzmapGateway() = default;
+    virtual WriteResult write(const WriteRequest& request) = 0;
+    /// Properties whose client has this code: the guard that makes a replayed create a no-op.
+    virtual std::vector<Property> find_by_code(const std::string& code) = 0;
+    virtual bool sends() const = 0;
+};
+
+class HttpGateway : public OzmapGateway {
+public:
+    explicit HttpGateway(OzmapClient& client) : m_client(client) {}
+    WriteResult write(const WriteRequest& request) override;
+    std::vector<Property> find_by_code(const std::string& code) override;
+    bool sends() const override { return true; }
+
+private:
+    OzmapClient& m_client;
+};
+
+class RecordingGateway : public OzmapGateway {
+public:
+    WriteResult write(const WriteRequest& request) override;
+    std::vector<Property> find_by_code(const std::string&) override { return {}; }
+    bool sends() const override { return false; }
+    const std::vector<WriteRequest>& requests() const { return m_requests; }
+
+private:
+    std::vector<WriteRequest> m_requests;
+};
+
+WriteRequest create_request(const Change& c);
+WriteRequest move_request(const Change& c);
+WriteRequest implanted_request(const std::string& client_id, bool implanted);
+WriteRequest batch_implanted_request(const std::vector<std::string>& client_ids, bool implanted);
+std::vector<WriteRequest> remove_requests(const Change& c);
+
+} // namespace oznsync

@@ -1,0 +1,239 @@
+#include "report/report.hpp"
+
+#include "store/change_codec.hpp"
+#include "util/error.hpp"
+#include "util/fs.hpp"
+#include "util/json_writer.hpp"
+#include "util/strings.hpp"
+
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+
+#include <sstream>
+
+namespace oznsync {
+
+namespace {
+
+std::string result_text(const JournalEntry& e) {
+    if (e.state == "finding") return "";
+    if (!e.error.empty()) return e.state + ": " + e.error;
+    if (!e.result.empty()) return e.state + ": " + e.result;
+    return e.state;
+}
+
+std::string csv_field(const std::string& s) {
+    if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
+    std::string out = "\"";
+    for (char c : s) {
+        if (c == '"') out += '"';
+        out += c;
+    }
+    return out + "\"";
+}
+
+void write_event(JsonWriter& w, const ReportData& d, const JournalEntry& e) {
+    const Change& c = e.change;
+    w.begin_object().field("run_id", d.run.id).field("seq", e.seq).field("ulid", e.ulid).field("ts", e.ts);
+    w.field("action", action_name(c.action));
+    w.key("keys").begin_object().field("sale_id", c.sale_id).field("code", c.code).field("partner", c.partner);
+    w.field("project", c.project).field("box", c.target.box).field("splitter", c.target.splitter);
+    w.field("port", c.target.port).field("property_id", c.property_id).field("client_id", c.client_id);
+    if (!c.username.empty()) w.field("username", c.username);
+    w.end_object();
+    w.field("before", c.before).field("after", c.after).field("reason", c.reason);
+    w.key("result").begin_object().field("state", e.state).field("detail", e.error.empty() ? e.result : e.error);
+    w.end_object().end_object();
+}
+
+} // namespace
+
+std::map<std::string, long long> counts_by_action(const ReportData& d) {
+    std::map<std::string, long long> out;
+    for (const char* a : {"create", "move", "promote", "demote", "remove", "conflict", "invalid", "orphan", "drift"})
+        out[a] = 0;
+    for (const auto& e : d.entries) ++out[action_name(e.change.action)];
+    return out;
+}
+
+std::map<std::string, std::map<std::string, long long>> counts_by_project(const ReportData& d) {
+    std::map<std::string, std::map<std::string, long long>> out;
+    for (const auto& e : d.entries)
+        if (!e.change.project.empty()) ++out[e.change.project][action_name(e.change.action)];
+    return out;
+}
+
+std::string summary_json(const ReportData& d) {
+    std::string out;
+    JsonWriter w(out);
+    w.begin_object().field("format_version", kSummaryFormatVersion).field("run_id", d.run.id);
+    w.field("mode", d.run.mode).field("dry_run", d.dry_run).field("oznsync_version", OZNSYNC_VERSION);
+    w.field("host", d.run.host).field("user", d.run.user);
+    w.field("started_at", d.run.started_at).field("finished_at", d.run.finished_at);
+    w.key("exit").begin_object().field("code", d.run.exit_code).field("meaning", exit_code_meaning(d.run.exit_code));
+    w.end_object();
+    w.key("inputs").begin_object().field("ozmap_url", d.ozmap_url).field("snapshot_id", d.run.snapshot_id);
+    w.field("snapshot_finished_at", d.snapshot_finished_at).field("sales_source", d.sales_source);
+    w.field("sales_fingerprint", d.run.sales_fingerprint).field("sales_records", d.sales_records);
+    w.field("sales_valid", d.sales_valid).field("sales_invalid", d.sales_invalid);
+    w.field("config_fingerprint", d.run.config_fingerprint).field("insecure_tls", d.insecure).end_object();
+    w.key("counts").begin_object();
+    for (const auto& [a, n] : counts_by_action(d)) w.field(a, n);
+    w.field("in_sync", d.in_sync).field("owned_clients", d.owned_clients).end_object();
+    std::map<std::string, long long> states;
+    for (const auto& e : d.entries)
+        if (e.state != "finding") ++states[e.state];
+    w.key("results").begin_object();
+    for (const auto& [s, n] : states) w.field(s, n);
+    w.end_object();
+    w.key("projects").begin_object();
+    for (const auto& [p, counts] : counts_by_project(d)) {
+        w.key(p).begin_object();
+        for (const auto& [a, n] : counts) w.field(a, n);
+        w.end_object();
+    }
+    w.end_object();
+    w.key("timings_s").begin_object();
+    for (const auto& [phase, s] : d.timings) w.field(phase, static_cast<double>(static_cast<long long>(s * 1000)) / 1000);
+    w.end_object();
+    w.field("safety_cap", d.cap_reason).field("feed_guard", d.guard_reason).field("aborted", d.abort_reason);
+    w.field("interrupted_changes_recovered", static_cast<int64_t>(d.interrupted.size()));
+    w.field("partner_handover_file", d.handover_file);
+    w.end_object();
+    return out + "\n";
+}
+
+std::string plan_json(const ReportData& d) {
+    std::string out;
+    JsonWriter w(out);
+    w.begin_object().field("format_version", kSummaryFormatVersion).field("run_id", d.run.id);
+    w.field("snapshot_id", d.run.snapshot_id).field("sales_fingerprint", d.run.sales_fingerprint);
+    w.key("changes").begin_array();
+    for (const auto& e : d.entries)
+        if (is_write(e.change.action)) write_change(w, e.change);
+    w.end_array().key("findings").begin_array();
+    for (const auto& e : d.entries)
+        if (!is_write(e.change.action)) write_change(w, e.change);
+    w.end_array().key("requests").begin_array();
+    for (const auto& r : d.requests)
+        w.begin_object().field("method", r.method).field("path", "/api/v2/" + r.route).field("body", r.body).end_object();
+    w.end_array().end_object();
+    return out + "\n";
+}
+
+std::string changes_jsonl(const ReportData& d) {
+    std::string out;
+    for (const auto& e : d.entries) {
+        JsonWriter w(out);
+        write_event(w, d, e);
+        out += '\n';
+    }
+    return out;
+}
+
+std::string changes_csv(const ReportData& d) {
+    std::string out = "run_id,seq,ulid,ts,action,sale_id,code,partner,project,box,splitter,port,property_id,client_id,"
+                      "before,after,reason,state,detail\r\n";
+    for (const auto& e : d.entries) {
+        const Change& c = e.change;
+        std::vector<std::string> f = {d.run.id, std::to_string(e.seq), e.ulid, e.ts, action_name(c.action), c.sale_id,
+                                      c.code, c.partner, c.project, c.target.box, c.target.splitter,
+                                      c.target.port ? std::to_string(c.target.port) : "", c.property_id, c.client_id,
+                                      c.before, c.after, c.reason, e.state, e.error.empty() ? e.result : e.error};
+        for (size_t i = 0; i < f.size(); ++i) out += (i ? "," : "") + csv_field(f[i]);
+        out += "\r\n";
+    }
+    return out;
+}
+
+std::string text_report(const ReportData& d) {
+    std::ostringstream os;
+    os << "oznsync run " << d.run.id << " (" << d.run.mode << (d.dry_run ? ", dry run" : "") << ")\n";
+    os << "  started " << d.run.started_at << ", finished " << d.run.finished_at << " on " << d.run.host << " by "
+       << d.run.user << "\n";
+    os << "  exit " << d.run.exit_code << ": " << exit_code_meaning(d.run.exit_code) << "\n";
+    os << "  snapshot " << d.run.snapshot_id << " of " << d.ozmap_url << "; sales " << d.sales_source << " ("
+       << d.sales_records << " records, " << d.sales_invalid << " invalid, " << d.run.sales_fingerprint.substr(0, 19)
+       << ")\n";
+    os << "  config " << d.run.config_fingerprint << (d.insecure ? " (TLS verification OFF)" : "") << "\n";
+    if (!d.guard_reason.empty()) os << "  ABORTED before planning: " << d.guard_reason << "\n";
+    if (!d.cap_reason.empty()) os << "  SAFETY CAP: " << d.cap_reason << "\n";
+    if (!d.abort_reason.empty()) os << "  STOPPED: " << d.abort_reason << "\n";
+    os << "\nCounts:";
+    for (const auto& [a, n] : counts_by_action(d))
+        if (n) os << " " << a << "=" << n;
+    os << " in_sync=" << d.in_sync << "\n";
+    for (const auto& [p, counts] : counts_by_project(d)) {
+        auto name = d.project_names.find(p);
+        os << "  project " << p << (name != d.project_names.end() ? " (" + name->second + ")" : "") << ":";
+        for (const auto& [a, n] : counts) os << " " << a << "=" << n;
+        os << "\n";
+    }
+    if (!d.interrupted.empty()) {
+        os << "\nInterrupted changes from earlier runs:\n";
+        for (const auto& e : d.interrupted)
+            os << "  " << action_name(e.change.action) << " " << e.change.code << " (run " << e.result << "): " << e.error << "\n";
+    }
+    os << "\nChanges:\n";
+    for (const auto& e : d.entries) {
+        const Change& c = e.change;
+        os << "  " << e.seq << ". " << action_name(c.action) << " " << c.code;
+        if (!c.sale_id.empty()) os << " sale " << c.sale_id;
+        if (!c.target.empty()) os << " @ " << c.target.text();
+        if (!c.before.empty() || !c.after.empty()) os << " [" << c.before << " -> " << c.after << "]";
+        if (!c.reason.empty()) os << " (" << c.reason << ")";
+        std::string r = result_text(e);
+        if (!r.empty()) os << " => " << r;
+        os << "\n";
+    }
+    if (!d.handover_file.empty()) os << "\nPartner passwords handed over in " << d.handover_file << "\n";
+    return os.str();
+}
+
+std::string write_report(const std::string& reports_dir, const ReportData& d) {
+    std::string dir = reports_dir + "/" + d.run.id;
+    make_dirs(dir, 0750);
+    atomic_write(dir + "/changes.jsonl", changes_jsonl(d), 0640);
+    atomic_write(dir + "/changes.csv", changes_csv(d), 0640);
+    if (d.dry_run) atomic_write(dir + "/plan.json", plan_json(d), 0640);
+    atomic_write(dir + "/report.html", html_report(d), 0640);
+    atomic_write(dir + "/report.txt", text_report(d), 0640);
+    atomic_write(dir + "/summary.json", summary_json(d), 0640); // last: its presence means the folder is complete
+    return dir;
+}
+
+ReportData load_report_data(RunStore& runs, const std::string& run_id) {
+    auto run = runs.get(run_id);
+    if (!run) throw UsageError("no run " + run_id + " in the database (see oznsync runs)");
+    ReportData d;
+    d.run = *run;
+    d.entries = runs.entries(run_id);
+    d.dry_run = run->mode == "plan" || run->mode == "run-dry" || run->mode == "partners-dry";
+    if (!run->summary_json.empty()) {
+        try {
+            auto o = Poco::JSON::Parser().parse(run->summary_json).extract<Poco::JSON::Object::Ptr>();
+            auto in = o->getObject("inputs");
+            d.ozmap_url = in->optValue<std::string>("ozmap_url", "");
+            d.sales_source = in->optValue<std::string>("sales_source", "");
+            d.sales_records = in->optValue<long long>("sales_records", -1);
+            d.sales_valid = in->optValue<long long>("sales_valid", -1);
+            d.sales_invalid = in->optValue<long long>("sales_invalid", -1);
+            d.snapshot_finished_at = in->optValue<std::string>("snapshot_finished_at", "");
+            d.insecure = in->optValue<bool>("insecure_tls", false);
+            auto counts = o->getObject("counts");
+            d.in_sync = counts->optValue<long long>("in_sync", 0);
+            d.owned_clients = counts->optValue<long long>("owned_clients", 0);
+            d.cap_reason = o->optValue<std::string>("safety_cap", "");
+            d.guard_reason = o->optValue<std::string>("feed_guard", "");
+            d.abort_reason = o->optValue<std::string>("aborted", "");
+            d.handover_file = o->optValue<std::string>("partner_handover_file", "");
+            if (auto t = o->getObject("timings_s"))
+                for (const auto& [k, v] : *t) d.timings.emplace_back(k, v.convert<double>());
+        } catch (const Poco::Exception&) {
+            // An unreadable summary leaves the header thin; the changes still render.
+        }
+    }
+    return d;
+}
+
+} // namespace oznsync

@@ -1,0 +1,57 @@
+#pragma once
+// The audit report of one run, reports/<run-id>/: report.html, changes.jsonl, changes.csv,
+// summary.json and (dry runs) plan.json. Every file is written atomically, mode 0640. The same data
+// renders as text for `report show`.
+#include "ozmap/gateway.hpp"
+#include "store/run_store.hpp"
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace oznsync {
+
+constexpr int kSummaryFormatVersion = 1;
+
+struct ProjectOccupancy {
+    std::string project, name;
+    long long free = 0, reserved = 0, active = 0, blocked = 0;
+};
+
+struct ReportData {
+    RunRecord run;
+    bool dry_run = false;
+    bool insecure = false;
+    std::map<std::string, std::string> config; // masked
+    std::string ozmap_url, sales_source;
+    long long sales_records = -1, sales_valid = -1, sales_invalid = -1;
+    std::string snapshot_finished_at;
+    std::vector<std::pair<std::string, double>> timings; // phase -> seconds
+    std::vector<JournalEntry> entries;                    // writes and findings, by seq
+    std::vector<JournalEntry> interrupted;                // from runs that died
+    std::vector<WriteRequest> requests;                   // dry run: what apply would send
+    std::vector<ProjectOccupancy> occupancy;
+    std::map<std::string, std::string> project_names;
+    std::string cap_reason, abort_reason, guard_reason;
+    std::string handover_file;
+    long long owned_clients = 0, in_sync = 0;
+};
+
+/// Counts per action, and per project per action.
+std::map<std::string, long long> counts_by_action(const ReportData& d);
+std::map<std::string, std::map<std::string, long long>> counts_by_project(const ReportData& d);
+
+std::string summary_json(const ReportData& d);
+std::string plan_json(const ReportData& d);
+std::string changes_jsonl(const ReportData& d);
+std::string changes_csv(const ReportData& d);
+std::string text_report(const ReportData& d);
+std::string html_report(const ReportData& d);
+
+/// Writes every file of the run's folder under `reports_dir`; returns the folder.
+std::string write_report(const std::string& reports_dir, const ReportData& d);
+
+/// Rebuilds a past run's report data from the database (for `report show`).
+ReportData load_report_data(RunStore& runs, const std::string& run_id);
+
+} // namespace oznsync

@@ -1,0 +1,90 @@
+#include "store/change_codec.hpp"
+
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+
+#include <stdexcept>
+
+namespace oznsync {
+
+namespace {
+void port_ref(JsonWriter& w, const char* key, const PortRef& p) {
+    w.key(key);
+    if (p.empty()) {
+        w.null();
+        return;
+    }
+    w.begin_object().field("box", p.box).field("splitter", p.splitter).field("port", p.port).end_object();
+}
+
+PortRef port_ref(const Poco::JSON::Object::Ptr& o, const char* key) {
+    PortRef p;
+    if (!o->has(key) || o->isNull(key)) return p;
+    auto r = o->getObject(key);
+    p.box = r->optValue<std::string>("box", "");
+    p.splitter = r->optValue<std::string>("splitter", "");
+    p.port = r->optValue<int>("port", 0);
+    return p;
+}
+} // namespace
+
+void write_change(JsonWriter& w, const Change& c) {
+    w.begin_object().field("action", action_name(c.action));
+    w.field("sale_id", c.sale_id).field("code", c.code).field("partner", c.partner).field("project", c.project);
+    port_ref(w, "target", c.target);
+    port_ref(w, "from", c.from);
+    w.field("property_id", c.property_id).field("client_id", c.client_id).field("implanted", c.implanted);
+    if (c.action == Action::Create) {
+        w.field("client_name", c.client_name).field("address", c.address).field("lat", c.lat).field("lng", c.lng);
+    }
+    if (c.action == Action::UserCreate || c.action == Action::UserUpdate) {
+        w.field("username", c.username).field("user_id", c.user_id).field("email", c.email).key("projects").begin_array();
+        for (const auto& p : c.projects) w.value(p);
+        w.end_array();
+    }
+    w.field("before", c.before).field("after", c.after).field("reason", c.reason).end_object();
+}
+
+std::string change_to_json(const Change& c) {
+    std::string out;
+    JsonWriter w(out);
+    write_change(w, c);
+    return out;
+}
+
+Change change_from_json(const std::string& json) {
+    Change c;
+    try {
+        auto o = Poco::JSON::Parser().parse(json).extract<Poco::JSON::Object::Ptr>();
+        if (!action_from_name(o->getValue<std::string>("action"), c.action))
+            throw std::runtime_error("unknown action " + o->getValue<std::string>("action"));
+        auto s = [&](const char* k) { return o->optValue<std::string>(k, ""); };
+        c.sale_id = s("sale_id");
+        c.code = s("code");
+        c.partner = s("partner");
+        c.project = s("project");
+        c.target = port_ref(o, "target");
+        c.from = port_ref(o, "from");
+        c.property_id = s("property_id");
+        c.client_id = s("client_id");
+        c.implanted = o->optValue<bool>("implanted", false);
+        c.client_name = s("client_name");
+        c.address = s("address");
+        c.lat = o->optValue<double>("lat", 0);
+        c.lng = o->optValue<double>("lng", 0);
+        c.username = s("username");
+        c.user_id = s("user_id");
+        c.email = s("email");
+        if (auto ps = o->getArray("projects"))
+            for (size_t i = 0; i < ps->size(); ++i) c.projects.push_back(ps->getElement<std::string>(static_cast<unsigned>(i)));
+        c.before = s("before");
+        c.after = s("after");
+        c.reason = s("reason");
+    } catch (const Poco::Exception& e) {
+        throw std::runtime_error("saved change is not readable: " + e.displayText());
+    }
+    return c;
+}
+
+} // namespace oznsync
