@@ -1,0 +1,255 @@
+#include "support/harness.hpp"
+#include "support/sim_view.hpp"
+
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
+using namespace harness;
+
+namespace {
+
+const std::string kSplitA = "65f000030000000000000012"; // box 1, A/C on ports 2/3
+const std::string kSplitB = "65f000030000000000000037"; // box 4, B on port 1
+const std::string kSplitD = "65f000030000000000000040"; // box 5, D 2 -> 4
+
+std::vector<std::string> sim_args(std::vector<std::string> more = {}) {
+    std::vector<std::string> a{"--fixture", fixture("network-small.json")};
+    a.insert(a.end(), more.begin(), more.end());
+    return a;
+}
+
+std::string config_for(const TempDir& dir, const Sim& sim, const std::string& sales, const std::string& extra = "") {
+    return write_config(dir, sim, "[ozneutral]\nsales = file:" + sales + "\n[safety]\nmax_removals_pct = 100\n" + extra);
+}
+
+/// Points the config at another sales file.
+void use_sales(const TempDir& dir, const std::string& stage) {
+    write_file(dir.file("sales.json"), read_file(fixture("sales-" + stage + ".json")));
+}
+
+Poco::JSON::Object::Ptr latest_summary(const TempDir& dir) {
+    std::vector<std::string> runs;
+    for (const auto& e : std::filesystem::directory_iterator(dir.file("reports"))) runs.push_back(e.path().string());
+    std::sort(runs.begin(), runs.end());
+    REQUIRE_FALSE(runs.empty());
+    return Poco::JSON::Parser().parse(read_file(runs.back() + "/summary.json")).extract<Poco::JSON::Object::Ptr>();
+}
+
+long long writes_planned(const Poco::JSON::Object::Ptr& summary) {
+    auto c = summary->getObject("counts");
+    long long n = 0;
+    for (const char* a : {"create", "move", "promote", "demote", "remove"}) n += c->getValue<long long>(a);
+    return n;
+}
+
+std::vector<std::string> owned_clients(const Sim& sim) {
+    std::vector<std::string> out;
+    for (auto& l : client_lines(sim.get("/__sim/state")))
+        if (l.rfind("OP-", 0) != 0) out.push_back(l);
+    return out;
+}
+
+std::vector<std::string> operator_clients(const Sim& sim) {
+    std::vector<std::string> out;
+    for (auto& l : client_lines(sim.get("/__sim/state")))
+        if (l.rfind("OP-", 0) == 0) out.push_back(l);
+    return out;
+}
+
+using V = std::vector<std::string>;
+const V kAfterStage1 = {"ORD-A|" + kSplitA + "|2|0", "ORD-B|" + kSplitB + "|1|1", "ORD-C|" + kSplitA + "|3|0",
+                        "ORD-D|" + kSplitD + "|2|0"};
+const V kFinal = {"ORD-B|" + kSplitB + "|1|1", "ORD-D|" + kSplitD + "|4|0"};
+
+/// Runs every lifecycle stage against `sim` and returns the owned clients after each.
+std::vector<V> run_lifecycle(Sim& sim, const TempDir& dir) {
+    std::string cfg = config_for(dir, sim, dir.file("sales.json"));
+    std::vector<V> after;
+    for (const char* stage : {"stage1", "stage2", "stage3", "stage4"}) {
+        use_sales(dir, stage);
+        Result r = oznsync({"run", "--config", cfg});
+        INFO(stage << "\n" << r.out << r.err);
+        CHECK(r.exit_code == 3); // the fixture keeps three conflicts on purpose
+        after.push_back(owned_clients(sim));
+    }
+    return after;
+}
+
+} // namespace
+
+TEST_SUITE("reconcile_run") {
+    TEST_CASE("every lifecycle step converges through nightly runs, and a second run plans nothing") {
+        Sim sim(sim_args());
+        TempDir dir;
+        const auto operators = operator_clients(sim);
+        auto after = run_lifecycle(sim, dir);
+        CHECK(after[0] == kAfterStage1);
+        // stage 2: A activated, C cancelled, D moved 2 -> 4
+        CHECK(after[1] == V{"ORD-A|" + kSplitA + "|2|1", "ORD-B|" + kSplitB + "|1|1", "ORD-D|" + kSplitD + "|4|0"});
+        // stage 3: A port inactive
+        CHECK(after[2] == V{"ORD-A|" + kSplitA + "|2|0", "ORD-B|" + kSplitB + "|1|1", "ORD-D|" + kSplitD + "|4|0"});
+        CHECK(after[3] == kFinal);
+        CHECK(operator_clients(sim) == operators);
+
+        Result again = oznsync({"run", "--config", dir.file("oznsync.ini")});
+        CHECK(again.exit_code == 3);
+        auto summary = latest_summary(dir);
+        CHECK(writes_planned(summary) == 0);
+        CHECK(summary->getObject("counts")->getValue<int>("conflict") == 3);
+        CHECK(summary->getObject("counts")->getValue<int>("invalid") == 2);
+        CHECK(owned_clients(sim) == kFinal);
+    }
+
+    TEST_CASE("the HTTP sale source (client_credentials token, paging) plans like the file") {
+        Sim sim(sim_args({"--sales", fixture("sales-stage1.json"), "--neutral-client-id", "oznsync",
+                          "--neutral-client-secret", "neutral-secret-42"}));
+        TempDir dir;
+        std::string cfg = write_config(dir, sim, "[ozneutral]\nsales = " + sim.url() +
+                                                     "\nclient_id = oznsync\nclient_secret = neutral-secret-42\n"
+                                                     "page_size = 4\n[safety]\nmax_removals_pct = 100\n");
+        Result r = oznsync({"run", "--config", cfg});
+        INFO(r.out << r.err);
+        CHECK(r.exit_code == 3);
+        CHECK(owned_clients(sim) == kAfterStage1);
+        for (const auto& e : std::filesystem::recursive_directory_iterator(dir.path()))
+            if (e.is_regular_file() && e.path().filename() != "oznsync.ini")
+                CHECK(read_file(e.path()).find("neutral-secret-42") == std::string::npos);
+        CHECK(r.err.find("neutral-secret-42") == std::string::npos);
+        std::string bad = write_config(dir, sim, "[ozneutral]\nsales = " + sim.url() +
+                                                     "\nclient_id = oznsync\nclient_secret = wrong\n");
+        CHECK(oznsync({"run", "--config", bad}).exit_code == 77);
+    }
+
+    TEST_CASE("a dry run's change set is exactly what apply --plan sends") {
+        Sim sim(sim_args());
+        TempDir dir;
+        use_sales(dir, "stage1");
+        std::string cfg = config_for(dir, sim, dir.file("sales.json"));
+        REQUIRE(oznsync({"pull", "--config", cfg}).exit_code == 0);
+        Result plan = oznsync({"plan", "--config", cfg, "--detailed-exitcode"}, {{"OZNSYNC_RUN_ID", "plan-1"}});
+        INFO(plan.out << plan.err);
+        CHECK(plan.exit_code == 2);
+        CHECK(sim.get("/__sim/requests") == "[]");
+        auto saved = Poco::JSON::Parser().parse(read_file(dir.file("reports/plan-1/plan.json"))).extract<Poco::JSON::Object::Ptr>();
+        auto planned = saved->getArray("requests");
+        CHECK(planned->size() == 4);
+        Result apply = oznsync({"apply", "--config", cfg, "--plan", "plan-1"});
+        INFO(apply.out << apply.err);
+        CHECK(apply.exit_code == 3);
+        auto sent = Poco::JSON::Parser().parse(sim.get("/__sim/requests")).extract<Poco::JSON::Array::Ptr>();
+        REQUIRE(sent->size() == planned->size());
+        for (size_t i = 0; i < sent->size(); ++i) {
+            auto a = planned->getObject(static_cast<unsigned>(i)), b = sent->getObject(static_cast<unsigned>(i));
+            CHECK(a->getValue<std::string>("method") == b->getValue<std::string>("method"));
+            CHECK(a->getValue<std::string>("path") == b->getValue<std::string>("path"));
+            CHECK(a->getValue<std::string>("body") == b->getValue<std::string>("body"));
+        }
+        CHECK(owned_clients(sim) == kAfterStage1);
+    }
+
+    TEST_CASE("a saved plan is refused once the feed or the snapshot changed") {
+        Sim sim(sim_args());
+        TempDir dir;
+        use_sales(dir, "stage1");
+        std::string cfg = config_for(dir, sim, dir.file("sales.json"));
+        REQUIRE(oznsync({"pull", "--config", cfg}).exit_code == 0);
+        REQUIRE(oznsync({"plan", "--config", cfg}, {{"OZNSYNC_RUN_ID", "plan-a"}}).exit_code == 0);
+        use_sales(dir, "stage2");
+        Result r = oznsync({"apply", "--config", cfg, "--plan", "plan-a"});
+        CHECK(r.exit_code == 4);
+        CHECK(r.err.find("stale") != std::string::npos);
+        use_sales(dir, "stage1");
+        REQUIRE(oznsync({"pull", "--config", cfg}).exit_code == 0);
+        CHECK(oznsync({"apply", "--config", cfg, "--plan", "plan-a"}).exit_code == 4);
+        CHECK(sim.get("/__sim/requests") == "[]");
+    }
+
+    TEST_CASE("SIGKILL in the middle of apply, then run again: converged, every code exactly once") {
+        Sim sim(sim_args({"--hang-after-writes", "2"}));
+        TempDir dir;
+        use_sales(dir, "stage1");
+        std::string cfg = config_for(dir, sim, dir.file("sales.json"));
+        {
+            Child job({OZNSYNC_BIN, "run", "--config", cfg});
+            // The simulator applies the third write and never answers it: wait for that, then kill.
+            bool hung = false;
+            for (int i = 0; i < 1200 && !hung; ++i) {
+                hung = sim.get("/__sim/stats").find("\"writes\":3") != std::string::npos;
+                if (!hung) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+            }
+            REQUIRE(hung);
+            job.kill_now(9);
+            CHECK(job.wait() == 128 + 9);
+        }
+        sim.set_faults(R"({"hang_after_writes": -1})");
+        Result r = oznsync({"run", "--config", cfg});
+        INFO(r.out << r.err);
+        CHECK(r.exit_code == 3);
+        CHECK(owned_clients(sim) == kAfterStage1);
+        for (const auto& [code, n] : code_counts(sim.get("/__sim/state"))) CHECK_MESSAGE(n == 1, code);
+        auto summary = latest_summary(dir);
+        CHECK(summary->getValue<int>("interrupted_changes_recovered") == 1);
+        Result again = oznsync({"run", "--config", cfg});
+        CHECK(writes_planned(latest_summary(dir)) == 0);
+    }
+
+    TEST_CASE("a tripped removal cap exits 4 and removes nothing; the rest is applied") {
+        Sim sim(sim_args());
+        TempDir dir;
+        use_sales(dir, "stage1");
+        std::string cfg = config_for(dir, sim, dir.file("sales.json"));
+        REQUIRE(oznsync({"run", "--config", cfg}).exit_code == 3);
+        use_sales(dir, "stage2");
+        Result r = oznsync({"run", "--config", cfg, "--max-removals", "0"});
+        INFO(r.out << r.err);
+        CHECK(r.exit_code == 4);
+        CHECK(owned_clients(sim) == V{"ORD-A|" + kSplitA + "|2|1", "ORD-B|" + kSplitB + "|1|1",
+                                      "ORD-C|" + kSplitA + "|3|0", "ORD-D|" + kSplitD + "|4|0"});
+        CHECK(latest_summary(dir)->getValue<std::string>("safety_cap").find("max_removals") != std::string::npos);
+        // The percentage cap trips by default on this small network (1 of 4 owned clients = 25% > 10%).
+        CHECK(oznsync({"run", "--config", cfg}, {{"OZNSYNC_SAFETY_MAX_REMOVALS_PCT", "10"}}).exit_code == 4);
+        CHECK(oznsync({"run", "--config", cfg}).exit_code == 3);
+        CHECK(owned_clients(sim).size() == 3);
+    }
+
+    TEST_CASE("an empty or shrunken feed aborts before planning; an unparseable one exits 65; nothing is written") {
+        Sim sim(sim_args());
+        TempDir dir;
+        use_sales(dir, "stage1");
+        std::string cfg = config_for(dir, sim, dir.file("sales.json"));
+        REQUIRE(oznsync({"run", "--config", cfg}).exit_code == 3);
+        sim.request("DELETE", "/__sim/requests", "");
+        write_file(dir.file("sales.json"), "[]");
+        Result empty = oznsync({"run", "--config", cfg});
+        CHECK(empty.exit_code == 4);
+        CHECK(empty.err.find("empty") != std::string::npos);
+        write_file(dir.file("sales.json"), "[" + read_file(fixture("sales-stage1.json")).substr(1, 400));
+        Result broken = oznsync({"run", "--config", cfg});
+        CHECK(broken.exit_code == 65);
+        write_file(dir.file("sales.json"), "[]");
+        std::string text = read_file(fixture("sales-stage1.json"));
+        write_file(dir.file("sales.json"), text.substr(0, text.find("},\n {") + 1) + "]"); // one record of nine
+        Result shrunk = oznsync({"run", "--config", cfg});
+        CHECK(shrunk.exit_code == 4);
+        CHECK(shrunk.err.find("shrank") != std::string::npos);
+        CHECK(sim.get("/__sim/requests") == "[]");
+        CHECK(owned_clients(sim) == kAfterStage1);
+    }
+
+    TEST_CASE("faults on (429, 503, resets): the same final state as without") {
+        Sim sim(sim_args({"--fail-rate", "0.2", "--fail-status", "503", "--reset-rate", "0.05"}));
+        TempDir dir;
+        auto after = run_lifecycle(sim, dir);
+        CHECK(after.back() == kFinal);
+        Sim limited(sim_args({"--fail-rate", "0.2", "--fail-status", "429", "--retry-after", "0"}));
+        TempDir dir2;
+        CHECK(run_lifecycle(limited, dir2).back() == kFinal);
+        for (const auto& [code, n] : code_counts(limited.get("/__sim/state"))) CHECK_MESSAGE(n == 1, code);
+    }
+}

@@ -1,0 +1,278 @@
+#include "core/reconcile.hpp"
+#include "core/safety.hpp"
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+
+using namespace oznsync;
+
+namespace {
+
+const std::string P = "aaaaaaaaaaaaaaaaaaaaaa01", BOX = "bbbbbbbbbbbbbbbbbbbbbb01", DRAFT = "bbbbbbbbbbbbbbbbbbbbbb02",
+                  S1 = "cccccccccccccccccccccc01", S2 = "cccccccccccccccccccccc02", SD = "cccccccccccccccccccccc03";
+
+/// One project, a normal box with two 8-port drop splitters (S1 port 8 blocked), a draft box.
+Inventory inventory() {
+    Inventory inv;
+    inv.projects = {{P, "Project", "P1"}};
+    inv.boxes[BOX] = Box{BOX, P, "CTO 1", -27.5, -48.5, false, true};
+    inv.boxes[DRAFT] = Box{DRAFT, P, "CTO 2", -27.6, -48.6, true, false};
+    for (auto [id, box] : {std::pair{S1, BOX}, {S2, BOX}, {SD, DRAFT}}) {
+        SplitterState s{box, P, "S", std::vector<PortState>(8)};
+        inv.splitters[id] = s;
+    }
+    inv.splitters[S1].ports[7].blocked = true;
+    return inv;
+}
+
+/// Puts a client on a port, as a pull would show it.
+Property& put(Inventory& inv, const std::string& code, const std::string& splitter, int port, bool implanted,
+              const std::string& external_id = "") {
+    Property p;
+    p.id = "prop-" + code;
+    p.project = P;
+    p.box = inv.splitters[splitter].box;
+    p.splitter = splitter;
+    p.port = port;
+    p.client_id = "client-" + code;
+    p.client_code = code;
+    p.client_implanted = implanted;
+    p.external_id = external_id;
+    inv.splitters[splitter].ports[static_cast<size_t>(port - 1)].fiber = "fiber-" + code;
+    inv.properties.push_back(p);
+    return inv.properties.back();
+}
+
+Sale sale(const std::string& id, const std::string& state, const std::string& code, const std::string& splitter, int port,
+          int64_t version = 1) {
+    static const std::map<std::string, std::string> sub = {{"reserved", "reserved"}, {"active", "active"},
+                                                           {"inactive", "portInactive"}, {"terminated", "inspectionAccepted"}};
+    Sale s;
+    s.id = id;
+    s.version = version;
+    s.state = state;
+    s.substate = sub.at(state);
+    s.code_order = code;
+    s.project = P;
+    s.splitter = splitter;
+    s.box = splitter == SD ? DRAFT : BOX;
+    s.port = port;
+    return s;
+}
+
+ChangeSet plan(const Inventory& inv, const std::vector<Sale>& sales, ReconcileOptions opt = {},
+               const std::map<std::string, OwnedState>& baseline = {}) {
+    return reconcile(inv, sales, {}, baseline, opt);
+}
+
+std::vector<std::string> actions(const ChangeSet& cs) {
+    std::vector<std::string> out;
+    for (const auto& c : cs.writes) out.push_back(std::string(action_name(c.action)) + ":" + c.code);
+    for (const auto& c : cs.findings) out.push_back(std::string(action_name(c.action)) + ":" + c.code);
+    return out;
+}
+
+using V = std::vector<std::string>;
+
+} // namespace
+
+TEST_SUITE("reconcile") {
+    TEST_CASE("every cell of the rules table") {
+        struct Row {
+            const char* desired; // reserved|active|inactive|terminated
+            int ozmap;           // 0 absent, 1 present not implanted, 2 present implanted
+            V expected;
+        };
+        const Row rows[] = {
+            {"reserved", 0, {"create:ORD"}},   {"reserved", 1, {}},                {"reserved", 2, {"demote:ORD"}},
+            {"inactive", 0, {"create:ORD"}},   {"inactive", 1, {}},                {"inactive", 2, {"demote:ORD"}},
+            {"active", 0, {"create:ORD"}},     {"active", 1, {"promote:ORD"}},     {"active", 2, {}},
+            {"terminated", 0, {}},             {"terminated", 1, {"remove:ORD"}},  {"terminated", 2, {"remove:ORD"}},
+        };
+        for (const auto& row : rows) {
+            CAPTURE(row.desired);
+            CAPTURE(row.ozmap);
+            Inventory inv = inventory();
+            if (row.ozmap) put(inv, "ORD", S1, 2, row.ozmap == 2);
+            ChangeSet cs = plan(inv, {sale("5e0000000000000000000001", row.desired, "ORD", S1, 2)});
+            CHECK(actions(cs) == row.expected);
+            if (!cs.writes.empty() && cs.writes[0].action == Action::Create)
+                CHECK(cs.writes[0].implanted == (std::string(row.desired) == "active"));
+        }
+    }
+
+    TEST_CASE("create carries the sale's keys and falls back to the box position") {
+        Sale s = sale("5e0000000000000000000001", "reserved", "ORD-1", S2, 4);
+        s.client_name = "Maria";
+        ChangeSet cs = plan(inventory(), {s});
+        REQUIRE(cs.writes.size() == 1);
+        const Change& c = cs.writes[0];
+        CHECK(c.target == PortRef{BOX, S2, 4});
+        CHECK(c.client_name == "Maria");
+        CHECK(c.lat == doctest::Approx(-27.5));
+        s.lat = -27.51;
+        s.lng = -48.51;
+        CHECK(plan(inventory(), {s}).writes[0].lat == doctest::Approx(-27.51));
+    }
+
+    TEST_CASE("a client on another port moves, with the portReplaceReason, and flips if needed") {
+        Inventory inv = inventory();
+        put(inv, "ORD", S1, 2, false);
+        Sale s = sale("5e0000000000000000000001", "active", "ORD", S2, 5);
+        s.port_replace_reason = "signalIssue";
+        ChangeSet cs = plan(inv, {s});
+        CHECK(actions(cs) == V{"move:ORD", "promote:ORD"});
+        CHECK(cs.writes[0].from == PortRef{BOX, S1, 2});
+        CHECK(cs.writes[0].target == PortRef{BOX, S2, 5});
+        CHECK(cs.writes[0].reason.find("signalIssue") != std::string::npos);
+    }
+
+    TEST_CASE("each conflict cause: operator client, blocked port, draft box, a fiber with no client") {
+        Inventory inv = inventory();
+        put(inv, "OP-1", S1, 3, true);
+        inv.splitters[S2].ports[0].fiber = "loose-fiber";
+        ChangeSet cs = plan(inv, {sale("5e0000000000000000000001", "reserved", "A", S1, 3),
+                                  sale("5e0000000000000000000002", "reserved", "B", S1, 8),
+                                  sale("5e0000000000000000000003", "reserved", "C", SD, 1),
+                                  sale("5e0000000000000000000004", "reserved", "D", S2, 1)});
+        CHECK(cs.writes.empty());
+        REQUIRE(cs.findings.size() == 4);
+        std::map<std::string, std::string> why;
+        for (const auto& c : cs.findings) {
+            CHECK(c.action == Action::Conflict);
+            why[c.code] = c.reason;
+        }
+        CHECK(why["A"].find("operator's client OP-1") != std::string::npos);
+        CHECK(why["B"].find("blocked") != std::string::npos);
+        CHECK(why["C"].find("draft") != std::string::npos);
+        CHECK(why["D"].find("loose-fiber") != std::string::npos);
+    }
+
+    TEST_CASE("each invalid cause: outside the projects, unknown box, splitter, wrong box, no such port") {
+        Inventory inv = inventory();
+        Sale outside = sale("5e0000000000000000000001", "reserved", "A", S1, 3);
+        outside.project = "aaaaaaaaaaaaaaaaaaaaaa99";
+        Sale nobox = sale("5e0000000000000000000002", "reserved", "B", S1, 2);
+        nobox.box = "bbbbbbbbbbbbbbbbbbbbbb99";
+        Sale nosplitter = sale("5e0000000000000000000003", "reserved", "C", "cccccccccccccccccccccc99", 1);
+        Sale wrongbox = sale("5e0000000000000000000004", "reserved", "D", SD, 1);
+        wrongbox.box = BOX;
+        Sale noport = sale("5e0000000000000000000005", "reserved", "E", S1, 9);
+        ChangeSet cs = reconcile(inv, {outside, nobox, nosplitter, wrongbox, noport},
+                                 {{"5e0000000000000000000006", "F", "record 6: missing codeOrder"}}, {}, {});
+        CHECK(cs.writes.empty());
+        std::map<std::string, std::string> why;
+        for (const auto& c : cs.findings) {
+            CHECK(c.action == Action::Invalid);
+            why[c.code] = c.reason;
+        }
+        CHECK(why["A"].find("outside the selected projects") != std::string::npos);
+        CHECK(why["B"].find("not in the snapshot") != std::string::npos);
+        CHECK(why["C"].find("not a drop splitter") != std::string::npos);
+        CHECK(why["D"].find("is not in box") != std::string::npos);
+        CHECK(why["E"].find("does not exist") != std::string::npos);
+        CHECK(why["F"].find("missing codeOrder") != std::string::npos);
+    }
+
+    TEST_CASE("duplicates: the highest version wins; two live sales on one port or one code are both invalid") {
+        Inventory inv = inventory();
+        ChangeSet cs = plan(inv, {sale("5e0000000000000000000001", "reserved", "A", S1, 1, 1),
+                                  sale("5e0000000000000000000001", "active", "A", S1, 1, 3),
+                                  sale("5e0000000000000000000001", "terminated", "A", S1, 1, 2)});
+        REQUIRE(cs.writes.size() == 1);
+        CHECK(cs.writes[0].implanted);
+        cs = plan(inv, {sale("5e0000000000000000000001", "reserved", "A", S1, 1),
+                        sale("5e0000000000000000000002", "reserved", "B", S1, 1),
+                        sale("5e0000000000000000000003", "reserved", "C", S1, 2),
+                        sale("5e0000000000000000000004", "active", "C", S1, 3),
+                        sale("5e0000000000000000000005", "terminated", "E", S1, 1)});
+        CHECK(cs.writes.empty());
+        CHECK(actions(cs) == V{"invalid:A", "invalid:B", "invalid:C", "invalid:C"});
+    }
+
+    TEST_CASE("orphans are reported, and removed only with --prune-orphans") {
+        Inventory inv = inventory();
+        put(inv, "GONE", S1, 4, true, "ozneutral:5e00000000000000000000ff");
+        ChangeSet cs = plan(inv, {});
+        CHECK(actions(cs) == V{"orphan:GONE"});
+        ReconcileOptions prune;
+        prune.prune_orphans = true;
+        CHECK(actions(plan(inv, {}, prune)) == V{"remove:GONE", "orphan:GONE"});
+    }
+
+    TEST_CASE("ownership: the operator's clients are never touched") {
+        Inventory inv = inventory();
+        put(inv, "OP-7", S1, 1, true); // operator's client on the very port of a terminated sale
+        ChangeSet cs = plan(inv, {sale("5e0000000000000000000001", "terminated", "ORD-9", S1, 1)});
+        CHECK(cs.writes.empty());
+        CHECK(cs.findings.empty());
+        CHECK(cs.owned_clients == 0);
+        // Owned through the external id even when the code was changed in OZmap.
+        Inventory inv2 = inventory();
+        put(inv2, "RENAMED", S1, 1, true, "ozneutral:5e0000000000000000000001");
+        CHECK(actions(plan(inv2, {sale("5e0000000000000000000001", "terminated", "ORD-9", S1, 1)})) ==
+              V{"remove:ORD-9"});
+    }
+
+    TEST_CASE("switches leave out their action and nothing else") {
+        Inventory inv = inventory();
+        put(inv, "P", S1, 1, false);
+        put(inv, "R", S1, 2, false);
+        std::vector<Sale> sales = {sale("5e0000000000000000000001", "active", "P", S1, 1),
+                                   sale("5e0000000000000000000002", "terminated", "R", S1, 2),
+                                   sale("5e0000000000000000000003", "reserved", "C", S1, 3)};
+        ReconcileOptions o;
+        o.remove = false;
+        CHECK(actions(plan(inv, sales, o)) == V{"create:C", "promote:P"});
+        o = {};
+        o.create = false;
+        o.promote = false;
+        CHECK(actions(plan(inv, sales, o)) == V{"remove:R"});
+        o = {};
+        o.only_projects = {"aaaaaaaaaaaaaaaaaaaaaa77"};
+        CHECK(actions(plan(inv, sales, o)).empty());
+    }
+
+    TEST_CASE("drift: changes made in OZmap since the last run are reported and undone") {
+        Inventory inv = inventory();
+        put(inv, "ORD", S1, 2, false);
+        std::map<std::string, OwnedState> baseline = {{"5e0000000000000000000001", {"prop-ORD", {BOX, S1, 2}, true}}};
+        ChangeSet cs = plan(inv, {sale("5e0000000000000000000001", "active", "ORD", S1, 2)}, {}, baseline);
+        CHECK(actions(cs) == V{"promote:ORD", "drift:ORD"});
+        CHECK(cs.findings[0].reason.find("implanted -> not implanted") != std::string::npos);
+    }
+
+    TEST_CASE("deterministic: the same inputs give the same change set in the same order") {
+        Inventory inv = inventory();
+        std::vector<Sale> sales;
+        for (int port = 1; port <= 7; ++port)
+            sales.push_back(sale("5e00000000000000000000" + std::to_string(10 + port), port % 2 ? "active" : "reserved",
+                                 "C" + std::to_string(port), port % 2 ? S1 : S2, port));
+        auto a = actions(plan(inv, sales));
+        std::reverse(sales.begin(), sales.end());
+        CHECK(actions(plan(inv, sales)) == a);
+        CHECK(a.size() == 7);
+    }
+}
+
+TEST_SUITE("safety") {
+    TEST_CASE("removal caps: count and share of owned clients") {
+        SafetyLimits l;
+        CHECK_FALSE(removal_cap(0, 0, l));
+        CHECK_FALSE(removal_cap(5, 100, l));
+        CHECK(removal_cap(11, 100, l)->find("max_removals_pct") != std::string::npos);
+        CHECK(removal_cap(51, 10000, l)->find("max_removals (50)") != std::string::npos);
+        l.max_removals_pct = 100;
+        CHECK_FALSE(removal_cap(3, 3, l));
+    }
+
+    TEST_CASE("feed guard: empty feeds and shrinking feeds stop the run") {
+        SafetyLimits l;
+        CHECK(feed_guard(0, std::nullopt, l)->find("empty") != std::string::npos);
+        CHECK_FALSE(feed_guard(10, std::nullopt, l));
+        CHECK_FALSE(feed_guard(80, 100, l));
+        CHECK(feed_guard(79, 100, l)->find("shrank from 100 to 79") != std::string::npos);
+        CHECK_FALSE(feed_guard(500, 100, l));
+    }
+}

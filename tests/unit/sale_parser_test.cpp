@@ -1,0 +1,115 @@
+#include "neutral/sale_parser.hpp"
+#include "util/error.hpp"
+#include "util/fs.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace oznsync;
+
+namespace {
+const char* kRecord = R"({"id":"65f1c0e2a9b4c2001f3e7a10","version":7,"updatedAt":"2026-03-14T18:40:05Z",
+  "state":"active","substate":"active","codeOrder":"ORD-2026-000123","clientName":"Maria Souza",
+  "address":"Rua das Flores 100","propertyLat":-27.590260,"propertyLng":-48.626231,
+  "partner":{"id":"65a000000000000000000007","name":"FibraMais","partnershipId":"65a00000000000000000000c"},
+  "ozmap":{"project":"5d9f00000000000000000001","box":"5da700000000000000000cbb","splitter":"5da700000000000000000cc2",
+           "port":3,"clientId":null},"portReplaceReason":null,"previousPort":null})";
+
+SaleFeed parse(std::string text) { return parse_sale_feed(text, "test"); }
+
+std::string with(const std::string& from, const std::string& to) {
+    std::string r = kRecord;
+    auto pos = r.find(from);
+    REQUIRE(pos != std::string::npos);
+    return r.replace(pos, from.size(), to);
+}
+} // namespace
+
+TEST_SUITE("sale_parser") {
+    TEST_CASE("a complete JSON record") {
+        SaleFeed f = parse(std::string("[") + kRecord + "]");
+        REQUIRE(f.sales.size() == 1);
+        const Sale& s = f.sales[0];
+        CHECK(s.version == 7);
+        CHECK(s.code_order == "ORD-2026-000123");
+        CHECK(s.partner_name == "FibraMais");
+        CHECK(s.port == 3);
+        CHECK(*s.lat == doctest::Approx(-27.59026));
+        CHECK(s.wants_present());
+        CHECK(s.wants_implanted());
+        CHECK(f.fingerprint.rfind("sha256:", 0) == 0);
+    }
+
+    TEST_CASE("{items: [...]} is the same feed") {
+        CHECK(parse(std::string("{\"items\":[") + kRecord + "]}").sales.size() == 1);
+    }
+
+    TEST_CASE("each invalid record is named and the rest proceed") {
+        struct Case {
+            std::string from, to, reason;
+        };
+        const Case cases[] = {
+            {"\"state\":\"active\"", "\"state\":\"reserved\"", "not a valid pair"},
+            {"\"version\":7", "\"version\":\"seven\"", "version"},
+            {"\"version\":7", "\"version\":-1", "version"},
+            {"\"port\":3", "\"port\":0", "ozmap.port"},
+            {"\"port\":3", "\"port\":3.5", "ozmap.port"},
+            {"\"propertyLat\":-27.590260", "\"propertyLat\":-127.5", "propertyLat"},
+            {"\"propertyLng\":-48.626231,", "", "must come together"},
+            {"\"codeOrder\":\"ORD-2026-000123\"", "\"codeOrder\":\"\"", "missing codeOrder"},
+            {"\"id\":\"65f1c0e2a9b4c2001f3e7a10\"", "\"id\":\"x1\"", "24-hex"},
+            {"\"box\":\"5da700000000000000000cbb\"", "\"box\":null", "missing ozmap.box"},
+            {"\"updatedAt\":\"2026-03-14T18:40:05Z\"", "\"updatedAt\":\"yesterday\"", "updatedAt"},
+            {"\"portReplaceReason\":null", "\"portReplaceReason\":\"boredom\"", "portReplaceReason"},
+            {"\"ozmap\":{", "\"ozmap\":[],\"x\":{", "ozmap must be an object"},
+        };
+        for (const auto& c : cases) {
+            CAPTURE(c.to);
+            SaleFeed f = parse("[" + with(c.from, c.to) + "," + kRecord + ",42]");
+            CHECK(f.records == 3);
+            CHECK(f.sales.size() == 1);
+            REQUIRE(f.invalid.size() == 2);
+            CHECK(f.invalid[0].reason.find(c.reason) != std::string::npos);
+            CHECK(f.invalid[1].reason.find("not a JSON object") != std::string::npos);
+        }
+    }
+
+    TEST_CASE("an unparseable feed is exit 65") {
+        for (std::string text : {std::string("[{\"id\":"), std::string("{\"records\":[]}"), std::string("42"),
+                                 std::string("\"x\"")}) {
+            CAPTURE(text);
+            try {
+                parse(text);
+                FAIL("no error");
+            } catch (const InputError& e) {
+                CHECK(e.exit_code() == 65);
+            }
+        }
+        CHECK_THROWS_AS(parse("id,version\n\"unterminated"), InputError);
+        CHECK_THROWS_AS(parse("id,version,state\n1,2,3\n"), InputError); // required columns missing
+        CHECK_THROWS_AS(parse("id,colour\n1,2\n"), InputError);
+    }
+
+    TEST_CASE("CSV: the same content as JSON, quotes and CRLF included") {
+        std::string json = read_file(std::string(FIXTURES_DIR) + "/sales-stage2.json");
+        std::string csv = read_file(std::string(FIXTURES_DIR) + "/sales-stage2.csv");
+        SaleFeed a = parse(json), b = parse(csv);
+        REQUIRE(a.sales.size() == b.sales.size());
+        CHECK(a.invalid.size() == b.invalid.size());
+        for (size_t i = 0; i < a.sales.size(); ++i) {
+            CHECK(a.sales[i].id == b.sales[i].id);
+            CHECK(a.sales[i].version == b.sales[i].version);
+            CHECK(a.sales[i].address == b.sales[i].address);
+            CHECK(a.sales[i].port == b.sales[i].port);
+            CHECK(a.sales[i].lat == b.sales[i].lat);
+            CHECK(a.sales[i].port_replace_reason == b.sales[i].port_replace_reason);
+        }
+        SaleFeed q = parse("id,version,state,substate,code_order,client_name,ozmap_project,ozmap_box,ozmap_splitter,"
+                           "ozmap_port\r\n65f1c0e2a9b4c2001f3e7a10,1,reserved,reserved,ORD-1,\"Souza, \"\"Maria\"\"\","
+                           "5d9f00000000000000000001,5da700000000000000000cbb,5da700000000000000000cc2,2\r\n"
+                           "65f1c0e2a9b4c2001f3e7a11,1,reserved\r\n");
+        REQUIRE(q.sales.size() == 1);
+        CHECK(q.sales[0].client_name == "Souza, \"Maria\"");
+        REQUIRE(q.invalid.size() == 1);
+        CHECK(q.invalid[0].reason.find("3 fields") != std::string::npos);
+    }
+}
