@@ -34,11 +34,20 @@ void use_sales(const TempDir& dir, const std::string& stage) {
 }
 
 Poco::JSON::Object::Ptr latest_summary(const TempDir& dir) {
-    std::vector<std::string> runs;
-    for (const auto& e : std::filesystem::directory_iterator(dir.file("reports"))) runs.push_back(e.path().string());
-    std::sort(runs.begin(), runs.end());
-    REQUIRE_FALSE(runs.empty());
-    return Poco::JSON::Parser().parse(read_file(runs.back() + "/summary.json")).extract<Poco::JSON::Object::Ptr>();
+    // Run ids order by second only; the newest summary.json is the last run.
+    std::filesystem::path newest;
+    std::filesystem::file_time_type newest_time{};
+    for (const auto& e : std::filesystem::directory_iterator(dir.file("reports"))) {
+        auto summary = e.path() / "summary.json";
+        if (!std::filesystem::exists(summary)) continue;
+        auto t = std::filesystem::last_write_time(summary);
+        if (newest.empty() || t > newest_time) {
+            newest = summary;
+            newest_time = t;
+        }
+    }
+    REQUIRE_FALSE(newest.empty());
+    return Poco::JSON::Parser().parse(read_file(newest)).extract<Poco::JSON::Object::Ptr>();
 }
 
 long long writes_planned(const Poco::JSON::Object::Ptr& summary) {
