@@ -1,7 +1,9 @@
 #include "app/run.hpp"
 
 #include "app/apply.hpp"
+#include "app/partners.hpp"
 #include "app/pull.hpp"
+#include "neutral/partnerships.hpp"
 #include "neutral/sale_source.hpp"
 #include "ozmap/gateway.hpp"
 #include "report/report.hpp"
@@ -16,6 +18,7 @@
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 #include <pwd.h>
@@ -131,6 +134,19 @@ private:
                 recover_interrupted(gw, m_data.interrupted);
             }
         }
+        if (!m_opt.partners_only) {
+            int code = clients_step();
+            if (code) return code;
+        }
+        if (m_opt.partners || m_opt.partners_only) partners_step();
+        if (!m_data.cap_reason.empty()) return kExitSafety;
+        if (m_opt.apply && (m_failed > 0 || m_conflicts)) return kExitPartial;
+        if (!m_opt.apply && m_opt.detailed_exitcode && m_pending > 0) return kExitChangesPending;
+        return kExitOk;
+    }
+
+    /// pull -> sales -> plan -> apply of the sold clients. Returns an exit code when the run must stop.
+    int clients_step() {
         if (m_opt.pull) {
             double t = phase_start();
             PullResult pr = pull_inventory(m_cfg, m_store, client(), PullOptions{m_opt.only_projects, m_opt.progress});
@@ -138,10 +154,9 @@ private:
             spdlog::info("snapshot {}: {} boxes, {} drop splitters, {} ports, {} properties in {:.1f} s", pr.snapshot_id,
                          pr.boxes, pr.splitters, pr.ports, pr.properties, pr.seconds);
         }
-        auto snapshot = m_store.current_snapshot();
-        if (!snapshot) throw UsageError("no complete snapshot in " + m_cfg.snapshot_path + ": run `oznsync pull` first");
-        m_data.run.snapshot_id = *snapshot;
-        if (auto info = m_store.snapshot(*snapshot)) m_data.snapshot_finished_at = info->finished_at;
+        const int64_t snapshot = m_store.require_snapshot();
+        m_data.run.snapshot_id = snapshot;
+        if (auto info = m_store.snapshot(snapshot)) m_data.snapshot_finished_at = info->finished_at;
 
         double t = phase_start();
         SaleFeed feed = fetch_sales(m_cfg);
@@ -156,50 +171,83 @@ private:
             throw SafetyError(*why + "; nothing planned or changed");
         }
         m_data.run.sales_count = feed.records;
-        m_runs.update_inputs(m_data.run.id, *snapshot, feed.fingerprint, feed.records);
+        m_runs.update_inputs(m_data.run.id, snapshot, feed.fingerprint, feed.records);
 
         t = phase_start();
-        Inventory inv = load_inventory(m_store, *snapshot);
+        Inventory inv = load_inventory(m_store, snapshot);
         for (const auto& p : inv.projects) m_data.project_names[p.id] = p.name;
         ReconcileOptions ropt = m_opt.reconcile;
         for (const auto& p : m_opt.only_projects) ropt.only_projects.insert(p);
         ChangeSet changes = reconcile(inv, feed.sales, feed.invalid, m_runs.baseline(), ropt);
         m_data.owned_clients = changes.owned_clients;
         m_data.in_sync = changes.in_sync;
-        std::vector<JournalEntry> entries;
-        if (!m_opt.plan_run_id.empty()) {
-            entries = saved_plan(*snapshot, feed.fingerprint);
-        } else {
-            entries = m_runs.save_plan(m_data.run.id, changes);
-        }
+        std::vector<JournalEntry> entries =
+            m_opt.plan_run_id.empty() ? m_runs.save_plan(m_data.run.id, changes) : saved_plan(snapshot, feed.fingerprint);
         m_planned = true;
         phase_end("plan", t);
-        m_data.occupancy = occupancy(m_store, *snapshot);
+        m_data.occupancy = occupancy(m_store, snapshot);
 
         t = phase_start();
         Progress progress(m_opt.apply ? "apply" : "plan", m_opt.progress && m_opt.apply);
         std::unique_ptr<OzmapGateway> gateway;
         if (m_opt.apply) gateway = std::make_unique<HttpGateway>(client());
         else gateway = std::make_unique<RecordingGateway>();
-        ApplyOutcome out = apply_changes(*gateway, &m_runs, m_data.run.id, entries, changes.owned_clients, m_limits,
+        ApplyOutcome out = apply_changes(*gateway, &m_runs, m_data.run.id, entries, m_data.owned_clients, m_limits,
                                          progress);
         progress.finish();
         phase_end(m_opt.apply ? "apply" : "dry_run", t);
         m_data.requests = out.requests;
         m_data.cap_reason = out.cap_reason;
         m_data.abort_reason = out.abort_reason;
+        m_failed += out.failed + out.skipped;
+        for (const auto& e : entries) {
+            m_conflicts = m_conflicts || e.change.action == Action::Conflict;
+            if (is_write(e.change.action)) ++m_pending;
+        }
         m_data.entries = std::move(entries);
         if (m_opt.apply)
             m_runs.save_baseline(m_data.run.id, changes.owned, owned_after(changes.owned, m_data.entries),
                                  changes.owned_codes);
+        return out.abort_code;
+    }
 
-        if (out.abort_code) return out.abort_code;
-        if (!out.cap_reason.empty()) return kExitSafety;
-        bool conflicts = false;
-        for (const auto& e : m_data.entries) conflicts = conflicts || e.change.action == Action::Conflict;
-        if (m_opt.apply && (out.failed > 0 || out.skipped > 0 || conflicts)) return kExitPartial;
-        if (!m_opt.apply && m_opt.detailed_exitcode && !changes.writes.empty()) return kExitChangesPending;
-        return kExitOk;
+    /// Partner users for accepted partnerships, journaled and reported like every other change.
+    void partners_step() {
+        if (m_cfg.ozneutral.partnerships.empty()) {
+            if (m_opt.partners_only) throw ConfigError("ozneutral.partnerships: missing (file:PATH or https://...)");
+            return;
+        }
+        double t = phase_start();
+        PartnershipFeed feed = fetch_partnerships(m_cfg);
+        std::vector<std::string> usernames;
+        for (const auto& p : feed.partnerships) usernames.push_back(partner_username(p.partner_id));
+        std::sort(usernames.begin(), usernames.end());
+        usernames.erase(std::unique(usernames.begin(), usernames.end()), usernames.end());
+        ChangeSet cs;
+        cs.writes = plan_partner_users(feed.partnerships, find_users(client(), usernames));
+        for (const auto& bad : feed.invalid) {
+            Change c;
+            c.action = Action::Invalid;
+            c.sale_id = bad.id;
+            c.partner = bad.code;
+            c.reason = bad.reason;
+            cs.findings.push_back(c);
+        }
+        auto entries = m_runs.save_plan(m_data.run.id, cs);
+        m_planned = true;
+        std::string role = cs.writes.empty() ? "" : resolve_role(client(), m_cfg.partners.role);
+        std::unique_ptr<OzmapGateway> gateway;
+        if (m_opt.apply) gateway = std::make_unique<HttpGateway>(client());
+        else gateway = std::make_unique<RecordingGateway>();
+        PartnerApplyOutcome out =
+            apply_partner_changes(*gateway, &m_runs, m_data.run.id, entries, role, m_cfg.partners.resources);
+        m_failed += out.failed;
+        m_pending += static_cast<long long>(cs.writes.size());
+        if (!out.credentials.empty())
+            m_data.handover_file = write_handover(m_cfg.partners.handover_dir, m_data.run.id, out.credentials);
+        m_data.requests.insert(m_data.requests.end(), out.requests.begin(), out.requests.end());
+        m_data.entries.insert(m_data.entries.end(), entries.begin(), entries.end());
+        phase_end("partners", t);
     }
 
     /// The writes of a saved dry run, refused when its inputs changed since.
@@ -263,6 +311,8 @@ private:
     ReportData m_data;
     std::unique_ptr<OzmapClient> m_client;
     bool m_planned = false;
+    long long m_failed = 0, m_pending = 0;
+    bool m_conflicts = false;
 };
 
 } // namespace

@@ -21,7 +21,8 @@ struct RunOptions {
     bool detailed_exitcode = false;
     std::vector<std::string> only_projects;
     bool progress = false;
-    bool partners = false;
+    bool partners = false;      // also reconcile partner users (run)
+    bool partners_only = false; // only partner users (the partners command)
 };
 
 /// Runs and returns the exit code; throws Error only for failures before a run could be recorded.

@@ -15,6 +15,12 @@ const std::vector<CommandInfo>& command_table() {
          make_apply_command},
         {"run", "The nightly job: pull -> plan -> apply -> partners -> report (--dry-run: pull -> plan -> report).",
          make_run_command},
+        {"feasibility", "Viable boxes near a point, nearest first, with their free ports (from the snapshot, no OZmap call).",
+         make_feasibility_command},
+        {"availability", "Per-box free ports of the sellable boxes: the only network data OZneutral may see.",
+         make_availability_command},
+        {"partners", "Create / update the OZmap users of partners with accepted partnerships (--dry-run: report only).",
+         make_partners_command},
     };
     return table;
 }

@@ -7,4 +7,7 @@ std::unique_ptr<Command> make_pull_command();
 std::unique_ptr<Command> make_plan_command();
 std::unique_ptr<Command> make_apply_command();
 std::unique_ptr<Command> make_run_command();
+std::unique_ptr<Command> make_feasibility_command();
+std::unique_ptr<Command> make_availability_command();
+std::unique_ptr<Command> make_partners_command();
 } // namespace oznsync

@@ -66,3 +66,39 @@ std::vector<WriteRequest> remove_requests(const Change& c) {
 }
 
 } // namespace oznsync
+
+namespace oznsync {
+
+namespace {
+void user_projects(JsonWriter& w, const Change& c, const std::string& role) {
+    w.key("projects").begin_array();
+    for (const auto& p : c.projects) w.begin_object().field("project", p).field("role", role).end_object();
+    w.end_array();
+}
+} // namespace
+
+WriteRequest user_create_request(const Change& c, const std::string& role, const std::vector<std::string>& resources,
+                                 const std::string& password) {
+    std::string body;
+    JsonWriter w(body);
+    w.begin_object().field("username", c.username).field("password", password).field("email", c.email);
+    w.field("name", c.partner.empty() ? c.username : c.partner).field("role", role).key("resources").begin_array();
+    for (const auto& r : resources) w.value(r);
+    w.end_array();
+    user_projects(w, c, role);
+    w.key("projectGroups").begin_array().end_array();
+    w.field("observation", "OZneutral partner (partnership " + c.sale_id + "), managed by oznsync");
+    w.field("locale", "pt-BR").end_object();
+    return {"POST", "users", body};
+}
+
+WriteRequest user_update_request(const Change& c, const std::string& role) {
+    std::string body;
+    JsonWriter w(body);
+    w.begin_object();
+    user_projects(w, c, role);
+    w.end_object();
+    return {"PATCH", "users/" + c.user_id, body};
+}
+
+} // namespace oznsync

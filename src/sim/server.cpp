@@ -1,5 +1,6 @@
 #include "sim/server.hpp"
 
+#include "core/feasibility.hpp"
 #include "sim/query.hpp"
 #include "util/ids.hpp"
 #include "util/json_writer.hpp"
@@ -144,6 +145,7 @@ struct SimServer::State {
                        const std::string& body, bool& hang);
     Reply list(const std::string& collection, const Poco::URI::QueryParameters& q, const std::string& body);
     Reply get_one(const std::string& collection, const std::string& id);
+    Reply viability(const Poco::URI::QueryParameters& q);
     Reply write(const std::string& method, const std::string& route, const std::string& body);
     bool take_token();
 };
@@ -309,6 +311,35 @@ Reply SimServer::State::list(const std::string& collection, const Poco::URI::Que
     return r;
 }
 
+Reply SimServer::State::viability(const Poco::URI::QueryParameters& q) {
+    double lat, lng, radius = 150;
+    long long limit = 0;
+    if (!parse_double(param(q, "lat"), lat) || lat < -90 || lat > 90) return error_reply(400, "lat is required (-90..90)");
+    if (!parse_double(param(q, "lng"), lng) || lng < -180 || lng > 180) return error_reply(400, "lng is required (-180..180)");
+    if (!param(q, "radius").empty() && (!parse_double(param(q, "radius"), radius) || radius < 0))
+        return error_reply(400, "radius must be metres >= 0");
+    if (!param(q, "limit").empty() && (!parse_int(param(q, "limit"), limit) || limit < 0))
+        return error_reply(400, "limit must be >= 0");
+    std::shared_lock lock(network_mutex);
+    std::map<std::string, std::vector<const SimSplitter*>> by_box;
+    for (const auto& [id, s] : network.splitters)
+        if (s.is_drop) by_box[s.box].push_back(&s);
+    std::vector<BoxPorts> candidates;
+    for (const auto& [id, b] : network.boxes) {
+        BoxPorts bp;
+        bp.box = Box{b.id, b.project, b.name, b.lat, b.lng, b.draft, b.implanted};
+        for (const SimSplitter* s : by_box[b.id]) {
+            BoxPorts::SplitterPorts sp{s->id, s->name, {}};
+            for (size_t i = 0; i < s->output.size(); ++i) sp.ports.push_back(PortState{bool(s->blocked[i]), s->output[i]});
+            bp.splitters.push_back(std::move(sp));
+        }
+        candidates.push_back(std::move(bp));
+    }
+    Reply r;
+    r.body = feasibility_json(evaluate_feasibility(lat, lng, radius, candidates, static_cast<int>(limit)));
+    return r;
+}
+
 Reply SimServer::State::get_one(const std::string& collection, const std::string& id) {
     std::shared_lock lock(network_mutex);
     Reply r;
@@ -359,6 +390,7 @@ Reply SimServer::State::handle_ozmap(const std::string& method, const std::strin
             with_collection(network, parts[0], [&](auto&) { known = true; });
             return known ? r : error_reply(404, "no collection " + parts[0]);
         }
+        if (route == "ftth-viability/radius") return viability(q);
         if (parts.size() == 3 && parts[0] == "properties" && parts[1] == "client") {
             std::shared_lock lock(network_mutex);
             std::string code = parts[2];

@@ -176,6 +176,12 @@ std::vector<JournalEntry> RunStore::save_plan(const std::string& run_id, const C
         "before, after, reason, payload, state) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     sql::Transaction tx(m_store.db());
     int seq = 0;
+    {
+        auto st = m_store.db().prepare("SELECT coalesce(max(seq), 0) FROM changes WHERE run_id = ?");
+        st.bind(1, run_id);
+        st.step();
+        seq = st.integer(0); // a run can plan in steps (clients, then partner users)
+    }
     auto t = now();
     const std::string ts = iso8601(t, true);
     const uint64_t ms =

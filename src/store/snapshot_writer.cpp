@@ -6,6 +6,8 @@ SnapshotWriter::SnapshotWriter(sql::Database& db, int64_t snapshot_id)
     : m_db(db), m_snapshot(snapshot_id),
       m_project(db.prepare("INSERT INTO projects VALUES(?,?,?,?)")),
       m_box(db.prepare("INSERT INTO boxes VALUES(?,?,?,?,?,?,?,?)")),
+      m_box_key(db.prepare("INSERT INTO box_keys(snapshot_id, box) VALUES(?,?)")),
+      m_box_rtree(db.prepare("INSERT INTO box_rtree VALUES(?,?,?,?,?)")),
       m_splitter(db.prepare("INSERT INTO splitters VALUES(?,?,?,?,?,?,?)")),
       m_port(db.prepare("INSERT INTO ports VALUES(?,?,?,?,?)")),
       m_property(db.prepare("INSERT INTO properties VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")) {}
@@ -24,6 +26,8 @@ void SnapshotWriter::add(const Box& b) {
         .bind(7, b.draft)
         .bind(8, b.implanted)
         .exec();
+    m_box_key.bind(1, m_snapshot).bind(2, b.id).exec();
+    m_box_rtree.bind(1, m_db.last_insert_id()).bind(2, b.lat).bind(3, b.lat).bind(4, b.lng).bind(5, b.lng).exec();
 }
 
 void SnapshotWriter::add(const Splitter& s) {
@@ -60,6 +64,18 @@ void SnapshotWriter::add(const Property& p) {
 }
 
 void SnapshotWriter::clear(const std::string& collection, const std::string& project) {
+    if (collection == "boxes") {
+        m_db.prepare("DELETE FROM box_rtree WHERE rid IN (SELECT k.rid FROM box_keys k JOIN boxes b ON b.snapshot_id = "
+                     "k.snapshot_id AND b.id = k.box WHERE k.snapshot_id = ?1 AND b.project = ?2)")
+            .bind(1, m_snapshot)
+            .bind(2, project)
+            .exec();
+        m_db.prepare("DELETE FROM box_keys WHERE snapshot_id = ?1 AND box IN (SELECT id FROM boxes WHERE snapshot_id = ?1 "
+                     "AND project = ?2)")
+            .bind(1, m_snapshot)
+            .bind(2, project)
+            .exec();
+    }
     if (collection == "splitters") {
         m_db.prepare("DELETE FROM ports WHERE snapshot_id = ?1 AND splitter IN "
                      "(SELECT id FROM splitters WHERE snapshot_id = ?1 AND project = ?2)")

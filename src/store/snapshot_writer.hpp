@@ -23,7 +23,7 @@ public:
 private:
     sql::Database& m_db;
     int64_t m_snapshot;
-    sql::Statement m_project, m_box, m_splitter, m_port, m_property;
+    sql::Statement m_project, m_box, m_box_key, m_box_rtree, m_splitter, m_port, m_property;
 };
 
 } // namespace oznsync

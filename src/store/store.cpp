@@ -64,6 +64,12 @@ std::optional<int64_t> Store::current_snapshot() {
     return id;
 }
 
+int64_t Store::require_snapshot() {
+    auto id = current_snapshot();
+    if (!id) throw UsageError("no complete snapshot in " + m_db.path() + ": run `oznsync pull` first");
+    return *id;
+}
+
 std::optional<SnapshotInfo> Store::snapshot(int64_t id) {
     auto st = m_db.prepare(
         "SELECT id, started_at, coalesce(finished_at,''), status, source, projects, coalesce(counts,'{}') "
@@ -92,6 +98,8 @@ int64_t Store::begin_snapshot(const std::string& source, const std::vector<std::
 }
 
 void Store::delete_snapshot_rows(int64_t id) {
+    m_db.prepare("DELETE FROM box_rtree WHERE rid IN (SELECT rid FROM box_keys WHERE snapshot_id = ?)").bind(1, id).exec();
+    m_db.prepare("DELETE FROM box_keys WHERE snapshot_id = ?").bind(1, id).exec();
     for (const char* table : {"projects", "boxes", "splitters", "ports", "properties"}) {
         m_db.prepare(std::string("DELETE FROM ") + table + " WHERE snapshot_id = ?").bind(1, id).exec();
     }

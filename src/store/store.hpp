@@ -25,6 +25,8 @@ public:
     int schema_version();
 
     std::optional<int64_t> current_snapshot();
+    /// The current snapshot, or a UsageError telling the user to pull first.
+    int64_t require_snapshot();
     std::optional<SnapshotInfo> snapshot(int64_t id);
     int64_t begin_snapshot(const std::string& source, const std::vector<std::string>& projects);
     /// Marks it complete, makes it current and drops every older snapshot, in one transaction.

@@ -1,0 +1,122 @@
+#include "app/partners.hpp"
+
+#include "util/error.hpp"
+#include "util/fs.hpp"
+#include "util/ids.hpp"
+#include "util/log.hpp"
+#include "util/strings.hpp"
+
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+#include <spdlog/spdlog.h>
+
+namespace oznsync {
+
+using Poco::JSON::Array;
+using Poco::JSON::Object;
+
+namespace {
+Array::Ptr rows_of(const HttpResponse& r, const std::string& what) {
+    if (r.status != 200) throw UnavailableError("OZmap GET " + what + " answered HTTP " + std::to_string(r.status));
+    try {
+        auto o = Poco::JSON::Parser().parse(r.body).extract<Object::Ptr>();
+        auto rows = o->getArray("rows");
+        if (!rows) throw UnavailableError("OZmap GET " + what + " gave no rows");
+        return rows;
+    } catch (const Poco::Exception& e) {
+        throw UnavailableError("OZmap GET " + what + " is not JSON: " + e.displayText());
+    }
+}
+} // namespace
+
+std::map<std::string, ExistingUser> find_users(OzmapClient& client, const std::vector<std::string>& usernames) {
+    std::map<std::string, ExistingUser> out;
+    for (const auto& name : usernames) {
+        std::string filter = filter_json({filter_eq("username", name)});
+        auto rows = rows_of(client.get("users?limit=5&filter=" + url_encode(filter)), "users");
+        for (size_t i = 0; i < rows->size(); ++i) {
+            auto u = rows->getObject(static_cast<unsigned>(i));
+            if (u->optValue<std::string>("username", "") != name) continue;
+            ExistingUser e{u->optValue<std::string>("id", ""), name, {}};
+            if (auto ps = u->getArray("projects"))
+                for (size_t j = 0; j < ps->size(); ++j)
+                    if (auto po = ps->getObject(static_cast<unsigned>(j)))
+                        e.projects.push_back(po->optValue<std::string>("project", ""));
+            out[name] = e;
+        }
+    }
+    return out;
+}
+
+std::string resolve_role(OzmapClient& client, const std::string& role) {
+    if (role.empty()) throw ConfigError("partners.role: missing (the OZmap role id or name partner users get)");
+    if (is_object_id(role)) return role;
+    auto rows = rows_of(client.get("roles?limit=500"), "roles");
+    for (size_t i = 0; i < rows->size(); ++i) {
+        auto r = rows->getObject(static_cast<unsigned>(i));
+        if (r->optValue<std::string>("name", "") == role) return r->optValue<std::string>("id", "");
+    }
+    throw ConfigError("partners.role: OZmap has no role named '" + role + "'");
+}
+
+PartnerApplyOutcome apply_partner_changes(OzmapGateway& gateway, RunStore* journal, const std::string& run_id,
+                                          std::vector<JournalEntry>& entries, const std::string& role,
+                                          const std::vector<std::string>& resources) {
+    PartnerApplyOutcome out;
+    auto mark = [&](JournalEntry& e, const std::string& state, const std::string& result, const std::string& error) {
+        e.state = state;
+        e.result = result;
+        e.error = error;
+        if (journal && gateway.sends()) journal->set_state(run_id, e.seq, state, result, error);
+    };
+    for (auto& e : entries) {
+        if (e.state != "planned") continue;
+        const Change& c = e.change;
+        WriteRequest req;
+        std::string password;
+        if (c.action == Action::UserCreate) {
+            password = gateway.sends() ? random_password(kPartnerPasswordLength) : "***";
+            register_secret(password);
+            req = user_create_request(c, role, resources, password);
+        } else if (c.action == Action::UserUpdate) {
+            req = user_update_request(c, role);
+        } else {
+            continue;
+        }
+        mark(e, "intent", "", "");
+        WriteRequest shown = req;
+        shown.body = mask_secrets(shown.body);
+        out.requests.push_back(shown);
+        WriteResult r = gateway.write(req);
+        if (!gateway.sends()) {
+            mark(e, "planned", "dry run: not sent", "");
+            continue;
+        }
+        if (r.ok()) {
+            ++out.done;
+            mark(e, "done", c.action == Action::UserCreate ? "user created; password in the handover file" : "projects set", "");
+            if (!password.empty()) out.credentials.emplace_back(c.username, password);
+            spdlog::info("applied {} {}: {}", action_name(c.action), c.username, e.result);
+        } else {
+            ++out.failed;
+            mark(e, "failed", "", "HTTP " + std::to_string(r.status) + ": " + r.body.substr(0, 200));
+            spdlog::warn("{} {} failed: HTTP {}", action_name(c.action), c.username, r.status);
+        }
+    }
+    return out;
+}
+
+std::string write_handover(const std::string& dir, const std::string& run_id,
+                           const std::vector<std::pair<std::string, std::string>>& credentials) {
+    make_dirs(dir, 0750);
+    std::string path = dir + "/partners-" + run_id + ".txt";
+    std::string text = "# OZmap users created by oznsync run " + run_id +
+                       " for OZneutral partners.\n# Hand each password to its partner, then delete this file.\n"
+                       "# username\tpassword\n";
+    for (const auto& [user, pw] : credentials) text += user + "\t" + pw + "\n";
+    atomic_write(path, text, 0600);
+    return path;
+}
+
+} // namespace oznsync

@@ -1,0 +1,37 @@
+#pragma once
+// Partner users in OZmap: read what exists, plan with the pure core, create / update through the
+// gateway. Passwords are drawn from a CSPRNG only when a create is really sent, and are handed over in a
+// 0600 file, never logged.
+#include "config/config.hpp"
+#include "core/partners.hpp"
+#include "ozmap/gateway.hpp"
+#include "ozmap/ozmap_client.hpp"
+#include "store/run_store.hpp"
+
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace oznsync {
+
+constexpr size_t kPartnerPasswordLength = 24;
+
+std::map<std::string, ExistingUser> find_users(OzmapClient& client, const std::vector<std::string>& usernames);
+/// partners.role as an id: taken as is when it is one, else looked up by name in /roles.
+std::string resolve_role(OzmapClient& client, const std::string& role);
+
+struct PartnerApplyOutcome {
+    int done = 0, failed = 0;
+    std::vector<std::pair<std::string, std::string>> credentials; // username, password
+    std::vector<WriteRequest> requests;
+};
+
+PartnerApplyOutcome apply_partner_changes(OzmapGateway& gateway, RunStore* journal, const std::string& run_id,
+                                          std::vector<JournalEntry>& entries, const std::string& role,
+                                          const std::vector<std::string>& resources);
+
+/// Writes the handover file (0600) and returns its path.
+std::string write_handover(const std::string& dir, const std::string& run_id,
+                           const std::vector<std::pair<std::string, std::string>>& credentials);
+
+} // namespace oznsync

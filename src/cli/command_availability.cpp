@@ -1,0 +1,55 @@
+#include "cli/commands.hpp"
+#include "report/availability.hpp"
+#include "store/box_ports.hpp"
+#include "store/store.hpp"
+#include "util/error.hpp"
+#include "util/fs.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <iostream>
+
+namespace oznsync {
+
+namespace {
+
+class AvailabilityCommand : public Command {
+public:
+    std::string name() const override { return "availability"; }
+    std::string synopsis() const override { return "[--format json|csv|geojson] [--out FILE]"; }
+
+protected:
+    void add_options(po::options_description& d) override {
+        d.add_options()("format", po::value(&m_format)->default_value("json"), "json, csv or geojson")
+            ("out", po::value(&m_out), "write to this file (atomically) instead of stdout");
+    }
+    void validate(const po::variables_map&) override {
+        if (m_format != "json" && m_format != "csv" && m_format != "geojson")
+            throw UsageError("--format must be json, csv or geojson");
+    }
+
+public:
+    int run() override {
+        Config cfg = load();
+        Store store(cfg.snapshot_path);
+        const int64_t snapshot = store.require_snapshot();
+        auto boxes = available_boxes(all_boxes(store, snapshot));
+        std::string text = render_availability(boxes, m_format, snapshot);
+        if (m_out.empty()) {
+            std::cout << text;
+        } else {
+            atomic_write(m_out, text, 0644);
+            spdlog::info("{} viable boxes written to {}", boxes.size(), m_out);
+        }
+        return 0;
+    }
+
+private:
+    std::string m_format, m_out;
+};
+
+} // namespace
+
+std::unique_ptr<Command> make_availability_command() { return std::make_unique<AvailabilityCommand>(); }
+
+} // namespace oznsync

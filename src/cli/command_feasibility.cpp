@@ -1,0 +1,75 @@
+#include "cli/commands.hpp"
+#include "core/geo.hpp"
+#include "store/box_ports.hpp"
+#include "store/store.hpp"
+#include "util/error.hpp"
+
+#include <cstdio>
+#include <iostream>
+
+namespace oznsync {
+
+namespace {
+
+class FeasibilityCommand : public Command {
+public:
+    std::string name() const override { return "feasibility"; }
+    std::string synopsis() const override { return "--lat LAT --lng LNG [--radius M] [--limit N] [--format table|json]"; }
+
+protected:
+    void add_options(po::options_description& d) override {
+        d.add_options()("lat", po::value(&m_lat)->required(), "latitude of the point (degrees)")
+            ("lng", po::value(&m_lng)->required(), "longitude of the point (degrees)")
+            ("radius", po::value(&m_radius)->default_value(150), "search radius in metres")
+            ("limit", po::value(&m_limit)->default_value(0), "at most this many viable boxes (0 = all)")
+            ("format", po::value(&m_format)->default_value("table"), "table or json");
+    }
+    void validate(const po::variables_map&) override {
+        if (m_lat < -90 || m_lat > 90) throw UsageError("--lat must be from -90 to 90");
+        if (m_lng < -180 || m_lng > 180) throw UsageError("--lng must be from -180 to 180");
+        if (m_radius < 0 || m_radius > 100000) throw UsageError("--radius must be from 0 to 100000 metres");
+        if (m_limit < 0) throw UsageError("--limit must be >= 0");
+        if (m_format != "table" && m_format != "json") throw UsageError("--format must be table or json");
+    }
+
+public:
+    int run() override {
+        Config cfg = load();
+        Store store(cfg.snapshot_path);
+        const int64_t snapshot = store.require_snapshot();
+        auto candidates = boxes_in_rects(store, snapshot, covering_rects(m_lat, m_lng, m_radius));
+        FeasibilityAnswer a = evaluate_feasibility(m_lat, m_lng, m_radius, candidates, m_limit);
+        if (m_format == "json") {
+            std::cout << feasibility_json(a) << "\n";
+            return 0;
+        }
+        std::printf("%zu viable box(es) within %.0f m of %.6f, %.6f (snapshot %lld)\n", a.viable.size(), m_radius, m_lat,
+                    m_lng, static_cast<long long>(snapshot));
+        for (const auto& v : a.viable) {
+            std::printf("  %8.1f m  %s  %-14s free %2d:", round_distance(v.distance_m), v.box.id.c_str(),
+                        v.box.name.c_str(), v.free_count());
+            for (const auto& f : v.free) {
+                std::printf("  %s [", f.name.empty() ? f.splitter.c_str() : f.name.c_str());
+                for (size_t i = 0; i < f.ports.size(); ++i) std::printf("%s%d", i ? "," : "", f.ports[i]);
+                std::printf("]");
+            }
+            std::printf("\n");
+        }
+        if (!a.non_viable.empty()) std::printf("%zu box(es) in range without a sellable port:\n", a.non_viable.size());
+        for (const auto& n : a.non_viable)
+            std::printf("  %8.1f m  %s  %-14s %s\n", round_distance(n.distance_m), n.box.id.c_str(), n.box.name.c_str(),
+                        n.reason.c_str());
+        return 0;
+    }
+
+private:
+    double m_lat = 0, m_lng = 0, m_radius = 150;
+    int m_limit = 0;
+    std::string m_format;
+};
+
+} // namespace
+
+std::unique_ptr<Command> make_feasibility_command() { return std::make_unique<FeasibilityCommand>(); }
+
+} // namespace oznsync

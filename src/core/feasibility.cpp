@@ -1,0 +1,83 @@
+#include "core/feasibility.hpp"
+
+#include "core/geo.hpp"
+#include "util/json_writer.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace oznsync {
+
+int ViableBox::free_count() const {
+    int n = 0;
+    for (const auto& f : free) n += static_cast<int>(f.ports.size());
+    return n;
+}
+
+bool sellable(const Box& box, const PortState& port) { return !box.draft && !port.blocked && !port.fiber; }
+
+double round_distance(double metres) { return std::round(metres * 10) / 10; }
+
+FeasibilityAnswer evaluate_feasibility(double lat, double lng, double radius_m, const std::vector<BoxPorts>& candidates,
+                                       int limit) {
+    FeasibilityAnswer a{lat, lng, radius_m, {}, {}};
+    for (const auto& c : candidates) {
+        double d = distance_m(lat, lng, c.box.lat, c.box.lng);
+        if (d > radius_m) continue;
+        ViableBox v{c.box, d, {}};
+        bool any_port = false, free_but_blocked = false;
+        for (const auto& sp : c.splitters) {
+            ViableBox::Free f{sp.id, sp.name, {}};
+            for (size_t i = 0; i < sp.ports.size(); ++i) {
+                any_port = true;
+                free_but_blocked = free_but_blocked || (!sp.ports[i].fiber && sp.ports[i].blocked);
+                if (sellable(c.box, sp.ports[i])) f.ports.push_back(static_cast<int>(i + 1));
+            }
+            if (!f.ports.empty()) v.free.push_back(std::move(f));
+        }
+        if (!v.free.empty()) {
+            a.viable.push_back(std::move(v));
+            continue;
+        }
+        std::string reason = c.box.draft       ? "draft"
+                             : !any_port       ? "no_drop_splitter"
+                             : free_but_blocked ? "only_blocked"
+                                                : "full";
+        a.non_viable.push_back({c.box, d, reason});
+    }
+    auto by_distance = [](const auto& x, const auto& y) {
+        return std::tie(x.distance_m, x.box.id) < std::tie(y.distance_m, y.box.id);
+    };
+    std::sort(a.viable.begin(), a.viable.end(), by_distance);
+    std::sort(a.non_viable.begin(), a.non_viable.end(), by_distance);
+    if (limit > 0 && a.viable.size() > static_cast<size_t>(limit)) a.viable.resize(static_cast<size_t>(limit));
+    return a;
+}
+
+std::string feasibility_json(const FeasibilityAnswer& a) {
+    std::string out;
+    JsonWriter w(out);
+    w.begin_object().field("viable", !a.viable.empty()).field("lat", a.lat).field("lng", a.lng);
+    w.field("radius", a.radius_m).key("viable_boxes").begin_array();
+    for (const auto& v : a.viable) {
+        w.begin_object().field("id", v.box.id).field("name", v.box.name).field("project", v.box.project);
+        w.field("distance", round_distance(v.distance_m));
+        w.key("coords").begin_array().value(v.box.lng).value(v.box.lat).end_array();
+        w.field("free_port_count", v.free_count()).key("splitters").begin_array();
+        for (const auto& f : v.free) {
+            w.begin_object().field("id", f.splitter).field("name", f.name).key("free_ports").begin_array();
+            for (int p : f.ports) w.value(p);
+            w.end_array().end_object();
+        }
+        w.end_array().end_object();
+    }
+    w.end_array().key("non_viable_boxes").begin_array();
+    for (const auto& n : a.non_viable) {
+        w.begin_object().field("id", n.box.id).field("name", n.box.name).field("project", n.box.project);
+        w.field("distance", round_distance(n.distance_m)).field("reason", n.reason).end_object();
+    }
+    w.end_array().end_object();
+    return out;
+}
+
+} // namespace oznsync

@@ -1,0 +1,15 @@
+#pragma once
+// Boxes with their drop splitters and ports, read from a snapshot: near a point through the R*Tree
+// (feasibility), or all of them (availability).
+#include "core/feasibility.hpp"
+#include "core/geo.hpp"
+#include "store/store.hpp"
+
+#include <vector>
+
+namespace oznsync {
+
+std::vector<BoxPorts> boxes_in_rects(Store& store, int64_t snapshot, const std::vector<LatLngRect>& rects);
+std::vector<BoxPorts> all_boxes(Store& store, int64_t snapshot);
+
+} // namespace oznsync
