@@ -8,6 +8,7 @@
 #include "ozmap/gateway.hpp"
 #include "report/report.hpp"
 #include "store/run_store.hpp"
+#include "store/snapshot_patch.hpp"
 #include "util/error.hpp"
 #include "util/ids.hpp"
 #include "util/progress.hpp"
@@ -205,9 +206,11 @@ private:
             if (is_write(e.change.action)) ++m_pending;
         }
         m_data.entries = std::move(entries);
-        if (m_opt.apply)
+        if (m_opt.apply) {
             m_runs.save_baseline(m_data.run.id, changes.owned, owned_after(changes.owned, m_data.entries),
                                  changes.owned_codes);
+            patch_snapshot(m_store, snapshot, m_data.entries);
+        }
         return out.abort_code;
     }
 
