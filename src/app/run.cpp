@@ -285,6 +285,8 @@ private:
             m_runs.finish(m_data.run.id, m_data.run.status, code, summary_json(m_data));
             std::string dir = write_report(m_cfg.reports_dir, m_data);
             print_summary(dir);
+            if (int n = prune_reports(m_cfg.reports_dir, m_cfg.reports_keep_days))
+                spdlog::info("removed {} report folder(s) older than reports.keep_days ({})", n, m_cfg.reports_keep_days);
         } catch (const std::exception& e) {
             spdlog::error("could not write the report of run {}: {}", m_data.run.id, e.what());
         }

@@ -21,6 +21,9 @@ const std::vector<CommandInfo>& command_table() {
          make_availability_command},
         {"partners", "Create / update the OZmap users of partners with accepted partnerships (--dry-run: report only).",
          make_partners_command},
+        {"runs", "Run history: id, time, mode, status, exit code, changes.", make_runs_command},
+        {"report", "report show RUN_ID [--format text|json|html]: re-render a past run's report from the database.",
+         make_report_command},
     };
     return table;
 }

@@ -269,8 +269,9 @@ private:
         c.property_id = owned->id;
         c.client_id = owned->client_id;
         c.implanted = owned->client_implanted;
-        c.before = c.from.text();
-        c.after = target.text();
+        // Within one box the box id (in its own column) would only repeat.
+        c.before = c.from.box == target.box ? "splitter " + c.from.splitter + " port " + std::to_string(c.from.port) : c.from.text();
+        c.after = c.from.box == target.box ? "splitter " + target.splitter + " port " + std::to_string(target.port) : target.text();
         c.reason = s.port_replace_reason.empty() ? "port changed in OZneutral" : "portReplaceReason: " + s.port_replace_reason;
         if (m_opt.move) m_out.writes.push_back(c);
         if (owned->client_implanted != s.wants_implanted()) flip(s, *owned);

@@ -1,16 +1,262 @@
+// report.html: one self-contained page (inline CSS, inline SVG, a few lines of inline script for the
+// table filter). Readable offline, on screen and printed.
 #include "report/report.hpp"
+
+#include "util/error.hpp"
+#include "util/strings.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <set>
 
 namespace oznsync {
 
-std::string html_report(const ReportData& d) {
-    // Replaced by the full auditor report; for now the text report, escaped.
-    std::string t = text_report(d), out = "<!doctype html><meta charset=utf-8><pre>";
-    for (char c : t) {
-        if (c == '<') out += "&lt;";
-        else if (c == '&') out += "&amp;";
-        else out += c;
+namespace {
+
+std::string esc(const std::string& s) {
+    std::string out;
+    out.reserve(s.size());
+    for (char c : s) {
+        switch (c) {
+        case '<': out += "&lt;"; break;
+        case '>': out += "&gt;"; break;
+        case '&': out += "&amp;"; break;
+        case '"': out += "&quot;"; break;
+        case '\'': out += "&#39;"; break;
+        default: out += c;
+        }
     }
-    return out + "</pre>\n";
+    return out;
+}
+
+std::string num(double v, int decimals = 0) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+    return buf;
+}
+
+const char* kCss = R"CSS(
+:root{--fg:#1d2733;--muted:#5b6875;--line:#d9dee4;--bg:#f6f8fa;--ok:#1f7a3f;--warn:#9a6700;--bad:#b42318;
+--free:#3fb950;--reserved:#d29922;--active:#2f81f7;--blocked:#8c959f}
+*{box-sizing:border-box}body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;color:var(--fg);margin:0;background:#fff}
+main{max-width:1280px;margin:0 auto;padding:24px}
+h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bottom:2px solid var(--line);padding-bottom:4px}
+.sub{color:var(--muted)}.badge{display:inline-block;padding:2px 8px;border-radius:10px;font-size:12px;font-weight:600;color:#fff;vertical-align:middle}
+.dry{background:var(--warn)}.apply{background:var(--active)}.exit-ok{background:var(--ok)}.exit-warn{background:var(--warn)}.exit-bad{background:var(--bad)}
+.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(280px,1fr));gap:12px}
+.card{border:1px solid var(--line);border-radius:6px;padding:10px 12px;background:var(--bg)}
+.card dt{color:var(--muted);font-size:12px}.card dd{margin:0 0 6px;word-break:break-all}
+.alert{border-left:4px solid var(--bad);background:#fff5f5;padding:8px 12px;margin:8px 0}.alert.warn{border-color:var(--warn);background:#fffaf0}
+table{border-collapse:collapse;width:100%;font-size:13px}th,td{border-bottom:1px solid var(--line);padding:4px 6px;text-align:left;vertical-align:top}
+th{background:var(--bg);position:sticky;top:0}td.n,th.n{text-align:right}code,.id{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px}
+td.id{word-break:break-all;min-width:12ch;max-width:16ch}.scroll{overflow-x:auto}
+.act{font-weight:600}.a-create{color:var(--ok)}.a-remove{color:var(--bad)}.a-conflict,.a-invalid{color:var(--bad)}.a-drift,.a-orphan{color:var(--warn)}
+.st-failed,.st-skipped,.st-interrupted{color:var(--bad);font-weight:600}.st-done{color:var(--ok)}
+.filters{margin:8px 0;display:flex;gap:8px;align-items:center}.filters select,.filters input{font:inherit;padding:2px 4px}
+svg.chart{max-width:100%;height:auto}svg text{font:12px system-ui,Arial,sans-serif;fill:var(--fg)}
+.legend span{display:inline-block;margin-right:12px}.legend i{display:inline-block;width:10px;height:10px;margin-right:4px;border-radius:2px}
+.empty{color:var(--muted);font-style:italic}
+@media print{main{max-width:none;padding:0}th{position:static}.filters{display:none}tr{break-inside:avoid}h2{break-after:avoid}}
+)CSS";
+
+const char* kScript = R"JS(
+(function(){var a=document.getElementById('f-action'),p=document.getElementById('f-project'),q=document.getElementById('f-text'),
+c=document.getElementById('f-count'),rows=document.querySelectorAll('#changes tbody tr');
+function f(){var n=0;rows.forEach(function(r){var ok=(!a.value||r.dataset.action===a.value)&&(!p.value||r.dataset.project===p.value)&&
+(!q.value||r.textContent.toLowerCase().indexOf(q.value.toLowerCase())>=0);r.style.display=ok?'':'none';if(ok)n++;});c.textContent=n+' shown';}
+[a,p].forEach(function(e){e.addEventListener('change',f)});q.addEventListener('input',f);f();})();
+)JS";
+
+std::string exit_class(int code) {
+    if (code == kExitOk) return "exit-ok";
+    if (code == kExitChangesPending || code == kExitPartial || code == kExitSafety) return "exit-warn";
+    return "exit-bad";
+}
+
+std::string project_label(const ReportData& d, const std::string& id) {
+    auto it = d.project_names.find(id);
+    return it == d.project_names.end() || it->second.empty() ? id : it->second;
+}
+
+/// Stacked horizontal bars: ports per project by state.
+std::string occupancy_chart(const ReportData& d) {
+    if (d.occupancy.empty()) return "<p class=empty>No snapshot was read in this run.</p>";
+    const int bar_h = 22, gap = 10, left = 170, width = 560, top = 8;
+    int height = top + static_cast<int>(d.occupancy.size()) * (bar_h + gap) + 4;
+    std::string s = "<svg class=\"chart\" id=\"chart-occupancy\" role=\"img\" aria-label=\"Port occupancy per project\" "
+                    "viewBox=\"0 0 " + std::to_string(left + width + 90) + " " + std::to_string(height) + "\" width=\"" +
+                    std::to_string(left + width + 90) + "\">";
+    int y = top;
+    for (const auto& o : d.occupancy) {
+        double total = static_cast<double>(o.free + o.reserved + o.active + o.blocked);
+        s += "<text x=\"0\" y=\"" + std::to_string(y + 15) + "\">" + esc((o.name.empty() ? o.project : o.name).substr(0, 24)) + "</text>";
+        double x = left;
+        const std::pair<long long, const char*> parts[] = {{o.free, "free"}, {o.reserved, "reserved"}, {o.active, "active"}, {o.blocked, "blocked"}};
+        for (const auto& [n, cls] : parts) {
+            double w = total > 0 ? width * static_cast<double>(n) / total : 0;
+            if (w <= 0) continue;
+            s += "<rect x=\"" + num(x, 1) + "\" y=\"" + std::to_string(y) + "\" width=\"" + num(w, 1) + "\" height=\"" +
+                 std::to_string(bar_h) + "\" fill=\"var(--" + cls + ")\"><title>" + cls + ": " + std::to_string(n) + "</title></rect>";
+            x += w;
+        }
+        s += "<text x=\"" + std::to_string(left + width + 6) + "\" y=\"" + std::to_string(y + 15) + "\">" +
+             num(total) + " ports</text>";
+        y += bar_h + gap;
+    }
+    s += "</svg><div class=legend><span><i style=\"background:var(--free)\"></i>free</span><span><i style=\"background:var(--reserved)\"></i>reserved (client not implanted)</span>"
+         "<span><i style=\"background:var(--active)\"></i>active (implanted or other use)</span><span><i style=\"background:var(--blocked)\"></i>blocked</span></div>";
+    return s;
+}
+
+/// Vertical bars: changes per action.
+std::string actions_chart(const std::map<std::string, long long>& counts) {
+    const int bar_w = 56, gap = 18, chart_h = 150, left = 10, top = 18;
+    long long max = 1;
+    for (const auto& [a, n] : counts) max = std::max(max, n);
+    int width = left + static_cast<int>(counts.size()) * (bar_w + gap);
+    std::string s = "<svg class=\"chart\" id=\"chart-actions\" role=\"img\" aria-label=\"Changes per action\" viewBox=\"0 0 " +
+                    std::to_string(width) + " " + std::to_string(chart_h + top + 24) + "\" width=\"" + std::to_string(width) + "\">";
+    int x = left;
+    for (const auto& [a, n] : counts) {
+        double h = chart_h * static_cast<double>(n) / static_cast<double>(max);
+        std::string color = a == "remove" || a == "conflict" || a == "invalid" ? "var(--bad)"
+                            : a == "drift" || a == "orphan"                    ? "var(--reserved)"
+                            : a == "create"                                    ? "var(--free)"
+                                                                               : "var(--active)";
+        s += "<rect x=\"" + std::to_string(x) + "\" y=\"" + num(top + chart_h - h, 1) + "\" width=\"" + std::to_string(bar_w) +
+             "\" height=\"" + num(h, 1) + "\" fill=\"" + color + "\"><title>" + a + ": " + std::to_string(n) + "</title></rect>";
+        s += "<text x=\"" + std::to_string(x + bar_w / 2) + "\" y=\"" + num(top + chart_h - h - 4, 1) +
+             "\" text-anchor=\"middle\">" + std::to_string(n) + "</text>";
+        s += "<text x=\"" + std::to_string(x + bar_w / 2) + "\" y=\"" + std::to_string(top + chart_h + 16) +
+             "\" text-anchor=\"middle\">" + a + "</text>";
+        x += bar_w + gap;
+    }
+    return s + "</svg>";
+}
+
+std::string result_cell(const JournalEntry& e) {
+    if (e.state == "finding") return "<td class=\"st\">&mdash;</td>";
+    std::string detail = e.error.empty() ? e.result : e.error;
+    return "<td class=\"st st-" + esc(e.state) + "\">" + esc(e.state) + (detail.empty() ? "" : ": " + esc(detail)) + "</td>";
+}
+
+std::string change_row(const ReportData& d, const JournalEntry& e) {
+    const Change& c = e.change;
+    std::string a = action_name(c.action);
+    std::string r = "<tr data-action=\"" + a + "\" data-project=\"" + esc(c.project) + "\"><td class=n>" +
+                    std::to_string(e.seq) + "</td><td class=\"act a-" + a + "\">" + a + "</td>";
+    r += "<td class=id>" + esc(c.sale_id) + "</td><td>" + esc(c.code.empty() ? c.username : c.code) + "</td><td>" +
+         esc(c.partner) + "</td>";
+    r += "<td>" + esc(c.project.empty() ? "" : project_label(d, c.project)) + "</td><td class=id>" + esc(c.target.box) +
+         "</td><td class=id>" + esc(c.target.splitter) + "</td><td class=n>" +
+         (c.target.port ? std::to_string(c.target.port) : "") + "</td>";
+    r += "<td>" + esc(c.before) + (c.before.empty() && c.after.empty() ? "" : " &rarr; ") + esc(c.after) + "</td><td>" +
+         esc(c.reason) + "</td>" + result_cell(e) + "</tr>\n";
+    return r;
+}
+
+const char* kChangeHead = "<tr><th class=n>#</th><th>action</th><th>sale id</th><th>code</th><th>partner</th><th>project</th>"
+                          "<th>box</th><th>splitter</th><th class=n>port</th><th>before &rarr; after</th><th>reason</th>"
+                          "<th>result</th></tr>";
+
+std::string section(const ReportData& d, const char* title, const char* id, Action action, const char* none) {
+    std::string rows;
+    long long n = 0;
+    for (const auto& e : d.entries)
+        if (e.change.action == action) {
+            rows += change_row(d, e);
+            ++n;
+        }
+    std::string s = std::string("<h2 id=\"") + id + "\">" + title + " (" + std::to_string(n) + ")</h2>";
+    if (!n) return s + "<p class=empty>" + none + "</p>";
+    return s + "<div class=scroll><table><thead>" + kChangeHead + "</thead><tbody>" + rows + "</tbody></table></div>";
+}
+
+} // namespace
+
+std::string html_report(const ReportData& d) {
+    const auto counts = counts_by_action(d);
+    std::string h = "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" "
+                    "content=\"width=device-width,initial-scale=1\"><title>oznsync run " + esc(d.run.id) +
+                    "</title><style>" + kCss + "</style></head><body><main>\n";
+    h += "<h1>oznsync run <code>" + esc(d.run.id) + "</code> <span class=\"badge " + (d.dry_run ? "dry\">DRY RUN" : "apply\">APPLIED") +
+         "</span> <span class=\"badge " + exit_class(d.run.exit_code) + "\">exit " + std::to_string(d.run.exit_code) + "</span></h1>";
+    h += "<p class=sub>" + esc(exit_code_meaning(d.run.exit_code)) + " &middot; mode <b>" + esc(d.run.mode) + "</b> &middot; " +
+         esc(d.run.started_at) + " &rarr; " + esc(d.run.finished_at) + "</p>\n";
+
+    if (d.insecure) h += "<div class=alert>TLS verification of OZmap was <b>off</b> (--insecure) for this run.</div>";
+    if (!d.guard_reason.empty()) h += "<div class=alert><b>Aborted before planning:</b> " + esc(d.guard_reason) + "</div>";
+    if (!d.cap_reason.empty()) h += "<div class=alert id=caps><b>Safety cap hit:</b> " + esc(d.cap_reason) + ". No client was removed.</div>";
+    if (!d.abort_reason.empty()) h += "<div class=alert><b>Stopped:</b> " + esc(d.abort_reason) + "</div>";
+    if (!d.interrupted.empty()) {
+        h += "<div class=\"alert warn\"><b>" + std::to_string(d.interrupted.size()) +
+             " change(s) were in flight when an earlier run died:</b><ul>";
+        for (const auto& e : d.interrupted)
+            h += "<li>" + std::string(action_name(e.change.action)) + " " + esc(e.change.code) + " (run " + esc(e.result) +
+                 "): " + esc(e.error) + "</li>";
+        h += "</ul></div>";
+    }
+
+    h += "<h2>Run</h2><div class=grid><dl class=card><dt>Host / user</dt><dd>" + esc(d.run.host) + " / " + esc(d.run.user) +
+         "</dd><dt>oznsync</dt><dd>" OZNSYNC_VERSION "</dd><dt>Config fingerprint (secrets masked)</dt><dd><code>" +
+         esc(d.run.config_fingerprint) + "</code></dd></dl>";
+    h += "<dl class=card><dt>OZmap</dt><dd>" + esc(d.ozmap_url) + "</dd><dt>Snapshot</dt><dd>" +
+         std::to_string(d.run.snapshot_id) + (d.snapshot_finished_at.empty() ? "" : " (pulled " + esc(d.snapshot_finished_at) + ")") +
+         "</dd><dt>Sale feed</dt><dd>" + esc(d.sales_source) + "<br>" + std::to_string(std::max(0LL, d.sales_records)) +
+         " records, " + std::to_string(std::max(0LL, d.sales_invalid)) + " invalid<br><code>" + esc(d.run.sales_fingerprint) +
+         "</code></dd></dl>";
+    h += "<dl class=card><dt>Timings</dt><dd>";
+    for (const auto& [phase, secs] : d.timings) h += esc(phase) + " " + num(secs, 2) + " s<br>";
+    h += "</dd><dt>Owned clients / in sync</dt><dd>" + std::to_string(d.owned_clients) + " / " + std::to_string(d.in_sync) + "</dd>";
+    if (!d.handover_file.empty()) h += "<dt>Partner passwords handed over in</dt><dd><code>" + esc(d.handover_file) + "</code></dd>";
+    h += "</dl></div>\n";
+
+    h += "<h2>Counts</h2><div class=grid><div><table id=counts><thead><tr><th>action</th><th class=n>count</th></tr></thead><tbody>";
+    for (const auto& [a, n] : counts) h += "<tr><td class=\"act a-" + a + "\">" + a + "</td><td class=n>" + std::to_string(n) + "</td></tr>";
+    h += "</tbody></table></div><div>" + actions_chart(counts) + "</div></div>";
+    const auto per_project = counts_by_project(d);
+    if (!per_project.empty()) {
+        h += "<table id=project-counts><thead><tr><th>project</th>";
+        for (const auto& [a, n] : counts) h += "<th class=n>" + a + "</th>";
+        h += "</tr></thead><tbody>";
+        for (const auto& [p, pc] : per_project) {
+            h += "<tr><td>" + esc(project_label(d, p)) + " <span class=id>" + esc(p) + "</span></td>";
+            for (const auto& [a, n] : counts) {
+                auto it = pc.find(a);
+                h += "<td class=n>" + std::to_string(it == pc.end() ? 0 : it->second) + "</td>";
+            }
+            h += "</tr>";
+        }
+        h += "</tbody></table>";
+    }
+    h += "<h2>Port occupancy per project</h2>" + occupancy_chart(d);
+
+    std::set<std::string> projects;
+    for (const auto& e : d.entries)
+        if (!e.change.project.empty()) projects.insert(e.change.project);
+    h += "<h2 id=changes-title>Changes (" + std::to_string(d.entries.size()) + ")</h2>";
+    h += "<div class=filters><label>action <select id=f-action><option value=\"\">all</option>";
+    for (const auto& [a, n] : counts)
+        if (n) h += "<option>" + a + "</option>";
+    h += "</select></label><label>project <select id=f-project><option value=\"\">all</option>";
+    for (const auto& p : projects) h += "<option value=\"" + esc(p) + "\">" + esc(project_label(d, p)) + "</option>";
+    h += "</select></label><label>find <input id=f-text type=search></label><span id=f-count class=sub></span></div>";
+    h += "<div class=scroll><table id=changes><thead>" + std::string(kChangeHead) + "</thead><tbody>\n";
+    for (const auto& e : d.entries) h += change_row(d, e);
+    h += "</tbody></table></div>";
+
+    h += section(d, "Conflicts", "conflicts", Action::Conflict, "No sale was blocked by the state of its port.");
+    h += section(d, "Invalid records", "invalid", Action::Invalid, "Every record in the feed was usable.");
+    h += section(d, "Orphans", "orphans", Action::Orphan, "Every client oznsync owns has its sale record.");
+    h += section(d, "Drift", "drift", Action::Drift, "No owned client was changed in OZmap since the last run.");
+    h += "<h2 id=caps-title>Caps hit</h2>" + (d.cap_reason.empty() && d.guard_reason.empty()
+                                                 ? std::string("<p class=empty>No safety cap tripped.</p>")
+                                                 : "<p>" + esc(d.guard_reason.empty() ? d.cap_reason : d.guard_reason) + "</p>");
+    h += "<h2>Configuration (secrets masked)</h2><table id=config><tbody>";
+    for (const auto& [k, v] : d.config) h += "<tr><td><code>" + esc(k) + "</code></td><td>" + esc(v) + "</td></tr>";
+    h += "</tbody></table>";
+    h += "<script>" + std::string(kScript) + "</script></main></body></html>\n";
+    return h;
 }
 
 } // namespace oznsync

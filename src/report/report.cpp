@@ -9,6 +9,9 @@
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 
+#include <chrono>
+#include <filesystem>
+#include <set>
 #include <sstream>
 
 namespace oznsync {
@@ -86,10 +89,24 @@ std::string summary_json(const ReportData& d) {
     w.key("results").begin_object();
     for (const auto& [s, n] : states) w.field(s, n);
     w.end_object();
+    // Per project: its name, the changes of this run and the port occupancy of the snapshot.
+    std::map<std::string, const ProjectOccupancy*> occ;
+    for (const auto& o : d.occupancy) occ[o.project] = &o;
+    const auto per_project = counts_by_project(d);
+    std::set<std::string> ids;
+    for (const auto& [p, _] : per_project) ids.insert(p);
+    for (const auto& [p, _] : occ) ids.insert(p);
     w.key("projects").begin_object();
-    for (const auto& [p, counts] : counts_by_project(d)) {
-        w.key(p).begin_object();
-        for (const auto& [a, n] : counts) w.field(a, n);
+    for (const auto& p : ids) {
+        auto name = d.project_names.find(p);
+        w.key(p).begin_object().field("name", name == d.project_names.end() ? std::string() : name->second);
+        w.key("changes").begin_object();
+        if (auto it = per_project.find(p); it != per_project.end())
+            for (const auto& [a, n] : it->second) w.field(a, n);
+        w.end_object();
+        if (auto it = occ.find(p); it != occ.end())
+            w.key("ports").begin_object().field("free", it->second->free).field("reserved", it->second->reserved)
+                .field("active", it->second->active).field("blocked", it->second->blocked).end_object();
         w.end_object();
     }
     w.end_object();
@@ -99,7 +116,9 @@ std::string summary_json(const ReportData& d) {
     w.field("safety_cap", d.cap_reason).field("feed_guard", d.guard_reason).field("aborted", d.abort_reason);
     w.field("interrupted_changes_recovered", static_cast<int64_t>(d.interrupted.size()));
     w.field("partner_handover_file", d.handover_file);
-    w.end_object();
+    w.key("config").begin_object();
+    for (const auto& [k, v] : d.config) w.field(k, v);
+    w.end_object().end_object();
     return out + "\n";
 }
 
@@ -165,7 +184,8 @@ std::string text_report(const ReportData& d) {
     os << " in_sync=" << d.in_sync << "\n";
     for (const auto& [p, counts] : counts_by_project(d)) {
         auto name = d.project_names.find(p);
-        os << "  project " << p << (name != d.project_names.end() ? " (" + name->second + ")" : "") << ":";
+        os << "  project " << p << (name != d.project_names.end() && !name->second.empty() ? " (" + name->second + ")" : "")
+           << ":";
         for (const auto& [a, n] : counts) os << " " << a << "=" << n;
         os << "\n";
     }
@@ -202,6 +222,24 @@ std::string write_report(const std::string& reports_dir, const ReportData& d) {
     return dir;
 }
 
+int prune_reports(const std::string& reports_dir, int keep_days) {
+    namespace fs = std::filesystem;
+    if (keep_days <= 0 || !fs::exists(reports_dir)) return 0;
+    const auto cutoff = fs::file_time_type::clock::now() - std::chrono::hours(24) * keep_days;
+    int removed = 0;
+    for (const auto& e : fs::directory_iterator(reports_dir)) {
+        std::error_code ec;
+        const bool run_folder = e.is_directory() && fs::exists(e.path() / "summary.json");
+        const bool handover = e.is_regular_file() && e.path().filename().string().rfind("partners-", 0) == 0;
+        if (!run_folder && !handover) continue; // never touch what oznsync did not write
+        auto t = fs::last_write_time(run_folder ? e.path() / "summary.json" : e.path(), ec);
+        if (ec || t >= cutoff) continue;
+        fs::remove_all(e.path(), ec);
+        if (!ec) ++removed;
+    }
+    return removed;
+}
+
 ReportData load_report_data(RunStore& runs, const std::string& run_id) {
     auto run = runs.get(run_id);
     if (!run) throw UsageError("no run " + run_id + " in the database (see oznsync runs)");
@@ -229,6 +267,18 @@ ReportData load_report_data(RunStore& runs, const std::string& run_id) {
             d.handover_file = o->optValue<std::string>("partner_handover_file", "");
             if (auto t = o->getObject("timings_s"))
                 for (const auto& [k, v] : *t) d.timings.emplace_back(k, v.convert<double>());
+            if (auto c = o->getObject("config"))
+                for (const auto& [k, v] : *c) d.config[k] = v.convert<std::string>();
+            if (auto ps = o->getObject("projects"))
+                for (const auto& [id, v] : *ps) {
+                    auto p = v.extract<Poco::JSON::Object::Ptr>();
+                    d.project_names[id] = p->optValue<std::string>("name", "");
+                    if (auto ports = p->getObject("ports"))
+                        d.occupancy.push_back({id, d.project_names[id], ports->optValue<long long>("free", 0),
+                                               ports->optValue<long long>("reserved", 0),
+                                               ports->optValue<long long>("active", 0),
+                                               ports->optValue<long long>("blocked", 0)});
+                }
         } catch (const Poco::Exception&) {
             // An unreadable summary leaves the header thin; the changes still render.
         }

@@ -51,6 +51,10 @@ std::string html_report(const ReportData& d);
 /// Writes every file of the run's folder under `reports_dir`; returns the folder.
 std::string write_report(const std::string& reports_dir, const ReportData& d);
 
+/// Removes run folders (and partner handover files) older than `keep_days`; the database keeps every
+/// run. Returns how many were removed.
+int prune_reports(const std::string& reports_dir, int keep_days);
+
 /// Rebuilds a past run's report data from the database (for `report show`).
 ReportData load_report_data(RunStore& runs, const std::string& run_id);
 
