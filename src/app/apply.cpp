@@ -21,7 +21,8 @@ public:
         e.state = state;
         e.result = result;
         e.error = error;
-        if (m_journal && m_gw.sends()) m_journal->set_state(m_run, e.seq, state, result, error);
+        // A dry run journals its outcome ("planned: dry run: not sent") but no intent: nothing is in flight.
+        if (m_journal && (m_gw.sends() || state != "intent")) m_journal->set_state(m_run, e.seq, state, result, error);
     }
 
     /// Sends one request; an unreachable or refusing OZmap ends the run (rethrown after journaling).

@@ -68,7 +68,7 @@ PartnerApplyOutcome apply_partner_changes(OzmapGateway& gateway, RunStore* journ
         e.state = state;
         e.result = result;
         e.error = error;
-        if (journal && gateway.sends()) journal->set_state(run_id, e.seq, state, result, error);
+        if (journal && (gateway.sends() || state != "intent")) journal->set_state(run_id, e.seq, state, result, error);
     };
     for (auto& e : entries) {
         if (e.state != "planned") continue;

@@ -40,9 +40,10 @@ std::vector<std::string> merged_env(const std::map<std::string, std::string>& ex
 }
 
 int spawn(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env, int out_fd,
-          int err_fd) {
+          int err_fd, const std::string& cwd = "") {
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
+    if (!cwd.empty()) posix_spawn_file_actions_addchdir_np(&fa, cwd.c_str());
     posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
     if (out_fd >= 0) posix_spawn_file_actions_adddup2(&fa, out_fd, 1);
     if (err_fd >= 0) posix_spawn_file_actions_adddup2(&fa, err_fd, 2);
@@ -68,12 +69,13 @@ int decode_status(int status) {
 
 } // namespace
 
-Result run(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env) {
+Result run(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
+           const std::string& cwd) {
     // Files, not pipes: no deadlock however much the child writes.
     char out_path[] = "/tmp/oznsync-test-out-XXXXXX";
     char err_path[] = "/tmp/oznsync-test-err-XXXXXX";
     int out_fd = mkstemp(out_path), err_fd = mkstemp(err_path);
-    int pid = spawn(argv, env, out_fd, err_fd);
+    int pid = spawn(argv, env, out_fd, err_fd, cwd);
     int status = 0;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
@@ -88,10 +90,11 @@ Result run(const std::vector<std::string>& argv, const std::map<std::string, std
     return r;
 }
 
-Result oznsync(const std::vector<std::string>& args, const std::map<std::string, std::string>& env) {
+Result oznsync(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
+               const std::string& cwd) {
     std::vector<std::string> argv{OZNSYNC_BIN};
     argv.insert(argv.end(), args.begin(), args.end());
-    return run(argv, env);
+    return run(argv, env, cwd);
 }
 
 Child::Child(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env) {

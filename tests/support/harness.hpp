@@ -14,9 +14,11 @@ struct Result {
 };
 
 /// Runs a program to completion, with extra environment variables, capturing stdout and stderr.
-Result run(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env = {});
-/// Runs build/oznsync with these arguments.
-Result oznsync(const std::vector<std::string>& args, const std::map<std::string, std::string>& env = {});
+Result run(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env = {},
+           const std::string& cwd = "");
+/// Runs build/oznsync with these arguments (in `cwd` when given).
+Result oznsync(const std::vector<std::string>& args, const std::map<std::string, std::string>& env = {},
+               const std::string& cwd = "");
 
 /// A started process that is killed (SIGKILL) when destroyed.
 class Child {
