@@ -105,16 +105,19 @@ public:
         std::string file_key = key + "_file";
         if (!has(file_key)) return "";
         std::string path = str(file_key);
+        struct stat st {};
+        if (::stat(path.c_str(), &st) != 0) throw ConfigError(file_key + ": cannot read " + path);
+        if (!S_ISREG(st.st_mode)) throw ConfigError(file_key + ": " + path + " is not a regular file");
+        if (st.st_size > 65536) throw ConfigError(file_key + ": " + path + " is larger than 64 KiB");
+        std::string content;
         try {
-            std::string content = read_file(path);
-            std::string first = trim(content.substr(0, content.find('\n')));
-            if (first.empty()) throw ConfigError(file_key + ": " + path + " is empty");
-            return first;
-        } catch (const ConfigError&) {
-            throw;
+            content = read_file(path);
         } catch (const std::exception& e) {
             throw ConfigError(file_key + ": " + e.what());
         }
+        std::string first = trim(content.substr(0, content.find('\n')));
+        if (first.empty()) throw ConfigError(file_key + ": " + path + " is empty");
+        return first;
     }
 
 private:

@@ -6,6 +6,7 @@
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/base_sink.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <mutex>
 #include <unistd.h>
@@ -54,7 +55,7 @@ void setup_logging(LogFormat format, spdlog::level::level_enum level) {
 void register_secret(const std::string& secret) {
     if (secret.size() < 4) return; // masking "a" everywhere would wreck every line
     std::lock_guard lock(g_secret_mutex);
-    g_secrets.push_back(secret);
+    if (std::find(g_secrets.begin(), g_secrets.end(), secret) == g_secrets.end()) g_secrets.push_back(secret);
 }
 
 std::string mask_secrets(std::string text) {

@@ -45,7 +45,8 @@ std::optional<system_clock::time_point> parse_iso8601(std::string_view s) {
     if (!parse_int(s.substr(0, 4), y) || !parse_int(s.substr(5, 2), mo) || !parse_int(s.substr(8, 2), d) ||
         !parse_int(s.substr(11, 2), h) || !parse_int(s.substr(14, 2), mi) || !parse_int(s.substr(17, 2), se))
         return std::nullopt;
-    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60) return std::nullopt;
+    // system_clock counts nanoseconds: keep well inside its ~1678..2262 range.
+    if (y < 1900 || y > 2200 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60) return std::nullopt;
     size_t i = 19;
     long long frac_ms = 0;
     if (i < s.size() && s[i] == '.') {

@@ -34,6 +34,7 @@ TEST_SUITE("strings") {
         CHECK_FALSE(parse_iso8601("2026-02-30T00:00:00Z"));
         CHECK_FALSE(parse_iso8601("yesterday"));
         CHECK_FALSE(parse_iso8601("2026-03-14T18:40:05+03:00"));
+        CHECK_FALSE(parse_iso8601("0013-01-01T00:00:00Z")); // found by fuzzing: would overflow the clock
     }
 
     TEST_CASE("ids") {
