@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # README set-up command (1): install what is missing, build, start ozmap-sim with a generated network
-# (20k boxes, 2 drop splitters x 8 ports, 60% occupied) and run oznsync against it. Leaves demo/ behind
-# with the config, the snapshot database and the reports.
+# (20k boxes, 2 drop splitters x 8 ports, 60% occupied) and an OZneutral feed for it, then do what the
+# nightly job does: check, a dry run, the real run, a second run that finds nothing to do, and the
+# feasibility and availability answers. Leaves demo/ behind: config, snapshot database, reports.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs/install-deps.sh
@@ -20,10 +21,15 @@ cat >demo/oznsync.ini <<INI
 url = $url
 api_key_file = demo/api_key
 projects = *
+[ozneutral]
+sales = file:demo/sales.json
+partnerships = file:demo/partnerships.json
 [snapshot]
 path = demo/oznsync.db
 [reports]
 dir = demo/reports
+[partners]
+role = Partner
 INI
 printf 'demo-api-key-0001\n' >demo/api_key
 echo "== oznsync check"
@@ -51,3 +57,19 @@ for k in want:
     print(f"{k:11} simulator {want[k]:8}  snapshot {got[k]:8}  {'ok' if want[k] == got[k] else 'MISMATCH'}")
 raise SystemExit(0 if want == got else 1)
 PY
+jobs/demo_feed.py demo/state.json demo/sales.json demo/partnerships.json 2000
+echo "== oznsync run --dry-run (pull -> plan -> report; nothing written to OZmap)"
+build/oznsync run --config demo/oznsync.ini --dry-run || true
+echo "== oznsync run (pull -> plan -> apply -> partners -> report); exit 3 = some sales conflicted, as planted"
+build/oznsync run --config demo/oznsync.ini || [ $? -eq 3 ]
+echo "== oznsync run again: nothing left to change"
+build/oznsync run --config demo/oznsync.ini -q || [ $? -eq 3 ]
+echo "== oznsync feasibility near the first project"
+lat=$(python3 -c "import json; b=json.load(open('demo/state.json'))['boxes'][0]; print(b['coords'][1])")
+lng=$(python3 -c "import json; b=json.load(open('demo/state.json'))['boxes'][0]; print(b['coords'][0])")
+build/oznsync feasibility --config demo/oznsync.ini --lat "$lat" --lng "$lng" --radius 300 --limit 5
+echo "== oznsync availability -> demo/availability.geojson"
+build/oznsync availability --config demo/oznsync.ini --format geojson --out demo/availability.geojson
+echo "== oznsync runs"
+build/oznsync runs --config demo/oznsync.ini
+echo "Open the newest report: $(ls -td demo/reports/*/ | head -1)report.html"

@@ -137,6 +137,20 @@ void check_source(const std::string& key, const std::string& value, bool require
     throw ConfigError(key + ": expected file:PATH or https://..., got '" + value + "'");
 }
 
+/// Every line must be blank, a # comment, a [section] or key = value. Checked here, with the line number,
+/// because Boost's own message for a bad line can loop forever on some inputs (found by fuzzing).
+void check_ini_syntax(const std::string& text, const std::string& source) {
+    size_t number = 0;
+    for (const auto& raw : split(text, '\n')) {
+        ++number;
+        std::string line = trim(raw);
+        if (line.empty() || line[0] == '#') continue;
+        bool ok = line[0] == '[' ? line.back() == ']' && line.size() > 2 : line.find('=') != std::string::npos &&
+                                                                                  !trim(line.substr(0, line.find('='))).empty();
+        if (!ok) throw ConfigError(source + ": line " + std::to_string(number) + " is not `key = value`, `[section]` or a # comment");
+    }
+}
+
 std::string env_to_key(const std::string& name) {
     // OZNSYNC_OZMAP_API_KEY -> ozmap.api_key (sections have no underscore).
     std::string rest = to_lower(name.substr(8));
@@ -163,6 +177,7 @@ Config parse_config(const std::string& ini_text, const std::string& source,
     po::options_description desc;
     for (const auto& k : kKeys) desc.add_options()(k.name, po::value<std::string>());
 
+    check_ini_syntax(ini_text, source);
     std::map<std::string, std::string> values;
     try {
         std::istringstream in(ini_text);
@@ -173,8 +188,9 @@ Config parse_config(const std::string& ini_text, const std::string& source,
         throw ConfigError(source + ": unknown key '" + e.get_option_name() + "'");
     } catch (const po::multiple_occurrences& e) {
         throw ConfigError(source + ": key '" + e.get_option_name() + "' given more than once");
-    } catch (const po::error& e) {
-        throw ConfigError(source + ": " + e.what());
+    } catch (const po::error&) {
+        // Not e.what(): see check_ini_syntax.
+        throw ConfigError(source + ": cannot be read as an INI file");
     }
 
     Config cfg;

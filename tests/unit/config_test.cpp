@@ -60,6 +60,13 @@ TEST_SUITE("config") {
               std::string::npos);
     }
 
+    TEST_CASE("lines that are not INI are named by number, comments are fine") {
+        CHECK(config_error(std::string(kMinimal) + "just words\n").find("line 4") != std::string::npos);
+        CHECK(config_error(std::string(kMinimal) + "; semicolons are not comments\n").find("line 4") != std::string::npos);
+        CHECK(config_error(std::string(kMinimal) + "[%canonical_option%\n").find("line 4") != std::string::npos);
+        CHECK(parse_config(std::string(kMinimal) + "# a comment\npage_size = 100 # trailing\n", "t", {}).ozmap.page_size == 100);
+    }
+
     TEST_CASE("environment overrides the file") {
         Config c = parse_config(kMinimal, "t", {{"OZNSYNC_OZMAP_PAGE_SIZE", "250"}, {"OZNSYNC_SAFETY_MAX_REMOVALS", "7"},
                                                 {"OZNSYNC_FIXED_CLOCK", "x"}, {"HOME", "/root"}});
