@@ -107,6 +107,7 @@ Network generate_network(const GenerateOptions& o) {
             n.splitters[feeder.id] = feeder;
         }
     }
+    n.reindex();
     return n;
 }
 

@@ -66,6 +66,32 @@ void coords(JsonWriter& w, double lat, double lng) {
 
 } // namespace
 
+void Network::reindex() {
+    m_client_by_code.clear();
+    m_properties_by_client.clear();
+    for (const auto& [id, c] : clients) m_client_by_code[c.code] = id;
+    for (const auto& [id, p] : properties) index_property(p);
+}
+
+void Network::index_property(const SimProperty& p) {
+    if (!p.client.empty()) m_properties_by_client[p.client].insert(p.id);
+}
+
+void Network::unindex_property(const SimProperty& p) {
+    auto it = m_properties_by_client.find(p.client);
+    if (it != m_properties_by_client.end()) it->second.erase(p.id);
+}
+
+std::vector<const SimProperty*> Network::properties_by_code(const std::string& code) const {
+    std::vector<const SimProperty*> out;
+    auto c = m_client_by_code.find(code);
+    if (c == m_client_by_code.end()) return out;
+    auto ps = m_properties_by_client.find(c->second);
+    if (ps == m_properties_by_client.end()) return out;
+    for (const auto& pid : ps->second) out.push_back(&properties.at(pid));
+    return out;
+}
+
 std::string Network::new_id() {
     char buf[32];
     std::snprintf(buf, sizeof buf, "%016llx%08llx", static_cast<unsigned long long>(m_id_base),
@@ -366,6 +392,7 @@ Network Network::load(const std::string& fixture_json) {
     for (const auto& [id, s] : n.splitters)
         for (const auto& f : s.output)
             if (f) bump(*f);
+    n.reindex();
     return n;
 }
 
@@ -430,9 +457,8 @@ std::variant<std::string, SimError> Network::create_property(const std::string& 
     if (b != boxes.end() && b->second.project != p.project)
         return SimError{422, "box " + p.box + " is not in project " + p.project};
     if (auto err = check_port(p.box, p.splitter, p.port, force)) return *err;
-    if (!c.code.empty())
-        for (const auto& [id, other] : clients)
-            if (other.code == c.code) return SimError{409, "a client with code " + c.code + " already exists"};
+    if (!c.code.empty() && m_client_by_code.count(c.code))
+        return SimError{409, "a client with code " + c.code + " already exists"};
     if (force) {
         // Forcing onto an occupied port evicts whatever drop was there (OZmap's "force").
         auto& slot = splitters[p.splitter].output[static_cast<size_t>(p.port - 1)];
@@ -451,6 +477,7 @@ std::variant<std::string, SimError> Network::create_property(const std::string& 
         c.created_at = c.updated_at = now;
         p.client = c.id;
         clients[c.id] = c;
+        m_client_by_code[c.code] = c.id;
         touch("ftth-clients");
     }
     auto& s = splitters[p.splitter];
@@ -458,6 +485,7 @@ std::variant<std::string, SimError> Network::create_property(const std::string& 
     s.json.clear();
     touch("splitters");
     properties[p.id] = p;
+    index_property(p);
     touch("properties");
     return json(properties[p.id], false);
 }
@@ -503,19 +531,23 @@ std::optional<SimError> Network::delete_property(const std::string& id) {
     auto it = properties.find(id);
     if (it == properties.end()) return SimError{404, "property " + id + " not found"};
     free_port(it->second);
+    unindex_property(it->second);
     properties.erase(it);
     touch("properties");
     return std::nullopt;
 }
 
 namespace {
-std::optional<SimError> apply_client_update(std::map<std::string, SimClient>& clients, SimClient& c,
+std::optional<SimError> apply_client_update(std::unordered_map<std::string, std::string>& by_code, SimClient& c,
                                             const Object::Ptr& o, const std::string& now) {
     try {
         if (o->has("code")) {
             std::string code = get_str(o, "code");
-            for (const auto& [id, other] : clients)
-                if (id != c.id && other.code == code) return SimError{409, "a client with code " + code + " already exists"};
+            auto other = by_code.find(code);
+            if (other != by_code.end() && other->second != c.id)
+                return SimError{409, "a client with code " + code + " already exists"};
+            by_code.erase(c.code);
+            by_code[code] = c.id;
             c.code = code;
         }
         c.implanted = get_bool(o, "implanted", c.implanted);
@@ -540,7 +572,7 @@ std::optional<SimError> Network::patch_client(const std::string& id, const std::
     } catch (const std::exception& e) {
         return SimError{400, e.what()};
     }
-    auto err = apply_client_update(clients, it->second, o, now);
+    auto err = apply_client_update(m_client_by_code, it->second, o, now);
     touch("ftth-clients");
     touch("properties");
     return err;
@@ -568,7 +600,7 @@ std::optional<SimError> Network::batch_update_clients(const std::string& body, c
     for (const auto& id : ids) {
         auto it = clients.find(id);
         if (it == clients.end()) continue;
-        if (auto err = apply_client_update(clients, it->second, update, now)) return err;
+        if (auto err = apply_client_update(m_client_by_code, it->second, update, now)) return err;
     }
     touch("ftth-clients");
     touch("properties");
@@ -578,12 +610,16 @@ std::optional<SimError> Network::batch_update_clients(const std::string& body, c
 std::optional<SimError> Network::delete_client(const std::string& id) {
     auto it = clients.find(id);
     if (it == clients.end()) return SimError{404, "ftth-client " + id + " not found"};
+    m_client_by_code.erase(it->second.code);
     clients.erase(it);
-    for (auto& [pid, p] : properties)
-        if (p.client == id) {
+    if (auto ps = m_properties_by_client.find(id); ps != m_properties_by_client.end()) {
+        for (const auto& pid : ps->second) {
+            auto& p = properties.at(pid);
             p.client.clear();
             p.json_prefix.clear();
         }
+        m_properties_by_client.erase(ps);
+    }
     touch("ftth-clients");
     touch("properties");
     return std::nullopt;

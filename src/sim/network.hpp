@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
+#include <unordered_map>
 #include <variant>
 #include <string>
 #include <vector>
@@ -106,12 +108,21 @@ public:
     std::optional<SimError> patch_user(const std::string& id, const std::string& body);
 
     void touch(const char* collection) { ++versions[collection]; }
+    /// Rebuilds the lookup indexes (after loading or generating).
+    void reindex();
+    /// Properties whose client has this code.
+    std::vector<const SimProperty*> properties_by_code(const std::string& code) const;
 
 private:
     /// Checks that (box, splitter, port) can take a new drop; empty when fine.
     std::optional<SimError> check_port(const std::string& box, const std::string& splitter, int port, bool force,
                                        const std::string& ignore_fiber = "") const;
     void free_port(const SimProperty& p);
+    void index_property(const SimProperty& p);
+    void unindex_property(const SimProperty& p);
+    // Lookups OZmap answers in constant time; scans would make the simulator the bottleneck of an apply.
+    std::unordered_map<std::string, std::string> m_client_by_code;
+    std::unordered_map<std::string, std::set<std::string>> m_properties_by_client;
     uint64_t m_id_base = 0x65f0000000000000ULL;
     uint64_t m_counter = 0;
 };

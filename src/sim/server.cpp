@@ -397,14 +397,10 @@ Reply SimServer::State::handle_ozmap(const std::string& method, const std::strin
             Reply r;
             r.body = "[";
             bool first = true;
-            for (const auto& [cid, c] : network.clients) {
-                if (c.code != code) continue;
-                for (const auto& [pid, p] : network.properties) {
-                    if (p.client != cid) continue;
-                    if (!first) r.body += ',';
-                    first = false;
-                    r.body += network.json(p, true);
-                }
+            for (const SimProperty* p : network.properties_by_code(code)) {
+                if (!first) r.body += ',';
+                first = false;
+                r.body += network.json(*p, true);
             }
             r.body += "]";
             return r;

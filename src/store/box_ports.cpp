@@ -9,7 +9,7 @@ namespace {
 const char* kSelect = "SELECT b.id, b.project, b.name, b.lat, b.lng, b.draft, b.implanted, s.id, s.name, p.number, "
                       "p.blocked, p.fiber FROM ";
 const char* kJoins = " JOIN boxes b ON b.snapshot_id = ?1 AND b.id = k.box "
-                     "LEFT JOIN splitters s ON s.snapshot_id = ?1 AND s.box = b.id "
+                     "LEFT JOIN splitters s INDEXED BY splitters_by_box ON s.snapshot_id = ?1 AND s.box = b.id "
                      "LEFT JOIN ports p ON p.snapshot_id = ?1 AND p.splitter = s.id ";
 
 /// Folds the joined rows (ordered by box, splitter, port) into BoxPorts.

@@ -125,6 +125,8 @@ void Store::complete_snapshot(int64_t id, const std::string& counts_json) {
             .exec();
     }
     tx.commit();
+    // Fresh statistics keep the query planner on the indexes (a bounded sample: cheap on large snapshots).
+    m_db.exec("PRAGMA analysis_limit = 1000; PRAGMA optimize;");
 }
 
 void Store::discard_snapshot(int64_t id) {
