@@ -68,6 +68,7 @@ long long pull_collection(const Config& config, Store& store, OzmapClient& clien
             FetchStats stats = fetch_all<Row>(
                 client, query, config.ozmap.concurrency, parse,
                 [&](Page<Row>& page) {
+                    // One transaction per page: a page is in the snapshot whole or not at all.
                     sql::Transaction tx(store.db());
                     for (const auto& row : page.rows) writer.add(row);
                     tx.commit();

@@ -16,10 +16,7 @@ FetchStats fetch_all(OzmapClient& client, const ListQuery& query, int concurrenc
     auto fetch = [&](const std::string& route) {
         Page<Row> page;
         HttpResponse r = client.api().call({"GET", "/api/v2/" + route, "", "application/json"},
-                                           [&](const HttpResponse& resp) {
-                                               std::string body = resp.body;
-                                               page = parse(body);
-                                           });
+                                           [&](HttpResponse& resp) { page = parse(resp.body); });
         if (r.status < 200 || r.status >= 300)
             throw UnavailableError("OZmap GET " + query.collection + " answered HTTP " + std::to_string(r.status) +
                                    ": " + r.body.substr(0, 200));

@@ -128,7 +128,7 @@ HttpResponse ApiClient::send_once(const HttpRequest& request) {
     return r;
 }
 
-HttpResponse ApiClient::call(const HttpRequest& request, const std::function<void(const HttpResponse&)>& check) {
+HttpResponse ApiClient::call(const HttpRequest& request, const std::function<void(HttpResponse&)>& check) {
     thread_local std::mt19937_64 rng(std::random_device{}());
     std::uniform_real_distribution<double> jitter(0.0, 1.0);
     bool reauthenticated = false;

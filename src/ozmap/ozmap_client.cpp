@@ -96,10 +96,7 @@ std::optional<Project> OzmapClient::get_project(const std::string& id) {
 std::vector<Property> OzmapClient::find_by_client_code(const std::string& code) {
     std::vector<Property> out;
     HttpResponse r = m_api.call({"GET", "/api/v2/properties/client/" + url_encode(code), "", ""},
-                                [&](const HttpResponse& resp) {
-                                    std::string body = resp.body;
-                                    out = parse_property_array(body);
-                                });
+                                [&](HttpResponse& resp) { out = parse_property_array(resp.body); });
     if (r.status == 404) return {};
     if (r.status >= 300)
         throw UnavailableError("OZmap GET /properties/client/" + code + " answered HTTP " + std::to_string(r.status));
