@@ -13,6 +13,9 @@ namespace oznsync {
 
 namespace {
 
+/// Past this many rows a browser struggles; the CSV and JSONL files always hold everything.
+constexpr size_t kHtmlRowLimit = 5000;
+
 std::string esc(const std::string& s) {
     std::string out;
     out.reserve(s.size());
@@ -163,10 +166,7 @@ std::string section(const ReportData& d, const char* title, const char* id, Acti
     std::string rows;
     long long n = 0;
     for (const auto& e : d.entries)
-        if (e.change.action == action) {
-            rows += change_row(d, e);
-            ++n;
-        }
+        if (e.change.action == action && ++n <= static_cast<long long>(kHtmlRowLimit)) rows += change_row(d, e);
     std::string s = std::string("<h2 id=\"") + id + "\">" + title + " (" + std::to_string(n) + ")</h2>";
     if (!n) return s + "<p class=empty>" + none + "</p>";
     return s + "<div class=scroll><table><thead>" + kChangeHead + "</thead><tbody>" + rows + "</tbody></table></div>";
@@ -242,8 +242,16 @@ std::string html_report(const ReportData& d) {
     for (const auto& p : projects) h += "<option value=\"" + esc(p) + "\">" + esc(project_label(d, p)) + "</option>";
     h += "</select></label><label>find <input id=f-text type=search></label><span id=f-count class=sub></span></div>";
     h += "<div class=scroll><table id=changes><thead>" + std::string(kChangeHead) + "</thead><tbody>\n";
-    for (const auto& e : d.entries) h += change_row(d, e);
+    size_t shown = 0;
+    for (const auto& e : d.entries) {
+        if (++shown > kHtmlRowLimit) break;
+        h += change_row(d, e);
+    }
     h += "</tbody></table></div>";
+    if (d.entries.size() > kHtmlRowLimit)
+        h += "<p class=\"alert warn\">The table shows the first " + std::to_string(kHtmlRowLimit) + " of " +
+             std::to_string(d.entries.size()) + " changes, to keep this page usable; changes.csv and changes.jsonl "
+             "beside it hold every one.</p>";
 
     h += section(d, "Conflicts", "conflicts", Action::Conflict, "No sale was blocked by the state of its port.");
     h += section(d, "Invalid records", "invalid", Action::Invalid, "Every record in the feed was usable.");

@@ -8,7 +8,7 @@ namespace {
 
 const char* kSelect = "SELECT b.id, b.project, b.name, b.lat, b.lng, b.draft, b.implanted, s.id, s.name, p.number, "
                       "p.blocked, p.fiber FROM ";
-const char* kJoins = " JOIN boxes b ON b.snapshot_id = ?1 AND b.id = k.box "
+const char* kJoins = " CROSS JOIN boxes b ON b.snapshot_id = ?1 AND b.id = k.box "
                      "LEFT JOIN splitters s INDEXED BY splitters_by_box ON s.snapshot_id = ?1 AND s.box = b.id "
                      "LEFT JOIN ports p ON p.snapshot_id = ?1 AND p.splitter = s.id ";
 
@@ -38,7 +38,8 @@ void collect(sql::Statement& st, std::vector<BoxPorts>& out) {
 std::vector<BoxPorts> boxes_in_rects(Store& store, int64_t snapshot, const std::vector<LatLngRect>& rects) {
     std::vector<BoxPorts> out;
     auto st = store.db().prepare(std::string(kSelect) +
-                                 "box_rtree r JOIN box_keys k ON k.rid = r.rid AND k.snapshot_id = ?1" + kJoins +
+                                 // CROSS JOIN pins the order: the R*Tree first, then only its hits.
+                                 "box_rtree r CROSS JOIN box_keys k ON k.rid = r.rid AND k.snapshot_id = ?1" + kJoins +
                                  "WHERE r.min_lat <= ?3 AND r.max_lat >= ?2 AND r.min_lng <= ?5 AND r.max_lng >= ?4 "
                                  "ORDER BY b.id, s.id, p.number");
     for (const auto& r : rects) {
