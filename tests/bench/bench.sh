@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# oznsync benchmark: measures the PRODUCT.md targets on this machine and prints a table for the README.
+# Timings are measured here, never asserted in tests.
+#   BENCH_BOXES      boxes of the pull network (default 20000; the spec's full scale is 100000)
+#   BENCH_LATENCY_MS simulated OZmap latency for the SDK comparison (default 20)
+#   BENCH_SDK_BOXES  boxes of the (smaller) network both tools pull for that comparison (default 2000)
+#   BENCH_SDK=0      skip the official-SDK baseline (needs node + npm registry)
+#   BENCH_PLAN=0     skip the plan benchmark (1M ports, 500k sales)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+BOXES=${BENCH_BOXES:-20000}
+LATENCY=${BENCH_LATENCY_MS:-20}
+work=$(mktemp -d /tmp/oznsync-bench-XXXXXX)
+stop_sim() { [ -f "$work/sim.pid" ] && kill "$(cat "$work/sim.pid")" 2>/dev/null; rm -f "$work/sim.pid"; }
+trap 'stop_sim; rm -rf "$work"' EXIT
+[ -x build/oznsync ] || jobs/build.sh
+
+start_sim() { # args... -> prints the simulator's URL
+  stop_sim
+  rm -f "$work/sim.out"
+  build/ozmap-sim --api-key bench-key-0001 "$@" >"$work/sim.out" 2>"$work/sim.err" &
+  echo $! >"$work/sim.pid"
+  for _ in $(seq 600); do grep -q listening "$work/sim.out" 2>/dev/null && break; sleep 0.1; done
+  sed -n 's/^listening //p' "$work/sim.out"
+}
+config() { # url db
+  printf '[ozmap]\nurl = %s\napi_key = bench-key-0001\n[ozneutral]\nsales = file:%s/sales.json\n[snapshot]\npath = %s\n[reports]\ndir = %s/reports\n[safety]\nmax_removals_pct = 100\n' \
+    "$1" "$work" "$2" "$work" >"$work/bench.ini"
+  chmod 600 "$work/bench.ini"
+}
+timed() { # label command... -> prints wall seconds and peak RSS
+  /usr/bin/time -f "%e %M" -o "$work/time" "$@" >/dev/null 2>"$work/last.err" || { cat "$work/last.err"; return 1; }
+  read -r secs kb <"$work/time"
+  echo "$secs $kb"
+}
+rows_of() {
+  sqlite3 "$1" "select (select count(*) from boxes) + (select count(*) from splitters) + (select count(*) from properties), (select count(*) from ports) from state where key='current_snapshot'"
+}
+echo "| measurement | result |"
+echo "|---|---|"
+
+# 1. Pull throughput on loopback, no latency.
+url=$(start_sim --projects 4 --boxes "$BOXES" --splitters-per-box 2 --ports 8 --occupancy 0.5 --seed 3)
+config "$url" "$work/pull.db"
+build/oznsync pull --config "$work/bench.ini" -q >/dev/null # warm the simulator's page caches
+read -r secs kb < <(timed build/oznsync pull --config "$work/bench.ini" -q)
+IFS='|' read -r rows ports < <(rows_of "$work/pull.db")
+rate() { python3 -c "print(f'{$1 / $2:,.0f}')"; }
+echo "| pull, $BOXES boxes ($rows boxes+splitters+properties, $ports ports), loopback | ${secs} s: $(rate "$rows" "$secs") records/s, $(rate "$((rows + ports))" "$secs") snapshot rows/s; peak RSS $((kb / 1024)) MB |"
+
+
+# 2. oznsync vs the official SDK, same simulator, same latency.
+url=$(start_sim --projects 2 --boxes "${BENCH_SDK_BOXES:-2000}" --splitters-per-box 2 --ports 8 --occupancy 0.5 --seed 4 \
+  --latency-ms "$LATENCY")
+config "$url" "$work/sdk.db"
+read -r secs_oz kb < <(timed build/oznsync pull --config "$work/bench.ini" -q)
+IFS='|' read -r rows ports < <(rows_of "$work/sdk.db")
+echo "| pull of ${BENCH_SDK_BOXES:-2000} boxes ($rows rows) with ${LATENCY} ms latency: oznsync (4 in flight, pages of 500) | ${secs_oz} s |"
+if [ "${BENCH_SDK:-1}" = 1 ] && command -v npm >/dev/null; then
+  mkdir -p "$work/sdk" && (cd "$work/sdk" && npm init -y >/dev/null && npm install --silent @ozmap/ozmap-sdk@1.1.8 >/dev/null 2>&1)
+  cp tests/bench/sdk_findall.js "$work/sdk/"
+  sdk=$(cd "$work/sdk" && node sdk_findall.js "$url" bench-key-0001)
+  secs_sdk=$(echo "$sdk" | sed -n 's/^RESULT //p' | python3 -c "import json,sys; print(json.load(sys.stdin)['seconds'])")
+  echo "| same, official SDK 1.1.8 sequential findAll (pages of 100) | ${secs_sdk} s: oznsync is $(python3 -c "print(round($secs_sdk / $secs_oz, 1))")x faster |"
+fi
+
+
+# 3. Feasibility queries on the pulled snapshot (process start-up excluded).
+echo "| $(build/tests/bench/bench_feasibility "$work/pull.db" 2000 150 | sed 's/: /| /') |"
+
+# 4. Plan over 1M ports and 500k sales.
+if [ "${BENCH_PLAN:-1}" = 1 ]; then
+  url=$(start_sim --projects 4 --boxes 62500 --splitters-per-box 2 --ports 8 --occupancy 0.2 --seed 5)
+  config "$url" "$work/plan.db"
+  build/oznsync pull --config "$work/bench.ini" -q >/dev/null
+  python3 tests/bench/sales_from_snapshot.py "$work/plan.db" 500000 "$work/sales.json"
+  read -r secs kb < <(timed build/oznsync plan --config "$work/bench.ini" -q)
+  phase=$(python3 -c "import json,glob; s=json.load(open(sorted(glob.glob('$work/reports/*/summary.json'))[-1])); print(s['timings_s'])")
+  echo "| plan: 1M ports, 500k sales (whole command incl. feed parse and report) | ${secs} s, peak RSS $((kb / 1024)) MB; phases $phase |"
+fi
