@@ -193,8 +193,13 @@ private:
         std::unique_ptr<OzmapGateway> gateway;
         if (m_opt.apply) gateway = std::make_unique<HttpGateway>(client());
         else gateway = std::make_unique<RecordingGateway>();
+        // A real apply journals every change in its own commit (intent before the call); a dry run's
+        // outcomes go in together.
+        std::optional<sql::Transaction> dry_tx;
+        if (!m_opt.apply) dry_tx.emplace(m_store.db());
         ApplyOutcome out = apply_changes(*gateway, &m_runs, m_data.run.id, entries, m_data.owned_clients, m_limits,
                                          progress);
+        if (dry_tx) dry_tx->commit();
         progress.finish();
         phase_end(m_opt.apply ? "apply" : "dry_run", t);
         m_data.requests = out.requests;

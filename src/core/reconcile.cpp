@@ -142,6 +142,15 @@ private:
         return c;
     }
 
+    /// A change of the sale's client as it stands in OZmap.
+    Change base_for(const Sale& s, const Property& owned) const {
+        Change c = base_for(s);
+        c.property_id = owned.id;
+        c.client_id = owned.client_id;
+        c.implanted = owned.client_implanted;
+        return c;
+    }
+
     Change base_for(const Property& p) const {
         Change c;
         c.code = p.client_code;
@@ -212,12 +221,9 @@ private:
                 ++m_out.in_sync;
                 return;
             }
-            Change c = base_for(s);
+            Change c = base_for(s, *owned);
             c.action = Action::Remove;
             c.target = where(*owned);
-            c.property_id = owned->id;
-            c.client_id = owned->client_id;
-            c.implanted = owned->client_implanted;
             c.before = "present, " + implanted_text(owned->client_implanted);
             c.after = "absent";
             c.reason = s.state + "/" + s.substate;
@@ -238,14 +244,10 @@ private:
             return;
         }
         if (std::string why = target_problem(s, owned); !why.empty()) {
-            Change c = base_for(s);
+            Change c = owned ? base_for(s, *owned) : base_for(s);
             c.action = Action::Conflict;
             c.reason = why;
-            if (owned) {
-                c.property_id = owned->id;
-                c.client_id = owned->client_id;
-                c.from = where(*owned);
-            }
+            if (owned) c.from = where(*owned);
             m_out.findings.push_back(c);
             return;
         }
@@ -263,12 +265,9 @@ private:
             if (m_opt.create) m_out.writes.push_back(c);
             return;
         }
-        Change c = base_for(s);
+        Change c = base_for(s, *owned);
         c.action = Action::Move;
         c.from = where(*owned);
-        c.property_id = owned->id;
-        c.client_id = owned->client_id;
-        c.implanted = owned->client_implanted;
         // Within one box the box id (in its own column) would only repeat.
         c.before = c.from.box == target.box ? "splitter " + c.from.splitter + " port " + std::to_string(c.from.port) : c.from.text();
         c.after = c.from.box == target.box ? "splitter " + target.splitter + " port " + std::to_string(target.port) : target.text();
@@ -278,10 +277,9 @@ private:
     }
 
     void flip(const Sale& s, const Property& owned) {
-        Change c = base_for(s);
+        Change c = base_for(s, owned);
         c.action = s.wants_implanted() ? Action::Promote : Action::Demote;
-        c.property_id = owned.id;
-        c.client_id = owned.client_id;
+        c.implanted = s.wants_implanted();
         c.before = implanted_text(owned.client_implanted);
         c.after = implanted_text(s.wants_implanted());
         c.reason = s.state + "/" + s.substate;

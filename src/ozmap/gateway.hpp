@@ -43,15 +43,13 @@ private:
     OzmapClient& m_client;
 };
 
+/// The dry run: answers every write as OZmap would on success and sends nothing (the applier keeps the
+/// requests for plan.json).
 class RecordingGateway : public OzmapGateway {
 public:
     WriteResult write(const WriteRequest& request) override;
     std::vector<Property> find_by_code(const std::string&) override { return {}; }
     bool sends() const override { return false; }
-    const std::vector<WriteRequest>& requests() const { return m_requests; }
-
-private:
-    std::vector<WriteRequest> m_requests;
 };
 
 WriteRequest create_request(const Change& c);

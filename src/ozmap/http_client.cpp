@@ -51,6 +51,7 @@ public:
                 req.setContentLength(static_cast<std::streamsize>(r.body.size()));
             }
             std::ostream& os = m_session->sendRequest(req);
+            m_session->socket().setNoDelay(true); // headers and body go out as separate writes
             os << r.body;
             Poco::Net::HTTPResponse resp;
             std::istream& is = m_session->receiveResponse(resp);

@@ -60,6 +60,34 @@ void get_coords(const Object::Ptr& o, double& lat, double& lng) {
     lat = a->get(1).convert<double>();
 }
 
+std::vector<std::pair<std::string, std::string>> user_projects(const Object::Ptr& o) {
+    std::vector<std::pair<std::string, std::string>> out;
+    if (auto ps = o->getArray("projects"))
+        for (size_t i = 0; i < ps->size(); ++i) {
+            auto po = ps->getObject(static_cast<unsigned>(i));
+            if (!po) throw std::runtime_error("'projects' entries must be {project, role}");
+            out.emplace_back(get_str(po, "project"), get_str(po, "role"));
+        }
+    return out;
+}
+
+/// A user as OZmap's POST /users body (and the fixture) gives it.
+SimUser user_from_json(const Object::Ptr& o) {
+    SimUser u;
+    u.id = get_str(o, "id");
+    u.username = get_str(o, "username");
+    u.password = get_str(o, "password");
+    u.email = get_str(o, "email");
+    u.name = get_str(o, "name");
+    u.role = get_str(o, "role");
+    u.observation = get_str(o, "observation");
+    u.locale = get_str(o, "locale");
+    if (auto r = o->getArray("resources"))
+        for (size_t i = 0; i < r->size(); ++i) u.resources.push_back(r->get(static_cast<unsigned>(i)).convert<std::string>());
+    u.projects = user_projects(o);
+    return u;
+}
+
 void coords(JsonWriter& w, double lat, double lng) {
     w.key("coords").begin_array().value(lng).value(lat).end_array();
 }
@@ -346,21 +374,7 @@ Network Network::load(const std::string& fixture_json) {
         n.properties[p.id] = p;
     });
     each("users", [&](const Object::Ptr& o) {
-        SimUser u;
-        u.id = get_str(o, "id");
-        u.username = get_str(o, "username");
-        u.email = get_str(o, "email");
-        u.name = get_str(o, "name");
-        u.role = get_str(o, "role");
-        u.observation = get_str(o, "observation");
-        u.locale = get_str(o, "locale");
-        if (auto r = o->getArray("resources"))
-            for (size_t i = 0; i < r->size(); ++i) u.resources.push_back(r->get(static_cast<unsigned>(i)).convert<std::string>());
-        if (auto ps = o->getArray("projects"))
-            for (size_t i = 0; i < ps->size(); ++i) {
-                auto po = ps->getObject(static_cast<unsigned>(i));
-                u.projects.emplace_back(get_str(po, "project"), get_str(po, "role"));
-            }
+        SimUser u = user_from_json(o);
         n.users[u.id] = u;
     });
     each("roles", [&](const Object::Ptr& o) {
@@ -628,21 +642,7 @@ std::optional<SimError> Network::delete_client(const std::string& id) {
 std::variant<std::string, SimError> Network::create_user(const std::string& body) {
     SimUser u;
     try {
-        auto o = parse_object(body);
-        u.username = get_str(o, "username");
-        u.password = get_str(o, "password");
-        u.email = get_str(o, "email");
-        u.name = get_str(o, "name");
-        u.role = get_str(o, "role");
-        u.observation = get_str(o, "observation");
-        u.locale = get_str(o, "locale");
-        if (auto r = o->getArray("resources"))
-            for (size_t i = 0; i < r->size(); ++i) u.resources.push_back(r->get(static_cast<unsigned>(i)).convert<std::string>());
-        if (auto ps = o->getArray("projects"))
-            for (size_t i = 0; i < ps->size(); ++i) {
-                auto po = ps->getObject(static_cast<unsigned>(i));
-                u.projects.emplace_back(get_str(po, "project"), get_str(po, "role"));
-            }
+        u = user_from_json(parse_object(body));
     } catch (const std::exception& e) {
         return SimError{400, e.what()};
     }
@@ -661,14 +661,7 @@ std::optional<SimError> Network::patch_user(const std::string& id, const std::st
     try {
         auto o = parse_object(body);
         SimUser& u = it->second;
-        if (o->has("projects")) {
-            u.projects.clear();
-            auto ps = o->getArray("projects");
-            for (size_t i = 0; ps && i < ps->size(); ++i) {
-                auto po = ps->getObject(static_cast<unsigned>(i));
-                u.projects.emplace_back(get_str(po, "project"), get_str(po, "role"));
-            }
-        }
+        if (o->has("projects")) u.projects = user_projects(o);
         if (o->has("role")) u.role = get_str(o, "role");
         if (o->has("name")) u.name = get_str(o, "name");
         if (o->has("email")) u.email = get_str(o, "email");

@@ -641,6 +641,9 @@ public:
     explicit Handler(SimServer::State& s) : m_state(s) {}
 
     void handleRequest(HTTPServerRequest& req, HTTPServerResponse& resp) override {
+        // Poco writes headers and body separately: without TCP_NODELAY each answer waits for the peer's
+        // delayed ACK (~40 ms), which would make the simulator, not the client, set the pace.
+        static_cast<Poco::Net::HTTPServerRequestImpl&>(req).socket().setNoDelay(true);
         std::string body;
         Poco::StreamCopier::copyToString(req.stream(), body);
         bool reset = false, truncate = false, hang = false;

@@ -88,7 +88,7 @@ Database::Database(const std::string& path) : m_path(path) {
     sqlite3_busy_timeout(m_db, 5000);
     // WAL: readers (feasibility) never wait for a pull; a 64 MiB page cache keeps B-tree work off the disk.
     exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536; "
-         "PRAGMA temp_store=MEMORY;");
+         "PRAGMA temp_store=MEMORY; PRAGMA wal_autocheckpoint=16384;"); // 64 MiB of WAL between checkpoints
 }
 
 Database::~Database() { sqlite3_close(m_db); }

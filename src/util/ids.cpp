@@ -4,7 +4,8 @@
 
 
 #include <cctype>
-#include <fstream>
+#include <cerrno>
+#include <sys/random.h>
 #include <stdexcept>
 #include <vector>
 
@@ -12,9 +13,16 @@ namespace oznsync {
 
 namespace {
 void csprng_bytes(unsigned char* out, size_t n) {
-    std::ifstream urandom("/dev/urandom", std::ios::binary);
-    if (!urandom.read(reinterpret_cast<char*>(out), static_cast<std::streamsize>(n)))
-        throw std::runtime_error("cannot read /dev/urandom");
+    // getrandom(2): the kernel CSPRNG without opening a file per call (a plan makes one ULID per change).
+    while (n > 0) {
+        ssize_t got = ::getrandom(out, n, 0);
+        if (got < 0) {
+            if (errno == EINTR) continue;
+            throw std::runtime_error("getrandom failed");
+        }
+        out += got;
+        n -= static_cast<size_t>(got);
+    }
 }
 } // namespace
 
