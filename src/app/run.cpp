@@ -176,16 +176,20 @@ private:
 
         t = phase_start();
         Inventory inv = load_inventory(m_store, snapshot);
+        phase_end("load_snapshot", t);
         for (const auto& p : inv.projects) m_data.project_names[p.id] = p.name;
         ReconcileOptions ropt = m_opt.reconcile;
         for (const auto& p : m_opt.only_projects) ropt.only_projects.insert(p);
+        t = phase_start();
         ChangeSet changes = reconcile(inv, feed.sales, feed.invalid, m_runs.baseline(), ropt);
+        phase_end("plan", t);
         m_data.owned_clients = changes.owned_clients;
         m_data.in_sync = changes.in_sync;
+        t = phase_start();
         std::vector<JournalEntry> entries =
             m_opt.plan_run_id.empty() ? m_runs.save_plan(m_data.run.id, changes) : saved_plan(snapshot, feed.fingerprint);
         m_planned = true;
-        phase_end("plan", t);
+        phase_end("journal", t);
         m_data.occupancy = occupancy(m_store, snapshot);
 
         t = phase_start();

@@ -5,7 +5,7 @@
 #   BENCH_LATENCY_MS simulated OZmap latency for the SDK comparison (default 20)
 #   BENCH_SDK_BOXES  boxes of the (smaller) network both tools pull for that comparison (default 2000)
 #   BENCH_SDK=0      skip the official-SDK baseline (needs node + npm registry)
-#   BENCH_PLAN=0     skip the plan benchmark (1M ports, 500k sales)
+#   BENCH_PLAN=0     skip the plan benchmark (1M ports, 500k sales); BENCH_ONLY_PLAN=1 runs nothing else
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 BOXES=${BENCH_BOXES:-20000}
@@ -39,6 +39,7 @@ rows_of() {
 echo "| measurement | result |"
 echo "|---|---|"
 
+if [ "${BENCH_ONLY_PLAN:-0}" != 1 ]; then
 # 1. Pull throughput on loopback, no latency.
 url=$(start_sim --projects 4 --boxes "$BOXES" --splitters-per-box 2 --ports 8 --occupancy 0.5 --seed 3)
 config "$url" "$work/pull.db"
@@ -67,6 +68,8 @@ fi
 
 # 3. Feasibility queries on the pulled snapshot (process start-up excluded).
 echo "| $(build/tests/bench/bench_feasibility "$work/pull.db" 2000 150 | sed 's/: /| /') |"
+
+fi
 
 # 4. Plan over 1M ports and 500k sales.
 if [ "${BENCH_PLAN:-1}" = 1 ]; then
