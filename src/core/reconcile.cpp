@@ -286,14 +286,25 @@ private:
         if (s.wants_implanted() ? m_opt.promote : m_opt.demote) m_out.writes.push_back(c);
     }
 
-    void order() {
+    /// Sorts by (action, project, box, splitter, port, sale, code, property). Indices are sorted, not the
+    /// changes themselves: a change is large, and a plan can hold hundreds of thousands.
+    static void order(std::vector<Change>& changes) {
         auto key = [](const Change& c) {
             return std::tie(c.action, c.project, c.target.box, c.target.splitter, c.target.port, c.sale_id, c.code,
                             c.property_id);
         };
-        auto less = [&](const Change& a, const Change& b) { return key(a) < key(b); };
-        std::stable_sort(m_out.writes.begin(), m_out.writes.end(), less);
-        std::stable_sort(m_out.findings.begin(), m_out.findings.end(), less);
+        std::vector<size_t> idx(changes.size());
+        for (size_t i = 0; i < idx.size(); ++i) idx[i] = i;
+        std::stable_sort(idx.begin(), idx.end(), [&](size_t a, size_t b) { return key(changes[a]) < key(changes[b]); });
+        std::vector<Change> sorted;
+        sorted.reserve(changes.size());
+        for (size_t i : idx) sorted.push_back(std::move(changes[i]));
+        changes.swap(sorted);
+    }
+
+    void order() {
+        order(m_out.writes);
+        order(m_out.findings);
     }
 
     const Inventory& m_inv;
