@@ -127,7 +127,7 @@ private:
     }
 
     int steps() {
-        m_data.interrupted = m_runs.take_interrupted();
+        m_data.interrupted = m_runs.take_interrupted(m_data.run.id);
         if (!m_data.interrupted.empty()) {
             spdlog::warn("{} change(s) were in flight when an earlier run died", m_data.interrupted.size());
             if (m_opt.apply) {

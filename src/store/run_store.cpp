@@ -226,7 +226,7 @@ void RunStore::set_state(const std::string& run_id, int seq, const std::string& 
         .exec();
 }
 
-std::vector<JournalEntry> RunStore::take_interrupted() {
+std::vector<JournalEntry> RunStore::take_interrupted(const std::string& current_run) {
     std::vector<JournalEntry> out;
     std::vector<std::string> runs;
     {
@@ -239,8 +239,11 @@ std::vector<JournalEntry> RunStore::take_interrupted() {
     }
     m_store.db().exec("UPDATE changes SET state = 'interrupted', error = 'the run died during this call' "
                       "WHERE state = 'intent'");
-    m_store.db().exec("UPDATE runs SET status = 'died', finished_at = coalesce(finished_at, started_at) "
-                      "WHERE status = 'running'");
+    m_store.db()
+        .prepare("UPDATE runs SET status = 'died', finished_at = coalesce(finished_at, started_at) "
+                 "WHERE status = 'running' AND id != ?")
+        .bind(1, current_run)
+        .exec();
     for (size_t i = 0; i < out.size(); ++i) out[i].result = runs[i]; // the run it belonged to
     return out;
 }

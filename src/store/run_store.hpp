@@ -50,8 +50,9 @@ public:
     std::vector<JournalEntry> entries(const std::string& run_id);
     void set_state(const std::string& run_id, int seq, const std::string& state, const std::string& result = "",
                    const std::string& error = "");
-    /// Changes left in 'intent' by runs that died; marks them 'interrupted' and returns them.
-    std::vector<JournalEntry> take_interrupted();
+    /// Changes left in 'intent' by runs that died; marks them 'interrupted' (and those runs 'died') and
+    /// returns them. `current_run` is the run asking.
+    std::vector<JournalEntry> take_interrupted(const std::string& current_run);
 
     std::map<std::string, OwnedState> baseline();
     /// Records `after` for the sales it holds and forgets those of `before` it no longer holds.

@@ -204,6 +204,9 @@ TEST_SUITE("reconcile_run") {
         for (const auto& [code, n] : code_counts(sim.get("/__sim/state"))) CHECK_MESSAGE(n == 1, code);
         auto summary = latest_summary(dir);
         CHECK(summary->getValue<int>("interrupted_changes_recovered") == 1);
+        Result history = oznsync({"runs", "--config", cfg});
+        CHECK(history.out.find(" died ") != std::string::npos);  // the killed run
+        CHECK(history.out.find(" done ") != std::string::npos);  // the one that recovered
         Result again = oznsync({"run", "--config", cfg});
         CHECK(writes_planned(latest_summary(dir)) == 0);
     }
