@@ -17,12 +17,14 @@ public:
 
     ApplyOutcome out;
 
-    void mark(JournalEntry& e, const std::string& state, const std::string& result = "", const std::string& error = "") {
+    void mark(JournalEntry& e, const std::string& state, const std::string& result = "",
+              const std::string& error = "") {
         e.state = state;
         e.result = result;
         e.error = error;
         // A dry run journals its outcome ("planned: dry run: not sent") but no intent: nothing is in flight.
-        if (m_journal && (m_gw.sends() || state != "intent")) m_journal->set_state(m_run, e.seq, state, result, error);
+        if (m_journal && (m_gw.sends() || state != "intent"))
+            m_journal->set_state(m_run, e.seq, state, result, error);
     }
 
     /// Sends one request; an unreachable or refusing OZmap ends the run (rethrown after journaling).
@@ -45,13 +47,13 @@ public:
         if (r.ok()) {
             mark(e, m_gw.sends() ? "done" : "planned", m_gw.sends() ? ok_result : "dry run: not sent");
             if (m_gw.sends()) ++out.done;
-            spdlog::info("{} {} {} sale {}: {}", m_gw.sends() ? "applied" : "would apply", action_name(e.change.action),
-                         e.change.code, e.change.sale_id, ok_result);
+            spdlog::info("{} {} {} sale {}: {}", m_gw.sends() ? "applied" : "would apply",
+                         action_name(e.change.action), e.change.code, e.change.sale_id, ok_result);
         } else {
             mark(e, "failed", "", describe(r));
             ++out.failed;
-            spdlog::warn("{} {} sale {} failed: {}", action_name(e.change.action), e.change.code, e.change.sale_id,
-                         describe(r));
+            spdlog::warn("{} {} sale {} failed: {}", action_name(e.change.action), e.change.code,
+                         e.change.sale_id, describe(r));
         }
         m_progress.advance();
     }
@@ -69,8 +71,9 @@ public:
                 m_progress.advance();
                 return;
             }
-            mark(e, "skipped", "", "client " + c.code + " already exists elsewhere (property " + p.id +
-                                       "); the next run moves it");
+            mark(e, "skipped", "",
+                 "client " + c.code + " already exists elsewhere (property " + p.id +
+                     "); the next run moves it");
             ++out.skipped;
             m_progress.advance();
             return;
@@ -96,7 +99,8 @@ public:
     void flip(std::vector<JournalEntry*>& group, bool implanted) {
         for (size_t i = 0; i < group.size(); i += kBatchChunk) {
             std::vector<JournalEntry*> chunk(group.begin() + static_cast<long>(i),
-                                             group.begin() + static_cast<long>(std::min(group.size(), i + kBatchChunk)));
+                                             group.begin() +
+                                                 static_cast<long>(std::min(group.size(), i + kBatchChunk)));
             std::vector<std::string> ids;
             for (auto* e : chunk) {
                 ids.push_back(e->change.client_id);
@@ -104,7 +108,8 @@ public:
             }
             WriteResult r = chunk.size() == 1 ? send(implanted_request(ids[0], implanted))
                                               : send(batch_implanted_request(ids, implanted));
-            for (auto* e : chunk) finish(*e, r, implanted ? "implanted" : "not implanted");
+            for (auto* e : chunk)
+                finish(*e, r, implanted ? "implanted" : "not implanted");
         }
     }
 
@@ -129,23 +134,34 @@ private:
 } // namespace
 
 ApplyOutcome apply_changes(OzmapGateway& gateway, RunStore* journal, const std::string& run_id,
-                           std::vector<JournalEntry>& entries, long long owned_clients, const SafetyLimits& limits,
-                           Progress& progress) {
+                           std::vector<JournalEntry>& entries, long long owned_clients,
+                           const SafetyLimits& limits, Progress& progress) {
     Applier a(gateway, journal, run_id, progress);
     std::vector<JournalEntry*> creates, moves, promotes, demotes, removes;
     for (auto& e : entries) {
         if (e.state != "planned") continue;
         switch (e.change.action) {
-        case Action::Create: creates.push_back(&e); break;
-        case Action::Move: moves.push_back(&e); break;
-        case Action::Promote: promotes.push_back(&e); break;
-        case Action::Demote: demotes.push_back(&e); break;
-        case Action::Remove: removes.push_back(&e); break;
-        default: break;
+        case Action::Create:
+            creates.push_back(&e);
+            break;
+        case Action::Move:
+            moves.push_back(&e);
+            break;
+        case Action::Promote:
+            promotes.push_back(&e);
+            break;
+        case Action::Demote:
+            demotes.push_back(&e);
+            break;
+        case Action::Remove:
+            removes.push_back(&e);
+            break;
+        default:
+            break;
         }
     }
-    progress.add_total(static_cast<long long>(creates.size() + moves.size() + promotes.size() + demotes.size() +
-                                              removes.size()));
+    progress.add_total(static_cast<long long>(creates.size() + moves.size() + promotes.size() +
+                                              demotes.size() + removes.size()));
     if (auto why = removal_cap(static_cast<long long>(removes.size()), owned_clients, limits)) {
         a.out.cap_reason = *why;
         spdlog::warn("safety cap: {}; no removal is made", *why);
@@ -155,8 +171,10 @@ ApplyOutcome apply_changes(OzmapGateway& gateway, RunStore* journal, const std::
             if (e->state == "planned") ++a.out.not_attempted;
     };
     try {
-        for (auto* e : creates) a.create(*e);
-        for (auto* e : moves) a.move(*e);
+        for (auto* e : creates)
+            a.create(*e);
+        for (auto* e : moves)
+            a.move(*e);
         a.flip(promotes, true);
         a.flip(demotes, false);
         for (auto* e : removes) {
@@ -164,7 +182,8 @@ ApplyOutcome apply_changes(OzmapGateway& gateway, RunStore* journal, const std::
                 a.mark(*e, "skipped", "", "safety cap: " + a.out.cap_reason);
                 ++a.out.skipped;
             } else if (a.out.failed > 0) {
-                a.mark(*e, "skipped", "", "skipped: " + std::to_string(a.out.failed) + " earlier change(s) failed");
+                a.mark(*e, "skipped", "",
+                       "skipped: " + std::to_string(a.out.failed) + " earlier change(s) failed");
                 ++a.out.skipped;
             } else {
                 a.remove(*e);
@@ -177,7 +196,8 @@ ApplyOutcome apply_changes(OzmapGateway& gateway, RunStore* journal, const std::
                 a.mark(e, "failed", "", err.what());
                 ++a.out.failed;
             }
-        for (auto* v : {&creates, &moves, &promotes, &demotes, &removes}) pending(*v);
+        for (auto* v : {&creates, &moves, &promotes, &demotes, &removes})
+            pending(*v);
         a.out.abort_code = err.exit_code();
         a.out.abort_reason = err.what();
         spdlog::error("apply stopped: {}", err.what());
@@ -196,8 +216,10 @@ void recover_interrupted(OzmapGateway& gateway, std::vector<JournalEntry>& inter
             WriteResult res = gateway.write(r);
             ok = ok && (res.ok() || res.status == 404);
         }
-        e.error = ok ? "interrupted removal completed on recovery" : "interrupted removal could not be completed";
-        spdlog::info("recovered interrupted {} of sale {}: {}", action_name(e.change.action), e.change.sale_id, e.error);
+        e.error =
+            ok ? "interrupted removal completed on recovery" : "interrupted removal could not be completed";
+        spdlog::info("recovered interrupted {} of sale {}: {}", action_name(e.change.action),
+                     e.change.sale_id, e.error);
     }
 }
 
@@ -208,12 +230,23 @@ std::map<std::string, OwnedState> owned_after(const std::map<std::string, OwnedS
         if (e.state != "done") continue;
         const Change& c = e.change;
         switch (c.action) {
-        case Action::Create: owned[c.sale_id] = OwnedState{c.property_id, c.target, c.implanted}; break;
-        case Action::Move: owned[c.sale_id].port = c.target; break;
-        case Action::Promote: owned[c.sale_id].implanted = true; break;
-        case Action::Demote: owned[c.sale_id].implanted = false; break;
-        case Action::Remove: owned.erase(c.sale_id); break;
-        default: break;
+        case Action::Create:
+            owned[c.sale_id] = OwnedState{c.property_id, c.target, c.implanted};
+            break;
+        case Action::Move:
+            owned[c.sale_id].port = c.target;
+            break;
+        case Action::Promote:
+            owned[c.sale_id].implanted = true;
+            break;
+        case Action::Demote:
+            owned[c.sale_id].implanted = false;
+            break;
+        case Action::Remove:
+            owned.erase(c.sale_id);
+            break;
+        default:
+            break;
         }
     }
     return owned;

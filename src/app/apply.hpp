@@ -15,8 +15,8 @@ namespace oznsync {
 
 struct ApplyOutcome {
     int done = 0, failed = 0, skipped = 0, not_attempted = 0;
-    std::string cap_reason;   // set when a removal cap tripped (removals skipped)
-    int abort_code = 0;       // 75/77 when the run had to stop
+    std::string cap_reason; // set when a removal cap tripped (removals skipped)
+    int abort_code = 0;     // 75/77 when the run had to stop
     std::string abort_reason;
     std::vector<WriteRequest> requests; // what was sent (or, dry run, would be)
 };
@@ -26,8 +26,8 @@ constexpr size_t kBatchChunk = 100;
 /// Runs `entries` (the writes of one run's journal, updated in place with their states). With a
 /// recording gateway nothing is journaled as sent: states stay 'planned'.
 ApplyOutcome apply_changes(OzmapGateway& gateway, RunStore* journal, const std::string& run_id,
-                           std::vector<JournalEntry>& entries, long long owned_clients, const SafetyLimits& limits,
-                           Progress& progress);
+                           std::vector<JournalEntry>& entries, long long owned_clients,
+                           const SafetyLimits& limits, Progress& progress);
 
 /// Re-issues the deletes of removals a dead run left half done (404 = already gone).
 void recover_interrupted(OzmapGateway& gateway, std::vector<JournalEntry>& interrupted);

@@ -18,7 +18,8 @@ using Poco::JSON::Object;
 
 namespace {
 Array::Ptr rows_of(const HttpResponse& r, const std::string& what) {
-    if (r.status != 200) throw UnavailableError("OZmap GET " + what + " answered HTTP " + std::to_string(r.status));
+    if (r.status != 200)
+        throw UnavailableError("OZmap GET " + what + " answered HTTP " + std::to_string(r.status));
     try {
         auto o = Poco::JSON::Parser().parse(r.body).extract<Object::Ptr>();
         auto rows = o->getArray("rows");
@@ -30,7 +31,8 @@ Array::Ptr rows_of(const HttpResponse& r, const std::string& what) {
 }
 } // namespace
 
-std::map<std::string, ExistingUser> find_users(OzmapClient& client, const std::vector<std::string>& usernames) {
+std::map<std::string, ExistingUser> find_users(OzmapClient& client,
+                                               const std::vector<std::string>& usernames) {
     std::map<std::string, ExistingUser> out;
     for (const auto& name : usernames) {
         std::string filter = filter_json({filter_eq("username", name)});
@@ -50,7 +52,8 @@ std::map<std::string, ExistingUser> find_users(OzmapClient& client, const std::v
 }
 
 std::string resolve_role(OzmapClient& client, const std::string& role) {
-    if (role.empty()) throw ConfigError("partners.role: missing (the OZmap role id or name partner users get)");
+    if (role.empty())
+        throw ConfigError("partners.role: missing (the OZmap role id or name partner users get)");
     if (is_object_id(role)) return role;
     auto rows = rows_of(client.get("roles?limit=500"), "roles");
     for (size_t i = 0; i < rows->size(); ++i) {
@@ -64,11 +67,13 @@ PartnerApplyOutcome apply_partner_changes(OzmapGateway& gateway, RunStore* journ
                                           std::vector<JournalEntry>& entries, const std::string& role,
                                           const std::vector<std::string>& resources) {
     PartnerApplyOutcome out;
-    auto mark = [&](JournalEntry& e, const std::string& state, const std::string& result, const std::string& error) {
+    auto mark = [&](JournalEntry& e, const std::string& state, const std::string& result,
+                    const std::string& error) {
         e.state = state;
         e.result = result;
         e.error = error;
-        if (journal && (gateway.sends() || state != "intent")) journal->set_state(run_id, e.seq, state, result, error);
+        if (journal && (gateway.sends() || state != "intent"))
+            journal->set_state(run_id, e.seq, state, result, error);
     };
     for (auto& e : entries) {
         if (e.state != "planned") continue;
@@ -95,7 +100,10 @@ PartnerApplyOutcome apply_partner_changes(OzmapGateway& gateway, RunStore* journ
         }
         if (r.ok()) {
             ++out.done;
-            mark(e, "done", c.action == Action::UserCreate ? "user created; password in the handover file" : "projects set", "");
+            mark(e, "done",
+                 c.action == Action::UserCreate ? "user created; password in the handover file"
+                                                : "projects set",
+                 "");
             if (!password.empty()) out.credentials.emplace_back(c.username, password);
             spdlog::info("applied {} {}: {}", action_name(c.action), c.username, e.result);
         } else {
@@ -111,10 +119,12 @@ std::string write_handover(const std::string& dir, const std::string& run_id,
                            const std::vector<std::pair<std::string, std::string>>& credentials) {
     make_dirs(dir, 0750);
     std::string path = dir + "/partners-" + run_id + ".txt";
-    std::string text = "# OZmap users created by oznsync run " + run_id +
-                       " for OZneutral partners.\n# Hand each password to its partner, then delete this file.\n"
-                       "# username\tpassword\n";
-    for (const auto& [user, pw] : credentials) text += user + "\t" + pw + "\n";
+    std::string text =
+        "# OZmap users created by oznsync run " + run_id +
+        " for OZneutral partners.\n# Hand each password to its partner, then delete this file.\n"
+        "# username\tpassword\n";
+    for (const auto& [user, pw] : credentials)
+        text += user + "\t" + pw + "\n";
     atomic_write(path, text, 0600);
     return path;
 }

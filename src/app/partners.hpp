@@ -16,7 +16,8 @@ namespace oznsync {
 
 constexpr size_t kPartnerPasswordLength = 24;
 
-std::map<std::string, ExistingUser> find_users(OzmapClient& client, const std::vector<std::string>& usernames);
+std::map<std::string, ExistingUser> find_users(OzmapClient& client,
+                                               const std::vector<std::string>& usernames);
 /// partners.role as an id: taken as is when it is one, else looked up by name in /roles.
 std::string resolve_role(OzmapClient& client, const std::string& role);
 

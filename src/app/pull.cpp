@@ -43,12 +43,16 @@ std::vector<Project> resolve_projects(const Config& config, OzmapClient& client,
     }
     if (!only.empty()) {
         for (const auto& id : only) {
-            bool known = std::any_of(projects.begin(), projects.end(), [&](const Project& p) { return p.id == id; });
+            bool known =
+                std::any_of(projects.begin(), projects.end(), [&](const Project& p) { return p.id == id; });
             if (!known) throw UsageError("--only-project " + id + " is not one of the selected projects");
         }
-        std::erase_if(projects, [&](const Project& p) { return std::find(only.begin(), only.end(), p.id) == only.end(); });
+        std::erase_if(projects, [&](const Project& p) {
+            return std::find(only.begin(), only.end(), p.id) == only.end();
+        });
     }
-    std::sort(projects.begin(), projects.end(), [](const Project& a, const Project& b) { return a.id < b.id; });
+    std::sort(projects.begin(), projects.end(),
+              [](const Project& a, const Project& b) { return a.id < b.id; });
     return projects;
 }
 
@@ -70,9 +74,11 @@ long long pull_collection(const Config& config, Store& store, OzmapClient& clien
                 [&](Page<Row>& page) {
                     // One transaction per page: a page is in the snapshot whole or not at all.
                     sql::Transaction tx(store.db());
-                    for (const auto& row : page.rows) writer.add(row);
+                    for (const auto& row : page.rows)
+                        writer.add(row);
                     tx.commit();
-                    for (const auto& p : page.problems) spdlog::warn("{} of project {}: {}", query.collection, project, p);
+                    for (const auto& p : page.problems)
+                        spdlog::warn("{} of project {}: {}", query.collection, project, p);
                     skipped += static_cast<long long>(page.problems.size());
                     progress.advance();
                 },
@@ -81,12 +87,13 @@ long long pull_collection(const Config& config, Store& store, OzmapClient& clien
             return stats.rows - skipped;
         } catch (const InventoryChanged& e) {
             if (attempt >= kAttemptsPerCollection)
-                throw UnavailableError(std::string("OZmap inventory kept changing during the pull: ") + e.what());
+                throw UnavailableError(std::string("OZmap inventory kept changing during the pull: ") +
+                                       e.what());
             spdlog::warn("{}; fetching {} of project {} again", e.what(), query.collection, project);
         } catch (const sql::SqlError& e) {
             if (!e.is_constraint() || attempt >= kAttemptsPerCollection) throw;
-            spdlog::warn("{} of project {}: a row came twice (paging shifted); fetching again", query.collection,
-                         project);
+            spdlog::warn("{} of project {}: a row came twice (paging shifted); fetching again",
+                         query.collection, project);
         }
         writer.clear(query.collection, project);
     }
@@ -94,47 +101,52 @@ long long pull_collection(const Config& config, Store& store, OzmapClient& clien
 
 } // namespace
 
-PullResult pull_inventory(const Config& config, Store& store, OzmapClient& client, const PullOptions& options) {
+PullResult pull_inventory(const Config& config, Store& store, OzmapClient& client,
+                          const PullOptions& options) {
     const double t0 = monotonic_seconds();
     PullResult result;
     Progress progress("pull", options.progress);
     result.projects = resolve_projects(config, client, options.only_projects);
-    if (result.projects.empty()) throw ConfigError("ozmap.projects: the integration user can read no project");
+    if (result.projects.empty())
+        throw ConfigError("ozmap.projects: the integration user can read no project");
 
     std::vector<std::string> ids;
-    for (const auto& p : result.projects) ids.push_back(p.id);
+    for (const auto& p : result.projects)
+        ids.push_back(p.id);
     const int64_t snapshot = store.begin_snapshot(config.ozmap.url, ids);
     try {
         SnapshotWriter writer(store.db(), snapshot);
         {
             sql::Transaction tx(store.db());
-            for (const auto& p : result.projects) writer.add(p);
+            for (const auto& p : result.projects)
+                writer.add(p);
             tx.commit();
         }
         for (size_t i = 0; i < result.projects.size(); ++i) {
             const auto& project = result.projects[i];
-            progress.set_label("pull " + std::to_string(i + 1) + "/" + std::to_string(result.projects.size()) +
-                               " " + project.name.substr(0, 16));
+            progress.set_label("pull " + std::to_string(i + 1) + "/" +
+                               std::to_string(result.projects.size()) + " " + project.name.substr(0, 16));
             ListQuery q;
             q.limit = config.ozmap.page_size;
             q.collection = "boxes";
             q.filter = {filter_eq("project", project.id)};
-            long long boxes = pull_collection<Box>(config, store, client, writer, q, project.id, parse_boxes_page,
-                                                   progress, result);
+            long long boxes = pull_collection<Box>(config, store, client, writer, q, project.id,
+                                                   parse_boxes_page, progress, result);
             q.collection = "splitters";
             q.filter = {filter_eq("project", project.id), filter_eq("isDrop", true)};
             long long ports = 0;
-            long long splitters = pull_collection<Splitter>(
-                config, store, client, writer, q, project.id, parse_splitters_page, progress, result);
+            long long splitters = pull_collection<Splitter>(config, store, client, writer, q, project.id,
+                                                            parse_splitters_page, progress, result);
             q.collection = "properties";
             q.filter = {filter_eq("project", project.id)};
             q.populate = "client";
             long long properties = pull_collection<Property>(config, store, client, writer, q, project.id,
                                                              parse_properties_page, progress, result);
             {
-                auto st = store.db().prepare("SELECT count(*) FROM ports p JOIN splitters s ON s.snapshot_id = "
-                                             "p.snapshot_id AND s.id = p.splitter WHERE s.snapshot_id = ? AND "
-                                             "s.project = ?");
+                auto st =
+                    store.db().prepare("SELECT count(*) FROM ports p JOIN splitters s ON s.snapshot_id = "
+                                       "p.snapshot_id AND s.id = p.splitter WHERE s.snapshot_id = ? AND "
+                                       "s.project = ?");
                 st.bind(1, snapshot).bind(2, project.id);
                 st.step();
                 ports = st.int64(0);
@@ -144,10 +156,11 @@ PullResult pull_inventory(const Config& config, Store& store, OzmapClient& clien
             result.ports += ports;
             result.properties += properties;
             if (!options.progress)
-                spdlog::info("pulled project {} ({}): {} boxes, {} drop splitters, {} ports, {} properties", project.id,
-                             project.name, boxes, splitters, ports, properties);
+                spdlog::info("pulled project {} ({}): {} boxes, {} drop splitters, {} ports, {} properties",
+                             project.id, project.name, boxes, splitters, ports, properties);
         }
-        auto st = store.db().prepare("SELECT count(*) FROM properties WHERE snapshot_id = ? AND client_id IS NOT NULL");
+        auto st = store.db().prepare(
+            "SELECT count(*) FROM properties WHERE snapshot_id = ? AND client_id IS NOT NULL");
         st.bind(1, snapshot);
         st.step();
         result.clients = st.int64(0);

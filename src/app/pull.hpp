@@ -29,6 +29,7 @@ struct PullResult {
 std::vector<Project> resolve_projects(const Config& config, OzmapClient& client,
                                       const std::vector<std::string>& only);
 
-PullResult pull_inventory(const Config& config, Store& store, OzmapClient& client, const PullOptions& options);
+PullResult pull_inventory(const Config& config, Store& store, OzmapClient& client,
+                          const PullOptions& options);
 
 } // namespace oznsync

@@ -60,10 +60,12 @@ std::vector<ProjectOccupancy> occupancy(Store& store, int64_t snapshot) {
         "sum(p.fiber IS NULL AND p.blocked = 1) "
         "FROM ports p JOIN splitters s ON s.snapshot_id = p.snapshot_id AND s.id = p.splitter "
         "LEFT JOIN projects pj ON pj.snapshot_id = s.snapshot_id AND pj.id = s.project "
-        "LEFT JOIN properties pr ON pr.snapshot_id = p.snapshot_id AND pr.splitter = p.splitter AND pr.port = p.number "
+        "LEFT JOIN properties pr ON pr.snapshot_id = p.snapshot_id AND pr.splitter = p.splitter AND pr.port "
+        "= p.number "
         "WHERE p.snapshot_id = ? GROUP BY s.project ORDER BY s.project");
     st.bind(1, snapshot);
-    while (st.step()) out.push_back({st.text(0), st.text(1), st.int64(2), st.int64(3), st.int64(4), st.int64(5)});
+    while (st.step())
+        out.push_back({st.text(0), st.text(1), st.int64(2), st.int64(3), st.int64(4), st.int64(5)});
     return out;
 }
 
@@ -78,7 +80,8 @@ long long saved_owned_clients(const RunRecord& run) {
 
 class Run {
 public:
-    Run(const Config& cfg, const RunOptions& opt) : m_cfg(cfg), m_opt(opt), m_store(cfg.snapshot_path), m_runs(m_store) {
+    Run(const Config& cfg, const RunOptions& opt)
+        : m_cfg(cfg), m_opt(opt), m_store(cfg.snapshot_path), m_runs(m_store) {
         m_limits.max_removals = opt.max_removals.value_or(cfg.safety.max_removals);
         m_limits.max_removals_pct = opt.max_removals_pct.value_or(cfg.safety.max_removals_pct);
         m_limits.max_feed_shrink_pct = cfg.safety.max_feed_shrink_pct;
@@ -116,7 +119,9 @@ public:
 
 private:
     double phase_start() const { return monotonic_seconds(); }
-    void phase_end(const char* name, double t0) { m_data.timings.emplace_back(name, monotonic_seconds() - t0); }
+    void phase_end(const char* name, double t0) {
+        m_data.timings.emplace_back(name, monotonic_seconds() - t0);
+    }
 
     OzmapClient& client() {
         if (!m_client) {
@@ -150,10 +155,11 @@ private:
     int clients_step() {
         if (m_opt.pull) {
             double t = phase_start();
-            PullResult pr = pull_inventory(m_cfg, m_store, client(), PullOptions{m_opt.only_projects, m_opt.progress});
+            PullResult pr =
+                pull_inventory(m_cfg, m_store, client(), PullOptions{m_opt.only_projects, m_opt.progress});
             phase_end("pull", t);
-            spdlog::info("snapshot {}: {} boxes, {} drop splitters, {} ports, {} properties in {:.1f} s", pr.snapshot_id,
-                         pr.boxes, pr.splitters, pr.ports, pr.properties, pr.seconds);
+            spdlog::info("snapshot {}: {} boxes, {} drop splitters, {} ports, {} properties in {:.1f} s",
+                         pr.snapshot_id, pr.boxes, pr.splitters, pr.ports, pr.properties, pr.seconds);
         }
         const int64_t snapshot = m_store.require_snapshot();
         m_data.run.snapshot_id = snapshot;
@@ -166,7 +172,8 @@ private:
         m_data.sales_records = feed.records;
         m_data.sales_valid = static_cast<long long>(feed.sales.size());
         m_data.sales_invalid = static_cast<long long>(feed.invalid.size());
-        spdlog::info("sales: {} records ({} invalid) from {}", feed.records, feed.invalid.size(), m_data.sales_source);
+        spdlog::info("sales: {} records ({} invalid) from {}", feed.records, feed.invalid.size(),
+                     m_data.sales_source);
         if (auto why = feed_guard(feed.records, m_runs.last_sales_count(m_data.run.id), m_limits)) {
             m_data.guard_reason = *why;
             throw SafetyError(*why + "; nothing planned or changed");
@@ -177,17 +184,20 @@ private:
         t = phase_start();
         Inventory inv = load_inventory(m_store, snapshot);
         phase_end("load_snapshot", t);
-        for (const auto& p : inv.projects) m_data.project_names[p.id] = p.name;
+        for (const auto& p : inv.projects)
+            m_data.project_names[p.id] = p.name;
         ReconcileOptions ropt = m_opt.reconcile;
-        for (const auto& p : m_opt.only_projects) ropt.only_projects.insert(p);
+        for (const auto& p : m_opt.only_projects)
+            ropt.only_projects.insert(p);
         t = phase_start();
         ChangeSet changes = reconcile(inv, feed.sales, feed.invalid, m_runs.baseline(), ropt);
         phase_end("plan", t);
         m_data.owned_clients = changes.owned_clients;
         m_data.in_sync = changes.in_sync;
         t = phase_start();
-        std::vector<JournalEntry> entries =
-            m_opt.plan_run_id.empty() ? m_runs.save_plan(m_data.run.id, changes) : saved_plan(snapshot, feed.fingerprint);
+        std::vector<JournalEntry> entries = m_opt.plan_run_id.empty()
+                                                ? m_runs.save_plan(m_data.run.id, changes)
+                                                : saved_plan(snapshot, feed.fingerprint);
         m_planned = true;
         phase_end("journal", t);
         m_data.occupancy = occupancy(m_store, snapshot);
@@ -195,14 +205,16 @@ private:
         t = phase_start();
         Progress progress(m_opt.apply ? "apply" : "plan", m_opt.progress && m_opt.apply);
         std::unique_ptr<OzmapGateway> gateway;
-        if (m_opt.apply) gateway = std::make_unique<HttpGateway>(client());
-        else gateway = std::make_unique<RecordingGateway>();
+        if (m_opt.apply)
+            gateway = std::make_unique<HttpGateway>(client());
+        else
+            gateway = std::make_unique<RecordingGateway>();
         // A real apply journals every change in its own commit (intent before the call); a dry run's
         // outcomes go in together.
         std::optional<sql::Transaction> dry_tx;
         if (!m_opt.apply) dry_tx.emplace(m_store.db());
-        ApplyOutcome out = apply_changes(*gateway, &m_runs, m_data.run.id, entries, m_data.owned_clients, m_limits,
-                                         progress);
+        ApplyOutcome out = apply_changes(*gateway, &m_runs, m_data.run.id, entries, m_data.owned_clients,
+                                         m_limits, progress);
         if (dry_tx) dry_tx->commit();
         progress.finish();
         phase_end(m_opt.apply ? "apply" : "dry_run", t);
@@ -226,13 +238,15 @@ private:
     /// Partner users for accepted partnerships, journaled and reported like every other change.
     void partners_step() {
         if (m_cfg.ozneutral.partnerships.empty()) {
-            if (m_opt.partners_only) throw ConfigError("ozneutral.partnerships: missing (file:PATH or https://...)");
+            if (m_opt.partners_only)
+                throw ConfigError("ozneutral.partnerships: missing (file:PATH or https://...)");
             return;
         }
         double t = phase_start();
         PartnershipFeed feed = fetch_partnerships(m_cfg);
         std::vector<std::string> usernames;
-        for (const auto& p : feed.partnerships) usernames.push_back(partner_username(p.partner_id));
+        for (const auto& p : feed.partnerships)
+            usernames.push_back(partner_username(p.partner_id));
         std::sort(usernames.begin(), usernames.end());
         usernames.erase(std::unique(usernames.begin(), usernames.end()), usernames.end());
         ChangeSet cs;
@@ -249,14 +263,17 @@ private:
         m_planned = true;
         std::string role = cs.writes.empty() ? "" : resolve_role(client(), m_cfg.partners.role);
         std::unique_ptr<OzmapGateway> gateway;
-        if (m_opt.apply) gateway = std::make_unique<HttpGateway>(client());
-        else gateway = std::make_unique<RecordingGateway>();
+        if (m_opt.apply)
+            gateway = std::make_unique<HttpGateway>(client());
+        else
+            gateway = std::make_unique<RecordingGateway>();
         PartnerApplyOutcome out =
             apply_partner_changes(*gateway, &m_runs, m_data.run.id, entries, role, m_cfg.partners.resources);
         m_failed += out.failed;
         m_pending += static_cast<long long>(cs.writes.size());
         if (!out.credentials.empty())
-            m_data.handover_file = write_handover(m_cfg.partners.handover_dir, m_data.run.id, out.credentials);
+            m_data.handover_file =
+                write_handover(m_cfg.partners.handover_dir, m_data.run.id, out.credentials);
         m_data.requests.insert(m_data.requests.end(), out.requests.begin(), out.requests.end());
         m_data.entries.insert(m_data.entries.end(), entries.begin(), entries.end());
         phase_end("partners", t);
@@ -267,18 +284,22 @@ private:
         auto saved = m_runs.get(m_opt.plan_run_id);
         if (!saved) throw UsageError("--plan " + m_opt.plan_run_id + ": no such run (see oznsync runs)");
         if (saved->mode != "plan" && saved->mode != "run-dry")
-            throw UsageError("--plan " + m_opt.plan_run_id + " is a " + saved->mode + " run, not a saved plan");
+            throw UsageError("--plan " + m_opt.plan_run_id + " is a " + saved->mode +
+                             " run, not a saved plan");
         if (saved->snapshot_id != snapshot)
             throw SafetyError("saved plan " + saved->id + " is stale: it was made from snapshot " +
-                              std::to_string(saved->snapshot_id) + ", the current one is " + std::to_string(snapshot) +
-                              "; run `oznsync plan` again");
+                              std::to_string(saved->snapshot_id) + ", the current one is " +
+                              std::to_string(snapshot) + "; run `oznsync plan` again");
         if (saved->sales_fingerprint != sales_fingerprint)
-            throw SafetyError("saved plan " + saved->id + " is stale: the sale feed changed since it was made; run "
+            throw SafetyError("saved plan " + saved->id +
+                              " is stale: the sale feed changed since it was made; run "
                               "`oznsync plan` again");
         ChangeSet copy;
         for (const auto& e : m_runs.entries(saved->id)) {
-            if (e.state == "finding") copy.findings.push_back(e.change);
-            else copy.writes.push_back(e.change);
+            if (e.state == "finding")
+                copy.findings.push_back(e.change);
+            else
+                copy.writes.push_back(e.change);
         }
         m_data.owned_clients = saved_owned_clients(*saved);
         spdlog::info("executing saved plan {}: {} change(s)", saved->id, copy.writes.size());
@@ -289,31 +310,38 @@ private:
         m_data.run.exit_code = code;
         m_data.run.finished_at = now_iso();
         // A run that got as far as a plan counts (for the feed-shrink guard) even when some changes failed.
-        m_data.run.status = m_planned && code != kExitUnavailable && code != kExitAuth && code != kExitInternal ? "done" : "failed";
+        m_data.run.status =
+            m_planned && code != kExitUnavailable && code != kExitAuth && code != kExitInternal ? "done"
+                                                                                                : "failed";
         try {
             m_runs.finish(m_data.run.id, m_data.run.status, code, summary_json(m_data));
             std::string dir = write_report(m_cfg.reports_dir, m_data);
             print_summary(dir);
             if (int n = prune_reports(m_cfg.reports_dir, m_cfg.reports_keep_days))
-                spdlog::info("removed {} report folder(s) older than reports.keep_days ({})", n, m_cfg.reports_keep_days);
+                spdlog::info("removed {} report folder(s) older than reports.keep_days ({})", n,
+                             m_cfg.reports_keep_days);
         } catch (const std::exception& e) {
             spdlog::error("could not write the report of run {}: {}", m_data.run.id, e.what());
         }
     }
 
     void print_summary(const std::string& dir) {
-        std::cout << "run " << m_data.run.id << " (" << m_data.run.mode << (m_data.dry_run ? ", dry run" : "") << "):";
+        std::cout << "run " << m_data.run.id << " (" << m_data.run.mode << (m_data.dry_run ? ", dry run" : "")
+                  << "):";
         for (const auto& [a, n] : counts_by_action(m_data))
             if (n) std::cout << " " << a << "=" << n;
         std::cout << " in_sync=" << m_data.in_sync << "\n";
         for (const auto& [p, counts] : counts_by_project(m_data)) {
             auto name = m_data.project_names.find(p);
-            std::cout << "  project " << p << (name != m_data.project_names.end() ? " " + name->second : "") << ":";
-            for (const auto& [a, n] : counts) std::cout << " " << a << "=" << n;
+            std::cout << "  project " << p << (name != m_data.project_names.end() ? " " + name->second : "")
+                      << ":";
+            for (const auto& [a, n] : counts)
+                std::cout << " " << a << "=" << n;
             std::cout << "\n";
         }
         if (!m_data.cap_reason.empty()) std::cout << "  safety cap: " << m_data.cap_reason << "\n";
-        std::cout << "exit " << m_data.run.exit_code << ": " << exit_code_meaning(m_data.run.exit_code) << "\n";
+        std::cout << "exit " << m_data.run.exit_code << ": " << exit_code_meaning(m_data.run.exit_code)
+                  << "\n";
         std::cout << "report " << dir << "/report.html\n";
     }
 

@@ -11,10 +11,10 @@
 namespace oznsync {
 
 struct RunOptions {
-    std::string mode;         // plan | apply | run | run-dry
+    std::string mode; // plan | apply | run | run-dry
     bool pull = false;
-    bool apply = false;       // false: dry run through the recording gateway
-    std::string plan_run_id;  // apply --plan RUN_ID
+    bool apply = false;      // false: dry run through the recording gateway
+    std::string plan_run_id; // apply --plan RUN_ID
     ReconcileOptions reconcile;
     std::optional<long long> max_removals;
     std::optional<double> max_removals_pct;

@@ -12,14 +12,15 @@ namespace oznsync {
 
 bool Command::setup(const std::vector<std::string>& args) {
     po::options_description common("Common options");
-    common.add_options()("help,h", "show this help")
-        ("config,c", po::value(&m_global.config_path), "config file (default: $OZNSYNC_CONFIG or ./oznsync.ini)")
-        ("log-format", po::value(&m_global.log_format)->default_value("text"), "log lines as text or json")
-        ("quiet,q", po::bool_switch(&m_global.quiet), "warnings and errors only, no progress bar")
-        ("verbose,v", po::value<int>()->zero_tokens()->implicit_value(1)->notifier([this](int) { ++m_global.verbose; }),
-         "more detail (debug logs)")
-        ("insecure", po::bool_switch(&m_global.insecure),
-         "do not verify OZmap's TLS certificate (printed in every report)");
+    common.add_options()("help,h",
+                         "show this help")("config,c", po::value(&m_global.config_path),
+                                           "config file (default: $OZNSYNC_CONFIG or ./oznsync.ini)")(
+        "log-format", po::value(&m_global.log_format)->default_value("text"), "log lines as text or json")(
+        "quiet,q", po::bool_switch(&m_global.quiet), "warnings and errors only, no progress bar")(
+        "verbose,v",
+        po::value<int>()->zero_tokens()->implicit_value(1)->notifier([this](int) { ++m_global.verbose; }),
+        "more detail (debug logs)")("insecure", po::bool_switch(&m_global.insecure),
+                                    "do not verify OZmap's TLS certificate (printed in every report)");
     po::options_description specific(name() + " options");
     add_options(specific);
     po::options_description all;
@@ -46,7 +47,7 @@ bool Command::setup(const std::vector<std::string>& args) {
     }
     if (m_global.log_format != "text" && m_global.log_format != "json")
         throw UsageError("--log-format: expected text or json, got '" + m_global.log_format + "'");
-    auto level = m_global.quiet ? spdlog::level::warn
+    auto level = m_global.quiet     ? spdlog::level::warn
                  : m_global.verbose ? spdlog::level::debug
                                     : spdlog::level::info;
     setup_logging(m_global.log_format == "json" ? LogFormat::Json : LogFormat::Text, level);
@@ -66,7 +67,8 @@ Config Command::load() const {
         cfg.masked["ozmap.insecure"] = "true (--insecure)";
     }
     if (cfg.ozmap.insecure) spdlog::warn("TLS verification of OZmap is OFF (--insecure / ozmap.insecure)");
-    for (const auto& w : cfg.warnings) spdlog::warn("{}", w);
+    for (const auto& w : cfg.warnings)
+        spdlog::warn("{}", w);
     return cfg;
 }
 

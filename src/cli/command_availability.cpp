@@ -20,8 +20,8 @@ public:
 
 protected:
     void add_options(po::options_description& d) override {
-        d.add_options()("format", po::value(&m_format)->default_value("json"), "json, csv or geojson")
-            ("out", po::value(&m_out), "write to this file (atomically) instead of stdout");
+        d.add_options()("format", po::value(&m_format)->default_value("json"), "json, csv or geojson")(
+            "out", po::value(&m_out), "write to this file (atomically) instead of stdout");
     }
     void validate(const po::variables_map&) override {
         if (m_format != "json" && m_format != "csv" && m_format != "geojson")
@@ -50,6 +50,8 @@ private:
 
 } // namespace
 
-std::unique_ptr<Command> make_availability_command() { return std::make_unique<AvailabilityCommand>(); }
+std::unique_ptr<Command> make_availability_command() {
+    return std::make_unique<AvailabilityCommand>();
+}
 
 } // namespace oznsync

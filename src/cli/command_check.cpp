@@ -28,7 +28,8 @@ public:
             auto projects = resolve_projects(cfg, client, {});
             std::cout << "ok   OZmap " << cfg.ozmap.url << ": authenticated, " << projects.size()
                       << " project(s) readable\n";
-            for (const auto& p : projects) std::cout << "ok     project " << p.id << " " << p.name << "\n";
+            for (const auto& p : projects)
+                std::cout << "ok     project " << p.id << " " << p.name << "\n";
         } catch (const Error& e) {
             fail(e);
         }
@@ -51,6 +52,8 @@ public:
 
 } // namespace
 
-std::unique_ptr<Command> make_check_command() { return std::make_unique<CheckCommand>(); }
+std::unique_ptr<Command> make_check_command() {
+    return std::make_unique<CheckCommand>();
+}
 
 } // namespace oznsync

@@ -14,15 +14,17 @@ namespace {
 class FeasibilityCommand : public Command {
 public:
     std::string name() const override { return "feasibility"; }
-    std::string synopsis() const override { return "--lat LAT --lng LNG [--radius M] [--limit N] [--format table|json]"; }
+    std::string synopsis() const override {
+        return "--lat LAT --lng LNG [--radius M] [--limit N] [--format table|json]";
+    }
 
 protected:
     void add_options(po::options_description& d) override {
-        d.add_options()("lat", po::value(&m_lat)->required(), "latitude of the point (degrees)")
-            ("lng", po::value(&m_lng)->required(), "longitude of the point (degrees)")
-            ("radius", po::value(&m_radius)->default_value(150), "search radius in metres")
-            ("limit", po::value(&m_limit)->default_value(0), "at most this many viable boxes (0 = all)")
-            ("format", po::value(&m_format)->default_value("table"), "table or json");
+        d.add_options()("lat", po::value(&m_lat)->required(), "latitude of the point (degrees)")(
+            "lng", po::value(&m_lng)->required(), "longitude of the point (degrees)")(
+            "radius", po::value(&m_radius)->default_value(150), "search radius in metres")(
+            "limit", po::value(&m_limit)->default_value(0), "at most this many viable boxes (0 = all)")(
+            "format", po::value(&m_format)->default_value("table"), "table or json");
     }
     void validate(const po::variables_map&) override {
         if (m_lat < -90 || m_lat > 90) throw UsageError("--lat must be from -90 to 90");
@@ -43,22 +45,24 @@ public:
             std::cout << feasibility_json(a) << "\n";
             return 0;
         }
-        std::printf("%zu viable box(es) within %.0f m of %.6f, %.6f (snapshot %lld)\n", a.viable.size(), m_radius, m_lat,
-                    m_lng, static_cast<long long>(snapshot));
+        std::printf("%zu viable box(es) within %.0f m of %.6f, %.6f (snapshot %lld)\n", a.viable.size(),
+                    m_radius, m_lat, m_lng, static_cast<long long>(snapshot));
         for (const auto& v : a.viable) {
             std::printf("  %8.1f m  %s  %-14s free %2d:", round_distance(v.distance_m), v.box.id.c_str(),
                         v.box.name.c_str(), v.free_count());
             for (const auto& f : v.free) {
                 std::printf("  %s [", f.name.empty() ? f.splitter.c_str() : f.name.c_str());
-                for (size_t i = 0; i < f.ports.size(); ++i) std::printf("%s%d", i ? "," : "", f.ports[i]);
+                for (size_t i = 0; i < f.ports.size(); ++i)
+                    std::printf("%s%d", i ? "," : "", f.ports[i]);
                 std::printf("]");
             }
             std::printf("\n");
         }
-        if (!a.non_viable.empty()) std::printf("%zu box(es) in range without a sellable port:\n", a.non_viable.size());
+        if (!a.non_viable.empty())
+            std::printf("%zu box(es) in range without a sellable port:\n", a.non_viable.size());
         for (const auto& n : a.non_viable)
-            std::printf("  %8.1f m  %s  %-14s %s\n", round_distance(n.distance_m), n.box.id.c_str(), n.box.name.c_str(),
-                        n.reason.c_str());
+            std::printf("  %8.1f m  %s  %-14s %s\n", round_distance(n.distance_m), n.box.id.c_str(),
+                        n.box.name.c_str(), n.reason.c_str());
         return 0;
     }
 
@@ -70,6 +74,8 @@ private:
 
 } // namespace
 
-std::unique_ptr<Command> make_feasibility_command() { return std::make_unique<FeasibilityCommand>(); }
+std::unique_ptr<Command> make_feasibility_command() {
+    return std::make_unique<FeasibilityCommand>();
+}
 
 } // namespace oznsync

@@ -32,6 +32,8 @@ private:
 
 } // namespace
 
-std::unique_ptr<Command> make_partners_command() { return std::make_unique<PartnersCommand>(); }
+std::unique_ptr<Command> make_partners_command() {
+    return std::make_unique<PartnersCommand>();
+}
 
 } // namespace oznsync

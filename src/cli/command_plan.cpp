@@ -83,8 +83,14 @@ private:
 
 } // namespace
 
-std::unique_ptr<Command> make_plan_command() { return std::make_unique<PlanCommand>(); }
-std::unique_ptr<Command> make_apply_command() { return std::make_unique<ApplyCommand>(); }
-std::unique_ptr<Command> make_run_command() { return std::make_unique<RunCommand>(); }
+std::unique_ptr<Command> make_plan_command() {
+    return std::make_unique<PlanCommand>();
+}
+std::unique_ptr<Command> make_apply_command() {
+    return std::make_unique<ApplyCommand>();
+}
+std::unique_ptr<Command> make_run_command() {
+    return std::make_unique<RunCommand>();
+}
 
 } // namespace oznsync

@@ -29,11 +29,13 @@ public:
         OzmapClient client(cfg.ozmap);
         client.authenticate();
         PullResult r = pull_inventory(cfg, store, client, PullOptions{m_only, show_progress()});
-        spdlog::info("snapshot {} complete in {:.1f} s: {} projects, {} boxes, {} drop splitters, {} ports, {} "
-                     "properties ({} with clients); {} requests, {} retries",
-                     r.snapshot_id, r.seconds, r.projects.size(), r.boxes, r.splitters, r.ports, r.properties,
-                     r.clients, r.requests, r.retries);
-        if (r.skipped_rows) spdlog::warn("{} rows were unusable and skipped (see warnings above)", r.skipped_rows);
+        spdlog::info(
+            "snapshot {} complete in {:.1f} s: {} projects, {} boxes, {} drop splitters, {} ports, {} "
+            "properties ({} with clients); {} requests, {} retries",
+            r.snapshot_id, r.seconds, r.projects.size(), r.boxes, r.splitters, r.ports, r.properties,
+            r.clients, r.requests, r.retries);
+        if (r.skipped_rows)
+            spdlog::warn("{} rows were unusable and skipped (see warnings above)", r.skipped_rows);
         std::cout << "snapshot " << r.snapshot_id << ": " << r.counts_json() << "\n";
         return 0;
     }
@@ -44,6 +46,8 @@ private:
 
 } // namespace
 
-std::unique_ptr<Command> make_pull_command() { return std::make_unique<PullCommand>(); }
+std::unique_ptr<Command> make_pull_command() {
+    return std::make_unique<PullCommand>();
+}
 
 } // namespace oznsync

@@ -37,8 +37,8 @@ public:
 
 protected:
     void add_options(po::options_description& d) override {
-        d.add_options()("limit", po::value(&m_limit)->default_value(20), "newest N runs")
-            ("format", po::value(&m_format)->default_value("text"), "text or json");
+        d.add_options()("limit", po::value(&m_limit)->default_value(20), "newest N runs")(
+            "format", po::value(&m_format)->default_value("text"), "text or json");
     }
     void validate(const po::variables_map&) override {
         if (m_limit < 1) throw UsageError("--limit must be >= 1");
@@ -56,21 +56,27 @@ public:
             JsonWriter w(out);
             w.begin_array();
             for (const auto& r : list) {
-                w.begin_object().field("id", r.id).field("started_at", r.started_at).field("finished_at", r.finished_at);
+                w.begin_object()
+                    .field("id", r.id)
+                    .field("started_at", r.started_at)
+                    .field("finished_at", r.finished_at);
                 w.field("mode", r.mode).field("status", r.status).field("exit_code", r.exit_code);
                 w.field("snapshot_id", r.snapshot_id).key("summary");
-                if (r.summary_json.empty()) w.null();
-                else w.raw(r.summary_json.substr(0, r.summary_json.find_last_not_of("\n") + 1));
+                if (r.summary_json.empty())
+                    w.null();
+                else
+                    w.raw(r.summary_json.substr(0, r.summary_json.find_last_not_of("\n") + 1));
                 w.end_object();
             }
             w.end_array();
             std::cout << out << "\n";
             return 0;
         }
-        std::printf("%-24s %-20s %-12s %-7s %4s  %s\n", "RUN", "STARTED", "MODE", "STATUS", "EXIT", "CHANGES");
+        std::printf("%-24s %-20s %-12s %-7s %4s  %s\n", "RUN", "STARTED", "MODE", "STATUS", "EXIT",
+                    "CHANGES");
         for (const auto& r : list)
-            std::printf("%-24s %-20s %-12s %-7s %4d  %s\n", r.id.c_str(), r.started_at.c_str(), r.mode.c_str(),
-                        r.status.c_str(), r.exit_code, counts_text(r).c_str());
+            std::printf("%-24s %-20s %-12s %-7s %4d  %s\n", r.id.c_str(), r.started_at.c_str(),
+                        r.mode.c_str(), r.status.c_str(), r.exit_code, counts_text(r).c_str());
         if (list.empty()) std::printf("(no runs yet)\n");
         return 0;
     }
@@ -87,9 +93,9 @@ public:
 
 protected:
     void add_options(po::options_description& d) override {
-        d.add_options()("verb", po::value(&m_verb)->required(), "show")("run-id", po::value(&m_run)->required(),
-                                                                         "the run (see oznsync runs)")
-            ("format", po::value(&m_format)->default_value("text"), "text, json (summary.json) or html");
+        d.add_options()("verb", po::value(&m_verb)->required(),
+                        "show")("run-id", po::value(&m_run)->required(), "the run (see oznsync runs)")(
+            "format", po::value(&m_format)->default_value("text"), "text, json (summary.json) or html");
     }
     void add_positional(po::positional_options_description& p) override { p.add("verb", 1).add("run-id", 1); }
     void validate(const po::variables_map&) override {
@@ -104,9 +110,12 @@ public:
         Store store(cfg.snapshot_path);
         RunStore runs(store);
         ReportData d = load_report_data(runs, m_run);
-        if (m_format == "json") std::cout << summary_json(d);
-        else if (m_format == "html") std::cout << html_report(d);
-        else std::cout << text_report(d);
+        if (m_format == "json")
+            std::cout << summary_json(d);
+        else if (m_format == "html")
+            std::cout << html_report(d);
+        else
+            std::cout << text_report(d);
         return 0;
     }
 
@@ -116,7 +125,11 @@ private:
 
 } // namespace
 
-std::unique_ptr<Command> make_runs_command() { return std::make_unique<RunsCommand>(); }
-std::unique_ptr<Command> make_report_command() { return std::make_unique<ReportCommand>(); }
+std::unique_ptr<Command> make_runs_command() {
+    return std::make_unique<RunsCommand>();
+}
+std::unique_ptr<Command> make_report_command() {
+    return std::make_unique<ReportCommand>();
+}
 
 } // namespace oznsync

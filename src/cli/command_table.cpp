@@ -5,24 +5,34 @@ namespace oznsync {
 
 const std::vector<CommandInfo>& command_table() {
     static const std::vector<CommandInfo> table = {
-        {"check", "Validate the config and reach OZmap (auth, every selected project) and the OZneutral source.",
+        {"check",
+         "Validate the config and reach OZmap (auth, every selected project) and the OZneutral source.",
          make_check_command},
         {"pull", "Fetch the inventory of the selected OZmap projects into a new snapshot (atomic).",
          make_pull_command},
-        {"plan", "Dry run: latest snapshot + sale records -> change set, report and saved plan. Never writes to OZmap.",
+        {"plan",
+         "Dry run: latest snapshot + sale records -> change set, report and saved plan. Never writes to "
+         "OZmap.",
          make_plan_command},
-        {"apply", "Execute a saved plan (--plan RUN_ID), or compute the change set from the latest snapshot and apply it.",
+        {"apply",
+         "Execute a saved plan (--plan RUN_ID), or compute the change set from the latest snapshot and apply "
+         "it.",
          make_apply_command},
-        {"run", "The nightly job: pull -> plan -> apply -> partners -> report (--dry-run: pull -> plan -> report).",
+        {"run",
+         "The nightly job: pull -> plan -> apply -> partners -> report (--dry-run: pull -> plan -> report).",
          make_run_command},
-        {"feasibility", "Viable boxes near a point, nearest first, with their free ports (from the snapshot, no OZmap call).",
+        {"feasibility",
+         "Viable boxes near a point, nearest first, with their free ports (from the snapshot, no OZmap "
+         "call).",
          make_feasibility_command},
         {"availability", "Per-box free ports of the sellable boxes: the only network data OZneutral may see.",
          make_availability_command},
-        {"partners", "Create / update the OZmap users of partners with accepted partnerships (--dry-run: report only).",
+        {"partners",
+         "Create / update the OZmap users of partners with accepted partnerships (--dry-run: report only).",
          make_partners_command},
         {"runs", "Run history: id, time, mode, status, exit code, changes.", make_runs_command},
-        {"report", "report show RUN_ID [--format text|json|html]: re-render a past run's report from the database.",
+        {"report",
+         "report show RUN_ID [--format text|json|html]: re-render a past run's report from the database.",
          make_report_command},
     };
     return table;

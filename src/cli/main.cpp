@@ -8,7 +8,6 @@
 
 #include <iostream>
 
-
 int main(int argc, char** argv) {
     using namespace oznsync;
     std::vector<std::string> args(argv + 1, argv + argc);

@@ -6,15 +6,16 @@ namespace oznsync {
 
 void add_reconcile_options(po::options_description& d, RunOptions& o) {
     d.add_options()("only-project", po::value(&o.only_projects)->composing(),
-                    "work on this project only (repeatable); one of ozmap.projects")
-        ("no-create", "do not create clients")("no-promote", "do not set clients implanted")
-        ("no-demote", "do not set clients not implanted")("no-move", "do not move clients between ports")
-        ("no-remove", "do not remove clients")
-        ("prune-orphans", po::bool_switch(&o.reconcile.prune_orphans),
-         "also remove owned clients that no sale record names any more")
-        ("max-removals", po::value<long long>(), "removal cap for this run (default safety.max_removals)")
-        ("max-removals-pct", po::value<double>(), "removal cap in % of owned clients (default safety.max_removals_pct)")
-        ("detailed-exitcode", po::bool_switch(&o.detailed_exitcode), "dry runs exit 2 when changes are pending");
+                    "work on this project only (repeatable); one of ozmap.projects")(
+        "no-create", "do not create clients")("no-promote", "do not set clients implanted")(
+        "no-demote", "do not set clients not implanted")("no-move", "do not move clients between ports")(
+        "no-remove", "do not remove clients")("prune-orphans", po::bool_switch(&o.reconcile.prune_orphans),
+                                              "also remove owned clients that no sale record names any more")(
+        "max-removals", po::value<long long>(), "removal cap for this run (default safety.max_removals)")(
+        "max-removals-pct", po::value<double>(),
+        "removal cap in % of owned clients (default safety.max_removals_pct)")(
+        "detailed-exitcode", po::bool_switch(&o.detailed_exitcode),
+        "dry runs exit 2 when changes are pending");
 }
 
 void read_reconcile_options(const po::variables_map& vm, RunOptions& o) {

@@ -145,9 +145,12 @@ void check_ini_syntax(const std::string& text, const std::string& source) {
         ++number;
         std::string line = trim(raw);
         if (line.empty() || line[0] == '#') continue;
-        bool ok = line[0] == '[' ? line.back() == ']' && line.size() > 2 : line.find('=') != std::string::npos &&
-                                                                                  !trim(line.substr(0, line.find('='))).empty();
-        if (!ok) throw ConfigError(source + ": line " + std::to_string(number) + " is not `key = value`, `[section]` or a # comment");
+        bool ok = line[0] == '['
+                      ? line.back() == ']' && line.size() > 2
+                      : line.find('=') != std::string::npos && !trim(line.substr(0, line.find('='))).empty();
+        if (!ok)
+            throw ConfigError(source + ": line " + std::to_string(number) +
+                              " is not `key = value`, `[section]` or a # comment");
     }
 }
 
@@ -175,7 +178,8 @@ std::string Config::fingerprint() const {
 Config parse_config(const std::string& ini_text, const std::string& source,
                     const std::map<std::string, std::string>& env) {
     po::options_description desc;
-    for (const auto& k : kKeys) desc.add_options()(k.name, po::value<std::string>());
+    for (const auto& k : kKeys)
+        desc.add_options()(k.name, po::value<std::string>());
 
     check_ini_syntax(ini_text, source);
     std::map<std::string, std::string> values;
@@ -183,7 +187,8 @@ Config parse_config(const std::string& ini_text, const std::string& source,
         std::istringstream in(ini_text);
         po::variables_map vm;
         po::store(po::parse_config_file(in, desc, false), vm);
-        for (const auto& [k, v] : vm) values[k] = v.as<std::string>();
+        for (const auto& [k, v] : vm)
+            values[k] = v.as<std::string>();
     } catch (const po::unknown_option& e) {
         throw ConfigError(source + ": unknown key '" + e.get_option_name() + "'");
     } catch (const po::multiple_occurrences& e) {
@@ -207,7 +212,8 @@ Config parse_config(const std::string& ini_text, const std::string& source,
     if (oz.url.empty()) throw ConfigError("ozmap.url: missing (e.g. https://tenant.ozmap.com.br:9994)");
     if (oz.url.rfind("https://", 0) != 0 && oz.url.rfind("http://", 0) != 0)
         throw ConfigError("ozmap.url: expected http(s)://host[:port], got '" + oz.url + "'");
-    while (!oz.url.empty() && oz.url.back() == '/') oz.url.pop_back();
+    while (!oz.url.empty() && oz.url.back() == '/')
+        oz.url.pop_back();
     oz.api_key = r.secret("ozmap.api_key");
     oz.username = r.str("ozmap.username");
     oz.password = r.secret("ozmap.password");

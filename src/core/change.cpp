@@ -8,10 +8,10 @@ struct Name {
     const char* name;
 };
 const Name kNames[] = {
-    {Action::Create, "create"},         {Action::Move, "move"},       {Action::Promote, "promote"},
-    {Action::Demote, "demote"},         {Action::Remove, "remove"},   {Action::UserCreate, "user_create"},
+    {Action::Create, "create"},          {Action::Move, "move"},         {Action::Promote, "promote"},
+    {Action::Demote, "demote"},          {Action::Remove, "remove"},     {Action::UserCreate, "user_create"},
     {Action::UserUpdate, "user_update"}, {Action::Conflict, "conflict"}, {Action::Invalid, "invalid"},
-    {Action::Orphan, "orphan"},         {Action::Drift, "drift"},
+    {Action::Orphan, "orphan"},          {Action::Drift, "drift"},
 };
 } // namespace
 
@@ -30,7 +30,9 @@ bool action_from_name(const std::string& name, Action& out) {
     return false;
 }
 
-bool is_write(Action a) { return a <= Action::UserUpdate; }
+bool is_write(Action a) {
+    return a <= Action::UserUpdate;
+}
 
 std::string PortRef::text() const {
     if (empty()) return "not connected";

@@ -65,7 +65,7 @@ struct ChangeSet {
     long long owned_clients = 0;  // clients oznsync owns in the snapshot (for the removal cap)
     long long sales_in_scope = 0;
     long long in_sync = 0;
-    std::map<std::string, OwnedState> owned;       // sale id -> its client as the snapshot shows it
+    std::map<std::string, OwnedState> owned;        // sale id -> its client as the snapshot shows it
     std::map<std::string, std::string> owned_codes; // sale id -> code
 };
 

@@ -10,16 +10,21 @@ namespace oznsync {
 
 int ViableBox::free_count() const {
     int n = 0;
-    for (const auto& f : free) n += static_cast<int>(f.ports.size());
+    for (const auto& f : free)
+        n += static_cast<int>(f.ports.size());
     return n;
 }
 
-bool sellable(const Box& box, const PortState& port) { return !box.draft && !port.blocked && !port.fiber; }
+bool sellable(const Box& box, const PortState& port) {
+    return !box.draft && !port.blocked && !port.fiber;
+}
 
-double round_distance(double metres) { return std::round(metres * 10) / 10; }
+double round_distance(double metres) {
+    return std::round(metres * 10) / 10;
+}
 
-FeasibilityAnswer evaluate_feasibility(double lat, double lng, double radius_m, const std::vector<BoxPorts>& candidates,
-                                       int limit) {
+FeasibilityAnswer evaluate_feasibility(double lat, double lng, double radius_m,
+                                       const std::vector<BoxPorts>& candidates, int limit) {
     FeasibilityAnswer a{lat, lng, radius_m, {}, {}};
     for (const auto& c : candidates) {
         double d = distance_m(lat, lng, c.box.lat, c.box.lng);
@@ -39,8 +44,8 @@ FeasibilityAnswer evaluate_feasibility(double lat, double lng, double radius_m, 
             a.viable.push_back(std::move(v));
             continue;
         }
-        std::string reason = c.box.draft       ? "draft"
-                             : !any_port       ? "no_drop_splitter"
+        std::string reason = c.box.draft        ? "draft"
+                             : !any_port        ? "no_drop_splitter"
                              : free_but_blocked ? "only_blocked"
                                                 : "full";
         a.non_viable.push_back({c.box, d, reason});
@@ -50,7 +55,8 @@ FeasibilityAnswer evaluate_feasibility(double lat, double lng, double radius_m, 
     };
     std::sort(a.viable.begin(), a.viable.end(), by_distance);
     std::sort(a.non_viable.begin(), a.non_viable.end(), by_distance);
-    if (limit > 0 && a.viable.size() > static_cast<size_t>(limit)) a.viable.resize(static_cast<size_t>(limit));
+    if (limit > 0 && a.viable.size() > static_cast<size_t>(limit))
+        a.viable.resize(static_cast<size_t>(limit));
     return a;
 }
 
@@ -66,7 +72,8 @@ std::string feasibility_json(const FeasibilityAnswer& a) {
         w.field("free_port_count", v.free_count()).key("splitters").begin_array();
         for (const auto& f : v.free) {
             w.begin_object().field("id", f.splitter).field("name", f.name).key("free_ports").begin_array();
-            for (int p : f.ports) w.value(p);
+            for (int p : f.ports)
+                w.value(p);
             w.end_array().end_object();
         }
         w.end_array().end_object();

@@ -47,8 +47,8 @@ bool sellable(const Box& box, const PortState& port);
 
 /// Evaluates the candidates (any superset of the boxes in the circle). `limit` caps the viable list
 /// (0 = no cap).
-FeasibilityAnswer evaluate_feasibility(double lat, double lng, double radius_m, const std::vector<BoxPorts>& candidates,
-                                       int limit);
+FeasibilityAnswer evaluate_feasibility(double lat, double lng, double radius_m,
+                                       const std::vector<BoxPorts>& candidates, int limit);
 
 std::string feasibility_json(const FeasibilityAnswer& a);
 /// One decimal of a metre: how distances are shown, everywhere.

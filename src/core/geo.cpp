@@ -20,7 +20,8 @@ std::vector<LatLngRect> covering_rects(double lat, double lng, double radius_m) 
     // Angular radius, padded a little so float rounding never drops a point exactly on the circle.
     double ang = radius_m / kEarthRadiusM / kDeg * 1.000001 + 1e-9;
     double min_lat = lat - ang, max_lat = lat + ang;
-    if (max_lat >= 90 || min_lat <= -90) return {{std::max(-90.0, min_lat), std::min(90.0, max_lat), -180, 180}};
+    if (max_lat >= 90 || min_lat <= -90)
+        return {{std::max(-90.0, min_lat), std::min(90.0, max_lat), -180, 180}};
     // Widest longitude span of the circle (at its tangent latitude).
     double s = std::sin(ang * kDeg) / std::cos(lat * kDeg);
     if (s >= 1) return {{min_lat, max_lat, -180, 180}};

@@ -11,7 +11,8 @@ bool Inventory::has_project(const std::string& id) const {
 void Inventory::add_splitter(const Splitter& s) {
     SplitterState st{s.box, s.project, s.name, {}};
     st.ports.reserve(s.ports.size());
-    for (const auto& p : s.ports) st.ports.push_back({p.blocked, p.fiber});
+    for (const auto& p : s.ports)
+        st.ports.push_back({p.blocked, p.fiber});
     splitters[s.id] = std::move(st);
 }
 

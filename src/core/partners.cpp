@@ -7,7 +7,9 @@
 
 namespace oznsync {
 
-std::string partner_username(const std::string& partner_id) { return "ozn-" + to_lower(partner_id); }
+std::string partner_username(const std::string& partner_id) {
+    return "ozn-" + to_lower(partner_id);
+}
 
 std::vector<Change> plan_partner_users(const std::vector<Partnership>& partnerships,
                                        const std::map<std::string, ExistingUser>& existing) {

@@ -10,19 +10,25 @@ namespace {
 
 constexpr const char* kExternalPrefix = "ozneutral:";
 
-std::string implanted_text(bool implanted) { return implanted ? "implanted" : "not implanted"; }
+std::string implanted_text(bool implanted) {
+    return implanted ? "implanted" : "not implanted";
+}
 
-PortRef where(const Property& p) { return PortRef{p.box, p.splitter, p.port}; }
+PortRef where(const Property& p) {
+    return PortRef{p.box, p.splitter, p.port};
+}
 
 std::string record_of(const Property& p) {
     for (const std::string* ext : {&p.external_id, &p.client_external_id})
-        if (ext->rfind(kExternalPrefix, 0) == 0) return ext->substr(std::char_traits<char>::length(kExternalPrefix));
+        if (ext->rfind(kExternalPrefix, 0) == 0)
+            return ext->substr(std::char_traits<char>::length(kExternalPrefix));
     return "";
 }
 
 class Reconciler {
 public:
-    Reconciler(const Inventory& inv, const ReconcileOptions& opt, const std::map<std::string, OwnedState>& baseline)
+    Reconciler(const Inventory& inv, const ReconcileOptions& opt,
+               const std::map<std::string, OwnedState>& baseline)
         : m_inv(inv), m_opt(opt), m_baseline(baseline) {
         for (size_t i = 0; i < inv.properties.size(); ++i) {
             const Property& p = inv.properties[i];
@@ -48,7 +54,8 @@ public:
             m_known_records.insert(r.id);
         }
         std::vector<Sale> sales = latest_versions(raw_sales);
-        for (const auto& s : sales) m_known_records.insert(s.id);
+        for (const auto& s : sales)
+            m_known_records.insert(s.id);
         std::vector<const Sale*> valid = reject_duplicates(sales);
 
         std::set<size_t> owned_props;
@@ -102,7 +109,8 @@ private:
         for (const auto& s : sales) {
             if (s.wants_present()) {
                 if (live_ports[s.splitter + "#" + std::to_string(s.port)] > 1) {
-                    invalid(s, "two live sales on splitter " + s.splitter + " port " + std::to_string(s.port));
+                    invalid(s,
+                            "two live sales on splitter " + s.splitter + " port " + std::to_string(s.port));
                     continue;
                 }
                 if (live_codes[s.code_order] > 1) {
@@ -171,7 +179,8 @@ private:
         if (occupant != m_by_port.end()) {
             const Property& p = m_inv.properties[occupant->second];
             if (owned && &p == owned) return "";
-            if (!record_of(p).empty()) return "port taken by the client of sale " + record_of(p) + " (" + p.client_code + ")";
+            if (!record_of(p).empty())
+                return "port taken by the client of sale " + record_of(p) + " (" + p.client_code + ")";
             if (!p.client_code.empty()) return "port taken by the operator's client " + p.client_code;
             return "port taken by property " + p.id;
         }
@@ -181,12 +190,14 @@ private:
     }
 
     std::string target_invalid(const Sale& s) const {
-        if (!m_inv.has_project(s.project)) return "project " + s.project + " is outside the selected projects";
+        if (!m_inv.has_project(s.project))
+            return "project " + s.project + " is outside the selected projects";
         auto box = m_inv.boxes.find(s.box);
         if (box == m_inv.boxes.end()) return "box " + s.box + " is not in the snapshot";
         if (box->second.project != s.project) return "box " + s.box + " is not in project " + s.project;
         auto spl = m_inv.splitters.find(s.splitter);
-        if (spl == m_inv.splitters.end()) return "splitter " + s.splitter + " is not a drop splitter in the snapshot";
+        if (spl == m_inv.splitters.end())
+            return "splitter " + s.splitter + " is not a drop splitter in the snapshot";
         if (spl->second.box != s.box) return "splitter " + s.splitter + " is not in box " + s.box;
         if (s.port < 1 || s.port > static_cast<int>(spl->second.ports.size()))
             return "port " + std::to_string(s.port) + " does not exist (splitter has " +
@@ -210,7 +221,8 @@ private:
         c.before = was.port.text() + ", " + implanted_text(was.implanted);
         c.after = where(p).text() + ", " + implanted_text(p.client_implanted);
         c.reason = "changed in OZmap since the last run: ";
-        for (size_t i = 0; i < what.size(); ++i) c.reason += (i ? "; " : "") + what[i];
+        for (size_t i = 0; i < what.size(); ++i)
+            c.reason += (i ? "; " : "") + what[i];
         m_out.findings.push_back(c);
     }
 
@@ -269,9 +281,14 @@ private:
         c.action = Action::Move;
         c.from = where(*owned);
         // Within one box the box id (in its own column) would only repeat.
-        c.before = c.from.box == target.box ? "splitter " + c.from.splitter + " port " + std::to_string(c.from.port) : c.from.text();
-        c.after = c.from.box == target.box ? "splitter " + target.splitter + " port " + std::to_string(target.port) : target.text();
-        c.reason = s.port_replace_reason.empty() ? "port changed in OZneutral" : "portReplaceReason: " + s.port_replace_reason;
+        c.before = c.from.box == target.box
+                       ? "splitter " + c.from.splitter + " port " + std::to_string(c.from.port)
+                       : c.from.text();
+        c.after = c.from.box == target.box
+                      ? "splitter " + target.splitter + " port " + std::to_string(target.port)
+                      : target.text();
+        c.reason = s.port_replace_reason.empty() ? "port changed in OZneutral"
+                                                 : "portReplaceReason: " + s.port_replace_reason;
         if (m_opt.move) m_out.writes.push_back(c);
         if (owned->client_implanted != s.wants_implanted()) flip(s, *owned);
     }
@@ -290,15 +307,18 @@ private:
     /// changes themselves: a change is large, and a plan can hold hundreds of thousands.
     static void order(std::vector<Change>& changes) {
         auto key = [](const Change& c) {
-            return std::tie(c.action, c.project, c.target.box, c.target.splitter, c.target.port, c.sale_id, c.code,
-                            c.property_id);
+            return std::tie(c.action, c.project, c.target.box, c.target.splitter, c.target.port, c.sale_id,
+                            c.code, c.property_id);
         };
         std::vector<size_t> idx(changes.size());
-        for (size_t i = 0; i < idx.size(); ++i) idx[i] = i;
-        std::stable_sort(idx.begin(), idx.end(), [&](size_t a, size_t b) { return key(changes[a]) < key(changes[b]); });
+        for (size_t i = 0; i < idx.size(); ++i)
+            idx[i] = i;
+        std::stable_sort(idx.begin(), idx.end(),
+                         [&](size_t a, size_t b) { return key(changes[a]) < key(changes[b]); });
         std::vector<Change> sorted;
         sorted.reserve(changes.size());
-        for (size_t i : idx) sorted.push_back(std::move(changes[i]));
+        for (size_t i : idx)
+            sorted.push_back(std::move(changes[i]));
         changes.swap(sorted);
     }
 
@@ -324,7 +344,8 @@ std::vector<Sale> latest_versions(const std::vector<Sale>& sales) {
         auto [it, fresh] = best.emplace(sales[i].id, i);
         if (fresh) continue;
         const Sale& cur = sales[it->second];
-        if (std::tie(sales[i].version, sales[i].updated_at) > std::tie(cur.version, cur.updated_at)) it->second = i;
+        if (std::tie(sales[i].version, sales[i].updated_at) > std::tie(cur.version, cur.updated_at))
+            it->second = i;
     }
     std::vector<Sale> out;
     out.reserve(best.size());

@@ -13,9 +13,11 @@ struct SafetyLimits {
 
 /// Why these removals must not run; nullopt when they may. An explicit --max-removals replaces the
 /// count cap.
-std::optional<std::string> removal_cap(long long removals, long long owned_clients, const SafetyLimits& limits);
+std::optional<std::string> removal_cap(long long removals, long long owned_clients,
+                                       const SafetyLimits& limits);
 
 /// Why the feed must not be planned from (empty, or shrunk too much); nullopt when fine.
-std::optional<std::string> feed_guard(long long records, std::optional<long long> previous, const SafetyLimits& limits);
+std::optional<std::string> feed_guard(long long records, std::optional<long long> previous,
+                                      const SafetyLimits& limits);
 
 } // namespace oznsync

@@ -17,8 +17,10 @@ PartnershipFeed parse_partnerships(const std::string& text, const std::string& s
     Array::Ptr arr;
     try {
         auto root = Poco::JSON::Parser().parse(text);
-        if (root.type() == typeid(Array::Ptr)) arr = root.extract<Array::Ptr>();
-        else if (root.type() == typeid(Object::Ptr)) arr = root.extract<Object::Ptr>()->getArray("items");
+        if (root.type() == typeid(Array::Ptr))
+            arr = root.extract<Array::Ptr>();
+        else if (root.type() == typeid(Object::Ptr))
+            arr = root.extract<Object::Ptr>()->getArray("items");
     } catch (const Poco::Exception& e) {
         throw InputError(source + ": not valid JSON (" + e.displayText() + ")");
     }
@@ -43,20 +45,26 @@ PartnershipFeed parse_partnerships(const std::string& text, const std::string& s
                 p.partner_email = partner->optValue<std::string>("email", "");
             }
             std::string problem;
-            if (!is_object_id(p.id)) problem = "id '" + p.id + "' is not a 24-hex id";
-            else if (p.status != "requested" && p.status != "accepted" && p.status != "rejected" && p.status != "ended")
+            if (!is_object_id(p.id))
+                problem = "id '" + p.id + "' is not a 24-hex id";
+            else if (p.status != "requested" && p.status != "accepted" && p.status != "rejected" &&
+                     p.status != "ended")
                 problem = "status '" + p.status + "' is not requested|accepted|rejected|ended";
-            else if (!is_object_id(p.partner_id)) problem = "partner.id is missing or not a 24-hex id";
+            else if (!is_object_id(p.partner_id))
+                problem = "partner.id is missing or not a 24-hex id";
             if (auto projects = o->getArray("projects"))
                 for (size_t j = 0; j < projects->size(); ++j) {
                     std::string id = projects->getElement<std::string>(static_cast<unsigned>(j));
-                    if (!is_object_id(id) && problem.empty()) problem = "project '" + id + "' is not a 24-hex id";
+                    if (!is_object_id(id) && problem.empty())
+                        problem = "project '" + id + "' is not a 24-hex id";
                     p.projects.push_back(id);
                 }
             else if (problem.empty() && p.status == "accepted")
                 problem = "an accepted partnership needs its projects";
-            if (!problem.empty()) feed.invalid.push_back({p.id, p.partner_name, where + problem});
-            else feed.partnerships.push_back(std::move(p));
+            if (!problem.empty())
+                feed.invalid.push_back({p.id, p.partner_name, where + problem});
+            else
+                feed.partnerships.push_back(std::move(p));
         } catch (const Poco::Exception& e) {
             feed.invalid.push_back({"", "", where + e.displayText()});
         }

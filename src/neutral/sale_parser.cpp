@@ -38,13 +38,14 @@ struct RawSale {
     }
 };
 
-const char* kReasons[] = {"crossing", "closerCTO",  "signalIssue",      "blockedAccess", "fullCTO", "operationalError",
-                          "occupied", "noSignal",   "attenuated",       "others"};
+const char* kReasons[] = {"crossing",         "closerCTO", "signalIssue", "blockedAccess", "fullCTO",
+                          "operationalError", "occupied",  "noSignal",    "attenuated",    "others"};
 
 bool valid_pair(const std::string& state, const std::string& substate) {
     return (state == "reserved" && substate == "reserved") || (state == "active" && substate == "active") ||
            (state == "inactive" && substate == "portInactive") ||
-           (state == "terminated" && (substate == "reservationCancelled" || substate == "inspectionAccepted"));
+           (state == "terminated" &&
+            (substate == "reservationCancelled" || substate == "inspectionAccepted"));
 }
 
 /// Validates and converts; returns the reason it is invalid, or empty.
@@ -55,14 +56,16 @@ std::string validate(const RawSale& r, Sale& s) {
     if (!is_object_id(s.id)) return "id '" + s.id.substr(0, 40) + "' is not a 24-hex id";
     long long n;
     if (!r.has("version")) return "missing version";
-    if (!parse_int(r.get("version"), n) || n < 0) return "version '" + r.get("version") + "' is not a whole number >= 0";
+    if (!parse_int(r.get("version"), n) || n < 0)
+        return "version '" + r.get("version") + "' is not a whole number >= 0";
     s.version = n;
     s.updated_at = r.get("updatedAt");
     if (!s.updated_at.empty() && !parse_iso8601(s.updated_at))
         return "updatedAt '" + s.updated_at + "' is not an ISO-8601 UTC time";
     s.state = r.get("state");
     s.substate = r.get("substate");
-    if (!valid_pair(s.state, s.substate)) return "state/substate '" + s.state + "/" + s.substate + "' is not a valid pair";
+    if (!valid_pair(s.state, s.substate))
+        return "state/substate '" + s.state + "/" + s.substate + "' is not a valid pair";
     s.code_order = r.get("codeOrder");
     if (s.code_order.empty()) return "missing codeOrder";
     if (s.code_order.size() > 100) return "codeOrder longer than 100 characters";
@@ -73,7 +76,8 @@ std::string validate(const RawSale& r, Sale& s) {
     s.partner_id = r.get("partner.id");
     s.partner_name = r.get("partner.name");
     s.partnership_id = r.get("partner.partnershipId");
-    for (auto [key, out] : {std::pair{"ozmap.project", &s.project}, {"ozmap.box", &s.box}, {"ozmap.splitter", &s.splitter}}) {
+    for (auto [key, out] :
+         {std::pair{"ozmap.project", &s.project}, {"ozmap.box", &s.box}, {"ozmap.splitter", &s.splitter}}) {
         *out = r.get(key);
         if (out->empty()) return std::string("missing ") + key;
         if (!is_object_id(*out)) return std::string(key) + " '" + out->substr(0, 40) + "' is not a 24-hex id";
@@ -95,7 +99,8 @@ std::string validate(const RawSale& r, Sale& s) {
     s.port_replace_reason = r.get("portReplaceReason");
     if (!s.port_replace_reason.empty()) {
         bool known = false;
-        for (auto k : kReasons) known = known || s.port_replace_reason == k;
+        for (auto k : kReasons)
+            known = known || s.port_replace_reason == k;
         if (!known) return "portReplaceReason '" + s.port_replace_reason + "' is not a known reason";
     }
     return "";
@@ -115,15 +120,23 @@ void add(SaleFeed& feed, const RawSale& raw) {
 
 // ---- JSON ----
 
-od::json_type kind(od::value& v) { return v.type().value(); }
+od::json_type kind(od::value& v) {
+    return v.type().value();
+}
 
 void scalar(od::value v, const std::string& name, RawSale& r) {
     switch (kind(v)) {
-    case od::json_type::null: break;
-    case od::json_type::string: r.f[name] = std::string(std::string_view(v.get_string())); break;
+    case od::json_type::null:
+        break;
+    case od::json_type::string:
+        r.f[name] = std::string(std::string_view(v.get_string()));
+        break;
     case od::json_type::number:
-    case od::json_type::boolean: r.f[name] = trim(std::string_view(v.raw_json_token())); break;
-    default: r.errors.push_back(name + " must be a single value, not an object or array");
+    case od::json_type::boolean:
+        r.f[name] = trim(std::string_view(v.raw_json_token()));
+        break;
+    default:
+        r.errors.push_back(name + " must be a single value, not an object or array");
     }
 }
 
@@ -148,15 +161,19 @@ RawSale read_json_record(od::value v) {
     for (auto field : v.get_object()) {
         std::string k(std::string_view(field.unescaped_key()));
         od::value val = field.value();
-        if (k == "partner" || k == "ozmap") nested(val, k, r);
-        else if (k == "previousPort" && kind(val) == od::json_type::object) nested(val, k, r);
-        else scalar(val, k, r);
+        if (k == "partner" || k == "ozmap")
+            nested(val, k, r);
+        else if (k == "previousPort" && kind(val) == od::json_type::object)
+            nested(val, k, r);
+        else
+            scalar(val, k, r);
     }
     return r;
 }
 
 void parse_json_array(od::array arr, SaleFeed& feed) {
-    for (auto el : arr) add(feed, read_json_record(el.value()));
+    for (auto el : arr)
+        add(feed, read_json_record(el.value()));
 }
 
 // ---- CSV ----
@@ -206,7 +223,9 @@ std::vector<std::vector<std::string>> csv_rows(const std::string& text, const st
             any = true;
         }
     }
-    if (quoted) throw InputError(source + ": CSV has an unterminated quoted field (line " + std::to_string(line) + ")");
+    if (quoted)
+        throw InputError(source + ": CSV has an unterminated quoted field (line " + std::to_string(line) +
+                         ")");
     if (any || !field.empty()) {
         row.push_back(std::move(field));
         rows.push_back(std::move(row));
@@ -253,8 +272,8 @@ void parse_csv(const std::string& text, const std::string& source, SaleFeed& fee
         if (it == csv_columns().end()) throw InputError(source + ": unknown CSV column '" + trim(h) + "'");
         names.push_back(it->second);
     }
-    for (const char* required : {"id", "version", "state", "substate", "code_order", "ozmap_project", "ozmap_box",
-                                 "ozmap_splitter", "ozmap_port"}) {
+    for (const char* required : {"id", "version", "state", "substate", "code_order", "ozmap_project",
+                                 "ozmap_box", "ozmap_splitter", "ozmap_port"}) {
         const std::string& canonical = csv_columns().at(required);
         if (std::find(names.begin(), names.end(), canonical) == names.end())
             throw InputError(source + ": CSV header lacks the column '" + required + "'");
@@ -265,7 +284,8 @@ void parse_csv(const std::string& text, const std::string& source, SaleFeed& fee
             r.errors.push_back("CSV row " + std::to_string(i + 1) + " has " + std::to_string(rows[i].size()) +
                                " fields, the header has " + std::to_string(names.size()));
         }
-        for (size_t c = 0; c < std::min(rows[i].size(), names.size()); ++c) r.f[names[c]] = rows[i][c];
+        for (size_t c = 0; c < std::min(rows[i].size(), names.size()); ++c)
+            r.f[names[c]] = rows[i][c];
         add(feed, r);
     }
 }
@@ -276,7 +296,8 @@ void parse_sale_page(std::string& text, const std::string& source, SaleFeed& fee
     od::parser parser;
     text.reserve(text.size() + simdjson::SIMDJSON_PADDING);
     try {
-        od::document doc = parser.iterate(simdjson::padded_string_view(text.data(), text.size(), text.capacity()));
+        od::document doc =
+            parser.iterate(simdjson::padded_string_view(text.data(), text.size(), text.capacity()));
         if (doc.type().value() == od::json_type::array) {
             parse_json_array(doc.get_array(), feed);
             return;

@@ -23,7 +23,8 @@ HttpSource split_url(const std::string& url) {
     HttpSource s;
     s.origin = uri.getScheme() + "://" + uri.getAuthority();
     s.prefix = uri.getPath();
-    while (!s.prefix.empty() && s.prefix.back() == '/') s.prefix.pop_back();
+    while (!s.prefix.empty() && s.prefix.back() == '/')
+        s.prefix.pop_back();
     return s;
 }
 
@@ -32,7 +33,8 @@ public:
     NeutralClient(const Config& cfg, const std::string& url)
         : m_cfg(cfg), m_src(split_url(url)),
           m_api("OZneutral", m_src.origin,
-                HttpOptions{cfg.ozmap.timeout_s, true, cfg.ozmap.ca_file, cfg.ozmap.insecure}, policy(cfg), 0) {
+                HttpOptions{cfg.ozmap.timeout_s, true, cfg.ozmap.ca_file, cfg.ozmap.insecure}, policy(cfg),
+                0) {
         m_api.set_authorization([this] { return m_token.empty() ? std::string() : "Bearer " + m_token; });
         if (cfg.ozneutral.token.empty()) m_api.set_reauthenticate([this] { return fetch_token(); });
     }
@@ -43,8 +45,10 @@ public:
             return;
         }
         if (m_cfg.ozneutral.client_id.empty() || m_cfg.ozneutral.client_secret.empty())
-            throw ConfigError("ozneutral.token: missing (or give ozneutral.client_id and ozneutral.client_secret)");
-        if (!fetch_token()) throw AuthError("OZneutral refused ozneutral.client_id '" + m_cfg.ozneutral.client_id + "'");
+            throw ConfigError(
+                "ozneutral.token: missing (or give ozneutral.client_id and ozneutral.client_secret)");
+        if (!fetch_token())
+            throw AuthError("OZneutral refused ozneutral.client_id '" + m_cfg.ozneutral.client_id + "'");
     }
 
     /// Every record under `path`, as one JSON array text.
@@ -55,10 +59,13 @@ public:
             long long offset = 0, total = -1, seen = 0;
             bool moved = false;
             for (;;) {
-                HttpResponse r = m_api.call({"GET", m_src.prefix + path + "?offset=" + std::to_string(offset) +
-                                                        "&limit=" + std::to_string(limit), "", ""});
+                HttpResponse r = m_api.call({"GET",
+                                             m_src.prefix + path + "?offset=" + std::to_string(offset) +
+                                                 "&limit=" + std::to_string(limit),
+                                             "", ""});
                 if (r.status != 200)
-                    throw UnavailableError("OZneutral GET " + path + " answered HTTP " + std::to_string(r.status));
+                    throw UnavailableError("OZneutral GET " + path + " answered HTTP " +
+                                           std::to_string(r.status));
                 long long page_total;
                 if (!parse_int(r.header("x-total-count"), page_total))
                     throw UnavailableError("OZneutral GET " + path + " gave no X-Total-Count");
@@ -82,7 +89,8 @@ public:
             }
             if (!moved && seen == total) return joined + "]";
             if (attempt >= 3)
-                throw UnavailableError("OZneutral " + path + " kept changing while it was read; try again later");
+                throw UnavailableError("OZneutral " + path +
+                                       " kept changing while it was read; try again later");
         }
     }
 
@@ -105,14 +113,17 @@ private:
     }
 
     bool fetch_token() {
-        std::string body = "grant_type=client_credentials&client_id=" + url_encode(m_cfg.ozneutral.client_id) +
-                           "&client_secret=" + url_encode(m_cfg.ozneutral.client_secret);
+        std::string body =
+            "grant_type=client_credentials&client_id=" + url_encode(m_cfg.ozneutral.client_id) +
+            "&client_secret=" + url_encode(m_cfg.ozneutral.client_secret);
         ApiClient plain("OZneutral", m_src.origin,
                         HttpOptions{m_cfg.ozmap.timeout_s, true, m_cfg.ozmap.ca_file, m_cfg.ozmap.insecure},
                         policy(m_cfg), 0);
-        HttpResponse r = plain.call({"POST", m_src.prefix + "/oauth/token", body, "application/x-www-form-urlencoded"});
+        HttpResponse r =
+            plain.call({"POST", m_src.prefix + "/oauth/token", body, "application/x-www-form-urlencoded"});
         if (r.status == 400 || r.status == 401 || r.status == 403) return false;
-        if (r.status != 200) throw UnavailableError("OZneutral token endpoint answered HTTP " + std::to_string(r.status));
+        if (r.status != 200)
+            throw UnavailableError("OZneutral token endpoint answered HTTP " + std::to_string(r.status));
         try {
             auto o = Poco::JSON::Parser().parse(r.body).extract<Poco::JSON::Object::Ptr>();
             m_token = o->optValue<std::string>("access_token", "");
@@ -147,8 +158,10 @@ std::string fetch_feed_text(const Config& config, const std::string& source, con
 }
 
 SaleFeed fetch_sales(const Config& config) {
-    std::string text = fetch_feed_text(config, config.ozneutral.sales, "/serviceInventory/service", "ozneutral.sales");
-    std::string name = config.ozneutral.sales.rfind("file:", 0) == 0 ? config.ozneutral.sales.substr(5) : "OZneutral sales";
+    std::string text =
+        fetch_feed_text(config, config.ozneutral.sales, "/serviceInventory/service", "ozneutral.sales");
+    std::string name =
+        config.ozneutral.sales.rfind("file:", 0) == 0 ? config.ozneutral.sales.substr(5) : "OZneutral sales";
     return parse_sale_feed(text, name);
 }
 

@@ -18,8 +18,8 @@ FetchStats fetch_all(OzmapClient& client, const ListQuery& query, int concurrenc
         HttpResponse r = client.api().call({"GET", "/api/v2/" + route, "", "application/json"},
                                            [&](HttpResponse& resp) { page = parse(resp.body); });
         if (r.status < 200 || r.status >= 300)
-            throw UnavailableError("OZmap GET " + query.collection + " answered HTTP " + std::to_string(r.status) +
-                                   ": " + r.body.substr(0, 200));
+            throw UnavailableError("OZmap GET " + query.collection + " answered HTTP " +
+                                   std::to_string(r.status) + ": " + r.body.substr(0, 200));
         return page;
     };
     auto account = [&](Page<Row>& page) {
@@ -70,8 +70,9 @@ FetchStats fetch_all(OzmapClient& client, const ListQuery& query, int concurrenc
             try {
                 Page<Row> page = fetch(list_path(query, p));
                 if (page.total != total)
-                    throw InventoryChanged(query.collection + ": total changed from " + std::to_string(total) +
-                                           " to " + std::to_string(page.total) + " during the pull");
+                    throw InventoryChanged(query.collection + ": total changed from " +
+                                           std::to_string(total) + " to " + std::to_string(page.total) +
+                                           " during the pull");
                 std::lock_guard lock(mutex);
                 queue.push_back(std::move(page));
             } catch (...) {
@@ -84,7 +85,8 @@ FetchStats fetch_all(OzmapClient& client, const ListQuery& query, int concurrenc
     };
     std::vector<std::thread> threads;
     int n_threads = std::min(concurrency, std::max(0, pages - 1));
-    for (int i = 0; i < n_threads; ++i) threads.emplace_back(worker);
+    for (int i = 0; i < n_threads; ++i)
+        threads.emplace_back(worker);
 
     int received = 1;
     try {
@@ -111,11 +113,12 @@ FetchStats fetch_all(OzmapClient& client, const ListQuery& query, int concurrenc
         stop = stop || failure;
     }
     space.notify_all();
-    for (auto& t : threads) t.join();
+    for (auto& t : threads)
+        t.join();
     if (failure) std::rethrow_exception(failure);
     if (stats.rows != total)
-        throw InventoryChanged(query.collection + ": received " + std::to_string(stats.rows) + " rows, total says " +
-                               std::to_string(total));
+        throw InventoryChanged(query.collection + ": received " + std::to_string(stats.rows) +
+                               " rows, total says " + std::to_string(total));
     return stats;
 }
 

@@ -19,7 +19,8 @@ FilterCondition filter_in(const std::string& property, const std::vector<std::st
     std::string v;
     JsonWriter w(v);
     w.begin_array();
-    for (const auto& s : values) w.value(s);
+    for (const auto& s : values)
+        w.value(s);
     w.end_array();
     return {property, "in", v};
 }

@@ -10,14 +10,21 @@ WriteResult HttpGateway::write(const WriteRequest& r) {
     return {resp.status, resp.body};
 }
 
-std::vector<Property> HttpGateway::find_by_code(const std::string& code) { return m_client.find_by_client_code(code); }
+std::vector<Property> HttpGateway::find_by_code(const std::string& code) {
+    return m_client.find_by_client_code(code);
+}
 
-WriteResult RecordingGateway::write(const WriteRequest& r) { return {r.method == "POST" ? 201 : 204, ""}; }
+WriteResult RecordingGateway::write(const WriteRequest& r) {
+    return {r.method == "POST" ? 201 : 204, ""};
+}
 
 WriteRequest create_request(const Change& c) {
     std::string body;
     JsonWriter w(body);
-    w.begin_object().field("project", c.project).field("box", c.target.box).field("connector", c.target.splitter);
+    w.begin_object()
+        .field("project", c.project)
+        .field("box", c.target.box)
+        .field("connector", c.target.splitter);
     w.field("port", c.target.port).key("coords").begin_array().value(c.lng).value(c.lat).end_array();
     w.field("address", c.address).field("auto_connect", false).field("force", false);
     w.field("external_id", "ozneutral:" + c.sale_id);
@@ -50,7 +57,8 @@ WriteRequest batch_implanted_request(const std::vector<std::string>& ids, bool i
     w.begin_object().key("update").begin_object().field("implanted", implanted).end_object();
     w.key("filter").begin_array().begin_object().field("property", "id").field("operator", "in").key("value");
     w.begin_array();
-    for (const auto& id : ids) w.value(id);
+    for (const auto& id : ids)
+        w.value(id);
     w.end_array().end_object().end_array().end_object();
     return {"POST", "ftth-clients/batch-update", body};
 }
@@ -69,18 +77,23 @@ namespace oznsync {
 namespace {
 void user_projects(JsonWriter& w, const Change& c, const std::string& role) {
     w.key("projects").begin_array();
-    for (const auto& p : c.projects) w.begin_object().field("project", p).field("role", role).end_object();
+    for (const auto& p : c.projects)
+        w.begin_object().field("project", p).field("role", role).end_object();
     w.end_array();
 }
 } // namespace
 
-WriteRequest user_create_request(const Change& c, const std::string& role, const std::vector<std::string>& resources,
-                                 const std::string& password) {
+WriteRequest user_create_request(const Change& c, const std::string& role,
+                                 const std::vector<std::string>& resources, const std::string& password) {
     std::string body;
     JsonWriter w(body);
     w.begin_object().field("username", c.username).field("password", password).field("email", c.email);
-    w.field("name", c.partner.empty() ? c.username : c.partner).field("role", role).key("resources").begin_array();
-    for (const auto& r : resources) w.value(r);
+    w.field("name", c.partner.empty() ? c.username : c.partner)
+        .field("role", role)
+        .key("resources")
+        .begin_array();
+    for (const auto& r : resources)
+        w.value(r);
     w.end_array();
     user_projects(w, c, role);
     w.key("projectGroups").begin_array().end_array();

@@ -57,7 +57,8 @@ public:
             std::istream& is = m_session->receiveResponse(resp);
             HttpResponse out;
             out.status = resp.getStatus();
-            for (const auto& [k, v] : resp) out.headers[to_lower(k)] = v;
+            for (const auto& [k, v] : resp)
+                out.headers[to_lower(k)] = v;
             std::string raw;
             Poco::StreamCopier::copyToString(is, raw);
             if (resp.hasContentLength() && static_cast<long long>(raw.size()) != resp.getContentLength64()) {
@@ -96,8 +97,12 @@ ApiClient::ApiClient(std::string name, const std::string& origin, HttpOptions op
 
 ApiClient::~ApiClient() = default;
 
-void ApiClient::set_authorization(std::function<std::string()> header) { m_authorization = std::move(header); }
-void ApiClient::set_reauthenticate(std::function<bool()> reauth) { m_reauth = std::move(reauth); }
+void ApiClient::set_authorization(std::function<std::string()> header) {
+    m_authorization = std::move(header);
+}
+void ApiClient::set_reauthenticate(std::function<bool()> reauth) {
+    m_reauth = std::move(reauth);
+}
 
 std::unique_ptr<HttpConnection> ApiClient::borrow() {
     {
@@ -147,8 +152,9 @@ HttpResponse ApiClient::call(const HttpRequest& request, const std::function<voi
                         continue;
                     }
                 }
-                throw AuthError(m_name + " refused the credentials (HTTP " + std::to_string(r.status) + " on " +
-                                request.method + " " + request.target.substr(0, request.target.find('?')) +
+                throw AuthError(m_name + " refused the credentials (HTTP " + std::to_string(r.status) +
+                                " on " + request.method + " " +
+                                request.target.substr(0, request.target.find('?')) +
                                 "): check the API key / login and its permissions");
             }
             if (RetryPolicy::retryable_status(r.status)) {
@@ -169,7 +175,8 @@ HttpResponse ApiClient::call(const HttpRequest& request, const std::function<voi
         }
         auto wait = m_policy.delay(attempt, retry_after, jitter(rng));
         spdlog::debug("{} {} {}: {}; retry {} in {} ms", m_name, request.method,
-                      request.target.substr(0, request.target.find('?')), last_problem, attempt + 1, wait.count());
+                      request.target.substr(0, request.target.find('?')), last_problem, attempt + 1,
+                      wait.count());
         ++m_retries;
         std::this_thread::sleep_for(wait);
     }

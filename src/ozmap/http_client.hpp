@@ -48,7 +48,8 @@ class HttpConnection;
 class ApiClient {
 public:
     /// `name` ("OZmap", "OZneutral") prefixes every error message.
-    ApiClient(std::string name, const std::string& origin, HttpOptions options, RetryPolicy policy, double max_rps);
+    ApiClient(std::string name, const std::string& origin, HttpOptions options, RetryPolicy policy,
+              double max_rps);
     ~ApiClient();
 
     /// Value of the Authorization header for each request (may change after re-authentication).
@@ -57,10 +58,9 @@ public:
     void set_reauthenticate(std::function<bool()> reauth);
 
     /// Sends with retries. 2xx and non-retryable 4xx (but 401/403) are returned; `check` may throw
-    /// TransportError to have a 2xx with an unusable body retried; it may consume the body (parse it in place). Throws AuthError (401/403) or
-    /// UnavailableError when retries are exhausted.
-    HttpResponse call(const HttpRequest& request,
-                      const std::function<void(HttpResponse&)>& check = nullptr);
+    /// TransportError to have a 2xx with an unusable body retried; it may consume the body (parse it in
+    /// place). Throws AuthError (401/403) or UnavailableError when retries are exhausted.
+    HttpResponse call(const HttpRequest& request, const std::function<void(HttpResponse&)>& check = nullptr);
     /// One attempt, no retry, no auth refresh (for the login call itself).
     HttpResponse send_once(const HttpRequest& request);
 

@@ -24,7 +24,8 @@ RetryPolicy retry_policy(const OzmapConfig& c) {
 } // namespace
 
 OzmapClient::OzmapClient(const OzmapConfig& config)
-    : m_config(config), m_api("OZmap", config.url, http_options(config), retry_policy(config), config.max_rps) {
+    : m_config(config),
+      m_api("OZmap", config.url, http_options(config), retry_policy(config), config.max_rps) {
     m_api.set_authorization([this] {
         if (!m_config.api_key.empty()) return m_config.api_key;
         std::lock_guard lock(m_token_mutex);
@@ -63,7 +64,9 @@ bool OzmapClient::login() {
     }
 }
 
-HttpResponse OzmapClient::get(const std::string& route) { return m_api.call({"GET", "/api/v2/" + route, "", ""}); }
+HttpResponse OzmapClient::get(const std::string& route) {
+    return m_api.call({"GET", "/api/v2/" + route, "", ""});
+}
 
 HttpResponse OzmapClient::send(const std::string& method, const std::string& route, const std::string& body) {
     return m_api.call({method, "/api/v2/" + route, body, "application/json"});
@@ -99,7 +102,8 @@ std::vector<Property> OzmapClient::find_by_client_code(const std::string& code) 
                                 [&](HttpResponse& resp) { out = parse_property_array(resp.body); });
     if (r.status == 404) return {};
     if (r.status >= 300)
-        throw UnavailableError("OZmap GET /properties/client/" + code + " answered HTTP " + std::to_string(r.status));
+        throw UnavailableError("OZmap GET /properties/client/" + code + " answered HTTP " +
+                               std::to_string(r.status));
     return out;
 }
 

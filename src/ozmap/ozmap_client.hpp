@@ -52,8 +52,7 @@ struct InventoryChanged : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
-template <typename Row>
-using PageParser = Page<Row> (*)(std::string&);
+template <typename Row> using PageParser = Page<Row> (*)(std::string&);
 
 struct FetchStats {
     long long pages = 0, rows = 0, total = 0, skipped = 0;

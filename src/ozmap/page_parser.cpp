@@ -20,9 +20,13 @@ simdjson::padded_string_view padded(std::string& body) {
     return simdjson::padded_string_view(body.data(), body.size(), body.capacity());
 }
 
-od::json_type kind(od::value& v) { return v.type().value(); }
+od::json_type kind(od::value& v) {
+    return v.type().value();
+}
 
-bool is_null(od::value v) { return kind(v) == od::json_type::null; }
+bool is_null(od::value v) {
+    return kind(v) == od::json_type::null;
+}
 
 std::string str(od::value v) {
     if (kind(v) != od::json_type::string) return "";
@@ -44,9 +48,13 @@ std::string id_of(od::value v) {
     return "";
 }
 
-bool boolean(od::value v) { return kind(v) == od::json_type::boolean && bool(v.get_bool()); }
+bool boolean(od::value v) {
+    return kind(v) == od::json_type::boolean && bool(v.get_bool());
+}
 
-double number(od::value v) { return kind(v) == od::json_type::number ? double(v.get_double()) : 0.0; }
+double number(od::value v) {
+    return kind(v) == od::json_type::number ? double(v.get_double()) : 0.0;
+}
 
 void coords(od::value v, double& lat, double& lng) {
     if (kind(v) != od::json_type::array) return;
@@ -64,9 +72,12 @@ Project to_project(od::object o) {
     for (auto field : o) {
         std::string_view k = field.unescaped_key();
         od::value v = field.value();
-        if (k == "id" || (k == "_id" && p.id.empty())) p.id = str(v);
-        else if (k == "name") p.name = str(v);
-        else if (k == "identifier") p.identifier = str(v);
+        if (k == "id" || (k == "_id" && p.id.empty()))
+            p.id = str(v);
+        else if (k == "name")
+            p.name = str(v);
+        else if (k == "identifier")
+            p.identifier = str(v);
     }
     return p;
 }
@@ -76,12 +87,18 @@ Box to_box(od::object o) {
     for (auto field : o) {
         std::string_view k = field.unescaped_key();
         od::value v = field.value();
-        if (k == "id" || (k == "_id" && b.id.empty())) b.id = str(v);
-        else if (k == "project") b.project = id_of(v);
-        else if (k == "name") b.name = str(v);
-        else if (k == "coords") coords(v, b.lat, b.lng);
-        else if (k == "draft") b.draft = boolean(v);
-        else if (k == "implanted") b.implanted = boolean(v);
+        if (k == "id" || (k == "_id" && b.id.empty()))
+            b.id = str(v);
+        else if (k == "project")
+            b.project = id_of(v);
+        else if (k == "name")
+            b.name = str(v);
+        else if (k == "coords")
+            coords(v, b.lat, b.lng);
+        else if (k == "draft")
+            b.draft = boolean(v);
+        else if (k == "implanted")
+            b.implanted = boolean(v);
     }
     return b;
 }
@@ -94,15 +111,22 @@ Splitter to_splitter(od::object o, bool& is_drop) {
     for (auto field : o) {
         std::string_view k = field.unescaped_key();
         od::value v = field.value();
-        if (k == "id" || (k == "_id" && s.id.empty())) s.id = str(v);
-        else if (k == "parent") s.box = id_of(v);
-        else if (k == "project") s.project = id_of(v);
-        else if (k == "name") s.name = str(v);
-        else if (k == "isDrop") is_drop = boolean(v);
-        else if (k == "implanted") s.implanted = boolean(v);
+        if (k == "id" || (k == "_id" && s.id.empty()))
+            s.id = str(v);
+        else if (k == "parent")
+            s.box = id_of(v);
+        else if (k == "project")
+            s.project = id_of(v);
+        else if (k == "name")
+            s.name = str(v);
+        else if (k == "isDrop")
+            is_drop = boolean(v);
+        else if (k == "implanted")
+            s.implanted = boolean(v);
         else if (k == "ratio" && kind(v) == od::json_type::object) {
             for (auto rf : v.get_object())
-                if (std::string_view(rf.unescaped_key()) == "output") ratio_out = static_cast<long long>(number(rf.value()));
+                if (std::string_view(rf.unescaped_key()) == "output")
+                    ratio_out = static_cast<long long>(number(rf.value()));
         } else if (k == "connectables" && kind(v) == od::json_type::object) {
             for (auto cf : v.get_object()) {
                 if (std::string_view(cf.unescaped_key()) != "output") continue;
@@ -110,7 +134,8 @@ Splitter to_splitter(od::object o, bool& is_drop) {
                 if (kind(arr) != od::json_type::array) continue;
                 for (auto el : arr.get_array()) {
                     od::value x = el.value();
-                    if (is_null(x)) outputs.emplace_back(std::nullopt);
+                    if (is_null(x))
+                        outputs.emplace_back(std::nullopt);
                     else {
                         std::string f = id_of(x);
                         outputs.emplace_back(f.empty() ? std::nullopt : std::optional<std::string>(f));
@@ -151,11 +176,16 @@ void to_client(od::value v, Property& p) {
     for (auto field : v.get_object()) {
         std::string_view k = field.unescaped_key();
         od::value cv = field.value();
-        if (k == "id" || (k == "_id" && p.client_id.empty())) p.client_id = str(cv);
-        else if (k == "code") p.client_code = str(cv);
-        else if (k == "name") p.client_name = str(cv);
-        else if (k == "implanted") p.client_implanted = boolean(cv);
-        else if (k == "external_id") p.client_external_id = str(cv);
+        if (k == "id" || (k == "_id" && p.client_id.empty()))
+            p.client_id = str(cv);
+        else if (k == "code")
+            p.client_code = str(cv);
+        else if (k == "name")
+            p.client_name = str(cv);
+        else if (k == "implanted")
+            p.client_implanted = boolean(cv);
+        else if (k == "external_id")
+            p.client_external_id = str(cv);
     }
 }
 
@@ -164,14 +194,22 @@ Property to_property(od::object o) {
     for (auto field : o) {
         std::string_view k = field.unescaped_key();
         od::value v = field.value();
-        if (k == "id" || (k == "_id" && p.id.empty())) p.id = str(v);
-        else if (k == "project") p.project = id_of(v);
-        else if (k == "box") p.box = id_of(v);
-        else if (k == "coords") coords(v, p.lat, p.lng);
-        else if (k == "address") p.address = str(v);
-        else if (k == "external_id") p.external_id = str(v);
-        else if (k == "updatedAt") p.updated_at = str(v);
-        else if (k == "client") to_client(v, p);
+        if (k == "id" || (k == "_id" && p.id.empty()))
+            p.id = str(v);
+        else if (k == "project")
+            p.project = id_of(v);
+        else if (k == "box")
+            p.box = id_of(v);
+        else if (k == "coords")
+            coords(v, p.lat, p.lng);
+        else if (k == "address")
+            p.address = str(v);
+        else if (k == "external_id")
+            p.external_id = str(v);
+        else if (k == "updatedAt")
+            p.updated_at = str(v);
+        else if (k == "client")
+            to_client(v, p);
         else if (k == "connections" && kind(v) == od::json_type::array) {
             for (auto el : v.get_array()) {
                 od::value cv = el.value();
@@ -181,9 +219,12 @@ Property to_property(od::object o) {
                 for (auto cf : cv.get_object()) {
                     std::string_view ck = cf.unescaped_key();
                     od::value x = cf.value();
-                    if (ck == "id") id = id_of(x);
-                    else if (ck == "kind") kind = str(x);
-                    else if (ck == "port") port = static_cast<int>(number(x));
+                    if (ck == "id")
+                        id = id_of(x);
+                    else if (ck == "kind")
+                        kind = str(x);
+                    else if (ck == "port")
+                        port = static_cast<int>(number(x));
                 }
                 if (kind == "Splitter" && p.splitter.empty()) {
                     p.splitter = id;
@@ -204,16 +245,20 @@ template <typename Row, typename Map> Page<Row> parse_page(std::string& body, Ma
         for (auto field : env) {
             std::string_view k = field.unescaped_key();
             od::value v = field.value();
-            if (k == "total") page.total = static_cast<long long>(number(v));
-            else if (k == "hasNextPage") page.has_next = boolean(v);
-            else if (k == "nextUrl") page.next_url = str(v);
+            if (k == "total")
+                page.total = static_cast<long long>(number(v));
+            else if (k == "hasNextPage")
+                page.has_next = boolean(v);
+            else if (k == "nextUrl")
+                page.next_url = str(v);
             else if (k == "rows") {
                 saw_rows = true;
                 for (auto el : v.get_array()) {
                     ++page.rows_seen;
                     od::value row = el.value();
                     if (kind(row) != od::json_type::object) {
-                        page.problems.push_back("row " + std::to_string(page.rows_seen) + " is not an object");
+                        page.problems.push_back("row " + std::to_string(page.rows_seen) +
+                                                " is not an object");
                         continue;
                     }
                     map(row.get_object(), page);
@@ -258,7 +303,8 @@ Page<Splitter> parse_splitters_page(std::string& body) {
 }
 
 Page<Property> parse_properties_page(std::string& body) {
-    return parse_page<Property>(body, [](od::object o, Page<Property>& pg) { keep_if_id(to_property(o), pg); });
+    return parse_page<Property>(body,
+                                [](od::object o, Page<Property>& pg) { keep_if_id(to_property(o), pg); });
 }
 
 std::vector<Property> parse_property_array(std::string& body) {

@@ -12,7 +12,8 @@ bool RetryPolicy::retryable_status(int status) {
     return status == 429 || status == 408 || (status >= 500 && status <= 599 && status != 501);
 }
 
-std::chrono::milliseconds RetryPolicy::delay(int attempt, const std::string& retry_after, double jitter01) const {
+std::chrono::milliseconds RetryPolicy::delay(int attempt, const std::string& retry_after,
+                                             double jitter01) const {
     long long secs;
     if (!retry_after.empty() && parse_int(trim(retry_after), secs) && secs >= 0) {
         return std::chrono::milliseconds(std::min<long long>(secs, max_retry_after_s) * 1000);
@@ -37,8 +38,9 @@ void RateLimiter::acquire() {
         m_tokens = std::min(std::max(1.0, m_rps), m_tokens + elapsed * m_rps);
         m_last = now;
         m_tokens -= 1;
-        if (m_tokens < 0) wait = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                              std::chrono::duration<double>(-m_tokens / m_rps));
+        if (m_tokens < 0)
+            wait = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                std::chrono::duration<double>(-m_tokens / m_rps));
     }
     if (wait.count() > 0) std::this_thread::sleep_for(wait);
 }

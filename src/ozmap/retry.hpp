@@ -7,9 +7,9 @@
 namespace oznsync {
 
 struct RetryPolicy {
-    int retries = 5;        // attempts after the first
-    int base_ms = 250;      // first back-off
-    int max_ms = 10000;     // back-off cap
+    int retries = 5;    // attempts after the first
+    int base_ms = 250;  // first back-off
+    int max_ms = 10000; // back-off cap
     int max_retry_after_s = 300;
 
     /// 429, 5xx (not 501) and 408 are worth another try; anything else is the caller's answer.

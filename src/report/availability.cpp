@@ -20,12 +20,14 @@ std::vector<AvailableBox> available_boxes(const std::vector<BoxPorts>& boxes) {
 namespace {
 void ports_array(JsonWriter& w, const AvailableBox& b) {
     w.key("free_ports").begin_array();
-    for (const auto& p : b.free_ports) w.value(p);
+    for (const auto& p : b.free_ports)
+        w.value(p);
     w.end_array();
 }
 } // namespace
 
-std::string render_availability(const std::vector<AvailableBox>& boxes, const std::string& format, int64_t snapshot_id) {
+std::string render_availability(const std::vector<AvailableBox>& boxes, const std::string& format,
+                                int64_t snapshot_id) {
     std::string out;
     if (format == "csv") {
         out = "box_id,name,project,lat,lng,free_port_count,free_ports\r\n";
@@ -33,12 +35,13 @@ std::string render_availability(const std::vector<AvailableBox>& boxes, const st
             std::string name = b.box.name;
             if (name.find_first_of(",\"\r\n") != std::string::npos) {
                 std::string q = "\"";
-                for (char c : name) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+                for (char c : name)
+                    q += c == '"' ? std::string("\"\"") : std::string(1, c);
                 name = q + "\"";
             }
             out += b.box.id + "," + name + "," + b.box.project + "," + format_double(b.box.lat) + "," +
-                   format_double(b.box.lng) + "," + std::to_string(b.free_ports.size()) + "," + join(b.free_ports, ";") +
-                   "\r\n";
+                   format_double(b.box.lng) + "," + std::to_string(b.free_ports.size()) + "," +
+                   join(b.free_ports, ";") + "\r\n";
         }
         return out;
     }
@@ -49,7 +52,8 @@ std::string render_availability(const std::vector<AvailableBox>& boxes, const st
             w.begin_object().field("type", "Feature").key("geometry").begin_object().field("type", "Point");
             w.key("coordinates").begin_array().value(b.box.lng).value(b.box.lat).end_array().end_object();
             w.key("properties").begin_object().field("id", b.box.id).field("name", b.box.name);
-            w.field("project", b.box.project).field("free_port_count", static_cast<int64_t>(b.free_ports.size()));
+            w.field("project", b.box.project)
+                .field("free_port_count", static_cast<int64_t>(b.free_ports.size()));
             ports_array(w, b);
             w.end_object().end_object();
         }

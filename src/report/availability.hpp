@@ -15,6 +15,7 @@ struct AvailableBox {
 
 std::vector<AvailableBox> available_boxes(const std::vector<BoxPorts>& boxes);
 /// `format`: json | csv | geojson.
-std::string render_availability(const std::vector<AvailableBox>& boxes, const std::string& format, int64_t snapshot_id);
+std::string render_availability(const std::vector<AvailableBox>& boxes, const std::string& format,
+                                int64_t snapshot_id);
 
 } // namespace oznsync

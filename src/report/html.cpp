@@ -21,12 +21,23 @@ std::string esc(const std::string& s) {
     out.reserve(s.size());
     for (char c : s) {
         switch (c) {
-        case '<': out += "&lt;"; break;
-        case '>': out += "&gt;"; break;
-        case '&': out += "&amp;"; break;
-        case '"': out += "&quot;"; break;
-        case '\'': out += "&#39;"; break;
-        default: out += c;
+        case '<':
+            out += "&lt;";
+            break;
+        case '>':
+            out += "&gt;";
+            break;
+        case '&':
+            out += "&amp;";
+            break;
+        case '"':
+            out += "&quot;";
+            break;
+        case '\'':
+            out += "&#39;";
+            break;
+        default:
+            out += c;
         }
     }
     return out;
@@ -86,28 +97,35 @@ std::string occupancy_chart(const ReportData& d) {
     if (d.occupancy.empty()) return "<p class=empty>No snapshot was read in this run.</p>";
     const int bar_h = 22, gap = 10, left = 170, width = 560, top = 8;
     int height = top + static_cast<int>(d.occupancy.size()) * (bar_h + gap) + 4;
-    std::string s = "<svg class=\"chart\" id=\"chart-occupancy\" role=\"img\" aria-label=\"Port occupancy per project\" "
-                    "viewBox=\"0 0 " + std::to_string(left + width + 90) + " " + std::to_string(height) + "\" width=\"" +
-                    std::to_string(left + width + 90) + "\">";
+    std::string s =
+        "<svg class=\"chart\" id=\"chart-occupancy\" role=\"img\" aria-label=\"Port occupancy per project\" "
+        "viewBox=\"0 0 " +
+        std::to_string(left + width + 90) + " " + std::to_string(height) + "\" width=\"" +
+        std::to_string(left + width + 90) + "\">";
     int y = top;
     for (const auto& o : d.occupancy) {
         double total = static_cast<double>(o.free + o.reserved + o.active + o.blocked);
-        s += "<text x=\"0\" y=\"" + std::to_string(y + 15) + "\">" + esc((o.name.empty() ? o.project : o.name).substr(0, 24)) + "</text>";
+        s += "<text x=\"0\" y=\"" + std::to_string(y + 15) + "\">" +
+             esc((o.name.empty() ? o.project : o.name).substr(0, 24)) + "</text>";
         double x = left;
-        const std::pair<long long, const char*> parts[] = {{o.free, "free"}, {o.reserved, "reserved"}, {o.active, "active"}, {o.blocked, "blocked"}};
+        const std::pair<long long, const char*> parts[] = {
+            {o.free, "free"}, {o.reserved, "reserved"}, {o.active, "active"}, {o.blocked, "blocked"}};
         for (const auto& [n, cls] : parts) {
             double w = total > 0 ? width * static_cast<double>(n) / total : 0;
             if (w <= 0) continue;
-            s += "<rect x=\"" + num(x, 1) + "\" y=\"" + std::to_string(y) + "\" width=\"" + num(w, 1) + "\" height=\"" +
-                 std::to_string(bar_h) + "\" fill=\"var(--" + cls + ")\"><title>" + cls + ": " + std::to_string(n) + "</title></rect>";
+            s += "<rect x=\"" + num(x, 1) + "\" y=\"" + std::to_string(y) + "\" width=\"" + num(w, 1) +
+                 "\" height=\"" + std::to_string(bar_h) + "\" fill=\"var(--" + cls + ")\"><title>" + cls +
+                 ": " + std::to_string(n) + "</title></rect>";
             x += w;
         }
         s += "<text x=\"" + std::to_string(left + width + 6) + "\" y=\"" + std::to_string(y + 15) + "\">" +
              num(total) + " ports</text>";
         y += bar_h + gap;
     }
-    s += "</svg><div class=legend><span><i style=\"background:var(--free)\"></i>free</span><span><i style=\"background:var(--reserved)\"></i>reserved (client not implanted)</span>"
-         "<span><i style=\"background:var(--active)\"></i>active (implanted or other use)</span><span><i style=\"background:var(--blocked)\"></i>blocked</span></div>";
+    s += "</svg><div class=legend><span><i style=\"background:var(--free)\"></i>free</span><span><i "
+         "style=\"background:var(--reserved)\"></i>reserved (client not implanted)</span>"
+         "<span><i style=\"background:var(--active)\"></i>active (implanted or other use)</span><span><i "
+         "style=\"background:var(--blocked)\"></i>blocked</span></div>";
     return s;
 }
 
@@ -115,10 +133,13 @@ std::string occupancy_chart(const ReportData& d) {
 std::string actions_chart(const std::map<std::string, long long>& counts) {
     const int bar_w = 56, gap = 18, chart_h = 150, left = 10, top = 18;
     long long max = 1;
-    for (const auto& [a, n] : counts) max = std::max(max, n);
+    for (const auto& [a, n] : counts)
+        max = std::max(max, n);
     int width = left + static_cast<int>(counts.size()) * (bar_w + gap);
-    std::string s = "<svg class=\"chart\" id=\"chart-actions\" role=\"img\" aria-label=\"Changes per action\" viewBox=\"0 0 " +
-                    std::to_string(width) + " " + std::to_string(chart_h + top + 24) + "\" width=\"" + std::to_string(width) + "\">";
+    std::string s = "<svg class=\"chart\" id=\"chart-actions\" role=\"img\" aria-label=\"Changes per "
+                    "action\" viewBox=\"0 0 " +
+                    std::to_string(width) + " " + std::to_string(chart_h + top + 24) + "\" width=\"" +
+                    std::to_string(width) + "\">";
     int x = left;
     for (const auto& [a, n] : counts) {
         double h = chart_h * static_cast<double>(n) / static_cast<double>(max);
@@ -126,8 +147,9 @@ std::string actions_chart(const std::map<std::string, long long>& counts) {
                             : a == "drift" || a == "orphan"                    ? "var(--reserved)"
                             : a == "create"                                    ? "var(--free)"
                                                                                : "var(--active)";
-        s += "<rect x=\"" + std::to_string(x) + "\" y=\"" + num(top + chart_h - h, 1) + "\" width=\"" + std::to_string(bar_w) +
-             "\" height=\"" + num(h, 1) + "\" fill=\"" + color + "\"><title>" + a + ": " + std::to_string(n) + "</title></rect>";
+        s += "<rect x=\"" + std::to_string(x) + "\" y=\"" + num(top + chart_h - h, 1) + "\" width=\"" +
+             std::to_string(bar_w) + "\" height=\"" + num(h, 1) + "\" fill=\"" + color + "\"><title>" + a +
+             ": " + std::to_string(n) + "</title></rect>";
         s += "<text x=\"" + std::to_string(x + bar_w / 2) + "\" y=\"" + num(top + chart_h - h - 4, 1) +
              "\" text-anchor=\"middle\">" + std::to_string(n) + "</text>";
         s += "<text x=\"" + std::to_string(x + bar_w / 2) + "\" y=\"" + std::to_string(top + chart_h + 16) +
@@ -140,7 +162,8 @@ std::string actions_chart(const std::map<std::string, long long>& counts) {
 std::string result_cell(const JournalEntry& e) {
     if (e.state == "finding") return "<td class=\"st\">&mdash;</td>";
     std::string detail = e.error.empty() ? e.result : e.error;
-    return "<td class=\"st st-" + esc(e.state) + "\">" + esc(e.state) + (detail.empty() ? "" : ": " + esc(detail)) + "</td>";
+    return "<td class=\"st st-" + esc(e.state) + "\">" + esc(e.state) +
+           (detail.empty() ? "" : ": " + esc(detail)) + "</td>";
 }
 
 std::string change_row(const ReportData& d, const JournalEntry& e) {
@@ -148,76 +171,96 @@ std::string change_row(const ReportData& d, const JournalEntry& e) {
     std::string a = action_name(c.action);
     std::string r = "<tr data-action=\"" + a + "\" data-project=\"" + esc(c.project) + "\"><td class=n>" +
                     std::to_string(e.seq) + "</td><td class=\"act a-" + a + "\">" + a + "</td>";
-    r += "<td class=id>" + esc(c.sale_id) + "</td><td>" + esc(c.code.empty() ? c.username : c.code) + "</td><td>" +
-         esc(c.partner) + "</td>";
-    r += "<td>" + esc(c.project.empty() ? "" : project_label(d, c.project)) + "</td><td class=id>" + esc(c.target.box) +
-         "</td><td class=id>" + esc(c.target.splitter) + "</td><td class=n>" +
+    r += "<td class=id>" + esc(c.sale_id) + "</td><td>" + esc(c.code.empty() ? c.username : c.code) +
+         "</td><td>" + esc(c.partner) + "</td>";
+    r += "<td>" + esc(c.project.empty() ? "" : project_label(d, c.project)) + "</td><td class=id>" +
+         esc(c.target.box) + "</td><td class=id>" + esc(c.target.splitter) + "</td><td class=n>" +
          (c.target.port ? std::to_string(c.target.port) : "") + "</td>";
-    r += "<td>" + esc(c.before) + (c.before.empty() && c.after.empty() ? "" : " &rarr; ") + esc(c.after) + "</td><td>" +
-         esc(c.reason) + "</td>" + result_cell(e) + "</tr>\n";
+    r += "<td>" + esc(c.before) + (c.before.empty() && c.after.empty() ? "" : " &rarr; ") + esc(c.after) +
+         "</td><td>" + esc(c.reason) + "</td>" + result_cell(e) + "</tr>\n";
     return r;
 }
 
-const char* kChangeHead = "<tr><th class=n>#</th><th>action</th><th>sale id</th><th>code</th><th>partner</th><th>project</th>"
-                          "<th>box</th><th>splitter</th><th class=n>port</th><th>before &rarr; after</th><th>reason</th>"
-                          "<th>result</th></tr>";
+const char* kChangeHead =
+    "<tr><th class=n>#</th><th>action</th><th>sale id</th><th>code</th><th>partner</th><th>project</th>"
+    "<th>box</th><th>splitter</th><th class=n>port</th><th>before &rarr; after</th><th>reason</th>"
+    "<th>result</th></tr>";
 
 std::string section(const ReportData& d, const char* title, const char* id, Action action, const char* none) {
     std::string rows;
     long long n = 0;
     for (const auto& e : d.entries)
-        if (e.change.action == action && ++n <= static_cast<long long>(kHtmlRowLimit)) rows += change_row(d, e);
+        if (e.change.action == action && ++n <= static_cast<long long>(kHtmlRowLimit))
+            rows += change_row(d, e);
     std::string s = std::string("<h2 id=\"") + id + "\">" + title + " (" + std::to_string(n) + ")</h2>";
     if (!n) return s + "<p class=empty>" + none + "</p>";
-    return s + "<div class=scroll><table><thead>" + kChangeHead + "</thead><tbody>" + rows + "</tbody></table></div>";
+    return s + "<div class=scroll><table><thead>" + kChangeHead + "</thead><tbody>" + rows +
+           "</tbody></table></div>";
 }
 
 } // namespace
 
 std::string html_report(const ReportData& d) {
     const auto counts = counts_by_action(d);
-    std::string h = "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" "
-                    "content=\"width=device-width,initial-scale=1\"><title>oznsync run " + esc(d.run.id) +
-                    "</title><style>" + kCss + "</style></head><body><main>\n";
-    h += "<h1>oznsync run <code>" + esc(d.run.id) + "</code> <span class=\"badge " + (d.dry_run ? "dry\">DRY RUN" : "apply\">APPLIED") +
-         "</span> <span class=\"badge " + exit_class(d.run.exit_code) + "\">exit " + std::to_string(d.run.exit_code) + "</span></h1>";
-    h += "<p class=sub>" + esc(exit_code_meaning(d.run.exit_code)) + " &middot; mode <b>" + esc(d.run.mode) + "</b> &middot; " +
-         esc(d.run.started_at) + " &rarr; " + esc(d.run.finished_at) + "</p>\n";
+    std::string h =
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" "
+        "content=\"width=device-width,initial-scale=1\"><title>oznsync run " +
+        esc(d.run.id) + "</title><style>" + kCss + "</style></head><body><main>\n";
+    h += "<h1>oznsync run <code>" + esc(d.run.id) + "</code> <span class=\"badge " +
+         (d.dry_run ? "dry\">DRY RUN" : "apply\">APPLIED") + "</span> <span class=\"badge " +
+         exit_class(d.run.exit_code) + "\">exit " + std::to_string(d.run.exit_code) + "</span></h1>";
+    h += "<p class=sub>" + esc(exit_code_meaning(d.run.exit_code)) + " &middot; mode <b>" + esc(d.run.mode) +
+         "</b> &middot; " + esc(d.run.started_at) + " &rarr; " + esc(d.run.finished_at) + "</p>\n";
 
-    if (d.insecure) h += "<div class=alert>TLS verification of OZmap was <b>off</b> (--insecure) for this run.</div>";
-    if (!d.guard_reason.empty()) h += "<div class=alert><b>Aborted before planning:</b> " + esc(d.guard_reason) + "</div>";
-    if (!d.cap_reason.empty()) h += "<div class=alert id=caps><b>Safety cap hit:</b> " + esc(d.cap_reason) + ". No client was removed.</div>";
+    if (d.insecure)
+        h += "<div class=alert>TLS verification of OZmap was <b>off</b> (--insecure) for this run.</div>";
+    if (!d.guard_reason.empty())
+        h += "<div class=alert><b>Aborted before planning:</b> " + esc(d.guard_reason) + "</div>";
+    if (!d.cap_reason.empty())
+        h += "<div class=alert id=caps><b>Safety cap hit:</b> " + esc(d.cap_reason) +
+             ". No client was removed.</div>";
     if (!d.abort_reason.empty()) h += "<div class=alert><b>Stopped:</b> " + esc(d.abort_reason) + "</div>";
     if (!d.interrupted.empty()) {
         h += "<div class=\"alert warn\"><b>" + std::to_string(d.interrupted.size()) +
              " change(s) were in flight when an earlier run died:</b><ul>";
         for (const auto& e : d.interrupted)
-            h += "<li>" + std::string(action_name(e.change.action)) + " " + esc(e.change.code) + " (run " + esc(e.result) +
-                 "): " + esc(e.error) + "</li>";
+            h += "<li>" + std::string(action_name(e.change.action)) + " " + esc(e.change.code) + " (run " +
+                 esc(e.result) + "): " + esc(e.error) + "</li>";
         h += "</ul></div>";
     }
 
-    h += "<h2>Run</h2><div class=grid><dl class=card><dt>Host / user</dt><dd>" + esc(d.run.host) + " / " + esc(d.run.user) +
-         "</dd><dt>oznsync</dt><dd>" OZNSYNC_VERSION "</dd><dt>Config fingerprint (secrets masked)</dt><dd><code>" +
+    h += "<h2>Run</h2><div class=grid><dl class=card><dt>Host / user</dt><dd>" + esc(d.run.host) + " / " +
+         esc(d.run.user) +
+         "</dd><dt>oznsync</dt><dd>" OZNSYNC_VERSION
+         "</dd><dt>Config fingerprint (secrets masked)</dt><dd><code>" +
          esc(d.run.config_fingerprint) + "</code></dd></dl>";
     h += "<dl class=card><dt>OZmap</dt><dd>" + esc(d.ozmap_url) + "</dd><dt>Snapshot</dt><dd>" +
-         std::to_string(d.run.snapshot_id) + (d.snapshot_finished_at.empty() ? "" : " (pulled " + esc(d.snapshot_finished_at) + ")") +
-         "</dd><dt>Sale feed</dt><dd>" + esc(d.sales_source) + "<br>" + std::to_string(std::max(0LL, d.sales_records)) +
-         " records, " + std::to_string(std::max(0LL, d.sales_invalid)) + " invalid<br><code>" + esc(d.run.sales_fingerprint) +
-         "</code></dd></dl>";
+         std::to_string(d.run.snapshot_id) +
+         (d.snapshot_finished_at.empty() ? "" : " (pulled " + esc(d.snapshot_finished_at) + ")") +
+         "</dd><dt>Sale feed</dt><dd>" + esc(d.sales_source) + "<br>" +
+         std::to_string(std::max(0LL, d.sales_records)) + " records, " +
+         std::to_string(std::max(0LL, d.sales_invalid)) + " invalid<br><code>" +
+         esc(d.run.sales_fingerprint) + "</code></dd></dl>";
     h += "<dl class=card><dt>Timings</dt><dd>";
-    for (const auto& [phase, secs] : d.timings) h += esc(phase) + " " + num(secs, 2) + " s<br>";
-    h += "</dd><dt>Owned clients / in sync</dt><dd>" + std::to_string(d.owned_clients) + " / " + std::to_string(d.in_sync) + "</dd>";
-    if (!d.handover_file.empty()) h += "<dt>Partner passwords handed over in</dt><dd><code>" + esc(d.handover_file) + "</code></dd>";
+    for (const auto& [phase, secs] : d.timings)
+        h += esc(phase) + " " + num(secs, 2) + " s<br>";
+    h += "</dd><dt>Owned clients / in sync</dt><dd>" + std::to_string(d.owned_clients) + " / " +
+         std::to_string(d.in_sync) + "</dd>";
+    if (!d.handover_file.empty())
+        h += "<dt>Partner passwords handed over in</dt><dd><code>" + esc(d.handover_file) + "</code></dd>";
     h += "</dl></div>\n";
 
-    h += "<h2>Counts</h2><div class=grid><div><table id=counts><thead><tr><th>action</th><th class=n>count</th></tr></thead><tbody>";
-    for (const auto& [a, n] : counts) h += "<tr><td class=\"act a-" + a + "\">" + a + "</td><td class=n>" + std::to_string(n) + "</td></tr>";
+    h += "<h2>Counts</h2><div class=grid><div><table id=counts><thead><tr><th>action</th><th "
+         "class=n>count</th></tr></thead><tbody>";
+    for (const auto& [a, n] : counts)
+        h +=
+            "<tr><td class=\"act a-" + a + "\">" + a + "</td><td class=n>" + std::to_string(n) + "</td></tr>";
     h += "</tbody></table></div><div>" + actions_chart(counts) + "</div></div>";
     const auto per_project = counts_by_project(d);
     if (!per_project.empty()) {
         h += "<table id=project-counts><thead><tr><th>project</th>";
-        for (const auto& [a, n] : counts) h += "<th class=n>" + a + "</th>";
+        for (const auto& [a, n] : counts)
+            h += "<th class=n>" + a + "</th>";
         h += "</tr></thead><tbody>";
         for (const auto& [p, pc] : per_project) {
             h += "<tr><td>" + esc(project_label(d, p)) + " <span class=id>" + esc(p) + "</span></td>";
@@ -239,8 +282,10 @@ std::string html_report(const ReportData& d) {
     for (const auto& [a, n] : counts)
         if (n) h += "<option>" + a + "</option>";
     h += "</select></label><label>project <select id=f-project><option value=\"\">all</option>";
-    for (const auto& p : projects) h += "<option value=\"" + esc(p) + "\">" + esc(project_label(d, p)) + "</option>";
-    h += "</select></label><label>find <input id=f-text type=search></label><span id=f-count class=sub></span></div>";
+    for (const auto& p : projects)
+        h += "<option value=\"" + esc(p) + "\">" + esc(project_label(d, p)) + "</option>";
+    h += "</select></label><label>find <input id=f-text type=search></label><span id=f-count "
+         "class=sub></span></div>";
     h += "<div class=scroll><table id=changes><thead>" + std::string(kChangeHead) + "</thead><tbody>\n";
     size_t shown = 0;
     for (const auto& e : d.entries) {
@@ -250,18 +295,23 @@ std::string html_report(const ReportData& d) {
     h += "</tbody></table></div>";
     if (d.entries.size() > kHtmlRowLimit)
         h += "<p class=\"alert warn\">The table shows the first " + std::to_string(kHtmlRowLimit) + " of " +
-             std::to_string(d.entries.size()) + " changes, to keep this page usable; changes.csv and changes.jsonl "
+             std::to_string(d.entries.size()) +
+             " changes, to keep this page usable; changes.csv and changes.jsonl "
              "beside it hold every one.</p>";
 
-    h += section(d, "Conflicts", "conflicts", Action::Conflict, "No sale was blocked by the state of its port.");
+    h += section(d, "Conflicts", "conflicts", Action::Conflict,
+                 "No sale was blocked by the state of its port.");
     h += section(d, "Invalid records", "invalid", Action::Invalid, "Every record in the feed was usable.");
     h += section(d, "Orphans", "orphans", Action::Orphan, "Every client oznsync owns has its sale record.");
-    h += section(d, "Drift", "drift", Action::Drift, "No owned client was changed in OZmap since the last run.");
-    h += "<h2 id=caps-title>Caps hit</h2>" + (d.cap_reason.empty() && d.guard_reason.empty()
-                                                 ? std::string("<p class=empty>No safety cap tripped.</p>")
-                                                 : "<p>" + esc(d.guard_reason.empty() ? d.cap_reason : d.guard_reason) + "</p>");
+    h += section(d, "Drift", "drift", Action::Drift,
+                 "No owned client was changed in OZmap since the last run.");
+    h += "<h2 id=caps-title>Caps hit</h2>" +
+         (d.cap_reason.empty() && d.guard_reason.empty()
+              ? std::string("<p class=empty>No safety cap tripped.</p>")
+              : "<p>" + esc(d.guard_reason.empty() ? d.cap_reason : d.guard_reason) + "</p>");
     h += "<h2>Configuration (secrets masked)</h2><table id=config><tbody>";
-    for (const auto& [k, v] : d.config) h += "<tr><td><code>" + esc(k) + "</code></td><td>" + esc(v) + "</td></tr>";
+    for (const auto& [k, v] : d.config)
+        h += "<tr><td><code>" + esc(k) + "</code></td><td>" + esc(v) + "</td></tr>";
     h += "</tbody></table>";
     h += "<script>" + std::string(kScript) + "</script></main></body></html>\n";
     return h;

@@ -39,13 +39,20 @@ void write_event(JsonWriter& w, const ReportData& d, const JournalEntry& e) {
     const Change& c = e.change;
     w.begin_object().field("run_id", d.run.id).field("seq", e.seq).field("ulid", e.ulid).field("ts", e.ts);
     w.field("action", action_name(c.action));
-    w.key("keys").begin_object().field("sale_id", c.sale_id).field("code", c.code).field("partner", c.partner);
+    w.key("keys")
+        .begin_object()
+        .field("sale_id", c.sale_id)
+        .field("code", c.code)
+        .field("partner", c.partner);
     w.field("project", c.project).field("box", c.target.box).field("splitter", c.target.splitter);
     w.field("port", c.target.port).field("property_id", c.property_id).field("client_id", c.client_id);
     if (!c.username.empty()) w.field("username", c.username);
     w.end_object();
     w.field("before", c.before).field("after", c.after).field("reason", c.reason);
-    w.key("result").begin_object().field("state", e.state).field("detail", e.error.empty() ? e.result : e.error);
+    w.key("result")
+        .begin_object()
+        .field("state", e.state)
+        .field("detail", e.error.empty() ? e.result : e.error);
     w.end_object().end_object();
 }
 
@@ -53,9 +60,11 @@ void write_event(JsonWriter& w, const ReportData& d, const JournalEntry& e) {
 
 std::map<std::string, long long> counts_by_action(const ReportData& d) {
     std::map<std::string, long long> out;
-    for (const char* a : {"create", "move", "promote", "demote", "remove", "conflict", "invalid", "orphan", "drift"})
+    for (const char* a :
+         {"create", "move", "promote", "demote", "remove", "conflict", "invalid", "orphan", "drift"})
         out[a] = 0;
-    for (const auto& e : d.entries) ++out[action_name(e.change.action)];
+    for (const auto& e : d.entries)
+        ++out[action_name(e.change.action)];
     return out;
 }
 
@@ -73,7 +82,10 @@ std::string summary_json(const ReportData& d) {
     w.field("mode", d.run.mode).field("dry_run", d.dry_run).field("oznsync_version", OZNSYNC_VERSION);
     w.field("host", d.run.host).field("user", d.run.user);
     w.field("started_at", d.run.started_at).field("finished_at", d.run.finished_at);
-    w.key("exit").begin_object().field("code", d.run.exit_code).field("meaning", exit_code_meaning(d.run.exit_code));
+    w.key("exit")
+        .begin_object()
+        .field("code", d.run.exit_code)
+        .field("meaning", exit_code_meaning(d.run.exit_code));
     w.end_object();
     w.key("inputs").begin_object().field("ozmap_url", d.ozmap_url).field("snapshot_id", d.run.snapshot_id);
     w.field("snapshot_finished_at", d.snapshot_finished_at).field("sales_source", d.sales_source);
@@ -81,43 +93,56 @@ std::string summary_json(const ReportData& d) {
     w.field("sales_valid", d.sales_valid).field("sales_invalid", d.sales_invalid);
     w.field("config_fingerprint", d.run.config_fingerprint).field("insecure_tls", d.insecure).end_object();
     w.key("counts").begin_object();
-    for (const auto& [a, n] : counts_by_action(d)) w.field(a, n);
+    for (const auto& [a, n] : counts_by_action(d))
+        w.field(a, n);
     w.field("in_sync", d.in_sync).field("owned_clients", d.owned_clients).end_object();
     std::map<std::string, long long> states;
     for (const auto& e : d.entries)
         if (e.state != "finding") ++states[e.state];
     w.key("results").begin_object();
-    for (const auto& [s, n] : states) w.field(s, n);
+    for (const auto& [s, n] : states)
+        w.field(s, n);
     w.end_object();
     // Per project: its name, the changes of this run and the port occupancy of the snapshot.
     std::map<std::string, const ProjectOccupancy*> occ;
-    for (const auto& o : d.occupancy) occ[o.project] = &o;
+    for (const auto& o : d.occupancy)
+        occ[o.project] = &o;
     const auto per_project = counts_by_project(d);
     std::set<std::string> ids;
-    for (const auto& [p, _] : per_project) ids.insert(p);
-    for (const auto& [p, _] : occ) ids.insert(p);
+    for (const auto& [p, _] : per_project)
+        ids.insert(p);
+    for (const auto& [p, _] : occ)
+        ids.insert(p);
     w.key("projects").begin_object();
     for (const auto& p : ids) {
         auto name = d.project_names.find(p);
         w.key(p).begin_object().field("name", name == d.project_names.end() ? std::string() : name->second);
         w.key("changes").begin_object();
         if (auto it = per_project.find(p); it != per_project.end())
-            for (const auto& [a, n] : it->second) w.field(a, n);
+            for (const auto& [a, n] : it->second)
+                w.field(a, n);
         w.end_object();
         if (auto it = occ.find(p); it != occ.end())
-            w.key("ports").begin_object().field("free", it->second->free).field("reserved", it->second->reserved)
-                .field("active", it->second->active).field("blocked", it->second->blocked).end_object();
+            w.key("ports")
+                .begin_object()
+                .field("free", it->second->free)
+                .field("reserved", it->second->reserved)
+                .field("active", it->second->active)
+                .field("blocked", it->second->blocked)
+                .end_object();
         w.end_object();
     }
     w.end_object();
     w.key("timings_s").begin_object();
-    for (const auto& [phase, s] : d.timings) w.field(phase, static_cast<double>(static_cast<long long>(s * 1000)) / 1000);
+    for (const auto& [phase, s] : d.timings)
+        w.field(phase, static_cast<double>(static_cast<long long>(s * 1000)) / 1000);
     w.end_object();
     w.field("safety_cap", d.cap_reason).field("feed_guard", d.guard_reason).field("aborted", d.abort_reason);
     w.field("interrupted_changes_recovered", static_cast<int64_t>(d.interrupted.size()));
     w.field("partner_handover_file", d.handover_file);
     w.key("config").begin_object();
-    for (const auto& [k, v] : d.config) w.field(k, v);
+    for (const auto& [k, v] : d.config)
+        w.field(k, v);
     w.end_object().end_object();
     return out + "\n";
 }
@@ -135,7 +160,11 @@ std::string plan_json(const ReportData& d) {
         if (!is_write(e.change.action)) write_change(w, e.change);
     w.end_array().key("requests").begin_array();
     for (const auto& r : d.requests)
-        w.begin_object().field("method", r.method).field("path", "/api/v2/" + r.route).field("body", r.body).end_object();
+        w.begin_object()
+            .field("method", r.method)
+            .field("path", "/api/v2/" + r.route)
+            .field("body", r.body)
+            .end_object();
     w.end_array().end_object();
     return out + "\n";
 }
@@ -151,15 +180,32 @@ std::string changes_jsonl(const ReportData& d) {
 }
 
 std::string changes_csv(const ReportData& d) {
-    std::string out = "run_id,seq,ulid,ts,action,sale_id,code,partner,project,box,splitter,port,property_id,client_id,"
-                      "before,after,reason,state,detail\r\n";
+    std::string out =
+        "run_id,seq,ulid,ts,action,sale_id,code,partner,project,box,splitter,port,property_id,client_id,"
+        "before,after,reason,state,detail\r\n";
     for (const auto& e : d.entries) {
         const Change& c = e.change;
-        std::vector<std::string> f = {d.run.id, std::to_string(e.seq), e.ulid, e.ts, action_name(c.action), c.sale_id,
-                                      c.code, c.partner, c.project, c.target.box, c.target.splitter,
-                                      c.target.port ? std::to_string(c.target.port) : "", c.property_id, c.client_id,
-                                      c.before, c.after, c.reason, e.state, e.error.empty() ? e.result : e.error};
-        for (size_t i = 0; i < f.size(); ++i) out += (i ? "," : "") + csv_field(f[i]);
+        std::vector<std::string> f = {d.run.id,
+                                      std::to_string(e.seq),
+                                      e.ulid,
+                                      e.ts,
+                                      action_name(c.action),
+                                      c.sale_id,
+                                      c.code,
+                                      c.partner,
+                                      c.project,
+                                      c.target.box,
+                                      c.target.splitter,
+                                      c.target.port ? std::to_string(c.target.port) : "",
+                                      c.property_id,
+                                      c.client_id,
+                                      c.before,
+                                      c.after,
+                                      c.reason,
+                                      e.state,
+                                      e.error.empty() ? e.result : e.error};
+        for (size_t i = 0; i < f.size(); ++i)
+            out += (i ? "," : "") + csv_field(f[i]);
         out += "\r\n";
     }
     return out;
@@ -168,12 +214,12 @@ std::string changes_csv(const ReportData& d) {
 std::string text_report(const ReportData& d) {
     std::ostringstream os;
     os << "oznsync run " << d.run.id << " (" << d.run.mode << (d.dry_run ? ", dry run" : "") << ")\n";
-    os << "  started " << d.run.started_at << ", finished " << d.run.finished_at << " on " << d.run.host << " by "
-       << d.run.user << "\n";
+    os << "  started " << d.run.started_at << ", finished " << d.run.finished_at << " on " << d.run.host
+       << " by " << d.run.user << "\n";
     os << "  exit " << d.run.exit_code << ": " << exit_code_meaning(d.run.exit_code) << "\n";
     os << "  snapshot " << d.run.snapshot_id << " of " << d.ozmap_url << "; sales " << d.sales_source << " ("
-       << d.sales_records << " records, " << d.sales_invalid << " invalid, " << d.run.sales_fingerprint.substr(0, 19)
-       << ")\n";
+       << d.sales_records << " records, " << d.sales_invalid << " invalid, "
+       << d.run.sales_fingerprint.substr(0, 19) << ")\n";
     os << "  config " << d.run.config_fingerprint << (d.insecure ? " (TLS verification OFF)" : "") << "\n";
     if (!d.guard_reason.empty()) os << "  ABORTED before planning: " << d.guard_reason << "\n";
     if (!d.cap_reason.empty()) os << "  SAFETY CAP: " << d.cap_reason << "\n";
@@ -184,15 +230,18 @@ std::string text_report(const ReportData& d) {
     os << " in_sync=" << d.in_sync << "\n";
     for (const auto& [p, counts] : counts_by_project(d)) {
         auto name = d.project_names.find(p);
-        os << "  project " << p << (name != d.project_names.end() && !name->second.empty() ? " (" + name->second + ")" : "")
+        os << "  project " << p
+           << (name != d.project_names.end() && !name->second.empty() ? " (" + name->second + ")" : "")
            << ":";
-        for (const auto& [a, n] : counts) os << " " << a << "=" << n;
+        for (const auto& [a, n] : counts)
+            os << " " << a << "=" << n;
         os << "\n";
     }
     if (!d.interrupted.empty()) {
         os << "\nInterrupted changes from earlier runs:\n";
         for (const auto& e : d.interrupted)
-            os << "  " << action_name(e.change.action) << " " << e.change.code << " (run " << e.result << "): " << e.error << "\n";
+            os << "  " << action_name(e.change.action) << " " << e.change.code << " (run " << e.result
+               << "): " << e.error << "\n";
     }
     os << "\nChanges:\n";
     for (const auto& e : d.entries) {
@@ -218,7 +267,8 @@ std::string write_report(const std::string& reports_dir, const ReportData& d) {
     if (d.dry_run) atomic_write(dir + "/plan.json", plan_json(d), 0640);
     atomic_write(dir + "/report.html", html_report(d), 0640);
     atomic_write(dir + "/report.txt", text_report(d), 0640);
-    atomic_write(dir + "/summary.json", summary_json(d), 0640); // last: its presence means the folder is complete
+    atomic_write(dir + "/summary.json", summary_json(d),
+                 0640); // last: its presence means the folder is complete
     return dir;
 }
 
@@ -266,9 +316,11 @@ ReportData load_report_data(RunStore& runs, const std::string& run_id) {
             d.abort_reason = o->optValue<std::string>("aborted", "");
             d.handover_file = o->optValue<std::string>("partner_handover_file", "");
             if (auto t = o->getObject("timings_s"))
-                for (const auto& [k, v] : *t) d.timings.emplace_back(k, v.convert<double>());
+                for (const auto& [k, v] : *t)
+                    d.timings.emplace_back(k, v.convert<double>());
             if (auto c = o->getObject("config"))
-                for (const auto& [k, v] : *c) d.config[k] = v.convert<std::string>();
+                for (const auto& [k, v] : *c)
+                    d.config[k] = v.convert<std::string>();
             if (auto ps = o->getObject("projects"))
                 for (const auto& [id, v] : *ps) {
                     auto p = v.extract<Poco::JSON::Object::Ptr>();

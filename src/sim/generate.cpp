@@ -83,7 +83,8 @@ Network generate_network(const GenerateOptions& o) {
                     p.drop = n.new_id();
                     p.lat = box.lat + (rng.uniform() - 0.5) * 0.001;
                     p.lng = box.lng + (rng.uniform() - 0.5) * 0.001;
-                    p.address = "Rua " + std::to_string(client_no % 977) + ", " + std::to_string(client_no % 1500);
+                    p.address =
+                        "Rua " + std::to_string(client_no % 977) + ", " + std::to_string(client_no % 1500);
                     p.client = c.id;
                     p.created_at = p.updated_at = now;
                     s.output[static_cast<size_t>(port - 1)] = p.drop;

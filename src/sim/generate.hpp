@@ -7,10 +7,10 @@ namespace oznsync::sim {
 
 struct GenerateOptions {
     int projects = 2;
-    int boxes = 1000;            // in total, spread over the projects
-    int splitters_per_box = 2;   // drop splitters per box
-    int ports = 8;               // outputs per drop splitter
-    double occupancy = 0.6;      // share of ports with a client on them
+    int boxes = 1000;          // in total, spread over the projects
+    int splitters_per_box = 2; // drop splitters per box
+    int ports = 8;             // outputs per drop splitter
+    double occupancy = 0.6;    // share of ports with a client on them
     double implanted_share = 0.7;
     double draft_share = 0.05;
     double blocked_share = 0.02; // share of free ports that are blocked

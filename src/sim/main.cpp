@@ -21,39 +21,50 @@ int main(int argc, char** argv) {
     Faults& f = opt.faults;
     bool no_gzip = false;
     po::options_description d("ozmap-sim options");
-    d.add_options()("help,h", "show this help")
-        ("listen", po::value(&listen)->default_value(listen), "HOST:PORT to serve on (port 0 = any free port)")
-        ("api-key", po::value(&opt.api_key), "the API key clients must send as Authorization")
-        ("login", po::value(&login), "USER:PASSWORD accepted by POST /api/v2/users/login")
-        ("fixture", po::value(&fixture), "load the network from this JSON file (the /__sim/state format)")
-        ("dump", po::value(&dump_to), "write the loaded or generated network to this file and exit")
-        ("projects", po::value(&gen.projects)->default_value(gen.projects), "generate: projects")
-        ("boxes", po::value(&gen.boxes)->default_value(gen.boxes), "generate: boxes in total")
-        ("splitters-per-box", po::value(&gen.splitters_per_box)->default_value(gen.splitters_per_box), "generate: drop splitters per box")
-        ("ports", po::value(&gen.ports)->default_value(gen.ports), "generate: ports per drop splitter")
-        ("occupancy", po::value(&gen.occupancy)->default_value(gen.occupancy), "generate: share of ports with a client")
-        ("implanted-share", po::value(&gen.implanted_share)->default_value(gen.implanted_share), "generate: share of clients implanted")
-        ("draft-share", po::value(&gen.draft_share)->default_value(gen.draft_share), "generate: share of draft boxes")
-        ("blocked-share", po::value(&gen.blocked_share)->default_value(gen.blocked_share), "generate: share of free ports blocked")
-        ("seed", po::value(&gen.seed)->default_value(gen.seed), "generate: seed (same seed, same network)")
-        ("sales", po::value(&sales_file), "OZneutral sale records to serve (JSON array or {\"items\":[]})")
-        ("partnerships", po::value(&partnerships_file), "OZneutral partnerships to serve (JSON array)")
-        ("neutral-client-id", po::value(&opt.neutral_client_id), "OZneutral client_credentials id")
-        ("neutral-client-secret", po::value(&opt.neutral_client_secret), "OZneutral client_credentials secret")
-        ("neutral-token", po::value(&opt.neutral_token), "a static OZneutral bearer token")
-        ("latency-ms", po::value(&f.latency_ms)->default_value(0), "fault: added latency per request")
-        ("fail-rate", po::value(&f.fail_rate)->default_value(0), "fault: share of requests answered with --fail-status")
-        ("fail-status", po::value(&f.fail_status)->default_value(503), "fault: 429, 500, 502 or 503")
-        ("retry-after", po::value(&f.retry_after)->default_value(-1), "fault: Retry-After seconds on failures (-1 = none)")
-        ("reset-rate", po::value(&f.reset_rate)->default_value(0), "fault: share of connections reset")
-        ("truncate-rate", po::value(&f.truncate_rate)->default_value(0), "fault: share of GET bodies cut in half")
-        ("rate-limit", po::value(&f.rate_limit)->default_value(0), "fault: requests per second before 429")
-        ("no-total", po::bool_switch(&f.no_total), "fault: list pages without total (clients follow nextUrl)")
-        ("die-after-requests", po::value(&f.die_after_requests)->default_value(-1), "fault: exit abruptly after N API requests")
-        ("hang-after-writes", po::value(&f.hang_after_writes)->default_value(-1), "fault: apply the write after N, never answer it")
-        ("fault-seed", po::value(&opt.fault_seed)->default_value(42), "seed of the fault dice")
-        ("no-gzip", po::bool_switch(&no_gzip), "never compress responses")
-        ("threads", po::value(&opt.threads)->default_value(16), "server threads");
+    d.add_options()("help,h", "show this help")("listen", po::value(&listen)->default_value(listen),
+                                                "HOST:PORT to serve on (port 0 = any free port)")(
+        "api-key", po::value(&opt.api_key), "the API key clients must send as Authorization")(
+        "login", po::value(&login), "USER:PASSWORD accepted by POST /api/v2/users/login")(
+        "fixture", po::value(&fixture), "load the network from this JSON file (the /__sim/state format)")(
+        "dump", po::value(&dump_to), "write the loaded or generated network to this file and exit")(
+        "projects", po::value(&gen.projects)->default_value(gen.projects), "generate: projects")(
+        "boxes", po::value(&gen.boxes)->default_value(gen.boxes), "generate: boxes in total")(
+        "splitters-per-box", po::value(&gen.splitters_per_box)->default_value(gen.splitters_per_box),
+        "generate: drop splitters per box")("ports", po::value(&gen.ports)->default_value(gen.ports),
+                                            "generate: ports per drop splitter")(
+        "occupancy", po::value(&gen.occupancy)->default_value(gen.occupancy),
+        "generate: share of ports with a client")(
+        "implanted-share", po::value(&gen.implanted_share)->default_value(gen.implanted_share),
+        "generate: share of clients implanted")("draft-share",
+                                                po::value(&gen.draft_share)->default_value(gen.draft_share),
+                                                "generate: share of draft boxes")(
+        "blocked-share", po::value(&gen.blocked_share)->default_value(gen.blocked_share),
+        "generate: share of free ports blocked")("seed", po::value(&gen.seed)->default_value(gen.seed),
+                                                 "generate: seed (same seed, same network)")(
+        "sales", po::value(&sales_file), "OZneutral sale records to serve (JSON array or {\"items\":[]})")(
+        "partnerships", po::value(&partnerships_file), "OZneutral partnerships to serve (JSON array)")(
+        "neutral-client-id", po::value(&opt.neutral_client_id), "OZneutral client_credentials id")(
+        "neutral-client-secret", po::value(&opt.neutral_client_secret),
+        "OZneutral client_credentials secret")("neutral-token", po::value(&opt.neutral_token),
+                                               "a static OZneutral bearer token")(
+        "latency-ms", po::value(&f.latency_ms)->default_value(0),
+        "fault: added latency per request")("fail-rate", po::value(&f.fail_rate)->default_value(0),
+                                            "fault: share of requests answered with --fail-status")(
+        "fail-status", po::value(&f.fail_status)->default_value(503),
+        "fault: 429, 500, 502 or 503")("retry-after", po::value(&f.retry_after)->default_value(-1),
+                                       "fault: Retry-After seconds on failures (-1 = none)")(
+        "reset-rate", po::value(&f.reset_rate)->default_value(0), "fault: share of connections reset")(
+        "truncate-rate", po::value(&f.truncate_rate)->default_value(0),
+        "fault: share of GET bodies cut in half")("rate-limit", po::value(&f.rate_limit)->default_value(0),
+                                                  "fault: requests per second before 429")(
+        "no-total", po::bool_switch(&f.no_total), "fault: list pages without total (clients follow nextUrl)")(
+        "die-after-requests", po::value(&f.die_after_requests)->default_value(-1),
+        "fault: exit abruptly after N API requests")("hang-after-writes",
+                                                     po::value(&f.hang_after_writes)->default_value(-1),
+                                                     "fault: apply the write after N, never answer it")(
+        "fault-seed", po::value(&opt.fault_seed)->default_value(42),
+        "seed of the fault dice")("no-gzip", po::bool_switch(&no_gzip), "never compress responses")(
+        "threads", po::value(&opt.threads)->default_value(16), "server threads");
     po::variables_map vm;
     try {
         po::store(po::parse_command_line(argc, argv, d), vm);
@@ -63,10 +74,13 @@ int main(int argc, char** argv) {
         return 64;
     }
     if (vm.count("help")) {
-        std::cout << "Usage: ozmap-sim [options]\nServes a simulated OZmap API v2 and OZneutral source on loopback.\n"
-                     "Admin: GET /__sim/state, POST /__sim/reset, GET|POST /__sim/faults, GET|DELETE /__sim/requests,\n"
-                     "GET /__sim/stats, POST /__sim/sales, POST /__sim/partnerships, POST /__sim/expire-tokens.\n\n"
-                  << d;
+        std::cout
+            << "Usage: ozmap-sim [options]\nServes a simulated OZmap API v2 and OZneutral source on "
+               "loopback.\n"
+               "Admin: GET /__sim/state, POST /__sim/reset, GET|POST /__sim/faults, GET|DELETE "
+               "/__sim/requests,\n"
+               "GET /__sim/stats, POST /__sim/sales, POST /__sim/partnerships, POST /__sim/expire-tokens.\n\n"
+            << d;
         return 0;
     }
     opt.gzip = !no_gzip;

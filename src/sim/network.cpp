@@ -83,7 +83,8 @@ SimUser user_from_json(const Object::Ptr& o) {
     u.observation = get_str(o, "observation");
     u.locale = get_str(o, "locale");
     if (auto r = o->getArray("resources"))
-        for (size_t i = 0; i < r->size(); ++i) u.resources.push_back(r->get(static_cast<unsigned>(i)).convert<std::string>());
+        for (size_t i = 0; i < r->size(); ++i)
+            u.resources.push_back(r->get(static_cast<unsigned>(i)).convert<std::string>());
     u.projects = user_projects(o);
     return u;
 }
@@ -97,8 +98,10 @@ void coords(JsonWriter& w, double lat, double lng) {
 void Network::reindex() {
     m_client_by_code.clear();
     m_properties_by_client.clear();
-    for (const auto& [id, c] : clients) m_client_by_code[c.code] = id;
-    for (const auto& [id, p] : properties) index_property(p);
+    for (const auto& [id, c] : clients)
+        m_client_by_code[c.code] = id;
+    for (const auto& [id, p] : properties)
+        index_property(p);
 }
 
 void Network::index_property(const SimProperty& p) {
@@ -116,7 +119,8 @@ std::vector<const SimProperty*> Network::properties_by_code(const std::string& c
     if (c == m_client_by_code.end()) return out;
     auto ps = m_properties_by_client.find(c->second);
     if (ps == m_properties_by_client.end()) return out;
-    for (const auto& pid : ps->second) out.push_back(&properties.at(pid));
+    for (const auto& pid : ps->second)
+        out.push_back(&properties.at(pid));
     return out;
 }
 
@@ -152,17 +156,34 @@ const std::string& Network::json(const SimBox& b) const {
 const std::string& Network::json(const SimSplitter& s) const {
     if (s.json.empty()) {
         JsonWriter w(s.json);
-        w.begin_object().field("id", s.id).field("name", s.name).field("parent", s.box).field("project", s.project);
+        w.begin_object()
+            .field("id", s.id)
+            .field("name", s.name)
+            .field("parent", s.box)
+            .field("project", s.project);
         w.field("isDrop", s.is_drop).field("implanted", s.implanted);
-        w.key("ratio").begin_object().field("input", s.ratio_in).field("output", static_cast<int>(s.output.size()));
+        w.key("ratio")
+            .begin_object()
+            .field("input", s.ratio_in)
+            .field("output", static_cast<int>(s.output.size()));
         w.end_object();
-        w.key("connectables").begin_object().key("input").begin_array().end_array().key("output").begin_array();
-        for (const auto& f : s.output) w.value(f);
+        w.key("connectables")
+            .begin_object()
+            .key("input")
+            .begin_array()
+            .end_array()
+            .key("output")
+            .begin_array();
+        for (const auto& f : s.output)
+            w.value(f);
         w.end_array().end_object();
         w.key("ports").begin_array();
         for (size_t i = 0; i < s.blocked.size(); ++i)
-            w.begin_object().field("index", static_cast<int>(i)).field("blocked", bool(s.blocked[i]))
-                .field("observation", "").end_object();
+            w.begin_object()
+                .field("index", static_cast<int>(i))
+                .field("blocked", bool(s.blocked[i]))
+                .field("observation", "")
+                .end_object();
         w.end_array().end_object();
     }
     return s.json;
@@ -174,11 +195,17 @@ const std::string& Network::json(const SimClient& c) const {
         w.begin_object().field("id", c.id).field("code", c.code).field("name", c.name);
         w.field("observation", c.observation).field("implanted", c.implanted).field("certified", c.certified);
         w.field("status", c.status);
-        w.key("onu").begin_object().field("user_PPPoE", "").field("serial_number", "").field("mac_address", "");
+        w.key("onu")
+            .begin_object()
+            .field("user_PPPoE", "")
+            .field("serial_number", "")
+            .field("mac_address", "");
         w.end_object().key("tags").begin_array().end_array();
         w.key("external_id");
-        if (c.external_id.empty()) w.null();
-        else w.value(c.external_id);
+        if (c.external_id.empty())
+            w.null();
+        else
+            w.value(c.external_id);
         w.field("createdAt", c.created_at).field("updatedAt", c.updated_at).end_object();
     }
     return c.json;
@@ -189,9 +216,11 @@ const std::string& Network::json(const SimUser& u) const {
         JsonWriter w(u.json);
         w.begin_object().field("id", u.id).field("username", u.username).field("email", u.email);
         w.field("name", u.name).field("role", u.role).key("resources").begin_array();
-        for (const auto& r : u.resources) w.value(r);
+        for (const auto& r : u.resources)
+            w.value(r);
         w.end_array().key("projects").begin_array();
-        for (const auto& [p, r] : u.projects) w.begin_object().field("project", p).field("role", r).end_object();
+        for (const auto& [p, r] : u.projects)
+            w.begin_object().field("project", p).field("role", r).end_object();
         w.end_array().key("projectGroups").begin_array().end_array();
         w.field("observation", u.observation).field("locale", u.locale).end_object();
     }
@@ -215,15 +244,23 @@ std::string Network::json(const SimProperty& p, bool populate_client) const {
         coords(w, p.lat, p.lng);
         w.field("address", p.address).field("observation", p.observation);
         w.key("drop");
-        if (p.drop.empty()) w.null();
-        else w.value(p.drop);
+        if (p.drop.empty())
+            w.null();
+        else
+            w.value(p.drop);
         w.key("connections").begin_array();
         if (!p.splitter.empty())
-            w.begin_object().field("id", p.splitter).field("kind", "Splitter").field("port", p.port)
-                .field("fiber", p.drop).end_object();
+            w.begin_object()
+                .field("id", p.splitter)
+                .field("kind", "Splitter")
+                .field("port", p.port)
+                .field("fiber", p.drop)
+                .end_object();
         w.end_array().key("external_id");
-        if (p.external_id.empty()) w.null();
-        else w.value(p.external_id);
+        if (p.external_id.empty())
+            w.null();
+        else
+            w.value(p.external_id);
         w.field("createdAt", p.created_at).field("updatedAt", p.updated_at);
         s += ",\"client\":"; // the object is closed by the caller with the client member
     }
@@ -245,8 +282,8 @@ std::string Network::dump() const {
     out.reserve(1 << 20);
     out += "{\"id_base\":\"";
     char buf[40];
-    std::snprintf(buf, sizeof buf, "%016llx\",\"id_counter\":%llu", static_cast<unsigned long long>(m_id_base),
-                  static_cast<unsigned long long>(m_counter));
+    std::snprintf(buf, sizeof buf, "%016llx\",\"id_counter\":%llu",
+                  static_cast<unsigned long long>(m_id_base), static_cast<unsigned long long>(m_counter));
     out += buf;
     auto section = [&](const char* name, const auto& coll, auto&& ser) {
         out += ",\"";
@@ -280,11 +317,14 @@ Network Network::load(const std::string& fixture_json) {
         if (!arr) throw std::runtime_error(std::string("fixture: '") + key + "' must be an array");
         for (size_t i = 0; i < arr->size(); ++i) {
             auto o = arr->getObject(static_cast<unsigned>(i));
-            if (!o) throw std::runtime_error(std::string("fixture: ") + key + "[" + std::to_string(i) + "] is not an object");
+            if (!o)
+                throw std::runtime_error(std::string("fixture: ") + key + "[" + std::to_string(i) +
+                                         "] is not an object");
             try {
                 fn(o);
             } catch (const std::exception& e) {
-                throw std::runtime_error(std::string("fixture: ") + key + "[" + std::to_string(i) + "]: " + e.what());
+                throw std::runtime_error(std::string("fixture: ") + key + "[" + std::to_string(i) +
+                                         "]: " + e.what());
             }
         }
     };
@@ -325,12 +365,14 @@ Network Network::load(const std::string& fixture_json) {
                 for (size_t i = 0; i < out->size(); ++i)
                     s.output.push_back(out->isNull(static_cast<unsigned>(i))
                                            ? std::nullopt
-                                           : std::optional<std::string>(out->get(static_cast<unsigned>(i)).convert<std::string>()));
+                                           : std::optional<std::string>(
+                                                 out->get(static_cast<unsigned>(i)).convert<std::string>()));
         if (auto ports = o->getArray("ports"))
             for (size_t i = 0; i < ports->size(); ++i)
                 s.blocked.push_back(get_bool(ports->getObject(static_cast<unsigned>(i)), "blocked", false));
         size_t size = std::max(s.output.size(), s.blocked.size());
-        if (auto r = o->getObject("ratio")) size = std::max(size, static_cast<size_t>(get_num(r, "output", 0)));
+        if (auto r = o->getObject("ratio"))
+            size = std::max(size, static_cast<size_t>(get_num(r, "output", 0)));
         s.output.resize(size);
         s.blocked.resize(size, false);
         n.splitters[s.id] = s;
@@ -391,7 +433,8 @@ Network Network::load(const std::string& fixture_json) {
             n.m_counter = std::max<uint64_t>(n.m_counter, std::stoull(id.substr(16), nullptr, 16));
     };
     auto bump_all = [&](const auto& coll) {
-        for (const auto& [id, _] : coll) bump(id);
+        for (const auto& [id, _] : coll)
+            bump(id);
     };
     bump_all(n.projects);
     bump_all(n.boxes);
@@ -438,7 +481,8 @@ void Network::free_port(const SimProperty& p) {
     }
 }
 
-std::variant<std::string, SimError> Network::create_property(const std::string& body, const std::string& now) {
+std::variant<std::string, SimError> Network::create_property(const std::string& body,
+                                                             const std::string& now) {
     Object::Ptr o;
     SimProperty p;
     SimClient c;
@@ -504,7 +548,8 @@ std::variant<std::string, SimError> Network::create_property(const std::string& 
     return json(properties[p.id], false);
 }
 
-std::optional<SimError> Network::patch_property(const std::string& id, const std::string& body, const std::string& now) {
+std::optional<SimError> Network::patch_property(const std::string& id, const std::string& body,
+                                                const std::string& now) {
     auto it = properties.find(id);
     if (it == properties.end()) return SimError{404, "property " + id + " not found"};
     SimProperty& p = it->second;
@@ -552,8 +597,8 @@ std::optional<SimError> Network::delete_property(const std::string& id) {
 }
 
 namespace {
-std::optional<SimError> apply_client_update(std::unordered_map<std::string, std::string>& by_code, SimClient& c,
-                                            const Object::Ptr& o, const std::string& now) {
+std::optional<SimError> apply_client_update(std::unordered_map<std::string, std::string>& by_code,
+                                            SimClient& c, const Object::Ptr& o, const std::string& now) {
     try {
         if (o->has("code")) {
             std::string code = get_str(o, "code");
@@ -577,7 +622,8 @@ std::optional<SimError> apply_client_update(std::unordered_map<std::string, std:
 }
 } // namespace
 
-std::optional<SimError> Network::patch_client(const std::string& id, const std::string& body, const std::string& now) {
+std::optional<SimError> Network::patch_client(const std::string& id, const std::string& body,
+                                              const std::string& now) {
     auto it = clients.find(id);
     if (it == clients.end()) return SimError{404, "ftth-client " + id + " not found"};
     Object::Ptr o;
@@ -606,7 +652,8 @@ std::optional<SimError> Network::batch_update_clients(const std::string& body, c
                 return SimError{422, "batch-update filter must be [{property:id, operator:in, value:[ids]}]"};
             auto values = cond->getArray("value");
             if (!values) return SimError{422, "batch-update filter value must be an array"};
-            for (size_t j = 0; j < values->size(); ++j) ids.push_back(values->get(static_cast<unsigned>(j)).convert<std::string>());
+            for (size_t j = 0; j < values->size(); ++j)
+                ids.push_back(values->get(static_cast<unsigned>(j)).convert<std::string>());
         }
     } catch (const std::exception& e) {
         return SimError{400, e.what()};

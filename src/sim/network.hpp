@@ -6,9 +6,9 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <string>
 #include <unordered_map>
 #include <variant>
-#include <string>
 #include <vector>
 
 namespace oznsync::sim {
@@ -99,9 +99,11 @@ public:
 
     // Writes (ozmap-api.md "Writes the job makes"). Return the created object's JSON or a SimError.
     std::variant<std::string, SimError> create_property(const std::string& body, const std::string& now);
-    std::optional<SimError> patch_property(const std::string& id, const std::string& body, const std::string& now);
+    std::optional<SimError> patch_property(const std::string& id, const std::string& body,
+                                           const std::string& now);
     std::optional<SimError> delete_property(const std::string& id);
-    std::optional<SimError> patch_client(const std::string& id, const std::string& body, const std::string& now);
+    std::optional<SimError> patch_client(const std::string& id, const std::string& body,
+                                         const std::string& now);
     std::optional<SimError> batch_update_clients(const std::string& body, const std::string& now);
     std::optional<SimError> delete_client(const std::string& id);
     std::variant<std::string, SimError> create_user(const std::string& body);
@@ -115,8 +117,8 @@ public:
 
 private:
     /// Checks that (box, splitter, port) can take a new drop; empty when fine.
-    std::optional<SimError> check_port(const std::string& box, const std::string& splitter, int port, bool force,
-                                       const std::string& ignore_fiber = "") const;
+    std::optional<SimError> check_port(const std::string& box, const std::string& splitter, int port,
+                                       bool force, const std::string& ignore_fiber = "") const;
     void free_port(const SimProperty& p);
     void index_property(const SimProperty& p);
     void unindex_property(const SimProperty& p);

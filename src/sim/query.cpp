@@ -19,19 +19,23 @@ Condition to_condition(const Object::Ptr& o) {
     Condition c{o->getValue<std::string>("property"), o->getValue<std::string>("operator"), o->get("value")};
     static const char* ops[] = {"=", "eq", "!=", "in", "notin", "like", "<", "<=", ">", ">=", "exists"};
     bool known = false;
-    for (auto op : ops) known = known || c.op == op;
+    for (auto op : ops)
+        known = known || c.op == op;
     if (!known) throw BadQuery("unsupported filter operator '" + c.op + "'");
     if (c.op == "eq") c.op = "=";
     return c;
 }
 
-std::string var_string(const Poco::Dynamic::Var& v) { return v.isEmpty() ? "" : v.convert<std::string>(); }
+std::string var_string(const Poco::Dynamic::Var& v) {
+    return v.isEmpty() ? "" : v.convert<std::string>();
+}
 
 std::vector<std::string> var_strings(const Poco::Dynamic::Var& v) {
     std::vector<std::string> out;
     if (v.type() == typeid(Array::Ptr)) {
         auto a = v.extract<Array::Ptr>();
-        for (size_t i = 0; i < a->size(); ++i) out.push_back(a->get(static_cast<unsigned>(i)).convert<std::string>());
+        for (size_t i = 0; i < a->size(); ++i)
+            out.push_back(a->get(static_cast<unsigned>(i)).convert<std::string>());
     } else if (!v.isEmpty()) {
         out.push_back(v.convert<std::string>());
     }
@@ -44,7 +48,9 @@ bool var_bool(const Poco::Dynamic::Var& v) {
     return s == "true" || s == "1";
 }
 
-FieldValue opt(const std::string& s) { return s.empty() ? FieldValue(nullptr) : FieldValue(s); }
+FieldValue opt(const std::string& s) {
+    return s.empty() ? FieldValue(nullptr) : FieldValue(s);
+}
 
 } // namespace
 
@@ -71,7 +77,8 @@ Filter parse_filter(const std::string& json) {
         if (el.type() == typeid(Array::Ptr)) {
             auto group = el.extract<Array::Ptr>();
             std::vector<Condition> ors;
-            for (size_t j = 0; j < group->size(); ++j) ors.push_back(to_condition(group->getObject(static_cast<unsigned>(j))));
+            for (size_t j = 0; j < group->size(); ++j)
+                ors.push_back(to_condition(group->getObject(static_cast<unsigned>(j))));
             f.push_back(std::move(ors));
         } else if (el.type() == typeid(Object::Ptr)) {
             f.push_back({to_condition(el.extract<Object::Ptr>())});
@@ -92,7 +99,8 @@ std::vector<SortKey> parse_sort(const std::string& json) {
         for (size_t i = 0; i < arr->size(); ++i) {
             auto o = arr->getObject(static_cast<unsigned>(i));
             if (!o) throw BadQuery("sort entries must be objects");
-            out.push_back({o->getValue<std::string>("property"), o->optValue<int>("direction", 1) < 0 ? -1 : 1});
+            out.push_back(
+                {o->getValue<std::string>("property"), o->optValue<int>("direction", 1) < 0 ? -1 : 1});
         }
     } catch (const Poco::Exception& e) {
         throw BadQuery("sort is not valid: " + e.displayText());
@@ -165,7 +173,8 @@ FieldValue field(const Network&, const SimUser& e, const std::string& p) {
     if (p == "role") return e.role;
     if (p == "projects.project") {
         std::vector<std::string> ps;
-        for (const auto& [proj, role] : e.projects) ps.push_back(proj);
+        for (const auto& [proj, role] : e.projects)
+            ps.push_back(proj);
         return ps;
     }
     return {};
@@ -178,23 +187,30 @@ FieldValue field(const Network&, const SimRole& e, const std::string& p) {
 }
 
 bool matches(const FieldValue& v, const Condition& c) {
-    const bool present = !std::holds_alternative<std::monostate>(v) && !std::holds_alternative<std::nullptr_t>(v);
+    const bool present =
+        !std::holds_alternative<std::monostate>(v) && !std::holds_alternative<std::nullptr_t>(v);
     if (c.op == "exists") return present == var_bool(c.value);
     if (c.op == "=" || c.op == "!=") {
         bool eq;
-        if (c.value.isEmpty()) eq = !present;
-        else if (auto b = std::get_if<bool>(&v)) eq = *b == var_bool(c.value);
-        else if (auto d = std::get_if<double>(&v)) eq = c.value.isNumeric() && *d == c.value.convert<double>();
-        else if (auto s = std::get_if<std::string>(&v)) eq = *s == var_string(c.value);
+        if (c.value.isEmpty())
+            eq = !present;
+        else if (auto b = std::get_if<bool>(&v))
+            eq = *b == var_bool(c.value);
+        else if (auto d = std::get_if<double>(&v))
+            eq = c.value.isNumeric() && *d == c.value.convert<double>();
+        else if (auto s = std::get_if<std::string>(&v))
+            eq = *s == var_string(c.value);
         else if (auto l = std::get_if<std::vector<std::string>>(&v))
             eq = std::find(l->begin(), l->end(), var_string(c.value)) != l->end();
-        else eq = false;
+        else
+            eq = false;
         return c.op == "=" ? eq : !eq;
     }
     if (c.op == "in" || c.op == "notin") {
         auto values = var_strings(c.value);
         bool in = false;
-        if (auto s = std::get_if<std::string>(&v)) in = std::find(values.begin(), values.end(), *s) != values.end();
+        if (auto s = std::get_if<std::string>(&v))
+            in = std::find(values.begin(), values.end(), *s) != values.end();
         else if (auto d = std::get_if<double>(&v))
             for (const auto& x : values) {
                 double dx;
@@ -203,7 +219,8 @@ bool matches(const FieldValue& v, const Condition& c) {
         else if (auto b = std::get_if<bool>(&v))
             in = std::find(values.begin(), values.end(), *b ? "true" : "false") != values.end();
         else if (auto l = std::get_if<std::vector<std::string>>(&v))
-            for (const auto& x : *l) in = in || std::find(values.begin(), values.end(), x) != values.end();
+            for (const auto& x : *l)
+                in = in || std::find(values.begin(), values.end(), x) != values.end();
         return c.op == "in" ? in : !in;
     }
     if (c.op == "like") {

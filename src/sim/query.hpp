@@ -32,7 +32,8 @@ struct SortKey {
 std::vector<SortKey> parse_sort(const std::string& json);
 
 /// A field as a filter sees it: absent, null, bool, number, string, or a list of strings.
-using FieldValue = std::variant<std::monostate, std::nullptr_t, bool, double, std::string, std::vector<std::string>>;
+using FieldValue =
+    std::variant<std::monostate, std::nullptr_t, bool, double, std::string, std::vector<std::string>>;
 
 FieldValue field(const Network& n, const SimProject& e, const std::string& path);
 FieldValue field(const Network& n, const SimBox& e, const std::string& path);

@@ -87,7 +87,8 @@ struct Feed {
         if (trim(json).empty()) return f;
         auto root = Poco::JSON::Parser().parse(json);
         Poco::JSON::Array::Ptr arr;
-        if (root.type() == typeid(Poco::JSON::Array::Ptr)) arr = root.extract<Poco::JSON::Array::Ptr>();
+        if (root.type() == typeid(Poco::JSON::Array::Ptr))
+            arr = root.extract<Poco::JSON::Array::Ptr>();
         else if (root.type() == typeid(Poco::JSON::Object::Ptr))
             arr = root.extract<Poco::JSON::Object::Ptr>()->getArray("items");
         if (!arr) throw std::runtime_error("feed must be a JSON array or {\"items\": [...]}");
@@ -96,7 +97,8 @@ struct Feed {
             Poco::JSON::Stringifier::stringify(arr->get(static_cast<unsigned>(i)), os);
             f.records.push_back(os.str());
             std::string updated;
-            if (auto o = arr->getObject(static_cast<unsigned>(i))) updated = o->optValue<std::string>("updatedAt", "");
+            if (auto o = arr->getObject(static_cast<unsigned>(i)))
+                updated = o->optValue<std::string>("updatedAt", "");
             f.updated_at.push_back(updated);
         }
         return f;
@@ -141,8 +143,8 @@ struct SimServer::State {
     Reply handle_admin(const std::string& method, const std::string& path, const std::string& body);
     Reply handle_neutral(HTTPServerRequest& req, const std::string& path, const Poco::URI::QueryParameters& q,
                          const std::string& body);
-    Reply handle_ozmap(const std::string& method, const std::string& route, const Poco::URI::QueryParameters& q,
-                       const std::string& body, bool& hang);
+    Reply handle_ozmap(const std::string& method, const std::string& route,
+                       const Poco::URI::QueryParameters& q, const std::string& body, bool& hang);
     Reply list(const std::string& collection, const Poco::URI::QueryParameters& q, const std::string& body);
     Reply get_one(const std::string& collection, const std::string& id);
     Reply viability(const Poco::URI::QueryParameters& q);
@@ -169,8 +171,12 @@ template <typename F> bool with_collection(Network& n, const std::string& name, 
     return false;
 }
 
-template <typename E> std::string row_json(const Network& n, const E& e, bool) { return n.json(e); }
-std::string row_json(const Network& n, const SimProperty& e, bool populate) { return n.json(e, populate); }
+template <typename E> std::string row_json(const Network& n, const E& e, bool) {
+    return n.json(e);
+}
+std::string row_json(const Network& n, const SimProperty& e, bool populate) {
+    return n.json(e, populate);
+}
 
 } // namespace
 
@@ -183,7 +189,8 @@ bool SimServer::State::take_token() {
         bucket_last = now;
     }
     bucket_tokens = std::min(std::max(1.0, faults.rate_limit),
-                             bucket_tokens + std::chrono::duration<double>(now - bucket_last).count() * faults.rate_limit);
+                             bucket_tokens + std::chrono::duration<double>(now - bucket_last).count() *
+                                                 faults.rate_limit);
     bucket_last = now;
     if (bucket_tokens < 1) return false;
     bucket_tokens -= 1;
@@ -258,7 +265,8 @@ Reply SimServer::State::list(const std::string& collection, const Poco::URI::Que
                     return false;
                 });
             out->reserve(hits.size());
-            for (auto* e : hits) out->push_back(e->id);
+            for (auto* e : hits)
+                out->push_back(e->id);
         });
         ids = out;
         std::lock_guard cl(cache_mutex);
@@ -268,9 +276,12 @@ Reply SimServer::State::list(const std::string& collection, const Poco::URI::Que
 
     const long long total = static_cast<long long>(ids->size());
     long long start;
-    if (!after.empty()) start = std::upper_bound(ids->begin(), ids->end(), after) - ids->begin();
-    else if (skip >= 0) start = skip;
-    else start = (page - 1) * limit;
+    if (!after.empty())
+        start = std::upper_bound(ids->begin(), ids->end(), after) - ids->begin();
+    else if (skip >= 0)
+        start = skip;
+    else
+        start = (page - 1) * limit;
     start = std::min(start, total);
     const long long end = std::min(total, start + limit);
 
@@ -299,8 +310,10 @@ Reply SimServer::State::list(const std::string& collection, const Poco::URI::Que
     if (has_next) {
         // The cursor is deliberately not `page`: clients must treat nextUrl as opaque.
         std::string next = "/api/v2/" + collection + "?limit=" + std::to_string(limit);
-        if (sort.empty()) next += "&after=" + url_encode((*ids)[static_cast<size_t>(end - 1)]);
-        else next += "&skip=" + std::to_string(end) + "&sort=" + url_encode(sort_text);
+        if (sort.empty())
+            next += "&after=" + url_encode((*ids)[static_cast<size_t>(end - 1)]);
+        else
+            next += "&skip=" + std::to_string(end) + "&sort=" + url_encode(sort_text);
         if (!filter_text.empty()) next += "&filter=" + url_encode(filter_text);
         if (populate_client) next += "&populate=client";
         append_json_string(out, next);
@@ -314,8 +327,10 @@ Reply SimServer::State::list(const std::string& collection, const Poco::URI::Que
 Reply SimServer::State::viability(const Poco::URI::QueryParameters& q) {
     double lat, lng, radius = 150;
     long long limit = 0;
-    if (!parse_double(param(q, "lat"), lat) || lat < -90 || lat > 90) return error_reply(400, "lat is required (-90..90)");
-    if (!parse_double(param(q, "lng"), lng) || lng < -180 || lng > 180) return error_reply(400, "lng is required (-180..180)");
+    if (!parse_double(param(q, "lat"), lat) || lat < -90 || lat > 90)
+        return error_reply(400, "lat is required (-90..90)");
+    if (!parse_double(param(q, "lng"), lng) || lng < -180 || lng > 180)
+        return error_reply(400, "lng is required (-180..180)");
     if (!param(q, "radius").empty() && (!parse_double(param(q, "radius"), radius) || radius < 0))
         return error_reply(400, "radius must be metres >= 0");
     if (!param(q, "limit").empty() && (!parse_int(param(q, "limit"), limit) || limit < 0))
@@ -330,7 +345,8 @@ Reply SimServer::State::viability(const Poco::URI::QueryParameters& q) {
         bp.box = Box{b.id, b.project, b.name, b.lat, b.lng, b.draft, b.implanted};
         for (const SimSplitter* s : by_box[b.id]) {
             BoxPorts::SplitterPorts sp{s->id, s->name, {}};
-            for (size_t i = 0; i < s->output.size(); ++i) sp.ports.push_back(PortState{bool(s->blocked[i]), s->output[i]});
+            for (size_t i = 0; i < s->output.size(); ++i)
+                sp.ports.push_back(PortState{bool(s->blocked[i]), s->output[i]});
             bp.splitters.push_back(std::move(sp));
         }
         candidates.push_back(std::move(bp));
@@ -368,12 +384,15 @@ Reply SimServer::State::write(const std::string& method, const std::string& rout
         return r;
     };
     if (method == "POST" && route == "properties") return created(network.create_property(body, now));
-    if (method == "POST" && route == "ftth-clients/batch-update") return done(network.batch_update_clients(body, now));
+    if (method == "POST" && route == "ftth-clients/batch-update")
+        return done(network.batch_update_clients(body, now));
     if (method == "POST" && route == "users") return created(network.create_user(body));
     if (parts.size() == 2) {
-        if (parts[0] == "properties" && method == "PATCH") return done(network.patch_property(parts[1], body, now));
+        if (parts[0] == "properties" && method == "PATCH")
+            return done(network.patch_property(parts[1], body, now));
         if (parts[0] == "properties" && method == "DELETE") return done(network.delete_property(parts[1]));
-        if (parts[0] == "ftth-clients" && method == "PATCH") return done(network.patch_client(parts[1], body, now));
+        if (parts[0] == "ftth-clients" && method == "PATCH")
+            return done(network.patch_client(parts[1], body, now));
         if (parts[0] == "ftth-clients" && method == "DELETE") return done(network.delete_client(parts[1]));
         if (parts[0] == "users" && method == "PATCH") return done(network.patch_user(parts[1], body));
     }
@@ -381,7 +400,8 @@ Reply SimServer::State::write(const std::string& method, const std::string& rout
 }
 
 Reply SimServer::State::handle_ozmap(const std::string& method, const std::string& route,
-                                     const Poco::URI::QueryParameters& q, const std::string& body, bool& hang) {
+                                     const Poco::URI::QueryParameters& q, const std::string& body,
+                                     bool& hang) {
     auto parts = split(route, '/');
     if (method == "GET") {
         if (parts.size() == 1) {
@@ -411,7 +431,12 @@ Reply SimServer::State::handle_ozmap(const std::string& method, const std::strin
     Reply r = write(method, route, body);
     if (r.status < 300) {
         std::string entry;
-        JsonWriter(entry).begin_object().field("method", method).field("path", "/api/v2/" + route).field("body", body).end_object();
+        JsonWriter(entry)
+            .begin_object()
+            .field("method", method)
+            .field("path", "/api/v2/" + route)
+            .field("body", body)
+            .end_object();
         {
             std::lock_guard l(log_mutex);
             write_log.push_back(entry);
@@ -433,8 +458,10 @@ Reply SimServer::State::handle_neutral(HTTPServerRequest& req, const std::string
         } catch (const Poco::Exception& e) {
             return error_reply(400, "bad form: " + e.displayText());
         }
-        if (form.get("grant_type", "") != "client_credentials" || form.get("client_id", "") != options.neutral_client_id ||
-            form.get("client_secret", "") != options.neutral_client_secret || options.neutral_client_id.empty())
+        if (form.get("grant_type", "") != "client_credentials" ||
+            form.get("client_id", "") != options.neutral_client_id ||
+            form.get("client_secret", "") != options.neutral_client_secret ||
+            options.neutral_client_id.empty())
             return error_reply(401, "invalid_client");
         std::string token = random_hex(16);
         {
@@ -442,8 +469,12 @@ Reply SimServer::State::handle_neutral(HTTPServerRequest& req, const std::string
             neutral_tokens.insert(token);
         }
         Reply r;
-        JsonWriter(r.body).begin_object().field("access_token", token).field("token_type", "Bearer")
-            .field("expires_in", 3600).end_object();
+        JsonWriter(r.body)
+            .begin_object()
+            .field("access_token", token)
+            .field("token_type", "Bearer")
+            .field("expires_in", 3600)
+            .end_object();
         return r;
     }
     std::string auth = req.get("Authorization", "");
@@ -477,7 +508,8 @@ Reply SimServer::State::handle_neutral(HTTPServerRequest& req, const std::string
     return r;
 }
 
-Reply SimServer::State::handle_admin(const std::string& method, const std::string& path, const std::string& body) {
+Reply SimServer::State::handle_admin(const std::string& method, const std::string& path,
+                                     const std::string& body) {
     if (path == "/__sim/state" && method == "GET") {
         std::shared_lock lock(network_mutex);
         Reply r;
@@ -487,7 +519,8 @@ Reply SimServer::State::handle_admin(const std::string& method, const std::strin
     if (path == "/__sim/reset" && method == "POST") {
         std::unique_lock lock(network_mutex);
         network = original;
-        for (const char* c : {"projects", "boxes", "splitters", "properties", "ftth-clients", "users", "roles"})
+        for (const char* c :
+             {"projects", "boxes", "splitters", "properties", "ftth-clients", "users", "roles"})
             network.touch(c);
         std::lock_guard l(log_mutex);
         write_log.clear();
@@ -506,8 +539,11 @@ Reply SimServer::State::handle_admin(const std::string& method, const std::strin
     if (path == "/__sim/stats") {
         std::lock_guard l(faults_mutex);
         Reply r;
-        JsonWriter(r.body).begin_object().field("api_requests", static_cast<int64_t>(api_requests))
-            .field("writes", static_cast<int64_t>(writes)).end_object();
+        JsonWriter(r.body)
+            .begin_object()
+            .field("api_requests", static_cast<int64_t>(api_requests))
+            .field("writes", static_cast<int64_t>(writes))
+            .end_object();
         return r;
     }
     if (path == "/__sim/faults") {
@@ -570,7 +606,8 @@ Reply SimServer::State::handle(HTTPServerRequest& req, const std::string& body, 
         std::lock_guard l(faults_mutex);
         ++api_requests;
         if (faults.die_after_requests >= 0 && api_requests > faults.die_after_requests) {
-            std::fprintf(stderr, "ozmap-sim: dying after %lld requests (--die-after-requests)\n", api_requests - 1);
+            std::fprintf(stderr, "ozmap-sim: dying after %lld requests (--die-after-requests)\n",
+                         api_requests - 1);
             std::fflush(stderr);
             ::_exit(3);
         }
@@ -587,10 +624,12 @@ Reply SimServer::State::handle(HTTPServerRequest& req, const std::string& body, 
         }
         if (faults.fail_rate > 0 && u(fault_rng) < faults.fail_rate) {
             Reply r = error_reply(faults.fail_status, "injected failure");
-            if (faults.retry_after >= 0) r.headers.emplace_back("Retry-After", std::to_string(faults.retry_after));
+            if (faults.retry_after >= 0)
+                r.headers.emplace_back("Retry-After", std::to_string(faults.retry_after));
             return r;
         }
-        truncate = faults.truncate_rate > 0 && req.getMethod() == "GET" && u(fault_rng) < faults.truncate_rate;
+        truncate =
+            faults.truncate_rate > 0 && req.getMethod() == "GET" && u(fault_rng) < faults.truncate_rate;
     }
     if (latency > 0) std::this_thread::sleep_for(std::chrono::milliseconds(latency));
 
@@ -604,7 +643,8 @@ Reply SimServer::State::handle(HTTPServerRequest& req, const std::string& body, 
         return handle_neutral(req, path, q, body);
     if (path.rfind("/api/v2/", 0) != 0) return error_reply(404, "no route " + path);
     std::string route = path.substr(8);
-    while (!route.empty() && route.back() == '/') route.pop_back();
+    while (!route.empty() && route.back() == '/')
+        route.pop_back();
 
     if (route == "users/login" && req.getMethod() == "POST") {
         try {
@@ -670,7 +710,8 @@ public:
             return;
         }
         resp.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(r.status));
-        for (const auto& [k, v] : r.headers) resp.set(k, v);
+        for (const auto& [k, v] : r.headers)
+            resp.set(k, v);
         if (r.status == 204) {
             resp.setContentLength(0);
             resp.send();
@@ -722,7 +763,9 @@ SimServer::SimServer(Network network, SimOptions options) : m_state(std::make_un
     m_state->partnerships = Feed::parse(m_state->options.partnerships_json);
 }
 
-SimServer::~SimServer() { stop(); }
+SimServer::~SimServer() {
+    stop();
+}
 
 int SimServer::start(const std::string& host, int port) {
     Poco::Net::ServerSocket socket(Poco::Net::SocketAddress(host, static_cast<Poco::UInt16>(port)), 128);

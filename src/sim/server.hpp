@@ -15,10 +15,10 @@ struct Faults {
     int retry_after = -1; // seconds; -1 = no Retry-After header
     double reset_rate = 0;
     double truncate_rate = 0;
-    double rate_limit = 0; // requests per second; 0 = none
-    bool no_total = false; // list envelopes without total: clients must follow nextUrl
-    long long die_after_requests = -1;  // the process exits abruptly after this many API requests
-    long long hang_after_writes = -1;   // the write after this many is applied, then never answered
+    double rate_limit = 0;             // requests per second; 0 = none
+    bool no_total = false;             // list envelopes without total: clients must follow nextUrl
+    long long die_after_requests = -1; // the process exits abruptly after this many API requests
+    long long hang_after_writes = -1;  // the write after this many is applied, then never answered
 };
 
 struct SimOptions {

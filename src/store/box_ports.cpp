@@ -6,11 +6,13 @@ namespace oznsync {
 
 namespace {
 
-const char* kSelect = "SELECT b.id, b.project, b.name, b.lat, b.lng, b.draft, b.implanted, s.id, s.name, p.number, "
-                      "p.blocked, p.fiber FROM ";
-const char* kJoins = " CROSS JOIN boxes b ON b.snapshot_id = ?1 AND b.id = k.box "
-                     "LEFT JOIN splitters s INDEXED BY splitters_by_box ON s.snapshot_id = ?1 AND s.box = b.id "
-                     "LEFT JOIN ports p ON p.snapshot_id = ?1 AND p.splitter = s.id ";
+const char* kSelect =
+    "SELECT b.id, b.project, b.name, b.lat, b.lng, b.draft, b.implanted, s.id, s.name, p.number, "
+    "p.blocked, p.fiber FROM ";
+const char* kJoins =
+    " CROSS JOIN boxes b ON b.snapshot_id = ?1 AND b.id = k.box "
+    "LEFT JOIN splitters s INDEXED BY splitters_by_box ON s.snapshot_id = ?1 AND s.box = b.id "
+    "LEFT JOIN ports p ON p.snapshot_id = ?1 AND p.splitter = s.id ";
 
 /// Folds the joined rows (ordered by box, splitter, port) into BoxPorts.
 void collect(sql::Statement& st, std::vector<BoxPorts>& out) {
@@ -18,7 +20,8 @@ void collect(sql::Statement& st, std::vector<BoxPorts>& out) {
         std::string box_id = st.text(0);
         if (out.empty() || out.back().box.id != box_id) {
             BoxPorts bp;
-            bp.box = Box{box_id, st.text(1), st.text(2), st.real(3), st.real(4), st.int64(5) != 0, st.int64(6) != 0};
+            bp.box = Box{box_id,     st.text(1),       st.text(2),      st.real(3),
+                         st.real(4), st.int64(5) != 0, st.int64(6) != 0};
             out.push_back(std::move(bp));
         }
         if (st.is_null(7)) continue;
@@ -37,19 +40,22 @@ void collect(sql::Statement& st, std::vector<BoxPorts>& out) {
 
 std::vector<BoxPorts> boxes_in_rects(Store& store, int64_t snapshot, const std::vector<LatLngRect>& rects) {
     std::vector<BoxPorts> out;
-    auto st = store.db().prepare(std::string(kSelect) +
-                                 // CROSS JOIN pins the order: the R*Tree first, then only its hits.
-                                 "box_rtree r CROSS JOIN box_keys k ON k.rid = r.rid AND k.snapshot_id = ?1" + kJoins +
-                                 "WHERE r.min_lat <= ?3 AND r.max_lat >= ?2 AND r.min_lng <= ?5 AND r.max_lng >= ?4 "
-                                 "ORDER BY b.id, s.id, p.number");
+    auto st = store.db().prepare(
+        std::string(kSelect) +
+        // CROSS JOIN pins the order: the R*Tree first, then only its hits.
+        "box_rtree r CROSS JOIN box_keys k ON k.rid = r.rid AND k.snapshot_id = ?1" + kJoins +
+        "WHERE r.min_lat <= ?3 AND r.max_lat >= ?2 AND r.min_lng <= ?5 AND r.max_lng >= ?4 "
+        "ORDER BY b.id, s.id, p.number");
     for (const auto& r : rects) {
         st.bind(1, snapshot).bind(2, r.min_lat).bind(3, r.max_lat).bind(4, r.min_lng).bind(5, r.max_lng);
         collect(st, out);
         st.reset();
     }
     if (rects.size() > 1) { // a box exactly on the antimeridian can fall in both halves
-        std::sort(out.begin(), out.end(), [](const BoxPorts& a, const BoxPorts& b) { return a.box.id < b.box.id; });
-        out.erase(std::unique(out.begin(), out.end(), [](const BoxPorts& a, const BoxPorts& b) { return a.box.id == b.box.id; }),
+        std::sort(out.begin(), out.end(),
+                  [](const BoxPorts& a, const BoxPorts& b) { return a.box.id < b.box.id; });
+        out.erase(std::unique(out.begin(), out.end(),
+                              [](const BoxPorts& a, const BoxPorts& b) { return a.box.id == b.box.id; }),
                   out.end());
     }
     return out;

@@ -31,16 +31,27 @@ PortRef port_ref(const Poco::JSON::Object::Ptr& o, const char* key) {
 
 void write_change(JsonWriter& w, const Change& c) {
     w.begin_object().field("action", action_name(c.action));
-    w.field("sale_id", c.sale_id).field("code", c.code).field("partner", c.partner).field("project", c.project);
+    w.field("sale_id", c.sale_id)
+        .field("code", c.code)
+        .field("partner", c.partner)
+        .field("project", c.project);
     port_ref(w, "target", c.target);
     port_ref(w, "from", c.from);
     w.field("property_id", c.property_id).field("client_id", c.client_id).field("implanted", c.implanted);
     if (c.action == Action::Create) {
-        w.field("client_name", c.client_name).field("address", c.address).field("lat", c.lat).field("lng", c.lng);
+        w.field("client_name", c.client_name)
+            .field("address", c.address)
+            .field("lat", c.lat)
+            .field("lng", c.lng);
     }
     if (c.action == Action::UserCreate || c.action == Action::UserUpdate) {
-        w.field("username", c.username).field("user_id", c.user_id).field("email", c.email).key("projects").begin_array();
-        for (const auto& p : c.projects) w.value(p);
+        w.field("username", c.username)
+            .field("user_id", c.user_id)
+            .field("email", c.email)
+            .key("projects")
+            .begin_array();
+        for (const auto& p : c.projects)
+            w.value(p);
         w.end_array();
     }
     w.field("before", c.before).field("after", c.after).field("reason", c.reason).end_object();
@@ -77,7 +88,8 @@ Change change_from_json(const std::string& json) {
         c.user_id = s("user_id");
         c.email = s("email");
         if (auto ps = o->getArray("projects"))
-            for (size_t i = 0; i < ps->size(); ++i) c.projects.push_back(ps->getElement<std::string>(static_cast<unsigned>(i)));
+            for (size_t i = 0; i < ps->size(); ++i)
+                c.projects.push_back(ps->getElement<std::string>(static_cast<unsigned>(i)));
         c.before = s("before");
         c.after = s("after");
         c.reason = s("reason");

@@ -15,18 +15,22 @@ Inventory load_inventory(Store& store, int64_t snapshot) {
     {
         auto st = db.prepare("SELECT id, name, identifier FROM projects WHERE snapshot_id = ? ORDER BY id");
         st.bind(1, snapshot);
-        while (st.step()) inv.projects.push_back({st.text(0), st.text(1), st.text(2)});
+        while (st.step())
+            inv.projects.push_back({st.text(0), st.text(1), st.text(2)});
     }
     {
-        auto st = db.prepare("SELECT id, project, name, lat, lng, draft, implanted FROM boxes WHERE snapshot_id = ?");
+        auto st = db.prepare(
+            "SELECT id, project, name, lat, lng, draft, implanted FROM boxes WHERE snapshot_id = ?");
         st.bind(1, snapshot);
         while (st.step()) {
-            Box b{st.text(0), st.text(1), st.text(2), st.real(3), st.real(4), st.int64(5) != 0, st.int64(6) != 0};
+            Box b{st.text(0), st.text(1),       st.text(2),      st.real(3),
+                  st.real(4), st.int64(5) != 0, st.int64(6) != 0};
             inv.boxes.emplace(b.id, std::move(b));
         }
     }
     {
-        auto st = db.prepare("SELECT id, box, project, name, port_count FROM splitters WHERE snapshot_id = ?");
+        auto st =
+            db.prepare("SELECT id, box, project, name, port_count FROM splitters WHERE snapshot_id = ?");
         st.bind(1, snapshot);
         while (st.step()) {
             SplitterState s{st.text(1), st.text(2), st.text(3), {}};
@@ -55,7 +59,8 @@ Inventory load_inventory(Store& store, int64_t snapshot) {
     {
         auto st = db.prepare(
             "SELECT id, project, coalesce(box,''), coalesce(splitter,''), coalesce(port,0), coalesce(lat,0), "
-            "coalesce(lng,0), address, coalesce(external_id,''), coalesce(client_id,''), coalesce(client_code,''), "
+            "coalesce(lng,0), address, coalesce(external_id,''), coalesce(client_id,''), "
+            "coalesce(client_code,''), "
             "coalesce(client_name,''), coalesce(client_implanted,0), coalesce(client_external_id,''), "
             "coalesce(updated_at,'') FROM properties WHERE snapshot_id = ? ORDER BY id");
         st.bind(1, snapshot);
@@ -84,8 +89,9 @@ Inventory load_inventory(Store& store, int64_t snapshot) {
 
 void RunStore::begin(const RunRecord& r) {
     m_store.db()
-        .prepare("INSERT INTO runs(id, started_at, mode, status, snapshot_id, sales_fingerprint, sales_count, "
-                 "config_fingerprint, host, user) VALUES(?,?,?,?,?,?,?,?,?,?)")
+        .prepare(
+            "INSERT INTO runs(id, started_at, mode, status, snapshot_id, sales_fingerprint, sales_count, "
+            "config_fingerprint, host, user) VALUES(?,?,?,?,?,?,?,?,?,?)")
         .bind(1, r.id)
         .bind(2, r.started_at)
         .bind(3, r.mode)
@@ -99,8 +105,8 @@ void RunStore::begin(const RunRecord& r) {
         .exec();
 }
 
-void RunStore::update_inputs(const std::string& run_id, int64_t snapshot_id, const std::string& sales_fingerprint,
-                             long long sales_count) {
+void RunStore::update_inputs(const std::string& run_id, int64_t snapshot_id,
+                             const std::string& sales_fingerprint, long long sales_count) {
     m_store.db()
         .prepare("UPDATE runs SET snapshot_id = ?, sales_fingerprint = ?, sales_count = ? WHERE id = ?")
         .bind(1, snapshot_id)
@@ -123,10 +129,11 @@ void RunStore::finish(const std::string& run_id, const std::string& status, int 
 }
 
 namespace {
-const char* kRunColumns = "SELECT id, started_at, coalesce(finished_at,''), mode, status, coalesce(exit_code,-1), "
-                          "coalesce(snapshot_id,0), coalesce(sales_fingerprint,''), coalesce(sales_count,-1), "
-                          "coalesce(config_fingerprint,''), coalesce(host,''), coalesce(user,''), "
-                          "coalesce(summary,'') FROM runs ";
+const char* kRunColumns =
+    "SELECT id, started_at, coalesce(finished_at,''), mode, status, coalesce(exit_code,-1), "
+    "coalesce(snapshot_id,0), coalesce(sales_fingerprint,''), coalesce(sales_count,-1), "
+    "coalesce(config_fingerprint,''), coalesce(host,''), coalesce(user,''), "
+    "coalesce(summary,'') FROM runs ";
 RunRecord read_run(sql::Statement& st) {
     RunRecord r;
     r.id = st.text(0);
@@ -157,13 +164,15 @@ std::vector<RunRecord> RunStore::list(int limit) {
     auto st = m_store.db().prepare(std::string(kRunColumns) + "ORDER BY started_at DESC, id DESC LIMIT ?");
     st.bind(1, limit);
     std::vector<RunRecord> out;
-    while (st.step()) out.push_back(read_run(st));
+    while (st.step())
+        out.push_back(read_run(st));
     return out;
 }
 
 std::optional<long long> RunStore::last_sales_count(const std::string& except_run) {
-    auto st = m_store.db().prepare("SELECT sales_count FROM runs WHERE id != ? AND sales_count >= 0 AND status = 'done' "
-                                   "ORDER BY started_at DESC, id DESC LIMIT 1");
+    auto st = m_store.db().prepare(
+        "SELECT sales_count FROM runs WHERE id != ? AND sales_count >= 0 AND status = 'done' "
+        "ORDER BY started_at DESC, id DESC LIMIT 1");
     st.bind(1, except_run);
     if (!st.step()) return std::nullopt;
     return st.int64(0);
@@ -172,7 +181,8 @@ std::optional<long long> RunStore::last_sales_count(const std::string& except_ru
 std::vector<JournalEntry> RunStore::save_plan(const std::string& run_id, const ChangeSet& changes) {
     std::vector<JournalEntry> out;
     auto ins = m_store.db().prepare(
-        "INSERT INTO changes(run_id, seq, ulid, ts, action, sale_id, code, partner, project, box, splitter, port, "
+        "INSERT INTO changes(run_id, seq, ulid, ts, action, sale_id, code, partner, project, box, splitter, "
+        "port, "
         "before, after, reason, payload, state) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     sql::Transaction tx(m_store.db());
     int seq = 0;
@@ -184,12 +194,13 @@ std::vector<JournalEntry> RunStore::save_plan(const std::string& run_id, const C
     }
     auto t = now();
     const std::string ts = iso8601(t, true);
-    const uint64_t ms =
-        static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count());
+    const uint64_t ms = static_cast<uint64_t>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count());
     auto add = [&](const Change& c, const char* state) {
         ++seq;
-        std::string ulid = std::getenv("OZNSYNC_FIXED_CLOCK") ? deterministic_ulid(ms, run_id + "#" + std::to_string(seq))
-                                                             : new_ulid(ms);
+        std::string ulid = std::getenv("OZNSYNC_FIXED_CLOCK")
+                               ? deterministic_ulid(ms, run_id + "#" + std::to_string(seq))
+                               : new_ulid(ms);
         JournalEntry e{seq, ulid, ts, c, state, "", ""};
         ins.bind(1, run_id).bind(2, e.seq).bind(3, e.ulid).bind(4, e.ts).bind(5, action_name(c.action));
         ins.bind(6, c.sale_id).bind(7, c.code).bind(8, c.partner).bind(9, c.project).bind(10, c.target.box);
@@ -198,24 +209,28 @@ std::vector<JournalEntry> RunStore::save_plan(const std::string& run_id, const C
         ins.exec();
         out.push_back(std::move(e));
     };
-    for (const auto& c : changes.writes) add(c, "planned");
-    for (const auto& c : changes.findings) add(c, "finding");
+    for (const auto& c : changes.writes)
+        add(c, "planned");
+    for (const auto& c : changes.findings)
+        add(c, "finding");
     tx.commit();
     return out;
 }
 
 std::vector<JournalEntry> RunStore::entries(const std::string& run_id) {
-    auto st = m_store.db().prepare("SELECT seq, ulid, ts, payload, state, coalesce(result,''), coalesce(error,'') "
-                                   "FROM changes WHERE run_id = ? ORDER BY seq");
+    auto st =
+        m_store.db().prepare("SELECT seq, ulid, ts, payload, state, coalesce(result,''), coalesce(error,'') "
+                             "FROM changes WHERE run_id = ? ORDER BY seq");
     st.bind(1, run_id);
     std::vector<JournalEntry> out;
     while (st.step())
-        out.push_back({st.integer(0), st.text(1), st.text(2), change_from_json(st.text(3)), st.text(4), st.text(5), st.text(6)});
+        out.push_back({st.integer(0), st.text(1), st.text(2), change_from_json(st.text(3)), st.text(4),
+                       st.text(5), st.text(6)});
     return out;
 }
 
-void RunStore::set_state(const std::string& run_id, int seq, const std::string& state, const std::string& result,
-                         const std::string& error) {
+void RunStore::set_state(const std::string& run_id, int seq, const std::string& state,
+                         const std::string& result, const std::string& error) {
     m_store.db()
         .prepare("UPDATE changes SET state = ?, result = ?, error = ? WHERE run_id = ? AND seq = ?")
         .bind(1, state)
@@ -230,10 +245,12 @@ std::vector<JournalEntry> RunStore::take_interrupted(const std::string& current_
     std::vector<JournalEntry> out;
     std::vector<std::string> runs;
     {
-        auto st = m_store.db().prepare("SELECT run_id, seq, ulid, ts, payload FROM changes WHERE state = 'intent' "
-                                       "ORDER BY run_id, seq");
+        auto st =
+            m_store.db().prepare("SELECT run_id, seq, ulid, ts, payload FROM changes WHERE state = 'intent' "
+                                 "ORDER BY run_id, seq");
         while (st.step()) {
-            out.push_back({st.integer(1), st.text(2), st.text(3), change_from_json(st.text(4)), "interrupted", "", ""});
+            out.push_back(
+                {st.integer(1), st.text(2), st.text(3), change_from_json(st.text(4)), "interrupted", "", ""});
             runs.push_back(st.text(0));
         }
     }
@@ -244,16 +261,19 @@ std::vector<JournalEntry> RunStore::take_interrupted(const std::string& current_
                  "WHERE status = 'running' AND id != ?")
         .bind(1, current_run)
         .exec();
-    for (size_t i = 0; i < out.size(); ++i) out[i].result = runs[i]; // the run it belonged to
+    for (size_t i = 0; i < out.size(); ++i)
+        out[i].result = runs[i]; // the run it belonged to
     return out;
 }
 
 std::map<std::string, OwnedState> RunStore::baseline() {
     std::map<std::string, OwnedState> out;
-    auto st = m_store.db().prepare("SELECT sale_id, coalesce(property_id,''), coalesce(box,''), coalesce(splitter,''), "
-                                   "coalesce(port,0), coalesce(implanted,0) FROM owned");
+    auto st = m_store.db().prepare(
+        "SELECT sale_id, coalesce(property_id,''), coalesce(box,''), coalesce(splitter,''), "
+        "coalesce(port,0), coalesce(implanted,0) FROM owned");
     while (st.step())
-        out[st.text(0)] = OwnedState{st.text(1), PortRef{st.text(2), st.text(3), st.integer(4)}, st.int64(5) != 0};
+        out[st.text(0)] =
+            OwnedState{st.text(1), PortRef{st.text(2), st.text(3), st.integer(4)}, st.int64(5) != 0};
     return out;
 }
 
@@ -264,12 +284,17 @@ void RunStore::save_baseline(const std::string& run_id, const std::map<std::stri
     auto del = m_store.db().prepare("DELETE FROM owned WHERE sale_id = ?");
     for (const auto& [sale, s] : before)
         if (!after.count(sale)) del.bind(1, sale).exec();
-    auto ins = m_store.db().prepare("INSERT OR REPLACE INTO owned(sale_id, code, property_id, client_id, box, "
-                                    "splitter, port, implanted, run_id) VALUES(?,?,?,NULL,?,?,?,?,?)");
+    auto ins =
+        m_store.db().prepare("INSERT OR REPLACE INTO owned(sale_id, code, property_id, client_id, box, "
+                             "splitter, port, implanted, run_id) VALUES(?,?,?,NULL,?,?,?,?,?)");
     for (const auto& [sale, s] : after) {
         auto code = codes.find(sale);
         ins.bind(1, sale).bind(2, code == codes.end() ? std::string() : code->second).bind(3, s.property_id);
-        ins.bind(4, s.port.box).bind(5, s.port.splitter).bind(6, s.port.port).bind(7, s.implanted).bind(8, run_id);
+        ins.bind(4, s.port.box)
+            .bind(5, s.port.splitter)
+            .bind(6, s.port.port)
+            .bind(7, s.implanted)
+            .bind(8, run_id);
         ins.exec();
     }
     tx.commit();

@@ -39,7 +39,8 @@ public:
     void begin(const RunRecord& run);
     void update_inputs(const std::string& run_id, int64_t snapshot_id, const std::string& sales_fingerprint,
                        long long sales_count);
-    void finish(const std::string& run_id, const std::string& status, int exit_code, const std::string& summary_json);
+    void finish(const std::string& run_id, const std::string& status, int exit_code,
+                const std::string& summary_json);
     std::optional<RunRecord> get(const std::string& run_id);
     std::vector<RunRecord> list(int limit);
     /// Sales count of the last run that read the feed (for the shrink guard).
@@ -48,8 +49,8 @@ public:
     /// Stores a change set as the run's journal: writes 'planned', findings 'finding'.
     std::vector<JournalEntry> save_plan(const std::string& run_id, const ChangeSet& changes);
     std::vector<JournalEntry> entries(const std::string& run_id);
-    void set_state(const std::string& run_id, int seq, const std::string& state, const std::string& result = "",
-                   const std::string& error = "");
+    void set_state(const std::string& run_id, int seq, const std::string& state,
+                   const std::string& result = "", const std::string& error = "");
     /// Changes left in 'intent' by runs that died; marks them 'interrupted' (and those runs 'died') and
     /// returns them. `current_run` is the run asking.
     std::vector<JournalEntry> take_interrupted(const std::string& current_run);
@@ -57,7 +58,8 @@ public:
     std::map<std::string, OwnedState> baseline();
     /// Records `after` for the sales it holds and forgets those of `before` it no longer holds.
     void save_baseline(const std::string& run_id, const std::map<std::string, OwnedState>& before,
-                       const std::map<std::string, OwnedState>& after, const std::map<std::string, std::string>& codes);
+                       const std::map<std::string, OwnedState>& after,
+                       const std::map<std::string, std::string>& codes);
 
 private:
     Store& m_store;

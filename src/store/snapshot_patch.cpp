@@ -4,12 +4,16 @@ namespace oznsync {
 
 void patch_snapshot(Store& store, int64_t snapshot, const std::vector<JournalEntry>& entries) {
     auto& db = store.db();
-    auto occupy = db.prepare("UPDATE ports SET fiber = ? WHERE snapshot_id = ? AND splitter = ? AND number = ?");
-    auto release = db.prepare("UPDATE ports SET fiber = NULL WHERE snapshot_id = ? AND splitter = ? AND number = ?");
-    auto add = db.prepare("INSERT OR REPLACE INTO properties(snapshot_id, id, project, box, splitter, port, lat, lng, "
-                          "address, external_id, client_id, client_code, client_name, client_implanted) "
-                          "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
-    auto move = db.prepare("UPDATE properties SET box = ?, splitter = ?, port = ? WHERE snapshot_id = ? AND id = ?");
+    auto occupy =
+        db.prepare("UPDATE ports SET fiber = ? WHERE snapshot_id = ? AND splitter = ? AND number = ?");
+    auto release =
+        db.prepare("UPDATE ports SET fiber = NULL WHERE snapshot_id = ? AND splitter = ? AND number = ?");
+    auto add = db.prepare(
+        "INSERT OR REPLACE INTO properties(snapshot_id, id, project, box, splitter, port, lat, lng, "
+        "address, external_id, client_id, client_code, client_name, client_implanted) "
+        "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    auto move =
+        db.prepare("UPDATE properties SET box = ?, splitter = ?, port = ? WHERE snapshot_id = ? AND id = ?");
     auto implant = db.prepare("UPDATE properties SET client_implanted = ? WHERE snapshot_id = ? AND id = ?");
     auto drop = db.prepare("DELETE FROM properties WHERE snapshot_id = ? AND id = ?");
     sql::Transaction tx(db);
@@ -18,15 +22,36 @@ void patch_snapshot(Store& store, int64_t snapshot, const std::vector<JournalEnt
         const Change& c = e.change;
         switch (c.action) {
         case Action::Create:
-            occupy.bind(1, "oznsync:" + c.property_id).bind(2, snapshot).bind(3, c.target.splitter).bind(4, c.target.port).exec();
-            add.bind(1, snapshot).bind(2, c.property_id).bind(3, c.project).bind(4, c.target.box).bind(5, c.target.splitter);
-            add.bind(6, c.target.port).bind(7, c.lat).bind(8, c.lng).bind(9, c.address).bind(10, "ozneutral:" + c.sale_id);
+            occupy.bind(1, "oznsync:" + c.property_id)
+                .bind(2, snapshot)
+                .bind(3, c.target.splitter)
+                .bind(4, c.target.port)
+                .exec();
+            add.bind(1, snapshot)
+                .bind(2, c.property_id)
+                .bind(3, c.project)
+                .bind(4, c.target.box)
+                .bind(5, c.target.splitter);
+            add.bind(6, c.target.port)
+                .bind(7, c.lat)
+                .bind(8, c.lng)
+                .bind(9, c.address)
+                .bind(10, "ozneutral:" + c.sale_id);
             add.bind(11, c.client_id).bind(12, c.code).bind(13, c.client_name).bind(14, c.implanted).exec();
             break;
         case Action::Move:
             release.bind(1, snapshot).bind(2, c.from.splitter).bind(3, c.from.port).exec();
-            occupy.bind(1, "oznsync:" + c.property_id).bind(2, snapshot).bind(3, c.target.splitter).bind(4, c.target.port).exec();
-            move.bind(1, c.target.box).bind(2, c.target.splitter).bind(3, c.target.port).bind(4, snapshot).bind(5, c.property_id).exec();
+            occupy.bind(1, "oznsync:" + c.property_id)
+                .bind(2, snapshot)
+                .bind(3, c.target.splitter)
+                .bind(4, c.target.port)
+                .exec();
+            move.bind(1, c.target.box)
+                .bind(2, c.target.splitter)
+                .bind(3, c.target.port)
+                .bind(4, snapshot)
+                .bind(5, c.property_id)
+                .exec();
             break;
         case Action::Promote:
         case Action::Demote:
@@ -36,7 +61,8 @@ void patch_snapshot(Store& store, int64_t snapshot, const std::vector<JournalEnt
             release.bind(1, snapshot).bind(2, c.target.splitter).bind(3, c.target.port).exec();
             drop.bind(1, snapshot).bind(2, c.property_id).exec();
             break;
-        default: break;
+        default:
+            break;
         }
     }
     tx.commit();

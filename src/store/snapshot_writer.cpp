@@ -3,8 +3,7 @@
 namespace oznsync {
 
 SnapshotWriter::SnapshotWriter(sql::Database& db, int64_t snapshot_id)
-    : m_db(db), m_snapshot(snapshot_id),
-      m_project(db.prepare("INSERT INTO projects VALUES(?,?,?,?)")),
+    : m_db(db), m_snapshot(snapshot_id), m_project(db.prepare("INSERT INTO projects VALUES(?,?,?,?)")),
       m_box(db.prepare("INSERT INTO boxes VALUES(?,?,?,?,?,?,?,?)")),
       m_box_key(db.prepare("INSERT INTO box_keys(snapshot_id, box) VALUES(?,?)")),
       m_box_rtree(db.prepare("INSERT INTO box_rtree VALUES(?,?,?,?,?)")),
@@ -27,7 +26,12 @@ void SnapshotWriter::add(const Box& b) {
         .bind(8, b.implanted)
         .exec();
     m_box_key.bind(1, m_snapshot).bind(2, b.id).exec();
-    m_box_rtree.bind(1, m_db.last_insert_id()).bind(2, b.lat).bind(3, b.lat).bind(4, b.lng).bind(5, b.lng).exec();
+    m_box_rtree.bind(1, m_db.last_insert_id())
+        .bind(2, b.lat)
+        .bind(3, b.lat)
+        .bind(4, b.lng)
+        .bind(5, b.lng)
+        .exec();
 }
 
 void SnapshotWriter::add(const Splitter& s) {
@@ -54,7 +58,8 @@ void SnapshotWriter::add(const Property& p) {
         st.bind_null(6);
     st.bind(7, p.lat).bind(8, p.lng).bind(9, p.address).bind_text_or_null(10, p.external_id);
     if (p.client_id.empty()) {
-        for (int i = 11; i <= 15; ++i) st.bind_null(i);
+        for (int i = 11; i <= 15; ++i)
+            st.bind_null(i);
     } else {
         st.bind(11, p.client_id).bind(12, p.client_code).bind(13, p.client_name).bind(14, p.client_implanted);
         st.bind_text_or_null(15, p.client_external_id);
@@ -65,12 +70,14 @@ void SnapshotWriter::add(const Property& p) {
 
 void SnapshotWriter::clear(const std::string& collection, const std::string& project) {
     if (collection == "boxes") {
-        m_db.prepare("DELETE FROM box_rtree WHERE rid IN (SELECT k.rid FROM box_keys k JOIN boxes b ON b.snapshot_id = "
+        m_db.prepare("DELETE FROM box_rtree WHERE rid IN (SELECT k.rid FROM box_keys k JOIN boxes b ON "
+                     "b.snapshot_id = "
                      "k.snapshot_id AND b.id = k.box WHERE k.snapshot_id = ?1 AND b.project = ?2)")
             .bind(1, m_snapshot)
             .bind(2, project)
             .exec();
-        m_db.prepare("DELETE FROM box_keys WHERE snapshot_id = ?1 AND box IN (SELECT id FROM boxes WHERE snapshot_id = ?1 "
+        m_db.prepare("DELETE FROM box_keys WHERE snapshot_id = ?1 AND box IN (SELECT id FROM boxes WHERE "
+                     "snapshot_id = ?1 "
                      "AND project = ?2)")
             .bind(1, m_snapshot)
             .bind(2, project)
@@ -83,8 +90,8 @@ void SnapshotWriter::clear(const std::string& collection, const std::string& pro
             .bind(2, project)
             .exec();
     }
-    const char* table = collection == "boxes"       ? "boxes"
-                        : collection == "splitters" ? "splitters"
+    const char* table = collection == "boxes"        ? "boxes"
+                        : collection == "splitters"  ? "splitters"
                         : collection == "properties" ? "properties"
                                                      : "projects";
     const char* column = collection == "projects" ? "id" : "project";

@@ -4,8 +4,12 @@
 
 namespace oznsync::sql {
 
-bool SqlError::is_constraint() const { return (code & 0xff) == SQLITE_CONSTRAINT; }
-bool SqlError::is_busy() const { return (code & 0xff) == SQLITE_BUSY || (code & 0xff) == SQLITE_LOCKED; }
+bool SqlError::is_constraint() const {
+    return (code & 0xff) == SQLITE_CONSTRAINT;
+}
+bool SqlError::is_busy() const {
+    return (code & 0xff) == SQLITE_BUSY || (code & 0xff) == SQLITE_LOCKED;
+}
 
 namespace {
 [[noreturn]] void fail(sqlite3* db, int rc, std::string_view context) {
@@ -19,7 +23,9 @@ Statement::Statement(sqlite3* db, std::string_view sql) : m_db(db) {
     if (rc != SQLITE_OK) fail(db, rc, "prepare '" + std::string(sql.substr(0, 80)) + "'");
 }
 
-Statement::~Statement() { sqlite3_finalize(m_stmt); }
+Statement::~Statement() {
+    sqlite3_finalize(m_stmt);
+}
 
 Statement& Statement::bind(int i, std::string_view v) {
     int rc = sqlite3_bind_text(m_stmt, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
@@ -63,12 +69,19 @@ void Statement::reset() {
     sqlite3_clear_bindings(m_stmt);
 }
 
-bool Statement::is_null(int col) const { return sqlite3_column_type(m_stmt, col) == SQLITE_NULL; }
-int64_t Statement::int64(int col) const { return sqlite3_column_int64(m_stmt, col); }
-double Statement::real(int col) const { return sqlite3_column_double(m_stmt, col); }
+bool Statement::is_null(int col) const {
+    return sqlite3_column_type(m_stmt, col) == SQLITE_NULL;
+}
+int64_t Statement::int64(int col) const {
+    return sqlite3_column_int64(m_stmt, col);
+}
+double Statement::real(int col) const {
+    return sqlite3_column_double(m_stmt, col);
+}
 std::string Statement::text(int col) const {
     auto p = sqlite3_column_text(m_stmt, col);
-    return p ? std::string(reinterpret_cast<const char*>(p), static_cast<size_t>(sqlite3_column_bytes(m_stmt, col)))
+    return p ? std::string(reinterpret_cast<const char*>(p),
+                           static_cast<size_t>(sqlite3_column_bytes(m_stmt, col)))
              : std::string();
 }
 std::optional<std::string> Statement::opt_text(int col) const {
@@ -77,8 +90,8 @@ std::optional<std::string> Statement::opt_text(int col) const {
 }
 
 Database::Database(const std::string& path) : m_path(path) {
-    int rc = sqlite3_open_v2(path.c_str(), &m_db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                             nullptr);
+    int rc = sqlite3_open_v2(path.c_str(), &m_db,
+                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
     if (rc != SQLITE_OK) {
         std::string msg = m_db ? sqlite3_errmsg(m_db) : sqlite3_errstr(rc);
         sqlite3_close(m_db);
@@ -87,11 +100,14 @@ Database::Database(const std::string& path) : m_path(path) {
     }
     sqlite3_busy_timeout(m_db, 5000);
     // WAL: readers (feasibility) never wait for a pull; a 64 MiB page cache keeps B-tree work off the disk.
-    exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536; "
+    exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA "
+         "cache_size=-65536; "
          "PRAGMA temp_store=MEMORY; PRAGMA wal_autocheckpoint=16384;"); // 64 MiB of WAL between checkpoints
 }
 
-Database::~Database() { sqlite3_close(m_db); }
+Database::~Database() {
+    sqlite3_close(m_db);
+}
 
 void Database::exec(std::string_view sql) {
     char* err = nullptr;
@@ -104,8 +120,12 @@ void Database::exec(std::string_view sql) {
     }
 }
 
-int64_t Database::last_insert_id() const { return sqlite3_last_insert_rowid(m_db); }
-int Database::changes() const { return sqlite3_changes(m_db); }
+int64_t Database::last_insert_id() const {
+    return sqlite3_last_insert_rowid(m_db);
+}
+int Database::changes() const {
+    return sqlite3_changes(m_db);
+}
 
 Transaction::Transaction(Database& db, bool immediate) : m_db(db) {
     m_db.exec(immediate ? "BEGIN IMMEDIATE" : "BEGIN");

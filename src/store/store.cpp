@@ -16,7 +16,9 @@ namespace {
 #include "migrations.inc"
 }
 
-Store::Store(const std::string& path) : m_db(path) { migrate(); }
+Store::Store(const std::string& path) : m_db(path) {
+    migrate();
+}
 
 int Store::schema_version() {
     auto st = m_db.prepare("PRAGMA user_version");
@@ -51,7 +53,8 @@ std::optional<std::string> Store::get_state(const std::string& key) {
 }
 
 void Store::set_state(const std::string& key, const std::string& value) {
-    m_db.prepare("INSERT INTO state(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
+    m_db.prepare("INSERT INTO state(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = "
+                 "excluded.value")
         .bind(1, key)
         .bind(2, value)
         .exec();
@@ -98,7 +101,9 @@ int64_t Store::begin_snapshot(const std::string& source, const std::vector<std::
 }
 
 void Store::delete_snapshot_rows(int64_t id) {
-    m_db.prepare("DELETE FROM box_rtree WHERE rid IN (SELECT rid FROM box_keys WHERE snapshot_id = ?)").bind(1, id).exec();
+    m_db.prepare("DELETE FROM box_rtree WHERE rid IN (SELECT rid FROM box_keys WHERE snapshot_id = ?)")
+        .bind(1, id)
+        .exec();
     m_db.prepare("DELETE FROM box_keys WHERE snapshot_id = ?").bind(1, id).exec();
     for (const char* table : {"projects", "boxes", "splitters", "ports", "properties"}) {
         m_db.prepare(std::string("DELETE FROM ") + table + " WHERE snapshot_id = ?").bind(1, id).exec();
@@ -116,10 +121,12 @@ void Store::complete_snapshot(int64_t id, const std::string& counts_json) {
     std::vector<int64_t> old;
     auto st = m_db.prepare("SELECT id FROM snapshots WHERE id < ? AND status IN ('building', 'complete')");
     st.bind(1, id);
-    while (st.step()) old.push_back(st.int64(0));
+    while (st.step())
+        old.push_back(st.int64(0));
     for (auto o : old) {
         delete_snapshot_rows(o);
-        m_db.prepare("UPDATE snapshots SET status = CASE status WHEN 'complete' THEN 'superseded' ELSE 'failed' END "
+        m_db.prepare("UPDATE snapshots SET status = CASE status WHEN 'complete' THEN 'superseded' ELSE "
+                     "'failed' END "
                      "WHERE id = ?")
             .bind(1, o)
             .exec();
@@ -142,11 +149,13 @@ void Store::discard_snapshot(int64_t id) {
 RunLock::RunLock(const std::string& db_path) {
     std::string path = db_path + ".lock";
     m_fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (m_fd < 0) throw ConfigError("snapshot.path: cannot create lock " + path + ": " + std::strerror(errno));
+    if (m_fd < 0)
+        throw ConfigError("snapshot.path: cannot create lock " + path + ": " + std::strerror(errno));
     if (::flock(m_fd, LOCK_EX | LOCK_NB) != 0) {
         ::close(m_fd);
         m_fd = -1;
-        throw Error(kExitUnavailable, "another oznsync run holds " + path + "; try again when it has finished");
+        throw Error(kExitUnavailable,
+                    "another oznsync run holds " + path + "; try again when it has finished");
     }
 }
 

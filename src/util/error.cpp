@@ -3,17 +3,28 @@
 namespace oznsync {
 const char* exit_code_meaning(int code) {
     switch (code) {
-    case kExitOk: return "success: in sync, or every change applied";
-    case kExitChangesPending: return "changes pending (dry run with --detailed-exitcode)";
-    case kExitPartial: return "partial failure: some changes failed or conflicted";
-    case kExitSafety: return "safety cap tripped: removals skipped or run aborted";
-    case kExitUsage: return "usage error";
-    case kExitBadInput: return "bad input: the sale feed cannot be parsed";
-    case kExitUnavailable: return "upstream unavailable after retries (try again later), or another run holds the lock";
-    case kExitAuth: return "authentication or permission denied";
-    case kExitConfig: return "configuration error";
-    case kExitInternal: return "internal error";
-    default: return "unknown";
+    case kExitOk:
+        return "success: in sync, or every change applied";
+    case kExitChangesPending:
+        return "changes pending (dry run with --detailed-exitcode)";
+    case kExitPartial:
+        return "partial failure: some changes failed or conflicted";
+    case kExitSafety:
+        return "safety cap tripped: removals skipped or run aborted";
+    case kExitUsage:
+        return "usage error";
+    case kExitBadInput:
+        return "bad input: the sale feed cannot be parsed";
+    case kExitUnavailable:
+        return "upstream unavailable after retries (try again later), or another run holds the lock";
+    case kExitAuth:
+        return "authentication or permission denied";
+    case kExitConfig:
+        return "configuration error";
+    case kExitInternal:
+        return "internal error";
+    default:
+        return "unknown";
     }
 }
 } // namespace oznsync

@@ -53,6 +53,8 @@ void make_dirs(const std::string& path, mode_t mode) {
     ::chmod(path.c_str(), mode);
 }
 
-bool file_exists(const std::string& path) { return std::filesystem::exists(path); }
+bool file_exists(const std::string& path) {
+    return std::filesystem::exists(path);
+}
 
 } // namespace oznsync

@@ -2,11 +2,10 @@
 
 #include "util/strings.hpp"
 
-
 #include <cctype>
 #include <cerrno>
-#include <sys/random.h>
 #include <stdexcept>
+#include <sys/random.h>
 #include <vector>
 
 namespace oznsync {
@@ -42,7 +41,8 @@ std::string new_ulid(uint64_t unix_ms) {
     }
     unsigned char rnd[16];
     csprng_bytes(rnd, sizeof rnd);
-    for (size_t i = 10; i < 26; ++i) out[i] = alphabet[rnd[i - 10] & 31];
+    for (size_t i = 10; i < 26; ++i)
+        out[i] = alphabet[rnd[i - 10] & 31];
     return out;
 }
 
@@ -50,7 +50,8 @@ std::string deterministic_ulid(uint64_t unix_ms, const std::string& key) {
     std::string u = new_ulid(unix_ms);
     static const char* alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
     uint64_t h = 1469598103934665603ULL; // FNV-1a
-    for (unsigned char c : key) h = (h ^ c) * 1099511628211ULL;
+    for (unsigned char c : key)
+        h = (h ^ c) * 1099511628211ULL;
     for (size_t i = 10; i < 26; ++i) {
         u[i] = alphabet[h & 31];
         h = (h >> 5) | (h << 59);
@@ -66,8 +67,7 @@ std::string random_hex(size_t n_bytes) {
 }
 
 std::string random_password(size_t length) {
-    static const std::string alphabet =
-        "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789!#%+-=?@_";
+    static const std::string alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789!#%+-=?@_";
     const unsigned limit = 256 - (256 % alphabet.size());
     std::string out;
     unsigned char buf[64];

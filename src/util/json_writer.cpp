@@ -11,11 +11,21 @@ void append_json_string(std::string& out, std::string_view s) {
     out += '"';
     for (unsigned char c : s) {
         switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
+        case '"':
+            out += "\\\"";
+            break;
+        case '\\':
+            out += "\\\\";
+            break;
+        case '\n':
+            out += "\\n";
+            break;
+        case '\r':
+            out += "\\r";
+            break;
+        case '\t':
+            out += "\\t";
+            break;
         default:
             if (c < 0x20) {
                 char buf[8];
@@ -89,7 +99,9 @@ JsonWriter& JsonWriter::value(double d) {
     m_out += std::isfinite(d) ? format_double(d) : "null";
     return *this;
 }
-JsonWriter& JsonWriter::value(const std::optional<std::string>& s) { return s ? value(*s) : null(); }
+JsonWriter& JsonWriter::value(const std::optional<std::string>& s) {
+    return s ? value(*s) : null();
+}
 JsonWriter& JsonWriter::null() {
     before_value();
     m_out += "null";

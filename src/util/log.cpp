@@ -33,8 +33,8 @@ protected:
                 .field("msg", text)
                 .end_object();
         } else {
-            line = iso8601(msg.time) + " " +
-                   std::string(spdlog::level::to_string_view(msg.level).data()) + " " + text;
+            line = iso8601(msg.time) + " " + std::string(spdlog::level::to_string_view(msg.level).data()) +
+                   " " + text;
         }
         line += '\n';
         std::fwrite(line.data(), 1, line.size(), stderr);

@@ -8,9 +8,13 @@
 namespace oznsync {
 
 Progress::Progress(std::string label, bool enabled) : m_label(std::move(label)), m_enabled(enabled) {}
-Progress::~Progress() { finish(); }
+Progress::~Progress() {
+    finish();
+}
 
-bool Progress::terminal_wanted(bool quiet) { return !quiet && ::isatty(STDERR_FILENO); }
+bool Progress::terminal_wanted(bool quiet) {
+    return !quiet && ::isatty(STDERR_FILENO);
+}
 
 void Progress::add_total(long long n) {
     std::lock_guard lock(m_mutex);

@@ -34,7 +34,9 @@ std::string iso8601(system_clock::time_point tp, bool millis) {
     return out + "Z";
 }
 
-std::string now_iso() { return iso8601(now()); }
+std::string now_iso() {
+    return iso8601(now());
+}
 
 std::optional<system_clock::time_point> parse_iso8601(std::string_view s) {
     // YYYY-MM-DDTHH:MM:SS
@@ -46,20 +48,24 @@ std::optional<system_clock::time_point> parse_iso8601(std::string_view s) {
         !parse_int(s.substr(11, 2), h) || !parse_int(s.substr(14, 2), mi) || !parse_int(s.substr(17, 2), se))
         return std::nullopt;
     // system_clock counts nanoseconds: keep well inside its ~1678..2262 range.
-    if (y < 1900 || y > 2200 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60) return std::nullopt;
+    if (y < 1900 || y > 2200 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60)
+        return std::nullopt;
     size_t i = 19;
     long long frac_ms = 0;
     if (i < s.size() && s[i] == '.') {
         size_t j = ++i;
-        while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
+        while (i < s.size() && s[i] >= '0' && s[i] <= '9')
+            ++i;
         if (i == j) return std::nullopt;
         std::string digits(s.substr(j, std::min<size_t>(3, i - j)));
-        while (digits.size() < 3) digits += '0';
+        while (digits.size() < 3)
+            digits += '0';
         parse_int(digits, frac_ms);
     }
     std::string_view tz = s.substr(i);
     if (tz != "Z" && tz != "+00:00") return std::nullopt;
-    year_month_day ymd{year(static_cast<int>(y)), month(static_cast<unsigned>(mo)), day(static_cast<unsigned>(d))};
+    year_month_day ymd{year(static_cast<int>(y)), month(static_cast<unsigned>(mo)),
+                       day(static_cast<unsigned>(d))};
     if (!ymd.ok()) return std::nullopt;
     return sys_days(ymd) + hours(h) + minutes(mi) + seconds(se) + milliseconds(frac_ms);
 }

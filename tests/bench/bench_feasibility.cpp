@@ -27,7 +27,8 @@ int main(int argc, char** argv) {
     std::vector<std::pair<double, double>> points;
     auto st = store.db().prepare("SELECT lat, lng FROM boxes WHERE snapshot_id = ?");
     st.bind(1, snapshot);
-    while (st.step()) points.emplace_back(st.real(0), st.real(1));
+    while (st.step())
+        points.emplace_back(st.real(0), st.real(1));
     if (points.empty()) return 1;
     std::mt19937_64 rng(1);
     std::uniform_int_distribution<size_t> pick(0, points.size() - 1);
@@ -39,14 +40,18 @@ int main(int argc, char** argv) {
         lat += jitter(rng);
         lng += jitter(rng);
         auto t0 = std::chrono::steady_clock::now();
-        auto a = evaluate_feasibility(lat, lng, radius, boxes_in_rects(store, snapshot, covering_rects(lat, lng, radius)), 0);
-        micros.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
+        auto a = evaluate_feasibility(lat, lng, radius,
+                                      boxes_in_rects(store, snapshot, covering_rects(lat, lng, radius)), 0);
+        micros.push_back(
+            std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
         viable += a.viable.size();
     }
     std::sort(micros.begin(), micros.end());
     double sum = 0;
-    for (double m : micros) sum += m;
-    std::printf("feasibility: %d queries, radius %.0f m, %zu boxes in snapshot: mean %.0f us, p50 %.0f us, p99 %.0f us "
+    for (double m : micros)
+        sum += m;
+    std::printf("feasibility: %d queries, radius %.0f m, %zu boxes in snapshot: mean %.0f us, p50 %.0f us, "
+                "p99 %.0f us "
                 "(%.1f viable boxes per answer)\n",
                 queries, radius, points.size(), sum / micros.size(), micros[micros.size() / 2],
                 micros[micros.size() * 99 / 100], double(viable) / queries);

@@ -19,7 +19,8 @@ std::set<std::string> free_ports(const std::string& availability_json) {
     auto boxes = root->getArray("boxes");
     for (size_t i = 0; i < boxes->size(); ++i) {
         auto ports = boxes->getObject(static_cast<unsigned>(i))->getArray("free_ports");
-        for (size_t j = 0; j < ports->size(); ++j) out.insert(ports->getElement<std::string>(static_cast<unsigned>(j)));
+        for (size_t j = 0; j < ports->size(); ++j)
+            out.insert(ports->getElement<std::string>(static_cast<unsigned>(j)));
     }
     return out;
 }
@@ -32,9 +33,10 @@ std::string fmt(double v) {
 } // namespace
 
 TEST_SUITE("feasibility_run") {
-    TEST_CASE("1,000 random points: oznsync feasibility answers exactly what the simulator's /ftth-viability says") {
-        Sim sim({"--projects", "2", "--boxes", "600", "--occupancy", "0.7", "--draft-share", "0.1", "--blocked-share",
-                 "0.3", "--seed", "11"});
+    TEST_CASE("1,000 random points: oznsync feasibility answers exactly what the simulator's /ftth-viability "
+              "says") {
+        Sim sim({"--projects", "2", "--boxes", "600", "--occupancy", "0.7", "--draft-share", "0.1",
+                 "--blocked-share", "0.3", "--seed", "11"});
         TempDir dir;
         std::string cfg = write_config(dir, sim);
         REQUIRE(oznsync({"pull", "--config", cfg}).exit_code == 0);
@@ -45,11 +47,11 @@ TEST_SUITE("feasibility_run") {
             std::string la = fmt(lat(rng)), lo = fmt(lng(rng));
             std::string radius = i % 4 == 0 ? "150" : fmt(r(rng));
             std::string limit = i % 10 == 0 ? "3" : "0";
-            Result mine = oznsync({"feasibility", "--config", cfg, "--lat", la, "--lng", lo, "--radius", radius,
-                                   "--limit", limit, "--format", "json"});
+            Result mine = oznsync({"feasibility", "--config", cfg, "--lat", la, "--lng", lo, "--radius",
+                                   radius, "--limit", limit, "--format", "json"});
             REQUIRE(mine.exit_code == 0);
-            std::string theirs = sim.get("/api/v2/ftth-viability/radius?lat=" + la + "&lng=" + lo + "&radius=" + radius +
-                                         "&limit=" + limit);
+            std::string theirs = sim.get("/api/v2/ftth-viability/radius?lat=" + la + "&lng=" + lo +
+                                         "&radius=" + radius + "&limit=" + limit);
             REQUIRE_MESSAGE(mine.out == theirs + "\n", "point " << la << "," << lo << " r=" << radius);
             with_boxes += mine.out.find("\"viable_boxes\":[]") == std::string::npos;
         }
@@ -59,15 +61,17 @@ TEST_SUITE("feasibility_run") {
     TEST_CASE("availability lists only sellable ports, and shrinks after a run creates clients") {
         Sim sim({"--fixture", fixture("network-small.json")});
         TempDir dir;
-        std::string cfg = write_config(dir, sim, "[ozneutral]\nsales = file:" + fixture("sales-stage1.json") +
-                                                     "\n[safety]\nmax_removals_pct = 100\n");
+        std::string cfg = write_config(dir, sim,
+                                       "[ozneutral]\nsales = file:" + fixture("sales-stage1.json") +
+                                           "\n[safety]\nmax_removals_pct = 100\n");
         REQUIRE(oznsync({"pull", "--config", cfg}).exit_code == 0);
         Result before = oznsync({"availability", "--config", cfg});
         REQUIRE(before.exit_code == 0);
         auto free_before = free_ports(before.out);
         const std::vector<std::string> sold = {"65f000030000000000000012:2", "65f000030000000000000012:3",
                                                "65f000030000000000000040:2", "65f000030000000000000037:1"};
-        for (const auto& p : sold) CHECK(free_before.count(p));
+        for (const auto& p : sold)
+            CHECK(free_before.count(p));
         CHECK_FALSE(free_before.count("65f000030000000000000005:1")); // blocked
         CHECK_FALSE(free_before.count("65f000030000000000000005:3")); // operator's client
         CHECK_FALSE(free_before.count("65f00003000000000000002d:1")); // draft box
@@ -75,10 +79,13 @@ TEST_SUITE("feasibility_run") {
         CHECK(oznsync({"run", "--config", cfg}).exit_code == 3);
         auto free_after = free_ports(oznsync({"availability", "--config", cfg}).out);
         CHECK(free_after.size() == free_before.size() - sold.size());
-        for (const auto& p : sold) CHECK_FALSE(free_after.count(p));
-        Result csv = oznsync({"availability", "--config", cfg, "--format", "csv", "--out", dir.file("a.csv")});
+        for (const auto& p : sold)
+            CHECK_FALSE(free_after.count(p));
+        Result csv =
+            oznsync({"availability", "--config", cfg, "--format", "csv", "--out", dir.file("a.csv")});
         CHECK(csv.exit_code == 0);
-        CHECK(read_file(dir.file("a.csv")).rfind("box_id,name,project,lat,lng,free_port_count,free_ports\r\n", 0) == 0);
+        CHECK(read_file(dir.file("a.csv"))
+                  .rfind("box_id,name,project,lat,lng,free_port_count,free_ports\r\n", 0) == 0);
         Result geo = oznsync({"availability", "--config", cfg, "--format", "geojson"});
         CHECK(geo.out.find("\"FeatureCollection\"") != std::string::npos);
         CHECK(oznsync({"availability", "--config", cfg, "--format", "xml"}).exit_code == 64);
@@ -86,16 +93,21 @@ TEST_SUITE("feasibility_run") {
 }
 
 TEST_SUITE("partners_run") {
-    TEST_CASE("accepted -> user with its projects; again -> no change; ended -> no access; passwords stay secret") {
+    TEST_CASE(
+        "accepted -> user with its projects; again -> no change; ended -> no access; passwords stay secret") {
         Sim sim({"--fixture", fixture("network-small.json")});
         TempDir dir;
         write_file(dir.file("partnerships.json"), read_file(fixture("partnerships.json")));
-        std::string cfg = write_config(dir, sim, "[ozneutral]\npartnerships = file:" + dir.file("partnerships.json") +
-                                                     "\n[partners]\nrole = Partner\n");
+        std::string cfg = write_config(dir, sim,
+                                       "[ozneutral]\npartnerships = file:" + dir.file("partnerships.json") +
+                                           "\n[partners]\nrole = Partner\n");
         Result first = oznsync({"partners", "--config", cfg});
         INFO(first.out << first.err);
         CHECK(first.exit_code == 0);
-        auto users = Poco::JSON::Parser().parse(sim.get("/api/v2/users")).extract<Poco::JSON::Object::Ptr>()->getArray("rows");
+        auto users = Poco::JSON::Parser()
+                         .parse(sim.get("/api/v2/users"))
+                         .extract<Poco::JSON::Object::Ptr>()
+                         ->getArray("rows");
         REQUIRE(users->size() == 2);
         auto fibra = users->getObject(0);
         CHECK(fibra->getValue<std::string>("username") == "ozn-65a000000000000000000007");
@@ -137,7 +149,10 @@ TEST_SUITE("partners_run") {
         CHECK(dry.out.find("user_update=1") != std::string::npos);
         CHECK(sim.get("/__sim/requests") == "[]");
         CHECK(oznsync({"partners", "--config", cfg}).exit_code == 0);
-        users = Poco::JSON::Parser().parse(sim.get("/api/v2/users")).extract<Poco::JSON::Object::Ptr>()->getArray("rows");
+        users = Poco::JSON::Parser()
+                    .parse(sim.get("/api/v2/users"))
+                    .extract<Poco::JSON::Object::Ptr>()
+                    ->getArray("rows");
         CHECK(users->getObject(0)->getArray("projects")->size() == 2);
         CHECK(users->getObject(1)->getArray("projects")->size() == 0);
     }

@@ -6,8 +6,9 @@
 using namespace harness;
 
 namespace {
-const std::vector<std::string> kNetwork = {"--projects", "3", "--boxes", "240", "--splitters-per-box", "2",
-                                           "--ports", "8", "--occupancy", "0.6", "--seed", "5"};
+const std::vector<std::string> kNetwork = {"--projects",          "3",   "--boxes", "240",
+                                           "--splitters-per-box", "2",   "--ports", "8",
+                                           "--occupancy",         "0.6", "--seed",  "5"};
 
 std::vector<std::string> with(std::vector<std::string> base, const std::vector<std::string>& more) {
     base.insert(base.end(), more.begin(), more.end());
@@ -42,22 +43,27 @@ TEST_SUITE("pull") {
         Sim sim(with(kNetwork, {"--login", "integration:pw-Secr3t"}));
         TempDir dir;
         std::string cfg = dir.file("login.ini");
-        write_file(cfg, "[ozmap]\nurl = " + sim.url() + "\nusername = integration\npassword = pw-Secr3t\n"
-                        "[snapshot]\npath = " + dir.file("db") + "\n");
+        write_file(cfg, "[ozmap]\nurl = " + sim.url() +
+                            "\nusername = integration\npassword = pw-Secr3t\n"
+                            "[snapshot]\npath = " +
+                            dir.file("db") + "\n");
         Result r = oznsync({"pull", "--config", cfg});
         INFO(r.err);
         CHECK(r.exit_code == 0);
         CHECK(r.err.find("pw-Secr3t") == std::string::npos);
-        write_file(cfg, "[ozmap]\nurl = " + sim.url() + "\nusername = integration\npassword = wrong-pass\n"
-                        "[snapshot]\npath = " + dir.file("db") + "\n");
+        write_file(cfg, "[ozmap]\nurl = " + sim.url() +
+                            "\nusername = integration\npassword = wrong-pass\n"
+                            "[snapshot]\npath = " +
+                            dir.file("db") + "\n");
         CHECK(oznsync({"pull", "--config", cfg}).exit_code == 77);
     }
 
     TEST_CASE("faults on: 429 with Retry-After, 503, resets and truncated bodies give the same snapshot") {
-        for (auto faults : {std::vector<std::string>{"--fail-rate", "0.15", "--fail-status", "429", "--retry-after", "0"},
-                            std::vector<std::string>{"--fail-rate", "0.2", "--fail-status", "503"},
-                            std::vector<std::string>{"--reset-rate", "0.1"},
-                            std::vector<std::string>{"--truncate-rate", "0.15"}}) {
+        for (auto faults :
+             {std::vector<std::string>{"--fail-rate", "0.15", "--fail-status", "429", "--retry-after", "0"},
+              std::vector<std::string>{"--fail-rate", "0.2", "--fail-status", "503"},
+              std::vector<std::string>{"--reset-rate", "0.1"},
+              std::vector<std::string>{"--truncate-rate", "0.15"}}) {
             CAPTURE(faults[0]);
             CAPTURE(faults[1]);
             Sim sim(with(kNetwork, faults));
@@ -101,7 +107,8 @@ TEST_SUITE("pull") {
         CHECK(ok.exit_code == 0);
         CHECK(ok.out.find("3 project(s) readable") != std::string::npos);
         cfg = write_config(dir, sim, "");
-        Result bad = oznsync({"check", "--config", cfg}, {{"OZNSYNC_OZMAP_PROJECTS", "aaaaaaaaaaaaaaaaaaaaaaaa"}});
+        Result bad =
+            oznsync({"check", "--config", cfg}, {{"OZNSYNC_OZMAP_PROJECTS", "aaaaaaaaaaaaaaaaaaaaaaaa"}});
         CHECK(bad.exit_code == 78);
         CHECK(bad.out.find("aaaaaaaaaaaaaaaaaaaaaaaa") != std::string::npos);
     }

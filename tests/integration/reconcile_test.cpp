@@ -24,8 +24,10 @@ std::vector<std::string> sim_args(std::vector<std::string> more = {}) {
     return a;
 }
 
-std::string config_for(const TempDir& dir, const Sim& sim, const std::string& sales, const std::string& extra = "") {
-    return write_config(dir, sim, "[ozneutral]\nsales = file:" + sales + "\n[safety]\nmax_removals_pct = 100\n" + extra);
+std::string config_for(const TempDir& dir, const Sim& sim, const std::string& sales,
+                       const std::string& extra = "") {
+    return write_config(
+        dir, sim, "[ozneutral]\nsales = file:" + sales + "\n[safety]\nmax_removals_pct = 100\n" + extra);
 }
 
 /// Points the config at another sales file.
@@ -53,7 +55,8 @@ Poco::JSON::Object::Ptr latest_summary(const TempDir& dir) {
 long long writes_planned(const Poco::JSON::Object::Ptr& summary) {
     auto c = summary->getObject("counts");
     long long n = 0;
-    for (const char* a : {"create", "move", "promote", "demote", "remove"}) n += c->getValue<long long>(a);
+    for (const char* a : {"create", "move", "promote", "demote", "remove"})
+        n += c->getValue<long long>(a);
     return n;
 }
 
@@ -100,9 +103,11 @@ TEST_SUITE("reconcile_run") {
         auto after = run_lifecycle(sim, dir);
         CHECK(after[0] == kAfterStage1);
         // stage 2: A activated, C cancelled, D moved 2 -> 4
-        CHECK(after[1] == V{"ORD-A|" + kSplitA + "|2|1", "ORD-B|" + kSplitB + "|1|1", "ORD-D|" + kSplitD + "|4|0"});
+        CHECK(after[1] ==
+              V{"ORD-A|" + kSplitA + "|2|1", "ORD-B|" + kSplitB + "|1|1", "ORD-D|" + kSplitD + "|4|0"});
         // stage 3: A port inactive
-        CHECK(after[2] == V{"ORD-A|" + kSplitA + "|2|0", "ORD-B|" + kSplitB + "|1|1", "ORD-D|" + kSplitD + "|4|0"});
+        CHECK(after[2] ==
+              V{"ORD-A|" + kSplitA + "|2|0", "ORD-B|" + kSplitB + "|1|1", "ORD-D|" + kSplitD + "|4|0"});
         CHECK(after[3] == kFinal);
         CHECK(operator_clients(sim) == operators);
 
@@ -119,9 +124,10 @@ TEST_SUITE("reconcile_run") {
         Sim sim(sim_args({"--sales", fixture("sales-stage1.json"), "--neutral-client-id", "oznsync",
                           "--neutral-client-secret", "neutral-secret-42"}));
         TempDir dir;
-        std::string cfg = write_config(dir, sim, "[ozneutral]\nsales = " + sim.url() +
-                                                     "\nclient_id = oznsync\nclient_secret = neutral-secret-42\n"
-                                                     "page_size = 4\n[safety]\nmax_removals_pct = 100\n");
+        std::string cfg = write_config(dir, sim,
+                                       "[ozneutral]\nsales = " + sim.url() +
+                                           "\nclient_id = oznsync\nclient_secret = neutral-secret-42\n"
+                                           "page_size = 4\n[safety]\nmax_removals_pct = 100\n");
         Result r = oznsync({"run", "--config", cfg});
         INFO(r.out << r.err);
         CHECK(r.exit_code == 3);
@@ -130,8 +136,8 @@ TEST_SUITE("reconcile_run") {
             if (e.is_regular_file() && e.path().filename() != "oznsync.ini")
                 CHECK(read_file(e.path()).find("neutral-secret-42") == std::string::npos);
         CHECK(r.err.find("neutral-secret-42") == std::string::npos);
-        std::string bad = write_config(dir, sim, "[ozneutral]\nsales = " + sim.url() +
-                                                     "\nclient_id = oznsync\nclient_secret = wrong\n");
+        std::string bad = write_config(
+            dir, sim, "[ozneutral]\nsales = " + sim.url() + "\nclient_id = oznsync\nclient_secret = wrong\n");
         CHECK(oznsync({"run", "--config", bad}).exit_code == 77);
     }
 
@@ -141,11 +147,14 @@ TEST_SUITE("reconcile_run") {
         use_sales(dir, "stage1");
         std::string cfg = config_for(dir, sim, dir.file("sales.json"));
         REQUIRE(oznsync({"pull", "--config", cfg}).exit_code == 0);
-        Result plan = oznsync({"plan", "--config", cfg, "--detailed-exitcode"}, {{"OZNSYNC_RUN_ID", "plan-1"}});
+        Result plan =
+            oznsync({"plan", "--config", cfg, "--detailed-exitcode"}, {{"OZNSYNC_RUN_ID", "plan-1"}});
         INFO(plan.out << plan.err);
         CHECK(plan.exit_code == 2);
         CHECK(sim.get("/__sim/requests") == "[]");
-        auto saved = Poco::JSON::Parser().parse(read_file(dir.file("reports/plan-1/plan.json"))).extract<Poco::JSON::Object::Ptr>();
+        auto saved = Poco::JSON::Parser()
+                         .parse(read_file(dir.file("reports/plan-1/plan.json")))
+                         .extract<Poco::JSON::Object::Ptr>();
         auto planned = saved->getArray("requests");
         CHECK(planned->size() == 4);
         Result apply = oznsync({"apply", "--config", cfg, "--plan", "plan-1"});
@@ -154,7 +163,8 @@ TEST_SUITE("reconcile_run") {
         auto sent = Poco::JSON::Parser().parse(sim.get("/__sim/requests")).extract<Poco::JSON::Array::Ptr>();
         REQUIRE(sent->size() == planned->size());
         for (size_t i = 0; i < sent->size(); ++i) {
-            auto a = planned->getObject(static_cast<unsigned>(i)), b = sent->getObject(static_cast<unsigned>(i));
+            auto a = planned->getObject(static_cast<unsigned>(i)),
+                 b = sent->getObject(static_cast<unsigned>(i));
             CHECK(a->getValue<std::string>("method") == b->getValue<std::string>("method"));
             CHECK(a->getValue<std::string>("path") == b->getValue<std::string>("path"));
             CHECK(a->getValue<std::string>("body") == b->getValue<std::string>("body"));
@@ -201,12 +211,13 @@ TEST_SUITE("reconcile_run") {
         INFO(r.out << r.err);
         CHECK(r.exit_code == 3);
         CHECK(owned_clients(sim) == kAfterStage1);
-        for (const auto& [code, n] : code_counts(sim.get("/__sim/state"))) CHECK_MESSAGE(n == 1, code);
+        for (const auto& [code, n] : code_counts(sim.get("/__sim/state")))
+            CHECK_MESSAGE(n == 1, code);
         auto summary = latest_summary(dir);
         CHECK(summary->getValue<int>("interrupted_changes_recovered") == 1);
         Result history = oznsync({"runs", "--config", cfg});
-        CHECK(history.out.find(" died ") != std::string::npos);  // the killed run
-        CHECK(history.out.find(" done ") != std::string::npos);  // the one that recovered
+        CHECK(history.out.find(" died ") != std::string::npos); // the killed run
+        CHECK(history.out.find(" done ") != std::string::npos); // the one that recovered
         Result again = oznsync({"run", "--config", cfg});
         CHECK(writes_planned(latest_summary(dir)) == 0);
     }
@@ -223,14 +234,16 @@ TEST_SUITE("reconcile_run") {
         CHECK(r.exit_code == 4);
         CHECK(owned_clients(sim) == V{"ORD-A|" + kSplitA + "|2|1", "ORD-B|" + kSplitB + "|1|1",
                                       "ORD-C|" + kSplitA + "|3|0", "ORD-D|" + kSplitD + "|4|0"});
-        CHECK(latest_summary(dir)->getValue<std::string>("safety_cap").find("max_removals") != std::string::npos);
+        CHECK(latest_summary(dir)->getValue<std::string>("safety_cap").find("max_removals") !=
+              std::string::npos);
         // The percentage cap trips by default on this small network (1 of 4 owned clients = 25% > 10%).
         CHECK(oznsync({"run", "--config", cfg}, {{"OZNSYNC_SAFETY_MAX_REMOVALS_PCT", "10"}}).exit_code == 4);
         CHECK(oznsync({"run", "--config", cfg}).exit_code == 3);
         CHECK(owned_clients(sim).size() == 3);
     }
 
-    TEST_CASE("an empty or shrunken feed aborts before planning; an unparseable one exits 65; nothing is written") {
+    TEST_CASE(
+        "an empty or shrunken feed aborts before planning; an unparseable one exits 65; nothing is written") {
         Sim sim(sim_args());
         TempDir dir;
         use_sales(dir, "stage1");
@@ -246,7 +259,8 @@ TEST_SUITE("reconcile_run") {
         CHECK(broken.exit_code == 65);
         write_file(dir.file("sales.json"), "[]");
         std::string text = read_file(fixture("sales-stage1.json"));
-        write_file(dir.file("sales.json"), text.substr(0, text.find("},\n {") + 1) + "]"); // one record of nine
+        write_file(dir.file("sales.json"),
+                   text.substr(0, text.find("},\n {") + 1) + "]"); // one record of nine
         Result shrunk = oznsync({"run", "--config", cfg});
         CHECK(shrunk.exit_code == 4);
         CHECK(shrunk.err.find("shrank") != std::string::npos);
@@ -262,6 +276,7 @@ TEST_SUITE("reconcile_run") {
         Sim limited(sim_args({"--fail-rate", "0.2", "--fail-status", "429", "--retry-after", "0"}));
         TempDir dir2;
         CHECK(run_lifecycle(limited, dir2).back() == kFinal);
-        for (const auto& [code, n] : code_counts(limited.get("/__sim/state"))) CHECK_MESSAGE(n == 1, code);
+        for (const auto& [code, n] : code_counts(limited.get("/__sim/state")))
+            CHECK_MESSAGE(n == 1, code);
     }
 }

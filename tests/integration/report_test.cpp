@@ -20,8 +20,9 @@ const std::map<std::string, std::string> kFixed = {{"OZNSYNC_FIXED_CLOCK", "2026
 std::string normalise(std::string text) {
     char host[256] = {};
     gethostname(host, sizeof host - 1);
-    for (auto [from, to] : {std::pair<std::string, std::string>{"\"host\":\"" + std::string(host) + "\"", "\"host\":\"HOST\""},
-                            {" on " + std::string(host) + " by ", " on HOST by "}}) {
+    for (auto [from, to] :
+         {std::pair<std::string, std::string>{"\"host\":\"" + std::string(host) + "\"", "\"host\":\"HOST\""},
+          {" on " + std::string(host) + " by ", " on HOST by "}}) {
         for (size_t pos = text.find(from); pos != std::string::npos; pos = text.find(from, pos + to.size()))
             text.replace(pos, from.size(), to);
     }
@@ -34,9 +35,10 @@ std::string golden_run(const TempDir& dir, const Sim& sim) {
     write_file(dir.file("pull.ini"), "[ozmap]\nurl = " + sim.url() + "\napi_key = " + Sim::kApiKey +
                                          "\n[snapshot]\npath = oznsync.db\n");
     REQUIRE(oznsync({"pull", "--config", "pull.ini"}, kFixed, dir.path()).exit_code == 0);
-    write_file(dir.file("golden.ini"), "[ozmap]\nurl = https://acme.ozmap.com.br:9994\napi_key = golden-api-key-1234\n"
-                                       "[ozneutral]\nsales = file:sales.json\n[snapshot]\npath = oznsync.db\n"
-                                       "[reports]\ndir = reports\n[safety]\nmax_removals_pct = 100\n");
+    write_file(dir.file("golden.ini"),
+               "[ozmap]\nurl = https://acme.ozmap.com.br:9994\napi_key = golden-api-key-1234\n"
+               "[ozneutral]\nsales = file:sales.json\n[snapshot]\npath = oznsync.db\n"
+               "[reports]\ndir = reports\n[safety]\nmax_removals_pct = 100\n");
     chmod(dir.file("golden.ini").c_str(), 0600);
     Result r = oznsync({"plan", "--config", "golden.ini"}, kFixed, dir.path());
     INFO(r.out << r.err);
@@ -53,13 +55,17 @@ TEST_SUITE("reports") {
         std::string run = golden_run(dir, sim);
         const std::string golden = std::string(FIXTURES_DIR) + "/../golden/plan";
         const bool update = std::getenv("UPDATE_GOLDEN") != nullptr;
-        std::string shown = oznsync({"report", "show", "20260315T030000Z-golden", "--config", "golden.ini"}, kFixed,
-                                    dir.path()).out;
+        std::string shown = oznsync({"report", "show", "20260315T030000Z-golden", "--config", "golden.ini"},
+                                    kFixed, dir.path())
+                                .out;
         write_file(dir.file("report-show.txt"), shown);
         for (const auto& [name, path] : std::vector<std::pair<std::string, std::string>>{
-                 {"summary.json", run + "/summary.json"}, {"changes.csv", run + "/changes.csv"},
-                 {"changes.jsonl", run + "/changes.jsonl"}, {"plan.json", run + "/plan.json"},
-                 {"report.txt", run + "/report.txt"}, {"report-show.txt", dir.file("report-show.txt")}}) {
+                 {"summary.json", run + "/summary.json"},
+                 {"changes.csv", run + "/changes.csv"},
+                 {"changes.jsonl", run + "/changes.jsonl"},
+                 {"plan.json", run + "/plan.json"},
+                 {"report.txt", run + "/report.txt"},
+                 {"report-show.txt", dir.file("report-show.txt")}}) {
             CAPTURE(name);
             std::string actual = normalise(read_file(path));
             if (update) {
@@ -69,7 +75,8 @@ TEST_SUITE("reports") {
             REQUIRE_MESSAGE(fs::exists(golden + "/" + name), "missing golden file; run with UPDATE_GOLDEN=1");
             CHECK(actual == read_file(golden + "/" + name));
         }
-        for (const char* f : {"summary.json", "changes.csv", "changes.jsonl", "plan.json", "report.html", "report.txt"})
+        for (const char* f :
+             {"summary.json", "changes.csv", "changes.jsonl", "plan.json", "report.html", "report.txt"})
             CHECK((fs::status(run + "/" + f).permissions() & fs::perms::all) ==
                   (fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read));
     }
@@ -77,8 +84,9 @@ TEST_SUITE("reports") {
     TEST_CASE("a dry run and an apply of the same inputs list the same changes") {
         Sim sim({"--fixture", fixture("network-small.json")});
         TempDir dir;
-        std::string cfg = write_config(dir, sim, "[ozneutral]\nsales = file:" + fixture("sales-stage1.json") +
-                                                     "\n[safety]\nmax_removals_pct = 100\n");
+        std::string cfg = write_config(dir, sim,
+                                       "[ozneutral]\nsales = file:" + fixture("sales-stage1.json") +
+                                           "\n[safety]\nmax_removals_pct = 100\n");
         REQUIRE(oznsync({"pull", "--config", cfg}).exit_code == 0);
         REQUIRE(oznsync({"plan", "--config", cfg}, {{"OZNSYNC_RUN_ID", "r-dry"}}).exit_code == 0);
         REQUIRE(oznsync({"apply", "--config", cfg}, {{"OZNSYNC_RUN_ID", "r-apply"}}).exit_code == 3);
@@ -92,9 +100,12 @@ TEST_SUITE("reports") {
             for (size_t i = csv.find("\r\n") + 2; i < csv.size(); ++i) {
                 char c = csv[i];
                 if (quoted) {
-                    if (c == '"' && i + 1 < csv.size() && csv[i + 1] == '"') field += csv[++i];
-                    else if (c == '"') quoted = false;
-                    else field += c;
+                    if (c == '"' && i + 1 < csv.size() && csv[i + 1] == '"')
+                        field += csv[++i];
+                    else if (c == '"')
+                        quoted = false;
+                    else
+                        field += c;
                 } else if (c == '"') {
                     quoted = true;
                 } else if (c == ',') {
@@ -121,12 +132,15 @@ TEST_SUITE("reports") {
         CHECK(dry == applied);
     }
 
-    TEST_CASE("runs and report show read the history; reports.keep_days prunes old folders, not the database") {
+    TEST_CASE(
+        "runs and report show read the history; reports.keep_days prunes old folders, not the database") {
         Sim sim({"--fixture", fixture("network-small.json")});
         TempDir dir;
-        std::string cfg = write_config(dir, sim, "[ozneutral]\nsales = file:" + fixture("sales-stage1.json") +
-                                                     "\n[safety]\nmax_removals_pct = 100\n[reports]\nkeep_days = 30\n");
-        REQUIRE(oznsync({"run", "--config", cfg, "--dry-run"}, {{"OZNSYNC_RUN_ID", "old-run"}}).exit_code == 0);
+        std::string cfg = write_config(dir, sim,
+                                       "[ozneutral]\nsales = file:" + fixture("sales-stage1.json") +
+                                           "\n[safety]\nmax_removals_pct = 100\n[reports]\nkeep_days = 30\n");
+        REQUIRE(oznsync({"run", "--config", cfg, "--dry-run"}, {{"OZNSYNC_RUN_ID", "old-run"}}).exit_code ==
+                0);
         // Age the first run's folder by 40 days.
         auto old_time = fs::file_time_type::clock::now() - std::chrono::hours(24 * 40);
         fs::last_write_time(dir.file("reports/old-run/summary.json"), old_time);
@@ -148,9 +162,10 @@ TEST_SUITE("reports") {
         Sim sim({"--fixture", fixture("network-small.json"), "--sales", fixture("sales-stage1.json"),
                  "--neutral-client-id", "oznsync", "--neutral-client-secret", "client-secret-Zq81"});
         TempDir dir;
-        std::string cfg = write_config(dir, sim, "[ozneutral]\nsales = " + sim.url() +
-                                                     "\nclient_id = oznsync\nclient_secret = client-secret-Zq81\n"
-                                                     "[safety]\nmax_removals_pct = 100\n");
+        std::string cfg = write_config(dir, sim,
+                                       "[ozneutral]\nsales = " + sim.url() +
+                                           "\nclient_id = oznsync\nclient_secret = client-secret-Zq81\n"
+                                           "[safety]\nmax_removals_pct = 100\n");
         std::string logs;
         for (const char* format : {"text", "json"}) {
             Result r = oznsync({"run", "--config", cfg, "-v", "--log-format", format});
@@ -162,7 +177,8 @@ TEST_SUITE("reports") {
         for (const std::string& secret : {std::string(Sim::kApiKey), std::string("client-secret-Zq81")}) {
             CHECK(logs.find(secret) == std::string::npos);
             for (const auto& e : fs::recursive_directory_iterator(dir.file("reports")))
-                if (e.is_regular_file()) CHECK_MESSAGE(read_file(e.path()).find(secret) == std::string::npos, e.path());
+                if (e.is_regular_file())
+                    CHECK_MESSAGE(read_file(e.path()).find(secret) == std::string::npos, e.path());
         }
     }
 }
@@ -175,13 +191,20 @@ TEST_SUITE("browser") {
         REQUIRE_MESSAGE(!chromium.empty(), "chromium is not installed (jobs/test.sh installs it)");
         Sim sim({"--fixture", fixture("network-small.json")});
         TempDir dir;
-        std::string cfg = write_config(dir, sim, "[ozneutral]\nsales = file:" + fixture("sales-stage1.json") +
-                                                     "\n[safety]\nmax_removals_pct = 100\n");
+        std::string cfg = write_config(dir, sim,
+                                       "[ozneutral]\nsales = file:" + fixture("sales-stage1.json") +
+                                           "\n[safety]\nmax_removals_pct = 100\n");
         REQUIRE(oznsync({"run", "--config", cfg}, {{"OZNSYNC_RUN_ID", "browser-run"}}).exit_code == 3);
         const std::string page = "file://" + dir.file("reports/browser-run/report.html");
-        const std::vector<std::string> flags = {chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                                                "--no-first-run", "--disable-background-networking",
-                                                "--disable-component-update", "--disable-sync",
+        const std::vector<std::string> flags = {chromium,
+                                                "--headless",
+                                                "--no-sandbox",
+                                                "--disable-gpu",
+                                                "--disable-quic",
+                                                "--no-first-run",
+                                                "--disable-background-networking",
+                                                "--disable-component-update",
+                                                "--disable-sync",
                                                 "--user-data-dir=" + dir.file("chromium")};
         auto with = [&](std::vector<std::string> extra) {
             auto argv = flags;
@@ -195,14 +218,17 @@ TEST_SUITE("browser") {
         REQUIRE(table != std::string::npos);
         std::string changes = html.substr(table, html.find("</table>", table) - table);
         size_t rows = 0;
-        for (size_t p = changes.find("<tr data-action="); p != std::string::npos; p = changes.find("<tr data-action=", p + 1)) ++rows;
+        for (size_t p = changes.find("<tr data-action="); p != std::string::npos;
+             p = changes.find("<tr data-action=", p + 1))
+            ++rows;
         CHECK(rows == 9);
         CHECK(html.find("id=\"chart-occupancy\"") != std::string::npos);
         CHECK(html.find("id=\"chart-actions\"") != std::string::npos);
         CHECK(html.find(">9 shown<") != std::string::npos); // the filter script ran in the browser
         const std::string artifacts = std::string(ARTIFACTS_DIR);
         fs::create_directories(artifacts);
-        Result shot = run(with({"--window-size=1300,1800", "--screenshot=" + artifacts + "/report.png", page}));
+        Result shot =
+            run(with({"--window-size=1300,1800", "--screenshot=" + artifacts + "/report.png", page}));
         CHECK(shot.exit_code == 0);
         CHECK(fs::file_size(artifacts + "/report.png") > 10000);
     }

@@ -6,16 +6,16 @@
 #include <Poco/StreamCopier.h>
 
 #include <cerrno>
-#include <fcntl.h>
-#include <sys/stat.h>
 #include <cstdlib>
 #include <cstring>
+#include <fcntl.h>
 #include <filesystem>
 #include <fstream>
 #include <signal.h>
 #include <spawn.h>
 #include <sstream>
 #include <stdexcept>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
@@ -31,11 +31,14 @@ std::vector<std::string> merged_env(const std::map<std::string, std::string>& ex
     for (char** e = environ; *e; ++e) {
         std::string kv(*e);
         auto eq = kv.find('=');
-        if (eq != std::string::npos && kv.rfind("OZNSYNC_", 0) != 0) env[kv.substr(0, eq)] = kv.substr(eq + 1);
+        if (eq != std::string::npos && kv.rfind("OZNSYNC_", 0) != 0)
+            env[kv.substr(0, eq)] = kv.substr(eq + 1);
     }
-    for (const auto& [k, v] : extra) env[k] = v;
+    for (const auto& [k, v] : extra)
+        env[k] = v;
     std::vector<std::string> out;
-    for (const auto& [k, v] : env) out.push_back(k + "=" + v);
+    for (const auto& [k, v] : env)
+        out.push_back(k + "=" + v);
     return out;
 }
 
@@ -48,11 +51,13 @@ int spawn(const std::vector<std::string>& argv, const std::map<std::string, std:
     if (out_fd >= 0) posix_spawn_file_actions_adddup2(&fa, out_fd, 1);
     if (err_fd >= 0) posix_spawn_file_actions_adddup2(&fa, err_fd, 2);
     std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    for (const auto& a : argv)
+        args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
     auto envs = merged_env(env);
     std::vector<char*> envp;
-    for (auto& e : envs) envp.push_back(e.data());
+    for (auto& e : envs)
+        envp.push_back(e.data());
     envp.push_back(nullptr);
     pid_t pid;
     int rc = posix_spawn(&pid, args[0], &fa, nullptr, args.data(), envp.data());
@@ -169,7 +174,9 @@ std::string Sim::request(const std::string& method, const std::string& path, con
     return out;
 }
 
-std::string Sim::get(const std::string& path, int* status) const { return request("GET", path, "", status); }
+std::string Sim::get(const std::string& path, int* status) const {
+    return request("GET", path, "", status);
+}
 std::string Sim::post(const std::string& path, const std::string& body, int* status) const {
     return request("POST", path, body, status);
 }
@@ -191,10 +198,11 @@ TempDir::~TempDir() {
 
 std::string write_config(const TempDir& dir, const Sim& sim, const std::string& extra) {
     std::string path = dir.file("oznsync.ini");
-    write_file(path, "[ozmap]\nurl = " + sim.url() + "\napi_key = " + Sim::kApiKey +
-                         "\npage_size = 100\nconcurrency = 4\nretries = 6\nretry_base_ms = 5\nretry_max_ms = 50\n"
-                         "timeout_s = 10\n[snapshot]\npath = " +
-                         dir.file("oznsync.db") + "\n[reports]\ndir = " + dir.file("reports") + "\n" + extra);
+    write_file(path,
+               "[ozmap]\nurl = " + sim.url() + "\napi_key = " + Sim::kApiKey +
+                   "\npage_size = 100\nconcurrency = 4\nretries = 6\nretry_base_ms = 5\nretry_max_ms = 50\n"
+                   "timeout_s = 10\n[snapshot]\npath = " +
+                   dir.file("oznsync.db") + "\n[reports]\ndir = " + dir.file("reports") + "\n" + extra);
     ::chmod(path.c_str(), 0600);
     return path;
 }
@@ -211,6 +219,8 @@ void write_file(const std::string& path, const std::string& content) {
     out << content;
 }
 
-std::string fixture(const std::string& name) { return std::string(FIXTURES_DIR) + "/" + name; }
+std::string fixture(const std::string& name) {
+    return std::string(FIXTURES_DIR) + "/" + name;
+}
 
 } // namespace harness

@@ -27,8 +27,11 @@ std::vector<std::string> client_lines(const std::string& state_json) {
         auto c = clients.at(p->getValue<std::string>("client"));
         std::string where = "unconnected";
         auto conns = p->getArray("connections");
-        if (conns->size()) where = conns->getObject(0)->getValue<std::string>("id") + "|" + conns->getObject(0)->getValue<std::string>("port");
-        out.push_back(c->getValue<std::string>("code") + "|" + where + "|" + (c->getValue<bool>("implanted") ? "1" : "0"));
+        if (conns->size())
+            where = conns->getObject(0)->getValue<std::string>("id") + "|" +
+                    conns->getObject(0)->getValue<std::string>("port");
+        out.push_back(c->getValue<std::string>("code") + "|" + where + "|" +
+                      (c->getValue<bool>("implanted") ? "1" : "0"));
     }
     std::sort(out.begin(), out.end());
     return out;
@@ -38,7 +41,8 @@ std::map<std::string, int> code_counts(const std::string& state_json) {
     auto root = Poco::JSON::Parser().parse(state_json).extract<Object::Ptr>();
     std::map<std::string, int> out;
     auto cs = root->getArray("ftth-clients");
-    for (size_t i = 0; i < cs->size(); ++i) ++out[cs->getObject(static_cast<unsigned>(i))->getValue<std::string>("code")];
+    for (size_t i = 0; i < cs->size(); ++i)
+        ++out[cs->getObject(static_cast<unsigned>(i))->getValue<std::string>("code")];
     return out;
 }
 

@@ -18,7 +18,9 @@ std::string num(double v) {
     std::snprintf(buf, sizeof buf, "%.9f", v);
     return buf;
 }
-std::string b(bool v) { return v ? "1" : "0"; }
+std::string b(bool v) {
+    return v ? "1" : "0";
+}
 } // namespace
 
 std::vector<std::string> snapshot_lines(const std::string& db_path) {
@@ -32,19 +34,22 @@ std::vector<std::string> snapshot_lines(const std::string& db_path) {
         st.bind(1, snap);
         while (st.step()) {
             std::string line = tag;
-            for (int i = 0; i < cols; ++i) line += "|" + (st.is_null(i) ? std::string("null") : st.text(i));
+            for (int i = 0; i < cols; ++i)
+                line += "|" + (st.is_null(i) ? std::string("null") : st.text(i));
             out.push_back(line);
         }
     };
     q("SELECT id, name, identifier FROM projects WHERE snapshot_id = ?", 3, "project");
     {
-        auto st = db.prepare("SELECT id, project, name, lat, lng, draft, implanted FROM boxes WHERE snapshot_id = ?");
+        auto st = db.prepare(
+            "SELECT id, project, name, lat, lng, draft, implanted FROM boxes WHERE snapshot_id = ?");
         st.bind(1, snap);
         while (st.step())
-            out.push_back("box|" + st.text(0) + "|" + st.text(1) + "|" + st.text(2) + "|" + num(st.real(3)) + "|" +
-                          num(st.real(4)) + "|" + st.text(5) + "|" + st.text(6));
+            out.push_back("box|" + st.text(0) + "|" + st.text(1) + "|" + st.text(2) + "|" + num(st.real(3)) +
+                          "|" + num(st.real(4)) + "|" + st.text(5) + "|" + st.text(6));
     }
-    q("SELECT id, box, project, name, implanted, port_count FROM splitters WHERE snapshot_id = ?", 6, "splitter");
+    q("SELECT id, box, project, name, implanted, port_count FROM splitters WHERE snapshot_id = ?", 6,
+      "splitter");
     q("SELECT splitter, number, blocked, fiber FROM ports WHERE snapshot_id = ?", 4, "port");
     q("SELECT id, project, box, splitter, port, address, external_id, client_id, client_code, client_name, "
       "client_implanted, client_external_id FROM properties WHERE snapshot_id = ?",
@@ -80,12 +85,16 @@ std::vector<std::string> sim_state_lines(const std::string& state_json) {
         if (!o->getValue<bool>("isDrop")) continue;
         auto output = o->getObject("connectables")->getArray("output");
         auto ports = o->getArray("ports");
-        out.push_back("splitter|" + s(o, "id") + "|" + s(o, "parent") + "|" + s(o, "project") + "|" + s(o, "name") +
-                      "|" + b(o->getValue<bool>("implanted")) + "|" + std::to_string(output->size()));
+        out.push_back("splitter|" + s(o, "id") + "|" + s(o, "parent") + "|" + s(o, "project") + "|" +
+                      s(o, "name") + "|" + b(o->getValue<bool>("implanted")) + "|" +
+                      std::to_string(output->size()));
         for (size_t p = 0; p < output->size(); ++p) {
             bool blocked = ports->getObject(static_cast<unsigned>(p))->getValue<bool>("blocked");
-            std::string fiber = output->isNull(static_cast<unsigned>(p)) ? "null" : output->getElement<std::string>(static_cast<unsigned>(p));
-            out.push_back("port|" + s(o, "id") + "|" + std::to_string(p + 1) + "|" + b(blocked) + "|" + fiber);
+            std::string fiber = output->isNull(static_cast<unsigned>(p))
+                                    ? "null"
+                                    : output->getElement<std::string>(static_cast<unsigned>(p));
+            out.push_back("port|" + s(o, "id") + "|" + std::to_string(p + 1) + "|" + b(blocked) + "|" +
+                          fiber);
         }
     }
     std::map<std::string, Object::Ptr> clients;
@@ -108,11 +117,11 @@ std::vector<std::string> sim_state_lines(const std::string& state_json) {
         auto it = clients.find(s(o, "client"));
         if (it != clients.end()) {
             auto c = it->second;
-            client = s(c, "id") + "|" + s(c, "code") + "|" + s(c, "name") + "|" + b(c->getValue<bool>("implanted")) + "|" +
-                     s(c, "external_id");
+            client = s(c, "id") + "|" + s(c, "code") + "|" + s(c, "name") + "|" +
+                     b(c->getValue<bool>("implanted")) + "|" + s(c, "external_id");
         }
-        out.push_back("property|" + s(o, "id") + "|" + s(o, "project") + "|" + s(o, "box") + "|" + splitter + "|" +
-                      port + "|" + s(o, "address") + "|" + s(o, "external_id") + "|" + client);
+        out.push_back("property|" + s(o, "id") + "|" + s(o, "project") + "|" + s(o, "box") + "|" + splitter +
+                      "|" + port + "|" + s(o, "address") + "|" + s(o, "external_id") + "|" + client);
     }
     std::sort(out.begin(), out.end());
     return out;
@@ -123,8 +132,8 @@ std::string first_difference(const std::vector<std::string>& a, const std::vecto
     for (size_t i = 0; i < n; ++i)
         if (a[i] != b[i]) return "line " + std::to_string(i) + ":\n  " + a[i] + "\n  " + b[i];
     if (a.size() != b.size())
-        return "sizes differ: " + std::to_string(a.size()) + " vs " + std::to_string(b.size()) + "; next: " +
-               (a.size() > n ? a[n] : b[n]);
+        return "sizes differ: " + std::to_string(a.size()) + " vs " + std::to_string(b.size()) +
+               "; next: " + (a.size() > n ? a[n] : b[n]);
     return "";
 }
 

@@ -35,7 +35,8 @@ TEST_SUITE("config") {
     }
 
     TEST_CASE("a project list narrows the selection") {
-        Config c = parse_config(std::string(kMinimal) + "projects = 5d9f0a0b0c0d0e0f10111213, 5d9f0a0b0c0d0e0f10111214\n",
+        Config c = parse_config(std::string(kMinimal) +
+                                    "projects = 5d9f0a0b0c0d0e0f10111213, 5d9f0a0b0c0d0e0f10111214\n",
                                 "t", {});
         CHECK_FALSE(c.ozmap.all_projects);
         CHECK(c.ozmap.projects.size() == 2);
@@ -43,33 +44,44 @@ TEST_SUITE("config") {
     }
 
     TEST_CASE("unknown keys and bad values name the key") {
-        CHECK(config_error(std::string(kMinimal) + "pagesize = 10\n").find("ozmap.pagesize") != std::string::npos);
-        CHECK(config_error(std::string(kMinimal) + "page_size = ten\n").find("ozmap.page_size") != std::string::npos);
+        CHECK(config_error(std::string(kMinimal) + "pagesize = 10\n").find("ozmap.pagesize") !=
+              std::string::npos);
+        CHECK(config_error(std::string(kMinimal) + "page_size = ten\n").find("ozmap.page_size") !=
+              std::string::npos);
         CHECK(config_error(std::string(kMinimal) + "page_size = 0\n").find("1 to 5000") != std::string::npos);
-        CHECK(config_error(std::string(kMinimal) + "concurrency = 65\n").find("ozmap.concurrency") != std::string::npos);
-        CHECK(config_error(std::string(kMinimal) + "insecure = maybe\n").find("ozmap.insecure") != std::string::npos);
-        CHECK(config_error(std::string(kMinimal) + "projects = abc\n").find("ozmap.projects") != std::string::npos);
+        CHECK(config_error(std::string(kMinimal) + "concurrency = 65\n").find("ozmap.concurrency") !=
+              std::string::npos);
+        CHECK(config_error(std::string(kMinimal) + "insecure = maybe\n").find("ozmap.insecure") !=
+              std::string::npos);
+        CHECK(config_error(std::string(kMinimal) + "projects = abc\n").find("ozmap.projects") !=
+              std::string::npos);
         CHECK(config_error("[ozmap]\napi_key = k\n").find("ozmap.url") != std::string::npos);
         CHECK(config_error("[ozmap]\nurl = ftp://x\napi_key = k\n").find("ozmap.url") != std::string::npos);
         CHECK(config_error("[ozmap]\nurl = https://x\n").find("ozmap.api_key") != std::string::npos);
-        CHECK(config_error(std::string(kMinimal) + "[ozneutral]\nsales = s3://bucket\n").find("ozneutral.sales") !=
-              std::string::npos);
-        CHECK(config_error(std::string(kMinimal) + "[safety]\nmax_removals_pct = 101\n").find("safety.max_removals_pct") !=
-              std::string::npos);
-        CHECK(config_error(std::string(kMinimal) + "[partners]\nresources = OZmap, Excel\n").find("partners.resources") !=
-              std::string::npos);
+        CHECK(config_error(std::string(kMinimal) + "[ozneutral]\nsales = s3://bucket\n")
+                  .find("ozneutral.sales") != std::string::npos);
+        CHECK(config_error(std::string(kMinimal) + "[safety]\nmax_removals_pct = 101\n")
+                  .find("safety.max_removals_pct") != std::string::npos);
+        CHECK(config_error(std::string(kMinimal) + "[partners]\nresources = OZmap, Excel\n")
+                  .find("partners.resources") != std::string::npos);
     }
 
     TEST_CASE("lines that are not INI are named by number, comments are fine") {
         CHECK(config_error(std::string(kMinimal) + "just words\n").find("line 4") != std::string::npos);
-        CHECK(config_error(std::string(kMinimal) + "; semicolons are not comments\n").find("line 4") != std::string::npos);
-        CHECK(config_error(std::string(kMinimal) + "[%canonical_option%\n").find("line 4") != std::string::npos);
-        CHECK(parse_config(std::string(kMinimal) + "# a comment\npage_size = 100 # trailing\n", "t", {}).ozmap.page_size == 100);
+        CHECK(config_error(std::string(kMinimal) + "; semicolons are not comments\n").find("line 4") !=
+              std::string::npos);
+        CHECK(config_error(std::string(kMinimal) + "[%canonical_option%\n").find("line 4") !=
+              std::string::npos);
+        CHECK(parse_config(std::string(kMinimal) + "# a comment\npage_size = 100 # trailing\n", "t", {})
+                  .ozmap.page_size == 100);
     }
 
     TEST_CASE("environment overrides the file") {
-        Config c = parse_config(kMinimal, "t", {{"OZNSYNC_OZMAP_PAGE_SIZE", "250"}, {"OZNSYNC_SAFETY_MAX_REMOVALS", "7"},
-                                                {"OZNSYNC_FIXED_CLOCK", "x"}, {"HOME", "/root"}});
+        Config c = parse_config(kMinimal, "t",
+                                {{"OZNSYNC_OZMAP_PAGE_SIZE", "250"},
+                                 {"OZNSYNC_SAFETY_MAX_REMOVALS", "7"},
+                                 {"OZNSYNC_FIXED_CLOCK", "x"},
+                                 {"HOME", "/root"}});
         CHECK(c.ozmap.page_size == 250);
         CHECK(c.safety.max_removals == 7);
         CHECK(config_error(kMinimal, {{"OZNSYNC_OZMAP_CONCURRENCY", "lots"}}).find("ozmap.concurrency") !=
@@ -91,7 +103,7 @@ TEST_SUITE("config") {
     }
 
     TEST_CASE("a missing secret file is named") {
-        CHECK(config_error("[ozmap]\nurl = http://h\napi_key_file = /nonexistent/key\n").find("ozmap.api_key_file") !=
-              std::string::npos);
+        CHECK(config_error("[ozmap]\nurl = http://h\napi_key_file = /nonexistent/key\n")
+                  .find("ozmap.api_key_file") != std::string::npos);
     }
 }

@@ -10,7 +10,8 @@
 using namespace oznsync;
 
 namespace {
-BoxPorts box(const std::string& id, double lat, double lng, std::vector<PortState> ports, bool draft = false) {
+BoxPorts box(const std::string& id, double lat, double lng, std::vector<PortState> ports,
+             bool draft = false) {
     BoxPorts b;
     b.box = Box{id, "p", id, lat, lng, draft, !draft};
     b.splitters.push_back({"s-" + id, "S1", std::move(ports)});
@@ -39,23 +40,31 @@ TEST_SUITE("feasibility") {
         CHECK(distance_m(-27.59, -48.55, -27.59, -48.55) == 0);
         CHECK(distance_m(10, 20, -5, 40) == doctest::Approx(distance_m(-5, 40, 10, 20)));
         CHECK(distance_m(89.9, 0, 89.9, 180) == doctest::Approx(22238.9).epsilon(1e-4)); // across the pole
-        CHECK(distance_m(0, 179.999, 0, -179.999) == doctest::Approx(222.4).epsilon(1e-3)); // across the antimeridian
+        CHECK(distance_m(0, 179.999, 0, -179.999) ==
+              doctest::Approx(222.4).epsilon(1e-3)); // across the antimeridian
     }
 
     TEST_CASE("covering rectangles contain every point of the circle: poles and antimeridian included") {
         std::mt19937_64 rng(7);
         std::uniform_real_distribution<double> u(0, 1);
-        for (auto [lat, lng, radius] : {std::tuple{-27.59, -48.55, 150.0}, {0.0, 179.9995, 500.0}, {0.0, -179.9995, 500.0},
-                                        {89.999, 10.0, 1000.0}, {-89.9999, 0.0, 50.0}, {60.0, 0.0, 100000.0}}) {
+        for (auto [lat, lng, radius] : {std::tuple{-27.59, -48.55, 150.0},
+                                        {0.0, 179.9995, 500.0},
+                                        {0.0, -179.9995, 500.0},
+                                        {89.999, 10.0, 1000.0},
+                                        {-89.9999, 0.0, 50.0},
+                                        {60.0, 0.0, 100000.0}}) {
             auto rects = covering_rects(lat, lng, radius);
             for (int i = 0; i < 2000; ++i) {
                 // random point in the disc, by bearing and distance
                 double d = radius * std::sqrt(u(rng)), b = 2 * M_PI * u(rng);
                 double la1 = lat * M_PI / 180, lo1 = lng * M_PI / 180, ang = d / kEarthRadiusM;
-                double la2 = std::asin(std::sin(la1) * std::cos(ang) + std::cos(la1) * std::sin(ang) * std::cos(b));
-                double lo2 = lo1 + std::atan2(std::sin(b) * std::sin(ang) * std::cos(la1), std::cos(ang) - std::sin(la1) * std::sin(la2));
+                double la2 =
+                    std::asin(std::sin(la1) * std::cos(ang) + std::cos(la1) * std::sin(ang) * std::cos(b));
+                double lo2 = lo1 + std::atan2(std::sin(b) * std::sin(ang) * std::cos(la1),
+                                              std::cos(ang) - std::sin(la1) * std::sin(la2));
                 double plat = la2 * 180 / M_PI, plng = std::remainder(lo2 * 180 / M_PI, 360.0);
-                REQUIRE_MESSAGE(inside_some(rects, plat, plng), lat << "," << lng << " r=" << radius << " missed " << plat << "," << plng);
+                REQUIRE_MESSAGE(inside_some(rects, plat, plng),
+                                lat << "," << lng << " r=" << radius << " missed " << plat << "," << plng);
             }
         }
         CHECK(covering_rects(0, 179.9999, 1000).size() == 2);
@@ -64,12 +73,12 @@ TEST_SUITE("feasibility") {
 
     TEST_CASE("viable boxes nearest first, ties by id, exactly-on-radius included, reasons for the rest") {
         std::vector<BoxPorts> c = {
-            box("b2", 0, 0.001, {kTaken, kFree}),     // ~111 m
-            box("b1", 0, -0.001, {kFree, kFree}),     // same distance: tie broken by id
-            box("b3", 0, 0.0005, {kTaken, kTaken}),   // full
-            box("b4", 0.0005, 0, {kFree}, true),      // draft
-            box("b5", -0.0005, 0, {kBlocked, kTaken}),// only blocked
-            box("b6", 0.01, 0, {kFree}),              // far away
+            box("b2", 0, 0.001, {kTaken, kFree}),      // ~111 m
+            box("b1", 0, -0.001, {kFree, kFree}),      // same distance: tie broken by id
+            box("b3", 0, 0.0005, {kTaken, kTaken}),    // full
+            box("b4", 0.0005, 0, {kFree}, true),       // draft
+            box("b5", -0.0005, 0, {kBlocked, kTaken}), // only blocked
+            box("b6", 0.01, 0, {kFree}),               // far away
         };
         double edge = distance_m(0, 0, 0, 0.001);
         auto a = evaluate_feasibility(0, 0, edge, c, 0);
@@ -102,12 +111,14 @@ TEST_SUITE("partners") {
 
     TEST_CASE("accepted -> user with exactly its projects; second run -> nothing; ended -> no access") {
         const std::string partner = "65a000000000000000000007";
-        auto plan = plan_partner_users({ship("s1", "accepted", partner, {"p2", "p1"}), ship("s2", "requested", "x", {"p3"})}, {});
+        auto plan = plan_partner_users(
+            {ship("s1", "accepted", partner, {"p2", "p1"}), ship("s2", "requested", "x", {"p3"})}, {});
         REQUIRE(plan.size() == 1);
         CHECK(plan[0].action == Action::UserCreate);
         CHECK(plan[0].username == partner_username(partner));
         CHECK(plan[0].projects == std::vector<std::string>{"p1", "p2"});
-        std::map<std::string, ExistingUser> existing = {{plan[0].username, {"u1", plan[0].username, {"p2", "p1"}}}};
+        std::map<std::string, ExistingUser> existing = {
+            {plan[0].username, {"u1", plan[0].username, {"p2", "p1"}}}};
         CHECK(plan_partner_users({ship("s1", "accepted", partner, {"p1", "p2"})}, existing).empty());
         auto ended = plan_partner_users({ship("s1", "ended", partner, {"p1", "p2"})}, existing);
         REQUIRE(ended.size() == 1);
@@ -119,9 +130,10 @@ TEST_SUITE("partners") {
     }
 
     TEST_CASE("two accepted partnerships of one partner: one user, the union of projects") {
-        auto plan = plan_partner_users({ship("s1", "accepted", "a", {"p1"}), ship("s2", "accepted", "a", {"p3"}),
-                                        ship("s3", "ended", "a", {"p2"})},
-                                       {});
+        auto plan =
+            plan_partner_users({ship("s1", "accepted", "a", {"p1"}), ship("s2", "accepted", "a", {"p3"}),
+                                ship("s3", "ended", "a", {"p2"})},
+                               {});
         REQUIRE(plan.size() == 1);
         CHECK(plan[0].projects == std::vector<std::string>{"p1", "p3"});
     }

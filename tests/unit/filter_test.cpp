@@ -8,9 +8,11 @@ using namespace oznsync;
 
 TEST_SUITE("filter") {
     TEST_CASE("filter JSON as OZmap takes it") {
-        CHECK(filter_json({filter_eq("project", std::string("p1")), filter_eq("isDrop", true)}) ==
-              R"([{"property":"project","operator":"=","value":"p1"},{"property":"isDrop","operator":"=","value":true}])");
-        CHECK(filter_json({filter_in("id", {"a", "b"})}) == R"([{"property":"id","operator":"in","value":["a","b"]}])");
+        CHECK(
+            filter_json({filter_eq("project", std::string("p1")), filter_eq("isDrop", true)}) ==
+            R"([{"property":"project","operator":"=","value":"p1"},{"property":"isDrop","operator":"=","value":true}])");
+        CHECK(filter_json({filter_in("id", {"a", "b"})}) ==
+              R"([{"property":"id","operator":"in","value":["a","b"]}])");
     }
 
     TEST_CASE("list path carries page, limit, encoded filter and populate") {
@@ -36,7 +38,8 @@ TEST_SUITE("filter") {
     }
 
     TEST_CASE("nextUrl in every form OZmap may use") {
-        CHECK(OzmapClient::resolve_next_url("https://h:9994/api/v2/boxes?after=x&limit=5") == "boxes?after=x&limit=5");
+        CHECK(OzmapClient::resolve_next_url("https://h:9994/api/v2/boxes?after=x&limit=5") ==
+              "boxes?after=x&limit=5");
         CHECK(OzmapClient::resolve_next_url("/api/v2/boxes?after=x") == "boxes?after=x");
         CHECK(OzmapClient::resolve_next_url("boxes?after=x") == "boxes?after=x");
     }

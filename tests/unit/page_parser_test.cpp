@@ -40,7 +40,8 @@ TEST_SUITE("page_parser") {
     }
 
     TEST_CASE("non-drop splitters and rows without id are skipped and named") {
-        std::string body = R"({"total":3,"rows":[{"id":"s1","isDrop":false},{"name":"no id","isDrop":true},42]})";
+        std::string body =
+            R"({"total":3,"rows":[{"id":"s1","isDrop":false},{"name":"no id","isDrop":true},42]})";
         auto page = parse_splitters_page(body);
         CHECK(page.rows.empty());
         CHECK(page.rows_seen == 3);
@@ -68,8 +69,9 @@ TEST_SUITE("page_parser") {
     }
 
     TEST_CASE("bodies that are not pages are transport errors, so they are retried") {
-        for (std::string body : {std::string(R"({"total":3,"rows":[{"id":"b1"})"), std::string("<html>502</html>"),
-                                 std::string(R"({"total":3})"), std::string("")}) {
+        for (std::string body :
+             {std::string(R"({"total":3,"rows":[{"id":"b1"})"), std::string("<html>502</html>"),
+              std::string(R"({"total":3})"), std::string("")}) {
             CHECK_THROWS_AS(parse_boxes_page(body), TransportError);
         }
     }

@@ -9,8 +9,9 @@ using namespace oznsync;
 
 namespace {
 
-const std::string P = "aaaaaaaaaaaaaaaaaaaaaa01", BOX = "bbbbbbbbbbbbbbbbbbbbbb01", DRAFT = "bbbbbbbbbbbbbbbbbbbbbb02",
-                  S1 = "cccccccccccccccccccccc01", S2 = "cccccccccccccccccccccc02", SD = "cccccccccccccccccccccc03";
+const std::string P = "aaaaaaaaaaaaaaaaaaaaaa01", BOX = "bbbbbbbbbbbbbbbbbbbbbb01",
+                  DRAFT = "bbbbbbbbbbbbbbbbbbbbbb02", S1 = "cccccccccccccccccccccc01",
+                  S2 = "cccccccccccccccccccccc02", SD = "cccccccccccccccccccccc03";
 
 /// One project, a normal box with two 8-port drop splitters (S1 port 8 blocked), a draft box.
 Inventory inventory() {
@@ -44,10 +45,12 @@ Property& put(Inventory& inv, const std::string& code, const std::string& splitt
     return inv.properties.back();
 }
 
-Sale sale(const std::string& id, const std::string& state, const std::string& code, const std::string& splitter, int port,
-          int64_t version = 1) {
-    static const std::map<std::string, std::string> sub = {{"reserved", "reserved"}, {"active", "active"},
-                                                           {"inactive", "portInactive"}, {"terminated", "inspectionAccepted"}};
+Sale sale(const std::string& id, const std::string& state, const std::string& code,
+          const std::string& splitter, int port, int64_t version = 1) {
+    static const std::map<std::string, std::string> sub = {{"reserved", "reserved"},
+                                                           {"active", "active"},
+                                                           {"inactive", "portInactive"},
+                                                           {"terminated", "inspectionAccepted"}};
     Sale s;
     s.id = id;
     s.version = version;
@@ -68,8 +71,10 @@ ChangeSet plan(const Inventory& inv, const std::vector<Sale>& sales, ReconcileOp
 
 std::vector<std::string> actions(const ChangeSet& cs) {
     std::vector<std::string> out;
-    for (const auto& c : cs.writes) out.push_back(std::string(action_name(c.action)) + ":" + c.code);
-    for (const auto& c : cs.findings) out.push_back(std::string(action_name(c.action)) + ":" + c.code);
+    for (const auto& c : cs.writes)
+        out.push_back(std::string(action_name(c.action)) + ":" + c.code);
+    for (const auto& c : cs.findings)
+        out.push_back(std::string(action_name(c.action)) + ":" + c.code);
     return out;
 }
 
@@ -85,10 +90,18 @@ TEST_SUITE("reconcile") {
             V expected;
         };
         const Row rows[] = {
-            {"reserved", 0, {"create:ORD"}},   {"reserved", 1, {}},                {"reserved", 2, {"demote:ORD"}},
-            {"inactive", 0, {"create:ORD"}},   {"inactive", 1, {}},                {"inactive", 2, {"demote:ORD"}},
-            {"active", 0, {"create:ORD"}},     {"active", 1, {"promote:ORD"}},     {"active", 2, {}},
-            {"terminated", 0, {}},             {"terminated", 1, {"remove:ORD"}},  {"terminated", 2, {"remove:ORD"}},
+            {"reserved", 0, {"create:ORD"}},
+            {"reserved", 1, {}},
+            {"reserved", 2, {"demote:ORD"}},
+            {"inactive", 0, {"create:ORD"}},
+            {"inactive", 1, {}},
+            {"inactive", 2, {"demote:ORD"}},
+            {"active", 0, {"create:ORD"}},
+            {"active", 1, {"promote:ORD"}},
+            {"active", 2, {}},
+            {"terminated", 0, {}},
+            {"terminated", 1, {"remove:ORD"}},
+            {"terminated", 2, {"remove:ORD"}},
         };
         for (const auto& row : rows) {
             CAPTURE(row.desired);
@@ -175,7 +188,8 @@ TEST_SUITE("reconcile") {
         CHECK(why["F"].find("missing codeOrder") != std::string::npos);
     }
 
-    TEST_CASE("duplicates: the highest version wins; two live sales on one port or one code are both invalid") {
+    TEST_CASE(
+        "duplicates: the highest version wins; two live sales on one port or one code are both invalid") {
         Inventory inv = inventory();
         ChangeSet cs = plan(inv, {sale("5e0000000000000000000001", "reserved", "A", S1, 1, 1),
                                   sale("5e0000000000000000000001", "active", "A", S1, 1, 3),
@@ -237,7 +251,8 @@ TEST_SUITE("reconcile") {
     TEST_CASE("drift: changes made in OZmap since the last run are reported and undone") {
         Inventory inv = inventory();
         put(inv, "ORD", S1, 2, false);
-        std::map<std::string, OwnedState> baseline = {{"5e0000000000000000000001", {"prop-ORD", {BOX, S1, 2}, true}}};
+        std::map<std::string, OwnedState> baseline = {
+            {"5e0000000000000000000001", {"prop-ORD", {BOX, S1, 2}, true}}};
         ChangeSet cs = plan(inv, {sale("5e0000000000000000000001", "active", "ORD", S1, 2)}, {}, baseline);
         CHECK(actions(cs) == V{"promote:ORD", "drift:ORD"});
         CHECK(cs.findings[0].reason.find("implanted -> not implanted") != std::string::npos);
@@ -247,8 +262,9 @@ TEST_SUITE("reconcile") {
         Inventory inv = inventory();
         std::vector<Sale> sales;
         for (int port = 1; port <= 7; ++port)
-            sales.push_back(sale("5e00000000000000000000" + std::to_string(10 + port), port % 2 ? "active" : "reserved",
-                                 "C" + std::to_string(port), port % 2 ? S1 : S2, port));
+            sales.push_back(sale("5e00000000000000000000" + std::to_string(10 + port),
+                                 port % 2 ? "active" : "reserved", "C" + std::to_string(port),
+                                 port % 2 ? S1 : S2, port));
         auto a = actions(plan(inv, sales));
         std::reverse(sales.begin(), sales.end());
         CHECK(actions(plan(inv, sales)) == a);

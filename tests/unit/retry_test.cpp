@@ -7,8 +7,10 @@ using std::chrono::milliseconds;
 
 TEST_SUITE("retry") {
     TEST_CASE("which answers are retried") {
-        for (int s : {429, 500, 502, 503, 504, 408}) CHECK(RetryPolicy::retryable_status(s));
-        for (int s : {200, 201, 204, 400, 401, 403, 404, 409, 422, 501}) CHECK_FALSE(RetryPolicy::retryable_status(s));
+        for (int s : {429, 500, 502, 503, 504, 408})
+            CHECK(RetryPolicy::retryable_status(s));
+        for (int s : {200, 201, 204, 400, 401, 403, 404, 409, 422, 501})
+            CHECK_FALSE(RetryPolicy::retryable_status(s));
     }
 
     TEST_CASE("exponential back-off with bounded jitter and a cap") {

@@ -14,7 +14,9 @@ const char* kRecord = R"({"id":"65f1c0e2a9b4c2001f3e7a10","version":7,"updatedAt
   "ozmap":{"project":"5d9f00000000000000000001","box":"5da700000000000000000cbb","splitter":"5da700000000000000000cc2",
            "port":3,"clientId":null},"portReplaceReason":null,"previousPort":null})";
 
-SaleFeed parse(std::string text) { return parse_sale_feed(text, "test"); }
+SaleFeed parse(std::string text) {
+    return parse_sale_feed(text, "test");
+}
 
 std::string with(const std::string& from, const std::string& to) {
     std::string r = kRecord;
@@ -103,10 +105,11 @@ TEST_SUITE("sale_parser") {
             CHECK(a.sales[i].lat == b.sales[i].lat);
             CHECK(a.sales[i].port_replace_reason == b.sales[i].port_replace_reason);
         }
-        SaleFeed q = parse("id,version,state,substate,code_order,client_name,ozmap_project,ozmap_box,ozmap_splitter,"
-                           "ozmap_port\r\n65f1c0e2a9b4c2001f3e7a10,1,reserved,reserved,ORD-1,\"Souza, \"\"Maria\"\"\","
-                           "5d9f00000000000000000001,5da700000000000000000cbb,5da700000000000000000cc2,2\r\n"
-                           "65f1c0e2a9b4c2001f3e7a11,1,reserved\r\n");
+        SaleFeed q =
+            parse("id,version,state,substate,code_order,client_name,ozmap_project,ozmap_box,ozmap_splitter,"
+                  "ozmap_port\r\n65f1c0e2a9b4c2001f3e7a10,1,reserved,reserved,ORD-1,\"Souza, \"\"Maria\"\"\","
+                  "5d9f00000000000000000001,5da700000000000000000cbb,5da700000000000000000cc2,2\r\n"
+                  "65f1c0e2a9b4c2001f3e7a11,1,reserved\r\n");
         REQUIRE(q.sales.size() == 1);
         CHECK(q.sales[0].client_name == "Souza, \"Maria\"");
         REQUIRE(q.invalid.size() == 1);

@@ -12,12 +12,16 @@ TEST_SUITE("sim_query") {
         SimBox b{"b2", "p2", "Bee", 0, 0, true, false, false, false, 2, {}};
         CHECK(matches(n, a, parse_filter(R"([{"property":"project","operator":"=","value":"p1"}])")));
         CHECK_FALSE(matches(n, b, parse_filter(R"([{"property":"project","operator":"eq","value":"p1"}])")));
-        CHECK(matches(n, b, parse_filter(R"([[{"property":"project","operator":"=","value":"p1"},{"property":"draft","operator":"=","value":true}]])")));
+        CHECK(matches(
+            n, b,
+            parse_filter(
+                R"([[{"property":"project","operator":"=","value":"p1"},{"property":"draft","operator":"=","value":true}]])")));
         CHECK(matches(n, a, parse_filter(R"([{"property":"project","operator":"in","value":["p1","p3"]}])")));
         CHECK(matches(n, b, parse_filter(R"([{"property":"project","operator":"notin","value":["p1"]}])")));
         CHECK(matches(n, b, parse_filter(R"([{"property":"name","operator":"like","value":"ee"}])")));
         CHECK(matches(n, b, parse_filter(R"([{"property":"hierarchyLevel","operator":">=","value":2}])")));
-        CHECK_FALSE(matches(n, a, parse_filter(R"([{"property":"hierarchyLevel","operator":">","value":1}])")));
+        CHECK_FALSE(
+            matches(n, a, parse_filter(R"([{"property":"hierarchyLevel","operator":">","value":1}])")));
         CHECK(matches(n, a, parse_filter(R"([{"property":"nothing","operator":"exists","value":false}])")));
         CHECK(matches(n, a, parse_filter(R"([{"property":"project","operator":"!=","value":"p2"}])")));
         CHECK_THROWS_AS(parse_filter(R"([{"property":"x","operator":"regex","value":1}])"), BadQuery);
@@ -43,8 +47,9 @@ TEST_SUITE("sim_query") {
         o.draft_share = 0;
         Network n = generate_network(o);
         const SimSplitter& s = n.splitters.begin()->second;
-        std::string body = R"({"project":")" + s.project + R"(","box":")" + s.box + R"(","connector":")" + s.id +
-                           R"(","port":2,"coords":[-48,-27],"address":"x","external_id":"ozneutral:r1","client":{"code":"ORD-1","name":"M","implanted":false}})";
+        std::string body =
+            R"({"project":")" + s.project + R"(","box":")" + s.box + R"(","connector":")" + s.id +
+            R"(","port":2,"coords":[-48,-27],"address":"x","external_id":"ozneutral:r1","client":{"code":"ORD-1","name":"M","implanted":false}})";
         auto res = n.create_property(body, "t");
         REQUIRE(std::holds_alternative<std::string>(res));
         CHECK(n.splitters.at(s.id).output[1].has_value());
