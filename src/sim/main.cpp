@@ -62,6 +62,8 @@ int main(int argc, char** argv) {
         "fault: exit abruptly after N API requests")("hang-after-writes",
                                                      po::value(&f.hang_after_writes)->default_value(-1),
                                                      "fault: apply the write after N, never answer it")(
+        "drop-after-write-rate", po::value(&f.drop_after_write_rate)->default_value(0),
+        "fault: share of writes applied, then answered by a dropped connection (a lost answer)")(
         "fault-seed", po::value(&opt.fault_seed)->default_value(42),
         "seed of the fault dice")("no-gzip", po::bool_switch(&no_gzip), "never compress responses")(
         "threads", po::value(&opt.threads)->default_value(16), "server threads");

@@ -1,5 +1,7 @@
 #include "sim/network.hpp"
 
+#include <algorithm>
+
 #include "util/json_writer.hpp"
 
 #include <Poco/JSON/Array.h>
@@ -565,6 +567,7 @@ std::optional<SimError> Network::patch_property(const std::string& id, const std
         force = get_bool(o, "force", false);
         if (o->has("address")) p.address = get_str(o, "address");
         if (o->has("observation")) p.observation = get_str(o, "observation");
+        if (o->has("external_id")) p.external_id = get_str(o, "external_id");
     } catch (const std::exception& e) {
         return SimError{400, e.what()};
     }
@@ -580,6 +583,20 @@ std::optional<SimError> Network::patch_property(const std::string& id, const std
         s.json.clear();
         touch("splitters");
     }
+    p.updated_at = now;
+    p.json_prefix.clear();
+    touch("properties");
+    return std::nullopt;
+}
+
+std::optional<SimError> Network::disconnect_drop(const std::string& drop, const std::string& now) {
+    auto it = std::find_if(properties.begin(), properties.end(),
+                           [&](const auto& kv) { return !drop.empty() && kv.second.drop == drop; });
+    if (it == properties.end()) return SimError{404, "cable " + drop + " not found"};
+    SimProperty& p = it->second;
+    free_port(p);
+    p.splitter.clear();
+    p.port = 0;
     p.updated_at = now;
     p.json_prefix.clear();
     touch("properties");

@@ -102,6 +102,9 @@ public:
     std::optional<SimError> patch_property(const std::string& id, const std::string& body,
                                            const std::string& now);
     std::optional<SimError> delete_property(const std::string& id);
+    /// POST /cables/<drop>/fibers/disconnect: frees the port of the property on this drop cable and
+    /// empties its connections; the property stays on its box. Disconnecting twice is harmless.
+    std::optional<SimError> disconnect_drop(const std::string& drop, const std::string& now);
     std::optional<SimError> patch_client(const std::string& id, const std::string& body,
                                          const std::string& now);
     std::optional<SimError> batch_update_clients(const std::string& body, const std::string& now);

@@ -73,6 +73,7 @@ std::string faults_json(const Faults& f) {
         .field("no_total", f.no_total)
         .field("die_after_requests", static_cast<int64_t>(f.die_after_requests))
         .field("hang_after_writes", static_cast<int64_t>(f.hang_after_writes))
+        .field("drop_after_write_rate", f.drop_after_write_rate)
         .end_object();
     return out;
 }
@@ -144,7 +145,7 @@ struct SimServer::State {
     Reply handle_neutral(HTTPServerRequest& req, const std::string& path, const Poco::URI::QueryParameters& q,
                          const std::string& body);
     Reply handle_ozmap(const std::string& method, const std::string& route,
-                       const Poco::URI::QueryParameters& q, const std::string& body, bool& hang);
+                       const Poco::URI::QueryParameters& q, const std::string& body, bool& hang, bool& reset);
     Reply list(const std::string& collection, const Poco::URI::QueryParameters& q, const std::string& body);
     Reply get_one(const std::string& collection, const std::string& id);
     Reply viability(const Poco::URI::QueryParameters& q);
@@ -387,6 +388,9 @@ Reply SimServer::State::write(const std::string& method, const std::string& rout
     if (method == "POST" && route == "ftth-clients/batch-update")
         return done(network.batch_update_clients(body, now));
     if (method == "POST" && route == "users") return created(network.create_user(body));
+    if (method == "POST" && parts.size() == 4 && parts[0] == "cables" && parts[2] == "fibers" &&
+        parts[3] == "disconnect")
+        return done(network.disconnect_drop(parts[1], now));
     if (parts.size() == 2) {
         if (parts[0] == "properties" && method == "PATCH")
             return done(network.patch_property(parts[1], body, now));
@@ -400,8 +404,8 @@ Reply SimServer::State::write(const std::string& method, const std::string& rout
 }
 
 Reply SimServer::State::handle_ozmap(const std::string& method, const std::string& route,
-                                     const Poco::URI::QueryParameters& q, const std::string& body,
-                                     bool& hang) {
+                                     const Poco::URI::QueryParameters& q, const std::string& body, bool& hang,
+                                     bool& reset) {
     auto parts = split(route, '/');
     if (method == "GET") {
         if (parts.size() == 1) {
@@ -444,6 +448,9 @@ Reply SimServer::State::handle_ozmap(const std::string& method, const std::strin
         std::lock_guard fl(faults_mutex);
         ++writes;
         if (faults.hang_after_writes >= 0 && writes > faults.hang_after_writes) hang = true;
+        std::uniform_real_distribution<double> u(0, 1);
+        // The write took effect; its answer is lost (a reset after the server applied it).
+        if (faults.drop_after_write_rate > 0 && u(fault_rng) < faults.drop_after_write_rate) reset = true;
     }
     return r;
 }
@@ -562,6 +569,8 @@ Reply SimServer::State::handle_admin(const std::string& method, const std::strin
                 f.no_total = o->optValue<bool>("no_total", f.no_total);
                 f.die_after_requests = o->optValue<long long>("die_after_requests", f.die_after_requests);
                 f.hang_after_writes = o->optValue<long long>("hang_after_writes", f.hang_after_writes);
+                f.drop_after_write_rate =
+                    o->optValue<double>("drop_after_write_rate", f.drop_after_write_rate);
                 bucket_tokens = -1;
                 if (f.hang_after_writes < 0) {
                     hanging_released = true;
@@ -671,7 +680,7 @@ Reply SimServer::State::handle(HTTPServerRequest& req, const std::string& body, 
         authorized = ozmap_tokens.count(auth) > 0;
     }
     if (!authorized) return error_reply(401, "Unauthorized");
-    return handle_ozmap(req.getMethod(), route, q, body, hang);
+    return handle_ozmap(req.getMethod(), route, q, body, hang, reset);
 }
 
 namespace {

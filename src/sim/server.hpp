@@ -19,6 +19,7 @@ struct Faults {
     bool no_total = false;             // list envelopes without total: clients must follow nextUrl
     long long die_after_requests = -1; // the process exits abruptly after this many API requests
     long long hang_after_writes = -1;  // the write after this many is applied, then never answered
+    double drop_after_write_rate = 0;  // share of writes applied, then answered by a dropped connection
 };
 
 struct SimOptions {
