@@ -1,10 +1,13 @@
 #include "app/apply.hpp"
 
+#include "core/ownership.hpp"
 #include "util/error.hpp"
 
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 #include <spdlog/spdlog.h>
+
+#include <set>
 
 namespace oznsync {
 
@@ -52,6 +55,7 @@ public:
         } else {
             mark(e, "failed", "", describe(r));
             ++out.failed;
+            remember_failure(e.change);
             spdlog::warn("{} {} sale {} failed: {}", action_name(e.change.action), e.change.code,
                          e.change.sale_id, describe(r));
         }
@@ -61,9 +65,11 @@ public:
     void create(JournalEntry& e) {
         const Change& c = e.change;
         mark(e, "intent");
-        // A create that ran before (a killed run, a lost answer) must not run twice.
+        // A create that ran before (a killed run, a lost answer) must not run twice; a client with this
+        // code that oznsync cannot prove is its own is never taken over.
         for (const auto& p : m_gw.find_by_code(c.code)) {
-            if (p.splitter == c.target.splitter && p.port == c.target.port) {
+            if (sale_of_external_id(p.external_id) == c.sale_id && p.splitter == c.target.splitter &&
+                p.port == c.target.port) {
                 mark(e, "done", "already present (property " + p.id + "): not created again");
                 e.change.property_id = p.id;
                 e.change.client_id = p.client_id;
@@ -72,9 +78,12 @@ public:
                 return;
             }
             mark(e, "skipped", "",
-                 "client " + c.code + " already exists elsewhere (property " + p.id +
-                     "); the next run moves it");
+                 "code " + c.code + " is already taken in OZmap (property " + p.id +
+                     (sale_of_external_id(p.external_id) == c.sale_id ? ", on another port"
+                                                                      : ", not proven oznsync's") +
+                     "): not created");
             ++out.skipped;
+            m_failed_keys.insert(c.code);
             m_progress.advance();
             return;
         }
@@ -113,6 +122,24 @@ public:
         }
     }
 
+    void adopt(JournalEntry& e) {
+        mark(e, "intent");
+        finish(e, send(adopt_request(e.change)), "external_id set: owned by oznsync");
+    }
+
+    /// A removal waits only for failures that touched its own port or code.
+    std::string blocked_by_failure(const Change& c) const {
+        for (const std::string& key : {c.code, port_key(c.target.splitter, c.target.port)})
+            if (m_failed_keys.count(key)) return key;
+        return "";
+    }
+
+    void remember_failure(const Change& c) {
+        m_failed_keys.insert(c.code);
+        for (const PortRef* p : {&c.target, &c.from})
+            if (!p->empty()) m_failed_keys.insert(port_key(p->splitter, p->port));
+    }
+
     void remove(JournalEntry& e) {
         mark(e, "intent");
         WriteResult last{204, ""};
@@ -129,6 +156,7 @@ private:
     RunStore* m_journal;
     std::string m_run;
     Progress& m_progress;
+    std::set<std::string> m_failed_keys; // codes and ports of the changes that failed
 };
 
 } // namespace
@@ -137,7 +165,7 @@ ApplyOutcome apply_changes(OzmapGateway& gateway, RunStore* journal, const std::
                            std::vector<JournalEntry>& entries, long long owned_clients,
                            const SafetyLimits& limits, Progress& progress) {
     Applier a(gateway, journal, run_id, progress);
-    std::vector<JournalEntry*> creates, moves, promotes, demotes, removes;
+    std::vector<JournalEntry*> adopts, creates, moves, promotes, demotes, removes;
     for (auto& e : entries) {
         if (e.state != "planned") continue;
         switch (e.change.action) {
@@ -156,12 +184,15 @@ ApplyOutcome apply_changes(OzmapGateway& gateway, RunStore* journal, const std::
         case Action::Remove:
             removes.push_back(&e);
             break;
+        case Action::Adopt:
+            adopts.push_back(&e);
+            break;
         default:
             break;
         }
     }
-    progress.add_total(static_cast<long long>(creates.size() + moves.size() + promotes.size() +
-                                              demotes.size() + removes.size()));
+    progress.add_total(static_cast<long long>(adopts.size() + creates.size() + moves.size() +
+                                              promotes.size() + demotes.size() + removes.size()));
     if (auto why = removal_cap(static_cast<long long>(removes.size()), owned_clients, limits)) {
         a.out.cap_reason = *why;
         spdlog::warn("safety cap: {}; no removal is made", *why);
@@ -171,6 +202,8 @@ ApplyOutcome apply_changes(OzmapGateway& gateway, RunStore* journal, const std::
             if (e->state == "planned") ++a.out.not_attempted;
     };
     try {
+        for (auto* e : adopts)
+            a.adopt(*e);
         for (auto* e : creates)
             a.create(*e);
         for (auto* e : moves)
@@ -181,9 +214,9 @@ ApplyOutcome apply_changes(OzmapGateway& gateway, RunStore* journal, const std::
             if (!a.out.cap_reason.empty()) {
                 a.mark(*e, "skipped", "", "safety cap: " + a.out.cap_reason);
                 ++a.out.skipped;
-            } else if (a.out.failed > 0) {
+            } else if (std::string key = a.blocked_by_failure(e->change); !key.empty()) {
                 a.mark(*e, "skipped", "",
-                       "skipped: " + std::to_string(a.out.failed) + " earlier change(s) failed");
+                       "skipped: an earlier change of the same code or port (" + key + ") failed");
                 ++a.out.skipped;
             } else {
                 a.remove(*e);
@@ -196,7 +229,7 @@ ApplyOutcome apply_changes(OzmapGateway& gateway, RunStore* journal, const std::
                 a.mark(e, "failed", "", err.what());
                 ++a.out.failed;
             }
-        for (auto* v : {&creates, &moves, &promotes, &demotes, &removes})
+        for (auto* v : {&adopts, &creates, &moves, &promotes, &demotes, &removes})
             pending(*v);
         a.out.abort_code = err.exit_code();
         a.out.abort_reason = err.what();
@@ -223,33 +256,30 @@ void recover_interrupted(OzmapGateway& gateway, std::vector<JournalEntry>& inter
     }
 }
 
-std::map<std::string, OwnedState> owned_after(const std::map<std::string, OwnedState>& before,
-                                              const std::vector<JournalEntry>& entries) {
-    auto owned = before;
+BaselineUpdate baseline_after(const ChangeSet& plan, const std::vector<JournalEntry>& entries) {
+    BaselineUpdate out{plan.baseline, plan.forget};
     for (const auto& e : entries) {
         if (e.state != "done") continue;
         const Change& c = e.change;
         switch (c.action) {
         case Action::Create:
-            owned[c.sale_id] = OwnedState{c.property_id, c.target, c.implanted};
-            break;
+        case Action::Adopt:
         case Action::Move:
-            owned[c.sale_id].port = c.target;
-            break;
         case Action::Promote:
-            owned[c.sale_id].implanted = true;
-            break;
         case Action::Demote:
-            owned[c.sale_id].implanted = false;
+            // Each change carries the client's ids, where it now sits and its implanted flag.
+            out.upsert[c.sale_id] = OwnedState{c.property_id, c.client_id, c.code, c.target, c.implanted};
+            out.forget.erase(c.sale_id);
             break;
         case Action::Remove:
-            owned.erase(c.sale_id);
+            out.upsert.erase(c.sale_id);
+            out.forget.insert(c.sale_id);
             break;
         default:
             break;
         }
     }
-    return owned;
+    return out;
 }
 
 } // namespace oznsync

@@ -8,6 +8,7 @@
 #include "util/progress.hpp"
 
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -32,8 +33,11 @@ ApplyOutcome apply_changes(OzmapGateway& gateway, RunStore* journal, const std::
 /// Re-issues the deletes of removals a dead run left half done (404 = already gone).
 void recover_interrupted(OzmapGateway& gateway, std::vector<JournalEntry>& interrupted);
 
-/// The ownership base line after a run: what the snapshot showed, plus every change that succeeded.
-std::map<std::string, OwnedState> owned_after(const std::map<std::string, OwnedState>& before,
-                                              const std::vector<JournalEntry>& entries);
+/// The base-line rows a run writes: the plan's, plus every change that succeeded.
+struct BaselineUpdate {
+    std::map<std::string, OwnedState> upsert;
+    std::set<std::string> forget;
+};
+BaselineUpdate baseline_after(const ChangeSet& plan, const std::vector<JournalEntry>& entries);
 
 } // namespace oznsync

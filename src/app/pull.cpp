@@ -1,5 +1,6 @@
 #include "app/pull.hpp"
 
+#include "store/run_store.hpp"
 #include "store/snapshot_writer.hpp"
 #include "util/error.hpp"
 #include "util/json_writer.hpp"
@@ -99,6 +100,25 @@ long long pull_collection(const Config& config, Store& store, OzmapClient& clien
     }
 }
 
+/// The clients oznsync owns, read by code whatever their property: a client whose property was deleted
+/// (a half-done removal, a technician's delete) is invisible in /properties.
+void pull_owned_clients(const Config& config, Store& store, OzmapClient& client, SnapshotWriter& writer,
+                        Progress& progress, PullResult& result) {
+    const std::vector<std::string> codes = RunStore(store).owned_codes();
+    constexpr size_t kCodesPerQuery = 100; // keeps the filter (in the URL) a few KB
+    for (size_t i = 0; i < codes.size(); i += kCodesPerQuery) {
+        ListQuery q;
+        q.limit = config.ozmap.page_size;
+        q.collection = "ftth-clients";
+        q.filter = {filter_in(
+            "code", std::vector<std::string>(
+                        codes.begin() + static_cast<long>(i),
+                        codes.begin() + static_cast<long>(std::min(codes.size(), i + kCodesPerQuery))))};
+        pull_collection<Client>(config, store, client, writer, q, "(owned clients)", parse_clients_page,
+                                progress, result);
+    }
+}
+
 } // namespace
 
 PullResult pull_inventory(const Config& config, Store& store, OzmapClient& client,
@@ -159,6 +179,7 @@ PullResult pull_inventory(const Config& config, Store& store, OzmapClient& clien
                 spdlog::info("pulled project {} ({}): {} boxes, {} drop splitters, {} ports, {} properties",
                              project.id, project.name, boxes, splitters, ports, properties);
         }
+        pull_owned_clients(config, store, client, writer, progress, result);
         auto st = store.db().prepare(
             "SELECT count(*) FROM properties WHERE snapshot_id = ? AND client_id IS NOT NULL");
         st.bind(1, snapshot);

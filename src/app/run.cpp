@@ -2,6 +2,7 @@
 
 #include "app/apply.hpp"
 #include "app/partners.hpp"
+#include "app/preflight.hpp"
 #include "app/pull.hpp"
 #include "neutral/partnerships.hpp"
 #include "neutral/sale_source.hpp"
@@ -85,6 +86,7 @@ public:
         m_limits.max_removals = opt.max_removals.value_or(cfg.safety.max_removals);
         m_limits.max_removals_pct = opt.max_removals_pct.value_or(cfg.safety.max_removals_pct);
         m_limits.max_feed_shrink_pct = cfg.safety.max_feed_shrink_pct;
+        m_limits.min_removals_for_pct = cfg.safety.min_removals_for_pct;
         auto& r = m_data.run;
         r.id = make_run_id();
         r.started_at = now_iso();
@@ -131,7 +133,22 @@ private:
         return *m_client;
     }
 
+    /// Everything a run needs is checked before its first write: the folders it writes to, and (when
+    /// partner users are part of the run) the partnership feed and partners.role.
+    void preflight() {
+        require_writable_dir(m_cfg.reports_dir, "reports.dir");
+        if (partners_wanted()) {
+            require_writable_dir(m_cfg.partners.handover_dir, "partners.handover_dir");
+            prepare_partners();
+        }
+    }
+
+    bool partners_wanted() const {
+        return (m_opt.partners && !m_cfg.ozneutral.partnerships.empty()) || m_opt.partners_only;
+    }
+
     int steps() {
+        preflight();
         m_data.interrupted = m_runs.take_interrupted(m_data.run.id);
         if (!m_data.interrupted.empty()) {
             spdlog::warn("{} change(s) were in flight when an earlier run died", m_data.interrupted.size());
@@ -144,10 +161,11 @@ private:
             int code = clients_step();
             if (code) return code;
         }
-        if (m_opt.partners || m_opt.partners_only) partners_step();
+        if (partners_wanted()) partners_step();
         if (!m_data.cap_reason.empty()) return kExitSafety;
         if (m_opt.apply && (m_failed > 0 || m_conflicts)) return kExitPartial;
-        if (!m_opt.apply && m_opt.detailed_exitcode && m_pending > 0) return kExitChangesPending;
+        if (!m_opt.apply && m_opt.detailed_exitcode && (m_pending > 0 || m_conflicts))
+            return kExitChangesPending;
         return kExitOk;
     }
 
@@ -174,6 +192,12 @@ private:
         m_data.sales_invalid = static_cast<long long>(feed.invalid.size());
         spdlog::info("sales: {} records ({} invalid) from {}", feed.records, feed.invalid.size(),
                      m_data.sales_source);
+        try {
+            require_usable_feed(feed, m_cfg.safety);
+        } catch (const InputError& e) {
+            m_data.guard_reason = e.what();
+            throw;
+        }
         if (auto why = feed_guard(feed.records, m_runs.last_sales_count(m_data.run.id), m_limits)) {
             m_data.guard_reason = *why;
             throw SafetyError(*why + "; nothing planned or changed");
@@ -187,10 +211,13 @@ private:
         for (const auto& p : inv.projects)
             m_data.project_names[p.id] = p.name;
         ReconcileOptions ropt = m_opt.reconcile;
+        ropt.drift = m_cfg.reconcile.revert_drift ? DriftMode::Revert : DriftMode::Report;
+        ropt.keep_property = m_cfg.reconcile.keep_property;
         for (const auto& p : m_opt.only_projects)
             ropt.only_projects.insert(p);
         t = phase_start();
-        ChangeSet changes = reconcile(inv, feed.sales, feed.invalid, m_runs.baseline(), ropt);
+        ChangeSet changes = m_opt.adopt ? plan_adoptions(inv, feed.sales, ropt)
+                                        : reconcile(inv, feed.sales, feed.invalid, m_runs.baseline(), ropt);
         phase_end("plan", t);
         m_data.owned_clients = changes.owned_clients;
         m_data.in_sync = changes.in_sync;
@@ -228,49 +255,50 @@ private:
         }
         m_data.entries = std::move(entries);
         if (m_opt.apply) {
-            m_runs.save_baseline(m_data.run.id, changes.owned, owned_after(changes.owned, m_data.entries),
-                                 changes.owned_codes);
+            BaselineUpdate baseline = baseline_after(changes, m_data.entries);
+            m_runs.save_baseline(m_data.run.id, baseline.upsert, baseline.forget);
             patch_snapshot(m_store, snapshot, m_data.entries);
         }
         return out.abort_code;
     }
 
-    /// Partner users for accepted partnerships, journaled and reported like every other change.
-    void partners_step() {
-        if (m_cfg.ozneutral.partnerships.empty()) {
-            if (m_opt.partners_only)
-                throw ConfigError("ozneutral.partnerships: missing (file:PATH or https://...)");
-            return;
-        }
-        double t = phase_start();
+    /// Reads the partnership feed, the partners' existing users and partners.role: before any write of
+    /// the run, so a missing role or an unreadable feed stops the run with nothing changed.
+    void prepare_partners() {
+        if (m_cfg.ozneutral.partnerships.empty())
+            throw ConfigError("ozneutral.partnerships: missing (file:PATH or https://...)");
         PartnershipFeed feed = fetch_partnerships(m_cfg);
         std::vector<std::string> usernames;
         for (const auto& p : feed.partnerships)
             usernames.push_back(partner_username(p.partner_id));
         std::sort(usernames.begin(), usernames.end());
         usernames.erase(std::unique(usernames.begin(), usernames.end()), usernames.end());
-        ChangeSet cs;
-        cs.writes = plan_partner_users(feed.partnerships, find_users(client(), usernames));
+        m_partner_plan.writes = plan_partner_users(feed.partnerships, find_users(client(), usernames));
         for (const auto& bad : feed.invalid) {
             Change c;
             c.action = Action::Invalid;
             c.sale_id = bad.id;
             c.partner = bad.code;
             c.reason = bad.reason;
-            cs.findings.push_back(c);
+            m_partner_plan.findings.push_back(c);
         }
-        auto entries = m_runs.save_plan(m_data.run.id, cs);
+        m_partner_role = resolve_role(client(), m_cfg.partners.role);
+    }
+
+    /// Partner users for accepted partnerships, journaled and reported like every other change.
+    void partners_step() {
+        double t = phase_start();
+        auto entries = m_runs.save_plan(m_data.run.id, m_partner_plan);
         m_planned = true;
-        std::string role = cs.writes.empty() ? "" : resolve_role(client(), m_cfg.partners.role);
         std::unique_ptr<OzmapGateway> gateway;
         if (m_opt.apply)
             gateway = std::make_unique<HttpGateway>(client());
         else
             gateway = std::make_unique<RecordingGateway>();
-        PartnerApplyOutcome out =
-            apply_partner_changes(*gateway, &m_runs, m_data.run.id, entries, role, m_cfg.partners.resources);
+        PartnerApplyOutcome out = apply_partner_changes(*gateway, &m_runs, m_data.run.id, entries,
+                                                        m_partner_role, m_cfg.partners.resources);
         m_failed += out.failed;
-        m_pending += static_cast<long long>(cs.writes.size());
+        m_pending += static_cast<long long>(m_partner_plan.writes.size());
         if (!out.credentials.empty())
             m_data.handover_file =
                 write_handover(m_cfg.partners.handover_dir, m_data.run.id, out.credentials);
@@ -283,7 +311,7 @@ private:
     std::vector<JournalEntry> saved_plan(int64_t snapshot, const std::string& sales_fingerprint) {
         auto saved = m_runs.get(m_opt.plan_run_id);
         if (!saved) throw UsageError("--plan " + m_opt.plan_run_id + ": no such run (see oznsync runs)");
-        if (saved->mode != "plan" && saved->mode != "run-dry")
+        if (saved->mode != "plan" && saved->mode != "run-dry" && saved->mode != "adopt-dry")
             throw UsageError("--plan " + m_opt.plan_run_id + " is a " + saved->mode +
                              " run, not a saved plan");
         if (saved->snapshot_id != snapshot)
@@ -340,8 +368,7 @@ private:
             std::cout << "\n";
         }
         if (!m_data.cap_reason.empty()) std::cout << "  safety cap: " << m_data.cap_reason << "\n";
-        std::cout << "exit " << m_data.run.exit_code << ": " << exit_code_meaning(m_data.run.exit_code)
-                  << "\n";
+        std::cout << "exit " << m_data.run.exit_code << ": " << outcome_text(m_data) << "\n";
         std::cout << "report " << dir << "/report.html\n";
     }
 
@@ -352,6 +379,8 @@ private:
     SafetyLimits m_limits;
     ReportData m_data;
     std::unique_ptr<OzmapClient> m_client;
+    ChangeSet m_partner_plan;
+    std::string m_partner_role;
     bool m_planned = false;
     long long m_failed = 0, m_pending = 0;
     bool m_conflicts = false;

@@ -11,7 +11,7 @@
 namespace oznsync {
 
 struct RunOptions {
-    std::string mode; // plan | apply | run | run-dry
+    std::string mode; // plan | apply | run | run-dry | partners[-dry] | adopt[-dry]
     bool pull = false;
     bool apply = false;      // false: dry run through the recording gateway
     std::string plan_run_id; // apply --plan RUN_ID
@@ -23,6 +23,7 @@ struct RunOptions {
     bool progress = false;
     bool partners = false;      // also reconcile partner users (run)
     bool partners_only = false; // only partner users (the partners command)
+    bool adopt = false;         // `oznsync adopt`: plan adoptions instead of the sale rules
 };
 
 /// Runs and returns the exit code; throws Error only for failures before a run could be recorded.

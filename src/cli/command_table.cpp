@@ -30,6 +30,10 @@ const std::vector<CommandInfo>& command_table() {
         {"partners",
          "Create / update the OZmap users of partners with accepted partnerships (--dry-run: report only).",
          make_partners_command},
+        {"adopt",
+         "Take over clients of an earlier integration: code = a live sale's code, on that sale's port "
+         "(--dry-run: report only).",
+         make_adopt_command},
         {"runs", "Run history: id, time, mode, status, exit code, changes.", make_runs_command},
         {"report",
          "report show RUN_ID [--format text|json|html]: re-render a past run's report from the database.",

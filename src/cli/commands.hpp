@@ -10,6 +10,7 @@ std::unique_ptr<Command> make_run_command();
 std::unique_ptr<Command> make_feasibility_command();
 std::unique_ptr<Command> make_availability_command();
 std::unique_ptr<Command> make_partners_command();
+std::unique_ptr<Command> make_adopt_command();
 std::unique_ptr<Command> make_runs_command();
 std::unique_ptr<Command> make_report_command();
 } // namespace oznsync

@@ -59,6 +59,10 @@ const KeyInfo kKeys[] = {
     {"safety.max_removals", false},
     {"safety.max_removals_pct", false},
     {"safety.max_feed_shrink_pct", false},
+    {"safety.min_removals_for_pct", false},
+    {"safety.max_invalid_pct", false},
+    {"reconcile.drift", false},
+    {"removal.keep_property", false},
     {"partners.role", false},
     {"partners.resources", false},
     {"partners.handover_dir", false},
@@ -261,6 +265,13 @@ Config parse_config(const std::string& ini_text, const std::string& source,
     cfg.safety.max_removals = r.integer("safety.max_removals", 50, 0, 100000000);
     cfg.safety.max_removals_pct = r.number("safety.max_removals_pct", 10, 0, 100);
     cfg.safety.max_feed_shrink_pct = r.number("safety.max_feed_shrink_pct", 20, 0, 100);
+    cfg.safety.min_removals_for_pct = r.integer("safety.min_removals_for_pct", 10, 0, 100000000);
+    cfg.safety.max_invalid_pct = r.number("safety.max_invalid_pct", 5, 0, 100);
+    const std::string drift = r.str("reconcile.drift", "report");
+    if (drift != "report" && drift != "revert")
+        throw ConfigError("reconcile.drift: '" + drift + "' is not one of report, revert");
+    cfg.reconcile.revert_drift = drift == "revert";
+    cfg.reconcile.keep_property = r.boolean("removal.keep_property", false);
     cfg.partners.role = r.str("partners.role");
     if (r.has("partners.resources")) {
         cfg.partners.resources.clear();

@@ -39,7 +39,14 @@ struct OzneutralConfig {
 struct SafetyConfig {
     int max_removals = 50;
     double max_removals_pct = 10;
+    int min_removals_for_pct = 10;
     double max_feed_shrink_pct = 20;
+    double max_invalid_pct = 5;
+};
+
+struct ReconcileConfig {
+    bool revert_drift = false;  // reconcile.drift = report (default) | revert
+    bool keep_property = false; // removal.keep_property
 };
 
 struct PartnersConfig {
@@ -54,6 +61,7 @@ struct Config {
     OzneutralConfig ozneutral;
     SafetyConfig safety;
     PartnersConfig partners;
+    ReconcileConfig reconcile;
     std::string snapshot_path = "oznsync.db";
     std::string reports_dir = "reports";
     int reports_keep_days = 0; // 0 = keep forever

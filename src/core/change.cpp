@@ -8,10 +8,10 @@ struct Name {
     const char* name;
 };
 const Name kNames[] = {
-    {Action::Create, "create"},          {Action::Move, "move"},         {Action::Promote, "promote"},
-    {Action::Demote, "demote"},          {Action::Remove, "remove"},     {Action::UserCreate, "user_create"},
-    {Action::UserUpdate, "user_update"}, {Action::Conflict, "conflict"}, {Action::Invalid, "invalid"},
-    {Action::Orphan, "orphan"},          {Action::Drift, "drift"},
+    {Action::Create, "create"},          {Action::Move, "move"},     {Action::Promote, "promote"},
+    {Action::Demote, "demote"},          {Action::Remove, "remove"}, {Action::UserCreate, "user_create"},
+    {Action::UserUpdate, "user_update"}, {Action::Adopt, "adopt"},   {Action::Conflict, "conflict"},
+    {Action::Invalid, "invalid"},        {Action::Orphan, "orphan"}, {Action::Drift, "drift"},
 };
 } // namespace
 
@@ -31,7 +31,7 @@ bool action_from_name(const std::string& name, Action& out) {
 }
 
 bool is_write(Action a) {
-    return a <= Action::UserUpdate;
+    return a <= Action::Adopt;
 }
 
 std::string PortRef::text() const {

@@ -2,6 +2,7 @@
 // A change set: what reconcile decided, one entry per OZmap write (or per finding that needs no write).
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,7 @@ enum class Action {
     Remove,
     UserCreate,
     UserUpdate,
+    Adopt, // `oznsync adopt`: the property gets oznsync's external_id
     // Findings: reported, never written.
     Conflict,
     Invalid,
@@ -42,6 +44,10 @@ struct Change {
     PortRef from;   // move: where it was
     std::string property_id, client_id;
     bool implanted = false; // the client's implanted flag after the change
+    // For remove: keep the property, disconnected from its port through its drop cable (empty drop: the
+    // property is not connected any more).
+    bool keep_property = false;
+    std::string drop;
     // For create:
     std::string client_name, address;
     double lat = 0, lng = 0;
@@ -52,11 +58,13 @@ struct Change {
     std::vector<std::string> projects;
 };
 
-/// What oznsync last left (or saw) for a client it owns: the base line for drift.
+/// What oznsync last applied to the client of a sale it owns: the base line that tells an OZmap edit
+/// (drift) from a change in OZneutral.
 struct OwnedState {
-    std::string property_id;
+    std::string property_id, client_id, code;
     PortRef port;
     bool implanted = false;
+    bool operator==(const OwnedState&) const = default;
 };
 
 struct ChangeSet {
@@ -65,8 +73,12 @@ struct ChangeSet {
     long long owned_clients = 0;  // clients oznsync owns in the snapshot (for the removal cap)
     long long sales_in_scope = 0;
     long long in_sync = 0;
-    std::map<std::string, OwnedState> owned;        // sale id -> its client as the snapshot shows it
-    std::map<std::string, std::string> owned_codes; // sale id -> code
+    long long drifted = 0;
+    // Base-line updates this plan makes before apply (apply adds what it changed): sale id -> what
+    // oznsync last applied, for owned clients the plan saw whole; `forget` holds the sales whose client
+    // is gone for good (the sale ended and nothing of the client is left). Other rows stay as they are.
+    std::map<std::string, OwnedState> baseline;
+    std::set<std::string> forget;
 };
 
 } // namespace oznsync

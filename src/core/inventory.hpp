@@ -25,6 +25,7 @@ struct Inventory {
     std::unordered_map<std::string, Box> boxes;
     std::unordered_map<std::string, SplitterState> splitters;
     std::vector<Property> properties;
+    std::vector<Client> clients; // the clients read by code (the owned ones), with or without a property
 
     bool has_project(const std::string& id) const;
     void add_splitter(const Splitter& s);

@@ -42,6 +42,14 @@ struct Property {
     std::string client_id, client_code, client_name, client_external_id;
     bool client_implanted = false;
     std::string updated_at;
+    std::string drop; // the drop cable to the splitter port (empty when none)
+};
+
+/// An FTTH client as `/ftth-clients` lists it: the pull reads the clients oznsync believes it owns, so a
+/// client whose property is gone (a half-done removal, a technician's delete) is still seen.
+struct Client {
+    std::string id, code, external_id, updated_at;
+    bool implanted = false;
 };
 
 enum class SaleState { Reserved, Active, Inactive, Terminated };
@@ -61,7 +69,6 @@ struct Sale {
     /// The desired OZmap state the record asks for (ozneutral-feed.md).
     bool wants_present() const { return state != "terminated"; }
     bool wants_implanted() const { return state == "active"; }
-    std::string external_id() const { return "ozneutral:" + id; }
 };
 
 /// A record the feed held that cannot be acted on, with the reason.

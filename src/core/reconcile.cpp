@@ -1,5 +1,7 @@
 #include "core/reconcile.hpp"
 
+#include "core/ownership.hpp"
+
 #include <algorithm>
 #include <tuple>
 #include <unordered_map>
@@ -7,8 +9,6 @@
 namespace oznsync {
 
 namespace {
-
-constexpr const char* kExternalPrefix = "ozneutral:";
 
 std::string implanted_text(bool implanted) {
     return implanted ? "implanted" : "not implanted";
@@ -18,26 +18,79 @@ PortRef where(const Property& p) {
     return PortRef{p.box, p.splitter, p.port};
 }
 
-std::string record_of(const Property& p) {
-    for (const std::string* ext : {&p.external_id, &p.client_external_id})
-        if (ext->rfind(kExternalPrefix, 0) == 0)
-            return ext->substr(std::char_traits<char>::length(kExternalPrefix));
-    return "";
+std::string join(const std::vector<std::string>& parts) {
+    std::string out;
+    for (size_t i = 0; i < parts.size(); ++i)
+        out += (i ? "; " : "") + parts[i];
+    return out;
 }
+
+/// Lookups over a snapshot shared by reconcile and adopt.
+struct Index {
+    explicit Index(const Inventory& inv) : inv(inv) {
+        for (size_t i = 0; i < inv.properties.size(); ++i) {
+            const Property& p = inv.properties[i];
+            if (!p.client_code.empty()) by_code.emplace(p.client_code, i);
+            if (std::string sale = sale_of_external_id(p.external_id); !sale.empty())
+                by_sale.emplace(sale, i);
+            if (!p.splitter.empty() && p.port > 0) by_port[port_key(p.splitter, p.port)] = i;
+            if (!p.client_id.empty()) property_clients.insert(p.client_id);
+        }
+        for (size_t i = 0; i < inv.clients.size(); ++i) {
+            clients_by_id.emplace(inv.clients[i].id, i);
+            client_codes.emplace(inv.clients[i].code, i);
+        }
+    }
+
+    /// The property proven to belong to this sale (external_id), if any.
+    const Property* owned_property(const std::string& sale_id) const {
+        auto it = by_sale.find(sale_id);
+        return it == by_sale.end() ? nullptr : &inv.properties[it->second];
+    }
+
+    /// A client without a property, known as this sale's from the base line (its id was recorded when
+    /// oznsync created it).
+    const Client* lone_client(const OwnedState* base) const {
+        if (!base || base->client_id.empty() || property_clients.count(base->client_id)) return nullptr;
+        auto it = clients_by_id.find(base->client_id);
+        return it == clients_by_id.end() ? nullptr : &inv.clients[it->second];
+    }
+
+    /// A client with this code that oznsync cannot prove is its own; empty when there is none.
+    std::string foreign_code_holder(const std::string& code) const {
+        auto it = by_code.find(code);
+        if (it != by_code.end()) return "property " + inv.properties[it->second].id;
+        if (auto c = client_codes.find(code); c != client_codes.end())
+            return "client " + inv.clients[c->second].id + " (no property)";
+        return "";
+    }
+
+    const Inventory& inv;
+    std::unordered_multimap<std::string, size_t> by_code;
+    std::unordered_map<std::string, size_t> by_sale, by_port, clients_by_id, client_codes;
+    std::set<std::string> property_clients;
+};
+
+/// The owned client of one sale as OZmap shows it: the property (with or without its client), or a
+/// client whose property is gone.
+struct Owned {
+    const Property* property = nullptr;
+    const Client* lone_client = nullptr;
+
+    bool has_client() const { return lone_client || (property && !property->client_id.empty()); }
+    /// A client on its property: the only shape oznsync moves and flips.
+    bool whole() const { return property && !property->client_id.empty(); }
+    std::string client_id() const {
+        return lone_client ? lone_client->id : property ? property->client_id : "";
+    }
+    bool exists() const { return property || lone_client; }
+};
 
 class Reconciler {
 public:
     Reconciler(const Inventory& inv, const ReconcileOptions& opt,
                const std::map<std::string, OwnedState>& baseline)
-        : m_inv(inv), m_opt(opt), m_baseline(baseline) {
-        for (size_t i = 0; i < inv.properties.size(); ++i) {
-            const Property& p = inv.properties[i];
-            if (!p.client_code.empty()) m_by_code.emplace(p.client_code, i);
-            std::string rec = record_of(p);
-            if (!rec.empty()) m_by_record.emplace(rec, i);
-            if (!p.splitter.empty() && p.port > 0) m_by_port[p.splitter + "#" + std::to_string(p.port)] = i;
-        }
-    }
+        : m_inv(inv), m_ix(inv), m_opt(opt), m_baseline(baseline) {}
 
     bool in_scope(const std::string& project) const {
         return m_opt.only_projects.empty() || m_opt.only_projects.count(project);
@@ -56,43 +109,12 @@ public:
         std::vector<Sale> sales = latest_versions(raw_sales);
         for (const auto& s : sales)
             m_known_records.insert(s.id);
-        std::vector<const Sale*> valid = reject_duplicates(sales);
-
-        std::set<size_t> owned_props;
-        for (const Sale* s : valid) {
+        for (const Sale* s : reject_duplicates(sales)) {
             if (!in_scope(s->project)) continue;
             ++m_out.sales_in_scope;
-            const Property* owned = find_owned(*s);
-            if (owned) {
-                owned_props.insert(static_cast<size_t>(owned - m_inv.properties.data()));
-                m_out.owned[s->id] = OwnedState{owned->id, where(*owned), owned->client_implanted};
-                m_out.owned_codes[s->id] = s->code_order;
-            }
-            decide(*s, owned);
+            decide(*s);
         }
-        // Orphans: clients carrying our external id whose record the feed no longer has.
-        for (size_t i = 0; i < m_inv.properties.size(); ++i) {
-            const Property& p = m_inv.properties[i];
-            std::string rec = record_of(p);
-            if (rec.empty() || !in_scope(p.project)) continue;
-            ++m_out.owned_clients;
-            if (m_known_records.count(rec) || owned_props.count(i)) continue;
-            Change c = base_for(p);
-            c.sale_id = rec;
-            c.action = Action::Orphan;
-            c.reason = "owned by oznsync (external_id ozneutral:" + rec + ") but no sale record has this id";
-            m_out.findings.push_back(c);
-            if (m_opt.prune_orphans && m_opt.remove) {
-                c.action = Action::Remove;
-                c.reason = "orphan pruned (--prune-orphans)";
-                c.before = "present, " + implanted_text(p.client_implanted);
-                c.after = "absent";
-                m_out.writes.push_back(c);
-            }
-        }
-        // Owned clients matched by code only also count as owned.
-        for (size_t i : owned_props)
-            if (record_of(m_inv.properties[i]).empty()) ++m_out.owned_clients;
+        orphans();
         order();
         return std::move(m_out);
     }
@@ -102,13 +124,13 @@ private:
         std::unordered_map<std::string, int> live_ports, live_codes;
         for (const auto& s : sales) {
             if (!s.wants_present()) continue;
-            ++live_ports[s.splitter + "#" + std::to_string(s.port)];
+            ++live_ports[port_key(s.splitter, s.port)];
             ++live_codes[s.code_order];
         }
         std::vector<const Sale*> valid;
         for (const auto& s : sales) {
             if (s.wants_present()) {
-                if (live_ports[s.splitter + "#" + std::to_string(s.port)] > 1) {
+                if (live_ports[port_key(s.splitter, s.port)] > 1) {
                     invalid(s,
                             "two live sales on splitter " + s.splitter + " port " + std::to_string(s.port));
                     continue;
@@ -123,6 +145,29 @@ private:
         return valid;
     }
 
+    /// Orphans: proven-owned clients whose record the feed no longer has.
+    void orphans() {
+        for (const Property& p : m_inv.properties) {
+            std::string sale = sale_of_external_id(p.external_id);
+            if (sale.empty() || p.client_id.empty() || !in_scope(p.project)) continue;
+            if (m_known_records.count(sale)) continue;
+            ++m_out.owned_clients;
+            Change c = base_for(p);
+            c.sale_id = sale;
+            c.action = Action::Orphan;
+            c.reason = "owned by oznsync (external_id " + p.external_id + ") but no sale record has this id";
+            m_out.findings.push_back(c);
+            if (m_opt.prune_orphans && m_opt.remove) {
+                c.action = Action::Remove;
+                c.reason = "orphan pruned (--prune-orphans)";
+                c.before = "present, " + implanted_text(p.client_implanted);
+                c.after = "absent";
+                fill_removal(c, &p);
+                m_out.writes.push_back(c);
+            }
+        }
+    }
+
     void invalid(const Sale& s, const std::string& reason) {
         Change c = base_for(s);
         c.action = Action::Invalid;
@@ -130,13 +175,11 @@ private:
         m_out.findings.push_back(c);
     }
 
-    const Property* find_owned(const Sale& s) const {
-        // A client is ours when its code is the sale's codeOrder or it carries ozneutral:<record id>.
-        auto rec = m_by_record.find(s.id);
-        if (rec != m_by_record.end()) return &m_inv.properties[rec->second];
-        auto code = m_by_code.find(s.code_order);
-        if (code != m_by_code.end()) return &m_inv.properties[code->second];
-        return nullptr;
+    void finding(const Sale& s, Action action, const std::string& reason, const Owned* owned = nullptr) {
+        Change c = owned ? base_for(s, *owned) : base_for(s);
+        c.action = action;
+        c.reason = reason;
+        m_out.findings.push_back(c);
     }
 
     Change base_for(const Sale& s) const {
@@ -151,11 +194,15 @@ private:
     }
 
     /// A change of the sale's client as it stands in OZmap.
-    Change base_for(const Sale& s, const Property& owned) const {
+    Change base_for(const Sale& s, const Owned& owned) const {
         Change c = base_for(s);
-        c.property_id = owned.id;
-        c.client_id = owned.client_id;
-        c.implanted = owned.client_implanted;
+        if (owned.property) {
+            c.property_id = owned.property->id;
+            c.implanted = owned.property->client_implanted;
+            if (owned.property->port > 0) c.target = where(*owned.property);
+        }
+        c.client_id = owned.client_id();
+        if (owned.lone_client) c.implanted = owned.lone_client->implanted;
         return c;
     }
 
@@ -170,17 +217,23 @@ private:
         return c;
     }
 
+    /// Removal: free the port, delete the client, and delete the property or keep it disconnected.
+    void fill_removal(Change& c, const Property* p) const {
+        c.keep_property = m_opt.keep_property && p;
+        if (c.keep_property && !p->splitter.empty()) c.drop = p->drop;
+    }
+
     /// Why the sale's port cannot take this client; empty when it can.
     std::string target_problem(const Sale& s, const Property* owned) const {
         const Box& box = m_inv.boxes.at(s.box);
         if (box.draft) return "box " + s.box + " is a draft (in project): its ports are not sellable";
         const PortState& port = m_inv.splitters.at(s.splitter).ports[static_cast<size_t>(s.port - 1)];
-        auto occupant = m_by_port.find(s.splitter + "#" + std::to_string(s.port));
-        if (occupant != m_by_port.end()) {
+        auto occupant = m_ix.by_port.find(port_key(s.splitter, s.port));
+        if (occupant != m_ix.by_port.end()) {
             const Property& p = m_inv.properties[occupant->second];
             if (owned && &p == owned) return "";
-            if (!record_of(p).empty())
-                return "port taken by the client of sale " + record_of(p) + " (" + p.client_code + ")";
+            if (std::string other = sale_of_external_id(p.external_id); !other.empty())
+                return "port taken by the client of sale " + other + " (" + p.client_code + ")";
             if (!p.client_code.empty()) return "port taken by the operator's client " + p.client_code;
             return "port taken by property " + p.id;
         }
@@ -205,102 +258,193 @@ private:
         return "";
     }
 
-    void check_drift(const Sale& s, const Property& p) {
-        auto it = m_baseline.find(s.id);
-        if (it == m_baseline.end()) return;
-        const OwnedState& was = it->second;
-        std::vector<std::string> what;
-        if (was.implanted != p.client_implanted)
-            what.push_back(implanted_text(was.implanted) + " -> " + implanted_text(p.client_implanted));
-        if (!(was.port == where(p))) what.push_back(was.port.text() + " -> " + where(p).text());
-        if (what.empty()) return;
-        Change c = base_for(p);
-        c.sale_id = s.id;
-        c.partner = s.partner_name;
-        c.action = Action::Drift;
-        c.before = was.port.text() + ", " + implanted_text(was.implanted);
-        c.after = where(p).text() + ", " + implanted_text(p.client_implanted);
-        c.reason = "changed in OZmap since the last run: ";
-        for (size_t i = 0; i < what.size(); ++i)
-            c.reason += (i ? "; " : "") + what[i];
-        m_out.findings.push_back(c);
-    }
+    void decide(const Sale& s) {
+        const OwnedState* base = nullptr;
+        if (auto it = m_baseline.find(s.id); it != m_baseline.end()) base = &it->second;
+        Owned owned{m_ix.owned_property(s.id), nullptr};
+        if (!owned.property) owned.lone_client = m_ix.lone_client(base);
+        if (owned.has_client()) ++m_out.owned_clients;
 
-    void decide(const Sale& s, const Property* owned) {
-        if (owned) check_drift(s, *owned);
         if (!s.wants_present()) {
-            if (!owned) {
-                ++m_out.in_sync;
-                return;
-            }
-            Change c = base_for(s, *owned);
-            c.action = Action::Remove;
-            c.target = where(*owned);
-            c.before = "present, " + implanted_text(owned->client_implanted);
-            c.after = "absent";
-            c.reason = s.state + "/" + s.substate;
-            if (m_opt.remove) m_out.writes.push_back(c);
+            remove(s, owned);
             return;
         }
         if (std::string why = target_invalid(s); !why.empty()) {
             invalid(s, why);
             return;
         }
-        const PortRef target{s.box, s.splitter, s.port};
-        if (owned && where(*owned) == target) {
-            if (owned->client_implanted == s.wants_implanted()) {
-                ++m_out.in_sync;
-                return;
-            }
-            flip(s, *owned);
+        if (owned.whole()) {
+            keep_in_step(s, *owned.property, base);
             return;
         }
-        if (std::string why = target_problem(s, owned); !why.empty()) {
-            Change c = owned ? base_for(s, *owned) : base_for(s);
-            c.action = Action::Conflict;
-            c.reason = why;
-            if (owned) c.from = where(*owned);
-            m_out.findings.push_back(c);
+        if (owned.exists() || base) {
+            // Ours once, but no longer whole in OZmap: an OZmap user deleted part or all of it.
+            gone_in_ozmap(s, owned, base);
             return;
         }
-        if (!owned) {
-            Change c = base_for(s);
-            c.action = Action::Create;
-            c.client_name = s.client_name.empty() ? s.code_order : s.client_name;
-            c.address = s.address;
-            const Box& box = m_inv.boxes.at(s.box);
-            c.lat = s.lat.value_or(box.lat);
-            c.lng = s.lng.value_or(box.lng);
-            c.before = "absent";
-            c.after = "present, " + implanted_text(s.wants_implanted());
-            c.reason = s.state + "/" + s.substate;
-            if (m_opt.create) m_out.writes.push_back(c);
-            return;
-        }
-        Change c = base_for(s, *owned);
-        c.action = Action::Move;
-        c.from = where(*owned);
-        // Within one box the box id (in its own column) would only repeat.
-        c.before = c.from.box == target.box
-                       ? "splitter " + c.from.splitter + " port " + std::to_string(c.from.port)
-                       : c.from.text();
-        c.after = c.from.box == target.box
-                      ? "splitter " + target.splitter + " port " + std::to_string(target.port)
-                      : target.text();
-        c.reason = s.port_replace_reason.empty() ? "port changed in OZneutral"
-                                                 : "portReplaceReason: " + s.port_replace_reason;
-        if (m_opt.move) m_out.writes.push_back(c);
-        if (owned->client_implanted != s.wants_implanted()) flip(s, *owned);
+        create(s, "");
     }
 
-    void flip(const Sale& s, const Property& owned) {
+    void remove(const Sale& s, const Owned& owned) {
         Change c = base_for(s, owned);
-        c.action = s.wants_implanted() ? Action::Promote : Action::Demote;
-        c.implanted = s.wants_implanted();
-        c.before = implanted_text(owned.client_implanted);
-        c.after = implanted_text(s.wants_implanted());
+        c.action = Action::Remove;
+        fill_removal(c, owned.property);
+        // What is left to undo: the client, and the property unless it is kept disconnected.
+        bool pending = owned.has_client() || (owned.property && (!c.keep_property || !c.drop.empty()));
+        if (!pending) {
+            ++m_out.in_sync;
+            m_out.forget.insert(s.id);
+            return;
+        }
+        if (c.keep_property && owned.property && !owned.property->splitter.empty() && c.drop.empty()) {
+            finding(s, Action::Conflict,
+                    "removal.keep_property: OZmap shows no drop cable to disconnect property " +
+                        owned.property->id + ": not removed",
+                    &owned);
+            return;
+        }
+        c.before = owned.whole()       ? "present, " + implanted_text(owned.property->client_implanted)
+                   : owned.lone_client ? "client without property (half-done removal or OZmap edit)"
+                   : owned.property    ? "property without client"
+                                       : "";
+        c.after = c.keep_property ? "absent (property kept, disconnected)" : "absent";
         c.reason = s.state + "/" + s.substate;
-        if (s.wants_implanted() ? m_opt.promote : m_opt.demote) m_out.writes.push_back(c);
+        if (m_opt.remove) m_out.writes.push_back(c);
+    }
+
+    /// A whole owned client (property + client) of a live sale.
+    void keep_in_step(const Sale& s, const Property& p, const OwnedState* base) {
+        const PortRef target{s.box, s.splitter, s.port};
+        const PortRef now = where(p);
+        // Without a base line (a new database) oznsync cannot tell an OZmap edit from an OZneutral change:
+        // it assumes it applied what the sale says, so a difference is reported and nothing moves.
+        const OwnedState applied =
+            base ? *base : OwnedState{p.id, p.client_id, s.code_order, target, s.wants_implanted()};
+        OwnedState next = applied;
+        next.property_id = p.id;
+        next.client_id = p.client_id;
+        next.code = p.client_code;
+
+        std::vector<std::string> drift;
+        const bool port_drift = now != applied.port && now != target;
+        const bool implanted_drift =
+            p.client_implanted != applied.implanted && p.client_implanted != s.wants_implanted();
+        if (port_drift) drift.push_back("port " + applied.port.text() + " -> " + now.text());
+        if (implanted_drift)
+            drift.push_back(implanted_text(applied.implanted) + " -> " + implanted_text(p.client_implanted));
+        if (!drift.empty()) {
+            Change c = base_for(p);
+            c.sale_id = s.id;
+            c.partner = s.partner_name;
+            c.action = Action::Drift;
+            c.before = applied.port.text() + ", " + implanted_text(applied.implanted);
+            c.after = now.text() + ", " + implanted_text(p.client_implanted);
+            c.reason = (base ? "changed in OZmap since oznsync applied it: "
+                             : "OZmap differs from the sale and oznsync has no record of what it last "
+                               "applied (new database?): ") +
+                       join(drift) + (p.updated_at.empty() ? "" : " (OZmap updatedAt " + p.updated_at + ")") +
+                       (m_opt.drift == DriftMode::Report ? "; left as it is" : "; reverted");
+            m_out.findings.push_back(c);
+            ++m_out.drifted;
+        }
+        // OZmap already shows what the sale asks: that is the state to keep from now on.
+        if (now == target) next.port = target;
+        if (p.client_implanted == s.wants_implanted()) next.implanted = s.wants_implanted();
+        m_out.baseline[s.id] = next;
+
+        const bool revert = m_opt.drift == DriftMode::Revert;
+        const bool move = now != target && (target != applied.port || revert);
+        const bool flip =
+            p.client_implanted != s.wants_implanted() && (s.wants_implanted() != applied.implanted || revert);
+        if (!move && !flip) {
+            if (drift.empty()) ++m_out.in_sync;
+            return;
+        }
+        Owned owned{&p, nullptr};
+        if (move) {
+            if (std::string why = target_problem(s, &p); !why.empty()) {
+                Change c = base_for(s, owned);
+                c.action = Action::Conflict;
+                c.reason = why;
+                c.from = now;
+                c.target = target;
+                m_out.findings.push_back(c);
+                return;
+            }
+            Change c = base_for(s, owned);
+            c.action = Action::Move;
+            c.from = now;
+            c.target = target;
+            // Within one box the box id (in its own column) would only repeat.
+            c.before = now.box == target.box
+                           ? "splitter " + now.splitter + " port " + std::to_string(now.port)
+                           : now.text();
+            c.after = now.box == target.box
+                          ? "splitter " + target.splitter + " port " + std::to_string(target.port)
+                          : target.text();
+            c.reason = target == applied.port ? "reverting an OZmap edit (reconcile.drift = revert)"
+                       : s.port_replace_reason.empty()
+                           ? "port changed in OZneutral"
+                           : "port changed in OZneutral, portReplaceReason: " + s.port_replace_reason;
+            if (m_opt.move) m_out.writes.push_back(c);
+        }
+        if (flip) {
+            Change c = base_for(s, owned);
+            c.action = s.wants_implanted() ? Action::Promote : Action::Demote;
+            c.implanted = s.wants_implanted();
+            c.before = implanted_text(p.client_implanted);
+            c.after = implanted_text(s.wants_implanted());
+            c.reason = s.wants_implanted() == applied.implanted
+                           ? "reverting an OZmap edit (reconcile.drift = revert)"
+                           : s.state + "/" + s.substate;
+            if (s.wants_implanted() ? m_opt.promote : m_opt.demote) m_out.writes.push_back(c);
+        }
+    }
+
+    /// A live sale whose client oznsync made, now missing (in part or whole) in OZmap.
+    void gone_in_ozmap(const Sale& s, const Owned& owned, const OwnedState* base) {
+        std::string what = owned.lone_client ? "its property was deleted in OZmap (client " +
+                                                   owned.lone_client->id + " left without property)"
+                           : owned.property ? "its client was deleted in OZmap (property " +
+                                                  owned.property->id + " left without client)"
+                                            : "it was deleted in OZmap";
+        if (!owned.exists() && m_opt.drift == DriftMode::Revert) {
+            ++m_out.drifted;
+            finding(s, Action::Drift, "the client oznsync created " + what + "; re-created");
+            create(s, "reverting an OZmap edit: the client was deleted in OZmap");
+            return;
+        }
+        ++m_out.drifted;
+        Change c = base_for(s, owned);
+        c.action = Action::Drift;
+        c.before = base ? base->port.text() + ", " + implanted_text(base->implanted) : "";
+        c.after = owned.exists() ? "partly deleted" : "absent";
+        c.reason = "the client oznsync created " + what + "; left as it is";
+        m_out.findings.push_back(c);
+    }
+
+    void create(const Sale& s, const std::string& why) {
+        if (std::string holder = m_ix.foreign_code_holder(s.code_order); !holder.empty()) {
+            finding(s, Action::Conflict,
+                    "code " + s.code_order + " taken by a client oznsync does not own (" + holder +
+                        "); see `oznsync adopt`");
+            return;
+        }
+        if (std::string problem = target_problem(s, nullptr); !problem.empty()) {
+            finding(s, Action::Conflict, problem);
+            return;
+        }
+        Change c = base_for(s);
+        c.action = Action::Create;
+        c.client_name = s.client_name.empty() ? s.code_order : s.client_name;
+        c.address = s.address;
+        const Box& box = m_inv.boxes.at(s.box);
+        c.lat = s.lat.value_or(box.lat);
+        c.lng = s.lng.value_or(box.lng);
+        c.before = "absent";
+        c.after = "present, " + implanted_text(s.wants_implanted());
+        c.reason = why.empty() ? s.state + "/" + s.substate : why;
+        if (m_opt.create) m_out.writes.push_back(c);
     }
 
     /// Sorts by (action, project, box, splitter, port, sale, code, property). Indices are sorted, not the
@@ -327,11 +471,44 @@ private:
         order(m_out.findings);
     }
 
+public:
+    ChangeSet adoptions(const std::vector<Sale>& raw_sales) {
+        std::vector<Sale> sales = latest_versions(raw_sales);
+        for (const Sale* s : reject_duplicates(sales)) {
+            if (!in_scope(s->project) || !s->wants_present() || m_ix.owned_property(s->id)) continue;
+            auto it = m_ix.by_code.find(s->code_order);
+            if (it == m_ix.by_code.end()) continue;
+            const Property& p = m_inv.properties[it->second];
+            const PortRef target{s->box, s->splitter, s->port};
+            Owned found{&p, nullptr};
+            if (!p.external_id.empty()) {
+                finding(*s, Action::Conflict,
+                        "client " + s->code_order + " (property " + p.id + ") carries external_id " +
+                            p.external_id + ": not adopted, nothing overwritten",
+                        &found);
+            } else if (where(p) != target) {
+                finding(*s, Action::Conflict,
+                        "client " + s->code_order + " sits on " + where(p).text() + ", the sale's port is " +
+                            target.text() + ": not adopted",
+                        &found);
+            } else {
+                Change c = base_for(*s, found);
+                c.action = Action::Adopt;
+                c.before = "operator's client (no external_id)";
+                c.after = "owned by oznsync (external_id " + external_id_for(s->id) + ")";
+                c.reason = "code equals the sale's codeOrder and the client sits on the sale's port";
+                m_out.writes.push_back(c);
+            }
+        }
+        order();
+        return std::move(m_out);
+    }
+
+private:
     const Inventory& m_inv;
+    Index m_ix;
     const ReconcileOptions& m_opt;
     const std::map<std::string, OwnedState>& m_baseline;
-    std::unordered_multimap<std::string, size_t> m_by_code, m_by_record;
-    std::unordered_map<std::string, size_t> m_by_port;
     std::set<std::string> m_known_records;
     ChangeSet m_out;
 };
@@ -358,6 +535,12 @@ ChangeSet reconcile(const Inventory& inventory, const std::vector<Sale>& sales,
                     const std::vector<InvalidRecord>& invalid_records,
                     const std::map<std::string, OwnedState>& baseline, const ReconcileOptions& options) {
     return Reconciler(inventory, options, baseline).run(sales, invalid_records);
+}
+
+ChangeSet plan_adoptions(const Inventory& inventory, const std::vector<Sale>& sales,
+                         const ReconcileOptions& options) {
+    static const std::map<std::string, OwnedState> no_baseline;
+    return Reconciler(inventory, options, no_baseline).adoptions(sales);
 }
 
 } // namespace oznsync

@@ -12,9 +12,17 @@
 
 namespace oznsync {
 
+/// What to do when OZmap users changed a client oznsync owns (`reconcile.drift`).
+enum class DriftMode {
+    Report, // OZmap documents the field: report the edit (drift.jsonl), leave it as it is
+    Revert, // put the client back where the sale says
+};
+
 struct ReconcileOptions {
     bool create = true, move = true, promote = true, demote = true, remove = true;
     bool prune_orphans = false;
+    DriftMode drift = DriftMode::Report;
+    bool keep_property = false;          // removal.keep_property: disconnect the property, keep it
     std::set<std::string> only_projects; // empty = every project in the snapshot
 };
 
@@ -22,8 +30,15 @@ struct ReconcileOptions {
 /// pass through. Exposed for tests.
 std::vector<Sale> latest_versions(const std::vector<Sale>& sales);
 
+/// `baseline`: sale id -> what oznsync last applied to its client (the `owned` table).
 ChangeSet reconcile(const Inventory& inventory, const std::vector<Sale>& sales,
                     const std::vector<InvalidRecord>& invalid_records,
                     const std::map<std::string, OwnedState>& baseline, const ReconcileOptions& options);
+
+/// `oznsync adopt`: clients an earlier integration made, recognised by the code of a live sale, that sit
+/// on that sale's port and carry no other external id. Each becomes an Adopt write; a client with the
+/// code elsewhere, or with a foreign external id, is a conflict. Never implicit.
+ChangeSet plan_adoptions(const Inventory& inventory, const std::vector<Sale>& sales,
+                         const ReconcileOptions& options);
 
 } // namespace oznsync

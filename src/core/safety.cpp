@@ -9,6 +9,7 @@ std::optional<std::string> removal_cap(long long removals, long long owned, cons
     if (removals > l.max_removals)
         return std::to_string(removals) + " removals planned, more than safety.max_removals (" +
                std::to_string(l.max_removals) + ")";
+    if (removals <= l.min_removals_for_pct) return std::nullopt;
     double pct = owned > 0 ? 100.0 * static_cast<double>(removals) / static_cast<double>(owned) : 100.0;
     if (pct > l.max_removals_pct)
         return std::to_string(removals) + " removals planned, " +

@@ -7,8 +7,9 @@ namespace oznsync {
 
 struct SafetyLimits {
     long long max_removals = 50;
-    double max_removals_pct = 10;    // of the clients oznsync owns
-    double max_feed_shrink_pct = 20; // against the last run's feed
+    double max_removals_pct = 10;        // of the clients oznsync owns...
+    long long min_removals_for_pct = 10; // ...once removals exceed this many
+    double max_feed_shrink_pct = 20;     // against the last run's feed
 };
 
 /// Why these removals must not run; nullopt when they may. An explicit --max-removals replaces the

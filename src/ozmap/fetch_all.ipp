@@ -17,6 +17,9 @@ FetchStats fetch_all(OzmapClient& client, const ListQuery& query, int concurrenc
         Page<Row> page;
         HttpResponse r = client.api().call({"GET", "/api/v2/" + route, "", "application/json"},
                                            [&](HttpResponse& resp) { page = parse(resp.body); });
+        if (r.status == 404)
+            throw ConfigError("OZmap answered HTTP 404 for GET /api/v2/" + query.collection +
+                              ": is ozmap.url the OZmap origin (https://host:9994, without /api/v2)?");
         if (r.status < 200 || r.status >= 300)
             throw UnavailableError("OZmap GET " + query.collection + " answered HTTP " +
                                    std::to_string(r.status) + ": " + r.body.substr(0, 200));

@@ -1,12 +1,58 @@
 #include "ozmap/gateway.hpp"
 
+#include "core/ownership.hpp"
+
 #include "ozmap/ozmap_client.hpp"
 #include "util/json_writer.hpp"
 
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+
 namespace oznsync {
 
+namespace {
+std::string member(const std::string& json, const char* object, const char* key) {
+    try {
+        auto o = Poco::JSON::Parser().parse(json).extract<Poco::JSON::Object::Ptr>();
+        if (object) o = o->getObject(object);
+        return o ? o->optValue<std::string>(key, "") : "";
+    } catch (const Poco::Exception&) {
+        return "";
+    }
+}
+
+/// What OZmap would have answered a create that took effect: the new object's ids.
+HttpResponse created(const std::string& id, const std::string& client_id = "") {
+    HttpResponse r;
+    r.status = 201;
+    JsonWriter w(r.body);
+    w.begin_object().field("id", id);
+    if (!client_id.empty()) w.field("client", client_id);
+    w.end_object();
+    return r;
+}
+} // namespace
+
 WriteResult HttpGateway::write(const WriteRequest& r) {
-    HttpResponse resp = m_client.send(r.method, r.route, r.body);
+    HttpResponse resp;
+    if (r.method == "POST" && r.route == "properties") {
+        // A create whose answer is lost is looked up by its client code before it is sent again.
+        const std::string code = member(r.body, "client", "code");
+        const std::string external_id = member(r.body, nullptr, "external_id");
+        resp = m_client.create(r.route, r.body, [&]() -> std::optional<HttpResponse> {
+            for (const Property& p : m_client.find_by_client_code(code))
+                if (p.client_code == code && p.external_id == external_id) return created(p.id, p.client_id);
+            return std::nullopt;
+        });
+    } else if (r.method == "POST" && r.route == "users") {
+        const std::string username = member(r.body, nullptr, "username");
+        resp = m_client.create(r.route, r.body, [&]() -> std::optional<HttpResponse> {
+            if (auto id = m_client.find_user_id(username)) return created(*id);
+            return std::nullopt;
+        });
+    } else {
+        resp = m_client.send(r.method, r.route, r.body);
+    }
     return {resp.status, resp.body};
 }
 
@@ -27,7 +73,7 @@ WriteRequest create_request(const Change& c) {
         .field("connector", c.target.splitter);
     w.field("port", c.target.port).key("coords").begin_array().value(c.lng).value(c.lat).end_array();
     w.field("address", c.address).field("auto_connect", false).field("force", false);
-    w.field("external_id", "ozneutral:" + c.sale_id);
+    w.field("external_id", external_id_for(c.sale_id));
     w.key("client").begin_object().field("code", c.code).field("name", c.client_name);
     w.field("observation", "OZneutral sale " + c.sale_id + (c.partner.empty() ? "" : " (" + c.partner + ")"));
     w.field("implanted", c.implanted).end_object().end_object();
@@ -64,10 +110,23 @@ WriteRequest batch_implanted_request(const std::vector<std::string>& ids, bool i
 }
 
 std::vector<WriteRequest> remove_requests(const Change& c) {
+    // The port is freed first (the property deleted, or disconnected through its drop cable), then the
+    // client deleted: a run killed in between leaves a client without a port, which the next pull sees
+    // (it reads the owned clients by code) and the next plan finishes removing.
     std::vector<WriteRequest> out;
-    if (!c.property_id.empty()) out.push_back({"DELETE", "properties/" + c.property_id, ""});
+    if (c.keep_property) {
+        if (!c.drop.empty()) out.push_back({"POST", "cables/" + c.drop + "/fibers/disconnect", ""});
+    } else if (!c.property_id.empty()) {
+        out.push_back({"DELETE", "properties/" + c.property_id, ""});
+    }
     if (!c.client_id.empty()) out.push_back({"DELETE", "ftth-clients/" + c.client_id, ""});
     return out;
+}
+
+WriteRequest adopt_request(const Change& c) {
+    std::string body;
+    JsonWriter(body).begin_object().field("external_id", external_id_for(c.sale_id)).end_object();
+    return {"PATCH", "properties/" + c.property_id, body};
 }
 
 } // namespace oznsync

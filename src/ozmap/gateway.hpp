@@ -57,6 +57,8 @@ WriteRequest move_request(const Change& c);
 WriteRequest implanted_request(const std::string& client_id, bool implanted);
 WriteRequest batch_implanted_request(const std::vector<std::string>& client_ids, bool implanted);
 std::vector<WriteRequest> remove_requests(const Change& c);
+/// `oznsync adopt`: the property gets oznsync's external_id, the proof of ownership.
+WriteRequest adopt_request(const Change& c);
 /// POST /users for a partner (`password` is "***" in a dry run: a real one is drawn only to be sent).
 WriteRequest user_create_request(const Change& c, const std::string& role,
                                  const std::vector<std::string>& resources, const std::string& password);

@@ -11,6 +11,7 @@
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/Net/HTTPSClientSession.h>
 #include <Poco/Net/NetException.h>
+#include <Poco/Net/SSLException.h>
 #include <Poco/Net/SSLManager.h>
 #include <Poco/StreamCopier.h>
 #include <Poco/URI.h>
@@ -76,6 +77,22 @@ public:
             return out;
         } catch (const TransportError&) {
             throw;
+        } catch (const Poco::Net::SSLException& e) {
+            m_session->reset();
+            throw PermanentTransportError("TLS failed: " + e.displayText() +
+                                          " (check ozmap.ca_file, the host name in the URL, and that the "
+                                          "server speaks HTTPS)");
+        } catch (const Poco::Net::HostNotFoundException& e) {
+            m_session->reset();
+            throw UnknownHost("unknown host: " + e.displayText());
+        } catch (const Poco::Net::NoAddressFoundException& e) {
+            m_session->reset();
+            throw UnknownHost("unknown host: " + e.displayText());
+        } catch (const Poco::Net::MessageException& e) {
+            // A status line that is not HTTP: typically plain HTTP sent to a TLS port.
+            m_session->reset();
+            throw PermanentTransportError("the server's answer is not HTTP (" + e.displayText() +
+                                          "); plain http:// sent to an HTTPS port?");
         } catch (const Poco::Exception& e) {
             m_session->reset();
             throw TransportError(e.displayText());
@@ -135,6 +152,15 @@ HttpResponse ApiClient::send_once(const HttpRequest& request) {
 }
 
 HttpResponse ApiClient::call(const HttpRequest& request, const std::function<void(HttpResponse&)>& check) {
+    return call_with(request, check, nullptr);
+}
+
+HttpResponse ApiClient::call_once_only(const HttpRequest& request, const AppliedCheck& applied) {
+    return call_with(request, nullptr, applied);
+}
+
+HttpResponse ApiClient::call_with(const HttpRequest& request, const std::function<void(HttpResponse&)>& check,
+                                  const AppliedCheck& applied) {
     thread_local std::mt19937_64 rng(std::random_device{}());
     std::uniform_real_distribution<double> jitter(0.0, 1.0);
     bool reauthenticated = false;
@@ -142,6 +168,14 @@ HttpResponse ApiClient::call(const HttpRequest& request, const std::function<voi
     for (int attempt = 0;; ++attempt) {
         std::string retry_after;
         try {
+            if (attempt > 0 && applied) {
+                if (std::optional<HttpResponse> earlier = applied()) {
+                    spdlog::warn("{} {} {}: the answer was lost ({}) but the write took effect; not sent "
+                                 "again",
+                                 m_name, request.method, request.target, last_problem);
+                    return *earlier;
+                }
+            }
             HttpResponse r = send_once(request);
             if (r.status == 401 || r.status == 403) {
                 if (r.status == 401 && !reauthenticated && m_reauth) {
@@ -164,6 +198,11 @@ HttpResponse ApiClient::call(const HttpRequest& request, const std::function<voi
                 if (check && r.status >= 200 && r.status < 300) check(r);
                 return r;
             }
+        } catch (const PermanentTransportError& e) {
+            throw ConfigError(m_name + " " + m_origin + ": " + e.what());
+        } catch (const UnknownHost& e) {
+            if (attempt >= 1) throw ConfigError(m_name + " " + m_origin + ": " + e.what());
+            last_problem = e.what();
         } catch (const TransportError& e) {
             last_problem = e.what();
         }

@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -43,6 +44,17 @@ struct TransportError : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
+/// The name did not resolve: retried once (resolvers flap), then a configuration error.
+struct UnknownHost : TransportError {
+    using TransportError::TransportError;
+};
+
+/// A failure no retry can fix (TLS verification, a server that does not speak HTTP, or HTTPS where the
+/// server speaks plain HTTP): the run ends at once with a configuration error naming the cause.
+struct PermanentTransportError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
 class HttpConnection;
 
 class ApiClient {
@@ -61,6 +73,11 @@ public:
     /// TransportError to have a 2xx with an unusable body retried; it may consume the body (parse it in
     /// place). Throws AuthError (401/403) or UnavailableError when retries are exhausted.
     HttpResponse call(const HttpRequest& request, const std::function<void(HttpResponse&)>& check = nullptr);
+    /// A write that must not be applied twice (a POST that creates): before every re-send, `applied`
+    /// asks the server whether the previous attempt took effect although its answer was lost; when it
+    /// did, its answer stands for the write's and nothing is sent again.
+    using AppliedCheck = std::function<std::optional<HttpResponse>()>;
+    HttpResponse call_once_only(const HttpRequest& request, const AppliedCheck& applied);
     /// One attempt, no retry, no auth refresh (for the login call itself).
     HttpResponse send_once(const HttpRequest& request);
 
@@ -69,6 +86,8 @@ public:
     long long retries_done() const { return m_retries; }
 
 private:
+    HttpResponse call_with(const HttpRequest& request, const std::function<void(HttpResponse&)>& check,
+                           const AppliedCheck& applied);
     std::unique_ptr<HttpConnection> borrow();
     void give_back(std::unique_ptr<HttpConnection> c);
 

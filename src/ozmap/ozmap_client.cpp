@@ -5,6 +5,7 @@
 #include "util/log.hpp"
 #include "util/strings.hpp"
 
+#include <Poco/JSON/Array.h>
 #include <Poco/JSON/Parser.h>
 #include <Poco/URI.h>
 
@@ -70,6 +71,30 @@ HttpResponse OzmapClient::get(const std::string& route) {
 
 HttpResponse OzmapClient::send(const std::string& method, const std::string& route, const std::string& body) {
     return m_api.call({method, "/api/v2/" + route, body, "application/json"});
+}
+
+HttpResponse OzmapClient::create(const std::string& route, const std::string& body,
+                                 const ApiClient::AppliedCheck& applied) {
+    return m_api.call_once_only({"POST", "/api/v2/" + route, body, "application/json"}, applied);
+}
+
+std::optional<std::string> OzmapClient::find_user_id(const std::string& username) {
+    std::optional<std::string> id;
+    HttpResponse r = m_api.call(
+        {"GET", "/api/v2/users?limit=5&filter=" + url_encode(filter_json({filter_eq("username", username)})),
+         "", ""});
+    if (r.status != 200) throw UnavailableError("OZmap GET /users answered HTTP " + std::to_string(r.status));
+    try {
+        auto rows = Poco::JSON::Parser().parse(r.body).extract<Poco::JSON::Object::Ptr>()->getArray("rows");
+        for (size_t i = 0; rows && i < rows->size(); ++i) {
+            auto u = rows->getObject(static_cast<unsigned>(i));
+            if (u && u->optValue<std::string>("username", "") == username)
+                id = u->optValue<std::string>("id", "");
+        }
+    } catch (const Poco::Exception& e) {
+        throw UnavailableError("OZmap GET /users is not JSON: " + e.displayText());
+    }
+    return id;
 }
 
 std::vector<Project> OzmapClient::list_projects() {

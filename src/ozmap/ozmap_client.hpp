@@ -24,12 +24,17 @@ public:
     HttpResponse get(const std::string& route);
     /// POST/PATCH/DELETE relative to /api/v2/; returns the final answer (non-retryable 4xx included).
     HttpResponse send(const std::string& method, const std::string& route, const std::string& body);
+    /// A POST that creates: re-sent after a lost answer only when `applied` finds it did not take effect.
+    HttpResponse create(const std::string& route, const std::string& body,
+                        const ApiClient::AppliedCheck& applied);
 
     std::vector<Project> list_projects();
     /// nullopt when the project does not exist or the user may not read it (404).
     std::optional<Project> get_project(const std::string& id);
     /// Properties whose client has this code (bare array answer).
     std::vector<Property> find_by_client_code(const std::string& code);
+    /// The id of the user with this username; nullopt when there is none.
+    std::optional<std::string> find_user_id(const std::string& username);
 
     ApiClient& api() { return m_api; }
     const OzmapConfig& config() const { return m_config; }

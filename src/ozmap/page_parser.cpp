@@ -208,6 +208,8 @@ Property to_property(od::object o) {
             p.external_id = str(v);
         else if (k == "updatedAt")
             p.updated_at = str(v);
+        else if (k == "drop")
+            p.drop = id_of(v);
         else if (k == "client")
             to_client(v, p);
         else if (k == "connections" && kind(v) == od::json_type::array) {
@@ -234,6 +236,25 @@ Property to_property(od::object o) {
         }
     }
     return p;
+}
+
+Client to_ftth_client(od::object o) {
+    Client c;
+    for (auto field : o) {
+        std::string_view k = field.unescaped_key();
+        od::value v = field.value();
+        if (k == "id" || (k == "_id" && c.id.empty()))
+            c.id = str(v);
+        else if (k == "code")
+            c.code = str(v);
+        else if (k == "implanted")
+            c.implanted = boolean(v);
+        else if (k == "external_id")
+            c.external_id = str(v);
+        else if (k == "updatedAt")
+            c.updated_at = str(v);
+    }
+    return c;
 }
 
 template <typename Row, typename Map> Page<Row> parse_page(std::string& body, Map map) {
@@ -305,6 +326,11 @@ Page<Splitter> parse_splitters_page(std::string& body) {
 Page<Property> parse_properties_page(std::string& body) {
     return parse_page<Property>(body,
                                 [](od::object o, Page<Property>& pg) { keep_if_id(to_property(o), pg); });
+}
+
+Page<Client> parse_clients_page(std::string& body) {
+    return parse_page<Client>(body,
+                              [](od::object o, Page<Client>& pg) { keep_if_id(to_ftth_client(o), pg); });
 }
 
 std::vector<Property> parse_property_array(std::string& body) {

@@ -23,6 +23,7 @@ Page<Project> parse_projects_page(std::string& body);
 Page<Box> parse_boxes_page(std::string& body);
 Page<Splitter> parse_splitters_page(std::string& body);
 Page<Property> parse_properties_page(std::string& body);
+Page<Client> parse_clients_page(std::string& body);
 /// `GET /properties/client/<code>` answers a bare array of properties.
 std::vector<Property> parse_property_array(std::string& body);
 

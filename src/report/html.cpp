@@ -209,8 +209,8 @@ std::string html_report(const ReportData& d) {
     h += "<h1>oznsync run <code>" + esc(d.run.id) + "</code> <span class=\"badge " +
          (d.dry_run ? "dry\">DRY RUN" : "apply\">APPLIED") + "</span> <span class=\"badge " +
          exit_class(d.run.exit_code) + "\">exit " + std::to_string(d.run.exit_code) + "</span></h1>";
-    h += "<p class=sub>" + esc(exit_code_meaning(d.run.exit_code)) + " &middot; mode <b>" + esc(d.run.mode) +
-         "</b> &middot; " + esc(d.run.started_at) + " &rarr; " + esc(d.run.finished_at) + "</p>\n";
+    h += "<p class=sub>" + esc(outcome_text(d)) + " &middot; mode <b>" + esc(d.run.mode) + "</b> &middot; " +
+         esc(d.run.started_at) + " &rarr; " + esc(d.run.finished_at) + "</p>\n";
 
     if (d.insecure)
         h += "<div class=alert>TLS verification of OZmap was <b>off</b> (--insecure) for this run.</div>";

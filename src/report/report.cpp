@@ -68,11 +68,41 @@ std::map<std::string, long long> counts_by_action(const ReportData& d) {
     return out;
 }
 
+std::string drift_jsonl(const ReportData& d) {
+    std::string out;
+    for (const auto& e : d.entries) {
+        if (e.change.action != Action::Drift) continue;
+        const Change& c = e.change;
+        JsonWriter w(out);
+        w.begin_object().field("run_id", d.run.id).field("sale_id", c.sale_id).field("code", c.code);
+        w.field("project", c.project).field("property_id", c.property_id).field("client_id", c.client_id);
+        w.field("ozmap_now", c.after).field("last_applied", c.before).field("what", c.reason).end_object();
+        out += '\n';
+    }
+    return out;
+}
+
 std::map<std::string, std::map<std::string, long long>> counts_by_project(const ReportData& d) {
     std::map<std::string, std::map<std::string, long long>> out;
     for (const auto& e : d.entries)
         if (!e.change.project.empty()) ++out[e.change.project][action_name(e.change.action)];
     return out;
+}
+
+std::string outcome_text(const ReportData& d) {
+    if (d.run.exit_code != kExitOk && d.run.exit_code != kExitChangesPending)
+        return exit_code_meaning(d.run.exit_code);
+    long long writes = 0, conflicts = 0;
+    for (const auto& e : d.entries) {
+        if (is_write(e.change.action)) ++writes;
+        if (e.change.action == Action::Conflict) ++conflicts;
+    }
+    if (d.dry_run) {
+        if (writes == 0 && conflicts == 0) return "dry run: in sync, nothing to change";
+        return "dry run: " + std::to_string(writes) + " change(s) pending, " + std::to_string(conflicts) +
+               " conflict(s); nothing was changed in OZmap";
+    }
+    return writes == 0 ? "success: in sync" : "success: every change applied";
 }
 
 std::string summary_json(const ReportData& d) {
@@ -82,10 +112,7 @@ std::string summary_json(const ReportData& d) {
     w.field("mode", d.run.mode).field("dry_run", d.dry_run).field("oznsync_version", OZNSYNC_VERSION);
     w.field("host", d.run.host).field("user", d.run.user);
     w.field("started_at", d.run.started_at).field("finished_at", d.run.finished_at);
-    w.key("exit")
-        .begin_object()
-        .field("code", d.run.exit_code)
-        .field("meaning", exit_code_meaning(d.run.exit_code));
+    w.key("exit").begin_object().field("code", d.run.exit_code).field("meaning", outcome_text(d));
     w.end_object();
     w.key("inputs").begin_object().field("ozmap_url", d.ozmap_url).field("snapshot_id", d.run.snapshot_id);
     w.field("snapshot_finished_at", d.snapshot_finished_at).field("sales_source", d.sales_source);
@@ -216,7 +243,7 @@ std::string text_report(const ReportData& d) {
     os << "oznsync run " << d.run.id << " (" << d.run.mode << (d.dry_run ? ", dry run" : "") << ")\n";
     os << "  started " << d.run.started_at << ", finished " << d.run.finished_at << " on " << d.run.host
        << " by " << d.run.user << "\n";
-    os << "  exit " << d.run.exit_code << ": " << exit_code_meaning(d.run.exit_code) << "\n";
+    os << "  exit " << d.run.exit_code << ": " << outcome_text(d) << "\n";
     os << "  snapshot " << d.run.snapshot_id << " of " << d.ozmap_url << "; sales " << d.sales_source << " ("
        << d.sales_records << " records, " << d.sales_invalid << " invalid, "
        << d.run.sales_fingerprint.substr(0, 19) << ")\n";
@@ -264,6 +291,7 @@ std::string write_report(const std::string& reports_dir, const ReportData& d) {
     make_dirs(dir, 0750);
     atomic_write(dir + "/changes.jsonl", changes_jsonl(d), 0640);
     atomic_write(dir + "/changes.csv", changes_csv(d), 0640);
+    atomic_write(dir + "/drift.jsonl", drift_jsonl(d), 0640);
     if (d.dry_run) atomic_write(dir + "/plan.json", plan_json(d), 0640);
     atomic_write(dir + "/report.html", html_report(d), 0640);
     atomic_write(dir + "/report.txt", text_report(d), 0640);
@@ -296,7 +324,8 @@ ReportData load_report_data(RunStore& runs, const std::string& run_id) {
     ReportData d;
     d.run = *run;
     d.entries = runs.entries(run_id);
-    d.dry_run = run->mode == "plan" || run->mode == "run-dry" || run->mode == "partners-dry";
+    d.dry_run = run->mode == "plan" || run->mode == "run-dry" || run->mode == "partners-dry" ||
+                run->mode == "adopt-dry";
     if (!run->summary_json.empty()) {
         try {
             auto o = Poco::JSON::Parser().parse(run->summary_json).extract<Poco::JSON::Object::Ptr>();

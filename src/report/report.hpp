@@ -41,10 +41,16 @@ struct ReportData {
 std::map<std::string, long long> counts_by_action(const ReportData& d);
 std::map<std::string, std::map<std::string, long long>> counts_by_project(const ReportData& d);
 
+/// What the run's exit means for this run: a dry run with pending changes or conflicts never reads "in
+/// sync".
+std::string outcome_text(const ReportData& d);
+
 std::string summary_json(const ReportData& d);
 std::string plan_json(const ReportData& d);
 std::string changes_jsonl(const ReportData& d);
 std::string changes_csv(const ReportData& d);
+/// One line per drifted sale (OZmap now vs what oznsync last applied), for OZneutral to read.
+std::string drift_jsonl(const ReportData& d);
 std::string text_report(const ReportData& d);
 std::string html_report(const ReportData& d);
 

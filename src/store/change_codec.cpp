@@ -44,6 +44,7 @@ void write_change(JsonWriter& w, const Change& c) {
             .field("lat", c.lat)
             .field("lng", c.lng);
     }
+    if (c.action == Action::Remove && c.keep_property) w.field("keep_property", true).field("drop", c.drop);
     if (c.action == Action::UserCreate || c.action == Action::UserUpdate) {
         w.field("username", c.username)
             .field("user_id", c.user_id)
@@ -80,6 +81,8 @@ Change change_from_json(const std::string& json) {
         c.property_id = s("property_id");
         c.client_id = s("client_id");
         c.implanted = o->optValue<bool>("implanted", false);
+        c.keep_property = o->optValue<bool>("keep_property", false);
+        c.drop = s("drop");
         c.client_name = s("client_name");
         c.address = s("address");
         c.lat = o->optValue<double>("lat", 0);

@@ -62,7 +62,8 @@ Inventory load_inventory(Store& store, int64_t snapshot) {
             "coalesce(lng,0), address, coalesce(external_id,''), coalesce(client_id,''), "
             "coalesce(client_code,''), "
             "coalesce(client_name,''), coalesce(client_implanted,0), coalesce(client_external_id,''), "
-            "coalesce(updated_at,'') FROM properties WHERE snapshot_id = ? ORDER BY id");
+            "coalesce(updated_at,''), coalesce(drop_id,'') FROM properties WHERE snapshot_id = ? ORDER BY "
+            "id");
         st.bind(1, snapshot);
         while (st.step()) {
             Property p;
@@ -81,8 +82,16 @@ Inventory load_inventory(Store& store, int64_t snapshot) {
             p.client_implanted = st.int64(12) != 0;
             p.client_external_id = st.text(13);
             p.updated_at = st.text(14);
+            p.drop = st.text(15);
             inv.properties.push_back(std::move(p));
         }
+    }
+    {
+        auto st = db.prepare("SELECT id, code, coalesce(external_id,''), implanted, coalesce(updated_at,'') "
+                             "FROM clients WHERE snapshot_id = ? ORDER BY id");
+        st.bind(1, snapshot);
+        while (st.step())
+            inv.clients.push_back(Client{st.text(0), st.text(1), st.text(2), st.text(4), st.int64(3) != 0});
     }
     return inv;
 }
@@ -269,35 +278,44 @@ std::vector<JournalEntry> RunStore::take_interrupted(const std::string& current_
 std::map<std::string, OwnedState> RunStore::baseline() {
     std::map<std::string, OwnedState> out;
     auto st = m_store.db().prepare(
-        "SELECT sale_id, coalesce(property_id,''), coalesce(box,''), coalesce(splitter,''), "
-        "coalesce(port,0), coalesce(implanted,0) FROM owned");
+        "SELECT sale_id, coalesce(property_id,''), coalesce(client_id,''), code, coalesce(box,''), "
+        "coalesce(splitter,''), coalesce(port,0), coalesce(implanted,0) FROM owned");
     while (st.step())
-        out[st.text(0)] =
-            OwnedState{st.text(1), PortRef{st.text(2), st.text(3), st.integer(4)}, st.int64(5) != 0};
+        out[st.text(0)] = OwnedState{st.text(1), st.text(2), st.text(3),
+                                     PortRef{st.text(4), st.text(5), st.integer(6)}, st.int64(7) != 0};
     return out;
 }
 
-void RunStore::save_baseline(const std::string& run_id, const std::map<std::string, OwnedState>& before,
-                             const std::map<std::string, OwnedState>& after,
-                             const std::map<std::string, std::string>& codes) {
+void RunStore::save_baseline(const std::string& run_id, const std::map<std::string, OwnedState>& upsert,
+                             const std::set<std::string>& forget) {
     sql::Transaction tx(m_store.db());
     auto del = m_store.db().prepare("DELETE FROM owned WHERE sale_id = ?");
-    for (const auto& [sale, s] : before)
-        if (!after.count(sale)) del.bind(1, sale).exec();
+    for (const auto& sale : forget)
+        del.bind(1, sale).exec();
     auto ins =
         m_store.db().prepare("INSERT OR REPLACE INTO owned(sale_id, code, property_id, client_id, box, "
-                             "splitter, port, implanted, run_id) VALUES(?,?,?,NULL,?,?,?,?,?)");
-    for (const auto& [sale, s] : after) {
-        auto code = codes.find(sale);
-        ins.bind(1, sale).bind(2, code == codes.end() ? std::string() : code->second).bind(3, s.property_id);
-        ins.bind(4, s.port.box)
-            .bind(5, s.port.splitter)
-            .bind(6, s.port.port)
-            .bind(7, s.implanted)
-            .bind(8, run_id);
+                             "splitter, port, implanted, run_id) VALUES(?,?,?,?,?,?,?,?,?)");
+    for (const auto& [sale, s] : upsert) {
+        ins.bind(1, sale)
+            .bind(2, s.code)
+            .bind_text_or_null(3, s.property_id)
+            .bind_text_or_null(4, s.client_id);
+        ins.bind(5, s.port.box)
+            .bind(6, s.port.splitter)
+            .bind(7, s.port.port)
+            .bind(8, s.implanted)
+            .bind(9, run_id);
         ins.exec();
     }
     tx.commit();
+}
+
+std::vector<std::string> RunStore::owned_codes() {
+    std::vector<std::string> out;
+    auto st = m_store.db().prepare("SELECT DISTINCT code FROM owned WHERE code <> '' ORDER BY code");
+    while (st.step())
+        out.push_back(st.text(0));
+    return out;
 }
 
 } // namespace oznsync

@@ -7,6 +7,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -55,11 +56,13 @@ public:
     /// returns them. `current_run` is the run asking.
     std::vector<JournalEntry> take_interrupted(const std::string& current_run);
 
+    /// What oznsync last applied to each client it owns (the `owned` table), by sale id.
     std::map<std::string, OwnedState> baseline();
-    /// Records `after` for the sales it holds and forgets those of `before` it no longer holds.
-    void save_baseline(const std::string& run_id, const std::map<std::string, OwnedState>& before,
-                       const std::map<std::string, OwnedState>& after,
-                       const std::map<std::string, std::string>& codes);
+    /// Writes the rows of `upsert` and deletes those of `forget`; other rows stay.
+    void save_baseline(const std::string& run_id, const std::map<std::string, OwnedState>& upsert,
+                       const std::set<std::string>& forget);
+    /// The codes of the clients oznsync owns: the pull reads these clients whatever their property.
+    std::vector<std::string> owned_codes();
 
 private:
     Store& m_store;

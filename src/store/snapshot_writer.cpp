@@ -9,7 +9,8 @@ SnapshotWriter::SnapshotWriter(sql::Database& db, int64_t snapshot_id)
       m_box_rtree(db.prepare("INSERT INTO box_rtree VALUES(?,?,?,?,?)")),
       m_splitter(db.prepare("INSERT INTO splitters VALUES(?,?,?,?,?,?,?)")),
       m_port(db.prepare("INSERT INTO ports VALUES(?,?,?,?,?)")),
-      m_property(db.prepare("INSERT INTO properties VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")) {}
+      m_property(db.prepare("INSERT INTO properties VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")),
+      m_client(db.prepare("INSERT OR IGNORE INTO clients VALUES(?,?,?,?,?,?)")) {}
 
 void SnapshotWriter::add(const Project& p) {
     m_project.bind(1, m_snapshot).bind(2, p.id).bind(3, p.name).bind(4, p.identifier).exec();
@@ -65,10 +66,18 @@ void SnapshotWriter::add(const Property& p) {
         st.bind_text_or_null(15, p.client_external_id);
     }
     st.bind_text_or_null(16, p.updated_at);
+    st.bind_text_or_null(17, p.drop);
     st.exec();
 }
 
+void SnapshotWriter::add(const Client& c) {
+    m_client.bind(1, m_snapshot).bind(2, c.id).bind(3, c.code).bind_text_or_null(4, c.external_id);
+    m_client.bind(5, c.implanted).bind_text_or_null(6, c.updated_at).exec();
+}
+
 void SnapshotWriter::clear(const std::string& collection, const std::string& project) {
+    // Clients are read by code, not by project: a batch read again adds what it finds (INSERT OR IGNORE).
+    if (collection == "ftth-clients") return;
     if (collection == "boxes") {
         m_db.prepare("DELETE FROM box_rtree WHERE rid IN (SELECT k.rid FROM box_keys k JOIN boxes b ON "
                      "b.snapshot_id = "

@@ -17,13 +17,15 @@ public:
     /// Writes the splitter and its ports.
     void add(const Splitter& s);
     void add(const Property& p);
+    /// A client read by code (the same client may come from two batches: kept once).
+    void add(const Client& c);
     /// Removes what a collection of one project wrote so far (before re-pulling it).
     void clear(const std::string& collection, const std::string& project);
 
 private:
     sql::Database& m_db;
     int64_t m_snapshot;
-    sql::Statement m_project, m_box, m_box_key, m_box_rtree, m_splitter, m_port, m_property;
+    sql::Statement m_project, m_box, m_box_key, m_box_rtree, m_splitter, m_port, m_property, m_client;
 };
 
 } // namespace oznsync

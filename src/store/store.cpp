@@ -105,7 +105,7 @@ void Store::delete_snapshot_rows(int64_t id) {
         .bind(1, id)
         .exec();
     m_db.prepare("DELETE FROM box_keys WHERE snapshot_id = ?").bind(1, id).exec();
-    for (const char* table : {"projects", "boxes", "splitters", "ports", "properties"}) {
+    for (const char* table : {"projects", "boxes", "splitters", "ports", "properties", "clients"}) {
         m_db.prepare(std::string("DELETE FROM ") + table + " WHERE snapshot_id = ?").bind(1, id).exec();
     }
 }

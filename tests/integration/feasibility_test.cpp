@@ -63,7 +63,7 @@ TEST_SUITE("feasibility_run") {
         TempDir dir;
         std::string cfg = write_config(dir, sim,
                                        "[ozneutral]\nsales = file:" + fixture("sales-stage1.json") +
-                                           "\n[safety]\nmax_removals_pct = 100\n");
+                                           "\n[safety]\nmax_removals_pct = 100\nmax_invalid_pct = 50\n");
         REQUIRE(oznsync({"pull", "--config", cfg}).exit_code == 0);
         Result before = oznsync({"availability", "--config", cfg});
         REQUIRE(before.exit_code == 0);

@@ -26,8 +26,9 @@ std::vector<std::string> sim_args(std::vector<std::string> more = {}) {
 
 std::string config_for(const TempDir& dir, const Sim& sim, const std::string& sales,
                        const std::string& extra = "") {
-    return write_config(
-        dir, sim, "[ozneutral]\nsales = file:" + sales + "\n[safety]\nmax_removals_pct = 100\n" + extra);
+    return write_config(dir, sim,
+                        "[ozneutral]\nsales = file:" + sales +
+                            "\n[safety]\nmax_removals_pct = 100\nmax_invalid_pct = 50\n" + extra);
 }
 
 /// Points the config at another sales file.
@@ -124,10 +125,11 @@ TEST_SUITE("reconcile_run") {
         Sim sim(sim_args({"--sales", fixture("sales-stage1.json"), "--neutral-client-id", "oznsync",
                           "--neutral-client-secret", "neutral-secret-42"}));
         TempDir dir;
-        std::string cfg = write_config(dir, sim,
-                                       "[ozneutral]\nsales = " + sim.url() +
-                                           "\nclient_id = oznsync\nclient_secret = neutral-secret-42\n"
-                                           "page_size = 4\n[safety]\nmax_removals_pct = 100\n");
+        std::string cfg =
+            write_config(dir, sim,
+                         "[ozneutral]\nsales = " + sim.url() +
+                             "\nclient_id = oznsync\nclient_secret = neutral-secret-42\n"
+                             "page_size = 4\n[safety]\nmax_removals_pct = 100\nmax_invalid_pct = 50\n");
         Result r = oznsync({"run", "--config", cfg});
         INFO(r.out << r.err);
         CHECK(r.exit_code == 3);
@@ -236,9 +238,12 @@ TEST_SUITE("reconcile_run") {
                                       "ORD-C|" + kSplitA + "|3|0", "ORD-D|" + kSplitD + "|4|0"});
         CHECK(latest_summary(dir)->getValue<std::string>("safety_cap").find("max_removals") !=
               std::string::npos);
-        // The percentage cap trips by default on this small network (1 of 4 owned clients = 25% > 10%).
-        CHECK(oznsync({"run", "--config", cfg}, {{"OZNSYNC_SAFETY_MAX_REMOVALS_PCT", "10"}}).exit_code == 4);
-        CHECK(oznsync({"run", "--config", cfg}).exit_code == 3);
+        // The percentage cap applies only past safety.min_removals_for_pct (10): with that at 0 it trips on
+        // this small network (1 of 4 owned clients = 25% > 10%); by default one cancellation passes.
+        CHECK(oznsync({"run", "--config", cfg}, {{"OZNSYNC_SAFETY_MAX_REMOVALS_PCT", "10"},
+                                                 {"OZNSYNC_SAFETY_MIN_REMOVALS_FOR_PCT", "0"}})
+                  .exit_code == 4);
+        CHECK(oznsync({"run", "--config", cfg}, {{"OZNSYNC_SAFETY_MAX_REMOVALS_PCT", "10"}}).exit_code == 3);
         CHECK(owned_clients(sim).size() == 3);
     }
 

@@ -38,7 +38,7 @@ std::string golden_run(const TempDir& dir, const Sim& sim) {
     write_file(dir.file("golden.ini"),
                "[ozmap]\nurl = https://acme.ozmap.com.br:9994\napi_key = golden-api-key-1234\n"
                "[ozneutral]\nsales = file:sales.json\n[snapshot]\npath = oznsync.db\n"
-               "[reports]\ndir = reports\n[safety]\nmax_removals_pct = 100\n");
+               "[reports]\ndir = reports\n[safety]\nmax_removals_pct = 100\nmax_invalid_pct = 50\n");
     chmod(dir.file("golden.ini").c_str(), 0600);
     Result r = oznsync({"plan", "--config", "golden.ini"}, kFixed, dir.path());
     INFO(r.out << r.err);
@@ -86,7 +86,7 @@ TEST_SUITE("reports") {
         TempDir dir;
         std::string cfg = write_config(dir, sim,
                                        "[ozneutral]\nsales = file:" + fixture("sales-stage1.json") +
-                                           "\n[safety]\nmax_removals_pct = 100\n");
+                                           "\n[safety]\nmax_removals_pct = 100\nmax_invalid_pct = 50\n");
         REQUIRE(oznsync({"pull", "--config", cfg}).exit_code == 0);
         REQUIRE(oznsync({"plan", "--config", cfg}, {{"OZNSYNC_RUN_ID", "r-dry"}}).exit_code == 0);
         REQUIRE(oznsync({"apply", "--config", cfg}, {{"OZNSYNC_RUN_ID", "r-apply"}}).exit_code == 3);
@@ -136,9 +136,10 @@ TEST_SUITE("reports") {
         "runs and report show read the history; reports.keep_days prunes old folders, not the database") {
         Sim sim({"--fixture", fixture("network-small.json")});
         TempDir dir;
-        std::string cfg = write_config(dir, sim,
-                                       "[ozneutral]\nsales = file:" + fixture("sales-stage1.json") +
-                                           "\n[safety]\nmax_removals_pct = 100\n[reports]\nkeep_days = 30\n");
+        std::string cfg = write_config(
+            dir, sim,
+            "[ozneutral]\nsales = file:" + fixture("sales-stage1.json") +
+                "\n[safety]\nmax_removals_pct = 100\nmax_invalid_pct = 50\n[reports]\nkeep_days = 30\n");
         REQUIRE(oznsync({"run", "--config", cfg, "--dry-run"}, {{"OZNSYNC_RUN_ID", "old-run"}}).exit_code ==
                 0);
         // Age the first run's folder by 40 days.
@@ -165,7 +166,7 @@ TEST_SUITE("reports") {
         std::string cfg = write_config(dir, sim,
                                        "[ozneutral]\nsales = " + sim.url() +
                                            "\nclient_id = oznsync\nclient_secret = client-secret-Zq81\n"
-                                           "[safety]\nmax_removals_pct = 100\n");
+                                           "[safety]\nmax_removals_pct = 100\nmax_invalid_pct = 50\n");
         std::string logs;
         for (const char* format : {"text", "json"}) {
             Result r = oznsync({"run", "--config", cfg, "-v", "--log-format", format});
@@ -193,7 +194,7 @@ TEST_SUITE("browser") {
         TempDir dir;
         std::string cfg = write_config(dir, sim,
                                        "[ozneutral]\nsales = file:" + fixture("sales-stage1.json") +
-                                           "\n[safety]\nmax_removals_pct = 100\n");
+                                           "\n[safety]\nmax_removals_pct = 100\nmax_invalid_pct = 50\n");
         REQUIRE(oznsync({"run", "--config", cfg}, {{"OZNSYNC_RUN_ID", "browser-run"}}).exit_code == 3);
         const std::string page = "file://" + dir.file("reports/browser-run/report.html");
         const std::vector<std::string> flags = {chromium,

@@ -45,6 +45,18 @@ Property& put(Inventory& inv, const std::string& code, const std::string& splitt
     return inv.properties.back();
 }
 
+/// A client oznsync made for sale `sale_id` (its property carries the proof).
+Property& own(Inventory& inv, const std::string& sale_id, const std::string& code,
+              const std::string& splitter, int port, bool implanted) {
+    return put(inv, code, splitter, port, implanted, "ozneutral:" + sale_id);
+}
+
+/// What oznsync last applied: the client as it stands.
+OwnedState applied(const Property& p) {
+    return OwnedState{p.id, p.client_id, p.client_code, PortRef{p.box, p.splitter, p.port},
+                      p.client_implanted};
+}
+
 Sale sale(const std::string& id, const std::string& state, const std::string& code,
           const std::string& splitter, int port, int64_t version = 1) {
     static const std::map<std::string, std::string> sub = {{"reserved", "reserved"},
@@ -107,8 +119,12 @@ TEST_SUITE("reconcile") {
             CAPTURE(row.desired);
             CAPTURE(row.ozmap);
             Inventory inv = inventory();
-            if (row.ozmap) put(inv, "ORD", S1, 2, row.ozmap == 2);
-            ChangeSet cs = plan(inv, {sale("5e0000000000000000000001", row.desired, "ORD", S1, 2)});
+            std::map<std::string, OwnedState> baseline;
+            if (row.ozmap)
+                baseline["5e0000000000000000000001"] =
+                    applied(own(inv, "5e0000000000000000000001", "ORD", S1, 2, row.ozmap == 2));
+            ChangeSet cs =
+                plan(inv, {sale("5e0000000000000000000001", row.desired, "ORD", S1, 2)}, {}, baseline);
             CHECK(actions(cs) == row.expected);
             if (!cs.writes.empty() && cs.writes[0].action == Action::Create)
                 CHECK(cs.writes[0].implanted == (std::string(row.desired) == "active"));
@@ -131,10 +147,10 @@ TEST_SUITE("reconcile") {
 
     TEST_CASE("a client on another port moves, with the portReplaceReason, and flips if needed") {
         Inventory inv = inventory();
-        put(inv, "ORD", S1, 2, false);
+        auto base = applied(own(inv, "5e0000000000000000000001", "ORD", S1, 2, false));
         Sale s = sale("5e0000000000000000000001", "active", "ORD", S2, 5);
         s.port_replace_reason = "signalIssue";
-        ChangeSet cs = plan(inv, {s});
+        ChangeSet cs = plan(inv, {s}, {}, {{s.id, base}});
         CHECK(actions(cs) == V{"move:ORD", "promote:ORD"});
         CHECK(cs.writes[0].from == PortRef{BOX, S1, 2});
         CHECK(cs.writes[0].target == PortRef{BOX, S2, 5});
@@ -215,6 +231,33 @@ TEST_SUITE("reconcile") {
         CHECK(actions(plan(inv, {}, prune)) == V{"remove:GONE", "orphan:GONE"});
     }
 
+    TEST_CASE("ownership needs proof: a client with the sale's code but no external_id is never written") {
+        // The operator's client carries the code of a sale, on another port; through the whole lifecycle
+        // of that sale nothing about it is planned.
+        Inventory inv = inventory();
+        put(inv, "ORD-5", S2, 7, true);
+        const std::string id = "5e0000000000000000000001";
+        for (const Sale& s :
+             {sale(id, "reserved", "ORD-5", S1, 1, 1), sale(id, "active", "ORD-5", S1, 2, 2),
+              sale(id, "inactive", "ORD-5", S1, 2, 3), sale(id, "terminated", "ORD-5", S1, 2, 4)}) {
+            CAPTURE(s.state);
+            ChangeSet cs = plan(inv, {s});
+            CHECK(cs.writes.empty());
+            CHECK(cs.owned_clients == 0);
+            if (s.wants_present()) {
+                REQUIRE(actions(cs) == V{"conflict:ORD-5"});
+                CHECK(cs.findings[0].reason.find("taken by a client oznsync does not own") !=
+                      std::string::npos);
+            } else {
+                CHECK(cs.findings.empty());
+            }
+        }
+        // A --prune-orphans run does not treat it as an orphan either.
+        ReconcileOptions prune;
+        prune.prune_orphans = true;
+        CHECK(plan(inv, {}, prune).writes.empty());
+    }
+
     TEST_CASE("ownership: the operator's clients are never touched") {
         Inventory inv = inventory();
         put(inv, "OP-7", S1, 1, true); // operator's client on the very port of a terminated sale
@@ -231,31 +274,158 @@ TEST_SUITE("reconcile") {
 
     TEST_CASE("switches leave out their action and nothing else") {
         Inventory inv = inventory();
-        put(inv, "P", S1, 1, false);
-        put(inv, "R", S1, 2, false);
+        std::map<std::string, OwnedState> base = {
+            {"5e0000000000000000000001", applied(own(inv, "5e0000000000000000000001", "P", S1, 1, false))},
+            {"5e0000000000000000000002", applied(own(inv, "5e0000000000000000000002", "R", S1, 2, false))}};
         std::vector<Sale> sales = {sale("5e0000000000000000000001", "active", "P", S1, 1),
                                    sale("5e0000000000000000000002", "terminated", "R", S1, 2),
                                    sale("5e0000000000000000000003", "reserved", "C", S1, 3)};
         ReconcileOptions o;
         o.remove = false;
-        CHECK(actions(plan(inv, sales, o)) == V{"create:C", "promote:P"});
+        CHECK(actions(plan(inv, sales, o, base)) == V{"create:C", "promote:P"});
         o = {};
         o.create = false;
         o.promote = false;
-        CHECK(actions(plan(inv, sales, o)) == V{"remove:R"});
+        CHECK(actions(plan(inv, sales, o, base)) == V{"remove:R"});
         o = {};
         o.only_projects = {"aaaaaaaaaaaaaaaaaaaaaa77"};
-        CHECK(actions(plan(inv, sales, o)).empty());
+        CHECK(actions(plan(inv, sales, o, base)).empty());
     }
 
-    TEST_CASE("drift: changes made in OZmap since the last run are reported and undone") {
+    TEST_CASE("drift is reported and left as it is (reconcile.drift = report)") {
+        const std::string id = "5e0000000000000000000001";
+        ReconcileOptions revert;
+        revert.drift = DriftMode::Revert;
+        SUBCASE("a technician demoted an active client") {
+            Inventory inv = inventory();
+            own(inv, id, "ORD", S1, 2, false);
+            std::map<std::string, OwnedState> base = {
+                {id, {"prop-ORD", "client-ORD", "ORD", {BOX, S1, 2}, true}}};
+            ChangeSet cs = plan(inv, {sale(id, "active", "ORD", S1, 2)}, {}, base);
+            CHECK(actions(cs) == V{"drift:ORD"});
+            CHECK(cs.findings[0].reason.find("implanted -> not implanted") != std::string::npos);
+            CHECK(cs.findings[0].reason.find("left as it is") != std::string::npos);
+            CHECK(cs.baseline.at(id).implanted); // still what oznsync last applied
+            ChangeSet rv = plan(inv, {sale(id, "active", "ORD", S1, 2)}, revert, base);
+            CHECK(actions(rv) == V{"promote:ORD", "drift:ORD"});
+            CHECK(rv.writes[0].reason.find("reverting an OZmap edit") != std::string::npos);
+        }
+        SUBCASE("a technician moved the client to another port") {
+            Inventory inv = inventory();
+            own(inv, id, "ORD", S1, 3, false);
+            std::map<std::string, OwnedState> base = {
+                {id, {"prop-ORD", "client-ORD", "ORD", {BOX, S1, 2}, false}}};
+            ChangeSet cs = plan(inv, {sale(id, "reserved", "ORD", S1, 2)}, {}, base);
+            CHECK(actions(cs) == V{"drift:ORD"});
+            CHECK(cs.drifted == 1);
+            ChangeSet rv = plan(inv, {sale(id, "reserved", "ORD", S1, 2)}, revert, base);
+            REQUIRE(actions(rv) == V{"move:ORD", "drift:ORD"});
+            CHECK(rv.writes[0].reason.find("reverting an OZmap edit") != std::string::npos);
+        }
+        SUBCASE("OZneutral changed the port: a move, with the reason saying so") {
+            Inventory inv = inventory();
+            auto base = applied(own(inv, id, "ORD", S1, 2, false));
+            Sale s = sale(id, "reserved", "ORD", S2, 4);
+            s.port_replace_reason = "crossing";
+            ChangeSet cs = plan(inv, {s}, {}, {{id, base}});
+            REQUIRE(actions(cs) == V{"move:ORD"});
+            CHECK(cs.writes[0].reason == "port changed in OZneutral, portReplaceReason: crossing");
+        }
+        SUBCASE("a technician already did what OZneutral now asks: no drift, no write") {
+            Inventory inv = inventory();
+            own(inv, id, "ORD", S2, 4, false);
+            std::map<std::string, OwnedState> base = {
+                {id, {"prop-ORD", "client-ORD", "ORD", {BOX, S1, 2}, false}}};
+            ChangeSet cs = plan(inv, {sale(id, "reserved", "ORD", S2, 4)}, {}, base);
+            CHECK(actions(cs).empty());
+            CHECK(cs.in_sync == 1);
+            CHECK(cs.baseline.at(id).port == PortRef{BOX, S2, 4});
+        }
+        SUBCASE("the client was deleted in OZmap") {
+            Inventory inv = inventory();
+            std::map<std::string, OwnedState> base = {
+                {id, {"prop-ORD", "client-ORD", "ORD", {BOX, S1, 2}, false}}};
+            ChangeSet cs = plan(inv, {sale(id, "reserved", "ORD", S1, 2)}, {}, base);
+            REQUIRE(actions(cs) == V{"drift:ORD"});
+            CHECK(cs.findings[0].reason.find("deleted in OZmap") != std::string::npos);
+            CHECK(actions(plan(inv, {sale(id, "reserved", "ORD", S1, 2)}, revert, base)) ==
+                  V{"create:ORD", "drift:ORD"});
+            // Once the sale ends, nothing is left to do and the base line forgets it.
+            ChangeSet ended = plan(inv, {sale(id, "terminated", "ORD", S1, 2)}, {}, base);
+            CHECK(actions(ended).empty());
+            CHECK(ended.forget.count(id));
+        }
+        SUBCASE("no base line (a new database): a difference is reported, nothing moves") {
+            Inventory inv = inventory();
+            own(inv, id, "ORD", S1, 3, true);
+            ChangeSet cs = plan(inv, {sale(id, "reserved", "ORD", S1, 2)});
+            REQUIRE(actions(cs) == V{"drift:ORD"});
+            CHECK(cs.findings[0].reason.find("no record of what it last applied") != std::string::npos);
+            CHECK(cs.owned_clients == 1); // still owned: the proof is in OZmap, not in the database
+        }
+    }
+
+    TEST_CASE("removal: port freed, client deleted, property deleted or kept; half-done removals finish") {
+        const std::string id = "5e0000000000000000000001";
         Inventory inv = inventory();
-        put(inv, "ORD", S1, 2, false);
-        std::map<std::string, OwnedState> baseline = {
-            {"5e0000000000000000000001", {"prop-ORD", {BOX, S1, 2}, true}}};
-        ChangeSet cs = plan(inv, {sale("5e0000000000000000000001", "active", "ORD", S1, 2)}, {}, baseline);
-        CHECK(actions(cs) == V{"promote:ORD", "drift:ORD"});
-        CHECK(cs.findings[0].reason.find("implanted -> not implanted") != std::string::npos);
+        Property& p = own(inv, id, "ORD", S1, 2, true);
+        p.drop = "drop-1";
+        ChangeSet cs = plan(inv, {sale(id, "terminated", "ORD", S1, 2)});
+        REQUIRE(cs.writes.size() == 1);
+        CHECK(cs.writes[0].property_id == "prop-ORD");
+        CHECK(cs.writes[0].client_id == "client-ORD");
+        CHECK_FALSE(cs.writes[0].keep_property);
+        ReconcileOptions keep;
+        keep.keep_property = true;
+        cs = plan(inv, {sale(id, "terminated", "ORD", S1, 2)}, keep);
+        REQUIRE(cs.writes.size() == 1);
+        CHECK(cs.writes[0].keep_property);
+        CHECK(cs.writes[0].drop == "drop-1");
+
+        // Killed between the two deletes: the property is gone, the client is left. The pull reads the
+        // owned clients by code; the base line knows the client's id.
+        Inventory half = inventory();
+        half.clients.push_back(Client{"client-ORD", "ORD", "", "", true});
+        std::map<std::string, OwnedState> base = {
+            {id, {"prop-ORD", "client-ORD", "ORD", {BOX, S1, 2}, true}}};
+        cs = plan(half, {sale(id, "terminated", "ORD", S1, 2)}, {}, base);
+        REQUIRE(actions(cs) == V{"remove:ORD"});
+        CHECK(cs.writes[0].property_id.empty());
+        CHECK(cs.writes[0].client_id == "client-ORD");
+        // A client with that code the base line does not know is not ours.
+        Inventory stranger = inventory();
+        stranger.clients.push_back(Client{"client-OTHER", "ORD", "", "", true});
+        CHECK(plan(stranger, {sale(id, "terminated", "ORD", S1, 2)}, {}, base).writes.empty());
+
+        // Kept and disconnected, client deleted: the removal is complete.
+        Inventory kept = inventory();
+        Property& k = own(kept, id, "ORD", S1, 2, false);
+        k.splitter.clear();
+        k.port = 0;
+        k.client_id.clear();
+        k.client_code.clear();
+        kept.splitters[S1].ports[1].fiber.reset();
+        cs = plan(kept, {sale(id, "terminated", "ORD", S1, 2)}, keep, base);
+        CHECK(actions(cs).empty());
+        CHECK(cs.forget.count(id));
+    }
+
+    TEST_CASE("adopt: the code of a live sale on the sale's port, with no external id") {
+        Inventory inv = inventory();
+        put(inv, "LEGACY-1", S1, 1, true);            // on the sale's port: adopted
+        put(inv, "LEGACY-2", S1, 3, false);           // elsewhere: conflict
+        put(inv, "LEGACY-3", S1, 4, false, "erp:77"); // another integration's id: conflict
+        put(inv, "LEGACY-4", S1, 5, false);           // its sale ended: left alone
+        ChangeSet cs = plan_adoptions(inv,
+                                      {sale("5e0000000000000000000001", "active", "LEGACY-1", S1, 1),
+                                       sale("5e0000000000000000000002", "reserved", "LEGACY-2", S2, 3),
+                                       sale("5e0000000000000000000003", "reserved", "LEGACY-3", S1, 4),
+                                       sale("5e0000000000000000000004", "terminated", "LEGACY-4", S1, 5)},
+                                      {});
+        CHECK(actions(cs) == V{"adopt:LEGACY-1", "conflict:LEGACY-2", "conflict:LEGACY-3"});
+        CHECK(cs.writes[0].property_id == "prop-LEGACY-1");
+        CHECK(cs.writes[0].implanted);
+        CHECK(cs.findings[1].reason.find("erp:77") != std::string::npos);
     }
 
     TEST_CASE("deterministic: the same inputs give the same change set in the same order") {
@@ -281,6 +451,14 @@ TEST_SUITE("safety") {
         CHECK(removal_cap(51, 10000, l)->find("max_removals (50)") != std::string::npos);
         l.max_removals_pct = 100;
         CHECK_FALSE(removal_cap(3, 3, l));
+        // The share applies only past safety.min_removals_for_pct: one cancellation on a small network
+        // passes.
+        l = {};
+        CHECK_FALSE(removal_cap(1, 5, l));
+        CHECK_FALSE(removal_cap(10, 20, l));
+        CHECK(removal_cap(11, 20, l));
+        l.min_removals_for_pct = 0;
+        CHECK(removal_cap(1, 5, l));
     }
 
     TEST_CASE("feed guard: empty feeds and shrinking feeds stop the run") {

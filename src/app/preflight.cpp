@@ -1,0 +1,48 @@
+#include "app/preflight.hpp"
+
+#include "neutral/sale_source.hpp"
+#include "util/error.hpp"
+#include "util/fs.hpp"
+#include "util/ids.hpp"
+#include "util/strings.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <unistd.h>
+
+namespace oznsync {
+
+void require_writable_dir(const std::string& dir, const std::string& key) {
+    try {
+        make_dirs(dir, 0750);
+    } catch (const std::exception& e) {
+        throw ConfigError(key + ": cannot create " + dir + ": " + e.what());
+    }
+    const std::string probe = dir + "/.oznsync-probe-" + random_hex(4);
+    int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
+    if (fd < 0) throw ConfigError(key + ": " + dir + " is not writable: " + std::strerror(errno));
+    bool wrote = ::write(fd, "x", 1) == 1;
+    int write_errno = errno;
+    ::close(fd);
+    ::unlink(probe.c_str());
+    if (!wrote) throw ConfigError(key + ": cannot write in " + dir + ": " + std::strerror(write_errno));
+}
+
+void require_usable_feed(const SaleFeed& feed, const SafetyConfig& safety) {
+    if (feed.records <= 0 || feed.invalid.empty()) return;
+    const double pct = 100.0 * static_cast<double>(feed.invalid.size()) / static_cast<double>(feed.records);
+    const bool all = feed.sales.empty();
+    if (!all && pct <= safety.max_invalid_pct) return;
+    std::string msg = all ? "every record of the sale feed is invalid (" + std::to_string(feed.records) + ")"
+                          : std::to_string(feed.invalid.size()) + " of " + std::to_string(feed.records) +
+                                " sale records are invalid (" +
+                                format_double(static_cast<double>(static_cast<long long>(pct * 10)) / 10) +
+                                "%, more than safety.max_invalid_pct " +
+                                format_double(safety.max_invalid_pct) + "%)";
+    msg += "; first: " + (feed.invalid[0].id.empty() ? std::string() : feed.invalid[0].id + ": ") +
+           feed.invalid[0].reason + "; nothing planned or changed";
+    throw InputError(msg);
+}
+
+} // namespace oznsync

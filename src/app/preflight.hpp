@@ -1,0 +1,19 @@
+#pragma once
+// Checks made before the first write of a run (and by `check`): what would otherwise be found missing
+// after OZmap was already changed.
+#include "config/config.hpp"
+
+#include <string>
+
+namespace oznsync {
+
+struct SaleFeed;
+
+/// Creates `dir` if needed and proves a file can be written there; throws ConfigError naming `key`.
+void require_writable_dir(const std::string& dir, const std::string& key);
+
+/// A feed where every record, or more than safety.max_invalid_pct of them, is invalid is not planned
+/// from: throws InputError (exit 65) saying how many and why.
+void require_usable_feed(const SaleFeed& feed, const SafetyConfig& safety);
+
+} // namespace oznsync
