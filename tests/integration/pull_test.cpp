@@ -101,12 +101,14 @@ TEST_SUITE("pull") {
     TEST_CASE("check reports each selected project, and an unknown one by id") {
         Sim sim(kNetwork);
         TempDir dir;
-        std::string cfg = write_config(dir, sim);
+        write_file(dir.file("sales.json"), "[]");
+        const std::string sales = "[ozneutral]\nsales = file:" + dir.file("sales.json") + "\n";
+        std::string cfg = write_config(dir, sim, sales);
         Result ok = oznsync({"check", "--config", cfg});
         INFO(ok.out << ok.err);
         CHECK(ok.exit_code == 0);
         CHECK(ok.out.find("3 project(s) readable") != std::string::npos);
-        cfg = write_config(dir, sim, "");
+        cfg = write_config(dir, sim, sales);
         Result bad =
             oznsync({"check", "--config", cfg}, {{"OZNSYNC_OZMAP_PROJECTS", "aaaaaaaaaaaaaaaaaaaaaaaa"}});
         CHECK(bad.exit_code == 78);
