@@ -13,6 +13,7 @@
 #include <Poco/Net/NetException.h>
 #include <Poco/Net/SSLException.h>
 #include <Poco/Net/SSLManager.h>
+#include <Poco/Net/SecureStreamSocket.h>
 #include <Poco/StreamCopier.h>
 #include <Poco/URI.h>
 #include <spdlog/spdlog.h>
@@ -26,8 +27,9 @@ namespace oznsync {
 
 class HttpConnection {
 public:
-    HttpConnection(const Poco::URI& uri, const HttpOptions& opt) : m_options(opt) {
-        if (uri.getScheme() == "https") {
+    HttpConnection(const Poco::URI& uri, const HttpOptions& opt)
+        : m_options(opt), m_tls(uri.getScheme() == "https") {
+        if (m_tls) {
             auto mode = opt.insecure ? Poco::Net::Context::VERIFY_NONE : Poco::Net::Context::VERIFY_RELAXED;
             Poco::Net::Context::Ptr ctx(new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, "", "",
                                                                opt.ca_file, mode, 9, opt.ca_file.empty()));
@@ -40,6 +42,7 @@ public:
     }
 
     HttpResponse send(const HttpRequest& r, const std::string& authorization) {
+        const bool fresh = !m_session->connected();
         try {
             Poco::Net::HTTPRequest req(r.method, r.target, Poco::Net::HTTPMessage::HTTP_1_1);
             req.setKeepAlive(true);
@@ -88,6 +91,10 @@ public:
         } catch (const Poco::Net::NoAddressFoundException& e) {
             m_session->reset();
             throw UnknownHost("unknown host: " + e.displayText());
+        } catch (const Poco::Net::NoMessageException& e) {
+            m_session->reset();
+            if (fresh && !m_tls) throw NoAnswer(e.displayText());
+            throw TransportError(e.displayText());
         } catch (const Poco::Net::MessageException& e) {
             // A status line that is not HTTP: typically plain HTTP sent to a TLS port.
             m_session->reset();
@@ -104,8 +111,27 @@ public:
 
 private:
     HttpOptions m_options;
+    bool m_tls;
     std::unique_ptr<Poco::Net::HTTPClientSession> m_session;
 };
+
+namespace {
+/// Whether the server at `origin` completes a TLS handshake (certificate not checked: only the protocol).
+bool speaks_tls(const std::string& origin, int timeout_s) {
+    try {
+        Poco::URI uri(origin);
+        Poco::Net::Context::Ptr ctx(new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, "", "", "",
+                                                           Poco::Net::Context::VERIFY_NONE));
+        Poco::Net::SecureStreamSocket socket(ctx);
+        socket.connect(Poco::Net::SocketAddress(uri.getHost(), uri.getPort()), Poco::Timespan(timeout_s, 0));
+        socket.setReceiveTimeout(Poco::Timespan(timeout_s, 0));
+        socket.completeHandshake();
+        return true;
+    } catch (...) {
+        return false;
+    }
+}
+} // namespace
 
 ApiClient::ApiClient(std::string name, const std::string& origin, HttpOptions options, RetryPolicy policy,
                      double max_rps)
@@ -202,6 +228,11 @@ HttpResponse ApiClient::call_with(const HttpRequest& request, const std::functio
             throw ConfigError(m_name + " " + m_origin + ": " + e.what());
         } catch (const UnknownHost& e) {
             if (attempt >= 1) throw ConfigError(m_name + " " + m_origin + ": " + e.what());
+            last_problem = e.what();
+        } catch (const NoAnswer& e) {
+            if (!m_tls_probed.exchange(true) && speaks_tls(m_origin, m_options.timeout_s))
+                throw ConfigError(m_name + " " + m_origin +
+                                  ": the server speaks TLS but the URL says http://; use https://");
             last_problem = e.what();
         } catch (const TransportError& e) {
             last_problem = e.what();

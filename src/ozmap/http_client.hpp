@@ -49,6 +49,12 @@ struct UnknownHost : TransportError {
     using TransportError::TransportError;
 };
 
+/// A fresh plain-HTTP connection closed without an answer: a dead server, or a TLS port spoken to in
+/// plain HTTP (the client probes which, once).
+struct NoAnswer : TransportError {
+    using TransportError::TransportError;
+};
+
 /// A failure no retry can fix (TLS verification, a server that does not speak HTTP, or HTTPS where the
 /// server speaks plain HTTP): the run ends at once with a configuration error naming the cause.
 struct PermanentTransportError : std::runtime_error {
@@ -101,6 +107,7 @@ private:
     std::vector<std::unique_ptr<HttpConnection>> m_pool;
     std::mutex m_auth_mutex;
     std::atomic<long long> m_requests{0}, m_retries{0};
+    std::atomic<bool> m_tls_probed{false};
 };
 
 } // namespace oznsync

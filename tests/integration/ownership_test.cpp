@@ -509,6 +509,21 @@ TEST_SUITE("fail_fast") {
         Result tls = with_url("https://127.0.0.1:" + std::to_string(sim.port()));
         CHECK(tls.exit_code == 78);
         CHECK(tls.err.find("TLS") != std::string::npos);
+        // Plain http:// to a TLS port (openssl s_server with a throw-away certificate).
+        Result cert =
+            run({"/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
+                 dir.file("key.pem"), "-out", dir.file("cert.pem"), "-days", "1", "-subj", "/CN=localhost"});
+        REQUIRE(cert.exit_code == 0);
+        Child tls_server({"/usr/bin/openssl", "s_server", "-accept", "127.0.0.1:0", "-cert",
+                          dir.file("cert.pem"), "-key", dir.file("key.pem"), "-www"});
+        std::string accept;
+        for (int i = 0; i < 5 && accept.rfind("ACCEPT", 0) != 0; ++i)
+            accept = tls_server.read_line();
+        REQUIRE(accept.rfind("ACCEPT", 0) == 0);
+        Result plain = with_url("http://127.0.0.1:" + accept.substr(accept.rfind(':') + 1));
+        INFO(plain.err);
+        CHECK(plain.exit_code == 78);
+        CHECK(plain.err.find("speaks TLS") != std::string::npos);
         // A host name that does not resolve (after one more try: resolvers flap).
         Result host = with_url("http://no-such-host.invalid:9994");
         CHECK(host.exit_code == 78);
