@@ -26,8 +26,16 @@ public:
         e.result = result;
         e.error = error;
         // A dry run journals its outcome ("planned: dry run: not sent") but no intent: nothing is in flight.
-        if (m_journal && (m_gw.sends() || state != "intent"))
+        if (!m_journal || m_journal_broken || (!m_gw.sends() && state == "intent")) return;
+        try {
             m_journal->set_state(m_run, e.seq, state, result, error);
+        } catch (const std::exception& ex) {
+            // Without a journal a write could be neither recovered nor audited: no further write is sent.
+            // The states stay in memory, so the report still lists what reached OZmap.
+            m_journal_broken = true;
+            throw IoError(std::string("the journal could not be written (") + ex.what() +
+                          "); stopped before the next write");
+        }
     }
 
     /// Sends one request; an unreachable or refusing OZmap ends the run (rethrown after journaling).
@@ -157,6 +165,7 @@ private:
     std::string m_run;
     Progress& m_progress;
     std::set<std::string> m_failed_keys; // codes and ports of the changes that failed
+    bool m_journal_broken = false;
 };
 
 } // namespace

@@ -65,7 +65,8 @@ std::string resolve_role(OzmapClient& client, const std::string& role) {
 
 PartnerApplyOutcome apply_partner_changes(OzmapGateway& gateway, RunStore* journal, const std::string& run_id,
                                           std::vector<JournalEntry>& entries, const std::string& role,
-                                          const std::vector<std::string>& resources) {
+                                          const std::vector<std::string>& resources,
+                                          const HandOver& hand_over) {
     PartnerApplyOutcome out;
     auto mark = [&](JournalEntry& e, const std::string& state, const std::string& result,
                     const std::string& error) {
@@ -78,17 +79,19 @@ PartnerApplyOutcome apply_partner_changes(OzmapGateway& gateway, RunStore* journ
     for (auto& e : entries) {
         if (e.state != "planned") continue;
         const Change& c = e.change;
-        WriteRequest req;
+        const bool new_password = c.action == Action::UserCreate || c.reset_password;
         std::string password;
-        if (c.action == Action::UserCreate) {
+        if (new_password) {
             password = gateway.sends() ? random_password(kPartnerPasswordLength) : "***";
             register_secret(password);
-            req = user_create_request(c, role, resources, password);
-        } else if (c.action == Action::UserUpdate) {
-            req = user_update_request(c, role);
-        } else {
-            continue;
         }
+        WriteRequest req;
+        if (c.action == Action::UserCreate)
+            req = user_create_request(c, role, resources, password);
+        else if (c.action == Action::UserUpdate)
+            req = c.reset_password ? user_password_request(c, password) : user_update_request(c, role);
+        else
+            continue;
         mark(e, "intent", "", "");
         WriteRequest shown = req;
         shown.body = mask_secrets(shown.body);
@@ -98,18 +101,43 @@ PartnerApplyOutcome apply_partner_changes(OzmapGateway& gateway, RunStore* journ
             mark(e, "planned", "dry run: not sent", "");
             continue;
         }
-        if (r.ok()) {
-            ++out.done;
-            mark(e, "done",
-                 c.action == Action::UserCreate ? "user created; password in the handover file"
-                                                : "projects set",
-                 "");
-            if (!password.empty()) out.credentials.emplace_back(c.username, password);
-            spdlog::info("applied {} {}: {}", action_name(c.action), c.username, e.result);
-        } else {
+        if (!r.ok()) {
             ++out.failed;
             mark(e, "failed", "", "HTTP " + std::to_string(r.status) + ": " + r.body.substr(0, 200));
             spdlog::warn("{} {} failed: HTTP {}", action_name(c.action), c.username, r.status);
+            continue;
+        }
+        if (!new_password) {
+            ++out.done;
+            mark(e, "done", "projects set", "");
+            spdlog::info("applied {} {}: {}", action_name(c.action), c.username, e.result);
+            continue;
+        }
+        // The user exists in OZmap now: its password must reach the hand-over file before the change counts
+        // as done; if it cannot, the run says so (and every later run, until the password is reset).
+        std::string user_id = c.user_id;
+        if (user_id.empty()) {
+            try {
+                user_id = Poco::JSON::Parser().parse(r.body).extract<Object::Ptr>()->optValue<std::string>(
+                    "id", "");
+            } catch (const Poco::Exception&) {
+            }
+        }
+        try {
+            std::string file = hand_over(c, user_id, password);
+            ++out.done;
+            mark(e, "done",
+                 c.reset_password ? "password reset; the new one is in the hand-over file"
+                                  : "user created; password in the hand-over file",
+                 "");
+            spdlog::info("applied {} {}: {}", action_name(c.action), c.username, e.result);
+        } catch (const std::exception& ex) {
+            ++out.failed;
+            mark(e, "failed", "",
+                 "the user exists in OZmap but its password could not be written to the hand-over file (" +
+                     std::string(ex.what()) + "); run `oznsync partners --reset-password " +
+                     partner_of_username(c.username) + "`");
+            spdlog::error("partner user {}: password NOT handed over: {}", c.username, ex.what());
         }
     }
     return out;

@@ -8,6 +8,7 @@
 #include "ozmap/ozmap_client.hpp"
 #include "store/run_store.hpp"
 
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -23,13 +24,18 @@ std::string resolve_role(OzmapClient& client, const std::string& role);
 
 struct PartnerApplyOutcome {
     int done = 0, failed = 0;
-    std::vector<std::pair<std::string, std::string>> credentials; // username, password
     std::vector<WriteRequest> requests;
 };
 
+/// Hands a new password over (the hand-over file) right after OZmap accepted it, before the change counts
+/// as done; returns the file, throws when it could not be written.
+using HandOver =
+    std::function<std::string(const Change& change, const std::string& user_id, const std::string& password)>;
+
 PartnerApplyOutcome apply_partner_changes(OzmapGateway& gateway, RunStore* journal, const std::string& run_id,
                                           std::vector<JournalEntry>& entries, const std::string& role,
-                                          const std::vector<std::string>& resources);
+                                          const std::vector<std::string>& resources,
+                                          const HandOver& hand_over);
 
 /// Writes the handover file (0600) and returns its path.
 std::string write_handover(const std::string& dir, const std::string& run_id,

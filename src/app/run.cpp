@@ -8,6 +8,7 @@
 #include "neutral/sale_source.hpp"
 #include "ozmap/gateway.hpp"
 #include "report/report.hpp"
+#include "store/handover_store.hpp"
 #include "store/run_store.hpp"
 #include "store/snapshot_patch.hpp"
 #include "util/error.hpp"
@@ -116,7 +117,7 @@ public:
             code = kExitInternal;
         }
         finish(code);
-        return code;
+        return m_data.run.exit_code;
     }
 
 private:
@@ -254,7 +255,8 @@ private:
             if (is_write(e.change.action)) ++m_pending;
         }
         m_data.entries = std::move(entries);
-        if (m_opt.apply) {
+        // With a broken journal the database takes no more writes; the report is built from memory.
+        if (m_opt.apply && out.abort_code != kExitIo) {
             BaselineUpdate baseline = baseline_after(changes, m_data.entries);
             m_runs.save_baseline(m_data.run.id, baseline.upsert, baseline.forget);
             patch_snapshot(m_store, snapshot, m_data.entries);
@@ -265,6 +267,10 @@ private:
     /// Reads the partnership feed, the partners' existing users and partners.role: before any write of
     /// the run, so a missing role or an unreadable feed stops the run with nothing changed.
     void prepare_partners() {
+        if (!m_opt.reset_password.empty()) {
+            prepare_password_reset();
+            return;
+        }
         if (m_cfg.ozneutral.partnerships.empty())
             throw ConfigError("ozneutral.partnerships: missing (file:PATH or https://...)");
         PartnershipFeed feed = fetch_partnerships(m_cfg);
@@ -282,7 +288,37 @@ private:
             c.reason = bad.reason;
             m_partner_plan.findings.push_back(c);
         }
+        // A password that never reached a hand-over file is reported every run until it is reset.
+        for (const auto& u : HandoverStore(m_store).not_handed_over()) {
+            Change c;
+            c.action = Action::Conflict;
+            c.username = u.username;
+            c.user_id = u.user_id;
+            c.partner = u.partner_id;
+            c.reason = "the password of OZmap user " + u.username + " (created by run " + u.created_run +
+                       ") was never handed over: run `oznsync partners --reset-password " + u.partner_id +
+                       "`";
+            m_partner_plan.findings.push_back(c);
+        }
         m_partner_role = resolve_role(client(), m_cfg.partners.role);
+    }
+
+    /// `partners --reset-password PARTNER_ID`: a new password for that partner's user, handed over.
+    void prepare_password_reset() {
+        Change c;
+        c.action = Action::UserUpdate;
+        c.username = partner_username(m_opt.reset_password);
+        c.partner = m_opt.reset_password;
+        auto id = client().find_user_id(c.username);
+        if (!id)
+            throw UsageError("--reset-password " + m_opt.reset_password + ": OZmap has no user " +
+                             c.username);
+        c.user_id = *id;
+        c.reset_password = true;
+        c.before = "password not handed over";
+        c.after = "new password in the hand-over file";
+        c.reason = "password reset (--reset-password)";
+        m_partner_plan.writes = {c};
     }
 
     /// Partner users for accepted partnerships, journaled and reported like every other change.
@@ -295,13 +331,28 @@ private:
             gateway = std::make_unique<HttpGateway>(client());
         else
             gateway = std::make_unique<RecordingGateway>();
+        HandoverStore handovers(m_store);
+        auto hand_over = [&](const Change& c, const std::string& user_id, const std::string& password) {
+            PartnerUserRecord record{c.username, partner_of_username(c.username), user_id, m_data.run.id, ""};
+            try {
+                m_credentials.emplace_back(c.username, password);
+                record.handed_over =
+                    write_handover(m_cfg.partners.handover_dir, m_data.run.id, m_credentials);
+            } catch (const std::exception&) {
+                m_credentials.pop_back();
+                handovers.record(record);
+                throw;
+            }
+            handovers.record(record);
+            m_data.handover_file = record.handed_over;
+            return record.handed_over;
+        };
         PartnerApplyOutcome out = apply_partner_changes(*gateway, &m_runs, m_data.run.id, entries,
-                                                        m_partner_role, m_cfg.partners.resources);
+                                                        m_partner_role, m_cfg.partners.resources, hand_over);
         m_failed += out.failed;
         m_pending += static_cast<long long>(m_partner_plan.writes.size());
-        if (!out.credentials.empty())
-            m_data.handover_file =
-                write_handover(m_cfg.partners.handover_dir, m_data.run.id, out.credentials);
+        for (const auto& f : m_partner_plan.findings)
+            m_conflicts = m_conflicts || f.action == Action::Conflict;
         m_data.requests.insert(m_data.requests.end(), out.requests.begin(), out.requests.end());
         m_data.entries.insert(m_data.entries.end(), entries.begin(), entries.end());
         phase_end("partners", t);
@@ -341,15 +392,40 @@ private:
         m_data.run.status =
             m_planned && code != kExitUnavailable && code != kExitAuth && code != kExitInternal ? "done"
                                                                                                 : "failed";
+        bool recorded = true;
         try {
             m_runs.finish(m_data.run.id, m_data.run.status, code, summary_json(m_data));
-            std::string dir = write_report(m_cfg.reports_dir, m_data);
-            print_summary(dir);
+        } catch (const std::exception& e) {
+            recorded = false;
+            spdlog::error("run {} could not be recorded in the database: {}", m_data.run.id, e.what());
+        }
+        std::string dir;
+        try {
+            dir = write_report(m_cfg.reports_dir, m_data);
+        } catch (const std::exception& e) {
+            // The audit trail is part of the job: a run without its report does not end in success.
+            m_data.report_error = e.what();
+            if (code == kExitOk || code == kExitChangesPending || code == kExitPartial || code == kExitSafety)
+                m_data.run.exit_code = kExitIo;
+            spdlog::error("the report of run {} could not be written: {}; the database keeps its changes "
+                          "(oznsync report show {})",
+                          m_data.run.id, e.what(), m_data.run.id);
+            if (recorded) {
+                try {
+                    m_runs.finish(m_data.run.id, m_data.run.status, m_data.run.exit_code,
+                                  summary_json(m_data));
+                } catch (const std::exception&) {
+                }
+            }
+        }
+        if (!recorded && m_data.run.exit_code == kExitOk) m_data.run.exit_code = kExitIo;
+        print_summary(dir);
+        try {
             if (int n = prune_reports(m_cfg.reports_dir, m_cfg.reports_keep_days))
                 spdlog::info("removed {} report folder(s) older than reports.keep_days ({})", n,
                              m_cfg.reports_keep_days);
         } catch (const std::exception& e) {
-            spdlog::error("could not write the report of run {}: {}", m_data.run.id, e.what());
+            spdlog::warn("pruning old report folders failed: {}", e.what());
         }
     }
 
@@ -369,7 +445,10 @@ private:
         }
         if (!m_data.cap_reason.empty()) std::cout << "  safety cap: " << m_data.cap_reason << "\n";
         std::cout << "exit " << m_data.run.exit_code << ": " << outcome_text(m_data) << "\n";
-        std::cout << "report " << dir << "/report.html\n";
+        if (dir.empty())
+            std::cout << "report NOT written: " << m_data.report_error << "\n";
+        else
+            std::cout << "report " << dir << "/report.html\n";
     }
 
     const Config& m_cfg;
@@ -380,6 +459,7 @@ private:
     ReportData m_data;
     std::unique_ptr<OzmapClient> m_client;
     ChangeSet m_partner_plan;
+    std::vector<std::pair<std::string, std::string>> m_credentials; // handed over by this run
     std::string m_partner_role;
     bool m_planned = false;
     long long m_failed = 0, m_pending = 0;

@@ -24,6 +24,7 @@ struct RunOptions {
     bool partners = false;      // also reconcile partner users (run)
     bool partners_only = false; // only partner users (the partners command)
     bool adopt = false;         // `oznsync adopt`: plan adoptions instead of the sale rules
+    std::string reset_password; // `partners --reset-password PARTNER_ID`: only that user's new password
 };
 
 /// Runs and returns the exit code; throws Error only for failures before a run could be recorded.

@@ -8,11 +8,13 @@ namespace {
 class PartnersCommand : public Command {
 public:
     std::string name() const override { return "partners"; }
-    std::string synopsis() const override { return "[--dry-run]"; }
+    std::string synopsis() const override { return "[--dry-run] [--reset-password PARTNER_ID]"; }
 
 protected:
     void add_options(po::options_description& d) override {
-        d.add_options()("dry-run", po::bool_switch(&m_dry), "plan and report the user changes; send nothing");
+        d.add_options()("dry-run", po::bool_switch(&m_dry), "plan and report the user changes; send nothing")(
+            "reset-password", po::value(&m_reset),
+            "give this partner's user (partner id) a new password, written to the hand-over file");
     }
 
 public:
@@ -22,12 +24,14 @@ public:
         opt.mode = m_dry ? "partners-dry" : "partners";
         opt.apply = !m_dry;
         opt.partners_only = true;
+        opt.reset_password = m_reset;
         opt.progress = show_progress();
         return execute_run(cfg, opt);
     }
 
 private:
     bool m_dry = false;
+    std::string m_reset;
 };
 
 } // namespace

@@ -56,6 +56,7 @@ struct Change {
     // Partner users (user_create / user_update):
     std::string username, user_id, email;
     std::vector<std::string> projects;
+    bool reset_password = false; // user_update: a new password (`partners --reset-password`)
 };
 
 /// What oznsync last applied to the client of a sale it owns: the base line that tells an OZmap edit

@@ -11,6 +11,10 @@ std::string partner_username(const std::string& partner_id) {
     return "ozn-" + to_lower(partner_id);
 }
 
+std::string partner_of_username(const std::string& username) {
+    return username.rfind("ozn-", 0) == 0 ? username.substr(4) : username;
+}
+
 std::vector<Change> plan_partner_users(const std::vector<Partnership>& partnerships,
                                        const std::map<std::string, ExistingUser>& existing) {
     struct Partner {

@@ -17,6 +17,8 @@ struct ExistingUser {
 
 /// Stable across runs and renames: derived from the partner's OZneutral id.
 std::string partner_username(const std::string& partner_id);
+/// The partner id inside a username partner_username made.
+std::string partner_of_username(const std::string& username);
 
 /// `existing`: users found in OZmap, by username.
 std::vector<Change> plan_partner_users(const std::vector<Partnership>& partnerships,

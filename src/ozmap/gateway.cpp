@@ -170,4 +170,10 @@ WriteRequest user_update_request(const Change& c, const std::string& role) {
     return {"PATCH", "users/" + c.user_id, body};
 }
 
+WriteRequest user_password_request(const Change& c, const std::string& password) {
+    std::string body;
+    JsonWriter(body).begin_object().field("password", password).end_object();
+    return {"PATCH", "users/" + c.user_id, body};
+}
+
 } // namespace oznsync

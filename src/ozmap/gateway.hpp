@@ -63,5 +63,7 @@ WriteRequest adopt_request(const Change& c);
 WriteRequest user_create_request(const Change& c, const std::string& role,
                                  const std::vector<std::string>& resources, const std::string& password);
 WriteRequest user_update_request(const Change& c, const std::string& role);
+/// PATCH /users/<id> with a new password (`partners --reset-password`).
+WriteRequest user_password_request(const Change& c, const std::string& password);
 
 } // namespace oznsync

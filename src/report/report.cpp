@@ -166,6 +166,7 @@ std::string summary_json(const ReportData& d) {
     w.end_object();
     w.field("safety_cap", d.cap_reason).field("feed_guard", d.guard_reason).field("aborted", d.abort_reason);
     w.field("interrupted_changes_recovered", static_cast<int64_t>(d.interrupted.size()));
+    if (!d.report_error.empty()) w.field("report_error", d.report_error);
     w.field("partner_handover_file", d.handover_file);
     w.key("config").begin_object();
     for (const auto& [k, v] : d.config)

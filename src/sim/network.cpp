@@ -729,6 +729,7 @@ std::optional<SimError> Network::patch_user(const std::string& id, const std::st
         if (o->has("role")) u.role = get_str(o, "role");
         if (o->has("name")) u.name = get_str(o, "name");
         if (o->has("email")) u.email = get_str(o, "email");
+        if (o->has("password")) u.password = get_str(o, "password");
         u.json.clear();
     } catch (const std::exception& e) {
         return SimError{400, e.what()};

@@ -46,11 +46,9 @@ void write_change(JsonWriter& w, const Change& c) {
     }
     if (c.action == Action::Remove && c.keep_property) w.field("keep_property", true).field("drop", c.drop);
     if (c.action == Action::UserCreate || c.action == Action::UserUpdate) {
-        w.field("username", c.username)
-            .field("user_id", c.user_id)
-            .field("email", c.email)
-            .key("projects")
-            .begin_array();
+        w.field("username", c.username).field("user_id", c.user_id).field("email", c.email);
+        if (c.reset_password) w.field("reset_password", true);
+        w.key("projects").begin_array();
         for (const auto& p : c.projects)
             w.value(p);
         w.end_array();
@@ -90,6 +88,7 @@ Change change_from_json(const std::string& json) {
         c.username = s("username");
         c.user_id = s("user_id");
         c.email = s("email");
+        c.reset_password = o->optValue<bool>("reset_password", false);
         if (auto ps = o->getArray("projects"))
             for (size_t i = 0; i < ps->size(); ++i)
                 c.projects.push_back(ps->getElement<std::string>(static_cast<unsigned>(i)));

@@ -15,6 +15,8 @@ const char* exit_code_meaning(int code) {
         return "usage error";
     case kExitBadInput:
         return "bad input: the sale feed cannot be parsed";
+    case kExitIo:
+        return "could not write the report, the journal or the database (disk full, read-only?)";
     case kExitUnavailable:
         return "upstream unavailable after retries (try again later), or another run holds the lock";
     case kExitAuth:

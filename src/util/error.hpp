@@ -14,6 +14,7 @@ enum ExitCode : int {
     kExitSafety = 4,
     kExitUsage = 64,
     kExitBadInput = 65,
+    kExitIo = 74,
     kExitUnavailable = 75,
     kExitAuth = 77,
     kExitConfig = 78,
@@ -44,6 +45,10 @@ struct UnavailableError : Error {
 };
 struct AuthError : Error {
     explicit AuthError(const std::string& w) : Error(kExitAuth, w) {}
+};
+/// The report, the journal or the database could not be written (disk full, read-only, permissions).
+struct IoError : Error {
+    explicit IoError(const std::string& w) : Error(kExitIo, w) {}
 };
 struct SafetyError : Error {
     explicit SafetyError(const std::string& w) : Error(kExitSafety, w) {}

@@ -1,0 +1,154 @@
+// A hostile world (issue 14): nothing the operator needs is ever lost. The real binaries against ozmap-sim
+// on loopback, and the real SQLite file.
+#include "support/harness.hpp"
+#include "support/sim_view.hpp"
+
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+#include <doctest/doctest.h>
+
+#include <filesystem>
+
+using namespace harness;
+using Poco::JSON::Object;
+
+namespace {
+
+const std::string kProject = "65f000030000000000000001";
+const std::string kBox = "65f000030000000000000004";
+const std::string kSplit = "65f000030000000000000012"; // ports 2, 3 and 7 free
+
+std::string sale(const std::string& id, const std::string& code, int port) {
+    return R"({"id":")" + id +
+           R"(","version":1,"updatedAt":"2026-03-10T10:00:00Z","state":"reserved",)"
+           R"("substate":"reserved","codeOrder":")" +
+           code + R"(","clientName":"C","address":"Rua 1","ozmap":{"project":")" + kProject + R"(","box":")" +
+           kBox + R"(","splitter":")" + kSplit + R"(","port":)" + std::to_string(port) + "}}";
+}
+
+std::string three_sales() {
+    return "[" + sale("5e00000000000000000000a2", "H-2", 2) + "," +
+           sale("5e00000000000000000000a3", "H-3", 3) + "," + sale("5e00000000000000000000a7", "H-7", 7) +
+           "]";
+}
+
+Object::Ptr parse(const std::string& json) {
+    return Poco::JSON::Parser().parse(json).extract<Object::Ptr>();
+}
+
+size_t users_in(const Sim& sim) {
+    return parse(sim.get("/api/v2/users"))->getArray("rows")->size();
+}
+
+std::vector<std::string> sim_args() {
+    return {"--fixture", fixture("network-small.json")};
+}
+
+} // namespace
+
+TEST_SUITE("hostile") {
+    TEST_CASE(
+        "partner passwords: the hand-over folder is checked first; a lost one is reported until reset") {
+        Sim sim(sim_args());
+        TempDir dir;
+        write_file(dir.file("partnerships.json"), read_file(fixture("partnerships.json")));
+        const std::string partners = "[ozneutral]\npartnerships = file:" + dir.file("partnerships.json") +
+                                     "\n[partners]\nrole = Partner\nhandover_dir = ";
+        // Not writable (a file stands where a folder should): exit 78 before any user is created.
+        write_file(dir.file("blocker"), "x");
+        std::string cfg = write_config(dir, sim, partners + dir.file("blocker") + "/handover\n");
+        Result r = oznsync({"partners", "--config", cfg});
+        CHECK(r.exit_code == 78);
+        CHECK(r.err.find("partners.handover_dir") != std::string::npos);
+        CHECK(users_in(sim) == 0);
+
+        // The folder is writable, but this run's hand-over file cannot be written: the users exist, the
+        // run says the passwords were not handed over, and every later run says so too.
+        cfg = write_config(dir, sim, partners + dir.file("handover") + "\n");
+        std::filesystem::create_directories(dir.file("handover/partners-r-lost.txt/x"));
+        r = oznsync({"partners", "--config", cfg}, {{"OZNSYNC_RUN_ID", "r-lost"}});
+        INFO(r.out << r.err);
+        CHECK(r.exit_code == 3);
+        CHECK(users_in(sim) == 2);
+        CHECK(r.err.find("password NOT handed over") != std::string::npos);
+        Result again = oznsync({"partners", "--config", cfg});
+        INFO(again.out << again.err);
+        CHECK(again.exit_code == 3);
+        CHECK(again.out.find("conflict=2") != std::string::npos);
+        CHECK(users_in(sim) == 2);
+
+        // The operator resets them: new passwords, handed over; then the runs are clean.
+        for (const char* partner : {"65a000000000000000000007", "65a000000000000000000027"}) {
+            Result reset = oznsync({"partners", "--config", cfg, "--reset-password", partner},
+                                   {{"OZNSYNC_RUN_ID", std::string("r-reset-") + partner}});
+            INFO(reset.out << reset.err);
+            CHECK(reset.exit_code == 0);
+            std::string file =
+                read_file(dir.file(std::string("handover/partners-r-reset-") + partner + ".txt"));
+            CHECK(file.find("ozn-" + std::string(partner) + "\t") != std::string::npos);
+        }
+        Result clean = oznsync({"partners", "--config", cfg});
+        INFO(clean.out << clean.err);
+        CHECK(clean.exit_code == 0);
+        CHECK(clean.out.find("conflict") == std::string::npos);
+        CHECK(oznsync({"partners", "--config", cfg, "--reset-password", "65a0000000000000000000ff"})
+                  .exit_code == 64);
+    }
+
+    TEST_CASE("a run whose report cannot be written does not end in success, and says so") {
+        Sim sim(sim_args());
+        TempDir dir;
+        write_file(dir.file("sales.json"), three_sales());
+        std::string cfg =
+            write_config(dir, sim, "[ozneutral]\nsales = file:" + dir.file("sales.json") + "\n");
+        std::filesystem::create_directories(dir.file("reports"));
+        write_file(dir.file("reports/r-noreport"), "a file where the run folder goes");
+        Result r = oznsync({"run", "--config", cfg}, {{"OZNSYNC_RUN_ID", "r-noreport"}});
+        INFO(r.out << r.err);
+        CHECK(r.exit_code == 74);
+        CHECK(r.err.find("could not be written") != std::string::npos);
+        CHECK(r.out.find("report NOT written") != std::string::npos);
+        auto runs = Poco::JSON::Parser()
+                        .parse(oznsync({"runs", "--config", cfg, "--format", "json"}).out)
+                        .extract<Poco::JSON::Array::Ptr>();
+        REQUIRE(runs->size() == 1);
+        auto run = runs->getObject(0);
+        CHECK(run->getValue<int>("exit_code") == 74);
+        // The database keeps every change: the report can be rebuilt from it.
+        Result show = oznsync({"report", "show", "r-noreport", "--config", cfg});
+        CHECK(show.out.find("H-7") != std::string::npos);
+    }
+
+    TEST_CASE("a journal that cannot be written stops the next write; the report lists what reached OZmap") {
+        Sim sim(sim_args());
+        TempDir dir;
+        write_file(dir.file("sales.json"), three_sales());
+        std::string cfg =
+            write_config(dir, sim, "[ozneutral]\nsales = file:" + dir.file("sales.json") + "\n");
+        REQUIRE(oznsync({"pull", "--config", cfg}).exit_code == 0);
+        // The database 'fills up' once two changes of a run are journaled as done.
+        Result t =
+            run({"/usr/bin/sqlite3", dir.file("oznsync.db"),
+                 "CREATE TRIGGER full_disk BEFORE UPDATE OF state ON changes WHEN NEW.state = 'done' AND "
+                 "(SELECT count(*) FROM changes WHERE run_id = NEW.run_id AND state = 'done') >= 2 "
+                 "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END;"});
+        REQUIRE(t.exit_code == 0);
+        Result r = oznsync({"apply", "--config", cfg});
+        INFO(r.out << r.err);
+        CHECK(r.exit_code == 74);
+        CHECK(r.err.find("journal could not be written") != std::string::npos);
+        // Three creates were sent (the third's 'done' could not be journaled), no fourth write followed...
+        auto counts = code_counts(sim.get("/__sim/state"));
+        CHECK(counts.count("H-2") + counts.count("H-3") + counts.count("H-7") == 3);
+        // ...and the report, built from memory, lists all three as done.
+        std::string changes;
+        for (const auto& e : std::filesystem::directory_iterator(dir.file("reports")))
+            if (std::filesystem::exists(e.path() / "changes.jsonl"))
+                changes = read_file(e.path() / "changes.jsonl");
+        size_t done = 0;
+        for (size_t p = 0; (p = changes.find("\"state\":\"done\"", p)) != std::string::npos; ++p)
+            ++done;
+        CHECK(done == 3);
+    }
+}
