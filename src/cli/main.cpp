@@ -6,6 +6,7 @@
 #include <Poco/Net/NetSSL.h>
 #include <spdlog/spdlog.h>
 
+#include <csignal>
 #include <iostream>
 
 int main(int argc, char** argv) {
@@ -19,6 +20,9 @@ int main(int argc, char** argv) {
         std::cout << "oznsync " OZNSYNC_VERSION "\n";
         return kExitOk;
     }
+    // Over a file-size limit (RLIMIT_FSIZE, a quota) a write fails with EFBIG instead of killing the job:
+    // the run then ends with a plain "disk full" message and exit 74.
+    std::signal(SIGXFSZ, SIG_IGN);
     setup_logging(LogFormat::Text, spdlog::level::info);
     Poco::Net::initializeSSL();
     int code = kExitInternal;

@@ -1,5 +1,7 @@
 #include "store/sqlite.hpp"
 
+#include "util/error.hpp"
+
 #include <sqlite3.h>
 
 namespace oznsync::sql {
@@ -12,9 +14,25 @@ bool SqlError::is_busy() const {
 }
 
 namespace {
+/// A storage failure (disk full, I/O error, read-only, cannot open) is not a bug: it is said plainly and
+/// ends the run with the documented exit code 74; anything else is an SqlError.
+[[noreturn]] void raise(const std::string& msg, int code) {
+    switch (code & 0xff) {
+    case SQLITE_FULL:
+        throw IoError("the database's disk is full (" + msg + ")");
+    case SQLITE_IOERR:
+    case SQLITE_READONLY:
+    case SQLITE_CANTOPEN:
+        throw IoError("the database could not be written (" + msg +
+                      "): disk full, read-only or permissions?");
+    default:
+        throw SqlError(msg, code);
+    }
+}
+
 [[noreturn]] void fail(sqlite3* db, int rc, std::string_view context) {
-    throw SqlError(std::string(context) + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc)),
-                   db ? sqlite3_extended_errcode(db) : rc);
+    raise(std::string(context) + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc)),
+          db ? sqlite3_extended_errcode(db) : rc);
 }
 } // namespace
 
@@ -55,7 +73,7 @@ bool Statement::step() {
     int ext = sqlite3_extended_errcode(m_db);
     std::string msg = sqlite3_errmsg(m_db);
     sqlite3_reset(m_stmt);
-    throw SqlError("sqlite: " + msg, ext);
+    raise("sqlite: " + msg, ext);
 }
 
 void Statement::exec() {
@@ -96,7 +114,7 @@ Database::Database(const std::string& path) : m_path(path) {
         std::string msg = m_db ? sqlite3_errmsg(m_db) : sqlite3_errstr(rc);
         sqlite3_close(m_db);
         m_db = nullptr;
-        throw SqlError("cannot open database " + path + ": " + msg, rc);
+        raise("cannot open database " + path + ": " + msg, rc);
     }
     sqlite3_busy_timeout(m_db, 5000);
     // WAL: readers (feasibility) never wait for a pull; a 64 MiB page cache keeps B-tree work off the disk.
@@ -116,7 +134,7 @@ void Database::exec(std::string_view sql) {
     if (rc != SQLITE_OK) {
         std::string msg = err ? err : sqlite3_errstr(rc);
         sqlite3_free(err);
-        throw SqlError("sqlite: " + msg, sqlite3_extended_errcode(m_db));
+        raise("sqlite: " + msg, sqlite3_extended_errcode(m_db));
     }
 }
 

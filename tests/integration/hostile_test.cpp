@@ -151,4 +151,24 @@ TEST_SUITE("hostile") {
             ++done;
         CHECK(done == 3);
     }
+
+    TEST_CASE(
+        "a pull that fills the disk says so plainly, exits 74 and leaves the previous snapshot current") {
+        Sim sim({"--projects", "1", "--boxes", "500", "--seed", "5"});
+        TempDir dir;
+        std::string cfg = write_config(dir, sim);
+        REQUIRE(oznsync({"pull", "--config", cfg}).exit_code == 0);
+        // A file-size limit the write-ahead log of the next pull outgrows: the disk is "full".
+        Result r = run({"/usr/bin/prlimit", "--fsize=300000", OZNSYNC_BIN, "pull", "--config", cfg});
+        INFO(r.out << r.err);
+        CHECK(r.exit_code == 74);
+        CHECK((r.err.find("disk full") != std::string::npos ||
+               r.err.find("disk is full") != std::string::npos));
+        CHECK(r.err.find("internal error") == std::string::npos);
+        // Feasibility still answers from the previous, complete snapshot.
+        Result f = oznsync({"feasibility", "--config", cfg, "--lat", "-27.6", "--lng", "-48.6", "--radius",
+                            "100000", "--limit", "1", "--format", "json"});
+        CHECK(f.exit_code == 0);
+        CHECK(oznsync({"pull", "--config", cfg}).exit_code == 0);
+    }
 }
