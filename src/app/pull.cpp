@@ -1,10 +1,12 @@
 #include "app/pull.hpp"
 
+#include "ozmap/row_checks.hpp"
 #include "store/run_store.hpp"
 #include "store/snapshot_writer.hpp"
 #include "util/error.hpp"
 #include "util/json_writer.hpp"
 #include "util/progress.hpp"
+#include "util/strings.hpp"
 #include "util/time.hpp"
 
 #include <spdlog/spdlog.h>
@@ -69,22 +71,37 @@ long long pull_collection(const Config& config, Store& store, OzmapClient& clien
                           Progress& progress, PullResult& result) {
     for (int attempt = 1;; ++attempt) {
         long long skipped = 0;
+        std::map<std::string, long long> reasons;
         try {
             FetchStats stats = fetch_all<Row>(
                 client, query, config.ozmap.concurrency, parse,
                 [&](Page<Row>& page) {
-                    // One transaction per page: a page is in the snapshot whole or not at all.
+                    // One transaction per page: a page is in the snapshot whole or not at all. A row that
+                    // cannot be used is never stored as a fact: it is skipped, counted and named.
                     sql::Transaction tx(store.db());
-                    for (const auto& row : page.rows)
+                    for (const auto& row : page.rows) {
+                        if (std::string why = unusable(row); !why.empty()) {
+                            spdlog::warn("{} of project {}: {} {} skipped: {}", query.collection, project,
+                                         query.collection, row.id, why);
+                            ++reasons[query.collection + " skipped: " + why];
+                            ++skipped;
+                            continue;
+                        }
                         writer.add(row);
+                    }
                     tx.commit();
-                    for (const auto& p : page.problems)
+                    for (const auto& p : page.problems) {
                         spdlog::warn("{} of project {}: {}", query.collection, project, p);
+                        ++reasons[query.collection + " skipped: malformed row"];
+                    }
                     skipped += static_cast<long long>(page.problems.size());
                     progress.advance();
                 },
                 [&](long long pages) { progress.add_total(pages > 0 ? pages - 1 : 0); });
             result.skipped_rows += skipped;
+            result.rows_seen += stats.rows;
+            for (const auto& [why, n] : reasons)
+                result.skipped[why] += n;
             return stats.rows - skipped;
         } catch (const InventoryChanged& e) {
             if (attempt >= kAttemptsPerCollection)
@@ -98,6 +115,20 @@ long long pull_collection(const Config& config, Store& store, OzmapClient& clien
         }
         writer.clear(query.collection, project);
     }
+}
+
+/// More unusable rows than ozmap.max_bad_rows (a share of the rows read) fail the pull: the previous
+/// snapshot stays current.
+void require_few_bad_rows(const Config& config, const PullResult& result) {
+    const double limit = static_cast<double>(result.rows_seen) * config.ozmap.max_bad_rows_pct / 100.0;
+    if (result.skipped_rows == 0 || static_cast<double>(result.skipped_rows) <= limit) return;
+    std::string why;
+    for (const auto& [reason, n] : result.skipped)
+        why += (why.empty() ? "" : ", ") + std::to_string(n) + " " + reason;
+    throw UnavailableError(
+        "OZmap sent " + std::to_string(result.skipped_rows) + " unusable row(s) of " +
+        std::to_string(result.rows_seen) + " (" + why + "), more than ozmap.max_bad_rows (" +
+        format_double(config.ozmap.max_bad_rows_pct) + "%); the previous snapshot stays current");
 }
 
 /// The clients oznsync owns, read by code whatever their property: a client whose property was deleted
@@ -180,6 +211,12 @@ PullResult pull_inventory(const Config& config, Store& store, OzmapClient& clien
                              project.id, project.name, boxes, splitters, ports, properties);
         }
         pull_owned_clients(config, store, client, writer, progress, result);
+        if (long long orphans = writer.drop_splitters_without_box()) {
+            result.skipped["splitters skipped: box not in the snapshot"] += orphans;
+            result.skipped_rows += orphans;
+            spdlog::warn("{} drop splitter(s) skipped: their box is not in the snapshot", orphans);
+        }
+        require_few_bad_rows(config, result);
         auto st = store.db().prepare(
             "SELECT count(*) FROM properties WHERE snapshot_id = ? AND client_id IS NOT NULL");
         st.bind(1, snapshot);

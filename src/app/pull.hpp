@@ -5,6 +5,7 @@
 #include "ozmap/ozmap_client.hpp"
 #include "store/store.hpp"
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,8 @@ struct PullResult {
     int64_t snapshot_id = 0;
     std::vector<Project> projects;
     long long boxes = 0, splitters = 0, ports = 0, properties = 0, clients = 0, skipped_rows = 0;
+    long long rows_seen = 0;
+    std::map<std::string, long long> skipped; // "boxes skipped: no coords" -> how many
     long long requests = 0, retries = 0;
     double seconds = 0;
     std::string counts_json() const;

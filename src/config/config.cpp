@@ -45,6 +45,7 @@ const KeyInfo kKeys[] = {
     {"ozmap.ca_file", false},
     {"ozmap.insecure", false},
     {"ozmap.gzip", false},
+    {"ozmap.max_bad_rows", false},
     {"ozneutral.sales", false},
     {"ozneutral.partnerships", false},
     {"ozneutral.client_id", false},
@@ -248,6 +249,7 @@ Config parse_config(const std::string& ini_text, const std::string& source,
         throw ConfigError("ozmap.ca_file: " + oz.ca_file + " does not exist");
     oz.insecure = r.boolean("ozmap.insecure", false);
     oz.gzip = r.boolean("ozmap.gzip", true);
+    oz.max_bad_rows_pct = r.number("ozmap.max_bad_rows", 0.1, 0, 100);
 
     auto& on = cfg.ozneutral;
     on.sales = r.str("ozneutral.sales");

@@ -25,6 +25,7 @@ struct OzmapConfig {
     std::string ca_file;
     bool insecure = false;
     bool gzip = true;
+    double max_bad_rows_pct = 0.1; // ozmap.max_bad_rows: unusable rows a pull tolerates, % of rows read
 };
 
 struct OzneutralConfig {

@@ -1,5 +1,7 @@
 #include "ozmap/page_parser.hpp"
 
+#include <limits>
+
 #include "ozmap/http_client.hpp"
 
 #include <simdjson.h>
@@ -58,13 +60,17 @@ double number(od::value v) {
 
 void coords(od::value v, double& lat, double& lng) {
     if (kind(v) != od::json_type::array) return;
+    constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+    double x[2] = {nan, nan};
     int i = 0;
     for (auto el : v.get_array()) {
-        od::value x = el.value();
-        if (i == 0) lng = number(x);
-        if (i == 1) lat = number(x);
+        od::value e = el.value();
+        if (i < 2) x[i] = kind(e) == od::json_type::number ? double(e.get_double()) : nan;
         ++i;
     }
+    if (i < 2) return; // not a position: the row keeps what it had (a box: no coords)
+    lng = x[0];
+    lat = x[1];
 }
 
 Project to_project(od::object o) {
@@ -84,6 +90,8 @@ Project to_project(od::object o) {
 
 Box to_box(od::object o) {
     Box b;
+    // No coordinates must stay visible as such (row_checks skips the box), never become 0,0.
+    b.lat = b.lng = std::numeric_limits<double>::quiet_NaN();
     for (auto field : o) {
         std::string_view k = field.unescaped_key();
         od::value v = field.value();

@@ -246,6 +246,12 @@ std::string html_report(const ReportData& d) {
         h += esc(phase) + " " + num(secs, 2) + " s<br>";
     h += "</dd><dt>Owned clients / in sync</dt><dd>" + std::to_string(d.owned_clients) + " / " +
          std::to_string(d.in_sync) + "</dd>";
+    if (!d.pull_skipped.empty()) {
+        h += "<dt>Unusable OZmap rows the pull skipped</dt><dd>";
+        for (const auto& [why, n] : d.pull_skipped)
+            h += std::to_string(n) + " " + esc(why) + "<br>";
+        h += "</dd>";
+    }
     if (!d.handover_file.empty())
         h += "<dt>Partner passwords handed over in</dt><dd><code>" + esc(d.handover_file) + "</code></dd>";
     h += "</dl></div>\n";

@@ -167,6 +167,12 @@ std::string summary_json(const ReportData& d) {
     w.field("safety_cap", d.cap_reason).field("feed_guard", d.guard_reason).field("aborted", d.abort_reason);
     w.field("interrupted_changes_recovered", static_cast<int64_t>(d.interrupted.size()));
     if (!d.report_error.empty()) w.field("report_error", d.report_error);
+    if (!d.pull_skipped.empty()) {
+        w.key("pull_skipped").begin_object();
+        for (const auto& [why, n] : d.pull_skipped)
+            w.field(why, static_cast<int64_t>(n));
+        w.end_object();
+    }
     w.field("partner_handover_file", d.handover_file);
     w.key("config").begin_object();
     for (const auto& [k, v] : d.config)
@@ -249,6 +255,8 @@ std::string text_report(const ReportData& d) {
        << d.sales_records << " records, " << d.sales_invalid << " invalid, "
        << d.run.sales_fingerprint.substr(0, 19) << ")\n";
     os << "  config " << d.run.config_fingerprint << (d.insecure ? " (TLS verification OFF)" : "") << "\n";
+    for (const auto& [why, n] : d.pull_skipped)
+        os << "  pull: " << n << " " << why << "\n";
     if (!d.guard_reason.empty()) os << "  ABORTED before planning: " << d.guard_reason << "\n";
     if (!d.cap_reason.empty()) os << "  SAFETY CAP: " << d.cap_reason << "\n";
     if (!d.abort_reason.empty()) os << "  STOPPED: " << d.abort_reason << "\n";
@@ -345,6 +353,9 @@ ReportData load_report_data(RunStore& runs, const std::string& run_id) {
             d.guard_reason = o->optValue<std::string>("feed_guard", "");
             d.abort_reason = o->optValue<std::string>("aborted", "");
             d.handover_file = o->optValue<std::string>("partner_handover_file", "");
+            if (auto ps = o->getObject("pull_skipped"))
+                for (const auto& [k, v] : *ps)
+                    d.pull_skipped[k] = v.convert<long long>();
             if (auto t = o->getObject("timings_s"))
                 for (const auto& [k, v] : *t)
                     d.timings.emplace_back(k, v.convert<double>());

@@ -33,7 +33,10 @@ struct ReportData {
     std::vector<ProjectOccupancy> occupancy;
     std::map<std::string, std::string> project_names;
     std::string cap_reason, abort_reason, guard_reason;
-    std::string report_error; // why this run's report folder could not be written (the database has it)
+    std::string report_error;
+    std::map<std::string, long long>
+        pull_skipped; // unusable OZmap rows this run's pull skipped, by reason // why this run's report
+                      // folder could not be written (the database has it)
     std::string handover_file;
     long long owned_clients = 0, in_sync = 0;
 };

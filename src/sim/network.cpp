@@ -147,7 +147,10 @@ const std::string& Network::json(const SimBox& b) const {
     if (b.json.empty()) {
         JsonWriter w(b.json);
         w.begin_object().field("id", b.id).field("name", b.name).field("project", b.project);
-        coords(w, b.lat, b.lng);
+        if (b.has_coords)
+            coords(w, b.lat, b.lng);
+        else
+            w.key("coords").null(); // as a damaged OZmap record would come
         w.key("boxType").null().field("hierarchyLevel", b.hierarchy_level).field("implanted", b.implanted);
         w.field("draft", b.draft).field("certified", b.certified).field("shared", b.shared);
         w.key("pole").null().field("address", "").end_object();
@@ -346,6 +349,7 @@ Network Network::load(const std::string& fixture_json) {
         b.id = get_str(o, "id");
         b.project = get_str(o, "project");
         b.name = get_str(o, "name");
+        b.has_coords = o->has("coords") && !o->isNull("coords");
         get_coords(o, b.lat, b.lng);
         b.draft = get_bool(o, "draft", false);
         b.implanted = get_bool(o, "implanted", true);

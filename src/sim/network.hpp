@@ -25,6 +25,7 @@ struct SimBox {
     bool draft = false, implanted = true, certified = false, shared = false;
     int hierarchy_level = 1;
     mutable std::string json;
+    bool has_coords = true; // a fixture may hold a damaged box without coordinates
 };
 
 struct SimSplitter {

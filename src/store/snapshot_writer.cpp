@@ -75,6 +75,21 @@ void SnapshotWriter::add(const Client& c) {
     m_client.bind(5, c.implanted).bind_text_or_null(6, c.updated_at).exec();
 }
 
+long long SnapshotWriter::drop_splitters_without_box() {
+    const char* orphan = "SELECT id FROM splitters s WHERE s.snapshot_id = ?1 AND NOT EXISTS "
+                         "(SELECT 1 FROM boxes b WHERE b.snapshot_id = ?1 AND b.id = s.box)";
+    sql::Transaction tx(m_db);
+    m_db.prepare(std::string("DELETE FROM ports WHERE snapshot_id = ?1 AND splitter IN (") + orphan + ")")
+        .bind(1, m_snapshot)
+        .exec();
+    m_db.prepare(std::string("DELETE FROM splitters WHERE snapshot_id = ?1 AND id IN (") + orphan + ")")
+        .bind(1, m_snapshot)
+        .exec();
+    long long n = m_db.changes();
+    tx.commit();
+    return n;
+}
+
 void SnapshotWriter::clear(const std::string& collection, const std::string& project) {
     // Clients are read by code, not by project: a batch read again adds what it finds (INSERT OR IGNORE).
     if (collection == "ftth-clients") return;

@@ -19,6 +19,8 @@ public:
     void add(const Property& p);
     /// A client read by code (the same client may come from two batches: kept once).
     void add(const Client& c);
+    /// Drops the drop splitters (and their ports) whose box is not in the snapshot; returns how many.
+    long long drop_splitters_without_box();
     /// Removes what a collection of one project wrote so far (before re-pulling it).
     void clear(const std::string& collection, const std::string& project);
 

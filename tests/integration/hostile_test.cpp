@@ -9,6 +9,7 @@
 #include <doctest/doctest.h>
 
 #include <filesystem>
+#include <sstream>
 
 using namespace harness;
 using Poco::JSON::Object;
@@ -170,5 +171,48 @@ TEST_SUITE("hostile") {
                             "100000", "--limit", "1", "--format", "json"});
         CHECK(f.exit_code == 0);
         CHECK(oznsync({"pull", "--config", cfg}).exit_code == 0);
+    }
+
+    TEST_CASE("malformed OZmap rows are skipped, counted and named, never stored as facts") {
+        // A damaged inventory: the first box has no coordinates (its two drop splitters then have no box).
+        auto network =
+            Poco::JSON::Parser().parse(read_file(fixture("network-small.json"))).extract<Object::Ptr>();
+        auto box = network->getArray("boxes")->getObject(0);
+        const std::string damaged = box->getValue<std::string>("id");
+        box->set("coords", Poco::Dynamic::Var());
+        TempDir dir;
+        std::ostringstream fixture_text;
+        network->stringify(fixture_text);
+        write_file(dir.file("damaged.json"), fixture_text.str());
+        Sim sim({"--fixture", dir.file("damaged.json")});
+        write_file(dir.file("sales.json"), "[" + sale("5e00000000000000000000b1", "M-1", 2) + "]");
+        const std::string sales = "[ozneutral]\nsales = file:" + dir.file("sales.json") + "\n";
+
+        // Tolerated (ozmap.max_bad_rows = 10%): skipped and named in the log and the report.
+        std::string cfg = write_config(dir, sim, sales + "[ozmap]\nmax_bad_rows = 10\n");
+        Result r = oznsync({"run", "--config", cfg, "--dry-run"});
+        INFO(r.out << r.err);
+        CHECK(r.exit_code == 0);
+        CHECK(r.err.find(damaged + " skipped: no coords") != std::string::npos);
+        Result at_zero =
+            run({"/usr/bin/sqlite3", dir.file("oznsync.db"),
+                 "SELECT count(*) FROM boxes WHERE id = '" + damaged + "' OR (lat = 0 AND lng = 0)"});
+        CHECK(at_zero.out == "0\n");
+        CHECK(oznsync({"availability", "--config", cfg}).out.find(damaged) == std::string::npos);
+        std::string report;
+        for (const auto& e : std::filesystem::directory_iterator(dir.file("reports")))
+            if (std::filesystem::exists(e.path() / "report.txt")) report = read_file(e.path() / "report.txt");
+        CHECK(report.find("pull: 1 boxes skipped: no coords") != std::string::npos);
+        CHECK(report.find("pull: 2 splitters skipped: box not in the snapshot") != std::string::npos);
+
+        // Past the default (0.1% of the rows read) the pull fails and the previous snapshot stays current.
+        cfg = write_config(dir, sim, sales);
+        Result strict = oznsync({"pull", "--config", cfg});
+        INFO(strict.err);
+        CHECK(strict.exit_code == 75);
+        CHECK(strict.err.find("ozmap.max_bad_rows") != std::string::npos);
+        Result current =
+            run({"/usr/bin/sqlite3", dir.file("oznsync.db"), "SELECT value FROM state WHERE key = 'current_snapshot'"});
+        CHECK(current.out == "1\n");
     }
 }
