@@ -2,6 +2,7 @@
 
 #include "core/ownership.hpp"
 #include "util/error.hpp"
+#include "util/strings.hpp"
 
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
@@ -48,8 +49,9 @@ public:
         std::string msg = "HTTP " + std::to_string(r.status);
         try {
             auto o = Poco::JSON::Parser().parse(r.body).extract<Poco::JSON::Object::Ptr>();
-            if (o && o->has("message")) msg += ": " + o->getValue<std::string>("message");
+            if (o && o->has("message")) msg += ": " + clean_message(o->getValue<std::string>("message"));
         } catch (...) {
+            if (!r.body.empty()) msg += ": " + clean_message(r.body, 200);
         }
         return msg;
     }

@@ -103,7 +103,7 @@ PartnerApplyOutcome apply_partner_changes(OzmapGateway& gateway, RunStore* journ
         }
         if (!r.ok()) {
             ++out.failed;
-            mark(e, "failed", "", "HTTP " + std::to_string(r.status) + ": " + r.body.substr(0, 200));
+            mark(e, "failed", "", "HTTP " + std::to_string(r.status) + ": " + clean_message(r.body, 200));
             spdlog::warn("{} {} failed: HTTP {}", action_name(c.action), c.username, r.status);
             continue;
         }

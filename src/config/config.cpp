@@ -46,6 +46,9 @@ const KeyInfo kKeys[] = {
     {"ozmap.insecure", false},
     {"ozmap.gzip", false},
     {"ozmap.max_bad_rows", false},
+    {"ozmap.max_body_mb", false},
+    {"ozmap.max_pages", false},
+    {"ozmap.run_timeout_s", false},
     {"ozneutral.sales", false},
     {"ozneutral.partnerships", false},
     {"ozneutral.client_id", false},
@@ -250,6 +253,9 @@ Config parse_config(const std::string& ini_text, const std::string& source,
     oz.insecure = r.boolean("ozmap.insecure", false);
     oz.gzip = r.boolean("ozmap.gzip", true);
     oz.max_bad_rows_pct = r.number("ozmap.max_bad_rows", 0.1, 0, 100);
+    oz.max_body_mb = r.integer("ozmap.max_body_mb", 256, 1, 65536);
+    oz.max_pages = r.integer("ozmap.max_pages", 100000, 1, 100000000);
+    oz.run_timeout_s = r.integer("ozmap.run_timeout_s", 21600, 0, 604800);
 
     auto& on = cfg.ozneutral;
     on.sales = r.str("ozneutral.sales");

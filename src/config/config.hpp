@@ -26,6 +26,9 @@ struct OzmapConfig {
     bool insecure = false;
     bool gzip = true;
     double max_bad_rows_pct = 0.1; // ozmap.max_bad_rows: unusable rows a pull tolerates, % of rows read
+    int max_body_mb = 256;         // the largest answer accepted (after gzip)
+    int max_pages = 100000;        // pages per collection, whatever total or nextUrl say
+    int run_timeout_s = 21600;     // the whole run; 0 = no limit
 };
 
 struct OzneutralConfig {

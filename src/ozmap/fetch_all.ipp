@@ -1,9 +1,11 @@
 // Template body of fetch_all (included by ozmap_client.hpp).
 #include "util/error.hpp"
+#include "util/strings.hpp"
 
 #include <condition_variable>
 #include <deque>
 #include <exception>
+#include <set>
 #include <thread>
 
 namespace oznsync {
@@ -22,7 +24,7 @@ FetchStats fetch_all(OzmapClient& client, const ListQuery& query, int concurrenc
                               ": is ozmap.url the OZmap origin (https://host:9994, without /api/v2)?");
         if (r.status < 200 || r.status >= 300)
             throw UnavailableError("OZmap GET " + query.collection + " answered HTTP " +
-                                   std::to_string(r.status) + ": " + r.body.substr(0, 200));
+                                   std::to_string(r.status) + ": " + clean_message(r.body, 200));
         return page;
     };
     auto account = [&](Page<Row>& page) {
@@ -32,15 +34,41 @@ FetchStats fetch_all(OzmapClient& client, const ListQuery& query, int concurrenc
         sink(page);
     };
 
+    const long long max_pages = client.config().max_pages;
+    auto pages_for = [](long long rows, long long per_page) {
+        return (rows + per_page - 1) / std::max(1LL, per_page);
+    };
+    auto refuse = [&](const std::string& why) {
+        throw UnavailableError("OZmap " + query.collection + ": " + why + "; the pull stops here");
+    };
     Page<Row> first = fetch(list_path(query, 1));
     stats.total = first.total;
-    if (first.total < 0) {
-        // No total: follow the cursor OZmap hands us, one page at a time.
+    // Page numbers only work when the server honours our page size: a short first page means it pages
+    // its own way, so its cursor is followed.
+    const bool numbered =
+        first.total >= 0 && (first.total <= first.rows_seen || first.rows_seen >= query.limit);
+    if (!numbered) {
         if (on_total) on_total(0);
+        // Known total: at most the pages it needs (plus slack for rows added meanwhile); else the hard cap.
+        const long long cap =
+            first.total >= 0 ? std::min<long long>(max_pages, pages_for(first.total, first.rows_seen) + 2)
+                             : max_pages;
+        std::set<std::string> seen, first_rows; // cursors followed; the first row id of every page
+        auto repeats = [&](const Page<Row>& page) {
+            return !page.rows.empty() && !first_rows.insert(page.rows.front().id).second;
+        };
+        repeats(first);
         std::string next = first.has_next ? first.next_url : "";
+        long long pages = 1;
         account(first);
         while (!next.empty()) {
+            if (!seen.insert(next).second)
+                refuse("nextUrl repeats an earlier page (" + next.substr(0, 200) + ")");
+            if (++pages > cap)
+                refuse("more than " + std::to_string(cap) + " pages (ozmap.max_pages, or what total allows)");
             Page<Row> page = fetch(OzmapClient::resolve_next_url(next));
+            if (page.rows_seen == 0 && page.has_next) refuse("an empty page that says more follow");
+            if (repeats(page)) refuse("nextUrl leads to a page already read");
             next = page.has_next ? page.next_url : "";
             account(page);
         }
@@ -49,6 +77,9 @@ FetchStats fetch_all(OzmapClient& client, const ListQuery& query, int concurrenc
     }
 
     const long long total = first.total;
+    if (pages_for(total, query.limit) > max_pages)
+        refuse("total " + std::to_string(total) + " would take more than ozmap.max_pages (" +
+               std::to_string(max_pages) + ") pages");
     const int pages = page_count(total, query.limit);
     if (on_total) on_total(pages);
     account(first);
@@ -76,6 +107,10 @@ FetchStats fetch_all(OzmapClient& client, const ListQuery& query, int concurrenc
                     throw InventoryChanged(query.collection + ": total changed from " +
                                            std::to_string(total) + " to " + std::to_string(page.total) +
                                            " during the pull");
+                if (p < pages && page.rows_seen < query.limit)
+                    refuse("page " + std::to_string(p) + " holds " + std::to_string(page.rows_seen) +
+                           " rows where total " + std::to_string(total) + " needs " +
+                           std::to_string(query.limit) + ": the total is not true");
                 std::lock_guard lock(mutex);
                 queue.push_back(std::move(page));
             } catch (...) {

@@ -43,6 +43,7 @@ public:
 
     HttpResponse send(const HttpRequest& r, const std::string& authorization) {
         const bool fresh = !m_session->connected();
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(m_options.timeout_s);
         try {
             Poco::Net::HTTPRequest req(r.method, r.target, Poco::Net::HTTPMessage::HTTP_1_1);
             req.setKeepAlive(true);
@@ -63,8 +64,11 @@ public:
             out.status = resp.getStatus();
             for (const auto& [k, v] : resp)
                 out.headers[to_lower(k)] = v;
-            std::string raw;
-            Poco::StreamCopier::copyToString(is, raw);
+            if (resp.hasContentLength() && resp.getContentLength64() > m_options.max_body_bytes) {
+                m_session->reset();
+                throw BodyTooLarge("an answer of " + std::to_string(resp.getContentLength64()) + " bytes");
+            }
+            std::string raw = read_bounded(is, deadline);
             if (resp.hasContentLength() && static_cast<long long>(raw.size()) != resp.getContentLength64()) {
                 m_session->reset();
                 throw TransportError("body cut short (" + std::to_string(raw.size()) + " of " +
@@ -73,12 +77,14 @@ public:
             if (to_lower(out.header("content-encoding")) == "gzip") {
                 std::istringstream zin(raw);
                 Poco::InflatingInputStream inflater(zin, Poco::InflatingStreamBuf::STREAM_GZIP);
-                Poco::StreamCopier::copyToString(inflater, out.body);
+                out.body = read_bounded(inflater, deadline);
             } else {
                 out.body = std::move(raw);
             }
             return out;
         } catch (const TransportError&) {
+            throw;
+        } catch (const BodyTooLarge&) {
             throw;
         } catch (const Poco::Net::SSLException& e) {
             m_session->reset();
@@ -110,6 +116,35 @@ public:
     }
 
 private:
+    /// The whole stream, but never past the request's deadline (a body trickled byte by byte) nor past
+    /// max_body_bytes (a huge or endless body, a gzip bomb).
+    std::string read_bounded(std::istream& is, std::chrono::steady_clock::time_point deadline) {
+        std::string out;
+        std::streambuf* buf = is.rdbuf();
+        char chunk[65536];
+        for (;;) {
+            std::streamsize n = std::min<std::streamsize>(buf->in_avail(), sizeof chunk);
+            if (n > 0) {
+                out.append(chunk, static_cast<size_t>(buf->sgetn(chunk, n)));
+            } else {
+                int c = buf->sbumpc(); // blocks for at most the socket timeout
+                if (c == std::char_traits<char>::eof()) break;
+                out.push_back(static_cast<char>(c));
+            }
+            if (static_cast<long long>(out.size()) > m_options.max_body_bytes) {
+                m_session->reset();
+                throw BodyTooLarge("an answer of more than " + std::to_string(m_options.max_body_bytes) +
+                                   " bytes");
+            }
+            if (std::chrono::steady_clock::now() > deadline) {
+                m_session->reset();
+                throw TransportError("the answer took longer than " + std::to_string(m_options.timeout_s) +
+                                     " s (timeout_s) to arrive");
+            }
+        }
+        return out;
+    }
+
     HttpOptions m_options;
     bool m_tls;
     std::unique_ptr<Poco::Net::HTTPClientSession> m_session;
@@ -193,6 +228,10 @@ HttpResponse ApiClient::call_with(const HttpRequest& request, const std::functio
     std::string last_problem;
     for (int attempt = 0;; ++attempt) {
         std::string retry_after;
+        if (std::chrono::steady_clock::now() >= m_options.run_deadline)
+            throw UnavailableError(m_name + ": the run took longer than its time limit (run_timeout_s); " +
+                                   request.method + " " + request.target.substr(0, request.target.find('?')) +
+                                   " not sent; try again later");
         try {
             if (attempt > 0 && applied) {
                 if (std::optional<HttpResponse> earlier = applied()) {
@@ -226,6 +265,10 @@ HttpResponse ApiClient::call_with(const HttpRequest& request, const std::functio
             }
         } catch (const PermanentTransportError& e) {
             throw ConfigError(m_name + " " + m_origin + ": " + e.what());
+        } catch (const BodyTooLarge& e) {
+            throw UnavailableError(m_name + " " + request.method + " " +
+                                   request.target.substr(0, request.target.find('?')) + ": " + e.what() +
+                                   ", more than the limit (max_body_mb); refused");
         } catch (const UnknownHost& e) {
             if (attempt >= 1) throw ConfigError(m_name + " " + m_origin + ": " + e.what());
             last_problem = e.what();
@@ -248,7 +291,8 @@ HttpResponse ApiClient::call_with(const HttpRequest& request, const std::functio
                       request.target.substr(0, request.target.find('?')), last_problem, attempt + 1,
                       wait.count());
         ++m_retries;
-        std::this_thread::sleep_for(wait);
+        auto left = m_options.run_deadline - std::chrono::steady_clock::now();
+        std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(wait, std::max(left, {})));
     }
 }
 

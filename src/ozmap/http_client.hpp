@@ -4,6 +4,7 @@
 #include "ozmap/retry.hpp"
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -16,10 +17,13 @@
 namespace oznsync {
 
 struct HttpOptions {
-    int timeout_s = 30;
+    int timeout_s = 30; // the whole request: connect, headers and body, however slowly it trickles
     bool gzip = true;
     std::string ca_file;
     bool insecure = false;
+    long long max_body_bytes = 256LL << 20; // a larger answer (inflated) is refused
+    /// When the whole run must be over (ozmap.run_timeout_s); no request starts after it.
+    std::chrono::steady_clock::time_point run_deadline = std::chrono::steady_clock::time_point::max();
 };
 
 struct HttpRequest {
@@ -47,6 +51,11 @@ struct TransportError : std::runtime_error {
 /// The name did not resolve: retried once (resolvers flap), then a configuration error.
 struct UnknownHost : TransportError {
     using TransportError::TransportError;
+};
+
+/// An answer larger than HttpOptions::max_body_bytes: refused at once, not retried.
+struct BodyTooLarge : std::runtime_error {
+    using std::runtime_error::runtime_error;
 };
 
 /// A fresh plain-HTTP connection closed without an answer: a dead server, or a TLS port spoken to in

@@ -13,7 +13,12 @@ namespace oznsync {
 
 namespace {
 HttpOptions http_options(const OzmapConfig& c) {
-    return HttpOptions{c.timeout_s, c.gzip, c.ca_file, c.insecure};
+    // The run's clock starts with its first client: every later request shares one deadline.
+    static const auto started = std::chrono::steady_clock::now();
+    HttpOptions o{c.timeout_s, c.gzip, c.ca_file, c.insecure};
+    o.max_body_bytes = static_cast<long long>(c.max_body_mb) << 20;
+    if (c.run_timeout_s > 0) o.run_deadline = started + std::chrono::seconds(c.run_timeout_s);
+    return o;
 }
 RetryPolicy retry_policy(const OzmapConfig& c) {
     RetryPolicy p;

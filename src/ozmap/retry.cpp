@@ -16,7 +16,9 @@ std::chrono::milliseconds RetryPolicy::delay(int attempt, const std::string& ret
                                              double jitter01) const {
     long long secs;
     if (!retry_after.empty() && parse_int(trim(retry_after), secs) && secs >= 0) {
-        return std::chrono::milliseconds(std::min<long long>(secs, max_retry_after_s) * 1000);
+        // A server's Retry-After is honoured up to the back-off cap: it cannot park the job for minutes.
+        return std::chrono::milliseconds(
+            std::min<long long>(std::min<long long>(secs, max_retry_after_s) * 1000, max_ms));
     }
     double exp = static_cast<double>(base_ms) * std::pow(2.0, std::min(attempt, 30));
     double capped = std::min(exp, static_cast<double>(max_ms));

@@ -15,8 +15,8 @@ struct RetryPolicy {
     /// 429, 5xx (not 501) and 408 are worth another try; anything else is the caller's answer.
     static bool retryable_status(int status);
     /// Delay before attempt `attempt + 1` (attempt counts from 0). A usable Retry-After (seconds or an
-    /// HTTP date is not supported: seconds only) wins; otherwise exponential back-off with "equal
-    /// jitter": half fixed, half drawn from `jitter01` in [0,1).
+    /// HTTP date is not supported: seconds only) wins, capped by `max_ms`; otherwise exponential back-off
+    /// with "equal jitter": half fixed, half drawn from `jitter01` in [0,1).
     std::chrono::milliseconds delay(int attempt, const std::string& retry_after, double jitter01) const;
 };
 

@@ -64,6 +64,16 @@ int main(int argc, char** argv) {
                                                      "fault: apply the write after N, never answer it")(
         "drop-after-write-rate", po::value(&f.drop_after_write_rate)->default_value(0),
         "fault: share of writes applied, then answered by a dropped connection (a lost answer)")(
+        "trickle-bytes-per-s", po::value(&f.trickle_bytes_per_s)->default_value(0),
+        "fault: send answers' bodies this many bytes a second")(
+        "huge-body-mb", po::value(&f.huge_body_mb)->default_value(0),
+        "fault: pad list answers with N MB")("endless-next", po::bool_switch(&f.endless_next),
+                                             "fault: lists never end (empty pages, fresh nextUrl)")(
+        "repeat-next", po::bool_switch(&f.repeat_next), "fault: nextUrl always leads back to the first page")(
+        "lying-total", po::value(&f.lying_total)->default_value(-1),
+        "fault: list envelopes claim this total")(
+        "error-message-bytes", po::value(&f.error_message_bytes)->default_value(0),
+        "fault: refuse writes (422) with a message this long, with ANSI escapes")(
         "fault-seed", po::value(&opt.fault_seed)->default_value(42),
         "seed of the fault dice")("no-gzip", po::bool_switch(&no_gzip), "never compress responses")(
         "threads", po::value(&opt.threads)->default_value(16), "server threads");

@@ -74,6 +74,12 @@ std::string faults_json(const Faults& f) {
         .field("die_after_requests", static_cast<int64_t>(f.die_after_requests))
         .field("hang_after_writes", static_cast<int64_t>(f.hang_after_writes))
         .field("drop_after_write_rate", f.drop_after_write_rate)
+        .field("trickle_bytes_per_s", f.trickle_bytes_per_s)
+        .field("huge_body_mb", f.huge_body_mb)
+        .field("endless_next", f.endless_next)
+        .field("repeat_next", f.repeat_next)
+        .field("lying_total", static_cast<int64_t>(f.lying_total))
+        .field("error_message_bytes", static_cast<int64_t>(f.error_message_bytes))
         .end_object();
     return out;
 }
@@ -121,6 +127,7 @@ struct SimServer::State {
     long long api_requests = 0;
     long long writes = 0;
     bool hanging_released = false;
+    std::atomic<long long> endless_counter{0};
     std::condition_variable hang_cv;
     bool stopping = false;
 
@@ -289,13 +296,16 @@ Reply SimServer::State::list(const std::string& collection, const Poco::URI::Que
     Reply r;
     std::string& out = r.body;
     out.reserve(static_cast<size_t>(end - start) * 700 + 256);
-    bool no_total;
+    Faults f;
     {
         std::lock_guard fl(faults_mutex);
-        no_total = faults.no_total;
+        f = faults;
     }
+    const bool no_total = f.no_total || f.endless_next || f.repeat_next;
+    const long long shown_total = f.lying_total >= 0 ? f.lying_total : total;
     out += '{';
-    if (!no_total) out += "\"total\":" + std::to_string(total) + ",\"start\":" + std::to_string(start) + ",";
+    if (!no_total)
+        out += "\"total\":" + std::to_string(shown_total) + ",\"start\":" + std::to_string(start) + ",";
     out += "\"count\":" + std::to_string(end - start) + ",\"limit\":" + std::to_string(limit) + ",\"rows\":[";
     with_collection(network, collection, [&](auto& coll) {
         for (long long i = start; i < end; ++i) {
@@ -304,11 +314,22 @@ Reply SimServer::State::list(const std::string& collection, const Poco::URI::Que
             out += row_json(network, it->second, populate_client);
         }
     });
-    const bool has_next = end < total;
+    // endless_next: past the last row, empty pages that each promise another; repeat_next: the cursor
+    // always leads back to the first page.
+    const bool has_next = end < total || f.endless_next || f.repeat_next;
     out += "],\"hasNextPage\":";
     out += has_next ? "true" : "false";
     out += ",\"nextUrl\":";
-    if (has_next) {
+    if (f.repeat_next) {
+        append_json_string(out, "/api/v2/" + collection + "?limit=" + std::to_string(limit) +
+                                    (filter_text.empty() ? "" : "&filter=" + url_encode(filter_text)) +
+                                    (populate_client ? "&populate=client" : ""));
+    } else if (f.endless_next && end >= total) {
+        append_json_string(out, "/api/v2/" + collection + "?limit=" + std::to_string(limit) +
+                                    "&after=" + url_encode("zzzz" + std::to_string(++endless_counter)) +
+                                    (filter_text.empty() ? "" : "&filter=" + url_encode(filter_text)) +
+                                    (populate_client ? "&populate=client" : ""));
+    } else if (has_next) {
         // The cursor is deliberately not `page`: clients must treat nextUrl as opaque.
         std::string next = "/api/v2/" + collection + "?limit=" + std::to_string(limit);
         if (sort.empty())
@@ -431,6 +452,16 @@ Reply SimServer::State::handle_ozmap(const std::string& method, const std::strin
         }
         if (parts.size() == 2) return get_one(parts[0], parts[1]);
         return error_reply(404, "no route GET /api/v2/" + route);
+    }
+    {
+        std::lock_guard fl(faults_mutex);
+        if (faults.error_message_bytes > 0) {
+            // A hostile message: long, with ANSI escapes and control characters in it.
+            std::string msg = "\x1b[31mREFUSED\x1b[0m\r\n\x07";
+            while (static_cast<long long>(msg.size()) < faults.error_message_bytes)
+                msg += "\x1b[2Jlong message ";
+            return error_reply(422, msg);
+        }
     }
     Reply r = write(method, route, body);
     if (r.status < 300) {
@@ -741,8 +772,33 @@ public:
             payload = zs.str();
             resp.set("Content-Encoding", "gzip");
         }
-        resp.setContentLength64(static_cast<Poco::Int64>(payload.size()));
-        resp.send().write(payload.data(), static_cast<std::streamsize>(payload.size()));
+        Faults f;
+        {
+            std::lock_guard l(m_state.faults_mutex);
+            f = m_state.faults;
+        }
+        const bool api = req.getURI().rfind("/api/v2/", 0) == 0;
+        const long long padding =
+            api && req.getMethod() == "GET" && !truncate ? static_cast<long long>(f.huge_body_mb) << 20 : 0;
+        resp.setContentLength64(static_cast<Poco::Int64>(payload.size()) + padding);
+        std::ostream& os = resp.send();
+        // Leading whitespace keeps the JSON valid: only the size is hostile.
+        const std::string spaces(1 << 16, ' ');
+        for (long long sent = 0; sent < padding && os; sent += static_cast<long long>(spaces.size()))
+            os.write(spaces.data(),
+                     static_cast<std::streamsize>(std::min<long long>(spaces.size(), padding - sent)));
+        if (api && f.trickle_bytes_per_s > 0) {
+            // A body trickled out: a few bytes, a pause, for as long as it takes (or the client gives up).
+            const size_t step = static_cast<size_t>(std::max(1, f.trickle_bytes_per_s / 10));
+            for (size_t i = 0; i < payload.size() && os; i += step) {
+                os.write(payload.data() + i,
+                         static_cast<std::streamsize>(std::min(step, payload.size() - i)));
+                os.flush();
+                std::this_thread::sleep_for(std::chrono::milliseconds(100));
+            }
+            return;
+        }
+        os.write(payload.data(), static_cast<std::streamsize>(payload.size()));
     }
 
 private:

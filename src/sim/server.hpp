@@ -20,6 +20,14 @@ struct Faults {
     long long die_after_requests = -1; // the process exits abruptly after this many API requests
     long long hang_after_writes = -1;  // the write after this many is applied, then never answered
     double drop_after_write_rate = 0;  // share of writes applied, then answered by a dropped connection
+    // A hostile server (issue 14):
+    int trickle_bytes_per_s = 0; // answers' bodies sent this many bytes a second (0 = at once)
+    int huge_body_mb = 0;        // list answers padded with this many MB of whitespace
+    bool endless_next = false;   // lists never end: empty pages, each with a fresh nextUrl (no total)
+    bool repeat_next = false;    // nextUrl always points back at the first page (no total)
+    long long lying_total = -1;  // list envelopes claim this total
+    long long error_message_bytes =
+        0; // writes are refused (422) with a message this long, ANSI escapes in it
 };
 
 struct SimOptions {

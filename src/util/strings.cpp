@@ -111,4 +111,58 @@ std::string format_double(double v) {
     return std::string(buf, res.ptr);
 }
 
+namespace {
+/// Length of the valid UTF-8 sequence at `s[i]`, 0 when it is not one.
+size_t utf8_length(std::string_view s, size_t i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+    if (n == 0 || i + n > s.size()) return 0;
+    for (size_t k = 1; k < n; ++k)
+        if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80) return 0;
+    return n;
+}
+} // namespace
+
+std::string clean_message(std::string_view text, size_t max_bytes) {
+    std::string out;
+    size_t i = 0;
+    while (i < text.size() && out.size() < max_bytes) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        if (c == 0x1b) { // ESC: skip the whole escape sequence
+            ++i;
+            if (i < text.size() && text[i] == '[') {
+                ++i;
+                while (i < text.size() && (text[i] < 0x40 || text[i] > 0x7e))
+                    ++i;
+                ++i;
+            } else if (i < text.size() && text[i] == ']') {
+                while (i < text.size() && text[i] != '\a' && text[i] != 0x1b)
+                    ++i;
+                ++i;
+            } else {
+                ++i;
+            }
+            continue;
+        }
+        if (c <= 0x20 || c == 0x7f) { // white space and control characters fold into one space
+            if (!out.empty() && out.back() != ' ') out += ' ';
+            ++i;
+            continue;
+        }
+        size_t n = utf8_length(text, i);
+        if (n == 0) {
+            out += "\xEF\xBF\xBD"; // U+FFFD
+            ++i;
+            continue;
+        }
+        if (out.size() + n > max_bytes) break;
+        out.append(text.substr(i, n));
+        i += n;
+    }
+    while (!out.empty() && out.back() == ' ')
+        out.pop_back();
+    if (i < text.size()) out += " [" + std::to_string(text.size() - i) + " more bytes cut]";
+    return out;
+}
+
 } // namespace oznsync

@@ -18,5 +18,8 @@ bool parse_int(std::string_view s, long long& out);
 bool parse_double(std::string_view s, double& out);
 /// Shortest text that parses back to the same double (for stable reports and JSON).
 std::string format_double(double v);
+/// A message from a server, safe for a log line, a report cell or a terminal: ANSI escape sequences and
+/// control characters removed (white space folded), invalid UTF-8 replaced, at most `max_bytes` kept.
+std::string clean_message(std::string_view text, size_t max_bytes = 500);
 
 } // namespace oznsync

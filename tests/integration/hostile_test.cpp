@@ -9,6 +9,7 @@
 #include <doctest/doctest.h>
 
 #include <filesystem>
+#include <map>
 #include <sstream>
 
 using namespace harness;
@@ -211,8 +212,76 @@ TEST_SUITE("hostile") {
         INFO(strict.err);
         CHECK(strict.exit_code == 75);
         CHECK(strict.err.find("ozmap.max_bad_rows") != std::string::npos);
-        Result current =
-            run({"/usr/bin/sqlite3", dir.file("oznsync.db"), "SELECT value FROM state WHERE key = 'current_snapshot'"});
+        Result current = run({"/usr/bin/sqlite3", dir.file("oznsync.db"),
+                              "SELECT value FROM state WHERE key = 'current_snapshot'"});
         CHECK(current.out == "1\n");
+    }
+
+    TEST_CASE("a server cannot make the job hang or eat memory: every bound holds and is named") {
+        TempDir dir;
+        auto pull = [&](const std::vector<std::string>& sim_args,
+                        const std::map<std::string, std::string>& env) {
+            std::vector<std::string> args{"--projects", "1", "--boxes", "300", "--seed", "9", "--no-gzip"};
+            args.insert(args.end(), sim_args.begin(), sim_args.end());
+            Sim sim(args);
+            std::string cfg = write_config(dir, sim);
+            Result r = oznsync({"pull", "--config", cfg}, env);
+            long long requests = parse(sim.get("/__sim/stats"))->getValue<long long>("api_requests");
+            return std::make_pair(r, requests);
+        };
+        SUBCASE(
+            "a body trickled byte by byte is bounded by ozmap.timeout_s, the run by ozmap.run_timeout_s") {
+            auto [r, n] = pull({"--trickle-bytes-per-s", "100"},
+                               {{"OZNSYNC_OZMAP_TIMEOUT_S", "1"}, {"OZNSYNC_OZMAP_RETRIES", "1"}});
+            CHECK(r.exit_code == 75);
+            CHECK(r.err.find("took longer than 1 s") != std::string::npos);
+            auto [r2, n2] = pull({"--trickle-bytes-per-s", "100"}, {{"OZNSYNC_OZMAP_TIMEOUT_S", "1"},
+                                                                    {"OZNSYNC_OZMAP_RETRIES", "100"},
+                                                                    {"OZNSYNC_OZMAP_RUN_TIMEOUT_S", "3"}});
+            CHECK(r2.exit_code == 75);
+            CHECK(r2.err.find("run_timeout_s") != std::string::npos);
+        }
+        SUBCASE("a huge body is refused, not read into memory") {
+            auto [r, n] = pull({"--huge-body-mb", "64"}, {{"OZNSYNC_OZMAP_MAX_BODY_MB", "8"}});
+            CHECK(r.exit_code == 75);
+            CHECK(r.err.find("max_body_mb") != std::string::npos);
+            CHECK(n <= 2); // refused at once, not retried
+        }
+        SUBCASE("an endless nextUrl, a repeating nextUrl and a lying total end the pull with a reason") {
+            auto [endless, n1] = pull({"--endless-next"}, {});
+            CHECK(endless.exit_code == 75);
+            CHECK(endless.err.find("empty page that says more follow") != std::string::npos);
+            CHECK(n1 < 20);
+            auto [repeat, n2] = pull({"--repeat-next"}, {});
+            CHECK(repeat.exit_code == 75);
+            CHECK(repeat.err.find("already read") != std::string::npos);
+            CHECK(n2 < 20);
+            auto [lying, n3] = pull({"--lying-total", "100000"}, {});
+            CHECK(lying.exit_code == 75);
+            CHECK(lying.err.find("total is not true") != std::string::npos);
+            CHECK(n3 < 40);
+        }
+    }
+
+    TEST_CASE("a server's message is capped and stripped before it reaches a report or a log") {
+        Sim sim({"--fixture", fixture("network-small.json"), "--error-message-bytes", "2000000"});
+        TempDir dir;
+        write_file(dir.file("sales.json"), "[" + sale("5e00000000000000000000b2", "E-1", 2) + "]");
+        std::string cfg =
+            write_config(dir, sim, "[ozneutral]\nsales = file:" + dir.file("sales.json") + "\n");
+        Result r = oznsync({"run", "--config", cfg});
+        CHECK(r.exit_code == 3);
+        CHECK(r.err.size() < 20000);
+        CHECK(r.err.find('\x1b') == std::string::npos);
+        for (const auto& e : std::filesystem::recursive_directory_iterator(dir.file("reports"))) {
+            if (!e.is_regular_file()) continue;
+            std::string text = read_file(e.path());
+            CHECK_MESSAGE(text.size() < 100000, e.path());
+            const std::string name = e.path().filename().string();
+            const bool lists_changes = name != "drift.jsonl" && name != "summary.json";
+            CHECK_MESSAGE((!lists_changes || text.find("REFUSED") != std::string::npos), e.path());
+            CHECK_MESSAGE(text.find('\x1b') == std::string::npos, e.path());
+            CHECK_MESSAGE(text.find("\\u001b") == std::string::npos, e.path());
+        }
     }
 }

@@ -29,6 +29,10 @@ TEST_SUITE("retry") {
         RetryPolicy p;
         CHECK(p.delay(0, "3", 0.0) == milliseconds(3000));
         CHECK(p.delay(4, " 0 ", 0.9) == milliseconds(0));
+        // Capped by the back-off cap (retry_max_ms): Retry-After: 600 does not park the job for 10 minutes.
+        CHECK(p.delay(0, "100000", 0.0) == milliseconds(p.max_ms));
+        CHECK(p.delay(0, "600", 0.0) == milliseconds(p.max_ms));
+        p.max_ms = 1000000;
         CHECK(p.delay(0, "100000", 0.0) == milliseconds(p.max_retry_after_s * 1000));
         CHECK(p.delay(1, "Wed, 21 Oct 2026 07:28:00 GMT", 0.0) == p.delay(1, "", 0.0));
     }

@@ -49,3 +49,15 @@ TEST_SUITE("strings") {
         CHECK(p != random_password(24));
     }
 }
+
+TEST_SUITE("strings") {
+    TEST_CASE("clean_message: no escapes, no control characters, valid UTF-8, bounded") {
+        CHECK(clean_message("\x1b[31mREFUSED\x1b[0m\r\n\a ok") == "REFUSED ok");
+        CHECK(clean_message("a\x1b]0;title\ab") == "ab");
+        CHECK(clean_message("caf\xc3\xa9 \xff!") == "caf\xc3\xa9 \xEF\xBF\xBD!");
+        std::string huge(20 << 20, 'x');
+        std::string cut = clean_message(huge, 100);
+        CHECK(cut.size() < 140);
+        CHECK(cut.find("more bytes cut") != std::string::npos);
+    }
+}
