@@ -1,5 +1,9 @@
 #include "config/config.hpp"
 
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
 #include "util/error.hpp"
 #include "util/fs.hpp"
 #include "util/ids.hpp"
@@ -149,6 +153,7 @@ void check_source(const std::string& key, const std::string& value, bool require
 /// because Boost's own message for a bad line can loop forever on some inputs (found by fuzzing).
 void check_ini_syntax(const std::string& text, const std::string& source) {
     size_t number = 0;
+    std::string section;
     for (const auto& raw : split(text, '\n')) {
         ++number;
         std::string line = trim(raw);
@@ -159,7 +164,25 @@ void check_ini_syntax(const std::string& text, const std::string& source) {
         if (!ok)
             throw ConfigError(source + ": line " + std::to_string(number) +
                               " is not `key = value`, `[section]` or a # comment");
+        if (line[0] == '[') {
+            section = trim(line.substr(1, line.size() - 2));
+            continue;
+        }
+        // The INI reader cuts a value at '#'. ` # note` after a value is a comment; a '#' inside a value
+        // (`api_key = sekret#KEY`, which would silently become `sekret`) is refused.
+        for (size_t hash = line.find('#', line.find('=')); hash != std::string::npos;
+             hash = line.find('#', hash + 1))
+            if (line[hash - 1] != ' ' && line[hash - 1] != '\t' && line[hash - 1] != '=')
+                throw ConfigError(section + "." + trim(line.substr(0, line.find('='))) + " (" + source +
+                                  " line " + std::to_string(number) +
+                                  "): a value cannot hold '#' (it starts a comment); give it in the "
+                                  "environment or in a <key>_file");
     }
+}
+
+/// Environment variables of oznsync's that are not settings.
+bool is_process_variable(const std::string& name) {
+    return name == "OZNSYNC_CONFIG" || name == "OZNSYNC_RUN_ID" || name == "OZNSYNC_FIXED_CLOCK";
 }
 
 std::string env_to_key(const std::string& name) {
@@ -209,9 +232,12 @@ Config parse_config(const std::string& ini_text, const std::string& source,
     Config cfg;
     cfg.source = source;
     for (const auto& [name, value] : env) {
-        if (name.rfind("OZNSYNC_", 0) != 0) continue;
+        if (name.rfind("OZNSYNC_", 0) != 0 || is_process_variable(name)) continue;
         std::string key = env_to_key(name);
-        if (!key.empty()) values[key] = value;
+        if (key.empty())
+            throw ConfigError(
+                name + ": not an oznsync setting (OZNSYNC_<SECTION>_<KEY>, e.g. OZNSYNC_OZMAP_API_KEY)");
+        values[key] = value;
     }
 
     Reader r(values);
@@ -220,8 +246,18 @@ Config parse_config(const std::string& ini_text, const std::string& source,
     if (oz.url.empty()) throw ConfigError("ozmap.url: missing (e.g. https://tenant.ozmap.com.br:9994)");
     if (oz.url.rfind("https://", 0) != 0 && oz.url.rfind("http://", 0) != 0)
         throw ConfigError("ozmap.url: expected http(s)://host[:port], got '" + oz.url + "'");
+    if (oz.url.find('@', oz.url.find("://") + 3) != std::string::npos)
+        throw ConfigError("ozmap.url: must not hold credentials (user:password@); use ozmap.api_key or "
+                          "ozmap.username/ozmap.password");
     while (!oz.url.empty() && oz.url.back() == '/')
         oz.url.pop_back();
+    for (const char* key : {"ozmap.api_key", "ozmap.password", "ozneutral.client_secret", "ozneutral.token"})
+        if (r.has(key) && r.has(std::string(key) + "_file"))
+            throw ConfigError(std::string(key) + ": given both inline and as " + key + "_file; keep one");
+    if (r.has("ozmap.api_key") || r.has("ozmap.api_key_file"))
+        if (r.has("ozmap.username") || r.has("ozmap.password") || r.has("ozmap.password_file"))
+            throw ConfigError(
+                "ozmap.api_key: given together with ozmap.username/password; use one way to log in");
     oz.api_key = r.secret("ozmap.api_key");
     oz.username = r.str("ozmap.username");
     oz.password = r.secret("ozmap.password");
@@ -237,6 +273,8 @@ Config parse_config(const std::string& ini_text, const std::string& source,
             if (id.empty()) continue;
             if (!is_object_id(id))
                 throw ConfigError("ozmap.projects: '" + id + "' is not a 24-hex OZmap id (or use *)");
+            if (std::find(oz.projects.begin(), oz.projects.end(), id) != oz.projects.end())
+                throw ConfigError("ozmap.projects: " + id + " is listed twice");
             oz.projects.push_back(id);
         }
     }
@@ -302,6 +340,10 @@ Config parse_config(const std::string& ini_text, const std::string& source,
 }
 
 Config load_config(const std::string& path) {
+    struct stat target {};
+    if (::stat(path.c_str(), &target) != 0)
+        throw ConfigError("config: cannot read " + path + ": " + std::strerror(errno));
+    if (!S_ISREG(target.st_mode)) throw ConfigError("config: " + path + " is not a regular file");
     std::string text;
     try {
         text = read_file(path);

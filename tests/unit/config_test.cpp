@@ -4,6 +4,10 @@
 
 #include <doctest/doctest.h>
 
+#include <filesystem>
+#include <sys/stat.h>
+#include <unistd.h>
+
 using namespace oznsync;
 
 namespace {
@@ -105,5 +109,45 @@ TEST_SUITE("config") {
     TEST_CASE("a missing secret file is named") {
         CHECK(config_error("[ozmap]\nurl = http://h\napi_key_file = /nonexistent/key\n")
                   .find("ozmap.api_key_file") != std::string::npos);
+    }
+}
+
+TEST_SUITE("config") {
+    TEST_CASE("ambiguous or doubled settings exit 78 naming the key, never the secret") {
+        const std::string base = "[ozmap]\nurl = https://acme.ozmap.com.br:9994\n";
+        CHECK(config_error(std::string(kMinimal) +
+                           "projects = 5d9f0a0b0c0d0e0f10111213,,5d9f0a0b0c0d0e0f10111213\n")
+                  .find("ozmap.projects: 5d9f0a0b0c0d0e0f10111213 is listed twice") != std::string::npos);
+        CHECK(config_error(std::string(kMinimal) + "username = u\npassword = p\n").find("ozmap.api_key") !=
+              std::string::npos);
+        CHECK(config_error(std::string(kMinimal) + "api_key_file = /etc/hostname\n").find("ozmap.api_key") !=
+              std::string::npos);
+        std::string hash = config_error(base + "api_key = sekret#KEY\n");
+        CHECK(hash.find("ozmap.api_key") != std::string::npos);
+        CHECK(hash.find("sekret") == std::string::npos);
+        std::string creds =
+            config_error("[ozmap]\nurl = https://user:SECRET@acme.ozmap.com.br\napi_key = k\n");
+        CHECK(creds.find("ozmap.url") != std::string::npos);
+        CHECK(creds.find("SECRET") == std::string::npos);
+        CHECK(config_error(kMinimal, {{"OZNSYNC_OZMAP_APIKEY", "x"}}).find("OZNSYNC_OZMAP_APIKEY") !=
+              std::string::npos);
+        CHECK(parse_config(kMinimal, "t", {{"OZNSYNC_RUN_ID", "20260101T000000Z-abcdef"}}).ozmap.api_key ==
+              "secret-key-123");
+    }
+
+    TEST_CASE("--config must name a regular file: a FIFO or a folder is refused, not waited on") {
+        std::string dir =
+            std::filesystem::temp_directory_path() / ("oznsync-cfg-" + std::to_string(::getpid()));
+        std::filesystem::create_directories(dir);
+        REQUIRE(::mkfifo((dir + "/fifo").c_str(), 0600) == 0);
+        for (const std::string& path : {dir + "/fifo", dir}) {
+            try {
+                load_config(path);
+                FAIL("no error for " << path);
+            } catch (const ConfigError& e) {
+                CHECK(std::string(e.what()).find(path) != std::string::npos);
+            }
+        }
+        std::filesystem::remove_all(dir);
     }
 }
