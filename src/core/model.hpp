@@ -66,6 +66,8 @@ struct Sale {
     int port = 0;
     std::string port_replace_reason;
 
+    bool operator==(const Sale&) const = default;
+
     /// The desired OZmap state the record asks for (ozneutral-feed.md).
     bool wants_present() const { return state != "terminated"; }
     bool wants_implanted() const { return state == "active"; }

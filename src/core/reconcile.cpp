@@ -106,7 +106,7 @@ public:
             m_out.findings.push_back(c);
             m_known_records.insert(r.id);
         }
-        std::vector<Sale> sales = latest_versions(raw_sales);
+        std::vector<Sale> sales = latest_versions(without_contradictions(raw_sales));
         for (const auto& s : sales)
             m_known_records.insert(s.id);
         for (const Sale* s : reject_duplicates(sales)) {
@@ -120,6 +120,25 @@ public:
     }
 
 private:
+    /// Two different records with the same id and version: the feed contradicts itself, so neither is
+    /// used (a finding, not a silent choice). The record id stays known, so its client is no orphan.
+    std::vector<Sale> without_contradictions(const std::vector<Sale>& sales) {
+        std::map<std::pair<std::string, int64_t>, const Sale*> first;
+        std::set<std::string> contradicted;
+        for (const auto& s : sales) {
+            auto [it, fresh] = first.emplace(std::pair{s.id, s.version}, &s);
+            if (!fresh && !(*it->second == s) && contradicted.insert(s.id).second) {
+                invalid(s, "two different records with id " + s.id + " and version " + std::to_string(s.version) +
+                               ": neither is used");
+                m_known_records.insert(s.id);
+            }
+        }
+        std::vector<Sale> out;
+        for (const auto& s : sales)
+            if (!contradicted.count(s.id)) out.push_back(s);
+        return out;
+    }
+
     std::vector<const Sale*> reject_duplicates(const std::vector<Sale>& sales) {
         std::unordered_map<std::string, int> live_ports, live_codes;
         for (const auto& s : sales) {

@@ -9,7 +9,9 @@
 #include <simdjson.h>
 
 #include <cmath>
+#include <algorithm>
 #include <map>
+#include <set>
 #include <optional>
 
 namespace oznsync {
@@ -28,6 +30,7 @@ namespace {
 struct RawSale {
     std::map<std::string, std::string> f; // canonical field name -> text
     std::vector<std::string> errors;
+    std::set<std::string> keys; // every key read, to find one given twice
     bool has(const std::string& k) const {
         auto it = f.find(k);
         return it != f.end() && !it->second.empty();
@@ -113,8 +116,10 @@ void add(SaleFeed& feed, const RawSale& raw) {
     if (why.empty()) {
         feed.sales.push_back(std::move(s));
     } else {
+        // The feed's bytes reach reports and logs only cleaned: no escapes, valid UTF-8, bounded.
         std::string where = "record " + std::to_string(feed.records);
-        feed.invalid.push_back({raw.get("id"), raw.get("codeOrder"), where + ": " + why});
+        feed.invalid.push_back(
+            {clean_message(raw.get("id"), 64), clean_message(raw.get("codeOrder"), 100), where + ": " + clean_message(why, 300)});
     }
 }
 
@@ -146,10 +151,14 @@ void nested(od::value v, const std::string& prefix, RawSale& r) {
         r.errors.push_back(prefix + " must be an object");
         return;
     }
+    bool empty = true;
     for (auto field : v.get_object()) {
         std::string k(std::string_view(field.unescaped_key()));
+        empty = false;
+        if (!r.keys.insert(prefix + "." + k).second) r.errors.push_back(prefix + "." + k + " is given twice");
         scalar(field.value(), prefix + "." + k, r);
     }
+    if (empty) r.errors.push_back(prefix + " is an empty object");
 }
 
 RawSale read_json_record(od::value v) {
@@ -161,6 +170,8 @@ RawSale read_json_record(od::value v) {
     for (auto field : v.get_object()) {
         std::string k(std::string_view(field.unescaped_key()));
         od::value val = field.value();
+        // A key given twice would make the record mean whichever came last: a finding, not a choice.
+        if (!r.keys.insert(k).second) r.errors.push_back(k + " is given twice");
         if (k == "partner" || k == "ozmap")
             nested(val, k, r);
         else if (k == "previousPort" && kind(val) == od::json_type::object)
@@ -262,6 +273,11 @@ const std::map<std::string, std::string>& csv_columns() {
 }
 
 void parse_csv(const std::string& text, const std::string& source, SaleFeed& feed) {
+    // Like JSON, a CSV feed must be UTF-8: bytes that are not would be sent to OZmap as names.
+    if (size_t bad = 0; !valid_utf8(text, &bad))
+        throw InputError(source + ": not valid UTF-8 (line " +
+                         std::to_string(1 + std::count(text.begin(), text.begin() + static_cast<long>(bad), '\n')) +
+                         ")");
     auto rows = csv_rows(text, source);
     if (rows.empty()) return;
     std::vector<std::string> header = rows[0];
@@ -269,7 +285,7 @@ void parse_csv(const std::string& text, const std::string& source, SaleFeed& fee
     std::vector<std::string> names;
     for (auto& h : header) {
         auto it = csv_columns().find(trim(h));
-        if (it == csv_columns().end()) throw InputError(source + ": unknown CSV column '" + trim(h) + "'");
+        if (it == csv_columns().end()) throw InputError(source + ": unknown CSV column '" + clean_message(trim(h), 60) + "'");
         names.push_back(it->second);
     }
     for (const char* required : {"id", "version", "state", "substate", "code_order", "ozmap_project",

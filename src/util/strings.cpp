@@ -123,6 +123,18 @@ size_t utf8_length(std::string_view s, size_t i) {
 }
 } // namespace
 
+bool valid_utf8(std::string_view text, size_t* bad_at) {
+    for (size_t i = 0; i < text.size();) {
+        size_t n = utf8_length(text, i);
+        if (n == 0) {
+            if (bad_at) *bad_at = i;
+            return false;
+        }
+        i += n;
+    }
+    return true;
+}
+
 std::string clean_message(std::string_view text, size_t max_bytes) {
     std::string out;
     size_t i = 0;

@@ -21,5 +21,7 @@ std::string format_double(double v);
 /// A message from a server, safe for a log line, a report cell or a terminal: ANSI escape sequences and
 /// control characters removed (white space folded), invalid UTF-8 replaced, at most `max_bytes` kept.
 std::string clean_message(std::string_view text, size_t max_bytes = 500);
+/// Whether `text` is valid UTF-8; when not, `bad_at` gets the offset of the first bad byte.
+bool valid_utf8(std::string_view text, size_t* bad_at = nullptr);
 
 } // namespace oznsync

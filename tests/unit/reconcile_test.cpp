@@ -470,3 +470,17 @@ TEST_SUITE("safety") {
         CHECK_FALSE(feed_guard(500, 100, l));
     }
 }
+
+TEST_SUITE("reconcile") {
+    TEST_CASE("two different records with the same id and version: neither is used, and it is said") {
+        Inventory inv = inventory();
+        Sale a = sale("5e0000000000000000000001", "reserved", "A", S1, 1, 3);
+        Sale b = a;
+        b.port = 2;
+        ChangeSet cs = plan(inv, {a, b});
+        CHECK(cs.writes.empty());
+        REQUIRE(actions(cs) == V{"invalid:A"});
+        CHECK(cs.findings[0].reason.find("two different records") != std::string::npos);
+        CHECK(actions(plan(inv, {a, a})) == V{"create:A"}); // the same record twice is just a repeat
+    }
+}

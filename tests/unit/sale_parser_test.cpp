@@ -116,3 +116,34 @@ TEST_SUITE("sale_parser") {
         CHECK(q.invalid[0].reason.find("3 fields") != std::string::npos);
     }
 }
+
+TEST_SUITE("sale_parser") {
+    TEST_CASE("a key given twice and an empty previousPort are findings, not silent choices") {
+        SaleFeed f = parse("[" + with(R"("version":7)", R"("version":7,"version":8)") + "," +
+                           with(R"("previousPort":null)", R"("previousPort":{})") + "," +
+                           with(R"("port":3,)", R"("port":3,"port":4,)") + "]");
+        CHECK(f.sales.empty());
+        REQUIRE(f.invalid.size() == 3);
+        CHECK(f.invalid[0].reason.find("version is given twice") != std::string::npos);
+        CHECK(f.invalid[1].reason.find("previousPort is an empty object") != std::string::npos);
+        CHECK(f.invalid[2].reason.find("ozmap.port is given twice") != std::string::npos);
+    }
+
+    TEST_CASE("invalid UTF-8 in CSV is refused like in JSON; a feed's raw bytes never reach a message") {
+        std::string csv = read_file(std::string(FIXTURES_DIR) + "/sales-stage2.csv");
+        auto nl = csv.find('\n', csv.find('\n') + 1);
+        std::string bad = csv;
+        bad.insert(nl - 5, "\xff\xfe");
+        try {
+            parse(bad);
+            FAIL("invalid UTF-8 accepted");
+        } catch (const InputError& e) {
+            CHECK(std::string(e.what()).find("not valid UTF-8 (line 2)") != std::string::npos);
+        }
+        // An escape sequence inside a field: the invalid-record reason carries it cleaned.
+        SaleFeed f = parse("[" + with(R"("state":"active")", R"("state":"\u001b[2Jactive\u0007")") + "]");
+        REQUIRE(f.invalid.size() == 1);
+        CHECK(f.invalid[0].reason.find('\x1b') == std::string::npos);
+        CHECK(f.invalid[0].reason.find('\a') == std::string::npos);
+    }
+}
