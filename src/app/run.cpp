@@ -14,6 +14,7 @@
 #include "util/error.hpp"
 #include "util/ids.hpp"
 #include "util/progress.hpp"
+#include "util/strings.hpp"
 #include "util/time.hpp"
 
 #include <spdlog/spdlog.h>
@@ -22,6 +23,7 @@
 #include <Poco/JSON/Parser.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <iostream>
 #include <pwd.h>
@@ -30,7 +32,18 @@
 namespace oznsync {
 
 std::string make_run_id() {
-    if (const char* fixed = std::getenv("OZNSYNC_RUN_ID")) return fixed;
+    if (const char* fixed = std::getenv("OZNSYNC_RUN_ID")) {
+        // It names a folder under reports.dir: letters, digits, '.', '_' and '-' only, never a path.
+        const std::string id = fixed;
+        bool ok = !id.empty() && id.size() <= 64 && std::isalnum(static_cast<unsigned char>(id[0]));
+        for (char c : id)
+            ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-');
+        if (!ok)
+            throw UsageError("OZNSYNC_RUN_ID '" + clean_message(id, 80) +
+                             "' is not a run id (1 to 64 letters, digits, '.', '_' or '-', starting with a "
+                             "letter or digit)");
+        return id;
+    }
     std::string ts = iso8601(now());
     std::string compact;
     for (char c : ts)
@@ -90,6 +103,8 @@ public:
         m_limits.min_removals_for_pct = cfg.safety.min_removals_for_pct;
         auto& r = m_data.run;
         r.id = make_run_id();
+        if (m_runs.get(r.id))
+            throw UsageError("run id " + r.id + " is already in the database (OZNSYNC_RUN_ID reused)");
         r.started_at = now_iso();
         r.mode = opt.mode;
         r.host = host_name();

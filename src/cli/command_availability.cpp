@@ -7,6 +7,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <filesystem>
 #include <iostream>
 
 namespace oznsync {
@@ -31,14 +32,21 @@ protected:
 public:
     int run() override {
         Config cfg = load();
-        Store store(cfg.snapshot_path);
+        Store store(cfg.snapshot_path, Access::ReadOnly);
         const int64_t snapshot = store.require_snapshot();
         auto boxes = available_boxes(all_boxes(store, snapshot));
         std::string text = render_availability(boxes, m_format, snapshot);
         if (m_out.empty()) {
             std::cout << text;
         } else {
-            atomic_write(m_out, text, 0644);
+            if (std::filesystem::is_directory(m_out))
+                throw UsageError("--out " + m_out + " is a folder; name the file to write (e.g. " + m_out +
+                                 "/availability." + m_format + ")");
+            try {
+                atomic_write(m_out, text, 0644);
+            } catch (const std::exception& e) {
+                throw IoError("--out " + m_out + ": " + e.what());
+            }
             spdlog::info("{} viable boxes written to {}", boxes.size(), m_out);
         }
         return 0;

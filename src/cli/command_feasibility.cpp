@@ -37,7 +37,7 @@ protected:
 public:
     int run() override {
         Config cfg = load();
-        Store store(cfg.snapshot_path);
+        Store store(cfg.snapshot_path, Access::ReadOnly);
         const int64_t snapshot = store.require_snapshot();
         auto candidates = boxes_in_rects(store, snapshot, covering_rects(m_lat, m_lng, m_radius));
         FeasibilityAnswer a = evaluate_feasibility(m_lat, m_lng, m_radius, candidates, m_limit);

@@ -4,6 +4,9 @@
 
 #include <sqlite3.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 namespace oznsync::sql {
 
 bool SqlError::is_constraint() const {
@@ -107,9 +110,29 @@ std::optional<std::string> Statement::opt_text(int col) const {
     return text(col);
 }
 
-Database::Database(const std::string& path) : m_path(path) {
-    int rc = sqlite3_open_v2(path.c_str(), &m_db,
-                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+Database::Database(const std::string& path, Mode mode) : m_path(path) {
+    if (mode == ReadWrite) {
+        // Created owner-only before SQLite opens it (its -wal and -shm files take the same mode).
+        int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        if (fd >= 0) ::close(fd);
+    }
+    int flags = (mode == ReadOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+                SQLITE_OPEN_NOMUTEX;
+    std::string target = path;
+    if (mode == ReadOnly) {
+        // Reading a WAL database needs its -shm file; where nothing can be created next to the file (a
+        // read-only mount, another user's folder) the file is read as it stands.
+        const auto slash = path.find_last_of('/');
+        const std::string dir = slash == std::string::npos ? "." : path.substr(0, slash + 1);
+        if (::access(dir.c_str(), W_OK) != 0 || ::access(path.c_str(), W_OK) != 0) {
+            target = "file:";
+            for (char c : path) // '%', '?' and '#' mean something in a URI
+                target += c == '%' ? "%25" : c == '?' ? "%3f" : c == '#' ? "%23" : std::string(1, c);
+            target += "?immutable=1";
+            flags |= SQLITE_OPEN_URI;
+        }
+    }
+    int rc = sqlite3_open_v2(target.c_str(), &m_db, flags, nullptr);
     if (rc != SQLITE_OK) {
         std::string msg = m_db ? sqlite3_errmsg(m_db) : sqlite3_errstr(rc);
         sqlite3_close(m_db);
@@ -117,6 +140,10 @@ Database::Database(const std::string& path) : m_path(path) {
         raise("cannot open database " + path + ": " + msg, rc);
     }
     sqlite3_busy_timeout(m_db, 5000);
+    if (mode == ReadOnly) {
+        exec("PRAGMA query_only=ON; PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;");
+        return;
+    }
     // WAL: readers (feasibility) never wait for a pull; a 64 MiB page cache keeps B-tree work off the disk.
     exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA "
          "cache_size=-65536; "

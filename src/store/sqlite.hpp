@@ -59,7 +59,9 @@ private:
 
 class Database {
 public:
-    explicit Database(const std::string& path);
+    enum Mode { ReadWrite, ReadOnly };
+    /// ReadWrite creates the file (mode 0600: it holds client names and addresses) when missing.
+    explicit Database(const std::string& path, Mode mode = ReadWrite);
     ~Database();
     Database(const Database&) = delete;
     Database& operator=(const Database&) = delete;

@@ -1,5 +1,7 @@
 #include "store/store.hpp"
 
+#include <filesystem>
+
 #include "util/error.hpp"
 #include "util/strings.hpp"
 #include "util/time.hpp"
@@ -16,8 +18,15 @@ namespace {
 #include "migrations.inc"
 }
 
-Store::Store(const std::string& path) : m_db(path) {
-    migrate();
+Store::Store(const std::string& path, Access access)
+    : m_db(path, access == Access::ReadOnly ? sql::Database::ReadOnly : sql::Database::ReadWrite) {
+    if (access == Access::ReadWrite) {
+        migrate();
+        return;
+    }
+    if (schema_version() < static_cast<int>(std::size(kMigrations)))
+        throw UsageError("the database " + path +
+                         " is from an older oznsync: run `oznsync pull` once to update it");
 }
 
 int Store::schema_version() {
@@ -147,7 +156,9 @@ void Store::discard_snapshot(int64_t id) {
 }
 
 RunLock::RunLock(const std::string& db_path) {
-    std::string path = db_path + ".lock";
+    std::error_code ec;
+    auto real = std::filesystem::weakly_canonical(db_path, ec);
+    std::string path = (ec ? db_path : real.string()) + ".lock";
     m_fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (m_fd < 0)
         throw ConfigError("snapshot.path: cannot create lock " + path + ": " + std::strerror(errno));

@@ -17,9 +17,13 @@ struct SnapshotInfo {
     std::string counts_json;
 };
 
+/// How a command uses the database: the job writes; feasibility and availability only read (they work
+/// on a read-only file or file system, and never migrate).
+enum class Access { ReadWrite, ReadOnly };
+
 class Store {
 public:
-    explicit Store(const std::string& path);
+    explicit Store(const std::string& path, Access access = Access::ReadWrite);
 
     sql::Database& db() { return m_db; }
     int schema_version();
@@ -43,7 +47,8 @@ private:
     sql::Database m_db;
 };
 
-/// One run at a time per database: an exclusive flock on `<db>.lock`, released when destroyed.
+/// One run at a time per database: an exclusive flock on `<db>.lock` next to the database's real path
+/// (a symlinked snapshot.path locks the same file), released when destroyed.
 class RunLock {
 public:
     explicit RunLock(const std::string& db_path);

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <map>
 #include <sstream>
+#include <sys/stat.h>
 
 using namespace harness;
 using Poco::JSON::Object;
@@ -283,5 +284,66 @@ TEST_SUITE("hostile") {
             CHECK_MESSAGE(text.find('\x1b') == std::string::npos, e.path());
             CHECK_MESSAGE(text.find("\\u001b") == std::string::npos, e.path());
         }
+    }
+
+    TEST_CASE("paths: run ids are names, not paths; the lock follows symlinks; the database is 0600 and "
+              "readable read-only") {
+        Sim sim(sim_args());
+        TempDir dir;
+        write_file(dir.file("sales.json"), "[" + sale("5e00000000000000000000b3", "P-1", 2) + "]");
+        std::string cfg =
+            write_config(dir, sim, "[ozneutral]\nsales = file:" + dir.file("sales.json") + "\n");
+        for (const char* bad : {"../../escape", "", "a/b", ".hidden"}) {
+            Result r = oznsync({"plan", "--config", cfg}, {{"OZNSYNC_RUN_ID", bad}});
+            CHECK_MESSAGE(r.exit_code == 64, bad);
+        }
+        CHECK_FALSE(std::filesystem::exists(dir.file("../escape")));
+        REQUIRE(oznsync({"run", "--config", cfg, "--dry-run"}, {{"OZNSYNC_RUN_ID", "r-once"}}).exit_code ==
+                0);
+        Result reused = oznsync({"plan", "--config", cfg}, {{"OZNSYNC_RUN_ID", "r-once"}});
+        CHECK(reused.exit_code == 64);
+        CHECK(reused.err.find("already") != std::string::npos);
+
+        // The database holds client names and addresses: owner-only.
+        CHECK((std::filesystem::status(dir.file("oznsync.db")).permissions() & std::filesystem::perms::all) ==
+              (std::filesystem::perms::owner_read | std::filesystem::perms::owner_write));
+
+        // availability --out naming a folder: a clear error.
+        Result out = oznsync({"availability", "--config", cfg, "--out", dir.path()});
+        CHECK(out.exit_code == 64);
+        CHECK(out.err.find("is a folder") != std::string::npos);
+
+        // A symlinked snapshot.path takes the same lock as the real one.
+        std::filesystem::create_symlink(dir.file("oznsync.db"), dir.file("link.db"));
+        std::string linked = dir.file("linked.ini"), text = read_file(cfg);
+        text.replace(text.find(dir.file("oznsync.db")), dir.file("oznsync.db").size(), dir.file("link.db"));
+        write_file(linked, text);
+        ::chmod(linked.c_str(), 0600);
+        {
+            Child holder({"/usr/bin/flock", dir.file("oznsync.db.lock"), "sleep", "30"});
+            Result busy;
+            for (int i = 0; i < 100; ++i) { // until the holder has the lock
+                busy = oznsync({"plan", "--config", linked});
+                if (busy.exit_code == 75) break;
+            }
+            CHECK(busy.exit_code == 75);
+            CHECK(busy.err.find("another oznsync run") != std::string::npos);
+        }
+
+        // feasibility reads a database it cannot write (another user, a read-only folder).
+        std::filesystem::permissions(dir.file("oznsync.db"), std::filesystem::perms::owner_read |
+                                                                 std::filesystem::perms::group_read |
+                                                                 std::filesystem::perms::others_read);
+        std::filesystem::permissions(
+            dir.path(), std::filesystem::perms::owner_all | std::filesystem::perms::group_read |
+                            std::filesystem::perms::group_exec | std::filesystem::perms::others_read |
+                            std::filesystem::perms::others_exec);
+        ::chmod(cfg.c_str(), 0644);
+        Result ro =
+            run({"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", OZNSYNC_BIN,
+                 "feasibility", "--config", cfg, "--lat", "-27.62", "--lng", "-48.545", "--radius", "1000"});
+        INFO(ro.out << ro.err);
+        CHECK(ro.exit_code == 0);
+        CHECK(ro.out.find("viable box(es)") != std::string::npos);
     }
 }
