@@ -233,8 +233,11 @@ ApplyOutcome apply_changes(OzmapGateway& gateway, RunStore* journal, const std::
                 a.remove(*e);
             }
         }
-    } catch (const Error& err) {
-        // OZmap unreachable or refusing: the change in flight failed; the rest were not attempted.
+    } catch (const std::exception& ex) {
+        // OZmap unreachable or refusing, the journal broken, or a bug: the change in flight failed; the
+        // rest were not attempted. The entries keep their states for the report.
+        const auto* known = dynamic_cast<const Error*>(&ex);
+        const Error err = known ? *known : Error(kExitInternal, std::string("internal error: ") + ex.what());
         for (auto& e : entries)
             if (e.state == "intent") {
                 a.mark(e, "failed", "", err.what());

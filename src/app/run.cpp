@@ -239,9 +239,11 @@ private:
         m_data.owned_clients = changes.owned_clients;
         m_data.in_sync = changes.in_sync;
         t = phase_start();
-        std::vector<JournalEntry> entries = m_opt.plan_run_id.empty()
-                                                ? m_runs.save_plan(m_data.run.id, changes)
-                                                : saved_plan(snapshot, feed.fingerprint);
+        // The run's own data holds the journal entries from here on: whatever fails later, the report
+        // lists every change and the state it reached.
+        std::vector<JournalEntry>& entries = m_data.entries;
+        entries = m_opt.plan_run_id.empty() ? m_runs.save_plan(m_data.run.id, changes)
+                                            : saved_plan(snapshot, feed.fingerprint);
         m_planned = true;
         phase_end("journal", t);
         m_data.occupancy = occupancy(m_store, snapshot);
@@ -270,7 +272,6 @@ private:
             m_conflicts = m_conflicts || e.change.action == Action::Conflict;
             if (is_write(e.change.action)) ++m_pending;
         }
-        m_data.entries = std::move(entries);
         // With a broken journal the database takes no more writes; the report is built from memory.
         if (m_opt.apply && out.abort_code != kExitIo) {
             BaselineUpdate baseline = baseline_after(changes, m_data.entries);

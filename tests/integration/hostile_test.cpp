@@ -261,6 +261,11 @@ TEST_SUITE("hostile") {
             CHECK(lying.exit_code == 75);
             CHECK(lying.err.find("total is not true") != std::string::npos);
             CHECK(n3 < 40);
+            // The hard cap, whatever total says.
+            auto [capped, n4] = pull({"--lying-total", "100000"}, {{"OZNSYNC_OZMAP_MAX_PAGES", "50"}});
+            CHECK(capped.exit_code == 75);
+            CHECK(capped.err.find("more than ozmap.max_pages (50)") != std::string::npos);
+            CHECK(n4 < 5);
         }
     }
 
