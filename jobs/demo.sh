@@ -32,12 +32,14 @@ dir = demo/reports
 role = Partner
 INI
 printf 'demo-api-key-0001\n' >demo/api_key
+# The sale feed and partnerships OZneutral would publish for this network (check reads them too).
+curl -s "$url/__sim/state" -o demo/state.json
+jobs/demo_feed.py demo/state.json demo/sales.json demo/partnerships.json 2000
 echo "== oznsync check"
 build/oznsync check --config demo/oznsync.ini
 echo "== oznsync pull"
 build/oznsync pull --config demo/oznsync.ini
 echo "== snapshot vs simulator"
-curl -s "$url/__sim/state" -o demo/state.json
 python3 - <<'PY'
 import json, sqlite3
 s = json.load(open("demo/state.json"))
@@ -57,7 +59,6 @@ for k in want:
     print(f"{k:11} simulator {want[k]:8}  snapshot {got[k]:8}  {'ok' if want[k] == got[k] else 'MISMATCH'}")
 raise SystemExit(0 if want == got else 1)
 PY
-jobs/demo_feed.py demo/state.json demo/sales.json demo/partnerships.json 2000
 echo "== oznsync run --dry-run (pull -> plan -> report; nothing written to OZmap)"
 build/oznsync run --config demo/oznsync.ini --dry-run || true
 echo "== oznsync run (pull -> plan -> apply -> partners -> report); exit 3 = some sales conflicted, as planted"
