@@ -134,8 +134,8 @@ void require_few_bad_rows(const Config& config, const PullResult& result) {
 /// The clients oznsync owns, read by code whatever their property: a client whose property was deleted
 /// (a half-done removal, a technician's delete) is invisible in /properties.
 void pull_owned_clients(const Config& config, Store& store, OzmapClient& client, SnapshotWriter& writer,
-                        Progress& progress, PullResult& result) {
-    const std::vector<std::string> codes = RunStore(store).owned_codes();
+                        int64_t snapshot, Progress& progress, PullResult& result) {
+    const std::vector<std::string> codes = RunStore(store).owned_codes_not_on_a_property(snapshot);
     constexpr size_t kCodesPerQuery = 100; // keeps the filter (in the URL) a few KB
     for (size_t i = 0; i < codes.size(); i += kCodesPerQuery) {
         ListQuery q;
@@ -210,7 +210,7 @@ PullResult pull_inventory(const Config& config, Store& store, OzmapClient& clien
                 spdlog::info("pulled project {} ({}): {} boxes, {} drop splitters, {} ports, {} properties",
                              project.id, project.name, boxes, splitters, ports, properties);
         }
-        pull_owned_clients(config, store, client, writer, progress, result);
+        pull_owned_clients(config, store, client, writer, snapshot, progress, result);
         if (long long orphans = writer.drop_splitters_without_box()) {
             result.skipped["splitters skipped: box not in the snapshot"] += orphans;
             result.skipped_rows += orphans;

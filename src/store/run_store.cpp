@@ -310,9 +310,14 @@ void RunStore::save_baseline(const std::string& run_id, const std::map<std::stri
     tx.commit();
 }
 
-std::vector<std::string> RunStore::owned_codes() {
+std::vector<std::string> RunStore::owned_codes_not_on_a_property(int64_t snapshot) {
     std::vector<std::string> out;
-    auto st = m_store.db().prepare("SELECT DISTINCT code FROM owned WHERE code <> '' ORDER BY code");
+    auto st = m_store.db().prepare(
+        // EXCEPT sorts both sides once: no per-row lookup into a snapshot of 800k properties.
+        "SELECT DISTINCT code FROM owned WHERE code <> '' AND (client_id IS NULL OR client_id IN (SELECT "
+        "client_id FROM owned EXCEPT SELECT client_id FROM properties WHERE snapshot_id = ?1)) ORDER BY "
+        "code");
+    st.bind(1, snapshot);
     while (st.step())
         out.push_back(st.text(0));
     return out;

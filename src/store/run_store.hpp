@@ -61,8 +61,9 @@ public:
     /// Writes the rows of `upsert` and deletes those of `forget`; other rows stay.
     void save_baseline(const std::string& run_id, const std::map<std::string, OwnedState>& upsert,
                        const std::set<std::string>& forget);
-    /// The codes of the clients oznsync owns: the pull reads these clients whatever their property.
-    std::vector<std::string> owned_codes();
+    /// The codes of owned clients that no property of `snapshot` carries: the pull reads these clients
+    /// by code (a half-done removal, a technician's delete). Usually none, so it costs no request.
+    std::vector<std::string> owned_codes_not_on_a_property(int64_t snapshot);
 
 private:
     Store& m_store;
