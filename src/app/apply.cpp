@@ -12,31 +12,36 @@
 
 namespace oznsync {
 
+void Journal::mark(JournalEntry& e, const std::string& state, const std::string& result,
+                   const std::string& error) {
+    e.state = state;
+    e.result = result;
+    e.error = error;
+    // A dry run journals its outcome ("planned: dry run: not sent") but no intent: nothing is in flight.
+    if (!m_store || m_broken || (!m_sends && state == "intent")) return;
+    try {
+        m_store->set_state(m_run, e.seq, state, result, error);
+    } catch (const std::exception& ex) {
+        // Without a journal a write could be neither recovered nor audited: no further write is sent. The
+        // states stay in memory, so the report still lists what reached OZmap.
+        m_broken = true;
+        throw IoError(std::string("the journal could not be written (") + ex.what() +
+                      "); stopped before the next write");
+    }
+}
+
 namespace {
 
 class Applier {
 public:
     Applier(OzmapGateway& gw, RunStore* journal, std::string run_id, Progress& progress)
-        : m_gw(gw), m_journal(journal), m_run(std::move(run_id)), m_progress(progress) {}
+        : m_gw(gw), m_journal(journal, std::move(run_id), gw.sends()), m_progress(progress) {}
 
     ApplyOutcome out;
 
     void mark(JournalEntry& e, const std::string& state, const std::string& result = "",
               const std::string& error = "") {
-        e.state = state;
-        e.result = result;
-        e.error = error;
-        // A dry run journals its outcome ("planned: dry run: not sent") but no intent: nothing is in flight.
-        if (!m_journal || m_journal_broken || (!m_gw.sends() && state == "intent")) return;
-        try {
-            m_journal->set_state(m_run, e.seq, state, result, error);
-        } catch (const std::exception& ex) {
-            // Without a journal a write could be neither recovered nor audited: no further write is sent.
-            // The states stay in memory, so the report still lists what reached OZmap.
-            m_journal_broken = true;
-            throw IoError(std::string("the journal could not be written (") + ex.what() +
-                          "); stopped before the next write");
-        }
+        m_journal.mark(e, state, result, error);
     }
 
     /// Sends one request; an unreachable or refusing OZmap ends the run (rethrown after journaling).
@@ -163,11 +168,9 @@ public:
 
 private:
     OzmapGateway& m_gw;
-    RunStore* m_journal;
-    std::string m_run;
+    Journal m_journal;
     Progress& m_progress;
     std::set<std::string> m_failed_keys; // codes and ports of the changes that failed
-    bool m_journal_broken = false;
 };
 
 } // namespace

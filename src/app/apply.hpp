@@ -14,6 +14,23 @@
 
 namespace oznsync {
 
+/// Moves journal entries from state to state: in memory always, in the database when `store` is set (a
+/// dry run records no intent: nothing is in flight). A failed database write throws IoError once and the
+/// journal takes no more writes, so the caller stops before its next OZmap write.
+class Journal {
+public:
+    Journal(RunStore* store, std::string run_id, bool sends)
+        : m_store(store), m_run(std::move(run_id)), m_sends(sends) {}
+    void mark(JournalEntry& e, const std::string& state, const std::string& result = "",
+              const std::string& error = "");
+
+private:
+    RunStore* m_store;
+    std::string m_run;
+    bool m_sends;
+    bool m_broken = false;
+};
+
 struct ApplyOutcome {
     int done = 0, failed = 0, skipped = 0, not_attempted = 0;
     std::string cap_reason; // set when a removal cap tripped (removals skipped)

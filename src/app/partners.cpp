@@ -1,5 +1,7 @@
 #include "app/partners.hpp"
 
+#include "app/apply.hpp"
+
 #include "util/error.hpp"
 #include "util/fs.hpp"
 #include "util/ids.hpp"
@@ -68,14 +70,9 @@ PartnerApplyOutcome apply_partner_changes(OzmapGateway& gateway, RunStore* journ
                                           const std::vector<std::string>& resources,
                                           const HandOver& hand_over) {
     PartnerApplyOutcome out;
+    Journal marks(journal, run_id, gateway.sends());
     auto mark = [&](JournalEntry& e, const std::string& state, const std::string& result,
-                    const std::string& error) {
-        e.state = state;
-        e.result = result;
-        e.error = error;
-        if (journal && (gateway.sends() || state != "intent"))
-            journal->set_state(run_id, e.seq, state, result, error);
-    };
+                    const std::string& error) { marks.mark(e, state, result, error); };
     for (auto& e : entries) {
         if (e.state != "planned") continue;
         const Change& c = e.change;
