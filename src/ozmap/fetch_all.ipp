@@ -2,9 +2,12 @@
 #include "util/error.hpp"
 #include "util/strings.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <condition_variable>
 #include <deque>
 #include <exception>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -45,9 +48,9 @@ FetchStats fetch_all(OzmapClient& client, const ListQuery& query, int concurrenc
     stats.total = first.total;
     // Page numbers only work when the server honours our page size: a short first page means it pages
     // its own way, so its cursor is followed.
-    const bool numbered =
-        first.total >= 0 && (first.total <= first.rows_seen || first.rows_seen >= query.limit);
-    if (!numbered) {
+    // Follows the cursor OZmap hands us, one page at a time, from `first` (the official SDK's way; the
+    // only way on a server that ignores `page`).
+    auto follow_cursor = [&](Page<Row>& first) {
         if (on_total) on_total(0);
         // Known total: at most the pages it needs (plus slack for rows added meanwhile); else the hard cap.
         const long long cap =
@@ -74,6 +77,20 @@ FetchStats fetch_all(OzmapClient& client, const ListQuery& query, int concurrenc
         }
         stats.total = stats.rows;
         return stats;
+    };
+    // Page numbers only work when the server honours our page size (a short first page means it pages its
+    // own way) and `page` itself: page 2 is read first, and a server that answers it with page 1 again is
+    // followed by its cursor instead.
+    if (first.total < 0 || (first.total > first.rows_seen && first.rows_seen < query.limit))
+        return follow_cursor(first);
+    std::optional<Page<Row>> second;
+    if (first.total > first.rows_seen) {
+        second = fetch(list_path(query, 2));
+        if (!second->rows.empty() && !first.rows.empty() &&
+            second->rows.front().id == first.rows.front().id) {
+            spdlog::debug("OZmap {} ignores `page`: following nextUrl", query.collection);
+            return follow_cursor(first);
+        }
     }
 
     const long long total = first.total;
@@ -83,8 +100,18 @@ FetchStats fetch_all(OzmapClient& client, const ListQuery& query, int concurrenc
     const int pages = page_count(total, query.limit);
     if (on_total) on_total(pages);
     account(first);
+    if (second) {
+        if (second->total != total)
+            throw InventoryChanged(query.collection + ": total changed from " + std::to_string(total) +
+                                   " to " + std::to_string(second->total) + " during the pull");
+        if (pages > 2 && second->rows_seen < query.limit)
+            refuse("page 2 holds " + std::to_string(second->rows_seen) + " rows where total " +
+                   std::to_string(total) + " needs " + std::to_string(query.limit) +
+                   ": the total is not true");
+        account(*second);
+    }
 
-    std::atomic<int> next_page{2};
+    std::atomic<int> next_page{second ? 3 : 2};
     std::mutex mutex;
     std::condition_variable ready, space;
     std::deque<Page<Row>> queue;
@@ -122,11 +149,11 @@ FetchStats fetch_all(OzmapClient& client, const ListQuery& query, int concurrenc
         }
     };
     std::vector<std::thread> threads;
-    int n_threads = std::min(concurrency, std::max(0, pages - 1));
+    int n_threads = std::min(concurrency, std::max(0, pages - (second ? 2 : 1)));
     for (int i = 0; i < n_threads; ++i)
         threads.emplace_back(worker);
 
-    int received = 1;
+    int received = second ? 2 : 1;
     try {
         while (received < pages) {
             Page<Row> page;

@@ -71,6 +71,7 @@ std::string faults_json(const Faults& f) {
         .field("truncate_rate", f.truncate_rate)
         .field("rate_limit", f.rate_limit)
         .field("no_total", f.no_total)
+        .field("cursor_only", f.cursor_only)
         .field("die_after_requests", static_cast<int64_t>(f.die_after_requests))
         .field("hang_after_writes", static_cast<int64_t>(f.hang_after_writes))
         .field("drop_after_write_rate", f.drop_after_write_rate)
@@ -290,6 +291,12 @@ Reply SimServer::State::list(const std::string& collection, const Poco::URI::Que
         start = skip;
     else
         start = (page - 1) * limit;
+    {
+        // cursor_only: like the live API as the official SDK uses it, `page` means nothing; only the
+        // cursor of nextUrl moves on.
+        std::lock_guard fl(faults_mutex);
+        if (faults.cursor_only && after.empty() && skip < 0) start = 0;
+    }
     start = std::min(start, total);
     const long long end = std::min(total, start + limit);
 
@@ -598,6 +605,7 @@ Reply SimServer::State::handle_admin(const std::string& method, const std::strin
                 f.truncate_rate = o->optValue<double>("truncate_rate", f.truncate_rate);
                 f.rate_limit = o->optValue<double>("rate_limit", f.rate_limit);
                 f.no_total = o->optValue<bool>("no_total", f.no_total);
+                f.cursor_only = o->optValue<bool>("cursor_only", f.cursor_only);
                 f.die_after_requests = o->optValue<long long>("die_after_requests", f.die_after_requests);
                 f.hang_after_writes = o->optValue<long long>("hang_after_writes", f.hang_after_writes);
                 f.drop_after_write_rate =

@@ -15,10 +15,11 @@ std::vector<std::string> with(std::vector<std::string> base, const std::vector<s
     return base;
 }
 
-void check_pull_matches(Sim& sim, const std::string& extra_config = "") {
+void check_pull_matches(Sim& sim, const std::string& extra_config = "",
+                        const std::map<std::string, std::string>& env = {}) {
     TempDir dir;
     std::string cfg = write_config(dir, sim, extra_config);
-    Result r = oznsync({"pull", "--config", cfg});
+    Result r = oznsync({"pull", "--config", cfg}, env);
     INFO(r.err);
     REQUIRE(r.exit_code == 0);
     auto expected = sim_state_lines(sim.get("/__sim/state"));
@@ -37,6 +38,15 @@ TEST_SUITE("pull") {
     TEST_CASE("following nextUrl when pages carry no total") {
         Sim sim(with(kNetwork, {"--no-total"}));
         check_pull_matches(sim);
+    }
+
+    TEST_CASE(
+        "a server that ignores `page` (cursor only, like the live API for the SDK) is followed by nextUrl") {
+        Sim sim(with(kNetwork, {"--cursor-only"}));
+        check_pull_matches(sim);
+        // ... also with faults on, and with small pages.
+        sim.set_faults(R"({"fail_rate": 0.1, "fail_status": 503, "reset_rate": 0.05})");
+        check_pull_matches(sim, "", {{"OZNSYNC_OZMAP_PAGE_SIZE", "37"}});
     }
 
     TEST_CASE("login with username and password instead of an API key") {
