@@ -1,6 +1,8 @@
 # Embeds sql/NNN_*.sql into a generated header so the binary carries its own migrations.
 file(GLOB OZNSYNC_SQL_FILES CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/sql/*.sql)
 list(SORT OZNSYNC_SQL_FILES)
+# Editing a migration re-runs this step (the glob alone only notices files added or removed).
+set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${OZNSYNC_SQL_FILES})
 set(_out "// Generated from sql/*.sql by cmake/EmbedSql.cmake; do not edit.\n")
 string(APPEND _out "struct EmbeddedMigration { const char* name; const char* sql; };\n")
 string(APPEND _out "static const EmbeddedMigration kMigrations[] = {\n")

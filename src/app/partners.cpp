@@ -120,6 +120,7 @@ PartnerApplyOutcome apply_partner_changes(OzmapGateway& gateway, RunStore* journ
             } catch (const Poco::Exception&) {
             }
         }
+        e.change.user_id = user_id;
         try {
             std::string file = hand_over(c, user_id, password);
             ++out.done;

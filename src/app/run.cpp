@@ -296,7 +296,17 @@ private:
             usernames.push_back(partner_username(p.partner_id));
         std::sort(usernames.begin(), usernames.end());
         usernames.erase(std::unique(usernames.begin(), usernames.end()), usernames.end());
-        m_partner_plan.writes = plan_partner_users(feed.partnerships, find_users(client(), usernames));
+        PartnerPlanInput input;
+        input.partnerships = feed.partnerships;
+        input.existing = find_users(client(), usernames);
+        for (const auto& p : resolve_projects(m_cfg, client(), {}))
+            input.selected_projects.insert(p.id);
+        input.granted = HandoverStore(m_store).grants();
+        input.email_fallback = m_cfg.partners.email_fallback;
+        PartnerPlan plan = plan_partner_users(input);
+        m_partner_plan.writes = std::move(plan.writes);
+        m_partner_plan.findings = std::move(plan.findings);
+        m_partner_grants = std::move(plan.grants);
         for (const auto& bad : feed.invalid) {
             Change c;
             c.action = Action::Invalid;
@@ -366,6 +376,13 @@ private:
         };
         PartnerApplyOutcome out = apply_partner_changes(*gateway, &m_runs, m_data.run.id, entries,
                                                         m_partner_role, m_cfg.partners.resources, hand_over);
+        // What was granted is recorded once done: the next runs leave an operator's own edits alone.
+        for (const auto& e : entries) {
+            if (e.state != "done" || e.change.reset_password || !m_partner_grants.count(e.change.username))
+                continue;
+            handovers.record_grant(e.change.username, partner_of_username(e.change.username), m_data.run.id,
+                                   m_partner_grants.at(e.change.username));
+        }
         m_failed += out.failed;
         m_pending += static_cast<long long>(m_partner_plan.writes.size());
         for (const auto& f : m_partner_plan.findings)
@@ -477,6 +494,7 @@ private:
     std::unique_ptr<OzmapClient> m_client;
     ChangeSet m_partner_plan;
     std::vector<std::pair<std::string, std::string>> m_credentials; // handed over by this run
+    std::map<std::string, PartnerGrant> m_partner_grants;           // what the planned user writes grant
     std::string m_partner_role;
     bool m_planned = false;
     long long m_failed = 0, m_pending = 0;

@@ -74,6 +74,7 @@ const KeyInfo kKeys[] = {
     {"partners.role", false},
     {"partners.resources", false},
     {"partners.handover_dir", false},
+    {"partners.email_fallback", false},
 };
 
 class Reader {
@@ -329,6 +330,7 @@ Config parse_config(const std::string& ini_text, const std::string& source,
         }
     }
     cfg.partners.handover_dir = r.str("partners.handover_dir", cfg.reports_dir);
+    cfg.partners.email_fallback = r.str("partners.email_fallback");
 
     for (const auto& k : kKeys) {
         if (!r.has(k.name)) continue;

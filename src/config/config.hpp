@@ -57,6 +57,8 @@ struct PartnersConfig {
     std::string role; // role id or name
     std::vector<std::string> resources{"OZmap"};
     std::string handover_dir; // default: reports dir
+    std::string
+        email_fallback; // e.g. noc+{partner_id}@operator.example, for partners without a usable e-mail
 };
 
 struct Config {

@@ -5,6 +5,7 @@
 #include "core/model.hpp"
 
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -20,8 +21,33 @@ std::string partner_username(const std::string& partner_id);
 /// The partner id inside a username partner_username made.
 std::string partner_of_username(const std::string& username);
 
-/// `existing`: users found in OZmap, by username.
-std::vector<Change> plan_partner_users(const std::vector<Partnership>& partnerships,
-                                       const std::map<std::string, ExistingUser>& existing);
+/// What oznsync last granted a partner's user: the approval it applied and the projects it set.
+struct PartnerGrant {
+    std::string approved_at;
+    std::vector<std::string> projects;
+};
+
+struct PartnerPlanInput {
+    std::vector<Partnership> partnerships;
+    std::map<std::string, ExistingUser> existing; // users found in OZmap, by username
+    std::set<std::string> selected_projects;      // ozmap.projects as resolved: never grant others
+    std::map<std::string, PartnerGrant> granted;  // by username (the partner_users table)
+    std::string email_fallback;                   // partners.email_fallback, "{partner_id}" replaced
+};
+
+struct PartnerPlan {
+    std::vector<Change> writes, findings;
+    std::map<std::string, PartnerGrant> grants; // by username: what each write grants, to record once done
+};
+
+/// Each partner with an accepted partnership gets one user with the projects of its accepted
+/// partnerships at approval, intersected with the selected projects (an unselected project is a finding,
+/// never a grant). An existing user changes only when the partnership does: ended -> no projects; a
+/// later approval -> the new set. Projects an operator changed in OZmap since are reported, not reverted.
+/// A partner without a usable e-mail (and no fallback) gets no user and a finding.
+PartnerPlan plan_partner_users(const PartnerPlanInput& in);
+
+/// Whether `email` looks like an address OZmap's schema accepts (local@domain.tld, no spaces).
+bool usable_email(const std::string& email);
 
 } // namespace oznsync

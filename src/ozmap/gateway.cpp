@@ -137,7 +137,8 @@ namespace {
 void user_projects(JsonWriter& w, const Change& c, const std::string& role) {
     w.key("projects").begin_array();
     for (const auto& p : c.projects)
-        w.begin_object().field("project", p).field("role", role).end_object();
+        // fromGroup: a direct grant, not one through a project group (CreateUserDTO requires it).
+        w.begin_object().field("project", p).field("role", role).field("fromGroup", false).end_object();
     w.end_array();
 }
 } // namespace

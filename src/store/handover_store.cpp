@@ -24,4 +24,41 @@ std::vector<PartnerUserRecord> HandoverStore::not_handed_over() {
     return out;
 }
 
+void HandoverStore::record_grant(const std::string& username, const std::string& partner_id,
+                                 const std::string& run_id, const PartnerGrant& grant) {
+    std::string projects;
+    for (const auto& p : grant.projects)
+        projects += (projects.empty() ? "" : ",") + p;
+    m_store.db()
+        .prepare("INSERT INTO partner_users(username, partner_id, created_run, handed_over, approved_at, "
+                 "projects) "
+                 "VALUES(?1, ?2, ?3, '', ?4, ?5) ON CONFLICT(username) DO UPDATE SET approved_at = ?4, "
+                 "projects = ?5")
+        .bind(1, username)
+        .bind(2, partner_id)
+        .bind(3, run_id)
+        .bind(4, grant.approved_at)
+        .bind(5, projects)
+        .exec();
+}
+
+std::map<std::string, PartnerGrant> HandoverStore::grants() {
+    std::map<std::string, PartnerGrant> out;
+    auto st = m_store.db().prepare("SELECT username, coalesce(approved_at, ''), coalesce(projects, '') FROM "
+                                   "partner_users WHERE approved_at IS "
+                                   "NOT NULL");
+    while (st.step()) {
+        PartnerGrant g{st.text(1), {}};
+        std::string list = st.text(2);
+        for (size_t start = 0; start < list.size();) {
+            size_t comma = list.find(',', start);
+            if (comma == std::string::npos) comma = list.size();
+            g.projects.push_back(list.substr(start, comma - start));
+            start = comma + 1;
+        }
+        out[st.text(0)] = g;
+    }
+    return out;
+}
+
 } // namespace oznsync

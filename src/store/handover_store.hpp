@@ -1,6 +1,10 @@
 #pragma once
-// Which partner users oznsync created and whether each one's password reached the hand-over file.
+// Partner users oznsync created or changed: whether each one's password reached the hand-over file, and
+// what oznsync last granted it.
+#include "core/partners.hpp"
 #include "store/store.hpp"
+
+#include <map>
 
 #include <string>
 #include <vector>
@@ -18,6 +22,11 @@ public:
     void record(const PartnerUserRecord& r);
     /// Users whose password never reached a hand-over file.
     std::vector<PartnerUserRecord> not_handed_over();
+    /// Records what a user was granted (created or updated): the approval and the projects.
+    void record_grant(const std::string& username, const std::string& partner_id, const std::string& run_id,
+                      const PartnerGrant& grant);
+    /// What oznsync last granted, by username.
+    std::map<std::string, PartnerGrant> grants();
 
 private:
     Store& m_store;

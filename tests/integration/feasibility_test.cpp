@@ -157,3 +157,67 @@ TEST_SUITE("partners_run") {
         CHECK(users->getObject(1)->getArray("projects")->size() == 0);
     }
 }
+
+TEST_SUITE("partners_run") {
+    TEST_CASE("user bodies pass the SDK's schema; operator edits are left alone; no e-mail, no user") {
+        Sim sim({"--fixture", fixture("network-small.json")});
+        TempDir dir;
+        const std::string p1 = "65f000030000000000000001", p2 = "65f000030000000000000002";
+        auto ships = [&](const std::string& approved, const std::string& projects, const std::string& email) {
+            return R"([{"id":"65a00000000000000000000c","status":"accepted","approvedAt":")" + approved +
+                   R"(","partner":{"id":"65a000000000000000000007","name":"FibraMais","email":")" + email +
+                   R"("},"projects":[)" + projects + "]}]";
+        };
+        write_file(dir.file("partnerships.json"),
+                   ships("2026-02-01T12:00:00Z", "\"" + p1 + "\",\"" + p2 + "\"", ""));
+        std::string cfg = write_config(dir, sim,
+                                       "[ozneutral]\npartnerships = file:" + dir.file("partnerships.json") +
+                                           "\n[partners]\nrole = Partner\n");
+        // No usable e-mail: no user, and the run says why.
+        Result none = oznsync({"partners", "--config", cfg});
+        CHECK(none.exit_code == 3);
+        CHECK(sim.get("/__sim/requests") == "[]");
+        // With partners.email_fallback the user is made, with a body the SDK's CreateUserDTO accepts.
+        cfg = write_config(
+            dir, sim,
+            "[ozneutral]\npartnerships = file:" + dir.file("partnerships.json") +
+                "\n[partners]\nrole = Partner\nemail_fallback = noc+{partner_id}@operator.example\n");
+        REQUIRE(oznsync({"partners", "--config", cfg}).exit_code == 0);
+        auto writes =
+            Poco::JSON::Parser().parse(sim.get("/__sim/requests")).extract<Poco::JSON::Array::Ptr>();
+        REQUIRE(writes->size() == 1);
+        auto body = Poco::JSON::Parser()
+                        .parse(writes->getObject(0)->getValue<std::string>("body"))
+                        .extract<Poco::JSON::Object::Ptr>();
+        CHECK(body->getValue<std::string>("email") == "noc+65a000000000000000000007@operator.example");
+        auto projects = body->getArray("projects");
+        REQUIRE(projects->size() == 2);
+        for (size_t i = 0; i < projects->size(); ++i) {
+            CHECK(projects->getObject(static_cast<unsigned>(i))->has("fromGroup"));
+            CHECK_FALSE(projects->getObject(static_cast<unsigned>(i))->getValue<bool>("fromGroup"));
+        }
+        // The operator takes project 2 away in OZmap: the next runs leave that alone and report it.
+        auto users = Poco::JSON::Parser().parse(sim.get("/api/v2/users")).extract<Poco::JSON::Object::Ptr>();
+        const std::string uid = users->getArray("rows")->getObject(0)->getValue<std::string>("id");
+        int status = 0;
+        sim.request("PATCH", "/api/v2/users/" + uid,
+                    R"({"projects":[{"project":")" + p1 +
+                        R"(","role":"65f000030000000000000003","fromGroup":false}]})",
+                    &status);
+        REQUIRE(status == 204);
+        sim.request("DELETE", "/__sim/requests", "");
+        Result left = oznsync({"partners", "--config", cfg});
+        INFO(left.out << left.err);
+        CHECK(left.exit_code == 0);
+        CHECK(sim.get("/__sim/requests") == "[]");
+        CHECK(left.out.find("drift=1") != std::string::npos);
+        // A new approval in OZneutral (later approvedAt): its projects are granted.
+        write_file(dir.file("partnerships.json"),
+                   ships("2026-06-01T12:00:00Z", "\"" + p2 + "\"", "noc@fibramais.example"));
+        CHECK(oznsync({"partners", "--config", cfg}).exit_code == 0);
+        users = Poco::JSON::Parser().parse(sim.get("/api/v2/users")).extract<Poco::JSON::Object::Ptr>();
+        auto granted = users->getArray("rows")->getObject(0)->getArray("projects");
+        REQUIRE(granted->size() == 1);
+        CHECK(granted->getObject(0)->getValue<std::string>("project") == p2);
+    }
+}

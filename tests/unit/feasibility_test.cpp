@@ -99,42 +99,94 @@ TEST_SUITE("feasibility") {
 
 TEST_SUITE("partners") {
     Partnership ship(const std::string& id, const std::string& status, const std::string& partner,
-                     std::vector<std::string> projects) {
+                     std::vector<std::string> projects,
+                     const std::string& approved_at = "2026-02-01T12:00:00Z") {
         Partnership p;
         p.id = id;
         p.status = status;
         p.partner_id = partner;
         p.partner_name = "Partner " + partner;
+        p.partner_email = "noc@" + partner + ".example";
+        p.approved_at = approved_at;
         p.projects = std::move(projects);
         return p;
     }
 
+    PartnerPlan plan(std::vector<Partnership> ships, std::map<std::string, ExistingUser> existing = {},
+                     std::map<std::string, PartnerGrant> granted = {}, const std::string& fallback = "") {
+        PartnerPlanInput in;
+        in.partnerships = std::move(ships);
+        in.existing = std::move(existing);
+        in.selected_projects = {"p1", "p2", "p3"};
+        in.granted = std::move(granted);
+        in.email_fallback = fallback;
+        return plan_partner_users(in);
+    }
+
     TEST_CASE("accepted -> user with exactly its projects; second run -> nothing; ended -> no access") {
         const std::string partner = "65a000000000000000000007";
-        auto plan = plan_partner_users(
-            {ship("s1", "accepted", partner, {"p2", "p1"}), ship("s2", "requested", "x", {"p3"})}, {});
-        REQUIRE(plan.size() == 1);
-        CHECK(plan[0].action == Action::UserCreate);
-        CHECK(plan[0].username == partner_username(partner));
-        CHECK(plan[0].projects == std::vector<std::string>{"p1", "p2"});
-        std::map<std::string, ExistingUser> existing = {
-            {plan[0].username, {"u1", plan[0].username, {"p2", "p1"}}}};
-        CHECK(plan_partner_users({ship("s1", "accepted", partner, {"p1", "p2"})}, existing).empty());
-        auto ended = plan_partner_users({ship("s1", "ended", partner, {"p1", "p2"})}, existing);
-        REQUIRE(ended.size() == 1);
-        CHECK(ended[0].action == Action::UserUpdate);
-        CHECK(ended[0].projects.empty());
-        CHECK(ended[0].user_id == "u1");
-        CHECK(plan_partner_users({ship("s1", "ended", partner, {"p1"})}, {}).empty());
-        CHECK(plan_partner_users({ship("s1", "rejected", partner, {"p1"})}, {}).empty());
+        auto first =
+            plan({ship("s1", "accepted", partner, {"p2", "p1"}), ship("s2", "requested", "x", {"p3"})});
+        REQUIRE(first.writes.size() == 1);
+        CHECK(first.writes[0].action == Action::UserCreate);
+        CHECK(first.writes[0].username == partner_username(partner));
+        CHECK(first.writes[0].projects == std::vector<std::string>{"p1", "p2"});
+        const std::string user = first.writes[0].username;
+        std::map<std::string, ExistingUser> existing = {{user, {"u1", user, {"p2", "p1"}}}};
+        CHECK(plan({ship("s1", "accepted", partner, {"p1", "p2"})}, existing, first.grants).writes.empty());
+        auto ended = plan({ship("s1", "ended", partner, {"p1", "p2"})}, existing, first.grants);
+        REQUIRE(ended.writes.size() == 1);
+        CHECK(ended.writes[0].action == Action::UserUpdate);
+        CHECK(ended.writes[0].projects.empty());
+        CHECK(ended.writes[0].user_id == "u1");
+        CHECK(plan({ship("s1", "ended", partner, {"p1"})}).writes.empty());
+        CHECK(plan({ship("s1", "rejected", partner, {"p1"})}).writes.empty());
     }
 
     TEST_CASE("two accepted partnerships of one partner: one user, the union of projects") {
-        auto plan =
-            plan_partner_users({ship("s1", "accepted", "a", {"p1"}), ship("s2", "accepted", "a", {"p3"}),
-                                ship("s3", "ended", "a", {"p2"})},
-                               {});
-        REQUIRE(plan.size() == 1);
-        CHECK(plan[0].projects == std::vector<std::string>{"p1", "p3"});
+        auto p = plan({ship("s1", "accepted", "a", {"p1"}), ship("s2", "accepted", "a", {"p3"}),
+                       ship("s3", "ended", "a", {"p2"})});
+        REQUIRE(p.writes.size() == 1);
+        CHECK(p.writes[0].projects == std::vector<std::string>{"p1", "p3"});
+    }
+
+    TEST_CASE("an unselected project is a finding, never a grant") {
+        auto p = plan({ship("s1", "accepted", "a", {"p1", "p9"})});
+        REQUIRE(p.writes.size() == 1);
+        CHECK(p.writes[0].projects == std::vector<std::string>{"p1"});
+        REQUIRE(p.findings.size() == 1);
+        CHECK(p.findings[0].reason.find("p9, which is not among the selected projects") != std::string::npos);
+    }
+
+    TEST_CASE("a partner without a usable e-mail gets no user unless partners.email_fallback says how") {
+        Partnership s = ship("s1", "accepted", "a", {"p1"});
+        s.partner_email = "";
+        auto none = plan({s});
+        CHECK(none.writes.empty());
+        REQUIRE(none.findings.size() == 1);
+        CHECK(none.findings[0].reason.find("no usable e-mail") != std::string::npos);
+        auto fallback = plan({s}, {}, {}, "noc+{partner_id}@operator.example");
+        REQUIRE(fallback.writes.size() == 1);
+        CHECK(fallback.writes[0].email == "noc+a@operator.example");
+        CHECK(usable_email("noc@fibramais.example"));
+        CHECK_FALSE(usable_email("not an email@x.y"));
+        CHECK_FALSE(usable_email("a@b"));
+    }
+
+    TEST_CASE("an operator's edit of the projects is left alone until the partnership changes in OZneutral") {
+        const std::string user = partner_username("a");
+        std::map<std::string, PartnerGrant> granted = {{user, {"2026-02-01T12:00:00Z", {"p1", "p2"}}}};
+        std::map<std::string, ExistingUser> edited = {{user, {"u1", user, {"p1"}}}};
+        auto same = plan({ship("s1", "accepted", "a", {"p1", "p2"})}, edited, granted);
+        CHECK(same.writes.empty());
+        REQUIRE(same.findings.size() == 1);
+        CHECK(same.findings[0].action == Action::Drift);
+        auto again =
+            plan({ship("s1", "accepted", "a", {"p1", "p3"}, "2026-05-01T00:00:00Z")}, edited, granted);
+        REQUIRE(again.writes.size() == 1);
+        CHECK(again.writes[0].projects == std::vector<std::string>{"p1", "p3"});
+        CHECK(again.grants.at(user).approved_at == "2026-05-01T00:00:00Z");
+        // Ended always takes every project away, whoever granted them.
+        CHECK(plan({ship("s1", "ended", "a", {"p1"})}, edited, granted).writes.size() == 1);
     }
 }
