@@ -10,12 +10,15 @@
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/Net/HTTPSClientSession.h>
+#include <Poco/Net/IPAddress.h>
 #include <Poco/Net/NetException.h>
 #include <Poco/Net/SSLException.h>
 #include <Poco/Net/SSLManager.h>
 #include <Poco/Net/SecureStreamSocket.h>
 #include <Poco/StreamCopier.h>
 #include <Poco/URI.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 #include <spdlog/spdlog.h>
 
 #include <atomic>
@@ -31,8 +34,20 @@ public:
         : m_options(opt), m_tls(uri.getScheme() == "https") {
         if (m_tls) {
             auto mode = opt.insecure ? Poco::Net::Context::VERIFY_NONE : Poco::Net::Context::VERIFY_RELAXED;
+            // ca_file adds to the system CAs (a private CA for OZmap must not break a public one elsewhere).
             Poco::Net::Context::Ptr ctx(new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, "", "",
-                                                               opt.ca_file, mode, 9, opt.ca_file.empty()));
+                                                               opt.ca_file, mode, 9, true));
+            // The certificate must name the host we asked for: a valid chain for another name is refused
+            // by OpenSSL during the handshake, before any request (and its API key) goes out.
+            if (!opt.insecure) {
+                X509_VERIFY_PARAM* param = SSL_CTX_get0_param(ctx->sslContext());
+                Poco::Net::IPAddress ip;
+                const std::string host = uri.getHost();
+                if (Poco::Net::IPAddress::tryParse(host, ip))
+                    X509_VERIFY_PARAM_set1_ip_asc(param, host.c_str());
+                else
+                    X509_VERIFY_PARAM_set1_host(param, host.c_str(), host.size());
+            }
             m_session = std::make_unique<Poco::Net::HTTPSClientSession>(uri.getHost(), uri.getPort(), ctx);
         } else {
             m_session = std::make_unique<Poco::Net::HTTPClientSession>(uri.getHost(), uri.getPort());

@@ -6,8 +6,10 @@
 
 #include <boost/program_options.hpp>
 
+#include <Poco/Net/NetSSL.h>
 #include <csignal>
 #include <cstdio>
+
 #include <iostream>
 
 namespace po = boost::program_options;
@@ -21,9 +23,12 @@ int main(int argc, char** argv) {
     Faults& f = opt.faults;
     bool no_gzip = false;
     po::options_description d("ozmap-sim options");
-    d.add_options()("help,h", "show this help")("listen", po::value(&listen)->default_value(listen),
-                                                "HOST:PORT to serve on (port 0 = any free port)")(
-        "api-key", po::value(&opt.api_key), "the API key clients must send as Authorization")(
+    d.add_options()("help,h", "show this help")("tls-cert", po::value(&opt.tls_cert),
+                                                "serve HTTPS with this certificate (PEM; with --tls-key)")(
+        "tls-key", po::value(&opt.tls_key), "the certificate's private key (PEM)")(
+        "listen", po::value(&listen)->default_value(listen),
+        "HOST:PORT to serve on (port 0 = any free port)")("api-key", po::value(&opt.api_key),
+                                                          "the API key clients must send as Authorization")(
         "login", po::value(&login), "USER:PASSWORD accepted by POST /api/v2/users/login")(
         "fixture", po::value(&fixture), "load the network from this JSON file (the /__sim/state format)")(
         "dump", po::value(&dump_to), "write the loaded or generated network to this file and exit")(
@@ -130,10 +135,16 @@ int main(int argc, char** argv) {
         sigaddset(&set, SIGTERM);
         sigaddset(&set, SIGINT);
         pthread_sigmask(SIG_BLOCK, &set, nullptr); // server threads inherit the mask; we sigwait below
+        if (opt.tls_cert.empty() != opt.tls_key.empty()) {
+            std::cerr << "ozmap-sim: --tls-cert and --tls-key go together\n";
+            return 64;
+        }
+        Poco::Net::initializeSSL();
         SimServer server(std::move(network), opt);
         std::string host = listen.substr(0, colon);
         int bound = server.start(host, static_cast<int>(port));
-        std::cout << "listening http://" << host << ":" << bound << std::endl;
+        std::cout << "listening " << (opt.tls_cert.empty() ? "http" : "https") << "://" << host << ":"
+                  << bound << std::endl;
         int sig = 0;
         sigwait(&set, &sig);
         server.stop();

@@ -11,6 +11,7 @@
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
+#include <Poco/Net/Context.h>
 #include <Poco/Net/HTMLForm.h>
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
@@ -19,6 +20,7 @@
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerRequestImpl.h>
 #include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/Net/SecureServerSocket.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/StreamCopier.h>
 #include <Poco/URI.h>
@@ -841,7 +843,16 @@ SimServer::~SimServer() {
 }
 
 int SimServer::start(const std::string& host, int port) {
-    Poco::Net::ServerSocket socket(Poco::Net::SocketAddress(host, static_cast<Poco::UInt16>(port)), 128);
+    const Poco::Net::SocketAddress address(host, static_cast<Poco::UInt16>(port));
+    Poco::Net::ServerSocket socket;
+    if (!m_state->options.tls_cert.empty()) {
+        Poco::Net::Context::Ptr ctx(
+            new Poco::Net::Context(Poco::Net::Context::TLS_SERVER_USE, m_state->options.tls_key,
+                                   m_state->options.tls_cert, "", Poco::Net::Context::VERIFY_NONE));
+        socket = Poco::Net::SecureServerSocket(address, 128, ctx);
+    } else {
+        socket = Poco::Net::ServerSocket(address, 128);
+    }
     auto params = new Poco::Net::HTTPServerParams;
     params->setMaxThreads(m_state->options.threads);
     params->setMaxQueued(512);

@@ -32,6 +32,7 @@ struct Faults {
 };
 
 struct SimOptions {
+    std::string tls_cert, tls_key; // both set: serve HTTPS
     std::string api_key;
     std::string login_user, login_password;
     bool gzip = true;
