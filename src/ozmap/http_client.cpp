@@ -256,12 +256,14 @@ HttpResponse ApiClient::call_with(const HttpRequest& request, const std::functio
                     return *earlier;
                 }
             }
+            const long long generation = m_auth_generation;
             HttpResponse r = send_once(request);
             if (r.status == 401 || r.status == 403) {
                 if (r.status == 401 && !reauthenticated && m_reauth) {
                     reauthenticated = true;
                     std::lock_guard lock(m_auth_mutex);
-                    if (m_reauth()) {
+                    // Requests in flight all see the expired login: only the first logs in again.
+                    if (m_auth_generation != generation || (m_reauth() && ++m_auth_generation)) {
                         --attempt; // a fresh login is not a retry
                         continue;
                     }

@@ -115,6 +115,7 @@ private:
     std::mutex m_pool_mutex;
     std::vector<std::unique_ptr<HttpConnection>> m_pool;
     std::mutex m_auth_mutex;
+    std::atomic<long long> m_auth_generation{0}; // logins done again so far
     std::atomic<long long> m_requests{0}, m_retries{0};
     std::atomic<bool> m_tls_probed{false};
 };

@@ -63,6 +63,8 @@ int main(int argc, char** argv) {
         "fault: share of GET bodies cut in half")("rate-limit", po::value(&f.rate_limit)->default_value(0),
                                                   "fault: requests per second before 429")(
         "no-total", po::bool_switch(&f.no_total), "fault: list pages without total (clients follow nextUrl)")(
+        "expire-tokens-after", po::value(&f.expire_tokens_after)->default_value(-1),
+        "fault: after N API requests every login token expires, once (clients must log in again)")(
         "cursor-only", po::bool_switch(&f.cursor_only),
         "ignore `page` in lists, as the live API does for the official SDK: only nextUrl's cursor pages")(
         "die-after-requests", po::value(&f.die_after_requests)->default_value(-1),

@@ -74,6 +74,7 @@ std::string faults_json(const Faults& f) {
         .field("rate_limit", f.rate_limit)
         .field("no_total", f.no_total)
         .field("cursor_only", f.cursor_only)
+        .field("expire_tokens_after", static_cast<int64_t>(f.expire_tokens_after))
         .field("die_after_requests", static_cast<int64_t>(f.die_after_requests))
         .field("hang_after_writes", static_cast<int64_t>(f.hang_after_writes))
         .field("drop_after_write_rate", f.drop_after_write_rate)
@@ -131,6 +132,7 @@ struct SimServer::State {
     long long writes = 0;
     bool hanging_released = false;
     std::atomic<long long> endless_counter{0};
+    std::atomic<long long> logins{0};
     std::condition_variable hang_cv;
     bool stopping = false;
 
@@ -590,6 +592,7 @@ Reply SimServer::State::handle_admin(const std::string& method, const std::strin
             .begin_object()
             .field("api_requests", static_cast<int64_t>(api_requests))
             .field("writes", static_cast<int64_t>(writes))
+            .field("logins", static_cast<int64_t>(logins.load()))
             .end_object();
         return r;
     }
@@ -608,6 +611,7 @@ Reply SimServer::State::handle_admin(const std::string& method, const std::strin
                 f.rate_limit = o->optValue<double>("rate_limit", f.rate_limit);
                 f.no_total = o->optValue<bool>("no_total", f.no_total);
                 f.cursor_only = o->optValue<bool>("cursor_only", f.cursor_only);
+                f.expire_tokens_after = o->optValue<long long>("expire_tokens_after", f.expire_tokens_after);
                 f.die_after_requests = o->optValue<long long>("die_after_requests", f.die_after_requests);
                 f.hang_after_writes = o->optValue<long long>("hang_after_writes", f.hang_after_writes);
                 f.drop_after_write_rate =
@@ -652,6 +656,7 @@ Reply SimServer::State::handle(HTTPServerRequest& req, const std::string& body, 
 
     // Faults apply to every upstream call, OZmap or OZneutral.
     int latency;
+    bool expire = false;
     {
         std::lock_guard l(faults_mutex);
         ++api_requests;
@@ -662,6 +667,10 @@ Reply SimServer::State::handle(HTTPServerRequest& req, const std::string& body, 
             ::_exit(3);
         }
         latency = faults.latency_ms;
+        if (faults.expire_tokens_after >= 0 && api_requests > faults.expire_tokens_after) {
+            faults.expire_tokens_after = -1; // once: every login token issued so far stops working
+            expire = true;
+        }
         std::uniform_real_distribution<double> u(0, 1);
         if (!take_token()) {
             Reply r = error_reply(429, "rate limit exceeded");
@@ -680,6 +689,10 @@ Reply SimServer::State::handle(HTTPServerRequest& req, const std::string& body, 
         }
         truncate =
             faults.truncate_rate > 0 && req.getMethod() == "GET" && u(fault_rng) < faults.truncate_rate;
+    }
+    if (expire) {
+        std::lock_guard l(feed_mutex);
+        ozmap_tokens.clear();
     }
     if (latency > 0) std::this_thread::sleep_for(std::chrono::milliseconds(latency));
 
@@ -710,6 +723,7 @@ Reply SimServer::State::handle(HTTPServerRequest& req, const std::string& body, 
             std::lock_guard l(feed_mutex);
             ozmap_tokens.insert(token);
         }
+        ++logins;
         Reply r;
         JsonWriter(r.body).begin_object().field("authorization", token).end_object();
         return r;

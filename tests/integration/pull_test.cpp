@@ -49,6 +49,21 @@ TEST_SUITE("pull") {
         check_pull_matches(sim, "", {{"OZNSYNC_OZMAP_PAGE_SIZE", "37"}});
     }
 
+    TEST_CASE("a login that expires mid-pull: logged in again once, and the pull completes") {
+        Sim sim(with(kNetwork, {"--login", "integration:pw-Secr3t", "--expire-tokens-after", "6"}));
+        TempDir dir;
+        std::string cfg = dir.file("login.ini");
+        write_file(cfg, "[ozmap]\nurl = " + sim.url() +
+                            "\nusername = integration\npassword = pw-Secr3t\n[snapshot]\npath = " +
+                            dir.file("db") + "\n");
+        Result r = oznsync({"pull", "--config", cfg});
+        INFO(r.err);
+        CHECK(r.exit_code == 0);
+        CHECK(sim.get("/__sim/stats").find("\"logins\":2") != std::string::npos);
+        CHECK(first_difference(snapshot_lines(dir.file("db")), sim_state_lines(sim.get("/__sim/state")))
+                  .empty());
+    }
+
     TEST_CASE("login with username and password instead of an API key") {
         Sim sim(with(kNetwork, {"--login", "integration:pw-Secr3t"}));
         TempDir dir;
