@@ -80,7 +80,12 @@ long long pull_collection(const Config& config, Store& store, OzmapClient& clien
                     // cannot be used is never stored as a fact: it is skipped, counted and named.
                     sql::Transaction tx(store.db());
                     for (const auto& row : page.rows) {
-                        if (std::string why = unusable(row); !why.empty()) {
+                        std::string why = unusable(row);
+                        // A server that ignores the filter sends other projects' rows: not this project's
+                        // facts.
+                        if constexpr (requires { row.project; })
+                            if (why.empty() && row.project != project) why = "not in the project asked for";
+                        if (!why.empty()) {
                             spdlog::warn("{} of project {}: {} {} skipped: {}", query.collection, project,
                                          query.collection, row.id, why);
                             ++reasons[query.collection + " skipped: " + why];
@@ -92,7 +97,9 @@ long long pull_collection(const Config& config, Store& store, OzmapClient& clien
                     tx.commit();
                     for (const auto& p : page.problems) {
                         spdlog::warn("{} of project {}: {}", query.collection, project, p);
-                        ++reasons[query.collection + " skipped: malformed row"];
+                        ++reasons[query.collection + " skipped: " +
+                                  (p.find("not a drop splitter") != std::string::npos ? "not a drop splitter"
+                                                                                      : "malformed row")];
                     }
                     skipped += static_cast<long long>(page.problems.size());
                     progress.advance();

@@ -53,6 +53,7 @@ const KeyInfo kKeys[] = {
     {"ozmap.max_body_mb", false},
     {"ozmap.max_pages", false},
     {"ozmap.run_timeout_s", false},
+    {"ozmap.filter_in", false},
     {"ozneutral.sales", false},
     {"ozneutral.partnerships", false},
     {"ozneutral.client_id", false},
@@ -295,6 +296,10 @@ Config parse_config(const std::string& ini_text, const std::string& source,
     oz.max_body_mb = r.integer("ozmap.max_body_mb", 256, 1, 65536);
     oz.max_pages = r.integer("ozmap.max_pages", 100000, 1, 100000000);
     oz.run_timeout_s = r.integer("ozmap.run_timeout_s", 21600, 0, 604800);
+    const std::string filter_in = r.str("ozmap.filter_in", "query");
+    if (filter_in != "query" && filter_in != "body")
+        throw ConfigError("ozmap.filter_in: '" + filter_in + "' is not one of query, body");
+    oz.filter_in_body = filter_in == "body";
 
     auto& on = cfg.ozneutral;
     on.sales = r.str("ozneutral.sales");

@@ -29,6 +29,7 @@ struct OzmapConfig {
     int max_body_mb = 256;         // the largest answer accepted (after gzip)
     int max_pages = 100000;        // pages per collection, whatever total or nextUrl say
     int run_timeout_s = 21600;     // the whole run; 0 = no limit
+    bool filter_in_body = false;   // ozmap.filter_in = query (default) | body (the official SDK's way)
 };
 
 struct OzneutralConfig {

@@ -18,9 +18,12 @@ FetchStats fetch_all(OzmapClient& client, const ListQuery& query, int concurrenc
                      const std::function<void(Page<Row>&)>& sink,
                      const std::function<void(long long)>& on_total) {
     FetchStats stats;
+    // ozmap.filter_in = body: the filter goes as the SDK sends it, a JSON body on the GET (every page).
+    const bool in_body = client.config().filter_in_body;
+    const std::string body = in_body ? list_body(query) : "";
     auto fetch = [&](const std::string& route) {
         Page<Row> page;
-        HttpResponse r = client.api().call({"GET", "/api/v2/" + route, "", "application/json"},
+        HttpResponse r = client.api().call({"GET", "/api/v2/" + route, body, "application/json"},
                                            [&](HttpResponse& resp) { page = parse(resp.body); });
         if (r.status == 404)
             throw ConfigError("OZmap answered HTTP 404 for GET /api/v2/" + query.collection +
@@ -44,7 +47,7 @@ FetchStats fetch_all(OzmapClient& client, const ListQuery& query, int concurrenc
     auto refuse = [&](const std::string& why) {
         throw UnavailableError("OZmap " + query.collection + ": " + why + "; the pull stops here");
     };
-    Page<Row> first = fetch(list_path(query, 1));
+    Page<Row> first = fetch(list_path(query, 1, in_body));
     stats.total = first.total;
     // Page numbers only work when the server honours our page size: a short first page means it pages
     // its own way, so its cursor is followed.
@@ -85,7 +88,7 @@ FetchStats fetch_all(OzmapClient& client, const ListQuery& query, int concurrenc
         return follow_cursor(first);
     std::optional<Page<Row>> second;
     if (first.total > first.rows_seen) {
-        second = fetch(list_path(query, 2));
+        second = fetch(list_path(query, 2, in_body));
         if (!second->rows.empty() && !first.rows.empty() &&
             second->rows.front().id == first.rows.front().id) {
             spdlog::debug("OZmap {} ignores `page`: following nextUrl", query.collection);
@@ -129,7 +132,7 @@ FetchStats fetch_all(OzmapClient& client, const ListQuery& query, int concurrenc
                 if (stop) return;
             }
             try {
-                Page<Row> page = fetch(list_path(query, p));
+                Page<Row> page = fetch(list_path(query, p, in_body));
                 if (page.total != total)
                     throw InventoryChanged(query.collection + ": total changed from " +
                                            std::to_string(total) + " to " + std::to_string(page.total) +

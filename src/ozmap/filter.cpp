@@ -37,11 +37,15 @@ std::string filter_json(const std::vector<FilterCondition>& conditions) {
     return out;
 }
 
-std::string list_path(const ListQuery& q, int page) {
+std::string list_path(const ListQuery& q, int page, bool filter_in_body) {
     std::string path = q.collection + "?page=" + std::to_string(page) + "&limit=" + std::to_string(q.limit);
-    if (!q.filter.empty()) path += "&filter=" + url_encode(filter_json(q.filter));
+    if (!q.filter.empty() && !filter_in_body) path += "&filter=" + url_encode(filter_json(q.filter));
     if (!q.populate.empty()) path += "&populate=" + url_encode(q.populate);
     return path;
+}
+
+std::string list_body(const ListQuery& q) {
+    return q.filter.empty() ? "" : "{\"filter\":" + filter_json(q.filter) + "}";
 }
 
 int page_count(long long total, int limit) {

@@ -24,8 +24,10 @@ struct ListQuery {
     int limit = 500;
 };
 
-/// "boxes?page=P&limit=L&filter=..." relative to /api/v2/.
-std::string list_path(const ListQuery& q, int page);
+/// "boxes?page=P&limit=L&filter=..." relative to /api/v2/; without the filter when it goes in the body.
+std::string list_path(const ListQuery& q, int page, bool filter_in_body = false);
+/// The GET body the official SDK sends: {"filter": [...]} (empty when there is no filter).
+std::string list_body(const ListQuery& q);
 /// Pages needed for `total` rows at `limit` per page (at least 1: the first page tells the total).
 int page_count(long long total, int limit);
 

@@ -65,6 +65,8 @@ int main(int argc, char** argv) {
         "no-total", po::bool_switch(&f.no_total), "fault: list pages without total (clients follow nextUrl)")(
         "expire-tokens-after", po::value(&f.expire_tokens_after)->default_value(-1),
         "fault: after N API requests every login token expires, once (clients must log in again)")(
+        "filters-from", po::value(&f.filters_from)->default_value("both"),
+        "read list filters from the query, the GET body (the SDK's way) or both")(
         "cursor-only", po::bool_switch(&f.cursor_only),
         "ignore `page` in lists, as the live API does for the official SDK: only nextUrl's cursor pages")(
         "die-after-requests", po::value(&f.die_after_requests)->default_value(-1),

@@ -74,6 +74,7 @@ std::string faults_json(const Faults& f) {
         .field("rate_limit", f.rate_limit)
         .field("no_total", f.no_total)
         .field("cursor_only", f.cursor_only)
+        .field("filters_from", f.filters_from)
         .field("expire_tokens_after", static_cast<int64_t>(f.expire_tokens_after))
         .field("die_after_requests", static_cast<int64_t>(f.die_after_requests))
         .field("hang_after_writes", static_cast<int64_t>(f.hang_after_writes))
@@ -212,9 +213,15 @@ bool SimServer::State::take_token() {
 
 Reply SimServer::State::list(const std::string& collection, const Poco::URI::QueryParameters& q,
                              const std::string& body) {
-    std::string filter_text = param(q, "filter");
-    std::string sort_text = param(q, "sort");
-    if (filter_text.empty() && !trim(body).empty()) {
+    std::string filters_from;
+    {
+        std::lock_guard fl(faults_mutex);
+        filters_from = faults.filters_from;
+    }
+    // filters_from = body: like a server that reads the filter only where the SDK puts it.
+    std::string filter_text = filters_from == "body" ? "" : param(q, "filter");
+    std::string sort_text = filters_from == "body" ? "" : param(q, "sort");
+    if (filter_text.empty() && !trim(body).empty() && filters_from != "query") {
         // The SDK sends filter (and sort) as a JSON body on the GET.
         try {
             auto root = Poco::JSON::Parser().parse(body);
@@ -611,6 +618,7 @@ Reply SimServer::State::handle_admin(const std::string& method, const std::strin
                 f.rate_limit = o->optValue<double>("rate_limit", f.rate_limit);
                 f.no_total = o->optValue<bool>("no_total", f.no_total);
                 f.cursor_only = o->optValue<bool>("cursor_only", f.cursor_only);
+                f.filters_from = o->optValue<std::string>("filters_from", f.filters_from);
                 f.expire_tokens_after = o->optValue<long long>("expire_tokens_after", f.expire_tokens_after);
                 f.die_after_requests = o->optValue<long long>("die_after_requests", f.die_after_requests);
                 f.hang_after_writes = o->optValue<long long>("hang_after_writes", f.hang_after_writes);

@@ -18,6 +18,7 @@ struct Faults {
     double rate_limit = 0;              // requests per second; 0 = none
     bool no_total = false;              // list envelopes without total: clients must follow nextUrl
     long long expire_tokens_after = -1; // after this many API requests every login token expires (once)
+    std::string filters_from = "both";  // where list filters are read: query, body (the SDK's way) or both
     bool cursor_only = false; // `page` is ignored (the live API as the SDK uses it): only nextUrl pages
     long long die_after_requests = -1; // the process exits abruptly after this many API requests
     long long hang_after_writes = -1;  // the write after this many is applied, then never answered

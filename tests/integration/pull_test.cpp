@@ -49,6 +49,14 @@ TEST_SUITE("pull") {
         check_pull_matches(sim, "", {{"OZNSYNC_OZMAP_PAGE_SIZE", "37"}});
     }
 
+    TEST_CASE(
+        "filters as the SDK sends them (a JSON body on the GET) or in the query, each where it is read") {
+        Sim body_only(with(kNetwork, {"--filters-from", "body", "--cursor-only"}));
+        check_pull_matches(body_only, "", {{"OZNSYNC_OZMAP_FILTER_IN", "body"}});
+        Sim query_only(with(kNetwork, {"--filters-from", "query"}));
+        check_pull_matches(query_only);
+    }
+
     TEST_CASE("a login that expires mid-pull: logged in again once, and the pull completes") {
         Sim sim(with(kNetwork, {"--login", "integration:pw-Secr3t", "--expire-tokens-after", "6"}));
         TempDir dir;
