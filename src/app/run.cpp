@@ -111,7 +111,7 @@ public:
         r.user = user_name();
         r.config_fingerprint = cfg.fingerprint();
         m_data.dry_run = !opt.apply;
-        m_data.insecure = cfg.ozmap.insecure;
+        m_data.insecure = cfg.ozmap.insecure || cfg.ozneutral.insecure;
         m_data.config = cfg.masked;
         m_data.ozmap_url = cfg.ozmap.url;
         m_data.sales_source = cfg.ozneutral.sales;

@@ -64,9 +64,13 @@ Config Command::load() const {
     Config cfg = load_config(path);
     if (m_global.insecure) {
         cfg.ozmap.insecure = true;
+        cfg.ozneutral.insecure = true;
         cfg.masked["ozmap.insecure"] = "true (--insecure)";
+        cfg.masked["ozneutral.insecure"] = "true (--insecure)";
     }
     if (cfg.ozmap.insecure) spdlog::warn("TLS verification of OZmap is OFF (--insecure / ozmap.insecure)");
+    if (cfg.ozneutral.insecure && !m_global.insecure)
+        spdlog::warn("TLS verification of OZneutral is OFF (ozneutral.insecure)");
     for (const auto& w : cfg.warnings)
         spdlog::warn("{}", w);
     return cfg;

@@ -62,6 +62,9 @@ const KeyInfo kKeys[] = {
     {"ozneutral.token", true},
     {"ozneutral.token_file", false},
     {"ozneutral.page_size", false},
+    {"ozneutral.ca_file", false},
+    {"ozneutral.insecure", false},
+    {"ozneutral.timeout_s", false},
     {"snapshot.path", false},
     {"reports.dir", false},
     {"reports.keep_days", false},
@@ -310,6 +313,11 @@ Config parse_config(const std::string& ini_text, const std::string& source,
     on.client_secret = r.secret("ozneutral.client_secret");
     on.token = r.secret("ozneutral.token");
     on.page_size = r.integer("ozneutral.page_size", 500, 1, 10000);
+    on.ca_file = r.str("ozneutral.ca_file");
+    if (!on.ca_file.empty() && !file_exists(on.ca_file))
+        throw ConfigError("ozneutral.ca_file: " + on.ca_file + " does not exist");
+    on.insecure = r.boolean("ozneutral.insecure", false);
+    on.timeout_s = r.integer("ozneutral.timeout_s", 30, 1, 3600);
 
     cfg.snapshot_path = r.str("snapshot.path", "oznsync.db");
     cfg.reports_dir = r.str("reports.dir", "reports");

@@ -39,6 +39,10 @@ struct OzneutralConfig {
     std::string client_secret;
     std::string token;
     int page_size = 500;
+    // Its own transport settings: OZneutral is another host, often with a public CA.
+    std::string ca_file; // added to the system CAs
+    bool insecure = false;
+    int timeout_s = 30;
 };
 
 struct SafetyConfig {

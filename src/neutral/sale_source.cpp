@@ -32,9 +32,7 @@ class NeutralClient {
 public:
     NeutralClient(const Config& cfg, const std::string& url)
         : m_cfg(cfg), m_src(split_url(url)),
-          m_api("OZneutral", m_src.origin,
-                HttpOptions{cfg.ozmap.timeout_s, true, cfg.ozmap.ca_file, cfg.ozmap.insecure}, policy(cfg),
-                0) {
+          m_api("OZneutral", m_src.origin, http_options(cfg), policy(cfg), 0) {
         m_api.set_authorization([this] { return m_token.empty() ? std::string() : "Bearer " + m_token; });
         if (cfg.ozneutral.token.empty()) m_api.set_reauthenticate([this] { return fetch_token(); });
     }
@@ -95,6 +93,12 @@ public:
     }
 
 private:
+    static HttpOptions http_options(const Config& cfg) {
+        HttpOptions o{cfg.ozneutral.timeout_s, true, cfg.ozneutral.ca_file, cfg.ozneutral.insecure};
+        o.max_body_bytes = static_cast<long long>(cfg.ozmap.max_body_mb) << 20;
+        return o;
+    }
+
     static RetryPolicy policy(const Config& cfg) {
         RetryPolicy p;
         p.retries = cfg.ozmap.retries;
@@ -116,9 +120,7 @@ private:
         std::string body =
             "grant_type=client_credentials&client_id=" + url_encode(m_cfg.ozneutral.client_id) +
             "&client_secret=" + url_encode(m_cfg.ozneutral.client_secret);
-        ApiClient plain("OZneutral", m_src.origin,
-                        HttpOptions{m_cfg.ozmap.timeout_s, true, m_cfg.ozmap.ca_file, m_cfg.ozmap.insecure},
-                        policy(m_cfg), 0);
+        ApiClient plain("OZneutral", m_src.origin, http_options(m_cfg), policy(m_cfg), 0);
         HttpResponse r =
             plain.call({"POST", m_src.prefix + "/oauth/token", body, "application/x-www-form-urlencoded"});
         if (r.status == 400 || r.status == 401 || r.status == 403) return false;

@@ -213,7 +213,9 @@ std::string html_report(const ReportData& d) {
          esc(d.run.started_at) + " &rarr; " + esc(d.run.finished_at) + "</p>\n";
 
     if (d.insecure)
-        h += "<div class=alert>TLS verification of OZmap was <b>off</b> (--insecure) for this run.</div>";
+        h += "<div class=alert>TLS verification was <b>off</b> (--insecure, ozmap.insecure or "
+             "ozneutral.insecure) for "
+             "this run.</div>";
     if (!d.guard_reason.empty())
         h += "<div class=alert><b>Aborted before planning:</b> " + esc(d.guard_reason) + "</div>";
     if (!d.cap_reason.empty())

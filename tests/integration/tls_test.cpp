@@ -85,4 +85,29 @@ TEST_SUITE("tls") {
                 report += read_file(e.path() / "report.txt");
         CHECK(report.find("TLS verification OFF") != std::string::npos);
     }
+
+    TEST_CASE(
+        "OZneutral has its own TLS settings: ozneutral.ca_file trusts its CA, OZmap's settings do not leak") {
+        TempDir dir;
+        Certificates certs(dir);
+        Sim ozmap({"--fixture", fixture("network-small.json")});
+        Sim neutral({"--fixture", fixture("network-small.json"), "--tls-cert", certs.f("good.pem"),
+                     "--tls-key", certs.f("good.key"), "--sales", fixture("sales-stage1.json"),
+                     "--neutral-token", "neutral-tok-1"});
+        auto run_with = [&](const std::string& extra) {
+            std::string cfg =
+                write_config(dir, ozmap,
+                             "[ozneutral]\nsales = https://localhost:" + std::to_string(neutral.port()) +
+                                 "\ntoken = neutral-tok-1\n" + extra + "[safety]\nmax_invalid_pct = 50\n");
+            return oznsync({"run", "--config", cfg, "--dry-run"});
+        };
+        Result trusted = run_with("ca_file = " + certs.f("ca.pem") + "\n");
+        INFO(trusted.out << trusted.err);
+        CHECK(trusted.exit_code == 0);
+        CHECK(trusted.err.find("sales: 9 records") != std::string::npos);
+        Result unknown = run_with("");
+        CHECK(unknown.exit_code == 78);
+        CHECK(unknown.err.find("OZneutral") != std::string::npos);
+        CHECK(unknown.err.find("certificate verify failed") != std::string::npos);
+    }
 }
