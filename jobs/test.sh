@@ -4,6 +4,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # chromium renders report.html in the browser test; clang builds the libFuzzer targets.
 jobs/install-deps.sh chromium clang libclang-rt-14-dev
+# The contract test validates every request body against the official OZmap SDK's schemas (npm registry).
+command -v npm >/dev/null || jobs/install-deps.sh nodejs npm
+(cd tests/contract && npm ci --no-audit --no-fund --loglevel=error)
 jobs/build.sh
 jobs/fuzz.sh
 cd build

@@ -1,0 +1,49 @@
+// Validates request bodies oznsync sent (the simulator's write log: [{method, path, body}]) against the
+// official OZmap SDK's zod schemas. Usage: node validate.js WRITES.json. Exit 0 when every body passes.
+// The SDK's logger opens a server when it loads: the script ends with process.exit.
+const fs = require('fs');
+const sdk = require('@ozmap/ozmap-sdk');
+
+// Which schema each write must satisfy (routes relative to /api/v2/).
+const routes = [
+  { method: 'POST', path: /^properties$/, schema: sdk.CreatePropertyDTOSchema },
+  { method: 'PATCH', path: /^properties\/[0-9a-f]{24}$/, schema: sdk.UpdatePropertyDTOSchema },
+  { method: 'PATCH', path: /^ftth-clients\/[0-9a-f]{24}$/, schema: sdk.UpdateFTTHClientDTOSchema },
+  { method: 'POST', path: /^ftth-clients\/batch-update$/, batch: true },
+  { method: 'POST', path: /^users$/, schema: sdk.CreateUserDTOSchema },
+  { method: 'PATCH', path: /^users\/[0-9a-f]{24}$/, schema: sdk.UpdateUserDTOSchema },
+  { method: 'DELETE', path: /^(properties|ftth-clients)\/[0-9a-f]{24}$/, empty: true },
+  { method: 'POST', path: /^cables\/[0-9a-f]{24}\/fibers\/disconnect$/, empty: true },
+];
+
+function check(write) {
+  const path = write.path.replace(/^\/api\/v2\//, '');
+  const route = routes.find((r) => r.method === write.method && r.path.test(path));
+  if (!route) return `no schema known for ${write.method} ${path}`;
+  if (route.empty) return write.body === '' ? null : `${write.method} ${path} must have no body`;
+  const body = JSON.parse(write.body);
+  if (route.batch) {
+    // The SDK's batch update: {update: <client fields>, filter: [{property, operator, value}]}.
+    const update = sdk.BatchUpdateFTTHClientDTOSchema.safeParse(body.update);
+    if (!update.success) return `batch-update 'update': ${update.error.message}`;
+    const filter = sdk.FilterSchema ? sdk.FilterSchema.safeParse(body.filter) : { success: Array.isArray(body.filter) };
+    return filter.success ? null : `batch-update 'filter': ${filter.error ? filter.error.message : 'not an array'}`;
+  }
+  // strict: a field the schema does not know is a contract break too.
+  const schema = typeof route.schema.strict === 'function' ? route.schema.strict() : route.schema;
+  const result = schema.safeParse(body);
+  return result.success ? null : `${write.method} ${path}: ${result.error.message}`;
+}
+
+const writes = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
+let failures = 0;
+for (const w of writes) {
+  const problem = check(w);
+  if (problem) {
+    failures += 1;
+    const shown = w.body.replace(/"password":"[^"]*"/g, '"password":"***"');
+    console.log(`FAIL ${problem}\n     body: ${shown}`);
+  }
+}
+console.log(`${writes.length - failures} passed, ${failures} failed`);
+process.exit(failures === 0 ? 0 : 1);
