@@ -8,11 +8,11 @@
 #include <Poco/SHA2Engine.h>
 #include <simdjson.h>
 
-#include <cmath>
 #include <algorithm>
+#include <cmath>
 #include <map>
-#include <set>
 #include <optional>
+#include <set>
 
 namespace oznsync {
 
@@ -40,9 +40,6 @@ struct RawSale {
         return it == f.end() ? "" : it->second;
     }
 };
-
-const char* kReasons[] = {"crossing",         "closerCTO", "signalIssue", "blockedAccess", "fullCTO",
-                          "operationalError", "occupied",  "noSignal",    "attenuated",    "others"};
 
 bool valid_pair(const std::string& state, const std::string& substate) {
     return (state == "reserved" && substate == "reserved") || (state == "active" && substate == "active") ||
@@ -99,13 +96,8 @@ std::string validate(const RawSale& r, Sale& s) {
         s.lat = lat;
         s.lng = lng;
     }
-    s.port_replace_reason = r.get("portReplaceReason");
-    if (!s.port_replace_reason.empty()) {
-        bool known = false;
-        for (auto k : kReasons)
-            known = known || s.port_replace_reason == k;
-        if (!known) return "portReplaceReason '" + s.port_replace_reason + "' is not a known reason";
-    }
+    // An unknown reason is kept as text (OZneutral may add reasons): it only explains a move.
+    s.port_replace_reason = r.get("portReplaceReason").substr(0, 100);
     return "";
 }
 
@@ -118,8 +110,8 @@ void add(SaleFeed& feed, const RawSale& raw) {
     } else {
         // The feed's bytes reach reports and logs only cleaned: no escapes, valid UTF-8, bounded.
         std::string where = "record " + std::to_string(feed.records);
-        feed.invalid.push_back(
-            {clean_message(raw.get("id"), 64), clean_message(raw.get("codeOrder"), 100), where + ": " + clean_message(why, 300)});
+        feed.invalid.push_back({clean_message(raw.get("id"), 64), clean_message(raw.get("codeOrder"), 100),
+                                where + ": " + clean_message(why, 300)});
     }
 }
 
@@ -161,30 +153,176 @@ void nested(od::value v, const std::string& prefix, RawSale& r) {
     if (empty) r.errors.push_back(prefix + " is an empty object");
 }
 
-RawSale read_json_record(od::value v) {
+// ---- TMF638 Service (the ozn-sdk's shape; docs/ozneutral-mapping.md) ----
+
+/// `[{name, value}, ...]` (serviceCharacteristic, a party's property, a resource's characteristic) into
+/// `prefix + name`.
+void name_values(od::value v, const std::string& prefix, RawSale& r) {
+    if (kind(v) != od::json_type::array) {
+        r.errors.push_back(prefix + " must be an array of {name, value}");
+        return;
+    }
+    for (auto el : v.get_array()) {
+        od::value item = el.value();
+        if (kind(item) != od::json_type::object) continue;
+        std::string name;
+        std::optional<std::string> value;
+        for (auto f : item.get_object()) {
+            std::string_view k = f.unescaped_key();
+            od::value x = f.value();
+            if (k == "name" && kind(x) == od::json_type::string)
+                name = std::string(std::string_view(x.get_string()));
+            if (k == "value") {
+                RawSale one;
+                scalar(x, "v", one);
+                value = one.get("v");
+            }
+        }
+        if (name.empty() || !value) continue;
+        if (!r.keys.insert(prefix + name).second) r.errors.push_back(prefix + name + " is given twice");
+        r.f[prefix + name] = *value;
+    }
+}
+
+/// relatedParty[{role, property[...]}]: role customer and partner.
+void related_parties(od::value v, RawSale& r) {
+    if (kind(v) != od::json_type::array) return;
+    for (auto el : v.get_array()) {
+        od::value party = el.value();
+        if (kind(party) != od::json_type::object) continue;
+        std::string role;
+        RawSale props;
+        for (auto f : party.get_object()) {
+            std::string_view k = f.unescaped_key();
+            if (k == "role") {
+                od::value x = f.value();
+                if (kind(x) == od::json_type::string) role = std::string(std::string_view(x.get_string()));
+            } else if (k == "property") {
+                name_values(f.value(), "", props);
+            }
+        }
+        const std::string prefix = role == "customer"  ? "tmf.customer."
+                                   : role == "partner" ? "tmf.partner."
+                                                       : "";
+        if (prefix.empty()) continue;
+        for (const auto& [k, val] : props.f)
+            r.f[prefix + k] = val;
+    }
+}
+
+/// supportingResource[{resource[{entityType, characteristic[...]}]}]: the port's characteristics.
+void supporting_resources(od::value v, RawSale& r) {
+    if (kind(v) != od::json_type::array) return;
+    for (auto el : v.get_array()) {
+        od::value support = el.value();
+        if (kind(support) != od::json_type::object) continue;
+        for (auto f : support.get_object()) {
+            if (std::string_view(f.unescaped_key()) != "resource") continue;
+            od::value resources = f.value();
+            if (kind(resources) != od::json_type::array) continue;
+            for (auto re : resources.get_array()) {
+                od::value res = re.value();
+                if (kind(res) != od::json_type::object) continue;
+                std::string type;
+                RawSale chars;
+                for (auto rf : res.get_object()) {
+                    std::string_view k = rf.unescaped_key();
+                    od::value x = rf.value();
+                    if (k == "entityType" && kind(x) == od::json_type::string)
+                        type = std::string(std::string_view(x.get_string()));
+                    else if (k == "characteristic")
+                        name_values(x, "", chars);
+                }
+                if (type != "port" && type != "OZmapPort") continue;
+                for (const auto& [k, val] : chars.f)
+                    r.f["tmf.port." + k] = val;
+            }
+        }
+    }
+}
+
+/// Turns a TMF638 record into the flat fields; returns false when the record is not a sale yet.
+bool from_tmf(RawSale& r) {
+    auto take = [&](const std::string& to, std::initializer_list<const char*> from) {
+        if (r.has(to)) return;
+        for (const char* k : from)
+            if (r.has(k)) {
+                r.f[to] = r.get(k);
+                return;
+            }
+    };
+    std::string state = r.get("state");
+    if (state == "feasibilityChecked" || state == "designed") return false;
+    if (state == "suspended") state = "inactive";
+    std::string substate = r.get("tmf.char.oznSubstate");
+    if (substate.empty()) {
+        // Both terminated substates ask for the client's removal; only the report's reason differs.
+        substate = state == "inactive"     ? "portInactive"
+                   : state == "terminated" ? "reservationCancelled"
+                                           : state;
+    }
+    r.f["state"] = state;
+    r.f["substate"] = substate;
+    take("codeOrder", {"tmf.char.codeOrder", "name"});
+    take("version", {"tmf.char.version"});
+    take("updatedAt", {"tmf.char.updatedAt", "@lastUpdate"});
+    take("clientName", {"tmf.customer.name"});
+    take("address", {"tmf.customer.address"});
+    take("partner.id", {"tmf.partner.id"});
+    take("partner.name", {"tmf.partner.name"});
+    take("partner.partnershipId", {"tmf.partner.partnershipId"});
+    for (const char* k : {"project", "box", "splitter", "port", "clientId"})
+        take(std::string("ozmap.") + k, {(std::string("tmf.port.") + k).c_str()});
+    take("portReplaceReason", {"tmf.char.portReplaceReason"});
+    take("previousPort.box", {"tmf.char.previousBox"});
+    take("previousPort.splitter", {"tmf.char.previousSplitter"});
+    take("previousPort.port", {"tmf.char.previousPort"});
+    return true;
+}
+
+/// A flat record (ozneutral-feed.md) or a TMF638 Service, told apart by content; nullopt when the record
+/// is a TMF638 service that is not a sale yet (feasibilityChecked, designed).
+std::optional<RawSale> read_json_record(od::value v) {
     RawSale r;
     if (kind(v) != od::json_type::object) {
         r.errors.push_back("record is not a JSON object");
         return r;
     }
+    bool tmf = false;
+    std::vector<std::string> nested_keys;
     for (auto field : v.get_object()) {
         std::string k(std::string_view(field.unescaped_key()));
         od::value val = field.value();
         // A key given twice would make the record mean whichever came last: a finding, not a choice.
         if (!r.keys.insert(k).second) r.errors.push_back(k + " is given twice");
-        if (k == "partner" || k == "ozmap")
+        if (k == "partner" || k == "ozmap") {
             nested(val, k, r);
-        else if (k == "previousPort" && kind(val) == od::json_type::object)
+        } else if (k == "previousPort" && kind(val) == od::json_type::object) {
             nested(val, k, r);
-        else
+        } else if (k == "serviceCharacteristic") {
+            tmf = true;
+            name_values(val, "tmf.char.", r);
+        } else if (k == "relatedParty") {
+            tmf = true;
+            related_parties(val, r);
+        } else if (k == "supportingResource") {
+            tmf = true;
+            supporting_resources(val, r);
+        } else if (kind(val) == od::json_type::array || kind(val) == od::json_type::object) {
+            nested_keys.push_back(k); // TMF638 has more of these (place, note, ...); a flat record must not
+        } else {
             scalar(val, k, r);
+        }
     }
+    if (tmf) return from_tmf(r) ? std::optional<RawSale>(r) : std::nullopt;
+    for (const auto& k : nested_keys)
+        r.errors.push_back(k + " must be a single value, not an object or array");
     return r;
 }
 
 void parse_json_array(od::array arr, SaleFeed& feed) {
     for (auto el : arr)
-        add(feed, read_json_record(el.value()));
+        if (auto record = read_json_record(el.value())) add(feed, *record);
 }
 
 // ---- CSV ----
@@ -275,9 +413,9 @@ const std::map<std::string, std::string>& csv_columns() {
 void parse_csv(const std::string& text, const std::string& source, SaleFeed& feed) {
     // Like JSON, a CSV feed must be UTF-8: bytes that are not would be sent to OZmap as names.
     if (size_t bad = 0; !valid_utf8(text, &bad))
-        throw InputError(source + ": not valid UTF-8 (line " +
-                         std::to_string(1 + std::count(text.begin(), text.begin() + static_cast<long>(bad), '\n')) +
-                         ")");
+        throw InputError(
+            source + ": not valid UTF-8 (line " +
+            std::to_string(1 + std::count(text.begin(), text.begin() + static_cast<long>(bad), '\n')) + ")");
     auto rows = csv_rows(text, source);
     if (rows.empty()) return;
     std::vector<std::string> header = rows[0];
@@ -285,7 +423,8 @@ void parse_csv(const std::string& text, const std::string& source, SaleFeed& fee
     std::vector<std::string> names;
     for (auto& h : header) {
         auto it = csv_columns().find(trim(h));
-        if (it == csv_columns().end()) throw InputError(source + ": unknown CSV column '" + clean_message(trim(h), 60) + "'");
+        if (it == csv_columns().end())
+            throw InputError(source + ": unknown CSV column '" + clean_message(trim(h), 60) + "'");
         names.push_back(it->second);
     }
     for (const char* required : {"id", "version", "state", "substate", "code_order", "ozmap_project",

@@ -61,7 +61,6 @@ TEST_SUITE("sale_parser") {
             {"\"id\":\"65f1c0e2a9b4c2001f3e7a10\"", "\"id\":\"x1\"", "24-hex"},
             {"\"box\":\"5da700000000000000000cbb\"", "\"box\":null", "missing ozmap.box"},
             {"\"updatedAt\":\"2026-03-14T18:40:05Z\"", "\"updatedAt\":\"yesterday\"", "updatedAt"},
-            {"\"portReplaceReason\":null", "\"portReplaceReason\":\"boredom\"", "portReplaceReason"},
             {"\"ozmap\":{", "\"ozmap\":[],\"x\":{", "ozmap must be an object"},
         };
         for (const auto& c : cases) {
@@ -145,5 +144,65 @@ TEST_SUITE("sale_parser") {
         REQUIRE(f.invalid.size() == 1);
         CHECK(f.invalid[0].reason.find('\x1b') == std::string::npos);
         CHECK(f.invalid[0].reason.find('\a') == std::string::npos);
+    }
+}
+
+TEST_SUITE("sale_parser") {
+    TEST_CASE("an unknown portReplaceReason is kept as text, not an invalid record") {
+        SaleFeed f =
+            parse("[" + with(R"("portReplaceReason":null)", R"("portReplaceReason":"newReason")") + "]");
+        REQUIRE(f.sales.size() == 1);
+        CHECK(f.sales[0].port_replace_reason == "newReason");
+    }
+
+    TEST_CASE("TMF638 Service records (the ozn-sdk's shape) map onto the flat fields") {
+        const std::string tmf = R"({"id":"65f1c0e2a9b4c2001f3e7a10","name":"ORD-2026-000123","state":"active",
+          "serviceCharacteristic":[{"name":"version","value":7},{"name":"updatedAt","value":"2026-03-14T18:40:05Z"},
+                                   {"name":"oznSubstate","value":"active"},{"name":"portReplaceReason","value":"crossing"}],
+          "relatedParty":[{"role":"customer","property":[{"name":"name","value":"Maria Souza"},{"name":"address","value":"Rua das Flores 100"}]},
+                          {"role":"partner","property":[{"name":"id","value":"65a000000000000000000007"},{"name":"name","value":"FibraMais"},
+                                                        {"name":"partnershipId","value":"65a00000000000000000000c"}]}],
+          "supportingResource":[{"id":"r1","entityType":"resource","resource":[{"id":"x","entityType":"OZmapPort",
+             "characteristic":[{"name":"project","value":"5d9f00000000000000000001"},{"name":"box","value":"5da700000000000000000cbb"},
+                               {"name":"splitter","value":"5da700000000000000000cc2"},{"name":"port","value":3}]}]}],
+          "place":[{"id":"p"}],"note":[]})";
+        SaleFeed f = parse("[" + tmf + "," + kRecord + "]");
+        CHECK(f.invalid.empty());
+        REQUIRE(f.sales.size() == 2);
+        const Sale& t = f.sales[0];
+        const Sale& flat = f.sales[1];
+        CHECK(t.code_order == flat.code_order);
+        CHECK(t.state == "active");
+        CHECK(t.substate == "active");
+        CHECK(t.version == 7);
+        CHECK(t.client_name == "Maria Souza");
+        CHECK(t.partner_name == "FibraMais");
+        CHECK(t.partnership_id == flat.partnership_id);
+        CHECK(t.splitter == flat.splitter);
+        CHECK(t.port == 3);
+        CHECK(t.port_replace_reason == "crossing");
+
+        auto variant = [&](const std::string& from, const std::string& to) {
+            std::string r = tmf;
+            r.replace(r.find(from), from.size(), to);
+            return parse("[" + r + "]");
+        };
+        // Not a sale yet: ignored, neither a sale nor an invalid record.
+        SaleFeed checked = variant(R"("state":"active")", R"("state":"feasibilityChecked")");
+        CHECK(checked.sales.empty());
+        CHECK(checked.invalid.empty());
+        // suspended asks for what inactive asks: present, not implanted.
+        std::string suspended = tmf;
+        suspended.replace(suspended.find(R"({"name":"oznSubstate","value":"active"},)"), 40, "");
+        suspended.replace(suspended.find(R"("state":"active")"), 16, R"("state":"suspended")");
+        SaleFeed s = parse("[" + suspended + "]");
+        REQUIRE(s.sales.size() == 1);
+        CHECK(s.sales[0].state == "inactive");
+        CHECK(s.sales[0].substate == "portInactive");
+        CHECK_FALSE(s.sales[0].wants_implanted());
+        // A flat record with a stray object field is still invalid.
+        SaleFeed flat_bad =
+            parse("[" + with(R"("previousPort":null)", R"("previousPort":null,"extra":{"a":1})") + "]");
+        CHECK(flat_bad.invalid.size() == 1);
     }
 }
