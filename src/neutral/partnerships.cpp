@@ -35,14 +35,20 @@ PartnershipFeed parse_partnerships(const std::string& text, const std::string& s
         }
         try {
             Partnership p;
-            p.id = o->optValue<std::string>("id", "");
+            // The flat shape of ozneutral-feed.md, or the ozn-sdk's ({_id, idPartner, status: "active"}).
+            p.id = o->optValue<std::string>("id", o->optValue<std::string>("_id", ""));
             p.status = o->optValue<std::string>("status", "");
-            p.approved_at = o->optValue<std::string>("approvedAt", "");
+            if (p.status == "active") p.status = "accepted";
+            p.approved_at = o->optValue<std::string>("approvedAt", o->optValue<std::string>("createdAt", ""));
             auto partner = o->getObject("partner");
+            if (!partner) partner = o->getObject("idPartner"); // populated
             if (partner) {
-                p.partner_id = partner->optValue<std::string>("id", "");
+                p.partner_id =
+                    partner->optValue<std::string>("id", partner->optValue<std::string>("_id", ""));
                 p.partner_name = partner->optValue<std::string>("name", "");
                 p.partner_email = partner->optValue<std::string>("email", "");
+            } else if (o->has("idPartner") && o->get("idPartner").isString()) {
+                p.partner_id = o->getValue<std::string>("idPartner");
             }
             std::string problem;
             if (!is_object_id(p.id))

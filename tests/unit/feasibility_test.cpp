@@ -1,6 +1,7 @@
 #include "core/feasibility.hpp"
 #include "core/geo.hpp"
 #include "core/partners.hpp"
+#include "neutral/partnerships.hpp"
 
 #include <doctest/doctest.h>
 
@@ -188,5 +189,26 @@ TEST_SUITE("partners") {
         CHECK(again.grants.at(user).approved_at == "2026-05-01T00:00:00Z");
         // Ended always takes every project away, whoever granted them.
         CHECK(plan({ship("s1", "ended", "a", {"p1"})}, edited, granted).writes.size() == 1);
+    }
+}
+
+TEST_SUITE("partners") {
+    TEST_CASE("partnerships in the flat shape and in the ozn-sdk's shape read the same") {
+        PartnershipFeed f = parse_partnerships(
+            R"([{"id":"65a00000000000000000000c","status":"accepted","approvedAt":"2026-02-01T12:00:00Z",
+                 "partner":{"id":"65a000000000000000000007","name":"FibraMais","email":"noc@fibramais.example"},
+                 "projects":["65f000030000000000000001"]},
+                {"_id":"65a00000000000000000001c","idPartner":{"_id":"65a000000000000000000017","name":"NetSul"},
+                 "idOperator":"65a0000000000000000000ff","status":"active","createdAt":"2026-02-03T09:30:00Z",
+                 "projects":["65f000030000000000000002"]},
+                {"_id":"65a00000000000000000002c","idPartner":"65a000000000000000000027","status":"ended"}])",
+            "test");
+        CHECK(f.invalid.empty());
+        REQUIRE(f.partnerships.size() == 3);
+        CHECK(f.partnerships[1].status == "accepted");
+        CHECK(f.partnerships[1].partner_id == "65a000000000000000000017");
+        CHECK(f.partnerships[1].approved_at == "2026-02-03T09:30:00Z");
+        CHECK(f.partnerships[2].partner_id == "65a000000000000000000027");
+        CHECK(f.partnerships[2].status == "ended");
     }
 }
