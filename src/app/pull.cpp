@@ -1,5 +1,6 @@
 #include "app/pull.hpp"
 
+#include "neutral/sale_source.hpp"
 #include "ozmap/row_checks.hpp"
 #include "store/run_store.hpp"
 #include "store/snapshot_writer.hpp"
@@ -31,10 +32,31 @@ std::string PullResult::counts_json() const {
 }
 
 std::vector<Project> resolve_projects(const Config& config, OzmapClient& client,
-                                      const std::vector<std::string>& only) {
+                                      const std::vector<std::string>& only,
+                                      std::vector<std::string>* selection) {
     std::vector<Project> projects;
+    auto note = [&](const Project& p, const std::string& source) {
+        if (selection) selection->push_back(p.id + " " + p.name + " (" + source + ")");
+    };
     if (config.ozmap.all_projects) {
         projects = client.list_projects();
+        for (const auto& p : projects)
+            note(p, "every project the integration user may read");
+    } else if (config.ozmap.projects_from_ozneutral) {
+        // OZneutral names the sellable projects; only those OZmap lets us read are used.
+        for (const auto& id : fetch_project_ids(config)) {
+            if (auto p = client.get_project(id)) {
+                projects.push_back(*p);
+                note(*p, "OZneutral");
+            } else {
+                spdlog::warn("OZneutral lists project {}, which the integration user may not read: left out",
+                             id);
+                if (selection) selection->push_back(id + " (OZneutral; dropped: not readable in OZmap)");
+            }
+        }
+        if (projects.empty())
+            throw ConfigError(
+                "ozneutral.projects: none of the projects OZneutral lists is readable in OZmap");
     } else {
         for (const auto& id : config.ozmap.projects) {
             auto p = client.get_project(id);
@@ -42,6 +64,7 @@ std::vector<Project> resolve_projects(const Config& config, OzmapClient& client,
                 throw ConfigError("ozmap.projects: project " + id +
                                   " does not exist or the integration user may not read it");
             projects.push_back(*p);
+            note(*p, "ozmap.projects");
         }
     }
     if (!only.empty()) {
@@ -164,7 +187,7 @@ PullResult pull_inventory(const Config& config, Store& store, OzmapClient& clien
     const double t0 = monotonic_seconds();
     PullResult result;
     Progress progress("pull", options.progress);
-    result.projects = resolve_projects(config, client, options.only_projects);
+    result.projects = resolve_projects(config, client, options.only_projects, &result.selection);
     if (result.projects.empty())
         throw ConfigError("ozmap.projects: the integration user can read no project");
 

@@ -193,6 +193,7 @@ private:
                 pull_inventory(m_cfg, m_store, client(), PullOptions{m_opt.only_projects, m_opt.progress});
             phase_end("pull", t);
             m_data.pull_skipped = pr.skipped;
+            m_data.selection = pr.selection;
             spdlog::info("snapshot {}: {} boxes, {} drop splitters, {} ports, {} properties in {:.1f} s",
                          pr.snapshot_id, pr.boxes, pr.splitters, pr.ports, pr.properties, pr.seconds);
         }

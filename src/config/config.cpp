@@ -56,6 +56,7 @@ const KeyInfo kKeys[] = {
     {"ozmap.filter_in", false},
     {"ozneutral.sales", false},
     {"ozneutral.partnerships", false},
+    {"ozneutral.projects", false},
     {"ozneutral.client_id", false},
     {"ozneutral.client_secret", true},
     {"ozneutral.client_secret_file", false},
@@ -271,6 +272,9 @@ Config parse_config(const std::string& ini_text, const std::string& source,
     std::string projects = r.str("ozmap.projects", "*");
     if (projects.empty() || projects == "*") {
         oz.all_projects = true;
+    } else if (projects == "from-ozneutral") {
+        oz.all_projects = false;
+        oz.projects_from_ozneutral = true;
     } else {
         oz.all_projects = false;
         for (auto& p : split(projects, ',')) {
@@ -309,6 +313,8 @@ Config parse_config(const std::string& ini_text, const std::string& source,
     check_source("ozneutral.sales", on.sales, false);
     on.partnerships = r.str("ozneutral.partnerships");
     check_source("ozneutral.partnerships", on.partnerships, false);
+    on.projects = r.str("ozneutral.projects");
+    check_source("ozneutral.projects", on.projects, oz.projects_from_ozneutral);
     on.client_id = r.str("ozneutral.client_id");
     on.client_secret = r.secret("ozneutral.client_secret");
     on.token = r.secret("ozneutral.token");

@@ -14,6 +14,8 @@ struct OzmapConfig {
     std::string username;
     std::string password;
     bool all_projects = true; // "*" or empty: every project the integration user may read
+    bool projects_from_ozneutral =
+        false; // "from-ozneutral": OZneutral's sellable projects (ozneutral.projects)
     std::vector<std::string> projects;
     int page_size = 500;
     int concurrency = 4;
@@ -35,6 +37,7 @@ struct OzmapConfig {
 struct OzneutralConfig {
     std::string sales;        // file:PATH or http(s)://base
     std::string partnerships; // file:PATH or http(s)://base, optional
+    std::string projects; // file:PATH or http(s)://base: the selection when ozmap.projects = from-ozneutral
     std::string client_id;
     std::string client_secret;
     std::string token;

@@ -1,14 +1,19 @@
 #include "neutral/sale_source.hpp"
 
+#include "util/ids.hpp"
+
 #include "ozmap/http_client.hpp"
 #include "util/error.hpp"
 #include "util/fs.hpp"
 #include "util/log.hpp"
 #include "util/strings.hpp"
 
+#include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 #include <Poco/URI.h>
+
+#include <algorithm>
 
 namespace oznsync {
 
@@ -165,6 +170,31 @@ SaleFeed fetch_sales(const Config& config) {
     std::string name =
         config.ozneutral.sales.rfind("file:", 0) == 0 ? config.ozneutral.sales.substr(5) : "OZneutral sales";
     return parse_sale_feed(text, name);
+}
+
+std::vector<std::string> fetch_project_ids(const Config& config) {
+    std::string text = fetch_feed_text(config, config.ozneutral.projects, "/projects", "ozneutral.projects");
+    std::vector<std::string> ids;
+    try {
+        auto arr = Poco::JSON::Parser().parse(text).extract<Poco::JSON::Array::Ptr>();
+        for (size_t i = 0; i < arr->size(); ++i) {
+            Poco::Dynamic::Var v = arr->get(static_cast<unsigned>(i));
+            std::string id;
+            if (v.isString()) {
+                id = v.convert<std::string>();
+            } else if (auto o = arr->getObject(static_cast<unsigned>(i))) {
+                id = o->optValue<std::string>("id", o->optValue<std::string>("_id", ""));
+            }
+            if (!is_object_id(id))
+                throw InputError("ozneutral.projects: entry " + std::to_string(i + 1) + " ('" +
+                                 clean_message(id, 40) + "') is not a 24-hex OZmap project id");
+            if (std::find(ids.begin(), ids.end(), id) == ids.end()) ids.push_back(id);
+        }
+    } catch (const Poco::Exception& e) {
+        throw InputError("ozneutral.projects: not a JSON array of project ids (" +
+                         clean_message(e.displayText(), 120) + ")");
+    }
+    return ids;
 }
 
 } // namespace oznsync

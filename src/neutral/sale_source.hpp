@@ -6,12 +6,17 @@
 #include "neutral/sale_parser.hpp"
 
 #include <string>
+#include <vector>
 
 namespace oznsync {
 
 /// Reads the whole sale feed. Throws InputError (65) when unparseable, UnavailableError (75) when the
 /// source cannot be reached, AuthError (77) when it refuses the credentials, ConfigError when unset.
 SaleFeed fetch_sales(const Config& config);
+
+/// The operator's sellable projects as OZneutral lists them (ozneutral.projects: a JSON array of ids, or
+/// of objects with `id`/`_id`). Throws InputError naming what is wrong.
+std::vector<std::string> fetch_project_ids(const Config& config);
 
 /// Raw JSON array text of all records under `path` of an HTTP source (joined pages), or a file's text.
 std::string fetch_feed_text(const Config& config, const std::string& source, const std::string& path,

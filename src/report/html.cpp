@@ -248,6 +248,12 @@ std::string html_report(const ReportData& d) {
         h += esc(phase) + " " + num(secs, 2) + " s<br>";
     h += "</dd><dt>Owned clients / in sync</dt><dd>" + std::to_string(d.owned_clients) + " / " +
          std::to_string(d.in_sync) + "</dd>";
+    if (!d.selection.empty()) {
+        h += "<dt>Projects</dt><dd>";
+        for (const auto& line : d.selection)
+            h += esc(line) + "<br>";
+        h += "</dd>";
+    }
     if (!d.pull_skipped.empty()) {
         h += "<dt>Unusable OZmap rows the pull skipped</dt><dd>";
         for (const auto& [why, n] : d.pull_skipped)

@@ -167,6 +167,12 @@ std::string summary_json(const ReportData& d) {
     w.field("safety_cap", d.cap_reason).field("feed_guard", d.guard_reason).field("aborted", d.abort_reason);
     w.field("interrupted_changes_recovered", static_cast<int64_t>(d.interrupted.size()));
     if (!d.report_error.empty()) w.field("report_error", d.report_error);
+    if (!d.selection.empty()) {
+        w.key("project_selection").begin_array();
+        for (const auto& line : d.selection)
+            w.value(line);
+        w.end_array();
+    }
     if (!d.pull_skipped.empty()) {
         w.key("pull_skipped").begin_object();
         for (const auto& [why, n] : d.pull_skipped)
@@ -255,6 +261,8 @@ std::string text_report(const ReportData& d) {
        << d.sales_records << " records, " << d.sales_invalid << " invalid, "
        << d.run.sales_fingerprint.substr(0, 19) << ")\n";
     os << "  config " << d.run.config_fingerprint << (d.insecure ? " (TLS verification OFF)" : "") << "\n";
+    for (const auto& line : d.selection)
+        os << "  project " << line << "\n";
     for (const auto& [why, n] : d.pull_skipped)
         os << "  pull: " << n << " " << why << "\n";
     if (!d.guard_reason.empty()) os << "  ABORTED before planning: " << d.guard_reason << "\n";
@@ -353,6 +361,9 @@ ReportData load_report_data(RunStore& runs, const std::string& run_id) {
             d.guard_reason = o->optValue<std::string>("feed_guard", "");
             d.abort_reason = o->optValue<std::string>("aborted", "");
             d.handover_file = o->optValue<std::string>("partner_handover_file", "");
+            if (auto sel = o->getArray("project_selection"))
+                for (size_t i = 0; i < sel->size(); ++i)
+                    d.selection.push_back(sel->getElement<std::string>(static_cast<unsigned>(i)));
             if (auto ps = o->getObject("pull_skipped"))
                 for (const auto& [k, v] : *ps)
                     d.pull_skipped[k] = v.convert<long long>();

@@ -33,10 +33,9 @@ struct ReportData {
     std::vector<ProjectOccupancy> occupancy;
     std::map<std::string, std::string> project_names;
     std::string cap_reason, abort_reason, guard_reason;
-    std::string report_error;
-    std::map<std::string, long long>
-        pull_skipped; // unusable OZmap rows this run's pull skipped, by reason // why this run's report
-                      // folder could not be written (the database has it)
+    std::string report_error; // why this run's report folder could not be written (the database has it)
+    std::map<std::string, long long> pull_skipped; // unusable OZmap rows the run's pull skipped, by reason
+    std::vector<std::string> selection;            // the run's pull: each project and where it came from
     std::string handover_file;
     long long owned_clients = 0, in_sync = 0;
 };

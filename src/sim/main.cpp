@@ -17,7 +17,8 @@ using namespace oznsync;
 using namespace oznsync::sim;
 
 int main(int argc, char** argv) {
-    std::string listen = "127.0.0.1:0", fixture, sales_file, partnerships_file, login, dump_to;
+    std::string listen = "127.0.0.1:0", fixture, sales_file, partnerships_file, neutral_projects_file, login,
+                dump_to;
     SimOptions opt;
     GenerateOptions gen;
     Faults& f = opt.faults;
@@ -48,6 +49,8 @@ int main(int argc, char** argv) {
                                                  "generate: seed (same seed, same network)")(
         "sales", po::value(&sales_file), "OZneutral sale records to serve (JSON array or {\"items\":[]})")(
         "partnerships", po::value(&partnerships_file), "OZneutral partnerships to serve (JSON array)")(
+        "neutral-projects", po::value(&neutral_projects_file),
+        "the operator's sellable projects OZneutral serves at /projects (JSON array of ids)")(
         "neutral-client-id", po::value(&opt.neutral_client_id), "OZneutral client_credentials id")(
         "neutral-client-secret", po::value(&opt.neutral_client_secret),
         "OZneutral client_credentials secret")("neutral-token", po::value(&opt.neutral_token),
@@ -128,6 +131,7 @@ int main(int argc, char** argv) {
         }
         if (!sales_file.empty()) opt.sales_json = read_file(sales_file);
         if (!partnerships_file.empty()) opt.partnerships_json = read_file(partnerships_file);
+        if (!neutral_projects_file.empty()) opt.neutral_projects_json = read_file(neutral_projects_file);
         auto colon = listen.rfind(':');
         long long port = 0;
         if (colon == std::string::npos || !parse_int(listen.substr(colon + 1), port)) {

@@ -148,7 +148,7 @@ struct SimServer::State {
     std::map<std::string, CacheEntry> cache;
 
     std::mutex feed_mutex;
-    Feed sales, partnerships;
+    Feed sales, partnerships, neutral_projects;
     std::set<std::string> ozmap_tokens, neutral_tokens;
 
     std::unique_ptr<Poco::Net::HTTPServer> server;
@@ -548,7 +548,9 @@ Reply SimServer::State::handle_neutral(HTTPServerRequest& req, const std::string
         return error_reply(400, "limit must be 1..10000");
     std::string since = param(q, "updatedSince");
     std::lock_guard l(feed_mutex);
-    const Feed& feed = path == "/serviceInventory/service" ? sales : partnerships;
+    const Feed& feed = path == "/serviceInventory/service" ? sales
+                       : path == "/projects"               ? neutral_projects
+                                                           : partnerships;
     std::vector<size_t> hits;
     for (size_t i = 0; i < feed.records.size(); ++i)
         if (since.empty() || feed.updated_at[i] >= since) hits.push_back(i);
@@ -710,7 +712,8 @@ Reply SimServer::State::handle(HTTPServerRequest& req, const std::string& body, 
     } catch (const Poco::Exception& e) {
         return error_reply(400, "bad query string: " + e.displayText());
     }
-    if (path == "/oauth/token" || path == "/serviceInventory/service" || path == "/partnerships")
+    if (path == "/oauth/token" || path == "/serviceInventory/service" || path == "/partnerships" ||
+        path == "/projects")
         return handle_neutral(req, path, q, body);
     if (path.rfind("/api/v2/", 0) != 0) return error_reply(404, "no route " + path);
     std::string route = path.substr(8);
@@ -858,6 +861,7 @@ SimServer::SimServer(Network network, SimOptions options) : m_state(std::make_un
     m_state->network = std::move(network);
     m_state->sales = Feed::parse(m_state->options.sales_json);
     m_state->partnerships = Feed::parse(m_state->options.partnerships_json);
+    m_state->neutral_projects = Feed::parse(m_state->options.neutral_projects_json);
 }
 
 SimServer::~SimServer() {

@@ -43,6 +43,8 @@ struct SimOptions {
     Faults faults;
     std::string sales_json;        // OZneutral sale records (array or {"items":[]})
     std::string partnerships_json; // OZneutral partnerships (array)
+    std::string
+        neutral_projects_json; // the operator's sellable projects in OZneutral (array of ids), GET /projects
     std::string neutral_client_id, neutral_client_secret, neutral_token;
 };
 

@@ -3,6 +3,8 @@
 
 #include <doctest/doctest.h>
 
+#include <filesystem>
+
 using namespace harness;
 
 namespace {
@@ -156,5 +158,43 @@ TEST_SUITE("pull") {
         CHECK(r.exit_code == 78);
         CHECK(r.err.find("ozmap.page_sise") != std::string::npos);
         CHECK(oznsync({"pull", "--bogus"}).exit_code == 64);
+    }
+}
+
+TEST_SUITE("pull") {
+    TEST_CASE("ozmap.projects = from-ozneutral: OZneutral's list, intersected with what OZmap lets us read") {
+        TempDir dir;
+        // Project 2 of the fixture, and one OZmap does not have.
+        write_file(dir.file("projects.json"),
+                   R"(["65f000030000000000000002", {"_id":"65f0000300000000000000ff"}])");
+        Sim sim({"--fixture", fixture("network-small.json"), "--neutral-projects", dir.file("projects.json"),
+                 "--neutral-token", "ntok-1"});
+        write_file(dir.file("sales.json"), "[]");
+        for (const std::string& source : {"file:" + dir.file("projects.json"), sim.url()}) {
+            CAPTURE(source);
+            std::string cfg =
+                write_config(dir, sim,
+                             "[ozmap]\nprojects = from-ozneutral\n[ozneutral]\nprojects = " + source +
+                                 "\ntoken = ntok-1\nsales = file:" + dir.file("sales.json") + "\n");
+            Result r = oznsync({"run", "--config", cfg, "--dry-run"});
+            INFO(r.out << r.err);
+            CHECK(r.err.find("65f0000300000000000000ff, which the integration user may not read") !=
+                  std::string::npos);
+            auto lines = snapshot_lines(dir.file("oznsync.db"));
+            bool p1 = false, p2 = false;
+            for (const auto& l : lines) {
+                p1 = p1 || l.find("65f000030000000000000001") != std::string::npos;
+                p2 = p2 || l.find("65f000030000000000000002") != std::string::npos;
+            }
+            CHECK_FALSE(p1);
+            CHECK(p2);
+        }
+        std::string report;
+        for (const auto& e : std::filesystem::directory_iterator(dir.file("reports")))
+            if (std::filesystem::exists(e.path() / "report.txt"))
+                report += read_file(e.path() / "report.txt");
+        CHECK(report.find("65f000030000000000000002 Project 2 (OZneutral)") != std::string::npos);
+        CHECK(report.find("65f0000300000000000000ff (OZneutral; dropped: not readable in OZmap)") !=
+              std::string::npos);
     }
 }
