@@ -36,20 +36,8 @@ Array::Ptr rows_of(const HttpResponse& r, const std::string& what) {
 std::map<std::string, ExistingUser> find_users(OzmapClient& client,
                                                const std::vector<std::string>& usernames) {
     std::map<std::string, ExistingUser> out;
-    for (const auto& name : usernames) {
-        std::string filter = filter_json({filter_eq("username", name)});
-        auto rows = rows_of(client.get("users?limit=5&filter=" + url_encode(filter)), "users");
-        for (size_t i = 0; i < rows->size(); ++i) {
-            auto u = rows->getObject(static_cast<unsigned>(i));
-            if (u->optValue<std::string>("username", "") != name) continue;
-            ExistingUser e{u->optValue<std::string>("id", ""), name, {}};
-            if (auto ps = u->getArray("projects"))
-                for (size_t j = 0; j < ps->size(); ++j)
-                    if (auto po = ps->getObject(static_cast<unsigned>(j)))
-                        e.projects.push_back(po->optValue<std::string>("project", ""));
-            out[name] = e;
-        }
-    }
+    for (const auto& name : usernames)
+        if (auto user = client.find_user(name)) out[name] = *user;
     return out;
 }
 

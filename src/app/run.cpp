@@ -337,11 +337,11 @@ private:
         c.action = Action::UserUpdate;
         c.username = partner_username(m_opt.reset_password);
         c.partner = m_opt.reset_password;
-        auto id = client().find_user_id(c.username);
-        if (!id)
+        auto user = client().find_user(c.username);
+        if (!user)
             throw UsageError("--reset-password " + m_opt.reset_password + ": OZmap has no user " +
                              c.username);
-        c.user_id = *id;
+        c.user_id = user->id;
         c.reset_password = true;
         c.before = "password not handed over";
         c.after = "new password in the hand-over file";

@@ -47,7 +47,7 @@ WriteResult HttpGateway::write(const WriteRequest& r) {
     } else if (r.method == "POST" && r.route == "users") {
         const std::string username = member(r.body, nullptr, "username");
         resp = m_client.create(r.route, r.body, [&]() -> std::optional<HttpResponse> {
-            if (auto id = m_client.find_user_id(username)) return created(*id);
+            if (auto user = m_client.find_user(username)) return created(user->id);
             return std::nullopt;
         });
     } else {

@@ -83,23 +83,28 @@ HttpResponse OzmapClient::create(const std::string& route, const std::string& bo
     return m_api.call_once_only({"POST", "/api/v2/" + route, body, "application/json"}, applied);
 }
 
-std::optional<std::string> OzmapClient::find_user_id(const std::string& username) {
-    std::optional<std::string> id;
+std::optional<ExistingUser> OzmapClient::find_user(const std::string& username) {
     HttpResponse r = m_api.call(
         {"GET", "/api/v2/users?limit=5&filter=" + url_encode(filter_json({filter_eq("username", username)})),
          "", ""});
     if (r.status != 200) throw UnavailableError("OZmap GET /users answered HTTP " + std::to_string(r.status));
     try {
         auto rows = Poco::JSON::Parser().parse(r.body).extract<Poco::JSON::Object::Ptr>()->getArray("rows");
-        for (size_t i = 0; rows && i < rows->size(); ++i) {
+        if (!rows) throw UnavailableError("OZmap GET /users gave no rows");
+        for (size_t i = 0; i < rows->size(); ++i) {
             auto u = rows->getObject(static_cast<unsigned>(i));
-            if (u && u->optValue<std::string>("username", "") == username)
-                id = u->optValue<std::string>("id", "");
+            if (!u || u->optValue<std::string>("username", "") != username) continue;
+            ExistingUser found{u->optValue<std::string>("id", ""), username, {}};
+            if (auto ps = u->getArray("projects"))
+                for (size_t k = 0; k < ps->size(); ++k)
+                    if (auto po = ps->getObject(static_cast<unsigned>(k)))
+                        found.projects.push_back(po->optValue<std::string>("project", ""));
+            return found;
         }
     } catch (const Poco::Exception& e) {
         throw UnavailableError("OZmap GET /users is not JSON: " + e.displayText());
     }
-    return id;
+    return std::nullopt;
 }
 
 std::vector<Project> OzmapClient::list_projects() {

@@ -2,6 +2,7 @@
 // OZmap API v2 over ApiClient: authentication (raw API key, or login), reads and paged lists.
 #include "config/config.hpp"
 #include "core/model.hpp"
+#include "core/partners.hpp"
 #include "ozmap/filter.hpp"
 #include "ozmap/http_client.hpp"
 #include "ozmap/page_parser.hpp"
@@ -33,8 +34,8 @@ public:
     std::optional<Project> get_project(const std::string& id);
     /// Properties whose client has this code (bare array answer).
     std::vector<Property> find_by_client_code(const std::string& code);
-    /// The id of the user with this username; nullopt when there is none.
-    std::optional<std::string> find_user_id(const std::string& username);
+    /// The user with this username (id and projects); nullopt when there is none.
+    std::optional<ExistingUser> find_user(const std::string& username);
 
     ApiClient& api() { return m_api; }
     const OzmapConfig& config() const { return m_config; }
