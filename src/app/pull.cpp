@@ -6,6 +6,7 @@
 #include "store/snapshot_writer.hpp"
 #include "util/error.hpp"
 #include "util/json_writer.hpp"
+#include "util/parallel.hpp"
 #include "util/progress.hpp"
 #include "util/strings.hpp"
 #include "util/time.hpp"
@@ -13,6 +14,8 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <future>
+#include <memory>
 
 namespace oznsync {
 
@@ -86,65 +89,124 @@ namespace {
 
 constexpr int kAttemptsPerCollection = 3;
 
-/// Pulls one collection of one project into the snapshot; a page is one transaction. If the inventory
-/// moves under us (total changes, a row shows up twice) the collection is cleared and fetched again.
+/// Pages are fetched on many threads but written on one (SQLite has one writer): fetch threads `emit`
+/// write steps, which the pull's own thread runs in order.
+using WriteStep = std::function<void()>;
+using Emit = std::function<void(WriteStep&&)>;
+
+/// What one attempt at one collection wrote; it counts (into PullResult) only once the attempt is whole.
+struct Tally {
+    long long rows_seen = 0, skipped = 0;
+    std::map<std::string, long long> reasons;
+    bool duplicate = false; // a row came twice: the paging shifted under us, the attempt is void
+};
+
+struct Sinks {
+    SnapshotWriter& writer;
+    sql::Database& db;
+    Progress& progress;
+    PullResult& result;
+};
+
+/// Writes one page in one transaction: a page is in the snapshot whole or not at all. A row that cannot be
+/// used is never stored as a fact: it is skipped, counted and named.
 template <typename Row>
-long long pull_collection(const Config& config, Store& store, OzmapClient& client, SnapshotWriter& writer,
-                          const ListQuery& query, const std::string& project, PageParser<Row> parse,
-                          Progress& progress, PullResult& result) {
+void write_page(Sinks& out, Tally& tally, Page<Row>& page, const std::string& collection,
+                const std::string& project) {
+    if (tally.duplicate) return;
+    long long skipped = 0;
+    std::map<std::string, long long> reasons;
+    try {
+        sql::Transaction tx(out.db);
+        for (const auto& row : page.rows) {
+            std::string why = unusable(row);
+            // A server that ignores the filter sends other projects' rows: not this project's facts.
+            if constexpr (requires { row.project; })
+                if (why.empty() && row.project != project) why = "not in the project asked for";
+            if (!why.empty()) {
+                spdlog::warn("{} of project {}: {} {} skipped: {}", collection, project, collection, row.id,
+                             why);
+                ++reasons[collection + " skipped: " + why];
+                ++skipped;
+                continue;
+            }
+            out.writer.add(row);
+        }
+        tx.commit();
+    } catch (const sql::SqlError& e) {
+        if (!e.is_constraint()) throw;
+        tally.duplicate = true;
+        return;
+    }
+    for (const auto& p : page.problems) {
+        spdlog::warn("{} of project {}: {}", collection, project, p);
+        ++reasons[collection + " skipped: " +
+                  (p.find("not a drop splitter") != std::string::npos ? "not a drop splitter"
+                                                                      : "malformed row")];
+    }
+    tally.skipped += skipped + static_cast<long long>(page.problems.size());
+    tally.rows_seen += page.rows_seen;
+    for (const auto& [why, n] : reasons)
+        tally.reasons[why] += n;
+    out.progress.advance();
+}
+
+/// Pulls one collection of one project (on a fetch thread). If the inventory moves under us (total
+/// changes, a row shows up twice) what the collection wrote is cleared and it is fetched again.
+template <typename Row>
+void pull_collection(const Config& config, OzmapClient& client, Sinks& out, const ListQuery& query,
+                     const std::string& project, PageParser<Row> parse, const Emit& emit) {
     for (int attempt = 1;; ++attempt) {
-        long long skipped = 0;
-        std::map<std::string, long long> reasons;
+        auto tally = std::make_shared<Tally>();
+        std::string why;
         try {
-            FetchStats stats = fetch_all<Row>(
+            fetch_all<Row>(
                 client, query, config.ozmap.concurrency, parse,
                 [&](Page<Row>& page) {
-                    // One transaction per page: a page is in the snapshot whole or not at all. A row that
-                    // cannot be used is never stored as a fact: it is skipped, counted and named.
-                    sql::Transaction tx(store.db());
-                    for (const auto& row : page.rows) {
-                        std::string why = unusable(row);
-                        // A server that ignores the filter sends other projects' rows: not this project's
-                        // facts.
-                        if constexpr (requires { row.project; })
-                            if (why.empty() && row.project != project) why = "not in the project asked for";
-                        if (!why.empty()) {
-                            spdlog::warn("{} of project {}: {} {} skipped: {}", query.collection, project,
-                                         query.collection, row.id, why);
-                            ++reasons[query.collection + " skipped: " + why];
-                            ++skipped;
-                            continue;
-                        }
-                        writer.add(row);
-                    }
-                    tx.commit();
-                    for (const auto& p : page.problems) {
-                        spdlog::warn("{} of project {}: {}", query.collection, project, p);
-                        ++reasons[query.collection + " skipped: " +
-                                  (p.find("not a drop splitter") != std::string::npos ? "not a drop splitter"
-                                                                                      : "malformed row")];
-                    }
-                    skipped += static_cast<long long>(page.problems.size());
-                    progress.advance();
+                    emit([&out, tally, page = std::move(page), collection = query.collection,
+                          project]() mutable { write_page(out, *tally, page, collection, project); });
                 },
-                [&](long long pages) { progress.add_total(pages > 0 ? pages - 1 : 0); });
-            result.skipped_rows += skipped;
-            result.rows_seen += stats.rows;
-            for (const auto& [why, n] : reasons)
-                result.skipped[why] += n;
-            return stats.rows - skipped;
+                [&](long long pages) {
+                    emit([&out, pages] { out.progress.add_total(pages > 0 ? pages - 1 : 0); });
+                });
+            // The attempt stands once its last page is written without a row seen twice. (When the
+            // writer gives up, the step is dropped with the only promise and get() throws: this thread
+            // ends too.)
+            auto verdict = std::make_shared<std::promise<bool>>();
+            auto stands = verdict->get_future();
+            emit([&out, tally, verdict = std::move(verdict)] {
+                if (!tally->duplicate) {
+                    out.result.skipped_rows += tally->skipped;
+                    out.result.rows_seen += tally->rows_seen;
+                    for (const auto& [reason, n] : tally->reasons)
+                        out.result.skipped[reason] += n;
+                }
+                verdict->set_value(!tally->duplicate);
+            });
+            if (stands.get()) return;
+            why = query.collection + ": a row came twice (paging shifted)";
         } catch (const InventoryChanged& e) {
-            if (attempt >= kAttemptsPerCollection)
-                throw UnavailableError(std::string("OZmap inventory kept changing during the pull: ") +
-                                       e.what());
-            spdlog::warn("{}; fetching {} of project {} again", e.what(), query.collection, project);
-        } catch (const sql::SqlError& e) {
-            if (!e.is_constraint() || attempt >= kAttemptsPerCollection) throw;
-            spdlog::warn("{} of project {}: a row came twice (paging shifted); fetching again",
-                         query.collection, project);
+            why = e.what();
         }
-        writer.clear(query.collection, project);
+        if (attempt >= kAttemptsPerCollection)
+            throw UnavailableError("OZmap inventory kept changing during the pull: " + why);
+        spdlog::warn("{}; fetching {} of project {} again", why, query.collection, project);
+        emit([&out, collection = query.collection, project] { out.writer.clear(collection, project); });
     }
+}
+
+/// Runs the jobs `concurrency` at a time (each may fetch several pages at once: the HTTP client keeps
+/// the requests in flight to ozmap.concurrency) and their write steps here, in order.
+void run_pull_jobs(int concurrency, const std::vector<std::function<void(const Emit&)>>& jobs) {
+    std::atomic<size_t> next{0};
+    produce_consume<WriteStep>(
+        static_cast<int>(std::min<size_t>(static_cast<size_t>(std::max(1, concurrency)), jobs.size())),
+        static_cast<size_t>(std::max(1, concurrency)) * 4,
+        [&](int, const Emit& emit) {
+            for (size_t i = next++; i < jobs.size(); i = next++)
+                jobs[i](emit);
+        },
+        [](WriteStep& step) { step(); });
 }
 
 /// More unusable rows than ozmap.max_bad_rows (a share of the rows read) fail the pull: the previous
@@ -163,10 +225,11 @@ void require_few_bad_rows(const Config& config, const PullResult& result) {
 
 /// The clients oznsync owns, read by code whatever their property: a client whose property was deleted
 /// (a half-done removal, a technician's delete) is invisible in /properties.
-void pull_owned_clients(const Config& config, Store& store, OzmapClient& client, SnapshotWriter& writer,
-                        int64_t snapshot, Progress& progress, PullResult& result) {
+void pull_owned_clients(const Config& config, Store& store, OzmapClient& client, Sinks& out,
+                        int64_t snapshot) {
     const std::vector<std::string> codes = RunStore(store).owned_codes_not_on_a_property(snapshot);
     constexpr size_t kCodesPerQuery = 100; // keeps the filter (in the URL) a few KB
+    std::vector<std::function<void(const Emit&)>> jobs;
     for (size_t i = 0; i < codes.size(); i += kCodesPerQuery) {
         ListQuery q;
         q.limit = config.ozmap.page_size;
@@ -175,9 +238,11 @@ void pull_owned_clients(const Config& config, Store& store, OzmapClient& client,
             "code", std::vector<std::string>(
                         codes.begin() + static_cast<long>(i),
                         codes.begin() + static_cast<long>(std::min(codes.size(), i + kCodesPerQuery))))};
-        pull_collection<Client>(config, store, client, writer, q, "(owned clients)", parse_clients_page,
-                                progress, result);
+        jobs.push_back([&, q](const Emit& emit) {
+            pull_collection<Client>(config, client, out, q, "(owned clients)", parse_clients_page, emit);
+        });
     }
+    run_pull_jobs(config.ozmap.concurrency, jobs);
 }
 
 } // namespace
@@ -203,55 +268,49 @@ PullResult pull_inventory(const Config& config, Store& store, OzmapClient& clien
                 writer.add(p);
             tx.commit();
         }
-        for (size_t i = 0; i < result.projects.size(); ++i) {
-            const auto& project = result.projects[i];
-            progress.set_label("pull " + std::to_string(i + 1) + "/" +
-                               std::to_string(result.projects.size()) + " " + project.name.substr(0, 16));
+        // Every collection of every project is a job; they run side by side.
+        Sinks out{writer, store.db(), progress, result};
+        std::vector<std::function<void(const Emit&)>> jobs;
+        for (const auto& project : result.projects) {
             ListQuery q;
             q.limit = config.ozmap.page_size;
             q.collection = "boxes";
             q.filter = {filter_eq("project", project.id)};
-            long long boxes = pull_collection<Box>(config, store, client, writer, q, project.id,
-                                                   parse_boxes_page, progress, result);
+            jobs.push_back([&, q, id = project.id](const Emit& emit) {
+                pull_collection<Box>(config, client, out, q, id, parse_boxes_page, emit);
+            });
             q.collection = "splitters";
             q.filter = {filter_eq("project", project.id), filter_eq("isDrop", true)};
-            long long ports = 0;
-            long long splitters = pull_collection<Splitter>(config, store, client, writer, q, project.id,
-                                                            parse_splitters_page, progress, result);
+            jobs.push_back([&, q, id = project.id](const Emit& emit) {
+                pull_collection<Splitter>(config, client, out, q, id, parse_splitters_page, emit);
+            });
             q.collection = "properties";
             q.filter = {filter_eq("project", project.id)};
             q.populate = "client";
-            long long properties = pull_collection<Property>(config, store, client, writer, q, project.id,
-                                                             parse_properties_page, progress, result);
-            {
-                auto st =
-                    store.db().prepare("SELECT count(*) FROM ports p JOIN splitters s ON s.snapshot_id = "
-                                       "p.snapshot_id AND s.id = p.splitter WHERE s.snapshot_id = ? AND "
-                                       "s.project = ?");
-                st.bind(1, snapshot).bind(2, project.id);
-                st.step();
-                ports = st.int64(0);
-            }
-            result.boxes += boxes;
-            result.splitters += splitters;
-            result.ports += ports;
-            result.properties += properties;
-            if (!options.progress)
-                spdlog::info("pulled project {} ({}): {} boxes, {} drop splitters, {} ports, {} properties",
-                             project.id, project.name, boxes, splitters, ports, properties);
+            jobs.push_back([&, q, id = project.id](const Emit& emit) {
+                pull_collection<Property>(config, client, out, q, id, parse_properties_page, emit);
+            });
         }
-        pull_owned_clients(config, store, client, writer, snapshot, progress, result);
+        progress.set_label("pull " + std::to_string(result.projects.size()) + " project(s)");
+        run_pull_jobs(config.ozmap.concurrency, jobs);
+        pull_owned_clients(config, store, client, out, snapshot);
         if (long long orphans = writer.drop_splitters_without_box()) {
             result.skipped["splitters skipped: box not in the snapshot"] += orphans;
             result.skipped_rows += orphans;
             spdlog::warn("{} drop splitter(s) skipped: their box is not in the snapshot", orphans);
         }
         require_few_bad_rows(config, result);
-        auto st = store.db().prepare(
-            "SELECT count(*) FROM properties WHERE snapshot_id = ? AND client_id IS NOT NULL");
-        st.bind(1, snapshot);
-        st.step();
-        result.clients = st.int64(0);
+        for (const auto& project : result.projects) {
+            const auto n = writer.counts(project.id);
+            result.boxes += n.boxes;
+            result.splitters += n.splitters;
+            result.ports += n.ports;
+            result.properties += n.properties;
+            if (!options.progress)
+                spdlog::info("pulled project {} ({}): {} boxes, {} drop splitters, {} ports, {} properties",
+                             project.id, project.name, n.boxes, n.splitters, n.ports, n.properties);
+        }
+        result.clients = writer.clients();
         store.complete_snapshot(snapshot, result.counts_json());
     } catch (...) {
         progress.finish();

@@ -219,6 +219,24 @@ void ApiClient::give_back(std::unique_ptr<HttpConnection> c) {
 }
 
 HttpResponse ApiClient::send_once(const HttpRequest& request) {
+    // However many threads fetch, no more than max_in_flight requests are on the wire at once.
+    struct Slot {
+        ApiClient& c;
+        explicit Slot(ApiClient& client) : c(client) {
+            if (c.m_options.max_in_flight <= 0) return;
+            std::unique_lock lock(c.m_flight_mutex);
+            c.m_flight_free.wait(lock, [&] { return c.m_in_flight < c.m_options.max_in_flight; });
+            ++c.m_in_flight;
+        }
+        ~Slot() {
+            if (c.m_options.max_in_flight <= 0) return;
+            {
+                std::lock_guard lock(c.m_flight_mutex);
+                --c.m_in_flight;
+            }
+            c.m_flight_free.notify_one();
+        }
+    } slot(*this);
     auto conn = borrow();
     m_limiter.acquire();
     ++m_requests;

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <functional>
 #include <map>
 #include <memory>
@@ -22,6 +23,7 @@ struct HttpOptions {
     std::string ca_file;
     bool insecure = false;
     long long max_body_bytes = 256LL << 20; // a larger answer (inflated) is refused
+    int max_in_flight = 0;                  // requests sent at once by all threads (0: no limit)
     /// When the whole run must be over (ozmap.run_timeout_s); no request starts after it.
     std::chrono::steady_clock::time_point run_deadline = std::chrono::steady_clock::time_point::max();
 };
@@ -118,6 +120,9 @@ private:
     std::atomic<long long> m_auth_generation{0}; // logins done again so far
     std::atomic<long long> m_requests{0}, m_retries{0};
     std::atomic<bool> m_tls_probed{false};
+    std::mutex m_flight_mutex; // at most HttpOptions::max_in_flight requests on the wire
+    std::condition_variable m_flight_free;
+    int m_in_flight = 0;
 };
 
 } // namespace oznsync

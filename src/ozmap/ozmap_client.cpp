@@ -17,6 +17,7 @@ HttpOptions http_options(const OzmapConfig& c) {
     static const auto started = std::chrono::steady_clock::now();
     HttpOptions o{c.timeout_s, c.gzip, c.ca_file, c.insecure};
     o.max_body_bytes = static_cast<long long>(c.max_body_mb) << 20;
+    o.max_in_flight = c.concurrency;
     if (c.run_timeout_s > 0) o.run_deadline = started + std::chrono::seconds(c.run_timeout_s);
     return o;
 }

@@ -40,6 +40,13 @@ public:
     ApiClient& api() { return m_api; }
     const OzmapConfig& config() const { return m_config; }
 
+    /// What lists so far showed of `page`: 0 not known yet, 1 honoured, -1 ignored (only nextUrl pages).
+    int page_numbers() const { return m_page_numbers; }
+    void note_page_numbers(bool honoured) { m_page_numbers = honoured ? 1 : -1; }
+    /// False once a list answered an `_id` range with rows outside it (the filter is not honoured).
+    bool id_ranges_honoured() const { return m_id_ranges_honoured; }
+    void note_id_ranges_ignored() { m_id_ranges_honoured = false; }
+
     /// The route for a nextUrl as OZmap gives it (absolute, root-relative or relative to /api/v2/).
     static std::string resolve_next_url(const std::string& next_url);
 
@@ -49,6 +56,8 @@ private:
     ApiClient m_api;
     std::mutex m_token_mutex;
     std::string m_token;
+    std::atomic<int> m_page_numbers{0};
+    std::atomic<bool> m_id_ranges_honoured{true};
 };
 
 /// Fetches every page of a list and hands each parsed page to `sink`, on the calling thread, in whatever

@@ -72,6 +72,8 @@ int main(int argc, char** argv) {
         "read list filters from the query, the GET body (the SDK's way) or both")(
         "cursor-only", po::bool_switch(&f.cursor_only),
         "ignore `page` in lists, as the live API does for the official SDK: only nextUrl's cursor pages")(
+        "ignore-id-ranges", po::bool_switch(&f.ignore_id_ranges),
+        "fault: silently drop `_id` range conditions (<, >=) from list filters")(
         "die-after-requests", po::value(&f.die_after_requests)->default_value(-1),
         "fault: exit abruptly after N API requests")("hang-after-writes",
                                                      po::value(&f.hang_after_writes)->default_value(-1),

@@ -74,6 +74,7 @@ std::string faults_json(const Faults& f) {
         .field("rate_limit", f.rate_limit)
         .field("no_total", f.no_total)
         .field("cursor_only", f.cursor_only)
+        .field("ignore_id_ranges", f.ignore_id_ranges)
         .field("filters_from", f.filters_from)
         .field("expire_tokens_after", static_cast<int64_t>(f.expire_tokens_after))
         .field("die_after_requests", static_cast<int64_t>(f.die_after_requests))
@@ -134,6 +135,8 @@ struct SimServer::State {
     bool hanging_released = false;
     std::atomic<long long> endless_counter{0};
     std::atomic<long long> logins{0};
+    std::atomic<int> in_flight{0}, max_in_flight{0}; // API requests being answered at once, and the most
+    std::atomic<long long> id_range_lists{0};        // list requests cut by an `_id` range
     std::condition_variable hang_cv;
     bool stopping = false;
 
@@ -259,6 +262,16 @@ Reply SimServer::State::list(const std::string& collection, const Poco::URI::Que
         return error_reply(400, e.what());
     }
     if (!after.empty() && !sort.empty()) return error_reply(400, "after cursor cannot be combined with sort");
+    auto id_bound = [](const std::vector<Condition>& group) {
+        return group.size() == 1 && (group[0].property == "_id" || group[0].property == "id") &&
+               (group[0].op == "<" || group[0].op == ">=");
+    };
+    if (std::any_of(filter.begin(), filter.end(), id_bound)) {
+        ++id_range_lists;
+        // ignore_id_ranges: a server that silently drops the `_id` comparisons it does not support.
+        std::lock_guard fl(faults_mutex);
+        if (faults.ignore_id_ranges) std::erase_if(filter, id_bound);
+    }
 
     std::shared_ptr<const std::vector<std::string>> ids;
     const auto vit = network.versions.find(collection);
@@ -602,6 +615,8 @@ Reply SimServer::State::handle_admin(const std::string& method, const std::strin
             .field("api_requests", static_cast<int64_t>(api_requests))
             .field("writes", static_cast<int64_t>(writes))
             .field("logins", static_cast<int64_t>(logins.load()))
+            .field("max_in_flight", max_in_flight.load())
+            .field("id_range_lists", static_cast<int64_t>(id_range_lists.load()))
             .end_object();
         return r;
     }
@@ -620,6 +635,7 @@ Reply SimServer::State::handle_admin(const std::string& method, const std::strin
                 f.rate_limit = o->optValue<double>("rate_limit", f.rate_limit);
                 f.no_total = o->optValue<bool>("no_total", f.no_total);
                 f.cursor_only = o->optValue<bool>("cursor_only", f.cursor_only);
+                f.ignore_id_ranges = o->optValue<bool>("ignore_id_ranges", f.ignore_id_ranges);
                 f.filters_from = o->optValue<std::string>("filters_from", f.filters_from);
                 f.expire_tokens_after = o->optValue<long long>("expire_tokens_after", f.expire_tokens_after);
                 f.die_after_requests = o->optValue<long long>("die_after_requests", f.die_after_requests);
@@ -663,6 +679,17 @@ Reply SimServer::State::handle(HTTPServerRequest& req, const std::string& body, 
     Poco::URI uri(req.getURI());
     const std::string path = uri.getPath();
     if (path.rfind("/__sim/", 0) == 0) return handle_admin(req.getMethod(), path, body);
+
+    // How many API requests are answered at once (a client must keep to its ozmap.concurrency).
+    struct InFlight {
+        State& s;
+        explicit InFlight(State& state) : s(state) {
+            int now = ++s.in_flight;
+            for (int seen = s.max_in_flight; now > seen && !s.max_in_flight.compare_exchange_weak(seen, now);)
+                ;
+        }
+        ~InFlight() { --s.in_flight; }
+    } in_flight_now(*this);
 
     // Faults apply to every upstream call, OZmap or OZneutral.
     int latency;

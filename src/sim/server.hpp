@@ -19,7 +19,8 @@ struct Faults {
     bool no_total = false;              // list envelopes without total: clients must follow nextUrl
     long long expire_tokens_after = -1; // after this many API requests every login token expires (once)
     std::string filters_from = "both";  // where list filters are read: query, body (the SDK's way) or both
-    bool cursor_only = false; // `page` is ignored (the live API as the SDK uses it): only nextUrl pages
+    bool cursor_only = false;      // `page` is ignored (the live API as the SDK uses it): only nextUrl pages
+    bool ignore_id_ranges = false; // `_id` <, >= conditions are silently dropped from list filters
     long long die_after_requests = -1; // the process exits abruptly after this many API requests
     long long hang_after_writes = -1;  // the write after this many is applied, then never answered
     double drop_after_write_rate = 0;  // share of writes applied, then answered by a dropped connection

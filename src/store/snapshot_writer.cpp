@@ -125,4 +125,23 @@ void SnapshotWriter::clear(const std::string& collection, const std::string& pro
         .exec();
 }
 
+SnapshotWriter::ProjectCounts SnapshotWriter::counts(const std::string& project) {
+    auto st = m_db.prepare("SELECT (SELECT count(*) FROM boxes WHERE snapshot_id = ?1 AND project = ?2), "
+                           "(SELECT count(*) FROM splitters WHERE snapshot_id = ?1 AND project = ?2), "
+                           "(SELECT count(*) FROM ports p JOIN splitters s ON s.snapshot_id = p.snapshot_id "
+                           "AND s.id = p.splitter "
+                           "WHERE s.snapshot_id = ?1 AND s.project = ?2), "
+                           "(SELECT count(*) FROM properties WHERE snapshot_id = ?1 AND project = ?2)");
+    st.bind(1, m_snapshot).bind(2, project);
+    st.step();
+    return {st.int64(0), st.int64(1), st.int64(2), st.int64(3)};
+}
+
+long long SnapshotWriter::clients() {
+    auto st = m_db.prepare("SELECT count(*) FROM properties WHERE snapshot_id = ? AND client_id IS NOT NULL");
+    st.bind(1, m_snapshot);
+    st.step();
+    return st.int64(0);
+}
+
 } // namespace oznsync

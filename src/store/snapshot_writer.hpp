@@ -24,6 +24,14 @@ public:
     /// Removes what a collection of one project wrote so far (before re-pulling it).
     void clear(const std::string& collection, const std::string& project);
 
+    struct ProjectCounts {
+        long long boxes = 0, splitters = 0, ports = 0, properties = 0;
+    };
+    /// What the snapshot holds of one project so far.
+    ProjectCounts counts(const std::string& project);
+    /// Properties with a client.
+    long long clients();
+
 private:
     sql::Database& m_db;
     int64_t m_snapshot;

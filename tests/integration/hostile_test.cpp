@@ -227,7 +227,7 @@ TEST_SUITE("hostile") {
             Sim sim(args);
             std::string cfg = write_config(dir, sim);
             Result r = oznsync({"pull", "--config", cfg}, env);
-            long long requests = parse(sim.get("/__sim/stats"))->getValue<long long>("api_requests");
+            long long requests = sim.stat("api_requests");
             return std::make_pair(r, requests);
         };
         SUBCASE(

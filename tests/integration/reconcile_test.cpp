@@ -201,7 +201,7 @@ TEST_SUITE("reconcile_run") {
             // The simulator applies the third write and never answers it: wait for that, then kill.
             bool hung = false;
             for (int i = 0; i < 1200 && !hung; ++i) {
-                hung = sim.get("/__sim/stats").find("\"writes\":3") != std::string::npos;
+                hung = sim.stat("writes") == 3;
                 if (!hung) std::this_thread::sleep_for(std::chrono::milliseconds(50));
             }
             REQUIRE(hung);

@@ -1,5 +1,7 @@
 #include "support/harness.hpp"
 
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
@@ -179,6 +181,11 @@ std::string Sim::get(const std::string& path, int* status) const {
 }
 std::string Sim::post(const std::string& path, const std::string& body, int* status) const {
     return request("POST", path, body, status);
+}
+long long Sim::stat(const std::string& name) const {
+    auto stats = Poco::JSON::Parser().parse(get("/__sim/stats")).extract<Poco::JSON::Object::Ptr>();
+    if (!stats->has(name)) throw std::runtime_error("the simulator keeps no statistic " + name);
+    return stats->getValue<long long>(name);
 }
 
 TempDir::TempDir() {

@@ -52,6 +52,8 @@ public:
     std::string request(const std::string& method, const std::string& path, const std::string& body,
                         int* status = nullptr) const;
     void set_faults(const std::string& json) const { post("/__sim/faults", json); }
+    /// One counter of /__sim/stats (api_requests, writes, logins, max_in_flight, id_range_lists).
+    long long stat(const std::string& name) const;
     Child& process() { return m_child; }
 
 private:

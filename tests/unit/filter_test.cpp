@@ -43,4 +43,50 @@ TEST_SUITE("filter") {
         CHECK(OzmapClient::resolve_next_url("/api/v2/boxes?after=x") == "boxes?after=x");
         CHECK(OzmapClient::resolve_next_url("boxes?after=x") == "boxes?after=x");
     }
+
+    TEST_CASE("sort travels beside the filter: in the query string, or in the SDK's JSON body") {
+        ListQuery q;
+        q.collection = "boxes";
+        q.limit = 1;
+        q.filter = {filter_eq("project", std::string("p1"))};
+        q.sort = {{"_id", -1}};
+        std::string path = list_path(q, 1);
+        auto s = path.substr(path.find("&sort=") + 6);
+        CHECK(url_decode(s.substr(0, s.find('&'))) == R"([{"property":"_id","direction":-1}])");
+        CHECK(list_path(q, 1, true) == "boxes?page=1&limit=1");
+        CHECK(
+            list_body(q) ==
+            R"({"filter":[{"property":"project","operator":"=","value":"p1"}],"sort":[{"property":"_id","direction":-1}]})");
+        q.filter.clear();
+        CHECK(list_body(q) == R"({"sort":[{"property":"_id","direction":-1}]})");
+        CHECK(filter_json({filter_cmp("_id", ">=", "5f0000000000000000000000")}) ==
+              R"([{"property":"_id","operator":">=","value":"5f0000000000000000000000"}])");
+    }
+
+    TEST_CASE("_id ranges: cuts rise strictly between the ends, evenly, across all 96 bits") {
+        auto cuts = id_split_points("000000000000000000000000", "000000000000000000000064", 4);
+        CHECK(cuts == std::vector<std::string>{"000000000000000000000019", "000000000000000000000032",
+                                               "00000000000000000000004b"});
+        // ObjectIds a year apart: the cuts are ObjectIds (time first) in between.
+        cuts = id_split_points("5e0c7a800000000000000000", "5ffe6b7fffffffffffffffff", 8);
+        REQUIRE(cuts.size() == 7);
+        std::string prev = "5e0c7a800000000000000000";
+        for (const auto& c : cuts) {
+            CHECK(c.size() == 24);
+            CHECK(c > prev);
+            prev = c;
+        }
+        CHECK(prev < "5ffe6b7fffffffffffffffff");
+        // The simulator's ids differ only in their last digits: still cut.
+        CHECK(id_split_points("65f1a2b3c4d5e6f700000001", "65f1a2b3c4d5e6f700004e20", 4).size() == 3);
+    }
+
+    TEST_CASE("_id ranges: nothing to cut when the ids are not ObjectIds, too close, or in the wrong order") {
+        CHECK(id_split_points("abc", "def", 4).empty());
+        CHECK(id_split_points("5E0C7A800000000000000000", "5FFE6B7FFFFFFFFFFFFFFFFF", 4).empty());
+        CHECK(id_split_points("5e0c7a80000000000000000g", "5ffe6b7fffffffffffffffff", 4).empty());
+        CHECK(id_split_points("000000000000000000000001", "000000000000000000000003", 4).empty());
+        CHECK(id_split_points("5ffe6b7fffffffffffffffff", "5e0c7a800000000000000000", 4).empty());
+        CHECK(id_split_points("5e0c7a800000000000000000", "5ffe6b7fffffffffffffffff", 1).empty());
+    }
 }
