@@ -1,8 +1,10 @@
 #pragma once
-// Many producers, one consumer: worker threads make items (pages fetched over the network), the calling
-// thread consumes them one at a time (the single SQLite writer). The queue between them is bounded, so a
-// slow consumer slows the producers instead of filling memory.
+// Work on several threads. Many producers, one consumer: worker threads make items (pages fetched over
+// the network), the calling thread consumes them one at a time (the single SQLite writer); the queue
+// between them is bounded, so a slow consumer slows the producers instead of filling memory. And a plain
+// parallel loop that stops at the first failure (the apply's lanes of writes).
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <exception>
@@ -83,6 +85,39 @@ void produce_consume(int producers, size_t capacity,
         }
     }
     for (auto& t : threads)
+        t.join();
+    if (failure) std::rethrow_exception(failure);
+}
+
+/// Calls fn(i) for every i in [0, n) on `threads` threads (the calling thread when threads <= 1), each
+/// taking the next i as it becomes free. After the first exception no further i is started; the calls
+/// in progress finish, every thread is joined, and that exception is rethrown.
+inline void parallel_for(int threads, size_t n, const std::function<void(size_t)>& fn) {
+    if (threads <= 1 || n <= 1) {
+        for (size_t i = 0; i < n; ++i)
+            fn(i);
+        return;
+    }
+    std::atomic<size_t> next{0};
+    std::atomic<bool> stop{false};
+    std::mutex mutex;
+    std::exception_ptr failure;
+    std::vector<std::thread> pool;
+    const size_t count = std::min(static_cast<size_t>(threads), n);
+    pool.reserve(count);
+    for (size_t t = 0; t < count; ++t)
+        pool.emplace_back([&] {
+            for (size_t i = next++; i < n && !stop; i = next++) {
+                try {
+                    fn(i);
+                } catch (...) {
+                    std::lock_guard lock(mutex);
+                    if (!failure) failure = std::current_exception();
+                    stop = true;
+                }
+            }
+        });
+    for (auto& t : pool)
         t.join();
     if (failure) std::rethrow_exception(failure);
 }

@@ -44,7 +44,6 @@ TEST_SUITE("parallel") {
 
     TEST_CASE("a producer's failure stops the others, even one blocked on a full queue, and is rethrown") {
         std::promise<void> queue_full;
-        std::atomic<int> pushed_after_failure{0};
         auto run = [&] {
             produce_consume<int>(
                 2, 1,
@@ -53,9 +52,8 @@ TEST_SUITE("parallel") {
                         queue_full.get_future().wait();
                         throw std::runtime_error("producer 0 failed");
                     }
-                    for (int i = 0; i < 1000000; ++i)
+                    for (int i = 0;; ++i) // ends only when push throws: production stopped
                         push(int(i));
-                    ++pushed_after_failure; // never reached: push throws once production stopped
                 },
                 [&](int& v) {
                     // Producer 0 fails once the first item is here, producer 1 pushing all the while.
@@ -63,7 +61,6 @@ TEST_SUITE("parallel") {
                 });
         };
         CHECK_THROWS_WITH(run(), "producer 0 failed");
-        CHECK(pushed_after_failure == 0);
     }
 
     TEST_CASE("the consumer's failure stops the producers; queued items are dropped, not consumed") {
@@ -83,5 +80,31 @@ TEST_SUITE("parallel") {
         CHECK_THROWS_WITH(run(), "disk full");
         CHECK(consumed == 5);
         CHECK(dropped.use_count() == 1); // nothing queued is kept alive
+    }
+}
+
+TEST_SUITE("parallel") {
+    TEST_CASE("parallel_for: every index once; one thread runs them in order on the caller") {
+        std::vector<std::atomic<int>> hits(500);
+        parallel_for(4, hits.size(), [&](size_t i) { ++hits[i]; });
+        CHECK(std::all_of(hits.begin(), hits.end(), [](const std::atomic<int>& h) { return h == 1; }));
+        std::vector<size_t> order;
+        parallel_for(1, 5, [&](size_t i) { order.push_back(i); });
+        CHECK(order == std::vector<size_t>{0, 1, 2, 3, 4});
+    }
+
+    TEST_CASE("parallel_for: a failure is rethrown after every thread is joined; on one thread nothing "
+              "after it starts") {
+        std::atomic<int> started{0};
+        auto run = [&](int threads) {
+            parallel_for(threads, 100, [&](size_t i) {
+                ++started;
+                if (i == 3) throw std::runtime_error("OZmap unavailable");
+            });
+        };
+        CHECK_THROWS_WITH(run(4), "OZmap unavailable");
+        started = 0;
+        CHECK_THROWS_WITH(run(1), "OZmap unavailable");
+        CHECK(started == 4);
     }
 }
