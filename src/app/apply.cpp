@@ -2,18 +2,23 @@
 
 #include "core/ownership.hpp"
 #include "util/error.hpp"
+#include "util/parallel.hpp"
 #include "util/strings.hpp"
 
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 #include <spdlog/spdlog.h>
 
+#include <atomic>
+#include <numeric>
 #include <set>
+#include <tuple>
 
 namespace oznsync {
 
 void Journal::mark(JournalEntry& e, const std::string& state, const std::string& result,
                    const std::string& error) {
+    std::lock_guard lock(m_mutex);
     e.state = state;
     e.result = result;
     e.error = error;
@@ -32,22 +37,63 @@ void Journal::mark(JournalEntry& e, const std::string& state, const std::string&
 
 namespace {
 
+/// Where a request stands in the plan (step, change, request of the change): the report lists what was
+/// sent in plan order, whichever lane sent it first.
+using RequestOrder = std::tuple<int, const JournalEntry*, int>;
+
 class Applier {
 public:
     Applier(OzmapGateway& gw, RunStore* journal, std::string run_id, Progress& progress)
         : m_gw(gw), m_journal(journal, std::move(run_id), gw.sends()), m_progress(progress) {}
 
-    ApplyOutcome out;
+    ApplyOutcome out; // counters under m_mutex while lanes run
 
     void mark(JournalEntry& e, const std::string& state, const std::string& result = "",
               const std::string& error = "") {
         m_journal.mark(e, state, result, error);
     }
 
+    void count(int ApplyOutcome::*counter) {
+        std::lock_guard lock(m_mutex);
+        ++(out.*counter);
+    }
+
     /// Sends one request; an unreachable or refusing OZmap ends the run (rethrown after journaling).
-    WriteResult send(const WriteRequest& r) {
-        out.requests.push_back(r);
+    WriteResult send(const WriteRequest& r, const JournalEntry& e, int nth = 0) {
+        {
+            std::lock_guard lock(m_mutex);
+            m_sent.emplace_back(RequestOrder{m_step, &e, nth}, r);
+        }
         return m_gw.write(r);
+    }
+
+    /// The step now running (adoptions 0 ... removals 5), for the order of the requests.
+    void begin_step(int step) { m_step = step; }
+    /// What was sent, in plan order.
+    std::vector<WriteRequest> requests() {
+        std::stable_sort(m_sent.begin(), m_sent.end(),
+                         [](const auto& a, const auto& b) { return a.first < b.first; });
+        std::vector<WriteRequest> out;
+        for (auto& [order, r] : m_sent)
+            out.push_back(std::move(r));
+        return out;
+    }
+
+    /// Runs each lane's changes in order, `threads` lanes at a time. A failure that ends the run (OZmap
+    /// unreachable, the journal broken) stops every lane before its next change.
+    void run_lanes(int threads, const std::vector<std::vector<JournalEntry*>>& lanes,
+                   const std::function<void(JournalEntry&)>& change) {
+        parallel_for(threads, lanes.size(), [&](size_t i) {
+            for (JournalEntry* e : lanes[i]) {
+                if (m_stopped) return;
+                try {
+                    change(*e);
+                } catch (...) {
+                    m_stopped = true;
+                    throw;
+                }
+            }
+        });
     }
 
     static std::string describe(const WriteResult& r) {
@@ -64,12 +110,12 @@ public:
     void finish(JournalEntry& e, const WriteResult& r, const std::string& ok_result) {
         if (r.ok()) {
             mark(e, m_gw.sends() ? "done" : "planned", m_gw.sends() ? ok_result : "dry run: not sent");
-            if (m_gw.sends()) ++out.done;
+            if (m_gw.sends()) count(&ApplyOutcome::done);
             spdlog::info("{} {} {} sale {}: {}", m_gw.sends() ? "applied" : "would apply",
                          action_name(e.change.action), e.change.code, e.change.sale_id, ok_result);
         } else {
             mark(e, "failed", "", describe(r));
-            ++out.failed;
+            count(&ApplyOutcome::failed);
             remember_failure(e.change);
             spdlog::warn("{} {} sale {} failed: {}", action_name(e.change.action), e.change.code,
                          e.change.sale_id, describe(r));
@@ -77,18 +123,41 @@ public:
         m_progress.advance();
     }
 
+    /// The properties OZmap holds for the codes of a chunk of creates, read in one look-up before them.
+    void look_up(const std::vector<JournalEntry*>& chunk) {
+        std::vector<std::string> codes;
+        for (const auto* e : chunk)
+            codes.push_back(e->change.code);
+        m_known = m_gw.find_by_codes(codes);
+        if (!m_known)
+            spdlog::warn("the look-up of {} client codes was not whole; each is looked up alone",
+                         codes.size());
+    }
+
     void create(JournalEntry& e) {
         const Change& c = e.change;
         mark(e, "intent");
         // A create that ran before (a killed run, a lost answer) must not run twice; a client with this
-        // code that oznsync cannot prove is its own is never taken over.
-        for (const auto& p : m_gw.find_by_code(c.code)) {
+        // code that oznsync cannot prove is its own is never taken over. The chunk's look-up answers,
+        // unless it was not whole or this run already sent a create with this code (then: ask now).
+        bool fresh;
+        {
+            std::lock_guard lock(m_mutex);
+            fresh = m_codes_tried.insert(c.code).second;
+        }
+        std::vector<Property> existing;
+        if (fresh && m_known) {
+            if (auto it = m_known->find(c.code); it != m_known->end()) existing = it->second;
+        } else {
+            existing = m_gw.find_by_code(c.code);
+        }
+        for (const auto& p : existing) {
             if (sale_of_external_id(p.external_id) == c.sale_id && p.splitter == c.target.splitter &&
                 p.port == c.target.port) {
                 mark(e, "done", "already present (property " + p.id + "): not created again");
                 e.change.property_id = p.id;
                 e.change.client_id = p.client_id;
-                ++out.done;
+                count(&ApplyOutcome::done);
                 m_progress.advance();
                 return;
             }
@@ -97,12 +166,15 @@ public:
                      (sale_of_external_id(p.external_id) == c.sale_id ? ", on another port"
                                                                       : ", not proven oznsync's") +
                      "): not created");
-            ++out.skipped;
-            m_failed_keys.insert(c.code);
+            count(&ApplyOutcome::skipped);
+            {
+                std::lock_guard lock(m_mutex);
+                m_failed_keys.insert(c.code);
+            }
             m_progress.advance();
             return;
         }
-        WriteResult r = send(create_request(c));
+        WriteResult r = send(create_request(c), e);
         if (r.ok() && m_gw.sends()) {
             try {
                 auto o = Poco::JSON::Parser().parse(r.body).extract<Poco::JSON::Object::Ptr>();
@@ -117,39 +189,37 @@ public:
 
     void move(JournalEntry& e) {
         mark(e, "intent");
-        finish(e, send(move_request(e.change)), "moved to " + e.change.target.text());
+        finish(e, send(move_request(e.change), e), "moved to " + e.change.target.text());
     }
 
-    void flip(std::vector<JournalEntry*>& group, bool implanted) {
-        for (size_t i = 0; i < group.size(); i += kBatchChunk) {
-            std::vector<JournalEntry*> chunk(group.begin() + static_cast<long>(i),
-                                             group.begin() +
-                                                 static_cast<long>(std::min(group.size(), i + kBatchChunk)));
-            std::vector<std::string> ids;
-            for (auto* e : chunk) {
-                ids.push_back(e->change.client_id);
-                mark(*e, "intent");
-            }
-            WriteResult r = chunk.size() == 1 ? send(implanted_request(ids[0], implanted))
-                                              : send(batch_implanted_request(ids, implanted));
-            for (auto* e : chunk)
-                finish(*e, r, implanted ? "implanted" : "not implanted");
+    /// One batch request per chunk of clients (each client is in one chunk: chunks go side by side).
+    void flip(const std::vector<JournalEntry*>& chunk, bool implanted) {
+        std::vector<std::string> ids;
+        for (auto* e : chunk) {
+            ids.push_back(e->change.client_id);
+            mark(*e, "intent");
         }
+        WriteResult r = chunk.size() == 1 ? send(implanted_request(ids[0], implanted), *chunk[0])
+                                          : send(batch_implanted_request(ids, implanted), *chunk[0]);
+        for (auto* e : chunk)
+            finish(*e, r, implanted ? "implanted" : "not implanted");
     }
 
     void adopt(JournalEntry& e) {
         mark(e, "intent");
-        finish(e, send(adopt_request(e.change)), "external_id set: owned by oznsync");
+        finish(e, send(adopt_request(e.change), e), "external_id set: owned by oznsync");
     }
 
     /// A removal waits only for failures that touched its own port or code.
-    std::string blocked_by_failure(const Change& c) const {
+    std::string blocked_by_failure(const Change& c) {
+        std::lock_guard lock(m_mutex);
         for (const std::string& key : {c.code, port_key(c.target.splitter, c.target.port)})
             if (m_failed_keys.count(key)) return key;
         return "";
     }
 
     void remember_failure(const Change& c) {
+        std::lock_guard lock(m_mutex);
         m_failed_keys.insert(c.code);
         for (const PortRef* p : {&c.target, &c.from})
             if (!p->empty()) m_failed_keys.insert(port_key(p->splitter, p->port));
@@ -158,8 +228,9 @@ public:
     void remove(JournalEntry& e) {
         mark(e, "intent");
         WriteResult last{204, ""};
+        int nth = 0;
         for (const auto& r : remove_requests(e.change)) {
-            last = send(r);
+            last = send(r, e, nth++);
             if (last.status == 404) last.status = 204; // already gone: the goal holds
             if (!last.ok()) break;
         }
@@ -170,15 +241,60 @@ private:
     OzmapGateway& m_gw;
     Journal m_journal;
     Progress& m_progress;
+    std::mutex m_mutex;
     std::set<std::string> m_failed_keys; // codes and ports of the changes that failed
+    std::set<std::string> m_codes_tried; // codes of the creates this run has begun
+    std::optional<std::map<std::string, std::vector<Property>>> m_known; // the current chunk's look-up
+    std::vector<std::pair<RequestOrder, WriteRequest>> m_sent;
+    int m_step = 0;
+    std::atomic<bool> m_stopped{false};
 };
+
+/// `v` in chunks of kBatchChunk.
+std::vector<std::vector<JournalEntry*>> chunks_of(const std::vector<JournalEntry*>& v) {
+    std::vector<std::vector<JournalEntry*>> out;
+    for (size_t i = 0; i < v.size(); i += kBatchChunk)
+        out.emplace_back(v.begin() + static_cast<long>(i),
+                         v.begin() + static_cast<long>(std::min(v.size(), i + kBatchChunk)));
+    return out;
+}
 
 } // namespace
 
+std::vector<std::vector<JournalEntry*>> lanes_of(const std::vector<JournalEntry*>& changes) {
+    // Union-find over the changes, joined through the keys (code, ports) they share.
+    std::vector<size_t> parent(changes.size());
+    std::iota(parent.begin(), parent.end(), 0);
+    std::function<size_t(size_t)> root = [&](size_t i) {
+        return parent[i] == i ? i : parent[i] = root(parent[i]);
+    };
+    std::map<std::string, size_t> first_with;
+    for (size_t i = 0; i < changes.size(); ++i) {
+        const Change& c = changes[i]->change;
+        std::vector<std::string> keys{"code " + c.code};
+        for (const PortRef* p : {&c.target, &c.from})
+            if (!p->empty()) keys.push_back("port " + port_key(p->splitter, p->port));
+        for (const auto& k : keys) {
+            auto [it, fresh] = first_with.emplace(k, i);
+            if (!fresh) parent[root(i)] = root(it->second);
+        }
+    }
+    std::vector<std::vector<JournalEntry*>> lanes;
+    std::map<size_t, size_t> lane_of_root;
+    for (size_t i = 0; i < changes.size(); ++i) {
+        auto [it, fresh] = lane_of_root.emplace(root(i), lanes.size());
+        if (fresh) lanes.emplace_back();
+        lanes[it->second].push_back(changes[i]);
+    }
+    return lanes;
+}
+
 ApplyOutcome apply_changes(OzmapGateway& gateway, RunStore* journal, const std::string& run_id,
                            std::vector<JournalEntry>& entries, long long owned_clients,
-                           const SafetyLimits& limits, Progress& progress) {
+                           const SafetyLimits& limits, int concurrency, Progress& progress) {
     Applier a(gateway, journal, run_id, progress);
+    // A dry run is one at a time: nothing waits on the network, and its log reads in plan order.
+    const int threads = gateway.sends() ? std::max(1, concurrency) : 1;
     std::vector<JournalEntry*> adopts, creates, moves, promotes, demotes, removes;
     for (auto& e : entries) {
         if (e.state != "planned") continue;
@@ -216,26 +332,33 @@ ApplyOutcome apply_changes(OzmapGateway& gateway, RunStore* journal, const std::
             if (e->state == "planned") ++a.out.not_attempted;
     };
     try {
-        for (auto* e : adopts)
-            a.adopt(*e);
-        for (auto* e : creates)
-            a.create(*e);
-        for (auto* e : moves)
-            a.move(*e);
-        a.flip(promotes, true);
-        a.flip(demotes, false);
-        for (auto* e : removes) {
-            if (!a.out.cap_reason.empty()) {
-                a.mark(*e, "skipped", "", "safety cap: " + a.out.cap_reason);
-                ++a.out.skipped;
-            } else if (std::string key = a.blocked_by_failure(e->change); !key.empty()) {
-                a.mark(*e, "skipped", "",
-                       "skipped: an earlier change of the same code or port (" + key + ") failed");
-                ++a.out.skipped;
-            } else {
-                a.remove(*e);
-            }
+        a.begin_step(0);
+        a.run_lanes(threads, lanes_of(adopts), [&](JournalEntry& e) { a.adopt(e); });
+        a.begin_step(1);
+        for (const auto& chunk : chunks_of(creates)) { // one look-up of the chunk's codes, then its creates
+            a.look_up(chunk);
+            a.run_lanes(threads, lanes_of(chunk), [&](JournalEntry& e) { a.create(e); });
         }
+        a.begin_step(2);
+        a.run_lanes(threads, lanes_of(moves), [&](JournalEntry& e) { a.move(e); });
+        for (bool implanted : {true, false}) {
+            a.begin_step(implanted ? 3 : 4);
+            auto chunks = chunks_of(implanted ? promotes : demotes);
+            parallel_for(threads, chunks.size(), [&](size_t i) { a.flip(chunks[i], implanted); });
+        }
+        a.begin_step(5);
+        a.run_lanes(threads, lanes_of(removes), [&](JournalEntry& e) {
+            if (!a.out.cap_reason.empty()) {
+                a.mark(e, "skipped", "", "safety cap: " + a.out.cap_reason);
+                a.count(&ApplyOutcome::skipped);
+            } else if (std::string key = a.blocked_by_failure(e.change); !key.empty()) {
+                a.mark(e, "skipped", "",
+                       "skipped: an earlier change of the same code or port (" + key + ") failed");
+                a.count(&ApplyOutcome::skipped);
+            } else {
+                a.remove(e);
+            }
+        });
     } catch (const std::exception& ex) {
         // OZmap unreachable or refusing, the journal broken, or a bug: the change in flight failed; the
         // rest were not attempted. The entries keep their states for the report.
@@ -252,6 +375,7 @@ ApplyOutcome apply_changes(OzmapGateway& gateway, RunStore* journal, const std::
         a.out.abort_reason = err.what();
         spdlog::error("apply stopped: {}", err.what());
     }
+    a.out.requests = a.requests();
     return std::move(a.out);
 }
 

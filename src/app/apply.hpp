@@ -1,6 +1,8 @@
 #pragma once
 // Executes a change set through an OzmapGateway, journaling every change: 'intent' before its call,
-// 'done' / 'failed' after. Order: creates, moves, promotes, demotes, removals.
+// 'done' / 'failed' after. Order: adoptions, creates, moves, promotes, demotes, removals; each step done
+// before the next starts. Within a step the changes go `concurrency` at a time, in lanes: changes that
+// share a code or a port are in one lane, in plan order.
 #include "core/reconcile.hpp"
 #include "core/safety.hpp"
 #include "ozmap/gateway.hpp"
@@ -8,6 +10,7 @@
 #include "util/progress.hpp"
 
 #include <map>
+#include <mutex>
 #include <set>
 #include <string>
 #include <vector>
@@ -25,6 +28,7 @@ public:
               const std::string& error = "");
 
 private:
+    std::mutex m_mutex; // lanes mark from several threads
     RunStore* m_store;
     std::string m_run;
     bool m_sends;
@@ -41,11 +45,17 @@ struct ApplyOutcome {
 
 constexpr size_t kBatchChunk = 100;
 
-/// Runs `entries` (the writes of one run's journal, updated in place with their states). With a
+/// Runs `entries` (the writes of one run's journal, updated in place with their states), `concurrency`
+/// writes at a time (one at a time with a recording gateway, so a dry run reads in plan order). With a
 /// recording gateway nothing is journaled as sent: states stay 'planned'.
 ApplyOutcome apply_changes(OzmapGateway& gateway, RunStore* journal, const std::string& run_id,
                            std::vector<JournalEntry>& entries, long long owned_clients,
-                           const SafetyLimits& limits, Progress& progress);
+                           const SafetyLimits& limits, int concurrency, Progress& progress);
+
+/// Splits changes into lanes that may run side by side: two changes that share a client code or a port
+/// (target or origin) are in one lane; each lane keeps the order of `changes`, lanes are ordered by their
+/// first change.
+std::vector<std::vector<JournalEntry*>> lanes_of(const std::vector<JournalEntry*>& changes);
 
 /// Re-issues the deletes of removals a dead run left half done (404 = already gone).
 void recover_interrupted(OzmapGateway& gateway, std::vector<JournalEntry>& interrupted);

@@ -261,7 +261,7 @@ private:
         std::optional<sql::Transaction> dry_tx;
         if (!m_opt.apply) dry_tx.emplace(m_store.db());
         ApplyOutcome out = apply_changes(*gateway, &m_runs, m_data.run.id, entries, m_data.owned_clients,
-                                         m_limits, progress);
+                                         m_limits, m_cfg.ozmap.concurrency, progress);
         if (dry_tx) dry_tx->commit();
         progress.finish();
         phase_end(m_opt.apply ? "apply" : "dry_run", t);

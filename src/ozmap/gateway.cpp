@@ -60,6 +60,11 @@ std::vector<Property> HttpGateway::find_by_code(const std::string& code) {
     return m_client.find_by_client_code(code);
 }
 
+std::optional<std::map<std::string, std::vector<Property>>>
+HttpGateway::find_by_codes(const std::vector<std::string>& codes) {
+    return m_client.find_by_client_codes(codes);
+}
+
 WriteResult RecordingGateway::write(const WriteRequest& r) {
     return {r.method == "POST" ? 201 : 204, ""};
 }

@@ -5,6 +5,8 @@
 #include "core/change.hpp"
 #include "core/model.hpp"
 
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,6 +31,10 @@ public:
     virtual WriteResult write(const WriteRequest& request) = 0;
     /// Properties whose client has this code: the guard that makes a replayed create a no-op.
     virtual std::vector<Property> find_by_code(const std::string& code) = 0;
+    /// The same guard for a chunk of creates at once, keyed by code; nullopt when the answer cannot be
+    /// trusted whole (each code is then looked up alone).
+    virtual std::optional<std::map<std::string, std::vector<Property>>>
+    find_by_codes(const std::vector<std::string>& codes) = 0;
     virtual bool sends() const = 0;
 };
 
@@ -37,6 +43,8 @@ public:
     explicit HttpGateway(OzmapClient& client) : m_client(client) {}
     WriteResult write(const WriteRequest& request) override;
     std::vector<Property> find_by_code(const std::string& code) override;
+    std::optional<std::map<std::string, std::vector<Property>>>
+    find_by_codes(const std::vector<std::string>& codes) override;
     bool sends() const override { return true; }
 
 private:
@@ -49,6 +57,10 @@ class RecordingGateway : public OzmapGateway {
 public:
     WriteResult write(const WriteRequest& request) override;
     std::vector<Property> find_by_code(const std::string&) override { return {}; }
+    std::optional<std::map<std::string, std::vector<Property>>>
+    find_by_codes(const std::vector<std::string>&) override {
+        return std::map<std::string, std::vector<Property>>{};
+    }
     bool sends() const override { return false; }
 };
 

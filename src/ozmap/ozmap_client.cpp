@@ -143,6 +143,35 @@ std::vector<Property> OzmapClient::find_by_client_code(const std::string& code) 
     return out;
 }
 
+std::optional<std::map<std::string, std::vector<Property>>>
+OzmapClient::find_by_client_codes(const std::vector<std::string>& codes) {
+    std::map<std::string, std::vector<Property>> out;
+    if (codes.empty()) return out;
+    bool whole = true;
+    ListQuery q;
+    q.limit = m_config.page_size;
+    q.collection = "ftth-clients";
+    q.filter = {filter_in("code", codes)};
+    std::vector<std::string> clients;
+    fetch_all<Client>(*this, q, 1, parse_clients_page, [&](Page<Client>& page) {
+        whole = whole && page.problems.empty();
+        for (const auto& c : page.rows)
+            clients.push_back(c.id);
+    });
+    if (!whole) return std::nullopt;
+    if (clients.empty()) return out;
+    q.collection = "properties";
+    q.filter = {filter_in("client", clients)};
+    q.populate = "client";
+    fetch_all<Property>(*this, q, 1, parse_properties_page, [&](Page<Property>& page) {
+        whole = whole && page.problems.empty();
+        for (auto& p : page.rows)
+            out[p.client_code].push_back(std::move(p));
+    });
+    if (!whole) return std::nullopt;
+    return out;
+}
+
 std::string OzmapClient::resolve_next_url(const std::string& next_url) {
     std::string target = next_url;
     if (next_url.rfind("http://", 0) == 0 || next_url.rfind("https://", 0) == 0)

@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -34,6 +35,11 @@ public:
     std::optional<Project> get_project(const std::string& id);
     /// Properties whose client has this code (bare array answer).
     std::vector<Property> find_by_client_code(const std::string& code);
+    /// The same for many codes in two requests (the clients by `code in [...]`, then their properties by
+    /// `client in [...]`), keyed by code. nullopt when a row of the answer could not be read: a look-up
+    /// that might miss a client is not trusted (the caller asks code by code).
+    std::optional<std::map<std::string, std::vector<Property>>>
+    find_by_client_codes(const std::vector<std::string>& codes);
     /// The user with this username (id and projects); nullopt when there is none.
     std::optional<ExistingUser> find_user(const std::string& username);
 

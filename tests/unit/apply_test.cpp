@@ -1,0 +1,155 @@
+// The applier with plain values: an in-process gateway that answers like OZmap on success and records
+// what it was asked (no HTTP: the integration tests send the same changes to the simulator).
+#include "app/apply.hpp"
+#include "core/ownership.hpp"
+#include "util/error.hpp"
+
+#include <doctest/doctest.h>
+
+#include <mutex>
+
+using namespace oznsync;
+
+namespace {
+
+JournalEntry entry(int seq, Action action, const std::string& code, const std::string& splitter, int port) {
+    JournalEntry e;
+    e.seq = seq;
+    e.state = "planned";
+    e.change.action = action;
+    e.change.sale_id = "sale-" + code;
+    e.change.code = code;
+    e.change.target = {"box-1", splitter, port};
+    e.change.client_id = "client-" + code;
+    e.change.property_id = "property-" + code;
+    return e;
+}
+
+std::vector<JournalEntry*> pointers(std::vector<JournalEntry>& v) {
+    std::vector<JournalEntry*> out;
+    for (auto& e : v)
+        out.push_back(&e);
+    return out;
+}
+
+class FakeGateway : public OzmapGateway {
+public:
+    std::mutex mutex;
+    std::vector<WriteRequest> written;
+    int batch_lookups = 0, single_lookups = 0;
+    std::map<std::string, std::vector<Property>> existing; // by code
+    std::string unavailable_on;                            // a route that makes OZmap "unreachable"
+
+    WriteResult write(const WriteRequest& r) override {
+        std::lock_guard lock(mutex);
+        if (!unavailable_on.empty() && r.body.find(unavailable_on) != std::string::npos)
+            throw UnavailableError("OZmap unavailable");
+        written.push_back(r);
+        return {r.method == "POST" ? 201 : 204, R"({"id":"new-property","client":"new-client"})"};
+    }
+    std::vector<Property> find_by_code(const std::string& code) override {
+        std::lock_guard lock(mutex);
+        ++single_lookups;
+        auto it = existing.find(code);
+        return it == existing.end() ? std::vector<Property>{} : it->second;
+    }
+    std::optional<std::map<std::string, std::vector<Property>>>
+    find_by_codes(const std::vector<std::string>& codes) override {
+        std::lock_guard lock(mutex);
+        ++batch_lookups;
+        std::map<std::string, std::vector<Property>> out;
+        for (const auto& c : codes)
+            if (existing.count(c)) out[c] = existing[c];
+        return out;
+    }
+    bool sends() const override { return true; }
+};
+
+ApplyOutcome apply(FakeGateway& gw, std::vector<JournalEntry>& entries, int concurrency) {
+    Progress progress("apply", false);
+    SafetyLimits limits;
+    limits.max_removals = 1000;
+    limits.max_removals_pct = 100;
+    return apply_changes(gw, nullptr, "run-1", entries, 1000, limits, concurrency, progress);
+}
+
+} // namespace
+
+TEST_SUITE("apply") {
+    TEST_CASE("lanes: changes that share a code or a port go one after the other, in plan order") {
+        std::vector<JournalEntry> v{
+            entry(1, Action::Move, "A", "s1", 1), entry(2, Action::Move, "B", "s2", 1),
+            entry(3, Action::Move, "C", "s1", 1), entry(4, Action::Move, "A", "s9", 9),
+            entry(5, Action::Move, "D", "s3", 2)};
+        v[1].change.from = {"box-1", "s3", 2}; // B leaves the port D takes
+        auto lanes = lanes_of(pointers(v));
+        REQUIRE(lanes.size() == 2);
+        auto seqs = [](const std::vector<JournalEntry*>& lane) {
+            std::vector<int> out;
+            for (auto* e : lane)
+                out.push_back(e->seq);
+            return out;
+        };
+        CHECK(seqs(lanes[0]) == std::vector<int>{1, 3, 4}); // A and C share s1#1; A again
+        CHECK(seqs(lanes[1]) == std::vector<int>{2, 5});    // B's old port is D's new one
+    }
+
+    TEST_CASE("creates: one look-up per chunk of codes, sent side by side, reported in plan order") {
+        std::vector<JournalEntry> v;
+        for (int i = 0; i < 250; ++i)
+            v.push_back(
+                entry(i + 1, Action::Create, "C" + std::to_string(1000 + i), "s" + std::to_string(i), 1));
+        FakeGateway gw;
+        ApplyOutcome out = apply(gw, v, 4);
+        CHECK(out.done == 250);
+        CHECK(gw.written.size() == 250);
+        CHECK(gw.batch_lookups == 3); // chunks of 100
+        CHECK(gw.single_lookups == 0);
+        REQUIRE(out.requests.size() == 250);
+        for (size_t i = 0; i < out.requests.size(); ++i)
+            CHECK(out.requests[i].body.find("\"C" + std::to_string(1000 + i) + "\"") != std::string::npos);
+        for (const auto& e : v)
+            CHECK(e.state == "done");
+    }
+
+    TEST_CASE("creates: what the look-up finds decides, and a code met twice is asked again") {
+        std::vector<JournalEntry> v{
+            entry(1, Action::Create, "MINE", "s1", 1), entry(2, Action::Create, "THEIRS", "s2", 1),
+            entry(3, Action::Create, "TWICE", "s3", 1), entry(4, Action::Create, "TWICE", "s4", 1)};
+        FakeGateway gw;
+        Property mine;
+        mine.id = "p-mine";
+        mine.external_id = external_id_for("sale-MINE");
+        mine.splitter = "s1";
+        mine.port = 1;
+        gw.existing["MINE"] = {mine}; // a create whose answer was lost last night
+        Property theirs;
+        theirs.id = "p-op";
+        gw.existing["THEIRS"] = {theirs}; // the operator's own client
+        ApplyOutcome out = apply(gw, v, 4);
+        CHECK(v[0].state == "done");
+        CHECK(v[0].result.find("already present") != std::string::npos);
+        CHECK(v[1].state == "skipped");
+        CHECK(v[3].state == "done");
+        CHECK(gw.single_lookups == 1); // the second TWICE
+        CHECK(gw.written.size() == 2); // the two TWICE creates
+        CHECK(out.skipped == 1);
+    }
+
+    TEST_CASE("OZmap unreachable: no change starts after it; what was in flight is failed, the rest not "
+              "attempted") {
+        std::vector<JournalEntry> v;
+        for (int i = 0; i < 5; ++i)
+            v.push_back(entry(i + 1, Action::Create, "K" + std::to_string(i), "s" + std::to_string(i), 1));
+        v.push_back(entry(6, Action::Remove, "R", "s9", 1));
+        FakeGateway gw;
+        gw.unavailable_on = "\"K2\"";
+        ApplyOutcome out = apply(gw, v, 1);
+        CHECK(out.abort_code == kExitUnavailable);
+        CHECK(v[2].state == "failed");
+        CHECK(v[3].state == "planned");
+        CHECK(v[5].state == "planned");
+        CHECK(out.not_attempted == 3);
+        CHECK(gw.written.size() == 2);
+    }
+}
