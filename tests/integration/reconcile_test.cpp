@@ -180,6 +180,53 @@ TEST_SUITE("reconcile_run") {
         CHECK(owned_clients(sim) == kAfterStage1);
     }
 
+    TEST_CASE("apply looks the chunk's codes up first: a create that landed already is not sent again, a "
+              "code the operator took meanwhile is not created") {
+        Sim sim(sim_args());
+        TempDir dir;
+        use_sales(dir, "stage1");
+        std::string cfg = config_for(dir, sim, dir.file("sales.json"));
+        REQUIRE(oznsync({"pull", "--config", cfg}).exit_code == 0);
+        REQUIRE(oznsync({"plan", "--config", cfg}, {{"OZNSYNC_RUN_ID", "plan-2"}}).exit_code == 0);
+        auto planned = Poco::JSON::Parser()
+                           .parse(read_file(dir.file("reports/plan-2/plan.json")))
+                           .extract<Poco::JSON::Object::Ptr>()
+                           ->getArray("requests");
+        auto body_of = [&](const std::string& code) {
+            for (size_t i = 0; i < planned->size(); ++i) {
+                auto body = planned->getObject(static_cast<unsigned>(i))->getValue<std::string>("body");
+                if (body.find("\"code\":\"" + code + "\"") != std::string::npos) return body;
+            }
+            FAIL("no planned create for " << code);
+            return std::string();
+        };
+        // Between plan and apply: ORD-A's create reached OZmap (its answer was lost), and the operator put
+        // a client of their own with code ORD-C on ORD-C's port.
+        int status = 0;
+        sim.request("POST", "/api/v2/properties", body_of("ORD-A"), &status);
+        REQUIRE(status == 201);
+        std::string theirs = body_of("ORD-C");
+        const auto id_at = theirs.find("\"external_id\":");
+        theirs.erase(id_at, theirs.find(',', id_at) + 1 - id_at);
+        sim.request("POST", "/api/v2/properties", theirs, &status);
+        REQUIRE(status == 201);
+        sim.request("DELETE", "/__sim/requests", "");
+
+        Result apply =
+            oznsync({"apply", "--config", cfg, "--plan", "plan-2"}, {{"OZNSYNC_RUN_ID", "apply-2"}});
+        INFO(apply.out << apply.err);
+        CHECK(apply.exit_code == 3);
+        std::string sent = sim.get("/__sim/requests");
+        CHECK(sent.find("ORD-A") == std::string::npos);
+        CHECK(sent.find("ORD-C") == std::string::npos);
+        CHECK(sent.find("ORD-B") != std::string::npos);
+        for (const auto& [code, n] : code_counts(sim.get("/__sim/state")))
+            CHECK_MESSAGE(n == 1, code);
+        std::string changes = read_file(dir.file("reports/apply-2/changes.jsonl"));
+        CHECK(changes.find("already present") != std::string::npos);
+        CHECK(changes.find("code ORD-C is already taken in OZmap") != std::string::npos);
+    }
+
     TEST_CASE("a saved plan is refused once the feed or the snapshot changed") {
         Sim sim(sim_args());
         TempDir dir;
