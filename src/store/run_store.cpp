@@ -205,11 +205,11 @@ std::vector<JournalEntry> RunStore::save_plan(const std::string& run_id, const C
     const std::string ts = iso8601(t, true);
     const uint64_t ms = static_cast<uint64_t>(
         std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count());
+    const bool fixed_clock = std::getenv("OZNSYNC_FIXED_CLOCK") != nullptr;
     auto add = [&](const Change& c, const char* state) {
         ++seq;
-        std::string ulid = std::getenv("OZNSYNC_FIXED_CLOCK")
-                               ? deterministic_ulid(ms, run_id + "#" + std::to_string(seq))
-                               : new_ulid(ms);
+        std::string ulid =
+            fixed_clock ? deterministic_ulid(ms, run_id + "#" + std::to_string(seq)) : new_ulid(ms);
         JournalEntry e{seq, ulid, ts, c, state, "", ""};
         ins.bind(1, run_id).bind(2, e.seq).bind(3, e.ulid).bind(4, e.ts).bind(5, action_name(c.action));
         ins.bind(6, c.sale_id).bind(7, c.code).bind(8, c.partner).bind(9, c.project).bind(10, c.target.box);
@@ -240,9 +240,10 @@ std::vector<JournalEntry> RunStore::entries(const std::string& run_id) {
 
 void RunStore::set_state(const std::string& run_id, int seq, const std::string& state,
                          const std::string& result, const std::string& error) {
-    m_store.db()
-        .prepare("UPDATE changes SET state = ?, result = ?, error = ? WHERE run_id = ? AND seq = ?")
-        .bind(1, state)
+    if (!m_set_state)
+        m_set_state.emplace(m_store.db().prepare(
+            "UPDATE changes SET state = ?, result = ?, error = ? WHERE run_id = ? AND seq = ?"));
+    m_set_state->bind(1, state)
         .bind_text_or_null(2, result)
         .bind_text_or_null(3, error)
         .bind(4, run_id)

@@ -67,6 +67,7 @@ public:
 
 private:
     Store& m_store;
+    std::optional<sql::Statement> m_set_state; // the journal's most frequent statement, prepared once
 };
 
 } // namespace oznsync

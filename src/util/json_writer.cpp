@@ -8,8 +8,14 @@
 namespace oznsync {
 
 void append_json_string(std::string& out, std::string_view s) {
+    out.reserve(out.size() + s.size() + 2);
     out += '"';
-    for (unsigned char c : s) {
+    size_t plain = 0; // start of the run of characters that need no escape
+    for (size_t i = 0; i < s.size(); ++i) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        if (c >= 0x20 && c != '"' && c != '\\') continue;
+        out.append(s.data() + plain, i - plain);
+        plain = i + 1;
         switch (c) {
         case '"':
             out += "\\\"";
@@ -26,16 +32,14 @@ void append_json_string(std::string& out, std::string_view s) {
         case '\t':
             out += "\\t";
             break;
-        default:
-            if (c < 0x20) {
-                char buf[8];
-                std::snprintf(buf, sizeof buf, "\\u%04x", c);
-                out += buf;
-            } else {
-                out += static_cast<char>(c);
-            }
+        default: {
+            char buf[8];
+            std::snprintf(buf, sizeof buf, "\\u%04x", c);
+            out += buf;
+        }
         }
     }
+    out.append(s.data() + plain, s.size() - plain);
     out += '"';
 }
 

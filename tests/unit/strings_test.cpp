@@ -1,4 +1,5 @@
 #include "util/ids.hpp"
+#include "util/json_writer.hpp"
 #include "util/strings.hpp"
 #include "util/time.hpp"
 
@@ -59,5 +60,23 @@ TEST_SUITE("strings") {
         std::string cut = clean_message(huge, 100);
         CHECK(cut.size() < 140);
         CHECK(cut.find("more bytes cut") != std::string::npos);
+    }
+}
+
+TEST_SUITE("strings") {
+    TEST_CASE("JSON strings: quotes, backslashes and control characters escaped, everything else as is") {
+        auto json = [](std::string_view s) {
+            std::string out = "x";
+            append_json_string(out, s);
+            return out;
+        };
+        CHECK(json("") == "x\"\"");
+        CHECK(json("plain ORD-0001") == "x\"plain ORD-0001\"");
+        CHECK(json("a\"b\\c") == "x\"a\\\"b\\\\c\"");
+        CHECK(json("l1\nl2\r\tend") == "x\"l1\\nl2\\r\\tend\"");
+        CHECK(json(std::string_view("\x01\x1f", 2)) == "x\"\\u0001\\u001f\"");
+        CHECK(json(std::string_view("nul\0x", 5)) == "x\"nul\\u0000x\"");
+        CHECK(json("São José \xe2\x9c\x93") == "x\"São José \xe2\x9c\x93\"");
+        CHECK(json("\"") == "x\"\\\"\"");
     }
 }
