@@ -58,7 +58,8 @@ std::string render_availability(const std::vector<AvailableBox>& boxes, const st
             w.end_object().end_object();
         }
         w.end_array().end_object();
-        return out + "\n";
+        out += '\n';
+        return out;
     }
     w.begin_object().field("format_version", 1).field("snapshot_id", snapshot_id).key("boxes").begin_array();
     for (const auto& b : boxes) {
@@ -69,7 +70,8 @@ std::string render_availability(const std::vector<AvailableBox>& boxes, const st
         w.end_object();
     }
     w.end_array().end_object();
-    return out + "\n";
+    out += '\n';
+    return out;
 }
 
 } // namespace oznsync

@@ -25,14 +25,18 @@ std::string result_text(const JournalEntry& e) {
     return e.state;
 }
 
-std::string csv_field(const std::string& s) {
-    if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
-    std::string out = "\"";
+/// Appends one CSV field (RFC 4180: quoted when it holds a comma, a quote or a line break).
+void append_csv_field(std::string& out, std::string_view s) {
+    if (s.find_first_of(",\"\r\n") == std::string_view::npos) {
+        out += s;
+        return;
+    }
+    out += '"';
     for (char c : s) {
         if (c == '"') out += '"';
         out += c;
     }
-    return out + "\"";
+    out += '"';
 }
 
 void write_event(JsonWriter& w, const ReportData& d, const JournalEntry& e) {
@@ -184,7 +188,8 @@ std::string summary_json(const ReportData& d) {
     for (const auto& [k, v] : d.config)
         w.field(k, v);
     w.end_object().end_object();
-    return out + "\n";
+    out += '\n';
+    return out;
 }
 
 std::string plan_json(const ReportData& d) {
@@ -206,7 +211,8 @@ std::string plan_json(const ReportData& d) {
             .field("body", r.body)
             .end_object();
     w.end_array().end_object();
-    return out + "\n";
+    out += '\n';
+    return out;
 }
 
 std::string changes_jsonl(const ReportData& d) {
@@ -225,27 +231,33 @@ std::string changes_csv(const ReportData& d) {
         "before,after,reason,state,detail\r\n";
     for (const auto& e : d.entries) {
         const Change& c = e.change;
-        std::vector<std::string> f = {d.run.id,
-                                      std::to_string(e.seq),
-                                      e.ulid,
-                                      e.ts,
-                                      action_name(c.action),
-                                      c.sale_id,
-                                      c.code,
-                                      c.partner,
-                                      c.project,
-                                      c.target.box,
-                                      c.target.splitter,
-                                      c.target.port ? std::to_string(c.target.port) : "",
-                                      c.property_id,
-                                      c.client_id,
-                                      c.before,
-                                      c.after,
-                                      c.reason,
-                                      e.state,
-                                      e.error.empty() ? e.result : e.error};
-        for (size_t i = 0; i < f.size(); ++i)
-            out += (i ? "," : "") + csv_field(f[i]);
+        const std::string seq = std::to_string(e.seq),
+                          port = c.target.port ? std::to_string(c.target.port) : "";
+        const std::string_view fields[] = {d.run.id,
+                                           seq,
+                                           e.ulid,
+                                           e.ts,
+                                           action_name(c.action),
+                                           c.sale_id,
+                                           c.code,
+                                           c.partner,
+                                           c.project,
+                                           c.target.box,
+                                           c.target.splitter,
+                                           port,
+                                           c.property_id,
+                                           c.client_id,
+                                           c.before,
+                                           c.after,
+                                           c.reason,
+                                           e.state,
+                                           e.error.empty() ? e.result : e.error};
+        bool first = true;
+        for (std::string_view f : fields) {
+            if (!first) out += ',';
+            first = false;
+            append_csv_field(out, f);
+        }
         out += "\r\n";
     }
     return out;

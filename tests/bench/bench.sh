@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # oznsync benchmark: measures the PRODUCT.md targets on this machine and prints a table for the README.
 # Timings are measured here, never asserted in tests.
-#   BENCH_BOXES      boxes of the pull network (default 20000; the spec's full scale is 100000)
-#   BENCH_LATENCY_MS simulated OZmap latency for the SDK comparison (default 20)
-#   BENCH_SDK_BOXES  boxes of the (smaller) network both tools pull for that comparison (default 2000)
+#   BENCH_BOXES      boxes of the pull network (default 100000, the spec's full scale: 1.6M ports)
+#   BENCH_LATENCY_MS simulated OZmap latency for the SDK comparison and the apply (default 20)
+#   BENCH_SDK_BOXES  boxes of the (smaller) network both tools pull for that comparison (default 3000)
 #   BENCH_SDK=0      skip the official-SDK baseline (needs node + npm registry)
-#   BENCH_PLAN=0     skip the plan benchmark (1M ports, 500k sales); BENCH_ONLY_PLAN=1 runs nothing else
+#   BENCH_PLAN=0     skip the plan benchmarks (1M ports, 500k sales: first night, then steady state);
+#   BENCH_ONLY_PLAN=1 runs nothing else
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-BOXES=${BENCH_BOXES:-20000}
+BOXES=${BENCH_BOXES:-100000}
 LATENCY=${BENCH_LATENCY_MS:-20}
 work=$(mktemp -d /tmp/oznsync-bench-XXXXXX)
 stop_sim() { [ -f "$work/sim.pid" ] && kill "$(cat "$work/sim.pid")" 2>/dev/null; rm -f "$work/sim.pid"; }
@@ -53,7 +54,7 @@ echo "| pull, $BOXES boxes ($rows boxes+splitters+properties, $ports ports), loo
 # 2. oznsync vs the official SDK, same network, same latency: once on a server that honours `page`, once
 #    on one that only follows nextUrl's cursor (the live API as the SDK uses it). The SDK pages by
 #    nextUrl either way, so it is measured once.
-sdk_args=(--projects 2 --boxes "${BENCH_SDK_BOXES:-2000}" --splitters-per-box 2 --ports 8 --occupancy 0.5 --seed 4
+sdk_args=(--projects 2 --boxes "${BENCH_SDK_BOXES:-3000}" --splitters-per-box 2 --ports 8 --occupancy 0.5 --seed 4
   --latency-ms "$LATENCY")
 for mode in pages cursor; do
   url=$(start_sim "${sdk_args[@]}" $([ $mode = cursor ] && echo --cursor-only))
@@ -63,7 +64,7 @@ for mode in pages cursor; do
   ranges=$(python3 -c "import json,urllib.request; print(json.load(urllib.request.urlopen('$url/__sim/stats'))['id_range_lists'])")
   if [ $mode = pages ]; then
     secs_pages=$secs
-    echo "| pull of ${BENCH_SDK_BOXES:-2000} boxes ($rows rows) with ${LATENCY} ms latency: oznsync, server honours \`page\` (4 in flight, pages of 500) | ${secs} s |"
+    echo "| pull of ${BENCH_SDK_BOXES:-3000} boxes ($rows rows) with ${LATENCY} ms latency: oznsync, server honours \`page\` (4 in flight, pages of 500) | ${secs} s |"
   else
     secs_cursor=$secs
     echo "| same, server honours only nextUrl (\`ozmap-sim --cursor-only\`): oznsync, collections side by side, $ranges \`_id\`-range lists each followed by its cursor | ${secs} s |"
@@ -82,15 +83,40 @@ fi
 # 3. Feasibility queries on the pulled snapshot (process start-up excluded).
 echo "| $(build/tests/bench/bench_feasibility "$work/pull.db" 2000 150 | sed 's/: /| /') |"
 
+# 4. Apply: 500 creates with OZmap at 20 ms (the whole `oznsync run`: pull, plan, apply, reports).
+url=$(start_sim --projects 1 --boxes 400 --splitters-per-box 2 --ports 8 --occupancy 0.5 --seed 6 --latency-ms "$LATENCY")
+config "$url" "$work/apply.db"
+build/oznsync pull --config "$work/bench.ini" -q >/dev/null
+python3 tests/bench/sales_from_snapshot.py "$work/apply.db" 500 "$work/sales.json"
+read -r secs kb < <(timed build/oznsync run --config "$work/bench.ini" -q)
+phase=$(python3 -c "import json,glob,os; s=json.load(open(max(glob.glob('$work/reports/*/summary.json'), key=os.path.getmtime))); print(s['timings_s'].get('apply'))")
+echo "| run, 500 creates, OZmap at ${LATENCY} ms (4 in flight, one code look-up per 100 creates) | ${secs} s whole command; apply phase ${phase} s |"
+
 fi
 
-# 4. Plan over 1M ports and 500k sales.
+# 5. Plan over 1M ports and 500k sales (first night: every sale a create), then the steady state: the
+#    500k applied (loopback), 1k of them changed in OZneutral, planned again.
 if [ "${BENCH_PLAN:-1}" = 1 ]; then
   url=$(start_sim --projects 4 --boxes 62500 --splitters-per-box 2 --ports 8 --occupancy 0.2 --seed 5)
   config "$url" "$work/plan.db"
   build/oznsync pull --config "$work/bench.ini" -q >/dev/null
   python3 tests/bench/sales_from_snapshot.py "$work/plan.db" 500000 "$work/sales.json"
   read -r secs kb < <(timed build/oznsync plan --config "$work/bench.ini" -q)
-  phase=$(python3 -c "import json,glob; s=json.load(open(sorted(glob.glob('$work/reports/*/summary.json'))[-1])); print(s['timings_s'])")
-  echo "| plan: 1M ports, 500k sales (whole command incl. feed parse and report) | ${secs} s, peak RSS $((kb / 1024)) MB; phases $phase |"
+  phases() { python3 -c "import json,glob,os; s=json.load(open(max(glob.glob('$work/reports/*/summary.json'), key=os.path.getmtime))); print(s['timings_s'])"; }
+  echo "| plan: 1M ports, 500k sales, first night (whole command incl. feed parse and report) | ${secs} s, peak RSS $((kb / 1024)) MB; phases $(phases) |"
+  read -r secs kb < <(timed build/oznsync run --config "$work/bench.ini" -q)
+  echo "| first-night run: the 500k creates applied, loopback | ${secs} s, peak RSS $((kb / 1024)) MB |"
+  python3 - "$work/sales.json" <<'PY'
+import json, sys
+path = sys.argv[1]
+sales = json.load(open(path))
+changed = 0
+for s in sales:  # 1k reservations activated in OZneutral: 1k promotes
+    if changed < 1000 and s["state"] == "reserved":
+        s.update(state="active", substate="active", version=s["version"] + 1)
+        changed += 1
+json.dump(sales, open(path, "w"))
+PY
+  read -r secs kb < <(timed build/oznsync plan --config "$work/bench.ini" -q)
+  echo "| plan, steady state: 500k sales in sync, 1k changed | ${secs} s, peak RSS $((kb / 1024)) MB; phases $(phases) |"
 fi
