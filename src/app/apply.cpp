@@ -22,8 +22,13 @@ void Journal::mark(JournalEntry& e, const std::string& state, const std::string&
     e.state = state;
     e.result = result;
     e.error = error;
-    // A dry run journals its outcome ("planned: dry run: not sent") but no intent: nothing is in flight.
+    // A dry run journals its outcome ("planned: dry run: not sent", all at once in flush()) but no
+    // intent: nothing is in flight.
     if (!m_store || m_broken || (!m_sends && state == "intent")) return;
+    if (!m_sends && state == "planned" && result == kNotSent && error.empty()) {
+        m_deferred = true;
+        return;
+    }
     try {
         m_store->set_state(m_run, e.seq, state, result, error);
     } catch (const std::exception& ex) {
@@ -32,6 +37,18 @@ void Journal::mark(JournalEntry& e, const std::string& state, const std::string&
         m_broken = true;
         throw IoError(std::string("the journal could not be written (") + ex.what() +
                       "); stopped before the next write");
+    }
+}
+
+void Journal::flush() {
+    std::lock_guard lock(m_mutex);
+    if (!m_deferred || !m_store || m_broken) return;
+    m_deferred = false;
+    try {
+        m_store->set_result_of_planned(m_run, kNotSent);
+    } catch (const std::exception& ex) {
+        m_broken = true;
+        throw IoError(std::string("the journal could not be written (") + ex.what() + ")");
     }
 }
 
@@ -52,6 +69,8 @@ public:
               const std::string& error = "") {
         m_journal.mark(e, state, result, error);
     }
+
+    void flush_journal() { m_journal.flush(); }
 
     void count(int ApplyOutcome::*counter) {
         std::lock_guard lock(m_mutex);
@@ -109,7 +128,7 @@ public:
 
     void finish(JournalEntry& e, const WriteResult& r, const std::string& ok_result) {
         if (r.ok()) {
-            mark(e, m_gw.sends() ? "done" : "planned", m_gw.sends() ? ok_result : "dry run: not sent");
+            mark(e, m_gw.sends() ? "done" : "planned", m_gw.sends() ? ok_result : Journal::kNotSent);
             if (m_gw.sends()) count(&ApplyOutcome::done);
             spdlog::info("{} {} {} sale {}: {}", m_gw.sends() ? "applied" : "would apply",
                          action_name(e.change.action), e.change.code, e.change.sale_id, ok_result);
@@ -359,6 +378,7 @@ ApplyOutcome apply_changes(OzmapGateway& gateway, RunStore* journal, const std::
                 a.remove(e);
             }
         });
+        a.flush_journal();
     } catch (const std::exception& ex) {
         // OZmap unreachable or refusing, the journal broken, or a bug: the change in flight failed; the
         // rest were not attempted. The entries keep their states for the report.

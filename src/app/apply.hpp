@@ -26,6 +26,11 @@ public:
         : m_store(store), m_run(std::move(run_id)), m_sends(sends) {}
     void mark(JournalEntry& e, const std::string& state, const std::string& result = "",
               const std::string& error = "");
+    /// Writes what a dry run deferred: every change still 'planned' gets kNotSent as its result, in one
+    /// statement instead of one per change.
+    void flush();
+
+    static constexpr const char* kNotSent = "dry run: not sent";
 
 private:
     std::mutex m_mutex; // lanes mark from several threads
@@ -33,6 +38,7 @@ private:
     std::string m_run;
     bool m_sends;
     bool m_broken = false;
+    bool m_deferred = false; // dry-run outcomes waiting for flush()
 };
 
 struct ApplyOutcome {

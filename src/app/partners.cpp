@@ -83,7 +83,7 @@ PartnerApplyOutcome apply_partner_changes(OzmapGateway& gateway, RunStore* journ
         out.requests.push_back(shown);
         WriteResult r = gateway.write(req);
         if (!gateway.sends()) {
-            mark(e, "planned", "dry run: not sent", "");
+            mark(e, "planned", Journal::kNotSent, "");
             continue;
         }
         if (!r.ok()) {
@@ -126,6 +126,7 @@ PartnerApplyOutcome apply_partner_changes(OzmapGateway& gateway, RunStore* journ
             spdlog::error("partner user {}: password NOT handed over: {}", c.username, ex.what());
         }
     }
+    marks.flush();
     return out;
 }
 

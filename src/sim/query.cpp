@@ -13,16 +13,23 @@ using Poco::JSON::Object;
 
 namespace {
 
+std::vector<std::string> var_strings(const Poco::Dynamic::Var& v);
+
 Condition to_condition(const Object::Ptr& o) {
     if (!o || !o->has("property") || !o->has("operator"))
         throw BadQuery("filter condition needs 'property' and 'operator'");
-    Condition c{o->getValue<std::string>("property"), o->getValue<std::string>("operator"), o->get("value")};
+    Condition c{
+        o->getValue<std::string>("property"), o->getValue<std::string>("operator"), o->get("value"), {}};
     static const char* ops[] = {"=", "eq", "!=", "in", "notin", "like", "<", "<=", ">", ">=", "exists"};
     bool known = false;
     for (auto op : ops)
         known = known || c.op == op;
     if (!known) throw BadQuery("unsupported filter operator '" + c.op + "'");
     if (c.op == "eq") c.op = "=";
+    if (c.op == "in" || c.op == "notin") {
+        c.values = var_strings(c.value);
+        std::sort(c.values.begin(), c.values.end());
+    }
     return c;
 }
 
@@ -207,20 +214,21 @@ bool matches(const FieldValue& v, const Condition& c) {
         return c.op == "=" ? eq : !eq;
     }
     if (c.op == "in" || c.op == "notin") {
-        auto values = var_strings(c.value);
+        const auto& values = c.values;
+        auto has = [&](const std::string& x) { return std::binary_search(values.begin(), values.end(), x); };
         bool in = false;
         if (auto s = std::get_if<std::string>(&v))
-            in = std::find(values.begin(), values.end(), *s) != values.end();
+            in = has(*s);
         else if (auto d = std::get_if<double>(&v))
             for (const auto& x : values) {
                 double dx;
                 in = in || (parse_double(x, dx) && dx == *d);
             }
         else if (auto b = std::get_if<bool>(&v))
-            in = std::find(values.begin(), values.end(), *b ? "true" : "false") != values.end();
+            in = has(*b ? "true" : "false");
         else if (auto l = std::get_if<std::vector<std::string>>(&v))
             for (const auto& x : *l)
-                in = in || std::find(values.begin(), values.end(), x) != values.end();
+                in = in || has(x);
         return c.op == "in" ? in : !in;
     }
     if (c.op == "like") {

@@ -15,6 +15,7 @@ namespace oznsync::sim {
 struct Condition {
     std::string property, op;
     Poco::Dynamic::Var value;
+    std::vector<std::string> values; // in / notin: the list, read once (sorted)
 };
 /// AND of groups; each group is an OR of conditions (a plain condition is a group of one).
 using Filter = std::vector<std::vector<Condition>>;

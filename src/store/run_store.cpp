@@ -251,6 +251,14 @@ void RunStore::set_state(const std::string& run_id, int seq, const std::string& 
         .exec();
 }
 
+void RunStore::set_result_of_planned(const std::string& run_id, const std::string& result) {
+    m_store.db()
+        .prepare("UPDATE changes SET result = ? WHERE run_id = ? AND state = 'planned'")
+        .bind(1, result)
+        .bind(2, run_id)
+        .exec();
+}
+
 std::vector<JournalEntry> RunStore::take_interrupted(const std::string& current_run) {
     std::vector<JournalEntry> out;
     std::vector<std::string> runs;

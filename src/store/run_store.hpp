@@ -52,6 +52,8 @@ public:
     std::vector<JournalEntry> entries(const std::string& run_id);
     void set_state(const std::string& run_id, int seq, const std::string& state,
                    const std::string& result = "", const std::string& error = "");
+    /// Every change of the run still 'planned' gets this result (a dry run's outcome).
+    void set_result_of_planned(const std::string& run_id, const std::string& result);
     /// Changes left in 'intent' by runs that died; marks them 'interrupted' (and those runs 'died') and
     /// returns them. `current_run` is the run asking.
     std::vector<JournalEntry> take_interrupted(const std::string& current_run);
