@@ -7,6 +7,7 @@
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/StreamCopier.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -148,6 +149,13 @@ Sim::Sim(const std::vector<std::string>& args)
     : m_child([&] {
           std::vector<std::string> argv{OZMAP_SIM_BIN, "--listen", "127.0.0.1:0", "--api-key", kApiKey};
           argv.insert(argv.end(), args.begin(), args.end());
+          // OZNSYNC_TEST_SIM_ARGS: switches every simulator of a suite gets (e.g. --cursor-only, to run a
+          // whole suite against a server that pages only by nextUrl); one a test gives itself is kept once.
+          if (const char* extra = std::getenv("OZNSYNC_TEST_SIM_ARGS")) {
+              std::istringstream words(extra);
+              for (std::string w; words >> w;)
+                  if (std::find(argv.begin(), argv.end(), w) == argv.end()) argv.push_back(w);
+          }
           return argv;
       }()) {
     std::string line = m_child.read_line();
