@@ -142,10 +142,12 @@ private:
     /// of the first page and the largest id of the list (one request sorted by `_id`, descending). None
     /// when the list is small, the server cannot sort, or its ids are not ObjectIds.
     std::vector<Range> id_ranges(const Page<Row>& first, long long pages) {
-        constexpr long long kPagesPerRange = 3; // fewer and the extra requests cost more than they bring
+        // Every range ends with a part page, and the other lists run alongside: a few long ranges keep the
+        // requests in flight busy; more only add requests.
+        constexpr long long kPagesPerRange = 6;
         const int parts =
             pages < 0 ? m_concurrency * 2
-                      : static_cast<int>(std::min<long long>(m_concurrency * 4, pages / kPagesPerRange));
+                      : static_cast<int>(std::min<long long>(m_concurrency * 2, pages / kPagesPerRange));
         if (parts < 2 || first.rows.empty() || !m_client.id_ranges_honoured()) return {};
         ListQuery last = m_query;
         last.limit = 1;

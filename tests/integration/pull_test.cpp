@@ -46,10 +46,10 @@ TEST_SUITE("pull") {
     TEST_CASE(
         "a server that ignores `page` (cursor only, like the live API for the SDK) is followed by nextUrl") {
         Sim sim(with(kNetwork, {"--cursor-only"}));
-        check_pull_matches(sim);
-        // Fast there too: large lists are cut into `_id` ranges, each followed by its own cursor, and
-        // the collections of all projects are fetched side by side, never more than
-        // ozmap.concurrency (4) requests at once.
+        // Fast there too: large lists (here: lists of many small pages) are cut into `_id` ranges, each
+        // followed by its own cursor, and the collections of all projects are fetched side by side,
+        // never more than ozmap.concurrency (4) requests at once.
+        check_pull_matches(sim, "", {{"OZNSYNC_OZMAP_PAGE_SIZE", "20"}});
         CHECK(sim.stat("id_range_lists") > 0);
         CHECK(sim.stat("max_in_flight") <= 4);
         // ... also with faults on, and with small pages.
@@ -61,7 +61,7 @@ TEST_SUITE("pull") {
         // A server that drops `_id` conditions it does not know: the overlap is seen, what was read is
         // void, and one cursor per list follows.
         Sim no_ranges(with(kNetwork, {"--cursor-only", "--ignore-id-ranges"}));
-        Result r = check_pull_matches(no_ranges);
+        Result r = check_pull_matches(no_ranges, "", {{"OZNSYNC_OZMAP_PAGE_SIZE", "20"}});
         CHECK(r.err.find("the server ignores `_id` ranges, one cursor follows") != std::string::npos);
     }
 
