@@ -1,6 +1,7 @@
 #include "store/box_ports.hpp"
 
 #include <algorithm>
+#include <optional>
 
 namespace oznsync {
 
@@ -38,7 +39,45 @@ void collect(sql::Statement& st, std::vector<BoxPorts>& out) {
 
 } // namespace
 
-std::vector<BoxPorts> boxes_in_rects(Store& store, int64_t snapshot, const std::vector<LatLngRect>& rects) {
+namespace {
+
+/// The boxes in the rectangles with their drop splitters, each splitter's ports read from its
+/// `port_states` (one row per splitter, not per port). nullopt when a splitter has none (a snapshot
+/// pulled before the column existed).
+std::optional<std::vector<BoxPorts>> boxes_by_port_states(Store& store, int64_t snapshot,
+                                                          const std::vector<LatLngRect>& rects) {
+    std::vector<BoxPorts> out;
+    auto st = store.db().prepare(
+        "SELECT b.id, b.project, b.name, b.lat, b.lng, b.draft, b.implanted, s.id, s.name, s.port_states "
+        // CROSS JOIN pins the order: the R*Tree first, then only its hits.
+        "FROM box_rtree r CROSS JOIN box_keys k ON k.rid = r.rid AND k.snapshot_id = ?1 "
+        "CROSS JOIN boxes b ON b.snapshot_id = ?1 AND b.id = k.box "
+        "LEFT JOIN splitters s INDEXED BY splitters_by_box ON s.snapshot_id = ?1 AND s.box = b.id "
+        "WHERE r.min_lat <= ?3 AND r.max_lat >= ?2 AND r.min_lng <= ?5 AND r.max_lng >= ?4 ORDER BY b.id, "
+        "s.id");
+    for (const auto& r : rects) {
+        st.bind(1, snapshot).bind(2, r.min_lat).bind(3, r.max_lat).bind(4, r.min_lng).bind(5, r.max_lng);
+        while (st.step()) {
+            std::string box_id = st.text(0);
+            if (out.empty() || out.back().box.id != box_id)
+                out.push_back({Box{box_id, st.text(1), st.text(2), st.real(3), st.real(4), st.int64(5) != 0,
+                                   st.int64(6) != 0},
+                               {}});
+            if (st.is_null(7)) continue;
+            if (st.is_null(9)) return std::nullopt;
+            BoxPorts::SplitterPorts sp{st.text(7), st.text(8), {}};
+            for (char c : st.text(9))
+                sp.ports.push_back(
+                    PortState{c == 'b', c == 'o' ? std::optional<std::string>("") : std::nullopt});
+            out.back().splitters.push_back(std::move(sp));
+        }
+        st.reset();
+    }
+    return out;
+}
+
+std::vector<BoxPorts> boxes_by_port_rows(Store& store, int64_t snapshot,
+                                         const std::vector<LatLngRect>& rects) {
     std::vector<BoxPorts> out;
     auto st = store.db().prepare(
         std::string(kSelect) +
@@ -51,6 +90,17 @@ std::vector<BoxPorts> boxes_in_rects(Store& store, int64_t snapshot, const std::
         collect(st, out);
         st.reset();
     }
+    return out;
+}
+
+} // namespace
+
+std::vector<BoxPorts> boxes_in_rects(Store& store, int64_t snapshot, const std::vector<LatLngRect>& rects) {
+    std::vector<BoxPorts> out;
+    if (auto fast = boxes_by_port_states(store, snapshot, rects))
+        out = std::move(*fast);
+    else
+        out = boxes_by_port_rows(store, snapshot, rects);
     if (rects.size() > 1) { // a box exactly on the antimeridian can fall in both halves
         std::sort(out.begin(), out.end(),
                   [](const BoxPorts& a, const BoxPorts& b) { return a.box.id < b.box.id; });

@@ -2,12 +2,22 @@
 
 namespace oznsync {
 
+std::string port_states(const std::vector<Port>& ports) {
+    std::string out;
+    for (const auto& p : ports) {
+        if (p.number < 1) continue;
+        if (out.size() < static_cast<size_t>(p.number)) out.resize(static_cast<size_t>(p.number), '.');
+        out[static_cast<size_t>(p.number) - 1] = p.fiber ? 'o' : p.blocked ? 'b' : '.';
+    }
+    return out;
+}
+
 SnapshotWriter::SnapshotWriter(sql::Database& db, int64_t snapshot_id)
     : m_db(db), m_snapshot(snapshot_id), m_project(db.prepare("INSERT INTO projects VALUES(?,?,?,?)")),
       m_box(db.prepare("INSERT INTO boxes VALUES(?,?,?,?,?,?,?,?)")),
       m_box_key(db.prepare("INSERT INTO box_keys(snapshot_id, box) VALUES(?,?)")),
       m_box_rtree(db.prepare("INSERT INTO box_rtree VALUES(?,?,?,?,?)")),
-      m_splitter(db.prepare("INSERT INTO splitters VALUES(?,?,?,?,?,?,?)")),
+      m_splitter(db.prepare("INSERT INTO splitters VALUES(?,?,?,?,?,?,?,?)")),
       m_port(db.prepare("INSERT INTO ports VALUES(?,?,?,?,?)")),
       m_property(db.prepare("INSERT INTO properties VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")),
       m_client(db.prepare("INSERT OR IGNORE INTO clients VALUES(?,?,?,?,?,?)")) {}
@@ -37,6 +47,7 @@ void SnapshotWriter::add(const Box& b) {
 
 void SnapshotWriter::add(const Splitter& s) {
     m_splitter.bind(1, m_snapshot)
+        .bind(8, port_states(s.ports))
         .bind(2, s.id)
         .bind(3, s.box)
         .bind(4, s.project)

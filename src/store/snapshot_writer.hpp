@@ -8,6 +8,10 @@
 
 namespace oznsync {
 
+/// A splitter's ports as the `port_states` column keeps them: one character per port, in number order,
+/// '.' free, 'b' blocked, 'o' occupied (a number no port has reads as free, as the port rows do).
+std::string port_states(const std::vector<Port>& ports);
+
 class SnapshotWriter {
 public:
     SnapshotWriter(sql::Database& db, int64_t snapshot_id);

@@ -58,6 +58,38 @@ TEST_SUITE("feasibility_run") {
         CHECK(with_boxes > 300); // the points do land among boxes
     }
 
+    TEST_CASE("feasibility follows the ports a run takes, and a snapshot from before port_states answers "
+              "the same") {
+        Sim sim({"--fixture", fixture("network-small.json")});
+        TempDir dir;
+        std::string cfg = write_config(dir, sim,
+                                       "[ozneutral]\nsales = file:" + fixture("sales-stage1.json") +
+                                           "\n[safety]\nmax_removals_pct = 100\nmax_invalid_pct = 50\n");
+        REQUIRE(oznsync({"pull", "--config", cfg}).exit_code == 0);
+        const std::string la = "-27.6", lo = "-48.5", radius = "100000";
+        auto mine = [&] {
+            Result r = oznsync({"feasibility", "--config", cfg, "--lat", la, "--lng", lo, "--radius", radius,
+                                "--format", "json"});
+            REQUIRE(r.exit_code == 0);
+            return r.out;
+        };
+        auto theirs = [&] {
+            return sim.get("/api/v2/ftth-viability/radius?lat=" + la + "&lng=" + lo + "&radius=" + radius) +
+                   "\n";
+        };
+        const std::string before = mine();
+        CHECK(before == theirs());
+        CHECK(oznsync({"run", "--config", cfg}).exit_code == 3);
+        // The run patched the snapshot's ports; port_states followed (a trigger), no pull in between.
+        const std::string after = mine();
+        CHECK(after != before);
+        CHECK(after == theirs());
+        // A snapshot pulled before the column existed has none: its ports are read row by row.
+        REQUIRE(run({"/usr/bin/sqlite3", dir.file("oznsync.db"), "UPDATE splitters SET port_states = NULL"})
+                    .exit_code == 0);
+        CHECK(mine() == after);
+    }
+
     TEST_CASE("availability lists only sellable ports, and shrinks after a run creates clients") {
         Sim sim({"--fixture", fixture("network-small.json")});
         TempDir dir;
