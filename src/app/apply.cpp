@@ -130,8 +130,10 @@ public:
         if (r.ok()) {
             mark(e, m_gw.sends() ? "done" : "planned", m_gw.sends() ? ok_result : Journal::kNotSent);
             if (m_gw.sends()) count(&ApplyOutcome::done);
-            spdlog::info("{} {} {} sale {}: {}", m_gw.sends() ? "applied" : "would apply",
-                         action_name(e.change.action), e.change.code, e.change.sale_id, ok_result);
+            // A real write is logged for the audit trail; a dry run's changes are in its report (and at -v).
+            spdlog::log(m_gw.sends() ? spdlog::level::info : spdlog::level::debug, "{} {} {} sale {}: {}",
+                        m_gw.sends() ? "applied" : "would apply", action_name(e.change.action), e.change.code,
+                        e.change.sale_id, ok_result);
         } else {
             mark(e, "failed", "", describe(r));
             count(&ApplyOutcome::failed);

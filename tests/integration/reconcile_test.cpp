@@ -157,6 +157,11 @@ TEST_SUITE("reconcile_run") {
         INFO(plan.out << plan.err);
         CHECK(plan.exit_code == 2);
         CHECK(sim.get("/__sim/requests") == "[]");
+        // A dry run's changes are in its report, not one log line each (those come at -v).
+        CHECK(plan.err.find("would apply") == std::string::npos);
+        CHECK(plan.out.find("create=4") != std::string::npos);
+        CHECK(oznsync({"plan", "--config", cfg, "-v"}).err.find("would apply create ORD-A") !=
+              std::string::npos);
         auto saved = Poco::JSON::Parser()
                          .parse(read_file(dir.file("reports/plan-1/plan.json")))
                          .extract<Poco::JSON::Object::Ptr>();
