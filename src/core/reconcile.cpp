@@ -3,6 +3,7 @@
 #include "core/ownership.hpp"
 
 #include <algorithm>
+#include <string_view>
 #include <tuple>
 #include <unordered_map>
 
@@ -106,9 +107,9 @@ public:
             m_out.findings.push_back(c);
             m_known_records.insert(r.id);
         }
-        std::vector<Sale> sales = latest_versions(without_contradictions(raw_sales));
-        for (const auto& s : sales)
-            m_known_records.insert(s.id);
+        const std::vector<const Sale*> sales = latest_versions(without_contradictions(raw_sales));
+        for (const Sale* s : sales)
+            m_known_records.insert(s->id);
         for (const Sale* s : reject_duplicates(sales)) {
             if (!in_scope(s->project)) continue;
             ++m_out.sales_in_scope;
@@ -122,32 +123,41 @@ public:
 private:
     /// Two different records with the same id and version: the feed contradicts itself, so neither is
     /// used (a finding, not a silent choice). The record id stays known, so its client is no orphan.
-    std::vector<Sale> without_contradictions(const std::vector<Sale>& sales) {
-        std::map<std::pair<std::string, int64_t>, const Sale*> first;
+    std::vector<const Sale*> without_contradictions(const std::vector<Sale>& sales) {
+        // The first record of each (id, version); records of one id are few, so a short list each.
+        std::unordered_map<std::string_view, std::vector<const Sale*>> first_of_id;
         std::set<std::string> contradicted;
         for (const auto& s : sales) {
-            auto [it, fresh] = first.emplace(std::pair{s.id, s.version}, &s);
-            if (!fresh && !(*it->second == s) && contradicted.insert(s.id).second) {
-                invalid(s, "two different records with id " + s.id + " and version " + std::to_string(s.version) +
-                               ": neither is used");
+            auto& versions = first_of_id[s.id];
+            auto it = std::find_if(versions.begin(), versions.end(),
+                                   [&](const Sale* f) { return f->version == s.version; });
+            if (it == versions.end()) {
+                versions.push_back(&s);
+                continue;
+            }
+            if (!(**it == s) && contradicted.insert(s.id).second) {
+                invalid(s, "two different records with id " + s.id + " and version " +
+                               std::to_string(s.version) + ": neither is used");
                 m_known_records.insert(s.id);
             }
         }
-        std::vector<Sale> out;
+        std::vector<const Sale*> out;
+        out.reserve(sales.size());
         for (const auto& s : sales)
-            if (!contradicted.count(s.id)) out.push_back(s);
+            if (contradicted.empty() || !contradicted.count(s.id)) out.push_back(&s);
         return out;
     }
 
-    std::vector<const Sale*> reject_duplicates(const std::vector<Sale>& sales) {
+    std::vector<const Sale*> reject_duplicates(const std::vector<const Sale*>& sales) {
         std::unordered_map<std::string, int> live_ports, live_codes;
-        for (const auto& s : sales) {
-            if (!s.wants_present()) continue;
-            ++live_ports[port_key(s.splitter, s.port)];
-            ++live_codes[s.code_order];
+        for (const Sale* s : sales) {
+            if (!s->wants_present()) continue;
+            ++live_ports[port_key(s->splitter, s->port)];
+            ++live_codes[s->code_order];
         }
         std::vector<const Sale*> valid;
-        for (const auto& s : sales) {
+        for (const Sale* p : sales) {
+            const Sale& s = *p;
             if (s.wants_present()) {
                 if (live_ports[port_key(s.splitter, s.port)] > 1) {
                     invalid(s,
@@ -159,7 +169,7 @@ private:
                     continue;
                 }
             }
-            valid.push_back(&s);
+            valid.push_back(p);
         }
         return valid;
     }
@@ -492,7 +502,11 @@ private:
 
 public:
     ChangeSet adoptions(const std::vector<Sale>& raw_sales) {
-        std::vector<Sale> sales = latest_versions(raw_sales);
+        std::vector<const Sale*> all;
+        all.reserve(raw_sales.size());
+        for (const auto& s : raw_sales)
+            all.push_back(&s);
+        const std::vector<const Sale*> sales = latest_versions(all);
         for (const Sale* s : reject_duplicates(sales)) {
             if (!in_scope(s->project) || !s->wants_present() || m_ix.owned_property(s->id)) continue;
             auto it = m_ix.by_code.find(s->code_order);
@@ -534,19 +548,20 @@ private:
 
 } // namespace
 
-std::vector<Sale> latest_versions(const std::vector<Sale>& sales) {
-    std::unordered_map<std::string, size_t> best;
+std::vector<const Sale*> latest_versions(const std::vector<const Sale*>& sales) {
+    std::unordered_map<std::string_view, size_t> best;
+    best.reserve(sales.size());
     for (size_t i = 0; i < sales.size(); ++i) {
-        auto [it, fresh] = best.emplace(sales[i].id, i);
+        auto [it, fresh] = best.emplace(sales[i]->id, i);
         if (fresh) continue;
-        const Sale& cur = sales[it->second];
-        if (std::tie(sales[i].version, sales[i].updated_at) > std::tie(cur.version, cur.updated_at))
+        const Sale& cur = *sales[it->second];
+        if (std::tie(sales[i]->version, sales[i]->updated_at) > std::tie(cur.version, cur.updated_at))
             it->second = i;
     }
-    std::vector<Sale> out;
+    std::vector<const Sale*> out;
     out.reserve(best.size());
     for (size_t i = 0; i < sales.size(); ++i)
-        if (best[sales[i].id] == i) out.push_back(sales[i]);
+        if (best[sales[i]->id] == i) out.push_back(sales[i]);
     return out;
 }
 

@@ -26,9 +26,9 @@ struct ReconcileOptions {
     std::set<std::string> only_projects; // empty = every project in the snapshot
 };
 
-/// Keeps the highest `version` of each record id; the rest of the feed's problems (invalid records)
-/// pass through. Exposed for tests.
-std::vector<Sale> latest_versions(const std::vector<Sale>& sales);
+/// Keeps the highest `version` of each record id (ties: the later `updatedAt`), in feed order. Pointers
+/// into the caller's sales: nothing is copied.
+std::vector<const Sale*> latest_versions(const std::vector<const Sale*>& sales);
 
 /// `baseline`: sale id -> what oznsync last applied to its client (the `owned` table).
 ChangeSet reconcile(const Inventory& inventory, const std::vector<Sale>& sales,
