@@ -7,24 +7,31 @@ namespace oznsync {
 
 namespace {
 
-const char* kSelect =
-    "SELECT b.id, b.project, b.name, b.lat, b.lng, b.draft, b.implanted, s.id, s.name, p.number, "
-    "p.blocked, p.fiber FROM ";
+// A box and its drop splitters (LEFT JOIN: a box without any still answers), then either each port's row
+// or the splitter's `port_states`.
+const char* kBoxSplitter =
+    "SELECT b.id, b.project, b.name, b.lat, b.lng, b.draft, b.implanted, s.id, s.name, ";
 const char* kJoins =
     " CROSS JOIN boxes b ON b.snapshot_id = ?1 AND b.id = k.box "
-    "LEFT JOIN splitters s INDEXED BY splitters_by_box ON s.snapshot_id = ?1 AND s.box = b.id "
-    "LEFT JOIN ports p ON p.snapshot_id = ?1 AND p.splitter = s.id ";
+    "LEFT JOIN splitters s INDEXED BY splitters_by_box ON s.snapshot_id = ?1 AND s.box = b.id ";
+const char* kPortRows = " LEFT JOIN ports p ON p.snapshot_id = ?1 AND p.splitter = s.id ";
+// CROSS JOIN pins the order: the R*Tree first, then only its hits.
+const char* kInRect = "box_rtree r CROSS JOIN box_keys k ON k.rid = r.rid AND k.snapshot_id = ?1";
+const char* kRectWhere = "WHERE r.min_lat <= ?3 AND r.max_lat >= ?2 AND r.min_lng <= ?5 AND r.max_lng >= ?4 ";
 
-/// Folds the joined rows (ordered by box, splitter, port) into BoxPorts.
-void collect(sql::Statement& st, std::vector<BoxPorts>& out) {
+/// Starts a new BoxPorts when the row's box (columns 0-6) differs from the last one.
+void add_box(const sql::Statement& st, std::vector<BoxPorts>& out) {
+    std::string box_id = st.text(0);
+    if (out.empty() || out.back().box.id != box_id)
+        out.push_back(
+            {Box{box_id, st.text(1), st.text(2), st.real(3), st.real(4), st.int64(5) != 0, st.int64(6) != 0},
+             {}});
+}
+
+/// Folds rows of box, splitter, port (ordered so) into BoxPorts.
+void collect_port_rows(sql::Statement& st, std::vector<BoxPorts>& out) {
     while (st.step()) {
-        std::string box_id = st.text(0);
-        if (out.empty() || out.back().box.id != box_id) {
-            BoxPorts bp;
-            bp.box = Box{box_id,     st.text(1),       st.text(2),      st.real(3),
-                         st.real(4), st.int64(5) != 0, st.int64(6) != 0};
-            out.push_back(std::move(bp));
-        }
+        add_box(st, out);
         if (st.is_null(7)) continue;
         auto& splitters = out.back().splitters;
         std::string sid = st.text(7);
@@ -37,57 +44,37 @@ void collect(sql::Statement& st, std::vector<BoxPorts>& out) {
     }
 }
 
-} // namespace
-
-namespace {
-
-/// The boxes in the rectangles with their drop splitters, each splitter's ports read from its
-/// `port_states` (one row per splitter, not per port). nullopt when a splitter has none (a snapshot
-/// pulled before the column existed).
-std::optional<std::vector<BoxPorts>> boxes_by_port_states(Store& store, int64_t snapshot,
-                                                          const std::vector<LatLngRect>& rects) {
-    std::vector<BoxPorts> out;
-    auto st = store.db().prepare(
-        "SELECT b.id, b.project, b.name, b.lat, b.lng, b.draft, b.implanted, s.id, s.name, s.port_states "
-        // CROSS JOIN pins the order: the R*Tree first, then only its hits.
-        "FROM box_rtree r CROSS JOIN box_keys k ON k.rid = r.rid AND k.snapshot_id = ?1 "
-        "CROSS JOIN boxes b ON b.snapshot_id = ?1 AND b.id = k.box "
-        "LEFT JOIN splitters s INDEXED BY splitters_by_box ON s.snapshot_id = ?1 AND s.box = b.id "
-        "WHERE r.min_lat <= ?3 AND r.max_lat >= ?2 AND r.min_lng <= ?5 AND r.max_lng >= ?4 ORDER BY b.id, "
-        "s.id");
-    for (const auto& r : rects) {
-        st.bind(1, snapshot).bind(2, r.min_lat).bind(3, r.max_lat).bind(4, r.min_lng).bind(5, r.max_lng);
-        while (st.step()) {
-            std::string box_id = st.text(0);
-            if (out.empty() || out.back().box.id != box_id)
-                out.push_back({Box{box_id, st.text(1), st.text(2), st.real(3), st.real(4), st.int64(5) != 0,
-                                   st.int64(6) != 0},
-                               {}});
-            if (st.is_null(7)) continue;
-            if (st.is_null(9)) return std::nullopt;
-            BoxPorts::SplitterPorts sp{st.text(7), st.text(8), {}};
-            for (char c : st.text(9))
-                sp.ports.push_back(
-                    PortState{c == 'b', c == 'o' ? std::optional<std::string>("") : std::nullopt});
-            out.back().splitters.push_back(std::move(sp));
-        }
-        st.reset();
+/// Folds rows of box, splitter, port_states into BoxPorts; false at a splitter without port_states (a
+/// snapshot pulled before the column existed).
+bool collect_port_states(sql::Statement& st, std::vector<BoxPorts>& out) {
+    while (st.step()) {
+        add_box(st, out);
+        if (st.is_null(7)) continue;
+        if (st.is_null(9)) return false;
+        BoxPorts::SplitterPorts sp{st.text(7), st.text(8), {}};
+        for (char c : st.text(9))
+            sp.ports.push_back(PortState{c == 'b', c == 'o' ? std::optional<std::string>("") : std::nullopt});
+        out.back().splitters.push_back(std::move(sp));
     }
-    return out;
+    return true;
 }
 
-std::vector<BoxPorts> boxes_by_port_rows(Store& store, int64_t snapshot,
-                                         const std::vector<LatLngRect>& rects) {
+/// The boxes in the rectangles, their splitters and ports: one row per splitter (port_states) when the
+/// snapshot has them, else one row per port.
+std::vector<BoxPorts> boxes_by_rect(Store& store, int64_t snapshot, const std::vector<LatLngRect>& rects,
+                                    bool port_states) {
     std::vector<BoxPorts> out;
-    auto st = store.db().prepare(
-        std::string(kSelect) +
-        // CROSS JOIN pins the order: the R*Tree first, then only its hits.
-        "box_rtree r CROSS JOIN box_keys k ON k.rid = r.rid AND k.snapshot_id = ?1" + kJoins +
-        "WHERE r.min_lat <= ?3 AND r.max_lat >= ?2 AND r.min_lng <= ?5 AND r.max_lng >= ?4 "
-        "ORDER BY b.id, s.id, p.number");
+    auto st =
+        store.db().prepare(std::string(kBoxSplitter) +
+                           (port_states ? "s.port_states FROM " : "p.number, p.blocked, p.fiber FROM ") +
+                           kInRect + kJoins + (port_states ? "" : kPortRows) + kRectWhere +
+                           (port_states ? "ORDER BY b.id, s.id" : "ORDER BY b.id, s.id, p.number"));
     for (const auto& r : rects) {
         st.bind(1, snapshot).bind(2, r.min_lat).bind(3, r.max_lat).bind(4, r.min_lng).bind(5, r.max_lng);
-        collect(st, out);
+        if (!port_states)
+            collect_port_rows(st, out);
+        else if (!collect_port_states(st, out))
+            return boxes_by_rect(store, snapshot, rects, false);
         st.reset();
     }
     return out;
@@ -96,11 +83,7 @@ std::vector<BoxPorts> boxes_by_port_rows(Store& store, int64_t snapshot,
 } // namespace
 
 std::vector<BoxPorts> boxes_in_rects(Store& store, int64_t snapshot, const std::vector<LatLngRect>& rects) {
-    std::vector<BoxPorts> out;
-    if (auto fast = boxes_by_port_states(store, snapshot, rects))
-        out = std::move(*fast);
-    else
-        out = boxes_by_port_rows(store, snapshot, rects);
+    std::vector<BoxPorts> out = boxes_by_rect(store, snapshot, rects, true);
     if (rects.size() > 1) { // a box exactly on the antimeridian can fall in both halves
         std::sort(out.begin(), out.end(),
                   [](const BoxPorts& a, const BoxPorts& b) { return a.box.id < b.box.id; });
@@ -113,10 +96,11 @@ std::vector<BoxPorts> boxes_in_rects(Store& store, int64_t snapshot, const std::
 
 std::vector<BoxPorts> all_boxes(Store& store, int64_t snapshot) {
     std::vector<BoxPorts> out;
-    auto st = store.db().prepare(std::string(kSelect) + "box_keys k" + kJoins +
+    auto st = store.db().prepare(std::string(kBoxSplitter) + "p.number, p.blocked, p.fiber FROM box_keys k" +
+                                 kJoins + kPortRows +
                                  "WHERE k.snapshot_id = ?1 ORDER BY b.project, b.id, s.id, p.number");
     st.bind(1, snapshot);
-    collect(st, out);
+    collect_port_rows(st, out);
     return out;
 }
 

@@ -25,6 +25,13 @@ std::set<std::string> free_ports(const std::string& availability_json) {
     return out;
 }
 
+/// A config whose runs sell stage 1 of the lifecycle fixture (four sales) on network-small.
+std::string stage1_config(const TempDir& dir, const Sim& sim) {
+    return write_config(dir, sim,
+                        "[ozneutral]\nsales = file:" + fixture("sales-stage1.json") +
+                            "\n[safety]\nmax_removals_pct = 100\nmax_invalid_pct = 50\n");
+}
+
 std::string fmt(double v) {
     char buf[40];
     std::snprintf(buf, sizeof buf, "%.7f", v);
@@ -62,9 +69,7 @@ TEST_SUITE("feasibility_run") {
               "the same") {
         Sim sim({"--fixture", fixture("network-small.json")});
         TempDir dir;
-        std::string cfg = write_config(dir, sim,
-                                       "[ozneutral]\nsales = file:" + fixture("sales-stage1.json") +
-                                           "\n[safety]\nmax_removals_pct = 100\nmax_invalid_pct = 50\n");
+        std::string cfg = stage1_config(dir, sim);
         REQUIRE(oznsync({"pull", "--config", cfg}).exit_code == 0);
         const std::string la = "-27.6", lo = "-48.5", radius = "100000";
         auto mine = [&] {
@@ -93,9 +98,7 @@ TEST_SUITE("feasibility_run") {
     TEST_CASE("availability lists only sellable ports, and shrinks after a run creates clients") {
         Sim sim({"--fixture", fixture("network-small.json")});
         TempDir dir;
-        std::string cfg = write_config(dir, sim,
-                                       "[ozneutral]\nsales = file:" + fixture("sales-stage1.json") +
-                                           "\n[safety]\nmax_removals_pct = 100\nmax_invalid_pct = 50\n");
+        std::string cfg = stage1_config(dir, sim);
         REQUIRE(oznsync({"pull", "--config", cfg}).exit_code == 0);
         Result before = oznsync({"availability", "--config", cfg});
         REQUIRE(before.exit_code == 0);
