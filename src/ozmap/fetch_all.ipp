@@ -191,7 +191,6 @@ private:
 
     FetchStats by_id_ranges(const std::vector<Range>& ranges, long long cap) {
         cap += static_cast<long long>(ranges.size()) + 1; // each range ends with a part page
-        m_pages_fetched = 1;
         std::atomic<size_t> next{0};
         const int threads =
             static_cast<int>(std::min<size_t>(static_cast<size_t>(m_concurrency), ranges.size()));

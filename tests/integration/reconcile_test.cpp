@@ -39,6 +39,14 @@ void use_sales(const TempDir& dir, const std::string& stage) {
     write_file(dir.file("sales.json"), read_file(fixture("sales-" + stage + ".json")));
 }
 
+/// The requests a dry run saved in its plan.json.
+Poco::JSON::Array::Ptr planned_requests(const TempDir& dir, const std::string& run_id) {
+    return Poco::JSON::Parser()
+        .parse(read_file(dir.file("reports/" + run_id + "/plan.json")))
+        .extract<Poco::JSON::Object::Ptr>()
+        ->getArray("requests");
+}
+
 Poco::JSON::Object::Ptr latest_summary(const TempDir& dir) {
     // Run ids order by second only; the newest summary.json is the last run.
     std::filesystem::path newest;
@@ -162,10 +170,7 @@ TEST_SUITE("reconcile_run") {
         CHECK(plan.out.find("create=4") != std::string::npos);
         CHECK(oznsync({"plan", "--config", cfg, "-v"}).err.find("would apply create ORD-A") !=
               std::string::npos);
-        auto saved = Poco::JSON::Parser()
-                         .parse(read_file(dir.file("reports/plan-1/plan.json")))
-                         .extract<Poco::JSON::Object::Ptr>();
-        auto planned = saved->getArray("requests");
+        auto planned = planned_requests(dir, "plan-1");
         CHECK(planned->size() == 4);
         Result apply = oznsync({"apply", "--config", cfg, "--plan", "plan-1"});
         INFO(apply.out << apply.err);
@@ -193,10 +198,7 @@ TEST_SUITE("reconcile_run") {
         std::string cfg = config_for(dir, sim, dir.file("sales.json"));
         REQUIRE(oznsync({"pull", "--config", cfg}).exit_code == 0);
         REQUIRE(oznsync({"plan", "--config", cfg}, {{"OZNSYNC_RUN_ID", "plan-2"}}).exit_code == 0);
-        auto planned = Poco::JSON::Parser()
-                           .parse(read_file(dir.file("reports/plan-2/plan.json")))
-                           .extract<Poco::JSON::Object::Ptr>()
-                           ->getArray("requests");
+        auto planned = planned_requests(dir, "plan-2");
         auto body_of = [&](const std::string& code) {
             for (size_t i = 0; i < planned->size(); ++i) {
                 auto body = planned->getObject(static_cast<unsigned>(i))->getValue<std::string>("body");
