@@ -12,60 +12,20 @@
 #include <atomic>
 #include <numeric>
 #include <set>
-#include <tuple>
 
 namespace oznsync {
 
-void Journal::mark(JournalEntry& e, const std::string& state, const std::string& result,
-                   const std::string& error) {
-    std::lock_guard lock(m_mutex);
-    e.state = state;
-    e.result = result;
-    e.error = error;
-    // A dry run journals its outcome ("planned: dry run: not sent", all at once in flush()) but no
-    // intent: nothing is in flight.
-    if (!m_store || m_broken || (!m_sends && state == "intent")) return;
-    if (!m_sends && state == "planned" && result == kNotSent && error.empty()) {
-        m_deferred = true;
-        return;
-    }
-    try {
-        m_store->set_state(m_run, e.seq, state, result, error);
-    } catch (const std::exception& ex) {
-        // Without a journal a write could be neither recovered nor audited: no further write is sent. The
-        // states stay in memory, so the report still lists what reached OZmap.
-        m_broken = true;
-        throw IoError(std::string("the journal could not be written (") + ex.what() +
-                      "); stopped before the next write");
-    }
-}
-
-void Journal::flush() {
-    std::lock_guard lock(m_mutex);
-    if (!m_deferred || !m_store || m_broken) return;
-    m_deferred = false;
-    try {
-        m_store->set_result_of_planned(m_run, kNotSent);
-    } catch (const std::exception& ex) {
-        m_broken = true;
-        throw IoError(std::string("the journal could not be written (") + ex.what() + ")");
-    }
-}
-
 namespace {
-
-/// Where a request stands in the plan (step, change, request of the change): the report lists what was
-/// sent in plan order, whichever lane sent it first.
-using RequestOrder = std::tuple<int, const JournalEntry*, int>;
 
 class Applier {
 public:
     Applier(OzmapGateway& gw, RunStore* journal, std::string run_id, Progress& progress)
-        : m_gw(gw), m_journal(journal, std::move(run_id), gw.sends()), m_progress(progress) {}
+        : m_gw(gw), m_sends(gw.sends()), m_journal(journal, std::move(run_id), m_sends),
+          m_progress(progress) {}
 
     ApplyOutcome out; // counters under m_mutex while lanes run
 
-    void mark(JournalEntry& e, const std::string& state, const std::string& result = "",
+    void mark(JournalEntry& e, EntryState state, const std::string& result = "",
               const std::string& error = "") {
         m_journal.mark(e, state, result, error);
     }
@@ -78,30 +38,15 @@ public:
     }
 
     /// Sends one request; an unreachable or refusing OZmap ends the run (rethrown after journaling).
-    WriteResult send(const WriteRequest& r, const JournalEntry& e, int nth = 0) {
-        {
-            std::lock_guard lock(m_mutex);
-            m_sent.emplace_back(RequestOrder{m_step, &e, nth}, r);
-        }
-        return m_gw.write(r);
-    }
+    WriteResult send(const WriteRequest& r) { return m_gw.write(r); }
 
-    /// The step now running (adoptions 0 ... removals 5), for the order of the requests.
-    void begin_step(int step) { m_step = step; }
-    /// What was sent, in plan order.
-    std::vector<WriteRequest> requests() {
-        std::stable_sort(m_sent.begin(), m_sent.end(),
-                         [](const auto& a, const auto& b) { return a.first < b.first; });
-        std::vector<WriteRequest> out;
-        for (auto& [order, r] : m_sent)
-            out.push_back(std::move(r));
-        return out;
-    }
-
-    /// Runs each lane's changes in order, `threads` lanes at a time. A failure that ends the run (OZmap
-    /// unreachable, the journal broken) stops every lane before its next change.
-    void run_lanes(int threads, const std::vector<std::vector<JournalEntry*>>& lanes,
+    /// Runs `changes` in lanes (lanes_of), `threads` lanes at a time; one thread runs them in plan order. A
+    /// failure that ends the run (OZmap unreachable, the journal broken) stops every lane before its next
+    /// change.
+    void run_lanes(int threads, const std::vector<JournalEntry*>& changes,
                    const std::function<void(JournalEntry&)>& change) {
+        const auto lanes =
+            threads == 1 ? std::vector<std::vector<JournalEntry*>>{changes} : lanes_of(changes);
         parallel_for(threads, lanes.size(), [&](size_t i) {
             for (JournalEntry* e : lanes[i]) {
                 if (m_stopped) return;
@@ -128,14 +73,15 @@ public:
 
     void finish(JournalEntry& e, const WriteResult& r, const std::string& ok_result) {
         if (r.ok()) {
-            mark(e, m_gw.sends() ? "done" : "planned", m_gw.sends() ? ok_result : Journal::kNotSent);
-            if (m_gw.sends()) count(&ApplyOutcome::done);
+            mark(e, m_sends ? EntryState::Done : EntryState::Planned,
+                 m_sends ? ok_result : Journal::kNotSent);
+            if (m_sends) count(&ApplyOutcome::done);
             // A real write is logged for the audit trail; a dry run's changes are in its report (and at -v).
-            spdlog::log(m_gw.sends() ? spdlog::level::info : spdlog::level::debug, "{} {} {} sale {}: {}",
-                        m_gw.sends() ? "applied" : "would apply", action_name(e.change.action), e.change.code,
+            spdlog::log(m_sends ? spdlog::level::info : spdlog::level::debug, "{} {} {} sale {}: {}",
+                        m_sends ? "applied" : "would apply", action_name(e.change.action), e.change.code,
                         e.change.sale_id, ok_result);
         } else {
-            mark(e, "failed", "", describe(r));
+            mark(e, EntryState::Failed, "", describe(r));
             count(&ApplyOutcome::failed);
             remember_failure(e.change);
             spdlog::warn("{} {} sale {} failed: {}", action_name(e.change.action), e.change.code,
@@ -157,7 +103,7 @@ public:
 
     void create(JournalEntry& e) {
         const Change& c = e.change;
-        mark(e, "intent");
+        mark(e, EntryState::Intent);
         // A create that ran before (a killed run, a lost answer) must not run twice; a client with this
         // code that oznsync cannot prove is its own is never taken over. The chunk's look-up answers,
         // unless it was not whole or this run already sent a create with this code (then: ask now).
@@ -175,14 +121,14 @@ public:
         for (const auto& p : existing) {
             if (sale_of_external_id(p.external_id) == c.sale_id && p.splitter == c.target.splitter &&
                 p.port == c.target.port) {
-                mark(e, "done", "already present (property " + p.id + "): not created again");
+                mark(e, EntryState::Done, "already present (property " + p.id + "): not created again");
                 e.change.property_id = p.id;
                 e.change.client_id = p.client_id;
                 count(&ApplyOutcome::done);
                 m_progress.advance();
                 return;
             }
-            mark(e, "skipped", "",
+            mark(e, EntryState::Skipped, "",
                  "code " + c.code + " is already taken in OZmap (property " + p.id +
                      (sale_of_external_id(p.external_id) == c.sale_id ? ", on another port"
                                                                       : ", not proven oznsync's") +
@@ -195,8 +141,8 @@ public:
             m_progress.advance();
             return;
         }
-        WriteResult r = send(create_request(c), e);
-        if (r.ok() && m_gw.sends()) {
+        WriteResult r = send(create_request(c));
+        if (r.ok() && m_sends) {
             try {
                 auto o = Poco::JSON::Parser().parse(r.body).extract<Poco::JSON::Object::Ptr>();
                 e.change.property_id = o->optValue<std::string>("id", "");
@@ -209,8 +155,8 @@ public:
     }
 
     void move(JournalEntry& e) {
-        mark(e, "intent");
-        finish(e, send(move_request(e.change), e), "moved to " + e.change.target.text());
+        mark(e, EntryState::Intent);
+        finish(e, send(move_request(e.change)), "moved to " + e.change.target.text());
     }
 
     /// One batch request per chunk of clients (each client is in one chunk: chunks go side by side).
@@ -218,17 +164,17 @@ public:
         std::vector<std::string> ids;
         for (auto* e : chunk) {
             ids.push_back(e->change.client_id);
-            mark(*e, "intent");
+            mark(*e, EntryState::Intent);
         }
-        WriteResult r = chunk.size() == 1 ? send(implanted_request(ids[0], implanted), *chunk[0])
-                                          : send(batch_implanted_request(ids, implanted), *chunk[0]);
+        WriteResult r = chunk.size() == 1 ? send(implanted_request(ids[0], implanted))
+                                          : send(batch_implanted_request(ids, implanted));
         for (auto* e : chunk)
             finish(*e, r, implanted ? "implanted" : "not implanted");
     }
 
     void adopt(JournalEntry& e) {
-        mark(e, "intent");
-        finish(e, send(adopt_request(e.change), e), "external_id set: owned by oznsync");
+        mark(e, EntryState::Intent);
+        finish(e, send(adopt_request(e.change)), "external_id set: owned by oznsync");
     }
 
     /// A removal waits only for failures that touched its own port or code.
@@ -247,11 +193,10 @@ public:
     }
 
     void remove(JournalEntry& e) {
-        mark(e, "intent");
+        mark(e, EntryState::Intent);
         WriteResult last{204, ""};
-        int nth = 0;
         for (const auto& r : remove_requests(e.change)) {
-            last = send(r, e, nth++);
+            last = send(r);
             if (last.status == 404) last.status = 204; // already gone: the goal holds
             if (!last.ok()) break;
         }
@@ -260,14 +205,13 @@ public:
 
 private:
     OzmapGateway& m_gw;
+    const bool m_sends; // false: a dry run (the gateway records)
     Journal m_journal;
     Progress& m_progress;
     std::mutex m_mutex;
     std::set<std::string> m_failed_keys; // codes and ports of the changes that failed
     std::set<std::string> m_codes_tried; // codes of the creates this run has begun
     std::optional<std::map<std::string, std::vector<Property>>> m_known; // the current chunk's look-up
-    std::vector<std::pair<RequestOrder, WriteRequest>> m_sent;
-    int m_step = 0;
     std::atomic<bool> m_stopped{false};
 };
 
@@ -318,7 +262,7 @@ ApplyOutcome apply_changes(OzmapGateway& gateway, RunStore* journal, const std::
     const int threads = gateway.sends() ? std::max(1, concurrency) : 1;
     std::vector<JournalEntry*> adopts, creates, moves, promotes, demotes, removes;
     for (auto& e : entries) {
-        if (e.state != "planned") continue;
+        if (e.state != EntryState::Planned) continue;
         switch (e.change.action) {
         case Action::Create:
             creates.push_back(&e);
@@ -350,30 +294,25 @@ ApplyOutcome apply_changes(OzmapGateway& gateway, RunStore* journal, const std::
     }
     auto pending = [&](std::vector<JournalEntry*>& v) {
         for (auto* e : v)
-            if (e->state == "planned") ++a.out.not_attempted;
+            if (e->state == EntryState::Planned) ++a.out.not_attempted;
     };
     try {
-        a.begin_step(0);
-        a.run_lanes(threads, lanes_of(adopts), [&](JournalEntry& e) { a.adopt(e); });
-        a.begin_step(1);
+        a.run_lanes(threads, adopts, [&](JournalEntry& e) { a.adopt(e); });
         for (const auto& chunk : chunks_of(creates)) { // one look-up of the chunk's codes, then its creates
             a.look_up(chunk);
-            a.run_lanes(threads, lanes_of(chunk), [&](JournalEntry& e) { a.create(e); });
+            a.run_lanes(threads, chunk, [&](JournalEntry& e) { a.create(e); });
         }
-        a.begin_step(2);
-        a.run_lanes(threads, lanes_of(moves), [&](JournalEntry& e) { a.move(e); });
+        a.run_lanes(threads, moves, [&](JournalEntry& e) { a.move(e); });
         for (bool implanted : {true, false}) {
-            a.begin_step(implanted ? 3 : 4);
             auto chunks = chunks_of(implanted ? promotes : demotes);
             parallel_for(threads, chunks.size(), [&](size_t i) { a.flip(chunks[i], implanted); });
         }
-        a.begin_step(5);
-        a.run_lanes(threads, lanes_of(removes), [&](JournalEntry& e) {
+        a.run_lanes(threads, removes, [&](JournalEntry& e) {
             if (!a.out.cap_reason.empty()) {
-                a.mark(e, "skipped", "", "safety cap: " + a.out.cap_reason);
+                a.mark(e, EntryState::Skipped, "", "safety cap: " + a.out.cap_reason);
                 a.count(&ApplyOutcome::skipped);
             } else if (std::string key = a.blocked_by_failure(e.change); !key.empty()) {
-                a.mark(e, "skipped", "",
+                a.mark(e, EntryState::Skipped, "",
                        "skipped: an earlier change of the same code or port (" + key + ") failed");
                 a.count(&ApplyOutcome::skipped);
             } else {
@@ -387,8 +326,8 @@ ApplyOutcome apply_changes(OzmapGateway& gateway, RunStore* journal, const std::
         const auto* known = dynamic_cast<const Error*>(&ex);
         const Error err = known ? *known : Error(kExitInternal, std::string("internal error: ") + ex.what());
         for (auto& e : entries)
-            if (e.state == "intent") {
-                a.mark(e, "failed", "", err.what());
+            if (e.state == EntryState::Intent) {
+                a.mark(e, EntryState::Failed, "", err.what());
                 ++a.out.failed;
             }
         for (auto* v : {&adopts, &creates, &moves, &promotes, &demotes, &removes})
@@ -397,7 +336,6 @@ ApplyOutcome apply_changes(OzmapGateway& gateway, RunStore* journal, const std::
         a.out.abort_reason = err.what();
         spdlog::error("apply stopped: {}", err.what());
     }
-    a.out.requests = a.requests();
     return std::move(a.out);
 }
 
@@ -417,32 +355,6 @@ void recover_interrupted(OzmapGateway& gateway, std::vector<JournalEntry>& inter
         spdlog::info("recovered interrupted {} of sale {}: {}", action_name(e.change.action),
                      e.change.sale_id, e.error);
     }
-}
-
-BaselineUpdate baseline_after(const ChangeSet& plan, const std::vector<JournalEntry>& entries) {
-    BaselineUpdate out{plan.baseline, plan.forget};
-    for (const auto& e : entries) {
-        if (e.state != "done") continue;
-        const Change& c = e.change;
-        switch (c.action) {
-        case Action::Create:
-        case Action::Adopt:
-        case Action::Move:
-        case Action::Promote:
-        case Action::Demote:
-            // Each change carries the client's ids, where it now sits and its implanted flag.
-            out.upsert[c.sale_id] = OwnedState{c.property_id, c.client_id, c.code, c.target, c.implanted};
-            out.forget.erase(c.sale_id);
-            break;
-        case Action::Remove:
-            out.upsert.erase(c.sale_id);
-            out.forget.insert(c.sale_id);
-            break;
-        default:
-            break;
-        }
-    }
-    return out;
 }
 
 } // namespace oznsync

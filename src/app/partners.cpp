@@ -8,30 +8,13 @@
 #include "util/log.hpp"
 #include "util/strings.hpp"
 
-#include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 #include <spdlog/spdlog.h>
 
 namespace oznsync {
 
-using Poco::JSON::Array;
 using Poco::JSON::Object;
-
-namespace {
-Array::Ptr rows_of(const HttpResponse& r, const std::string& what) {
-    if (r.status != 200)
-        throw UnavailableError("OZmap GET " + what + " answered HTTP " + std::to_string(r.status));
-    try {
-        auto o = Poco::JSON::Parser().parse(r.body).extract<Object::Ptr>();
-        auto rows = o->getArray("rows");
-        if (!rows) throw UnavailableError("OZmap GET " + what + " gave no rows");
-        return rows;
-    } catch (const Poco::Exception& e) {
-        throw UnavailableError("OZmap GET " + what + " is not JSON: " + e.displayText());
-    }
-}
-} // namespace
 
 std::map<std::string, ExistingUser> find_users(OzmapClient& client,
                                                const std::vector<std::string>& usernames) {
@@ -45,11 +28,7 @@ std::string resolve_role(OzmapClient& client, const std::string& role) {
     if (role.empty())
         throw ConfigError("partners.role: missing (the OZmap role id or name partner users get)");
     if (is_object_id(role)) return role;
-    auto rows = rows_of(client.get("roles?limit=500"), "roles");
-    for (size_t i = 0; i < rows->size(); ++i) {
-        auto r = rows->getObject(static_cast<unsigned>(i));
-        if (r->optValue<std::string>("name", "") == role) return r->optValue<std::string>("id", "");
-    }
+    if (auto id = client.find_role_id(role)) return *id;
     throw ConfigError("partners.role: OZmap has no role named '" + role + "'");
 }
 
@@ -58,16 +37,17 @@ PartnerApplyOutcome apply_partner_changes(OzmapGateway& gateway, RunStore* journ
                                           const std::vector<std::string>& resources,
                                           const HandOver& hand_over) {
     PartnerApplyOutcome out;
-    Journal marks(journal, run_id, gateway.sends());
-    auto mark = [&](JournalEntry& e, const std::string& state, const std::string& result,
-                    const std::string& error) { marks.mark(e, state, result, error); };
+    const bool sends = gateway.sends();
+    Journal journal_of_run(journal, run_id, sends);
+    auto mark = [&](JournalEntry& e, EntryState state, const std::string& result = "",
+                    const std::string& error = "") { journal_of_run.mark(e, state, result, error); };
     for (auto& e : entries) {
-        if (e.state != "planned") continue;
+        if (e.state != EntryState::Planned) continue;
         const Change& c = e.change;
         const bool new_password = c.action == Action::UserCreate || c.reset_password;
         std::string password;
         if (new_password) {
-            password = gateway.sends() ? random_password(kPartnerPasswordLength) : "***";
+            password = sends ? random_password(kPartnerPasswordLength) : "***";
             register_secret(password);
         }
         WriteRequest req;
@@ -77,24 +57,22 @@ PartnerApplyOutcome apply_partner_changes(OzmapGateway& gateway, RunStore* journ
             req = c.reset_password ? user_password_request(c, password) : user_update_request(c, role);
         else
             continue;
-        mark(e, "intent", "", "");
-        WriteRequest shown = req;
-        shown.body = mask_secrets(shown.body);
-        out.requests.push_back(shown);
+        mark(e, EntryState::Intent);
         WriteResult r = gateway.write(req);
-        if (!gateway.sends()) {
-            mark(e, "planned", Journal::kNotSent, "");
+        if (!sends) {
+            mark(e, EntryState::Planned, Journal::kNotSent);
             continue;
         }
         if (!r.ok()) {
             ++out.failed;
-            mark(e, "failed", "", "HTTP " + std::to_string(r.status) + ": " + clean_message(r.body, 200));
+            mark(e, EntryState::Failed, "",
+                 "HTTP " + std::to_string(r.status) + ": " + clean_message(r.body, 200));
             spdlog::warn("{} {} failed: HTTP {}", action_name(c.action), c.username, r.status);
             continue;
         }
         if (!new_password) {
             ++out.done;
-            mark(e, "done", "projects set", "");
+            mark(e, EntryState::Done, "projects set");
             spdlog::info("applied {} {}: {}", action_name(c.action), c.username, e.result);
             continue;
         }
@@ -112,21 +90,20 @@ PartnerApplyOutcome apply_partner_changes(OzmapGateway& gateway, RunStore* journ
         try {
             std::string file = hand_over(c, user_id, password);
             ++out.done;
-            mark(e, "done",
+            mark(e, EntryState::Done,
                  c.reset_password ? "password reset; the new one is in the hand-over file"
-                                  : "user created; password in the hand-over file",
-                 "");
+                                  : "user created; password in the hand-over file");
             spdlog::info("applied {} {}: {}", action_name(c.action), c.username, e.result);
         } catch (const std::exception& ex) {
             ++out.failed;
-            mark(e, "failed", "",
+            mark(e, EntryState::Failed, "",
                  "the user exists in OZmap but its password could not be written to the hand-over file (" +
                      std::string(ex.what()) + "); run `oznsync partners --reset-password " +
                      partner_of_username(c.username) + "`");
             spdlog::error("partner user {}: password NOT handed over: {}", c.username, ex.what());
         }
     }
-    marks.flush();
+    journal_of_run.flush();
     return out;
 }
 

@@ -24,7 +24,6 @@ std::string resolve_role(OzmapClient& client, const std::string& role);
 
 struct PartnerApplyOutcome {
     int done = 0, failed = 0;
-    std::vector<WriteRequest> requests;
 };
 
 /// Hands a new password over (the hand-over file) right after OZmap accepted it, before the change counts

@@ -103,7 +103,7 @@ struct Tally {
 
 struct Sinks {
     SnapshotWriter& writer;
-    sql::Database& db;
+    Store& store;
     Progress& progress;
     PullResult& result;
 };
@@ -117,7 +117,7 @@ void write_page(Sinks& out, Tally& tally, Page<Row>& page, const std::string& co
     long long skipped = 0;
     std::map<std::string, long long> reasons;
     try {
-        sql::Transaction tx(out.db);
+        sql::Transaction tx = out.store.transaction();
         for (const auto& row : page.rows) {
             std::string why = unusable(row);
             // A server that ignores the filter sends other projects' rows: not this project's facts.
@@ -261,15 +261,15 @@ PullResult pull_inventory(const Config& config, Store& store, OzmapClient& clien
         ids.push_back(p.id);
     const int64_t snapshot = store.begin_snapshot(config.ozmap.url, ids);
     try {
-        SnapshotWriter writer(store.db(), snapshot);
+        SnapshotWriter writer(store, snapshot);
         {
-            sql::Transaction tx(store.db());
+            sql::Transaction tx = store.transaction();
             for (const auto& p : result.projects)
                 writer.add(p);
             tx.commit();
         }
         // Every collection of every project is a job; they run side by side.
-        Sinks out{writer, store.db(), progress, result};
+        Sinks out{writer, store, progress, result};
         std::vector<std::function<void(const Emit&)>> jobs;
         for (const auto& project : result.projects) {
             ListQuery q;

@@ -4,6 +4,7 @@
 #include "app/partners.hpp"
 #include "app/preflight.hpp"
 #include "app/pull.hpp"
+#include "app/saved_plan.hpp"
 #include "neutral/partnerships.hpp"
 #include "neutral/sale_source.hpp"
 #include "ozmap/gateway.hpp"
@@ -11,6 +12,8 @@
 #include "store/handover_store.hpp"
 #include "store/run_store.hpp"
 #include "store/snapshot_patch.hpp"
+#include "store/snapshot_reader.hpp"
+#include "store/snapshot_stats.hpp"
 #include "util/error.hpp"
 #include "util/ids.hpp"
 #include "util/progress.hpp"
@@ -18,9 +21,6 @@
 #include "util/time.hpp"
 
 #include <spdlog/spdlog.h>
-
-#include <Poco/JSON/Object.h>
-#include <Poco/JSON/Parser.h>
 
 #include <algorithm>
 #include <cctype>
@@ -65,34 +65,6 @@ std::string user_name() {
     return std::to_string(::geteuid());
 }
 
-std::vector<ProjectOccupancy> occupancy(Store& store, int64_t snapshot) {
-    std::vector<ProjectOccupancy> out;
-    auto st = store.db().prepare(
-        "SELECT s.project, coalesce(pj.name, ''), "
-        "sum(p.fiber IS NULL AND p.blocked = 0), "
-        "sum(p.fiber IS NOT NULL AND coalesce(pr.client_implanted, 1) = 0), "
-        "sum(p.fiber IS NOT NULL AND coalesce(pr.client_implanted, 1) = 1), "
-        "sum(p.fiber IS NULL AND p.blocked = 1) "
-        "FROM ports p JOIN splitters s ON s.snapshot_id = p.snapshot_id AND s.id = p.splitter "
-        "LEFT JOIN projects pj ON pj.snapshot_id = s.snapshot_id AND pj.id = s.project "
-        "LEFT JOIN properties pr ON pr.snapshot_id = p.snapshot_id AND pr.splitter = p.splitter AND pr.port "
-        "= p.number "
-        "WHERE p.snapshot_id = ? GROUP BY s.project ORDER BY s.project");
-    st.bind(1, snapshot);
-    while (st.step())
-        out.push_back({st.text(0), st.text(1), st.int64(2), st.int64(3), st.int64(4), st.int64(5)});
-    return out;
-}
-
-long long saved_owned_clients(const RunRecord& run) {
-    try {
-        auto o = Poco::JSON::Parser().parse(run.summary_json).extract<Poco::JSON::Object::Ptr>();
-        return o->getObject("counts")->optValue<long long>("owned_clients", 0);
-    } catch (...) {
-        return 0;
-    }
-}
-
 class Run {
 public:
     Run(const Config& cfg, const RunOptions& opt)
@@ -101,45 +73,41 @@ public:
         m_limits.max_removals_pct = opt.max_removals_pct.value_or(cfg.safety.max_removals_pct);
         m_limits.max_feed_shrink_pct = cfg.safety.max_feed_shrink_pct;
         m_limits.min_removals_for_pct = cfg.safety.min_removals_for_pct;
-        auto& r = m_data.run;
+        auto& r = m_run;
         r.id = make_run_id();
         if (m_runs.get(r.id))
             throw UsageError("run id " + r.id + " is already in the database (OZNSYNC_RUN_ID reused)");
         r.started_at = now_iso();
         r.mode = opt.mode;
+        r.status = "running";
         r.host = host_name();
         r.user = user_name();
         r.config_fingerprint = cfg.fingerprint();
-        m_data.dry_run = !opt.apply;
-        m_data.insecure = cfg.ozmap.insecure || cfg.ozneutral.insecure;
-        m_data.config = cfg.masked;
-        m_data.ozmap_url = cfg.ozmap.url;
-        m_data.sales_source = cfg.ozneutral.sales;
+        r.insecure_tls = cfg.ozmap.insecure || cfg.ozneutral.insecure;
+        r.ozmap_url = cfg.ozmap.url;
+        r.sales_source = cfg.ozneutral.sales;
     }
 
     int execute() {
-        m_runs.begin(m_data.run);
+        m_runs.begin(m_run);
         int code;
         try {
             code = steps();
         } catch (const Error& e) {
             spdlog::error("{}", e.what());
-            if (m_data.abort_reason.empty()) m_data.abort_reason = e.what();
+            if (m_run.abort_reason.empty()) m_run.abort_reason = e.what();
             code = e.exit_code();
         } catch (const std::exception& e) {
             spdlog::error("internal error: {}", e.what());
-            m_data.abort_reason = std::string("internal error: ") + e.what();
+            m_run.abort_reason = std::string("internal error: ") + e.what();
             code = kExitInternal;
         }
-        finish(code);
-        return m_data.run.exit_code;
+        return finish(code);
     }
 
 private:
     double phase_start() const { return monotonic_seconds(); }
-    void phase_end(const char* name, double t0) {
-        m_data.timings.emplace_back(name, monotonic_seconds() - t0);
-    }
+    void phase_end(const char* name, double t0) { m_timings.emplace_back(name, monotonic_seconds() - t0); }
 
     OzmapClient& client() {
         if (!m_client) {
@@ -147,6 +115,21 @@ private:
             m_client->authenticate();
         }
         return *m_client;
+    }
+
+    /// The run's one way to OZmap writes: HTTP, or (a dry run) the recording gateway that keeps the
+    /// requests for plan.json.
+    OzmapGateway& gateway() {
+        if (!m_gateway) {
+            if (m_opt.sends()) {
+                m_gateway = std::make_unique<HttpGateway>(client());
+            } else {
+                auto recording = std::make_unique<RecordingGateway>();
+                m_recording = recording.get();
+                m_gateway = std::move(recording);
+            }
+        }
+        return *m_gateway;
     }
 
     /// Everything a run needs is checked before its first write: the folders it writes to, and (when
@@ -160,124 +143,120 @@ private:
     }
 
     bool partners_wanted() const {
-        return (m_opt.partners && !m_cfg.ozneutral.partnerships.empty()) || m_opt.partners_only;
+        return (m_opt.is_run() && !m_cfg.ozneutral.partnerships.empty()) || m_opt.partners_only();
     }
 
     int steps() {
         preflight();
-        m_data.interrupted = m_runs.take_interrupted(m_data.run.id);
-        if (!m_data.interrupted.empty()) {
-            spdlog::warn("{} change(s) were in flight when an earlier run died", m_data.interrupted.size());
-            if (m_opt.apply) {
-                HttpGateway gw(client());
-                recover_interrupted(gw, m_data.interrupted);
-            }
+        m_interrupted = m_runs.take_interrupted(m_run.id);
+        if (!m_interrupted.empty()) {
+            spdlog::warn("{} change(s) were in flight when an earlier run died", m_interrupted.size());
+            if (m_opt.sends()) recover_interrupted(gateway(), m_interrupted);
         }
-        if (!m_opt.partners_only) {
+        if (!m_opt.partners_only()) {
             int code = clients_step();
             if (code) return code;
         }
         if (partners_wanted()) partners_step();
-        if (!m_data.cap_reason.empty()) return kExitSafety;
-        if (m_opt.apply && (m_failed > 0 || m_conflicts)) return kExitPartial;
-        if (!m_opt.apply && m_opt.detailed_exitcode && (m_pending > 0 || m_conflicts))
+        if (!m_run.cap_reason.empty()) return kExitSafety;
+        if (m_opt.sends() && (m_failed > 0 || m_conflicts)) return kExitPartial;
+        if (!m_opt.sends() && m_opt.detailed_exitcode && (m_pending > 0 || m_conflicts))
             return kExitChangesPending;
         return kExitOk;
     }
 
     /// pull -> sales -> plan -> apply of the sold clients. Returns an exit code when the run must stop.
     int clients_step() {
-        if (m_opt.pull) {
+        if (m_opt.pulls()) {
             double t = phase_start();
             PullResult pr =
                 pull_inventory(m_cfg, m_store, client(), PullOptions{m_opt.only_projects, m_opt.progress});
             phase_end("pull", t);
-            m_data.pull_skipped = pr.skipped;
-            m_data.selection = pr.selection;
+            m_pull_skipped = pr.skipped;
+            m_selection = pr.selection;
             spdlog::info("snapshot {}: {} boxes, {} drop splitters, {} ports, {} properties in {:.1f} s",
                          pr.snapshot_id, pr.boxes, pr.splitters, pr.ports, pr.properties, pr.seconds);
         }
         const int64_t snapshot = m_store.require_snapshot();
-        m_data.run.snapshot_id = snapshot;
-        if (auto info = m_store.snapshot(snapshot)) m_data.snapshot_finished_at = info->finished_at;
+        m_run.snapshot_id = snapshot;
+        if (auto info = m_store.snapshot(snapshot)) m_run.snapshot_finished_at = info->finished_at;
 
         double t = phase_start();
         SaleFeed feed = fetch_sales(m_cfg);
         phase_end("sales", t);
-        m_data.run.sales_fingerprint = feed.fingerprint;
-        m_data.sales_records = feed.records;
-        m_data.sales_valid = static_cast<long long>(feed.sales.size());
-        m_data.sales_invalid = static_cast<long long>(feed.invalid.size());
+        m_run.sales_fingerprint = feed.fingerprint;
+        m_run.sales_records = feed.records;
+        m_run.sales_valid = static_cast<long long>(feed.sales.size());
+        m_run.sales_invalid = static_cast<long long>(feed.invalid.size());
         spdlog::info("sales: {} records ({} invalid) from {}", feed.records, feed.invalid.size(),
-                     m_data.sales_source);
+                     m_run.sales_source);
         try {
             require_usable_feed(feed, m_cfg.safety);
         } catch (const InputError& e) {
-            m_data.guard_reason = e.what();
+            m_run.guard_reason = e.what();
             throw;
         }
-        if (auto why = feed_guard(feed.records, m_runs.last_sales_count(m_data.run.id), m_limits)) {
-            m_data.guard_reason = *why;
+        if (auto why = feed_guard(feed.records, m_runs.last_sales_count(m_run.id), m_limits)) {
+            m_run.guard_reason = *why;
             throw SafetyError(*why + "; nothing planned or changed");
         }
-        m_data.run.sales_count = feed.records;
-        m_runs.update_inputs(m_data.run.id, snapshot, feed.fingerprint, feed.records);
+        m_run.sales_count = feed.records;
+        m_runs.save(m_run);
 
         t = phase_start();
         Inventory inv = load_inventory(m_store, snapshot);
         phase_end("load_snapshot", t);
         for (const auto& p : inv.projects)
-            m_data.project_names[p.id] = p.name;
+            m_project_names[p.id] = p.name;
         ReconcileOptions ropt = m_opt.reconcile;
         ropt.drift = m_cfg.reconcile.revert_drift ? DriftMode::Revert : DriftMode::Report;
         ropt.keep_property = m_cfg.reconcile.keep_property;
         for (const auto& p : m_opt.only_projects)
             ropt.only_projects.insert(p);
         t = phase_start();
-        ChangeSet changes = m_opt.adopt ? plan_adoptions(inv, feed.sales, ropt)
-                                        : reconcile(inv, feed.sales, feed.invalid, m_runs.baseline(), ropt);
+        ChangeSet changes = m_opt.adopts()
+                                ? plan_adoptions(inv, feed.sales, ropt)
+                                : reconcile(inv, feed.sales, feed.invalid, m_runs.baseline(), ropt);
         phase_end("plan", t);
-        m_data.owned_clients = changes.owned_clients;
-        m_data.in_sync = changes.in_sync;
+        m_run.owned_clients = changes.owned_clients;
+        m_run.in_sync = changes.in_sync;
         t = phase_start();
-        // The run's own data holds the journal entries from here on: whatever fails later, the report
+        // The run's own state holds the journal entries from here on: whatever fails later, the report
         // lists every change and the state it reached.
-        std::vector<JournalEntry>& entries = m_data.entries;
-        entries = m_opt.plan_run_id.empty() ? m_runs.save_plan(m_data.run.id, changes)
-                                            : saved_plan(snapshot, feed.fingerprint);
+        if (!m_opt.plan_run_id.empty()) {
+            SavedPlan saved = load_saved_plan(m_runs, m_opt.plan_run_id, snapshot, feed.fingerprint);
+            m_run.owned_clients = saved.owned_clients;
+            m_entries = m_runs.save_plan(m_run.id, saved.changes);
+        } else {
+            m_entries = m_runs.save_plan(m_run.id, changes);
+        }
         m_planned = true;
         phase_end("journal", t);
-        m_data.occupancy = occupancy(m_store, snapshot);
+        m_occupancy = occupancy(m_store, snapshot);
 
         t = phase_start();
-        Progress progress(m_opt.apply ? "apply" : "plan", m_opt.progress && m_opt.apply);
-        std::unique_ptr<OzmapGateway> gateway;
-        if (m_opt.apply)
-            gateway = std::make_unique<HttpGateway>(client());
-        else
-            gateway = std::make_unique<RecordingGateway>();
+        Progress progress(m_opt.sends() ? "apply" : "plan", m_opt.progress && m_opt.sends());
         // A real apply journals every change in its own commit (intent before the call); a dry run's
         // outcomes go in together.
         std::optional<sql::Transaction> dry_tx;
-        if (!m_opt.apply) dry_tx.emplace(m_store.db());
-        ApplyOutcome out = apply_changes(*gateway, &m_runs, m_data.run.id, entries, m_data.owned_clients,
+        if (!m_opt.sends()) dry_tx.emplace(m_store.transaction());
+        ApplyOutcome out = apply_changes(gateway(), &m_runs, m_run.id, m_entries, m_run.owned_clients,
                                          m_limits, m_cfg.ozmap.concurrency, progress);
         if (dry_tx) dry_tx->commit();
         progress.finish();
-        phase_end(m_opt.apply ? "apply" : "dry_run", t);
-        m_data.requests = out.requests;
-        m_data.cap_reason = out.cap_reason;
-        m_data.abort_reason = out.abort_reason;
+        phase_end(m_opt.sends() ? "apply" : "dry_run", t);
+        m_run.cap_reason = out.cap_reason;
+        m_run.abort_reason = out.abort_reason;
         m_failed += out.failed + out.skipped;
-        for (const auto& e : entries) {
+        for (const auto& e : m_entries) {
             m_conflicts = m_conflicts || e.change.action == Action::Conflict;
             if (is_write(e.change.action)) ++m_pending;
         }
         // With a broken journal the database takes no more writes; the report is built from memory.
-        if (m_opt.apply && out.abort_code != kExitIo) {
-            BaselineUpdate baseline = baseline_after(changes, m_data.entries);
-            m_runs.save_baseline(m_data.run.id, baseline.upsert, baseline.forget);
-            patch_snapshot(m_store, snapshot, m_data.entries);
+        if (m_opt.sends() && out.abort_code != kExitIo) {
+            OwnedUpdate owned = owned_after(changes, m_entries);
+            m_runs.save_baseline(m_run.id, owned.upsert, owned.forget);
+            patch_snapshot(m_store, snapshot, m_entries);
         }
         return out.abort_code;
     }
@@ -352,109 +331,94 @@ private:
     /// Partner users for accepted partnerships, journaled and reported like every other change.
     void partners_step() {
         double t = phase_start();
-        auto entries = m_runs.save_plan(m_data.run.id, m_partner_plan);
+        auto entries = m_runs.save_plan(m_run.id, m_partner_plan);
         m_planned = true;
-        std::unique_ptr<OzmapGateway> gateway;
-        if (m_opt.apply)
-            gateway = std::make_unique<HttpGateway>(client());
-        else
-            gateway = std::make_unique<RecordingGateway>();
         HandoverStore handovers(m_store);
         auto hand_over = [&](const Change& c, const std::string& user_id, const std::string& password) {
-            PartnerUserRecord record{c.username, partner_of_username(c.username), user_id, m_data.run.id, ""};
+            PartnerUserRecord record{c.username, partner_of_username(c.username), user_id, m_run.id, ""};
             try {
                 m_credentials.emplace_back(c.username, password);
-                record.handed_over =
-                    write_handover(m_cfg.partners.handover_dir, m_data.run.id, m_credentials);
+                record.handed_over = write_handover(m_cfg.partners.handover_dir, m_run.id, m_credentials);
             } catch (const std::exception&) {
                 m_credentials.pop_back();
                 handovers.record(record);
                 throw;
             }
             handovers.record(record);
-            m_data.handover_file = record.handed_over;
+            m_run.handover_file = record.handed_over;
             return record.handed_over;
         };
-        PartnerApplyOutcome out = apply_partner_changes(*gateway, &m_runs, m_data.run.id, entries,
-                                                        m_partner_role, m_cfg.partners.resources, hand_over);
+        PartnerApplyOutcome out = apply_partner_changes(gateway(), &m_runs, m_run.id, entries, m_partner_role,
+                                                        m_cfg.partners.resources, hand_over);
         // What was granted is recorded once done: the next runs leave an operator's own edits alone.
         for (const auto& e : entries) {
-            if (e.state != "done" || e.change.reset_password || !m_partner_grants.count(e.change.username))
+            if (e.state != EntryState::Done || e.change.reset_password ||
+                !m_partner_grants.count(e.change.username))
                 continue;
-            handovers.record_grant(e.change.username, partner_of_username(e.change.username), m_data.run.id,
+            handovers.record_grant(e.change.username, partner_of_username(e.change.username), m_run.id,
                                    m_partner_grants.at(e.change.username));
         }
         m_failed += out.failed;
         m_pending += static_cast<long long>(m_partner_plan.writes.size());
         for (const auto& f : m_partner_plan.findings)
             m_conflicts = m_conflicts || f.action == Action::Conflict;
-        m_data.requests.insert(m_data.requests.end(), out.requests.begin(), out.requests.end());
-        m_data.entries.insert(m_data.entries.end(), entries.begin(), entries.end());
+        m_entries.insert(m_entries.end(), std::make_move_iterator(entries.begin()),
+                         std::make_move_iterator(entries.end()));
         phase_end("partners", t);
     }
 
-    /// The writes of a saved dry run, refused when its inputs changed since.
-    std::vector<JournalEntry> saved_plan(int64_t snapshot, const std::string& sales_fingerprint) {
-        auto saved = m_runs.get(m_opt.plan_run_id);
-        if (!saved) throw UsageError("--plan " + m_opt.plan_run_id + ": no such run (see oznsync runs)");
-        if (saved->mode != "plan" && saved->mode != "run-dry" && saved->mode != "adopt-dry")
-            throw UsageError("--plan " + m_opt.plan_run_id + " is a " + saved->mode +
-                             " run, not a saved plan");
-        if (saved->snapshot_id != snapshot)
-            throw SafetyError("saved plan " + saved->id + " is stale: it was made from snapshot " +
-                              std::to_string(saved->snapshot_id) + ", the current one is " +
-                              std::to_string(snapshot) + "; run `oznsync plan` again");
-        if (saved->sales_fingerprint != sales_fingerprint)
-            throw SafetyError("saved plan " + saved->id +
-                              " is stale: the sale feed changed since it was made; run "
-                              "`oznsync plan` again");
-        ChangeSet copy;
-        for (const auto& e : m_runs.entries(saved->id)) {
-            if (e.state == "finding")
-                copy.findings.push_back(e.change);
-            else
-                copy.writes.push_back(e.change);
-        }
-        m_data.owned_clients = saved_owned_clients(*saved);
-        spdlog::info("executing saved plan {}: {} change(s)", saved->id, copy.writes.size());
-        return m_runs.save_plan(m_data.run.id, copy);
+    /// The report of the run, from its state; `code` is how it ended.
+    ReportData report_data(int code) {
+        m_run.exit_code = code;
+        m_run.finished_at = now_iso();
+        // A run that got as far as a plan counts (for the feed-shrink guard) even when some changes failed.
+        m_run.status = m_planned && code != kExitUnavailable && code != kExitAuth && code != kExitInternal
+                           ? "done"
+                           : "failed";
+        ReportData d;
+        d.run = m_run;
+        d.config = m_cfg.masked;
+        d.timings = std::move(m_timings);
+        d.entries = std::move(m_entries);
+        d.interrupted = std::move(m_interrupted);
+        if (m_recording) d.requests = m_recording->requests();
+        d.occupancy = std::move(m_occupancy);
+        d.project_names = std::move(m_project_names);
+        d.pull_skipped = std::move(m_pull_skipped);
+        d.selection = std::move(m_selection);
+        return d;
     }
 
-    void finish(int code) {
-        m_data.run.exit_code = code;
-        m_data.run.finished_at = now_iso();
-        // A run that got as far as a plan counts (for the feed-shrink guard) even when some changes failed.
-        m_data.run.status =
-            m_planned && code != kExitUnavailable && code != kExitAuth && code != kExitInternal ? "done"
-                                                                                                : "failed";
-        bool recorded = true;
+    /// Records the run in the database (false when it could not be).
+    bool record(RunRecord& run, const ReportData& d) {
+        run.summary_json = summary_json(d);
         try {
-            m_runs.finish(m_data.run.id, m_data.run.status, code, summary_json(m_data));
+            m_runs.save(run);
+            return true;
         } catch (const std::exception& e) {
-            recorded = false;
-            spdlog::error("run {} could not be recorded in the database: {}", m_data.run.id, e.what());
+            spdlog::error("run {} could not be recorded in the database: {}", run.id, e.what());
+            return false;
         }
+    }
+
+    int finish(int code) {
+        ReportData d = report_data(code);
+        const bool recorded = record(d.run, d);
         std::string dir;
         try {
-            dir = write_report(m_cfg.reports_dir, m_data);
+            dir = write_report(m_cfg.reports_dir, d);
         } catch (const std::exception& e) {
             // The audit trail is part of the job: a run without its report does not end in success.
-            m_data.report_error = e.what();
+            d.report_error = e.what();
             if (code == kExitOk || code == kExitChangesPending || code == kExitPartial || code == kExitSafety)
-                m_data.run.exit_code = kExitIo;
+                d.run.exit_code = kExitIo;
             spdlog::error("the report of run {} could not be written: {}; the database keeps its changes "
                           "(oznsync report show {})",
-                          m_data.run.id, e.what(), m_data.run.id);
-            if (recorded) {
-                try {
-                    m_runs.finish(m_data.run.id, m_data.run.status, m_data.run.exit_code,
-                                  summary_json(m_data));
-                } catch (const std::exception&) {
-                }
-            }
+                          d.run.id, e.what(), d.run.id);
+            if (recorded) record(d.run, d);
         }
-        if (!recorded && m_data.run.exit_code == kExitOk) m_data.run.exit_code = kExitIo;
-        print_summary(dir);
+        if (!recorded && d.run.exit_code == kExitOk) d.run.exit_code = kExitIo;
+        print_summary(d, dir);
         try {
             if (int n = prune_reports(m_cfg.reports_dir, m_cfg.reports_keep_days))
                 spdlog::info("removed {} report folder(s) older than reports.keep_days ({})", n,
@@ -462,26 +426,27 @@ private:
         } catch (const std::exception& e) {
             spdlog::warn("pruning old report folders failed: {}", e.what());
         }
+        return d.run.exit_code;
     }
 
-    void print_summary(const std::string& dir) {
-        std::cout << "run " << m_data.run.id << " (" << m_data.run.mode << (m_data.dry_run ? ", dry run" : "")
-                  << "):";
-        for (const auto& [a, n] : counts_by_action(m_data))
+    static void print_summary(const ReportData& d, const std::string& dir) {
+        std::cout << "run " << d.run.id << " (" << mode_name(d.run.mode)
+                  << (d.run.dry_run() ? ", dry run" : "") << "):";
+        for (const auto& [a, n] : counts_by_action(d))
             if (n) std::cout << " " << a << "=" << n;
-        std::cout << " in_sync=" << m_data.in_sync << "\n";
-        for (const auto& [p, counts] : counts_by_project(m_data)) {
-            auto name = m_data.project_names.find(p);
-            std::cout << "  project " << p << (name != m_data.project_names.end() ? " " + name->second : "")
+        std::cout << " in_sync=" << d.run.in_sync << "\n";
+        for (const auto& [p, counts] : counts_by_project(d)) {
+            auto name = d.project_names.find(p);
+            std::cout << "  project " << p << (name != d.project_names.end() ? " " + name->second : "")
                       << ":";
             for (const auto& [a, n] : counts)
                 std::cout << " " << a << "=" << n;
             std::cout << "\n";
         }
-        if (!m_data.cap_reason.empty()) std::cout << "  safety cap: " << m_data.cap_reason << "\n";
-        std::cout << "exit " << m_data.run.exit_code << ": " << outcome_text(m_data) << "\n";
+        if (!d.run.cap_reason.empty()) std::cout << "  safety cap: " << d.run.cap_reason << "\n";
+        std::cout << "exit " << d.run.exit_code << ": " << outcome_text(d) << "\n";
         if (dir.empty())
-            std::cout << "report NOT written: " << m_data.report_error << "\n";
+            std::cout << "report NOT written: " << d.report_error << "\n";
         else
             std::cout << "report " << dir << "/report.html\n";
     }
@@ -491,8 +456,18 @@ private:
     Store m_store;
     RunStore m_runs;
     SafetyLimits m_limits;
-    ReportData m_data;
     std::unique_ptr<OzmapClient> m_client;
+    std::unique_ptr<OzmapGateway> m_gateway;
+    RecordingGateway* m_recording = nullptr; // m_gateway, in a dry run
+    // The run's state: its record (the `runs` row) and what the report shows beside it.
+    RunRecord m_run;
+    std::vector<JournalEntry> m_entries, m_interrupted;
+    std::vector<std::pair<std::string, double>> m_timings;
+    std::vector<ProjectOccupancy> m_occupancy;
+    std::map<std::string, std::string> m_project_names;
+    std::map<std::string, long long> m_pull_skipped;
+    std::vector<std::string> m_selection;
+    // Partner users, prepared before the first write.
     ChangeSet m_partner_plan;
     std::vector<std::pair<std::string, std::string>> m_credentials; // handed over by this run
     std::map<std::string, PartnerGrant> m_partner_grants;           // what the planned user writes grant

@@ -2,6 +2,7 @@
 // One run of the job, whatever the command: [pull] -> sales -> plan -> [apply] -> report. Every run is
 // recorded in the database and gets its report folder, also when it fails.
 #include "config/config.hpp"
+#include "core/journal.hpp"
 #include "core/reconcile.hpp"
 
 #include <optional>
@@ -11,20 +12,26 @@
 namespace oznsync {
 
 struct RunOptions {
-    std::string mode; // plan | apply | run | run-dry | partners[-dry] | adopt[-dry]
-    bool pull = false;
-    bool apply = false;      // false: dry run through the recording gateway
-    std::string plan_run_id; // apply --plan RUN_ID
+    RunMode mode = RunMode::Plan; // what the run does follows from it (below)
+    std::string plan_run_id;      // apply --plan RUN_ID
     ReconcileOptions reconcile;
     std::optional<long long> max_removals;
     std::optional<double> max_removals_pct;
     bool detailed_exitcode = false;
     std::vector<std::string> only_projects;
     bool progress = false;
-    bool partners = false;      // also reconcile partner users (run)
-    bool partners_only = false; // only partner users (the partners command)
-    bool adopt = false;         // `oznsync adopt`: plan adoptions instead of the sale rules
     std::string reset_password; // `partners --reset-password PARTNER_ID`: only that user's new password
+
+    /// Writes to OZmap (else a dry run through the recording gateway).
+    bool sends() const { return !is_dry(mode); }
+    /// Pulls a fresh snapshot first (run, adopt); plan and apply use the current one.
+    bool pulls() const { return is_run() || adopts(); }
+    /// `oznsync adopt`: plans adoptions instead of the sale rules.
+    bool adopts() const { return mode == RunMode::Adopt || mode == RunMode::AdoptDry; }
+    /// `oznsync partners`: only partner users.
+    bool partners_only() const { return mode == RunMode::Partners || mode == RunMode::PartnersDry; }
+    /// `oznsync run` reconciles partner users too (when a partnership feed is configured).
+    bool is_run() const { return mode == RunMode::Run || mode == RunMode::RunDry; }
 };
 
 /// Runs and returns the exit code; throws Error only for failures before a run could be recorded.

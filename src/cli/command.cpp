@@ -99,4 +99,16 @@ std::string general_help() {
     return os.str();
 }
 
+void require_one_of(const char* option, const std::string& value,
+                    std::initializer_list<const char*> allowed) {
+    std::string list;
+    size_t i = 0;
+    for (const char* a : allowed) {
+        if (value == a) return;
+        list += (i == 0 ? "" : i + 1 == allowed.size() ? " or " : ", ") + std::string(a);
+        ++i;
+    }
+    throw UsageError(std::string("--") + option + " must be " + list);
+}
+
 } // namespace oznsync

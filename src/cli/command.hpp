@@ -6,6 +6,7 @@
 #include <boost/program_options.hpp>
 
 #include <functional>
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <vector>
@@ -41,6 +42,9 @@ protected:
 
     GlobalOptions m_global;
 };
+
+/// UsageError "--OPTION must be a, b or c" unless `value` is one of `allowed`.
+void require_one_of(const char* option, const std::string& value, std::initializer_list<const char*> allowed);
 
 struct CommandInfo {
     const char* name;

@@ -23,10 +23,7 @@ protected:
 public:
     int run() override {
         Config cfg = load();
-        m_opt.mode = m_dry ? "adopt-dry" : "adopt";
-        m_opt.pull = true;
-        m_opt.apply = !m_dry;
-        m_opt.adopt = true;
+        m_opt.mode = m_dry ? RunMode::AdoptDry : RunMode::Adopt;
         m_opt.progress = show_progress();
         return execute_run(cfg, m_opt);
     }

@@ -25,8 +25,7 @@ protected:
             "out", po::value(&m_out), "write to this file (atomically) instead of stdout");
     }
     void validate(const po::variables_map&) override {
-        if (m_format != "json" && m_format != "csv" && m_format != "geojson")
-            throw UsageError("--format must be json, csv or geojson");
+        require_one_of("format", m_format, {"json", "csv", "geojson"});
     }
 
 public:

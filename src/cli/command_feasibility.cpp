@@ -31,7 +31,7 @@ protected:
         if (m_lng < -180 || m_lng > 180) throw UsageError("--lng must be from -180 to 180");
         if (m_radius < 0 || m_radius > 100000) throw UsageError("--radius must be from 0 to 100000 metres");
         if (m_limit < 0) throw UsageError("--limit must be >= 0");
-        if (m_format != "table" && m_format != "json") throw UsageError("--format must be table or json");
+        require_one_of("format", m_format, {"table", "json"});
     }
 
 public:

@@ -21,9 +21,7 @@ public:
     int run() override {
         Config cfg = load();
         RunOptions opt;
-        opt.mode = m_dry ? "partners-dry" : "partners";
-        opt.apply = !m_dry;
-        opt.partners_only = true;
+        opt.mode = m_dry ? RunMode::PartnersDry : RunMode::Partners;
         opt.reset_password = m_reset;
         opt.progress = show_progress();
         return execute_run(cfg, opt);

@@ -1,13 +1,11 @@
 #include "core/change.hpp"
 
+#include "core/enum_names.hpp"
+
 namespace oznsync {
 
 namespace {
-struct Name {
-    Action action;
-    const char* name;
-};
-const Name kNames[] = {
+constexpr Named<Action> kNames[] = {
     {Action::Create, "create"},          {Action::Move, "move"},     {Action::Promote, "promote"},
     {Action::Demote, "demote"},          {Action::Remove, "remove"}, {Action::UserCreate, "user_create"},
     {Action::UserUpdate, "user_update"}, {Action::Adopt, "adopt"},   {Action::Conflict, "conflict"},
@@ -16,18 +14,13 @@ const Name kNames[] = {
 } // namespace
 
 const char* action_name(Action a) {
-    for (const auto& n : kNames)
-        if (n.action == a) return n.name;
-    return "?";
+    return name_of(kNames, a);
 }
 
 bool action_from_name(const std::string& name, Action& out) {
-    for (const auto& n : kNames)
-        if (name == n.name) {
-            out = n.action;
-            return true;
-        }
-    return false;
+    auto a = value_of(kNames, name);
+    if (a) out = *a;
+    return a.has_value();
 }
 
 bool is_write(Action a) {

@@ -4,6 +4,7 @@
 
 #include "ozmap/ozmap_client.hpp"
 #include "util/json_writer.hpp"
+#include "util/log.hpp"
 
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
@@ -66,6 +67,12 @@ HttpGateway::find_by_codes(const std::vector<std::string>& codes) {
 }
 
 WriteResult RecordingGateway::write(const WriteRequest& r) {
+    WriteRequest kept = r;
+    kept.body = mask_secrets(kept.body);
+    {
+        std::lock_guard lock(m_mutex);
+        m_requests.push_back(std::move(kept));
+    }
     return {r.method == "POST" ? 201 : 204, ""};
 }
 

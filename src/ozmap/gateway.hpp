@@ -1,11 +1,13 @@
 #pragma once
-// Every OZmap write goes through an OzmapGateway. HttpGateway sends; RecordingGateway (dry run) records
-// and never sends. The request bodies come from one place (requests_for_*), so a dry run's requests are
-// exactly what apply sends for the same change set.
+// Every OZmap write goes through an OzmapGateway. HttpGateway sends; RecordingGateway (dry run) keeps
+// what it is given and never sends. The request bodies come from one place (requests_for_*), so a dry run's
+// requests are exactly what apply sends for the same change set.
 #include "core/change.hpp"
+#include "core/journal.hpp"
 #include "core/model.hpp"
 
 #include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -13,11 +15,6 @@
 namespace oznsync {
 
 class OzmapClient;
-
-struct WriteRequest {
-    std::string method, route, body; // route relative to /api/v2/
-    bool operator==(const WriteRequest&) const = default;
-};
 
 struct WriteResult {
     int status = 0;
@@ -51,17 +48,22 @@ private:
     OzmapClient& m_client;
 };
 
-/// The dry run: answers every write as OZmap would on success and sends nothing (the applier keeps the
-/// requests for plan.json).
+/// The dry run: answers every write as OZmap would on success, sends nothing and keeps the requests, in
+/// the order they came (plan.json lists them). Secrets in a body are masked before it is kept.
 class RecordingGateway : public OzmapGateway {
 public:
     WriteResult write(const WriteRequest& request) override;
+    const std::vector<WriteRequest>& requests() const { return m_requests; }
     std::vector<Property> find_by_code(const std::string&) override { return {}; }
     std::optional<std::map<std::string, std::vector<Property>>>
     find_by_codes(const std::vector<std::string>&) override {
         return std::map<std::string, std::vector<Property>>{};
     }
     bool sends() const override { return false; }
+
+private:
+    std::mutex m_mutex;
+    std::vector<WriteRequest> m_requests;
 };
 
 WriteRequest create_request(const Change& c);

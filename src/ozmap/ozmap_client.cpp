@@ -84,26 +84,45 @@ HttpResponse OzmapClient::create(const std::string& route, const std::string& bo
     return m_api.call_once_only({"POST", "/api/v2/" + route, body, "application/json"}, applied);
 }
 
-std::optional<ExistingUser> OzmapClient::find_user(const std::string& username) {
-    HttpResponse r = m_api.call(
-        {"GET", "/api/v2/users?limit=5&filter=" + url_encode(filter_json({filter_eq("username", username)})),
-         "", ""});
-    if (r.status != 200) throw UnavailableError("OZmap GET /users answered HTTP " + std::to_string(r.status));
+namespace {
+/// The `rows` of a small list answer (users, roles), or UnavailableError naming the route.
+Poco::JSON::Array::Ptr rows_of(const HttpResponse& r, const std::string& what) {
+    if (r.status != 200)
+        throw UnavailableError("OZmap GET /" + what + " answered HTTP " + std::to_string(r.status));
     try {
         auto rows = Poco::JSON::Parser().parse(r.body).extract<Poco::JSON::Object::Ptr>()->getArray("rows");
-        if (!rows) throw UnavailableError("OZmap GET /users gave no rows");
-        for (size_t i = 0; i < rows->size(); ++i) {
-            auto u = rows->getObject(static_cast<unsigned>(i));
-            if (!u || u->optValue<std::string>("username", "") != username) continue;
-            ExistingUser found{u->optValue<std::string>("id", ""), username, {}};
-            if (auto ps = u->getArray("projects"))
-                for (size_t k = 0; k < ps->size(); ++k)
-                    if (auto po = ps->getObject(static_cast<unsigned>(k)))
-                        found.projects.push_back(po->optValue<std::string>("project", ""));
-            return found;
-        }
+        if (!rows) throw UnavailableError("OZmap GET /" + what + " gave no rows");
+        return rows;
     } catch (const Poco::Exception& e) {
-        throw UnavailableError("OZmap GET /users is not JSON: " + e.displayText());
+        throw UnavailableError("OZmap GET /" + what + " is not JSON: " + e.displayText());
+    }
+}
+} // namespace
+
+std::optional<ExistingUser> OzmapClient::find_user(const std::string& username) {
+    auto rows = rows_of(m_api.call({"GET",
+                                    "/api/v2/users?limit=5&filter=" +
+                                        url_encode(filter_json({filter_eq("username", username)})),
+                                    "", ""}),
+                        "users");
+    for (size_t i = 0; i < rows->size(); ++i) {
+        auto u = rows->getObject(static_cast<unsigned>(i));
+        if (!u || u->optValue<std::string>("username", "") != username) continue;
+        ExistingUser found{u->optValue<std::string>("id", ""), username, {}};
+        if (auto ps = u->getArray("projects"))
+            for (size_t k = 0; k < ps->size(); ++k)
+                if (auto po = ps->getObject(static_cast<unsigned>(k)))
+                    found.projects.push_back(po->optValue<std::string>("project", ""));
+        return found;
+    }
+    return std::nullopt;
+}
+
+std::optional<std::string> OzmapClient::find_role_id(const std::string& name) {
+    auto rows = rows_of(get("roles?limit=500"), "roles");
+    for (size_t i = 0; i < rows->size(); ++i) {
+        auto r = rows->getObject(static_cast<unsigned>(i));
+        if (r && r->optValue<std::string>("name", "") == name) return r->optValue<std::string>("id", "");
     }
     return std::nullopt;
 }

@@ -42,6 +42,8 @@ public:
     find_by_client_codes(const std::vector<std::string>& codes);
     /// The user with this username (id and projects); nullopt when there is none.
     std::optional<ExistingUser> find_user(const std::string& username);
+    /// The id of the role with this name; nullopt when OZmap has none.
+    std::optional<std::string> find_role_id(const std::string& name);
 
     ApiClient& api() { return m_api; }
     const OzmapConfig& config() const { return m_config; }

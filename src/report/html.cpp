@@ -160,10 +160,11 @@ std::string actions_chart(const std::map<std::string, long long>& counts) {
 }
 
 std::string result_cell(const JournalEntry& e) {
-    if (e.state == "finding") return "<td class=\"st\">&mdash;</td>";
+    if (e.state == EntryState::Finding) return "<td class=\"st\">&mdash;</td>";
     std::string detail = e.error.empty() ? e.result : e.error;
-    return "<td class=\"st st-" + esc(e.state) + "\">" + esc(e.state) +
-           (detail.empty() ? "" : ": " + esc(detail)) + "</td>";
+    const std::string state = state_name(e.state);
+    return "<td class=\"st st-" + state + "\">" + state + (detail.empty() ? "" : ": " + esc(detail)) +
+           "</td>";
 }
 
 std::string change_row(const ReportData& d, const JournalEntry& e) {
@@ -207,21 +208,22 @@ std::string html_report(const ReportData& d) {
         "content=\"width=device-width,initial-scale=1\"><title>oznsync run " +
         esc(d.run.id) + "</title><style>" + kCss + "</style></head><body><main>\n";
     h += "<h1>oznsync run <code>" + esc(d.run.id) + "</code> <span class=\"badge " +
-         (d.dry_run ? "dry\">DRY RUN" : "apply\">APPLIED") + "</span> <span class=\"badge " +
+         (d.run.dry_run() ? "dry\">DRY RUN" : "apply\">APPLIED") + "</span> <span class=\"badge " +
          exit_class(d.run.exit_code) + "\">exit " + std::to_string(d.run.exit_code) + "</span></h1>";
-    h += "<p class=sub>" + esc(outcome_text(d)) + " &middot; mode <b>" + esc(d.run.mode) + "</b> &middot; " +
-         esc(d.run.started_at) + " &rarr; " + esc(d.run.finished_at) + "</p>\n";
+    h += "<p class=sub>" + esc(outcome_text(d)) + " &middot; mode <b>" + esc(mode_name(d.run.mode)) +
+         "</b> &middot; " + esc(d.run.started_at) + " &rarr; " + esc(d.run.finished_at) + "</p>\n";
 
-    if (d.insecure)
+    if (d.run.insecure_tls)
         h += "<div class=alert>TLS verification was <b>off</b> (--insecure, ozmap.insecure or "
              "ozneutral.insecure) for "
              "this run.</div>";
-    if (!d.guard_reason.empty())
-        h += "<div class=alert><b>Aborted before planning:</b> " + esc(d.guard_reason) + "</div>";
-    if (!d.cap_reason.empty())
-        h += "<div class=alert id=caps><b>Safety cap hit:</b> " + esc(d.cap_reason) +
+    if (!d.run.guard_reason.empty())
+        h += "<div class=alert><b>Aborted before planning:</b> " + esc(d.run.guard_reason) + "</div>";
+    if (!d.run.cap_reason.empty())
+        h += "<div class=alert id=caps><b>Safety cap hit:</b> " + esc(d.run.cap_reason) +
              ". No client was removed.</div>";
-    if (!d.abort_reason.empty()) h += "<div class=alert><b>Stopped:</b> " + esc(d.abort_reason) + "</div>";
+    if (!d.run.abort_reason.empty())
+        h += "<div class=alert><b>Stopped:</b> " + esc(d.run.abort_reason) + "</div>";
     if (!d.interrupted.empty()) {
         h += "<div class=\"alert warn\"><b>" + std::to_string(d.interrupted.size()) +
              " change(s) were in flight when an earlier run died:</b><ul>";
@@ -236,18 +238,18 @@ std::string html_report(const ReportData& d) {
          "</dd><dt>oznsync</dt><dd>" OZNSYNC_VERSION
          "</dd><dt>Config fingerprint (secrets masked)</dt><dd><code>" +
          esc(d.run.config_fingerprint) + "</code></dd></dl>";
-    h += "<dl class=card><dt>OZmap</dt><dd>" + esc(d.ozmap_url) + "</dd><dt>Snapshot</dt><dd>" +
+    h += "<dl class=card><dt>OZmap</dt><dd>" + esc(d.run.ozmap_url) + "</dd><dt>Snapshot</dt><dd>" +
          std::to_string(d.run.snapshot_id) +
-         (d.snapshot_finished_at.empty() ? "" : " (pulled " + esc(d.snapshot_finished_at) + ")") +
-         "</dd><dt>Sale feed</dt><dd>" + esc(d.sales_source) + "<br>" +
-         std::to_string(std::max(0LL, d.sales_records)) + " records, " +
-         std::to_string(std::max(0LL, d.sales_invalid)) + " invalid<br><code>" +
+         (d.run.snapshot_finished_at.empty() ? "" : " (pulled " + esc(d.run.snapshot_finished_at) + ")") +
+         "</dd><dt>Sale feed</dt><dd>" + esc(d.run.sales_source) + "<br>" +
+         std::to_string(std::max(0LL, d.run.sales_records)) + " records, " +
+         std::to_string(std::max(0LL, d.run.sales_invalid)) + " invalid<br><code>" +
          esc(d.run.sales_fingerprint) + "</code></dd></dl>";
     h += "<dl class=card><dt>Timings</dt><dd>";
     for (const auto& [phase, secs] : d.timings)
         h += esc(phase) + " " + num(secs, 2) + " s<br>";
-    h += "</dd><dt>Owned clients / in sync</dt><dd>" + std::to_string(d.owned_clients) + " / " +
-         std::to_string(d.in_sync) + "</dd>";
+    h += "</dd><dt>Owned clients / in sync</dt><dd>" + std::to_string(d.run.owned_clients) + " / " +
+         std::to_string(d.run.in_sync) + "</dd>";
     if (!d.selection.empty()) {
         h += "<dt>Projects</dt><dd>";
         for (const auto& line : d.selection)
@@ -260,8 +262,9 @@ std::string html_report(const ReportData& d) {
             h += std::to_string(n) + " " + esc(why) + "<br>";
         h += "</dd>";
     }
-    if (!d.handover_file.empty())
-        h += "<dt>Partner passwords handed over in</dt><dd><code>" + esc(d.handover_file) + "</code></dd>";
+    if (!d.run.handover_file.empty())
+        h +=
+            "<dt>Partner passwords handed over in</dt><dd><code>" + esc(d.run.handover_file) + "</code></dd>";
     h += "</dl></div>\n";
 
     h += "<h2>Counts</h2><div class=grid><div><table id=counts><thead><tr><th>action</th><th "
@@ -320,9 +323,9 @@ std::string html_report(const ReportData& d) {
     h += section(d, "Drift", "drift", Action::Drift,
                  "No owned client was changed in OZmap since the last run.");
     h += "<h2 id=caps-title>Caps hit</h2>" +
-         (d.cap_reason.empty() && d.guard_reason.empty()
+         (d.run.cap_reason.empty() && d.run.guard_reason.empty()
               ? std::string("<p class=empty>No safety cap tripped.</p>")
-              : "<p>" + esc(d.guard_reason.empty() ? d.cap_reason : d.guard_reason) + "</p>");
+              : "<p>" + esc(d.run.guard_reason.empty() ? d.run.cap_reason : d.run.guard_reason) + "</p>");
     h += "<h2>Configuration (secrets masked)</h2><table id=config><tbody>";
     for (const auto& [k, v] : d.config)
         h += "<tr><td><code>" + esc(k) + "</code></td><td>" + esc(v) + "</td></tr>";

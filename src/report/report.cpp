@@ -19,10 +19,11 @@ namespace oznsync {
 namespace {
 
 std::string result_text(const JournalEntry& e) {
-    if (e.state == "finding") return "";
-    if (!e.error.empty()) return e.state + ": " + e.error;
-    if (!e.result.empty()) return e.state + ": " + e.result;
-    return e.state;
+    if (e.state == EntryState::Finding) return "";
+    const std::string state = state_name(e.state);
+    if (!e.error.empty()) return state + ": " + e.error;
+    if (!e.result.empty()) return state + ": " + e.result;
+    return state;
 }
 
 /// Appends one CSV field (RFC 4180: quoted when it holds a comma, a quote or a line break).
@@ -55,7 +56,7 @@ void write_event(JsonWriter& w, const ReportData& d, const JournalEntry& e) {
     w.field("before", c.before).field("after", c.after).field("reason", c.reason);
     w.key("result")
         .begin_object()
-        .field("state", e.state)
+        .field("state", state_name(e.state))
         .field("detail", e.error.empty() ? e.result : e.error);
     w.end_object().end_object();
 }
@@ -101,7 +102,7 @@ std::string outcome_text(const ReportData& d) {
         if (is_write(e.change.action)) ++writes;
         if (e.change.action == Action::Conflict) ++conflicts;
     }
-    if (d.dry_run) {
+    if (d.run.dry_run()) {
         if (writes == 0 && conflicts == 0) return "dry run: in sync, nothing to change";
         return "dry run: " + std::to_string(writes) + " change(s) pending, " + std::to_string(conflicts) +
                " conflict(s); nothing was changed in OZmap";
@@ -113,23 +114,30 @@ std::string summary_json(const ReportData& d) {
     std::string out;
     JsonWriter w(out);
     w.begin_object().field("format_version", kSummaryFormatVersion).field("run_id", d.run.id);
-    w.field("mode", d.run.mode).field("dry_run", d.dry_run).field("oznsync_version", OZNSYNC_VERSION);
+    w.field("mode", mode_name(d.run.mode))
+        .field("dry_run", d.run.dry_run())
+        .field("oznsync_version", OZNSYNC_VERSION);
     w.field("host", d.run.host).field("user", d.run.user);
     w.field("started_at", d.run.started_at).field("finished_at", d.run.finished_at);
     w.key("exit").begin_object().field("code", d.run.exit_code).field("meaning", outcome_text(d));
     w.end_object();
-    w.key("inputs").begin_object().field("ozmap_url", d.ozmap_url).field("snapshot_id", d.run.snapshot_id);
-    w.field("snapshot_finished_at", d.snapshot_finished_at).field("sales_source", d.sales_source);
-    w.field("sales_fingerprint", d.run.sales_fingerprint).field("sales_records", d.sales_records);
-    w.field("sales_valid", d.sales_valid).field("sales_invalid", d.sales_invalid);
-    w.field("config_fingerprint", d.run.config_fingerprint).field("insecure_tls", d.insecure).end_object();
+    w.key("inputs")
+        .begin_object()
+        .field("ozmap_url", d.run.ozmap_url)
+        .field("snapshot_id", d.run.snapshot_id);
+    w.field("snapshot_finished_at", d.run.snapshot_finished_at).field("sales_source", d.run.sales_source);
+    w.field("sales_fingerprint", d.run.sales_fingerprint).field("sales_records", d.run.sales_records);
+    w.field("sales_valid", d.run.sales_valid).field("sales_invalid", d.run.sales_invalid);
+    w.field("config_fingerprint", d.run.config_fingerprint)
+        .field("insecure_tls", d.run.insecure_tls)
+        .end_object();
     w.key("counts").begin_object();
     for (const auto& [a, n] : counts_by_action(d))
         w.field(a, n);
-    w.field("in_sync", d.in_sync).field("owned_clients", d.owned_clients).end_object();
+    w.field("in_sync", d.run.in_sync).field("owned_clients", d.run.owned_clients).end_object();
     std::map<std::string, long long> states;
     for (const auto& e : d.entries)
-        if (e.state != "finding") ++states[e.state];
+        if (e.state != EntryState::Finding) ++states[state_name(e.state)];
     w.key("results").begin_object();
     for (const auto& [s, n] : states)
         w.field(s, n);
@@ -168,7 +176,9 @@ std::string summary_json(const ReportData& d) {
     for (const auto& [phase, s] : d.timings)
         w.field(phase, static_cast<double>(static_cast<long long>(s * 1000)) / 1000);
     w.end_object();
-    w.field("safety_cap", d.cap_reason).field("feed_guard", d.guard_reason).field("aborted", d.abort_reason);
+    w.field("safety_cap", d.run.cap_reason)
+        .field("feed_guard", d.run.guard_reason)
+        .field("aborted", d.run.abort_reason);
     w.field("interrupted_changes_recovered", static_cast<int64_t>(d.interrupted.size()));
     if (!d.report_error.empty()) w.field("report_error", d.report_error);
     if (!d.selection.empty()) {
@@ -183,7 +193,7 @@ std::string summary_json(const ReportData& d) {
             w.field(why, static_cast<int64_t>(n));
         w.end_object();
     }
-    w.field("partner_handover_file", d.handover_file);
+    w.field("partner_handover_file", d.run.handover_file);
     w.key("config").begin_object();
     for (const auto& [k, v] : d.config)
         w.field(k, v);
@@ -250,7 +260,7 @@ std::string changes_csv(const ReportData& d) {
                                            c.before,
                                            c.after,
                                            c.reason,
-                                           e.state,
+                                           state_name(e.state),
                                            e.error.empty() ? e.result : e.error};
         bool first = true;
         for (std::string_view f : fields) {
@@ -265,25 +275,27 @@ std::string changes_csv(const ReportData& d) {
 
 std::string text_report(const ReportData& d) {
     std::ostringstream os;
-    os << "oznsync run " << d.run.id << " (" << d.run.mode << (d.dry_run ? ", dry run" : "") << ")\n";
+    os << "oznsync run " << d.run.id << " (" << mode_name(d.run.mode) << (d.run.dry_run() ? ", dry run" : "")
+       << ")\n";
     os << "  started " << d.run.started_at << ", finished " << d.run.finished_at << " on " << d.run.host
        << " by " << d.run.user << "\n";
     os << "  exit " << d.run.exit_code << ": " << outcome_text(d) << "\n";
-    os << "  snapshot " << d.run.snapshot_id << " of " << d.ozmap_url << "; sales " << d.sales_source << " ("
-       << d.sales_records << " records, " << d.sales_invalid << " invalid, "
+    os << "  snapshot " << d.run.snapshot_id << " of " << d.run.ozmap_url << "; sales " << d.run.sales_source
+       << " (" << d.run.sales_records << " records, " << d.run.sales_invalid << " invalid, "
        << d.run.sales_fingerprint.substr(0, 19) << ")\n";
-    os << "  config " << d.run.config_fingerprint << (d.insecure ? " (TLS verification OFF)" : "") << "\n";
+    os << "  config " << d.run.config_fingerprint << (d.run.insecure_tls ? " (TLS verification OFF)" : "")
+       << "\n";
     for (const auto& line : d.selection)
         os << "  project " << line << "\n";
     for (const auto& [why, n] : d.pull_skipped)
         os << "  pull: " << n << " " << why << "\n";
-    if (!d.guard_reason.empty()) os << "  ABORTED before planning: " << d.guard_reason << "\n";
-    if (!d.cap_reason.empty()) os << "  SAFETY CAP: " << d.cap_reason << "\n";
-    if (!d.abort_reason.empty()) os << "  STOPPED: " << d.abort_reason << "\n";
+    if (!d.run.guard_reason.empty()) os << "  ABORTED before planning: " << d.run.guard_reason << "\n";
+    if (!d.run.cap_reason.empty()) os << "  SAFETY CAP: " << d.run.cap_reason << "\n";
+    if (!d.run.abort_reason.empty()) os << "  STOPPED: " << d.run.abort_reason << "\n";
     os << "\nCounts:";
     for (const auto& [a, n] : counts_by_action(d))
         if (n) os << " " << a << "=" << n;
-    os << " in_sync=" << d.in_sync << "\n";
+    os << " in_sync=" << d.run.in_sync << "\n";
     for (const auto& [p, counts] : counts_by_project(d)) {
         auto name = d.project_names.find(p);
         os << "  project " << p
@@ -311,7 +323,8 @@ std::string text_report(const ReportData& d) {
         if (!r.empty()) os << " => " << r;
         os << "\n";
     }
-    if (!d.handover_file.empty()) os << "\nPartner passwords handed over in " << d.handover_file << "\n";
+    if (!d.run.handover_file.empty())
+        os << "\nPartner passwords handed over in " << d.run.handover_file << "\n";
     return os.str();
 }
 
@@ -321,7 +334,7 @@ std::string write_report(const std::string& reports_dir, const ReportData& d) {
     atomic_write(dir + "/changes.jsonl", changes_jsonl(d), 0640);
     atomic_write(dir + "/changes.csv", changes_csv(d), 0640);
     atomic_write(dir + "/drift.jsonl", drift_jsonl(d), 0640);
-    if (d.dry_run) atomic_write(dir + "/plan.json", plan_json(d), 0640);
+    if (d.run.dry_run()) atomic_write(dir + "/plan.json", plan_json(d), 0640);
     atomic_write(dir + "/report.html", html_report(d), 0640);
     atomic_write(dir + "/report.txt", text_report(d), 0640);
     atomic_write(dir + "/summary.json", summary_json(d),
@@ -353,26 +366,10 @@ ReportData load_report_data(RunStore& runs, const std::string& run_id) {
     ReportData d;
     d.run = *run;
     d.entries = runs.entries(run_id);
-    d.dry_run = run->mode == "plan" || run->mode == "run-dry" || run->mode == "partners-dry" ||
-                run->mode == "adopt-dry";
+    // The columns hold the run's facts; its summary the lists (selection, timings, config, occupancy).
     if (!run->summary_json.empty()) {
         try {
             auto o = Poco::JSON::Parser().parse(run->summary_json).extract<Poco::JSON::Object::Ptr>();
-            auto in = o->getObject("inputs");
-            d.ozmap_url = in->optValue<std::string>("ozmap_url", "");
-            d.sales_source = in->optValue<std::string>("sales_source", "");
-            d.sales_records = in->optValue<long long>("sales_records", -1);
-            d.sales_valid = in->optValue<long long>("sales_valid", -1);
-            d.sales_invalid = in->optValue<long long>("sales_invalid", -1);
-            d.snapshot_finished_at = in->optValue<std::string>("snapshot_finished_at", "");
-            d.insecure = in->optValue<bool>("insecure_tls", false);
-            auto counts = o->getObject("counts");
-            d.in_sync = counts->optValue<long long>("in_sync", 0);
-            d.owned_clients = counts->optValue<long long>("owned_clients", 0);
-            d.cap_reason = o->optValue<std::string>("safety_cap", "");
-            d.guard_reason = o->optValue<std::string>("feed_guard", "");
-            d.abort_reason = o->optValue<std::string>("aborted", "");
-            d.handover_file = o->optValue<std::string>("partner_handover_file", "");
             if (auto sel = o->getArray("project_selection"))
                 for (size_t i = 0; i < sel->size(); ++i)
                     d.selection.push_back(sel->getElement<std::string>(static_cast<unsigned>(i)));

@@ -2,8 +2,9 @@
 // The audit report of one run, reports/<run-id>/: report.html, changes.jsonl, changes.csv,
 // summary.json and (dry runs) plan.json. Every file is written atomically, mode 0640. The same data
 // renders as text for `report show`.
-#include "ozmap/gateway.hpp"
+#include "core/journal.hpp"
 #include "store/run_store.hpp"
+#include "store/snapshot_stats.hpp"
 
 #include <map>
 #include <string>
@@ -12,11 +13,6 @@
 namespace oznsync {
 
 constexpr int kSummaryFormatVersion = 1;
-
-struct ProjectOccupancy {
-    std::string project, name;
-    long long free = 0, reserved = 0, active = 0, blocked = 0;
-};
 
 struct ReportData {
     RunRecord run;

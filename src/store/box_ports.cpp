@@ -1,4 +1,5 @@
 #include "store/box_ports.hpp"
+#include "store/store_access.hpp"
 
 #include <algorithm>
 #include <optional>
@@ -65,10 +66,10 @@ std::vector<BoxPorts> boxes_by_rect(Store& store, int64_t snapshot, const std::v
                                     bool port_states) {
     std::vector<BoxPorts> out;
     auto st =
-        store.db().prepare(std::string(kBoxSplitter) +
-                           (port_states ? "s.port_states FROM " : "p.number, p.blocked, p.fiber FROM ") +
-                           kInRect + kJoins + (port_states ? "" : kPortRows) + kRectWhere +
-                           (port_states ? "ORDER BY b.id, s.id" : "ORDER BY b.id, s.id, p.number"));
+        db_of(store).prepare(std::string(kBoxSplitter) +
+                             (port_states ? "s.port_states FROM " : "p.number, p.blocked, p.fiber FROM ") +
+                             kInRect + kJoins + (port_states ? "" : kPortRows) + kRectWhere +
+                             (port_states ? "ORDER BY b.id, s.id" : "ORDER BY b.id, s.id, p.number"));
     for (const auto& r : rects) {
         st.bind(1, snapshot).bind(2, r.min_lat).bind(3, r.max_lat).bind(4, r.min_lng).bind(5, r.max_lng);
         if (!port_states)
@@ -96,9 +97,9 @@ std::vector<BoxPorts> boxes_in_rects(Store& store, int64_t snapshot, const std::
 
 std::vector<BoxPorts> all_boxes(Store& store, int64_t snapshot) {
     std::vector<BoxPorts> out;
-    auto st = store.db().prepare(std::string(kBoxSplitter) + "p.number, p.blocked, p.fiber FROM box_keys k" +
-                                 kJoins + kPortRows +
-                                 "WHERE k.snapshot_id = ?1 ORDER BY b.project, b.id, s.id, p.number");
+    auto st = db_of(store).prepare(std::string(kBoxSplitter) +
+                                   "p.number, p.blocked, p.fiber FROM box_keys k" + kJoins + kPortRows +
+                                   "WHERE k.snapshot_id = ?1 ORDER BY b.project, b.id, s.id, p.number");
     st.bind(1, snapshot);
     collect_port_rows(st, out);
     return out;

@@ -1,9 +1,10 @@
 #include "store/handover_store.hpp"
+#include "store/store_access.hpp"
 
 namespace oznsync {
 
 void HandoverStore::record(const PartnerUserRecord& r) {
-    m_store.db()
+    db_of(m_store)
         .prepare("INSERT INTO partner_users(username, partner_id, user_id, created_run, handed_over) "
                  "VALUES(?,?,?,?,?) ON CONFLICT(username) DO UPDATE SET user_id = excluded.user_id, "
                  "handed_over = excluded.handed_over")
@@ -17,8 +18,8 @@ void HandoverStore::record(const PartnerUserRecord& r) {
 
 std::vector<PartnerUserRecord> HandoverStore::not_handed_over() {
     std::vector<PartnerUserRecord> out;
-    auto st = m_store.db().prepare("SELECT username, partner_id, coalesce(user_id, ''), created_run FROM "
-                                   "partner_users WHERE handed_over IS NULL ORDER BY username");
+    auto st = db_of(m_store).prepare("SELECT username, partner_id, coalesce(user_id, ''), created_run FROM "
+                                     "partner_users WHERE handed_over IS NULL ORDER BY username");
     while (st.step())
         out.push_back({st.text(0), st.text(1), st.text(2), st.text(3), ""});
     return out;
@@ -29,7 +30,7 @@ void HandoverStore::record_grant(const std::string& username, const std::string&
     std::string projects;
     for (const auto& p : grant.projects)
         projects += (projects.empty() ? "" : ",") + p;
-    m_store.db()
+    db_of(m_store)
         .prepare("INSERT INTO partner_users(username, partner_id, created_run, handed_over, approved_at, "
                  "projects) "
                  "VALUES(?1, ?2, ?3, '', ?4, ?5) ON CONFLICT(username) DO UPDATE SET approved_at = ?4, "
@@ -44,9 +45,10 @@ void HandoverStore::record_grant(const std::string& username, const std::string&
 
 std::map<std::string, PartnerGrant> HandoverStore::grants() {
     std::map<std::string, PartnerGrant> out;
-    auto st = m_store.db().prepare("SELECT username, coalesce(approved_at, ''), coalesce(projects, '') FROM "
-                                   "partner_users WHERE approved_at IS "
-                                   "NOT NULL");
+    auto st =
+        db_of(m_store).prepare("SELECT username, coalesce(approved_at, ''), coalesce(projects, '') FROM "
+                               "partner_users WHERE approved_at IS "
+                               "NOT NULL");
     while (st.step()) {
         PartnerGrant g{st.text(1), {}};
         std::string list = st.text(2);

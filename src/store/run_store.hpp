@@ -1,7 +1,7 @@
 #pragma once
 // Run history, the change journal and the ownership base line, in the snapshot database.
 #include "core/change.hpp"
-#include "core/inventory.hpp"
+#include "core/journal.hpp"
 #include "core/reconcile.hpp"
 #include "store/store.hpp"
 
@@ -13,45 +13,50 @@
 
 namespace oznsync {
 
+/// One run, as the `runs` table keeps it: the run's own state while it runs, the header of its report
+/// after. `summary_json` is summary.json as written (the lists a column cannot hold: timings, the masked
+/// config, the project selection, occupancy).
 struct RunRecord {
-    std::string id, started_at, finished_at, mode, status;
+    std::string id, started_at, finished_at;
+    RunMode mode = RunMode::Plan;
+    std::string status; // running | done | failed | died
     int exit_code = -1;
+    std::string host, user, config_fingerprint;
+    bool insecure_tls = false;
+    // Inputs.
+    std::string ozmap_url, sales_source;
     int64_t snapshot_id = 0;
-    std::string sales_fingerprint;
-    long long sales_count = -1;
-    std::string config_fingerprint, host, user, summary_json;
-};
+    std::string snapshot_finished_at, sales_fingerprint;
+    long long sales_records = -1, sales_valid = -1, sales_invalid = -1;
+    long long sales_count = -1; // the records of a feed that passed the guards (the next shrink guard's base)
+    // What the plan saw and why the run stopped short.
+    long long owned_clients = 0, in_sync = 0;
+    std::string cap_reason, guard_reason, abort_reason;
+    std::string handover_file;
+    std::string summary_json;
 
-/// A journal row: a change with its place in the run and what became of it.
-struct JournalEntry {
-    int seq = 0;
-    std::string ulid, ts;
-    Change change;
-    std::string state; // planned | intent | done | failed | skipped | interrupted | finding
-    std::string result, error;
+    bool dry_run() const { return is_dry(mode); }
 };
-
-Inventory load_inventory(Store& store, int64_t snapshot_id);
 
 class RunStore {
 public:
     explicit RunStore(Store& store) : m_store(store) {}
 
     void begin(const RunRecord& run);
-    void update_inputs(const std::string& run_id, int64_t snapshot_id, const std::string& sales_fingerprint,
-                       long long sales_count);
-    void finish(const std::string& run_id, const std::string& status, int exit_code,
-                const std::string& summary_json);
+    /// Writes the run's facts (every column) and its summary; `begin` must have inserted it.
+    void save(const RunRecord& run);
     std::optional<RunRecord> get(const std::string& run_id);
     std::vector<RunRecord> list(int limit);
+    /// The run's journal counted by action (writes and findings), e.g. {create: 3, conflict: 1}.
+    std::map<std::string, long long> action_counts(const std::string& run_id);
     /// Sales count of the last run that read the feed (for the shrink guard).
     std::optional<long long> last_sales_count(const std::string& except_run);
 
     /// Stores a change set as the run's journal: writes 'planned', findings 'finding'.
     std::vector<JournalEntry> save_plan(const std::string& run_id, const ChangeSet& changes);
     std::vector<JournalEntry> entries(const std::string& run_id);
-    void set_state(const std::string& run_id, int seq, const std::string& state,
-                   const std::string& result = "", const std::string& error = "");
+    void set_state(const std::string& run_id, int seq, EntryState state, const std::string& result = "",
+                   const std::string& error = "");
     /// Every change of the run still 'planned' gets this result (a dry run's outcome).
     void set_result_of_planned(const std::string& run_id, const std::string& result);
     /// Changes left in 'intent' by runs that died; marks them 'interrupted' (and those runs 'died') and

@@ -1,11 +1,12 @@
 #include "store/snapshot_patch.hpp"
 
 #include "core/ownership.hpp"
+#include "store/store_access.hpp"
 
 namespace oznsync {
 
 void patch_snapshot(Store& store, int64_t snapshot, const std::vector<JournalEntry>& entries) {
-    auto& db = store.db();
+    auto& db = db_of(store);
     auto occupy =
         db.prepare("UPDATE ports SET fiber = ? WHERE snapshot_id = ? AND splitter = ? AND number = ?");
     auto release =
@@ -26,7 +27,7 @@ void patch_snapshot(Store& store, int64_t snapshot, const std::vector<JournalEnt
     auto adopt = db.prepare("UPDATE properties SET external_id = ? WHERE snapshot_id = ? AND id = ?");
     sql::Transaction tx(db);
     for (const auto& e : entries) {
-        if (e.state != "done") continue;
+        if (e.state != EntryState::Done) continue;
         const Change& c = e.change;
         switch (c.action) {
         case Action::Create:

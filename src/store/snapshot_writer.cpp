@@ -1,5 +1,7 @@
 #include "store/snapshot_writer.hpp"
 
+#include "store/store_access.hpp"
+
 namespace oznsync {
 
 std::string port_states(const std::vector<Port>& ports) {
@@ -11,6 +13,9 @@ std::string port_states(const std::vector<Port>& ports) {
     }
     return out;
 }
+
+SnapshotWriter::SnapshotWriter(Store& store, int64_t snapshot_id)
+    : SnapshotWriter(db_of(store), snapshot_id) {}
 
 SnapshotWriter::SnapshotWriter(sql::Database& db, int64_t snapshot_id)
     : m_db(db), m_snapshot(snapshot_id), m_project(db.prepare("INSERT INTO projects VALUES(?,?,?,?)")),

@@ -2,7 +2,7 @@
 // Streams pulled rows into one snapshot with reused prepared statements; callers group rows into
 // transactions (one per page) so a page is either fully in or not at all.
 #include "core/model.hpp"
-#include "store/sqlite.hpp"
+#include "store/store.hpp"
 
 #include <cstdint>
 
@@ -14,7 +14,7 @@ std::string port_states(const std::vector<Port>& ports);
 
 class SnapshotWriter {
 public:
-    SnapshotWriter(sql::Database& db, int64_t snapshot_id);
+    SnapshotWriter(Store& store, int64_t snapshot_id);
 
     void add(const Project& p);
     void add(const Box& b);
@@ -37,6 +37,7 @@ public:
     long long clients();
 
 private:
+    SnapshotWriter(sql::Database& db, int64_t snapshot_id);
     sql::Database& m_db;
     int64_t m_snapshot;
     sql::Statement m_project, m_box, m_box_key, m_box_rtree, m_splitter, m_port, m_property, m_client;

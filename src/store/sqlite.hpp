@@ -81,6 +81,10 @@ private:
 class Transaction {
 public:
     explicit Transaction(Database& db, bool immediate = true);
+    Transaction(Transaction&& other) noexcept : m_db(other.m_db), m_done(other.m_done) {
+        other.m_done = true;
+    }
+    Transaction& operator=(Transaction&&) = delete;
     ~Transaction();
     void commit();
 

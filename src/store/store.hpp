@@ -25,8 +25,10 @@ class Store {
 public:
     explicit Store(const std::string& path, Access access = Access::ReadWrite);
 
-    sql::Database& db() { return m_db; }
     int schema_version();
+    /// One transaction around many writes of the store's classes (committed by `commit()`, rolled back
+    /// when dropped without).
+    sql::Transaction transaction() { return sql::Transaction(m_db); }
 
     std::optional<int64_t> current_snapshot();
     /// The current snapshot, or a UsageError telling the user to pull first.
@@ -42,6 +44,7 @@ public:
     void set_state(const std::string& key, const std::string& value);
 
 private:
+    friend sql::Database& db_of(Store& store); // store/ only: store/store_access.hpp
     void migrate();
     void delete_snapshot_rows(int64_t id);
     sql::Database m_db;

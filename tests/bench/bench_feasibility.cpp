@@ -5,6 +5,7 @@
 #include "core/geo.hpp"
 #include "store/box_ports.hpp"
 #include "store/store.hpp"
+#include "store/store_access.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -25,7 +26,7 @@ int main(int argc, char** argv) {
     const int64_t snapshot = store.require_snapshot();
     // Query points near real boxes, so every query has work to do.
     std::vector<std::pair<double, double>> points;
-    auto st = store.db().prepare("SELECT lat, lng FROM boxes WHERE snapshot_id = ?");
+    auto st = db_of(store).prepare("SELECT lat, lng FROM boxes WHERE snapshot_id = ?");
     st.bind(1, snapshot);
     while (st.step())
         points.emplace_back(st.real(0), st.real(1));

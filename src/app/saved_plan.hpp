@@ -1,0 +1,21 @@
+#pragma once
+// `oznsync apply --plan RUN_ID`: the changes of a saved dry run, refused when its inputs changed since.
+#include "core/change.hpp"
+#include "store/run_store.hpp"
+
+#include <cstdint>
+#include <string>
+
+namespace oznsync {
+
+struct SavedPlan {
+    ChangeSet changes;           // its writes and findings, in its order
+    long long owned_clients = 0; // what its plan saw (the removal cap's base)
+};
+
+/// The saved plan `run_id`, made from `snapshot` and the feed with `sales_fingerprint`; UsageError when
+/// there is no such run or it is not a saved plan, SafetyError when it is stale.
+SavedPlan load_saved_plan(RunStore& runs, const std::string& run_id, int64_t snapshot,
+                          const std::string& sales_fingerprint);
+
+} // namespace oznsync

@@ -1,0 +1,39 @@
+#include "cli/commands.hpp"
+#include "cli/run_options.hpp"
+
+namespace oznsync {
+
+namespace {
+
+class ApplyCommand : public Command {
+public:
+    std::string name() const override { return "apply"; }
+    std::string synopsis() const override { return "[--plan RUN_ID] [--only-project ID] [--no-...]"; }
+
+protected:
+    void add_options(po::options_description& d) override {
+        d.add_options()("plan", po::value(&m_opt.plan_run_id),
+                        "execute this saved dry run (refused if the snapshot or the feed changed since)");
+        add_reconcile_options(d, m_opt);
+    }
+    void validate(const po::variables_map& vm) override { read_reconcile_options(vm, m_opt); }
+
+public:
+    int run() override {
+        Config cfg = load();
+        m_opt.mode = RunMode::Apply;
+        m_opt.progress = show_progress();
+        return execute_run(cfg, m_opt);
+    }
+
+private:
+    RunOptions m_opt;
+};
+
+} // namespace
+
+std::unique_ptr<Command> make_apply_command() {
+    return std::make_unique<ApplyCommand>();
+}
+
+} // namespace oznsync

@@ -1,0 +1,54 @@
+#include "cli/commands.hpp"
+#include "report/report.hpp"
+#include "store/run_store.hpp"
+#include "util/error.hpp"
+
+#include <iostream>
+
+namespace oznsync {
+
+namespace {
+
+class ReportCommand : public Command {
+public:
+    std::string name() const override { return "report"; }
+    std::string synopsis() const override { return "show RUN_ID [--format text|json|html]"; }
+
+protected:
+    void add_options(po::options_description& d) override {
+        d.add_options()("verb", po::value(&m_verb)->required(),
+                        "show")("run-id", po::value(&m_run)->required(), "the run (see oznsync runs)")(
+            "format", po::value(&m_format)->default_value("text"), "text, json (summary.json) or html");
+    }
+    void add_positional(po::positional_options_description& p) override { p.add("verb", 1).add("run-id", 1); }
+    void validate(const po::variables_map&) override {
+        if (m_verb != "show") throw UsageError("report: the only verb is show (oznsync report show RUN_ID)");
+        require_one_of("format", m_format, {"text", "json", "html"});
+    }
+
+public:
+    int run() override {
+        Config cfg = load();
+        Store store(cfg.snapshot_path);
+        RunStore runs(store);
+        ReportData d = load_report_data(runs, m_run);
+        if (m_format == "json")
+            std::cout << summary_json(d);
+        else if (m_format == "html")
+            std::cout << html_report(d);
+        else
+            std::cout << text_report(d);
+        return 0;
+    }
+
+private:
+    std::string m_verb, m_run, m_format;
+};
+
+} // namespace
+
+std::unique_ptr<Command> make_report_command() {
+    return std::make_unique<ReportCommand>();
+}
+
+} // namespace oznsync

@@ -1,0 +1,55 @@
+#pragma once
+// The journal's vocabulary, pure: what kind of run a run is (its mode), where each change of its journal
+// stands (its state), the write requests changes become, and the base line a finished apply leaves.
+#include "core/change.hpp"
+
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace oznsync {
+
+/// What became of a change. A write goes planned -> intent (before its call) -> done | failed; skipped
+/// when it was not sent (a cap, an earlier failure on its code or port); interrupted when its run died
+/// with it in flight. Findings are never written.
+enum class EntryState { Planned, Intent, Done, Failed, Skipped, Interrupted, Finding };
+
+const char* state_name(EntryState s);
+std::optional<EntryState> state_from_name(std::string_view name);
+
+/// A journal row: a change with its place in the run and what became of it.
+struct JournalEntry {
+    int seq = 0;
+    std::string ulid, ts;
+    Change change;
+    EntryState state = EntryState::Planned;
+    std::string result, error;
+};
+
+/// The command a run was: it decides whether anything is sent and whether the run is a saved plan.
+enum class RunMode { Plan, Apply, Run, RunDry, Adopt, AdoptDry, Partners, PartnersDry };
+
+const char* mode_name(RunMode m);
+std::optional<RunMode> mode_from_name(std::string_view name);
+/// Nothing was sent: the run's journal says what would have been.
+bool is_dry(RunMode m);
+/// Its journal may be executed later by `oznsync apply --plan RUN_ID`.
+bool is_saved_plan(RunMode m);
+
+/// One OZmap write, as sent (or, in a dry run, as it would be).
+struct WriteRequest {
+    std::string method, route, body; // route relative to /api/v2/
+    bool operator==(const WriteRequest&) const = default;
+};
+
+/// The base-line rows a run writes: the plan's, then every change that succeeded on top.
+struct OwnedUpdate {
+    std::map<std::string, OwnedState> upsert;
+    std::set<std::string> forget;
+};
+OwnedUpdate owned_after(const ChangeSet& plan, const std::vector<JournalEntry>& entries);
+
+} // namespace oznsync
