@@ -52,16 +52,30 @@ std::string joined(const char* between) {
 
 void bind_run(sql::Statement& st, const RunRecord& r) {
     int i = 0;
-    st.bind(++i, r.id).bind(++i, r.started_at).bind_text_or_null(++i, r.finished_at);
-    st.bind(++i, std::string(mode_name(r.mode))).bind(++i, r.status).bind(++i, r.exit_code);
-    st.bind(++i, r.host).bind(++i, r.user).bind(++i, r.config_fingerprint).bind(++i, r.insecure_tls);
-    st.bind(++i, r.ozmap_url).bind(++i, r.sales_source).bind(++i, r.snapshot_id);
-    st.bind(++i, r.snapshot_finished_at).bind_text_or_null(++i, r.sales_fingerprint);
-    st.bind(++i, static_cast<int64_t>(r.sales_records)).bind(++i, static_cast<int64_t>(r.sales_valid));
-    st.bind(++i, static_cast<int64_t>(r.sales_invalid)).bind(++i, static_cast<int64_t>(r.sales_count));
-    st.bind(++i, static_cast<int64_t>(r.owned_clients)).bind(++i, static_cast<int64_t>(r.in_sync));
-    st.bind(++i, r.cap_reason).bind(++i, r.guard_reason).bind(++i, r.abort_reason);
-    st.bind(++i, r.handover_file).bind_text_or_null(++i, r.summary_json);
+    auto text = [&](const std::string& v) { st.bind(++i, v); };
+    auto text_or_null = [&](const std::string& v) { st.bind_text_or_null(++i, v); };
+    auto number = [&](long long v) { st.bind(++i, static_cast<int64_t>(v)); };
+    text(r.id);
+    text(r.started_at);
+    text_or_null(r.finished_at);
+    text(mode_name(r.mode));
+    text(r.status);
+    number(r.exit_code);
+    text(r.host);
+    text(r.user);
+    text(r.config_fingerprint);
+    number(r.insecure_tls);
+    text(r.ozmap_url);
+    text(r.sales_source);
+    number(r.snapshot_id);
+    text(r.snapshot_finished_at);
+    text_or_null(r.sales_fingerprint);
+    for (long long n :
+         {r.sales_records, r.sales_valid, r.sales_invalid, r.sales_count, r.owned_clients, r.in_sync})
+        number(n);
+    for (const std::string* v : {&r.cap_reason, &r.guard_reason, &r.abort_reason, &r.handover_file})
+        text(*v);
+    text_or_null(r.summary_json);
 }
 
 RunRecord read_run(sql::Statement& st) {
