@@ -66,6 +66,10 @@ const KeyInfo kKeys[] = {
     {"ozneutral.ca_file", false},
     {"ozneutral.insecure", false},
     {"ozneutral.timeout_s", false},
+    {"ozneutral.retries", false},
+    {"ozneutral.retry_base_ms", false},
+    {"ozneutral.retry_max_ms", false},
+    {"ozneutral.max_body_mb", false},
     {"snapshot.path", false},
     {"reports.dir", false},
     {"reports.keep_days", false},
@@ -202,6 +206,20 @@ std::string env_to_key(const std::string& name) {
     return "";
 }
 
+/// `<upstream>.timeout_s`, `retries`, `retry_base_ms`, `retry_max_ms`, `ca_file`, `insecure`, `max_body_mb`.
+void read_transport(const Reader& r, const std::string& upstream, TransportConfig& t) {
+    const std::string p = upstream + ".";
+    t.timeout_s = r.integer(p + "timeout_s", 30, 1, 3600);
+    t.retries = r.integer(p + "retries", 5, 0, 100);
+    t.retry_base_ms = r.integer(p + "retry_base_ms", 250, 0, 600000);
+    t.retry_max_ms = r.integer(p + "retry_max_ms", 10000, 0, 3600000);
+    t.ca_file = r.str(p + "ca_file");
+    if (!t.ca_file.empty() && !file_exists(t.ca_file))
+        throw ConfigError(p + "ca_file: " + t.ca_file + " does not exist");
+    t.insecure = r.boolean(p + "insecure", false);
+    t.max_body_mb = r.integer(p + "max_body_mb", 256, 1, 65536);
+}
+
 } // namespace
 
 std::string Config::fingerprint() const {
@@ -212,8 +230,10 @@ std::string Config::fingerprint() const {
     return "sha256:" + Poco::DigestEngine::digestToHex(sha.digest()).substr(0, 16);
 }
 
-Config parse_config(const std::string& ini_text, const std::string& source,
-                    const std::map<std::string, std::string>& env) {
+namespace {
+
+/// The key = value pairs of the INI text, every key one of kKeys.
+std::map<std::string, std::string> read_ini(const std::string& ini_text, const std::string& source) {
     po::options_description desc;
     for (const auto& k : kKeys)
         desc.add_options()(k.name, po::value<std::string>());
@@ -235,8 +255,11 @@ Config parse_config(const std::string& ini_text, const std::string& source,
         throw ConfigError(source + ": cannot be read as an INI file");
     }
 
-    Config cfg;
-    cfg.source = source;
+    return values;
+}
+
+/// OZNSYNC_<SECTION>_<KEY> variables over the file's values.
+void apply_env(std::map<std::string, std::string>& values, const std::map<std::string, std::string>& env) {
     for (const auto& [name, value] : env) {
         if (name.rfind("OZNSYNC_", 0) != 0 || is_process_variable(name)) continue;
         std::string key = env_to_key(name);
@@ -245,9 +268,9 @@ Config parse_config(const std::string& ini_text, const std::string& source,
                 name + ": not an oznsync setting (OZNSYNC_<SECTION>_<KEY>, e.g. OZNSYNC_OZMAP_API_KEY)");
         values[key] = value;
     }
+}
 
-    Reader r(values);
-    auto& oz = cfg.ozmap;
+void read_ozmap(const Reader& r, OzmapConfig& oz) {
     oz.url = r.str("ozmap.url");
     if (oz.url.empty()) throw ConfigError("ozmap.url: missing (e.g. https://tenant.ozmap.com.br:9994)");
     if (oz.url.rfind("https://", 0) != 0 && oz.url.rfind("http://", 0) != 0)
@@ -290,41 +313,33 @@ Config parse_config(const std::string& ini_text, const std::string& source,
     oz.page_size = r.integer("ozmap.page_size", 500, 1, 5000);
     oz.concurrency = r.integer("ozmap.concurrency", 4, 1, 64);
     oz.max_rps = r.number("ozmap.max_rps", 0, 0, 1e6);
-    oz.timeout_s = r.integer("ozmap.timeout_s", 30, 1, 3600);
-    oz.retries = r.integer("ozmap.retries", 5, 0, 100);
-    oz.retry_base_ms = r.integer("ozmap.retry_base_ms", 250, 0, 600000);
-    oz.retry_max_ms = r.integer("ozmap.retry_max_ms", 10000, 0, 3600000);
-    oz.ca_file = r.str("ozmap.ca_file");
-    if (!oz.ca_file.empty() && !file_exists(oz.ca_file))
-        throw ConfigError("ozmap.ca_file: " + oz.ca_file + " does not exist");
-    oz.insecure = r.boolean("ozmap.insecure", false);
+    read_transport(r, "ozmap", oz);
     oz.gzip = r.boolean("ozmap.gzip", true);
     oz.max_bad_rows_pct = r.number("ozmap.max_bad_rows", 0.1, 0, 100);
-    oz.max_body_mb = r.integer("ozmap.max_body_mb", 256, 1, 65536);
     oz.max_pages = r.integer("ozmap.max_pages", 100000, 1, 100000000);
     oz.run_timeout_s = r.integer("ozmap.run_timeout_s", 21600, 0, 604800);
     const std::string filter_in = r.str("ozmap.filter_in", "query");
     if (filter_in != "query" && filter_in != "body")
         throw ConfigError("ozmap.filter_in: '" + filter_in + "' is not one of query, body");
     oz.filter_in_body = filter_in == "body";
+}
 
-    auto& on = cfg.ozneutral;
+void read_ozneutral(const Reader& r, OzneutralConfig& on, bool projects_from_ozneutral) {
     on.sales = r.str("ozneutral.sales");
     check_source("ozneutral.sales", on.sales, false);
     on.partnerships = r.str("ozneutral.partnerships");
     check_source("ozneutral.partnerships", on.partnerships, false);
     on.projects = r.str("ozneutral.projects");
-    check_source("ozneutral.projects", on.projects, oz.projects_from_ozneutral);
+    check_source("ozneutral.projects", on.projects, projects_from_ozneutral);
     on.client_id = r.str("ozneutral.client_id");
     on.client_secret = r.secret("ozneutral.client_secret");
     on.token = r.secret("ozneutral.token");
     on.page_size = r.integer("ozneutral.page_size", 500, 1, 10000);
-    on.ca_file = r.str("ozneutral.ca_file");
-    if (!on.ca_file.empty() && !file_exists(on.ca_file))
-        throw ConfigError("ozneutral.ca_file: " + on.ca_file + " does not exist");
-    on.insecure = r.boolean("ozneutral.insecure", false);
-    on.timeout_s = r.integer("ozneutral.timeout_s", 30, 1, 3600);
+    read_transport(r, "ozneutral", on);
+}
 
+/// Everything past the two upstreams: files, safety, reconcile and partner settings.
+void read_job(const Reader& r, Config& cfg) {
     cfg.snapshot_path = r.str("snapshot.path", "oznsync.db");
     cfg.reports_dir = r.str("reports.dir", "reports");
     cfg.reports_keep_days = r.integer("reports.keep_days", 0, 0, 36500);
@@ -350,7 +365,22 @@ Config parse_config(const std::string& ini_text, const std::string& source,
     }
     cfg.partners.handover_dir = r.str("partners.handover_dir", cfg.reports_dir);
     cfg.partners.email_fallback = r.str("partners.email_fallback");
+}
 
+} // namespace
+
+Config parse_config(const std::string& ini_text, const std::string& source,
+                    const std::map<std::string, std::string>& env) {
+    std::map<std::string, std::string> values = read_ini(ini_text, source);
+    apply_env(values, env);
+    Config cfg;
+    cfg.source = source;
+    const Reader r(values);
+    read_ozmap(r, cfg.ozmap);
+    read_ozneutral(r, cfg.ozneutral, cfg.ozmap.projects_from_ozneutral);
+    read_job(r, cfg);
+    auto& oz = cfg.ozmap;
+    auto& on = cfg.ozneutral;
     for (const auto& k : kKeys) {
         if (!r.has(k.name)) continue;
         cfg.masked[k.name] = k.secret ? "***" : r.str(k.name);

@@ -8,7 +8,18 @@
 
 namespace oznsync {
 
-struct OzmapConfig {
+/// How oznsync talks to one upstream: OZmap and OZneutral each have their own (`ozmap.*`, `ozneutral.*`).
+struct TransportConfig {
+    int timeout_s = 30; // the whole of one request
+    int retries = 5;    // after the first attempt
+    int retry_base_ms = 250;
+    int retry_max_ms = 10000;
+    std::string ca_file; // added to the system CAs
+    bool insecure = false;
+    int max_body_mb = 256; // the largest answer accepted (after gzip)
+};
+
+struct OzmapConfig : TransportConfig {
     std::string url; // origin, e.g. https://tenant.ozmap.com.br:9994
     std::string api_key;
     std::string username;
@@ -20,21 +31,14 @@ struct OzmapConfig {
     int page_size = 500;
     int concurrency = 4;
     double max_rps = 0; // 0 = no client-side limit
-    int timeout_s = 30;
-    int retries = 5;
-    int retry_base_ms = 250;
-    int retry_max_ms = 10000;
-    std::string ca_file;
-    bool insecure = false;
     bool gzip = true;
     double max_bad_rows_pct = 0.1; // ozmap.max_bad_rows: unusable rows a pull tolerates, % of rows read
-    int max_body_mb = 256;         // the largest answer accepted (after gzip)
     int max_pages = 100000;        // pages per collection, whatever total or nextUrl say
     int run_timeout_s = 21600;     // the whole run; 0 = no limit
     bool filter_in_body = false;   // ozmap.filter_in = query (default) | body (the official SDK's way)
 };
 
-struct OzneutralConfig {
+struct OzneutralConfig : TransportConfig {
     std::string sales;        // file:PATH or http(s)://base
     std::string partnerships; // file:PATH or http(s)://base, optional
     std::string projects; // file:PATH or http(s)://base: the selection when ozmap.projects = from-ozneutral
@@ -42,10 +46,6 @@ struct OzneutralConfig {
     std::string client_secret;
     std::string token;
     int page_size = 500;
-    // Its own transport settings: OZneutral is another host, often with a public CA.
-    std::string ca_file; // added to the system CAs
-    bool insecure = false;
-    int timeout_s = 30;
 };
 
 struct SafetyConfig {

@@ -2,7 +2,7 @@
 
 #include "util/ids.hpp"
 
-#include "ozmap/http_client.hpp"
+#include "http/http_client.hpp"
 #include "util/error.hpp"
 #include "util/fs.hpp"
 #include "util/log.hpp"
@@ -37,7 +37,7 @@ class NeutralClient {
 public:
     NeutralClient(const Config& cfg, const std::string& url)
         : m_cfg(cfg), m_src(split_url(url)),
-          m_api("OZneutral", m_src.origin, http_options(cfg), policy(cfg), 0) {
+          m_api("OZneutral", m_src.origin, http_options(cfg.ozneutral), retry_policy(cfg.ozneutral), 0) {
         m_api.set_authorization([this] { return m_token.empty() ? std::string() : "Bearer " + m_token; });
         if (cfg.ozneutral.token.empty()) m_api.set_reauthenticate([this] { return fetch_token(); });
     }
@@ -98,20 +98,6 @@ public:
     }
 
 private:
-    static HttpOptions http_options(const Config& cfg) {
-        HttpOptions o{cfg.ozneutral.timeout_s, true, cfg.ozneutral.ca_file, cfg.ozneutral.insecure};
-        o.max_body_bytes = static_cast<long long>(cfg.ozmap.max_body_mb) << 20;
-        return o;
-    }
-
-    static RetryPolicy policy(const Config& cfg) {
-        RetryPolicy p;
-        p.retries = cfg.ozmap.retries;
-        p.base_ms = cfg.ozmap.retry_base_ms;
-        p.max_ms = cfg.ozmap.retry_max_ms;
-        return p;
-    }
-
     static long long count_records(const std::string& array_text) {
         try {
             auto v = Poco::JSON::Parser().parse(array_text);
@@ -125,7 +111,8 @@ private:
         std::string body =
             "grant_type=client_credentials&client_id=" + url_encode(m_cfg.ozneutral.client_id) +
             "&client_secret=" + url_encode(m_cfg.ozneutral.client_secret);
-        ApiClient plain("OZneutral", m_src.origin, http_options(m_cfg), policy(m_cfg), 0);
+        ApiClient plain("OZneutral", m_src.origin, http_options(m_cfg.ozneutral),
+                        retry_policy(m_cfg.ozneutral), 0);
         HttpResponse r =
             plain.call({"POST", m_src.prefix + "/oauth/token", body, "application/x-www-form-urlencoded"});
         if (r.status == 400 || r.status == 401 || r.status == 403) return false;

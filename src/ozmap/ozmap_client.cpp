@@ -12,27 +12,20 @@
 namespace oznsync {
 
 namespace {
-HttpOptions http_options(const OzmapConfig& c) {
+HttpOptions ozmap_http_options(const OzmapConfig& c) {
     // The run's clock starts with its first client: every later request shares one deadline.
     static const auto started = std::chrono::steady_clock::now();
-    HttpOptions o{c.timeout_s, c.gzip, c.ca_file, c.insecure};
-    o.max_body_bytes = static_cast<long long>(c.max_body_mb) << 20;
+    HttpOptions o = http_options(c);
+    o.gzip = c.gzip;
     o.max_in_flight = c.concurrency;
     if (c.run_timeout_s > 0) o.run_deadline = started + std::chrono::seconds(c.run_timeout_s);
     return o;
-}
-RetryPolicy retry_policy(const OzmapConfig& c) {
-    RetryPolicy p;
-    p.retries = c.retries;
-    p.base_ms = c.retry_base_ms;
-    p.max_ms = c.retry_max_ms;
-    return p;
 }
 } // namespace
 
 OzmapClient::OzmapClient(const OzmapConfig& config)
     : m_config(config),
-      m_api("OZmap", config.url, http_options(config), retry_policy(config), config.max_rps) {
+      m_api("OZmap", config.url, ozmap_http_options(config), retry_policy(config), config.max_rps) {
     m_api.set_authorization([this] {
         if (!m_config.api_key.empty()) return m_config.api_key;
         std::lock_guard lock(m_token_mutex);

@@ -3,8 +3,8 @@
 #include "config/config.hpp"
 #include "core/model.hpp"
 #include "core/partners.hpp"
+#include "http/http_client.hpp"
 #include "ozmap/filter.hpp"
-#include "ozmap/http_client.hpp"
 #include "ozmap/page_parser.hpp"
 
 #include <atomic>

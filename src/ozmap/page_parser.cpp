@@ -2,7 +2,7 @@
 
 #include <limits>
 
-#include "ozmap/http_client.hpp"
+#include "http/http_client.hpp"
 
 #include <simdjson.h>
 

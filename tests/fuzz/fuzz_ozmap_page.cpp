@@ -1,5 +1,5 @@
 // libFuzzer: OZmap list pages of every collection; a bad body may only ever be a TransportError.
-#include "ozmap/http_client.hpp"
+#include "http/http_client.hpp"
 #include "ozmap/page_parser.hpp"
 
 #include <cstddef>

@@ -1,4 +1,5 @@
 #include "config/config.hpp"
+#include "http/http_client.hpp"
 #include "util/error.hpp"
 #include "util/log.hpp"
 
@@ -36,6 +37,26 @@ TEST_SUITE("config") {
         CHECK(c.safety.max_removals_pct == 10);
         CHECK(c.safety.max_feed_shrink_pct == 20);
         CHECK(c.partners.resources == std::vector<std::string>{"OZmap"});
+    }
+
+    TEST_CASE("each upstream has its own transport settings") {
+        Config c = parse_config(std::string(kMinimal) +
+                                    "retries = 2\ntimeout_s = 9\n[ozneutral]\nsales = file:s.json\n"
+                                    "retries = 7\nretry_base_ms = 10\nretry_max_ms = 20\nmax_body_mb = 3\n",
+                                "test.ini", {});
+        CHECK(c.ozmap.retries == 2);
+        CHECK(c.ozmap.timeout_s == 9);
+        CHECK(c.ozmap.max_body_mb == 256);
+        CHECK(c.ozneutral.retries == 7);
+        CHECK(c.ozneutral.timeout_s == 30);
+        CHECK(c.ozneutral.retry_base_ms == 10);
+        CHECK(c.ozneutral.retry_max_ms == 20);
+        CHECK(c.ozneutral.max_body_mb == 3);
+        CHECK(http_options(c.ozneutral).max_body_bytes == 3LL << 20);
+        CHECK(retry_policy(c.ozneutral).retries == 7);
+        CHECK(
+            config_error(std::string(kMinimal) + "[ozneutral]\nretries = many\n").find("ozneutral.retries") !=
+            std::string::npos);
     }
 
     TEST_CASE("a project list narrows the selection") {

@@ -1,4 +1,4 @@
-#include "ozmap/http_client.hpp"
+#include "http/http_client.hpp"
 #include "ozmap/page_parser.hpp"
 
 #include <doctest/doctest.h>

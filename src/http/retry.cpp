@@ -1,4 +1,4 @@
-#include "ozmap/retry.hpp"
+#include "http/retry.hpp"
 
 #include "util/strings.hpp"
 

@@ -1,7 +1,8 @@
 #pragma once
 // HTTP for both upstreams: keep-alive connections (a small pool, so workers can share one client),
 // gzip, timeouts, and the retry loop with back-off, Retry-After and a client-side rate limit.
-#include "ozmap/retry.hpp"
+#include "config/config.hpp"
+#include "http/retry.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -27,6 +28,10 @@ struct HttpOptions {
     /// When the whole run must be over (ozmap.run_timeout_s); no request starts after it.
     std::chrono::steady_clock::time_point run_deadline = std::chrono::steady_clock::time_point::max();
 };
+
+/// The transport settings of one upstream (`ozmap.*` or `ozneutral.*`) as HTTP options and a retry policy.
+HttpOptions http_options(const TransportConfig& t);
+RetryPolicy retry_policy(const TransportConfig& t);
 
 struct HttpRequest {
     std::string method = "GET";

@@ -1,4 +1,4 @@
-#include "ozmap/http_client.hpp"
+#include "http/http_client.hpp"
 
 #include "util/error.hpp"
 #include "util/strings.hpp"
@@ -27,6 +27,23 @@
 #include <thread>
 
 namespace oznsync {
+
+HttpOptions http_options(const TransportConfig& t) {
+    HttpOptions o;
+    o.timeout_s = t.timeout_s;
+    o.ca_file = t.ca_file;
+    o.insecure = t.insecure;
+    o.max_body_bytes = static_cast<long long>(t.max_body_mb) << 20;
+    return o;
+}
+
+RetryPolicy retry_policy(const TransportConfig& t) {
+    RetryPolicy p;
+    p.retries = t.retries;
+    p.base_ms = t.retry_base_ms;
+    p.max_ms = t.retry_max_ms;
+    return p;
+}
 
 class HttpConnection {
 public:
@@ -103,9 +120,10 @@ public:
             throw;
         } catch (const Poco::Net::SSLException& e) {
             m_session->reset();
-            throw PermanentTransportError("TLS failed: " + e.displayText() +
-                                          " (check ozmap.ca_file, the host name in the URL, and that the "
-                                          "server speaks HTTPS)");
+            throw PermanentTransportError(
+                "TLS failed: " + e.displayText() +
+                " (check its ca_file setting, the host name in the URL, and that the "
+                "server speaks HTTPS)");
         } catch (const Poco::Net::HostNotFoundException& e) {
             m_session->reset();
             throw UnknownHost("unknown host: " + e.displayText());
