@@ -1,4 +1,5 @@
 // ozmap-sim: a loopback OZmap (API v2 subset) and OZneutral source, for tests, the demo and rehearsals.
+#include "sim/fixture.hpp"
 #include "sim/generate.hpp"
 #include "sim/server.hpp"
 #include "util/fs.hpp"
@@ -122,9 +123,9 @@ int main(int argc, char** argv) {
         opt.login_password = login.substr(colon + 1);
     }
     try {
-        Network network = fixture.empty() ? generate_network(gen) : Network::load(read_file(fixture));
+        Network network = fixture.empty() ? generate_network(gen) : load_fixture(read_file(fixture));
         if (!dump_to.empty()) {
-            atomic_write(dump_to, network.dump(), 0644);
+            atomic_write(dump_to, dump_fixture(network), 0644);
             return 0;
         }
         if (opt.api_key.empty() && opt.login_user.empty()) {

@@ -82,21 +82,12 @@ public:
     /// Bumped on every write to a collection; list caches compare it.
     std::map<std::string, uint64_t> versions;
 
+    /// New ids: a fixed 16-hex prefix and a counter (JSON, the fixture format: sim/fixture.*).
     std::string new_id();
+    uint64_t id_base() const { return m_id_base; }
     void set_id_base(uint64_t base) { m_id_base = base; }
-
-    const std::string& json(const SimProject& p) const;
-    const std::string& json(const SimBox& b) const;
-    const std::string& json(const SimSplitter& s) const;
-    const std::string& json(const SimClient& c) const;
-    const std::string& json(const SimUser& u) const;
-    const std::string& json(const SimRole& r) const;
-    std::string json(const SimProperty& p, bool populate_client) const;
-
-    /// The whole network in the fixture format (what --fixture loads).
-    std::string dump() const;
-    /// Loads a fixture; throws std::runtime_error naming the problem.
-    static Network load(const std::string& fixture_json);
+    uint64_t id_counter() const { return m_counter; }
+    void set_id_counter(uint64_t counter) { m_counter = counter; }
 
     // Writes (ozmap-api.md "Writes the job makes"). Return the created object's JSON or a SimError.
     std::variant<std::string, SimError> create_property(const std::string& body, const std::string& now);

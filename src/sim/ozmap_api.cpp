@@ -1,6 +1,7 @@
 #include "sim/ozmap_api.hpp"
 
 #include "core/feasibility.hpp"
+#include "sim/fixture.hpp"
 #include "util/ids.hpp"
 #include "util/strings.hpp"
 #include "util/time.hpp"
@@ -28,11 +29,11 @@ template <typename F> bool with_collection(Network& n, const std::string& name, 
     return false;
 }
 
-template <typename E> std::string row_json(const Network& n, const E& e, bool) {
-    return n.json(e);
+template <typename E> std::string row_json(const Network&, const E& e, bool) {
+    return to_json(e);
 }
 std::string row_json(const Network& n, const SimProperty& e, bool populate) {
-    return n.json(e, populate);
+    return to_json(n, e, populate);
 }
 
 /// A filter group that is one `_id` bound (<, >=): how a client cuts a list into ranges.
@@ -48,7 +49,7 @@ OzmapApi::OzmapApi(Network network, OzmapAccess access, FaultRoom& faults)
 
 std::string OzmapApi::dump() {
     std::shared_lock lock(m_network_mutex);
-    return m_network.dump();
+    return dump_fixture(m_network);
 }
 
 void OzmapApi::reset() {
@@ -318,7 +319,7 @@ Reply OzmapApi::properties_by_code(const std::string& code) {
     for (const SimProperty* p : m_network.properties_by_code(code)) {
         if (!first) r.body += ',';
         first = false;
-        r.body += m_network.json(*p, true);
+        r.body += to_json(m_network, *p, true);
     }
     r.body += "]";
     return r;
