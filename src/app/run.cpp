@@ -167,20 +167,30 @@ private:
 
     /// pull -> sales -> plan -> apply of the sold clients. Returns an exit code when the run must stop.
     int clients_step() {
-        if (m_opt.pulls()) {
-            double t = phase_start();
-            PullResult pr =
-                pull_inventory(m_cfg, m_store, client(), PullOptions{m_opt.only_projects, m_opt.progress});
-            phase_end("pull", t);
-            m_pull_skipped = pr.skipped;
-            m_selection = pr.selection;
-            spdlog::info("snapshot {}: {} boxes, {} drop splitters, {} ports, {} properties in {:.1f} s",
-                         pr.snapshot_id, pr.boxes, pr.splitters, pr.ports, pr.properties, pr.seconds);
-        }
+        if (m_opt.pulls()) pull();
         const int64_t snapshot = m_store.require_snapshot();
         m_run.snapshot_id = snapshot;
         if (auto info = m_store.snapshot(snapshot)) m_run.snapshot_finished_at = info->finished_at;
+        SaleFeed feed = read_sales();
+        ChangeSet changes = plan(snapshot, feed);
+        journal(snapshot, feed, changes);
+        m_occupancy = occupancy(m_store, snapshot);
+        return apply(snapshot, changes);
+    }
 
+    void pull() {
+        double t = phase_start();
+        PullResult pr =
+            pull_inventory(m_cfg, m_store, client(), PullOptions{m_opt.only_projects, m_opt.progress});
+        phase_end("pull", t);
+        m_pull_skipped = pr.skipped;
+        m_selection = pr.selection;
+        spdlog::info("snapshot {}: {} boxes, {} drop splitters, {} ports, {} properties in {:.1f} s",
+                     pr.snapshot_id, pr.boxes, pr.splitters, pr.ports, pr.properties, pr.seconds);
+    }
+
+    /// The sale feed, refused (nothing planned) when it is unusable or shrank past the guard.
+    SaleFeed read_sales() {
         double t = phase_start();
         SaleFeed feed = fetch_sales(m_cfg);
         phase_end("sales", t);
@@ -202,8 +212,12 @@ private:
         }
         m_run.sales_count = feed.records;
         m_runs.save(m_run);
+        return feed;
+    }
 
-        t = phase_start();
+    /// Reconcile (or, `adopt`, the adoptions) over the snapshot, the feed and the base line.
+    ChangeSet plan(int64_t snapshot, const SaleFeed& feed) {
+        double t = phase_start();
         Inventory inv = load_inventory(m_store, snapshot);
         phase_end("load_snapshot", t);
         for (const auto& p : inv.projects)
@@ -220,9 +234,14 @@ private:
         phase_end("plan", t);
         m_run.owned_clients = changes.owned_clients;
         m_run.in_sync = changes.in_sync;
-        t = phase_start();
-        // The run's own state holds the journal entries from here on: whatever fails later, the report
-        // lists every change and the state it reached.
+        return changes;
+    }
+
+    /// Writes the changes to apply (this plan's, or a saved plan's) as the run's journal. The run's own
+    /// state holds the entries from here on: whatever fails later, the report lists every change and the
+    /// state it reached.
+    void journal(int64_t snapshot, const SaleFeed& feed, const ChangeSet& changes) {
+        double t = phase_start();
         if (!m_opt.plan_run_id.empty()) {
             SavedPlan saved = load_saved_plan(m_runs, m_opt.plan_run_id, snapshot, feed.fingerprint);
             m_run.owned_clients = saved.owned_clients;
@@ -232,9 +251,12 @@ private:
         }
         m_planned = true;
         phase_end("journal", t);
-        m_occupancy = occupancy(m_store, snapshot);
+    }
 
-        t = phase_start();
+    /// Sends the journal's writes (a dry run: records them), then keeps the base line and the snapshot
+    /// true to what succeeded.
+    int apply(int64_t snapshot, const ChangeSet& changes) {
+        double t = phase_start();
         Progress progress(m_opt.sends() ? "apply" : "plan", m_opt.progress && m_opt.sends());
         // A real apply journals every change in its own commit (intent before the call); a dry run's
         // outcomes go in together.

@@ -199,10 +199,8 @@ std::string section(const ReportData& d, const char* title, const char* id, Acti
            "</tbody></table></div>";
 }
 
-} // namespace
-
-std::string html_report(const ReportData& d) {
-    const auto counts = counts_by_action(d);
+/// The page head, the title with its badges and the alerts (TLS off, guards, caps, interrupted changes).
+std::string head_and_alerts(const ReportData& d) {
     std::string h =
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" "
         "content=\"width=device-width,initial-scale=1\"><title>oznsync run " +
@@ -232,7 +230,12 @@ std::string html_report(const ReportData& d) {
                  esc(e.result) + "): " + esc(e.error) + "</li>";
         h += "</ul></div>";
     }
+    return h;
+}
 
+/// Who, what and when: host, inputs, timings, the project selection and skipped rows.
+std::string run_cards(const ReportData& d) {
+    std::string h;
     h += "<h2>Run</h2><div class=grid><dl class=card><dt>Host / user</dt><dd>" + esc(d.run.host) + " / " +
          esc(d.run.user) +
          "</dd><dt>oznsync</dt><dd>" OZNSYNC_VERSION
@@ -266,7 +269,12 @@ std::string html_report(const ReportData& d) {
         h +=
             "<dt>Partner passwords handed over in</dt><dd><code>" + esc(d.run.handover_file) + "</code></dd>";
     h += "</dl></div>\n";
+    return h;
+}
 
+/// Changes per action (table and chart), per project, and the port occupancy.
+std::string counts_section(const ReportData& d, const std::map<std::string, long long>& counts) {
+    std::string h;
     h += "<h2>Counts</h2><div class=grid><div><table id=counts><thead><tr><th>action</th><th "
          "class=n>count</th></tr></thead><tbody>";
     for (const auto& [a, n] : counts)
@@ -290,7 +298,12 @@ std::string html_report(const ReportData& d) {
         h += "</tbody></table>";
     }
     h += "<h2>Port occupancy per project</h2>" + occupancy_chart(d);
+    return h;
+}
 
+/// The filterable table of every change (capped at kHtmlRowLimit rows).
+std::string changes_table(const ReportData& d, const std::map<std::string, long long>& counts) {
+    std::string h;
     std::set<std::string> projects;
     for (const auto& e : d.entries)
         if (!e.change.project.empty()) projects.insert(e.change.project);
@@ -315,7 +328,12 @@ std::string html_report(const ReportData& d) {
              std::to_string(d.entries.size()) +
              " changes, to keep this page usable; changes.csv and changes.jsonl "
              "beside it hold every one.</p>";
+    return h;
+}
 
+/// The findings by kind, the caps and the masked configuration.
+std::string findings_and_config(const ReportData& d) {
+    std::string h;
     h += section(d, "Conflicts", "conflicts", Action::Conflict,
                  "No sale was blocked by the state of its port.");
     h += section(d, "Invalid records", "invalid", Action::Invalid, "Every record in the feed was usable.");
@@ -330,8 +348,15 @@ std::string html_report(const ReportData& d) {
     for (const auto& [k, v] : d.config)
         h += "<tr><td><code>" + esc(k) + "</code></td><td>" + esc(v) + "</td></tr>";
     h += "</tbody></table>";
-    h += "<script>" + std::string(kScript) + "</script></main></body></html>\n";
     return h;
+}
+
+} // namespace
+
+std::string html_report(const ReportData& d) {
+    const auto counts = counts_by_action(d);
+    return head_and_alerts(d) + run_cards(d) + counts_section(d, counts) + changes_table(d, counts) +
+           findings_and_config(d) + "<script>" + std::string(kScript) + "</script></main></body></html>\n";
 }
 
 } // namespace oznsync
