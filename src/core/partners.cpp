@@ -36,108 +36,145 @@ std::string projects_text(const std::vector<std::string>& projects) {
 }
 } // namespace
 
-PartnerPlan plan_partner_users(const PartnerPlanInput& in) {
-    struct Partner {
-        std::string name, email, approved_at;
-        std::set<std::string> projects;
-        bool accepted = false, ended = false;
-        std::vector<std::string> partnership_ids;
-    };
-    PartnerPlan out;
-    auto finding = [&](Action action, const std::string& partner_id, const std::string& name,
-                       const std::string& reason) {
+namespace {
+
+/// One partner across its partnerships.
+struct Partner {
+    std::string name, email, approved_at;
+    std::set<std::string> projects;
+    bool accepted = false, ended = false;
+    std::vector<std::string> partnership_ids;
+};
+
+class PartnerPlanner {
+public:
+    explicit PartnerPlanner(const PartnerPlanInput& in) : m_in(in) {}
+
+    PartnerPlan plan() {
+        for (const auto& [partner_id, p] : gather())
+            plan_partner(partner_id, p);
+        return std::move(m_out);
+    }
+
+private:
+    void finding(Action action, const std::string& partner_id, const std::string& name,
+                 const std::string& reason) {
         Change c;
         c.action = action;
         c.username = partner_username(partner_id);
         c.code = c.username;
         c.partner = name;
         c.reason = reason;
-        out.findings.push_back(c);
-    };
-    std::map<std::string, Partner> partners;
-    for (const auto& p : in.partnerships) {
-        auto& partner = partners[p.partner_id];
-        if (partner.name.empty()) partner.name = p.partner_name;
-        if (partner.email.empty()) partner.email = p.partner_email;
-        if (p.status == "accepted") {
-            partner.accepted = true;
-            partner.partnership_ids.push_back(p.id);
-            partner.approved_at = std::max(partner.approved_at, p.approved_at);
-            for (const auto& project : p.projects) {
-                if (in.selected_projects.count(project))
-                    partner.projects.insert(project);
-                else
-                    finding(Action::Invalid, p.partner_id, p.partner_name,
-                            "partnership " + p.id + " names project " + project +
-                                ", which is not among the selected projects: not granted");
-            }
-        } else if (p.status == "ended") {
-            partner.ended = true;
-        }
+        m_out.findings.push_back(c);
     }
-    for (const auto& [partner_id, p] : partners) {
-        if (!p.accepted && !p.ended) continue;
+
+    /// The partnerships by partner: accepted ones grant their selected projects; a project outside the
+    /// selection is a finding.
+    std::map<std::string, Partner> gather() {
+        std::map<std::string, Partner> partners;
+        for (const auto& p : m_in.partnerships) {
+            auto& partner = partners[p.partner_id];
+            if (partner.name.empty()) partner.name = p.partner_name;
+            if (partner.email.empty()) partner.email = p.partner_email;
+            if (p.status == "accepted") {
+                partner.accepted = true;
+                partner.partnership_ids.push_back(p.id);
+                partner.approved_at = std::max(partner.approved_at, p.approved_at);
+                for (const auto& project : p.projects) {
+                    if (m_in.selected_projects.count(project))
+                        partner.projects.insert(project);
+                    else
+                        finding(Action::Invalid, p.partner_id, p.partner_name,
+                                "partnership " + p.id + " names project " + project +
+                                    ", which is not among the selected projects: not granted");
+                }
+            } else if (p.status == "ended") {
+                partner.ended = true;
+            }
+        }
+        return partners;
+    }
+
+    void plan_partner(const std::string& partner_id, const Partner& p) {
+        if (!p.accepted && !p.ended) return;
         const std::string username = partner_username(partner_id);
         // Accepted wins over ended: another partnership of the partner still stands.
-        std::vector<std::string> want = p.accepted
-                                            ? std::vector<std::string>(p.projects.begin(), p.projects.end())
-                                            : std::vector<std::string>{};
+        const std::vector<std::string> want =
+            p.accepted ? std::vector<std::string>(p.projects.begin(), p.projects.end())
+                       : std::vector<std::string>{};
         Change c;
         c.username = username;
         c.code = username;
         c.partner = p.name;
         c.projects = want;
         c.sale_id = join(p.partnership_ids, ",");
-        auto user = in.existing.find(username);
-        if (user == in.existing.end()) {
-            if (want.empty()) continue; // ended (or nothing selected) and never created: nothing to take away
-            c.email = usable_email(p.email) ? p.email : fill(in.email_fallback, partner_id);
-            if (!usable_email(c.email)) {
-                finding(
-                    Action::Conflict, partner_id, p.name,
+        auto user = m_in.existing.find(username);
+        if (user == m_in.existing.end())
+            plan_create(c, partner_id, p);
+        else
+            plan_update(c, partner_id, p, user->second);
+    }
+
+    /// A partner without an OZmap user: one is created when there is something to grant.
+    void plan_create(Change c, const std::string& partner_id, const Partner& p) {
+        if (c.projects.empty()) return; // ended (or nothing selected) and never created: nothing to take away
+        c.email = usable_email(p.email) ? p.email : fill(m_in.email_fallback, partner_id);
+        if (!usable_email(c.email)) {
+            finding(Action::Conflict, partner_id, p.name,
                     "partner " + partner_id + " has no usable e-mail ('" + p.email +
                         "'): no OZmap user created (set partners.email_fallback, or fix it in OZneutral)");
-                continue;
-            }
-            c.action = Action::UserCreate;
-            c.before = "absent";
-            c.after = projects_text(want);
-            c.reason = "accepted partnership";
-            out.writes.push_back(c);
-            out.grants[username] = {p.approved_at, want};
-            continue;
+            return;
         }
-        std::vector<std::string> have = user->second.projects;
+        c.action = Action::UserCreate;
+        c.before = "absent";
+        c.after = projects_text(c.projects);
+        c.reason = "accepted partnership";
+        m_out.grants[c.username] = {p.approved_at, c.projects};
+        m_out.writes.push_back(std::move(c));
+    }
+
+    /// A partner whose user exists: its projects are set only when the partnership changed since oznsync
+    /// last granted them; an operator's own edit is reported, not reverted.
+    void plan_update(Change c, const std::string& partner_id, const Partner& p, const ExistingUser& user) {
+        std::vector<std::string> have = user.projects;
         std::sort(have.begin(), have.end());
         have.erase(std::unique(have.begin(), have.end()), have.end());
-        c.user_id = user->second.id;
-        const auto grant = in.granted.find(username);
-        // What oznsync must set: nothing when the partnership did not change since it last granted.
+        const std::vector<std::string>& want = c.projects;
+        c.user_id = user.id;
+        const auto grant = m_in.granted.find(c.username);
         bool change;
         if (!p.accepted)
             change = !have.empty(); // ended: the partner loses every project, whoever granted them
-        else if (grant == in.granted.end())
+        else if (grant == m_in.granted.end())
             change = have != want; // no record of a grant (an earlier version made the user): set it once
         else
             change = p.approved_at > grant->second.approved_at && have != want;
         if (!change) {
-            if (p.accepted && grant != in.granted.end() && have != grant->second.projects)
+            if (p.accepted && grant != m_in.granted.end() && have != grant->second.projects)
                 finding(Action::Drift, partner_id, p.name,
-                        "the projects of " + username + " were changed in OZmap (" + projects_text(have) +
+                        "the projects of " + c.username + " were changed in OZmap (" + projects_text(have) +
                             "; oznsync granted " + projects_text(grant->second.projects) +
                             "): left as they are until the partnership changes in OZneutral");
-            continue;
+            return;
         }
         c.action = Action::UserUpdate;
         c.before = projects_text(have);
         c.after = projects_text(want);
-        c.reason = !p.accepted                 ? "partnership ended"
-                   : grant == in.granted.end() ? "accepted partnership (no record of an earlier grant)"
-                                               : "partnership approved again (" + p.approved_at + ")";
-        out.writes.push_back(c);
-        out.grants[username] = {p.approved_at, want};
+        c.reason = !p.accepted                   ? "partnership ended"
+                   : grant == m_in.granted.end() ? "accepted partnership (no record of an earlier grant)"
+                                                 : "partnership approved again (" + p.approved_at + ")";
+        m_out.grants[c.username] = {p.approved_at, want};
+        m_out.writes.push_back(std::move(c));
     }
-    return out;
+
+    const PartnerPlanInput& m_in;
+    PartnerPlan m_out;
+};
+
+} // namespace
+
+PartnerPlan plan_partner_users(const PartnerPlanInput& in) {
+    return PartnerPlanner(in).plan();
 }
 
 } // namespace oznsync

@@ -110,6 +110,41 @@ std::string outcome_text(const ReportData& d) {
     return writes == 0 ? "success: in sync" : "success: every change applied";
 }
 
+namespace {
+/// Per project: its name, the changes of this run and the port occupancy of the snapshot.
+void write_projects(JsonWriter& w, const ReportData& d) {
+    std::map<std::string, const ProjectOccupancy*> occ;
+    for (const auto& o : d.occupancy)
+        occ[o.project] = &o;
+    const auto per_project = counts_by_project(d);
+    std::set<std::string> ids;
+    for (const auto& [p, _] : per_project)
+        ids.insert(p);
+    for (const auto& [p, _] : occ)
+        ids.insert(p);
+    w.key("projects").begin_object();
+    for (const auto& p : ids) {
+        auto name = d.project_names.find(p);
+        w.key(p).begin_object().field("name", name == d.project_names.end() ? std::string() : name->second);
+        w.key("changes").begin_object();
+        if (auto it = per_project.find(p); it != per_project.end())
+            for (const auto& [a, n] : it->second)
+                w.field(a, n);
+        w.end_object();
+        if (auto it = occ.find(p); it != occ.end())
+            w.key("ports")
+                .begin_object()
+                .field("free", it->second->free)
+                .field("reserved", it->second->reserved)
+                .field("active", it->second->active)
+                .field("blocked", it->second->blocked)
+                .end_object();
+        w.end_object();
+    }
+    w.end_object();
+}
+} // namespace
+
 std::string summary_json(const ReportData& d) {
     std::string out;
     JsonWriter w(out);
@@ -142,36 +177,7 @@ std::string summary_json(const ReportData& d) {
     for (const auto& [s, n] : states)
         w.field(s, n);
     w.end_object();
-    // Per project: its name, the changes of this run and the port occupancy of the snapshot.
-    std::map<std::string, const ProjectOccupancy*> occ;
-    for (const auto& o : d.occupancy)
-        occ[o.project] = &o;
-    const auto per_project = counts_by_project(d);
-    std::set<std::string> ids;
-    for (const auto& [p, _] : per_project)
-        ids.insert(p);
-    for (const auto& [p, _] : occ)
-        ids.insert(p);
-    w.key("projects").begin_object();
-    for (const auto& p : ids) {
-        auto name = d.project_names.find(p);
-        w.key(p).begin_object().field("name", name == d.project_names.end() ? std::string() : name->second);
-        w.key("changes").begin_object();
-        if (auto it = per_project.find(p); it != per_project.end())
-            for (const auto& [a, n] : it->second)
-                w.field(a, n);
-        w.end_object();
-        if (auto it = occ.find(p); it != occ.end())
-            w.key("ports")
-                .begin_object()
-                .field("free", it->second->free)
-                .field("reserved", it->second->reserved)
-                .field("active", it->second->active)
-                .field("blocked", it->second->blocked)
-                .end_object();
-        w.end_object();
-    }
-    w.end_object();
+    write_projects(w, d);
     w.key("timings_s").begin_object();
     for (const auto& [phase, s] : d.timings)
         w.field(phase, static_cast<double>(static_cast<long long>(s * 1000)) / 1000);

@@ -4,91 +4,107 @@
 
 namespace oznsync {
 
+namespace {
+
+/// The snapshot's projects.
+void read_projects(sql::Database& db, int64_t snapshot, Inventory& inv) {
+    auto st = db.prepare("SELECT id, name, identifier FROM projects WHERE snapshot_id = ? ORDER BY id");
+    st.bind(1, snapshot);
+    while (st.step())
+        inv.projects.push_back({st.text(0), st.text(1), st.text(2)});
+}
+
+/// Its boxes, by id.
+void read_boxes(sql::Database& db, int64_t snapshot, Inventory& inv) {
+    auto st =
+        db.prepare("SELECT id, project, name, lat, lng, draft, implanted FROM boxes WHERE snapshot_id = ?");
+    st.bind(1, snapshot);
+    while (st.step()) {
+        Box b{st.text(0), st.text(1), st.text(2), st.real(3), st.real(4), st.int64(5) != 0, st.int64(6) != 0};
+        inv.boxes.emplace(b.id, std::move(b));
+    }
+}
+
+/// Drop splitters, their ports sized.
+void read_splitters(sql::Database& db, int64_t snapshot, Inventory& inv) {
+    auto st = db.prepare("SELECT id, box, project, name, port_count FROM splitters WHERE snapshot_id = ?");
+    st.bind(1, snapshot);
+    while (st.step()) {
+        SplitterState s{st.text(1), st.text(2), st.text(3), {}};
+        s.ports.resize(static_cast<size_t>(st.int64(4)));
+        inv.splitters.emplace(st.text(0), std::move(s));
+    }
+}
+
+/// The state of every port.
+void read_ports(sql::Database& db, int64_t snapshot, Inventory& inv) {
+    auto st = db.prepare("SELECT splitter, number, blocked, fiber FROM ports WHERE snapshot_id = ?");
+    st.bind(1, snapshot);
+    std::string last_id;
+    SplitterState* last = nullptr;
+    while (st.step()) {
+        std::string sid = st.text(0);
+        if (sid != last_id) {
+            auto it = inv.splitters.find(sid);
+            last = it == inv.splitters.end() ? nullptr : &it->second;
+            last_id = sid;
+        }
+        if (!last) continue;
+        size_t n = static_cast<size_t>(st.int64(1));
+        if (n < 1 || n > last->ports.size()) continue;
+        last->ports[n - 1] = PortState{st.int64(2) != 0, st.opt_text(3)};
+    }
+}
+
+/// Properties with their clients.
+void read_properties(sql::Database& db, int64_t snapshot, Inventory& inv) {
+    auto st = db.prepare(
+        "SELECT id, project, coalesce(box,''), coalesce(splitter,''), coalesce(port,0), coalesce(lat,0), "
+        "coalesce(lng,0), address, coalesce(external_id,''), coalesce(client_id,''), "
+        "coalesce(client_code,''), "
+        "coalesce(client_name,''), coalesce(client_implanted,0), coalesce(client_external_id,''), "
+        "coalesce(updated_at,''), coalesce(drop_id,'') FROM properties WHERE snapshot_id = ? ORDER BY "
+        "id");
+    st.bind(1, snapshot);
+    while (st.step()) {
+        Property p;
+        p.id = st.text(0);
+        p.project = st.text(1);
+        p.box = st.text(2);
+        p.splitter = st.text(3);
+        p.port = st.integer(4);
+        p.lat = st.real(5);
+        p.lng = st.real(6);
+        p.address = st.text(7);
+        p.external_id = st.text(8);
+        p.client_id = st.text(9);
+        p.client_code = st.text(10);
+        p.client_name = st.text(11);
+        p.client_implanted = st.int64(12) != 0;
+        p.client_external_id = st.text(13);
+        p.updated_at = st.text(14);
+        p.drop = st.text(15);
+        inv.properties.push_back(std::move(p));
+    }
+}
+
+/// The owned clients read by code.
+void read_clients(sql::Database& db, int64_t snapshot, Inventory& inv) {
+    auto st = db.prepare("SELECT id, code, coalesce(external_id,''), implanted, coalesce(updated_at,'') "
+                         "FROM clients WHERE snapshot_id = ? ORDER BY id");
+    st.bind(1, snapshot);
+    while (st.step())
+        inv.clients.push_back(Client{st.text(0), st.text(1), st.text(2), st.text(4), st.int64(3) != 0});
+}
+
+} // namespace
+
 Inventory load_inventory(Store& store, int64_t snapshot) {
     Inventory inv;
     inv.snapshot_id = snapshot;
     auto& db = db_of(store);
-    {
-        auto st = db.prepare("SELECT id, name, identifier FROM projects WHERE snapshot_id = ? ORDER BY id");
-        st.bind(1, snapshot);
-        while (st.step())
-            inv.projects.push_back({st.text(0), st.text(1), st.text(2)});
-    }
-    {
-        auto st = db.prepare(
-            "SELECT id, project, name, lat, lng, draft, implanted FROM boxes WHERE snapshot_id = ?");
-        st.bind(1, snapshot);
-        while (st.step()) {
-            Box b{st.text(0), st.text(1),       st.text(2),      st.real(3),
-                  st.real(4), st.int64(5) != 0, st.int64(6) != 0};
-            inv.boxes.emplace(b.id, std::move(b));
-        }
-    }
-    {
-        auto st =
-            db.prepare("SELECT id, box, project, name, port_count FROM splitters WHERE snapshot_id = ?");
-        st.bind(1, snapshot);
-        while (st.step()) {
-            SplitterState s{st.text(1), st.text(2), st.text(3), {}};
-            s.ports.resize(static_cast<size_t>(st.int64(4)));
-            inv.splitters.emplace(st.text(0), std::move(s));
-        }
-    }
-    {
-        auto st = db.prepare("SELECT splitter, number, blocked, fiber FROM ports WHERE snapshot_id = ?");
-        st.bind(1, snapshot);
-        std::string last_id;
-        SplitterState* last = nullptr;
-        while (st.step()) {
-            std::string sid = st.text(0);
-            if (sid != last_id) {
-                auto it = inv.splitters.find(sid);
-                last = it == inv.splitters.end() ? nullptr : &it->second;
-                last_id = sid;
-            }
-            if (!last) continue;
-            size_t n = static_cast<size_t>(st.int64(1));
-            if (n < 1 || n > last->ports.size()) continue;
-            last->ports[n - 1] = PortState{st.int64(2) != 0, st.opt_text(3)};
-        }
-    }
-    {
-        auto st = db.prepare(
-            "SELECT id, project, coalesce(box,''), coalesce(splitter,''), coalesce(port,0), coalesce(lat,0), "
-            "coalesce(lng,0), address, coalesce(external_id,''), coalesce(client_id,''), "
-            "coalesce(client_code,''), "
-            "coalesce(client_name,''), coalesce(client_implanted,0), coalesce(client_external_id,''), "
-            "coalesce(updated_at,''), coalesce(drop_id,'') FROM properties WHERE snapshot_id = ? ORDER BY "
-            "id");
-        st.bind(1, snapshot);
-        while (st.step()) {
-            Property p;
-            p.id = st.text(0);
-            p.project = st.text(1);
-            p.box = st.text(2);
-            p.splitter = st.text(3);
-            p.port = st.integer(4);
-            p.lat = st.real(5);
-            p.lng = st.real(6);
-            p.address = st.text(7);
-            p.external_id = st.text(8);
-            p.client_id = st.text(9);
-            p.client_code = st.text(10);
-            p.client_name = st.text(11);
-            p.client_implanted = st.int64(12) != 0;
-            p.client_external_id = st.text(13);
-            p.updated_at = st.text(14);
-            p.drop = st.text(15);
-            inv.properties.push_back(std::move(p));
-        }
-    }
-    {
-        auto st = db.prepare("SELECT id, code, coalesce(external_id,''), implanted, coalesce(updated_at,'') "
-                             "FROM clients WHERE snapshot_id = ? ORDER BY id");
-        st.bind(1, snapshot);
-        while (st.step())
-            inv.clients.push_back(Client{st.text(0), st.text(1), st.text(2), st.text(4), st.int64(3) != 0});
-    }
+    for (auto read : {read_projects, read_boxes, read_splitters, read_ports, read_properties, read_clients})
+        read(db, snapshot, inv); // ports after splitters: they fill the splitters' port lists
     return inv;
 }
 
