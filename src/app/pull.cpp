@@ -329,4 +329,12 @@ PullResult pull_inventory(const Config& config, Store& store, OzmapClient& clien
     return result;
 }
 
+PullResult pull_snapshot(const Config& config, const PullOptions& options) {
+    RunLock lock(config.snapshot_path);
+    Store store(config.snapshot_path);
+    OzmapClient client(config.ozmap);
+    client.authenticate();
+    return pull_inventory(config, store, client, options);
+}
+
 } // namespace oznsync

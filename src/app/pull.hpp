@@ -39,4 +39,7 @@ std::vector<Project> resolve_projects(const Config& config, OzmapClient& client,
 PullResult pull_inventory(const Config& config, Store& store, OzmapClient& client,
                           const PullOptions& options);
 
+/// `oznsync pull`: holds the run lock, logs in and pulls into the configured database.
+PullResult pull_snapshot(const Config& config, const PullOptions& options);
+
 } // namespace oznsync

@@ -1,7 +1,5 @@
+#include "app/queries.hpp"
 #include "cli/commands.hpp"
-#include "report/availability.hpp"
-#include "store/box_ports.hpp"
-#include "store/store.hpp"
 #include "util/error.hpp"
 #include "util/fs.hpp"
 
@@ -31,10 +29,8 @@ protected:
 public:
     int run() override {
         Config cfg = load();
-        Store store(cfg.snapshot_path, Access::ReadOnly);
-        const int64_t snapshot = store.require_snapshot();
-        auto boxes = available_boxes(all_boxes(store, snapshot));
-        std::string text = render_availability(boxes, m_format, snapshot);
+        const AvailabilityExport out = export_availability(cfg, m_format);
+        const std::string& text = out.text;
         if (m_out.empty()) {
             std::cout << text;
         } else {
@@ -46,7 +42,7 @@ public:
             } catch (const std::exception& e) {
                 throw IoError("--out " + m_out + ": " + e.what());
             }
-            spdlog::info("{} viable boxes written to {}", boxes.size(), m_out);
+            spdlog::info("{} viable boxes written to {}", out.boxes, m_out);
         }
         return 0;
     }

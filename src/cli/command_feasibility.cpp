@@ -1,7 +1,5 @@
+#include "app/queries.hpp"
 #include "cli/commands.hpp"
-#include "core/geo.hpp"
-#include "store/box_ports.hpp"
-#include "store/store.hpp"
 #include "util/error.hpp"
 
 #include <cstdio>
@@ -37,16 +35,14 @@ protected:
 public:
     int run() override {
         Config cfg = load();
-        Store store(cfg.snapshot_path, Access::ReadOnly);
-        const int64_t snapshot = store.require_snapshot();
-        auto candidates = boxes_in_rects(store, snapshot, covering_rects(m_lat, m_lng, m_radius));
-        FeasibilityAnswer a = evaluate_feasibility(m_lat, m_lng, m_radius, candidates, m_limit);
+        const FeasibilityResult result = query_feasibility(cfg, m_lat, m_lng, m_radius, m_limit);
+        const FeasibilityAnswer& a = result.answer;
         if (m_format == "json") {
             std::cout << feasibility_json(a) << "\n";
             return 0;
         }
         std::printf("%zu viable box(es) within %.0f m of %.6f, %.6f (snapshot %lld)\n", a.viable.size(),
-                    m_radius, m_lat, m_lng, static_cast<long long>(snapshot));
+                    m_radius, m_lat, m_lng, static_cast<long long>(result.snapshot));
         for (const auto& v : a.viable) {
             std::printf("  %8.1f m  %s  %-14s free %2d:", round_distance(v.distance_m), v.box.id.c_str(),
                         v.box.name.c_str(), v.free_count());

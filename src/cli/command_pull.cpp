@@ -1,6 +1,5 @@
 #include "app/pull.hpp"
 #include "cli/commands.hpp"
-#include "store/store.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -24,11 +23,7 @@ protected:
 public:
     int run() override {
         Config cfg = load();
-        RunLock lock(cfg.snapshot_path);
-        Store store(cfg.snapshot_path);
-        OzmapClient client(cfg.ozmap);
-        client.authenticate();
-        PullResult r = pull_inventory(cfg, store, client, PullOptions{m_only, show_progress()});
+        PullResult r = pull_snapshot(cfg, PullOptions{m_only, show_progress()});
         spdlog::info(
             "snapshot {} complete in {:.1f} s: {} projects, {} boxes, {} drop splitters, {} ports, {} "
             "properties ({} with clients); {} requests, {} retries",

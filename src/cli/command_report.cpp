@@ -1,6 +1,5 @@
+#include "app/queries.hpp"
 #include "cli/commands.hpp"
-#include "report/report.hpp"
-#include "store/run_store.hpp"
 #include "util/error.hpp"
 
 #include <iostream>
@@ -29,15 +28,7 @@ protected:
 public:
     int run() override {
         Config cfg = load();
-        Store store(cfg.snapshot_path);
-        RunStore runs(store);
-        ReportData d = load_report_data(runs, m_run);
-        if (m_format == "json")
-            std::cout << summary_json(d);
-        else if (m_format == "html")
-            std::cout << html_report(d);
-        else
-            std::cout << text_report(d);
+        std::cout << show_report(cfg, m_run, m_format);
         return 0;
     }
 

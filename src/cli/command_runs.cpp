@@ -1,5 +1,5 @@
+#include "app/queries.hpp"
 #include "cli/commands.hpp"
-#include "store/run_store.hpp"
 #include "util/error.hpp"
 #include "util/json_writer.hpp"
 
@@ -9,14 +9,6 @@
 namespace oznsync {
 
 namespace {
-
-/// "create=3 remove=1" from a run's journal.
-std::string counts_text(RunStore& runs, const RunRecord& r) {
-    std::string out;
-    for (const auto& [action, n] : runs.action_counts(r.id))
-        out += (out.empty() ? "" : " ") + action + "=" + std::to_string(n);
-    return out.empty() ? "in sync" : out;
-}
 
 class RunsCommand : public Command {
 public:
@@ -36,9 +28,7 @@ protected:
 public:
     int run() override {
         Config cfg = load();
-        Store store(cfg.snapshot_path);
-        RunStore runs(store);
-        auto list = runs.list(m_limit);
+        const auto list = list_runs(cfg, m_limit);
         if (m_format == "json") {
             std::string out;
             JsonWriter w(out);
@@ -48,7 +38,7 @@ public:
                     .field("id", r.id)
                     .field("started_at", r.started_at)
                     .field("finished_at", r.finished_at);
-                w.field("mode", mode_name(r.mode)).field("status", r.status).field("exit_code", r.exit_code);
+                w.field("mode", r.mode).field("status", r.status).field("exit_code", r.exit_code);
                 w.field("snapshot_id", r.snapshot_id).key("summary");
                 if (r.summary_json.empty())
                     w.null();
@@ -64,7 +54,7 @@ public:
                     "CHANGES");
         for (const auto& r : list)
             std::printf("%-24s %-20s %-12s %-7s %4d  %s\n", r.id.c_str(), r.started_at.c_str(),
-                        mode_name(r.mode), r.status.c_str(), r.exit_code, counts_text(runs, r).c_str());
+                        r.mode.c_str(), r.status.c_str(), r.exit_code, r.counts.c_str());
         if (list.empty()) std::printf("(no runs yet)\n");
         return 0;
     }

@@ -1,0 +1,41 @@
+#pragma once
+// The read-only use cases over the snapshot database: feasibility near a point, the availability export,
+// the run history and a past run's report. Each opens the database itself (read-only where it can).
+#include "config/config.hpp"
+#include "core/feasibility.hpp"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace oznsync {
+
+struct FeasibilityResult {
+    int64_t snapshot = 0;
+    FeasibilityAnswer answer;
+};
+/// The boxes within `radius_m` of (lat, lng) with a sellable port, nearest first (`limit` 0: all).
+FeasibilityResult query_feasibility(const Config& cfg, double lat, double lng, double radius_m, int limit);
+
+struct AvailabilityExport {
+    int64_t snapshot = 0;
+    size_t boxes = 0;
+    std::string text; // in `format`: json, csv or geojson
+};
+AvailabilityExport export_availability(const Config& cfg, const std::string& format);
+
+/// One line of `oznsync runs`.
+struct RunListing {
+    std::string id, started_at, finished_at, mode, status;
+    int exit_code = -1;
+    int64_t snapshot_id = 0;
+    std::string counts;       // "create=3 remove=1", or "in sync"
+    std::string summary_json; // as recorded
+};
+/// The newest `limit` runs, newest first.
+std::vector<RunListing> list_runs(const Config& cfg, int limit);
+
+/// A past run's report as text, json (its summary.json) or html; UsageError for an unknown run.
+std::string show_report(const Config& cfg, const std::string& run_id, const std::string& format);
+
+} // namespace oznsync
