@@ -28,6 +28,7 @@
 #include <iostream>
 #include <pwd.h>
 #include <unistd.h>
+#include <utility>
 
 namespace oznsync {
 
@@ -310,12 +311,9 @@ private:
         m_partner_plan.findings = std::move(plan.findings);
         m_partner_grants = std::move(plan.grants);
         for (const auto& bad : feed.invalid) {
-            Change c;
-            c.action = Action::Invalid;
-            c.sale_id = bad.id;
-            c.partner = bad.code;
-            c.reason = bad.reason;
-            m_partner_plan.findings.push_back(c);
+            Change c = invalid_finding(bad);
+            c.partner = std::exchange(c.code, ""); // a partnership's code is its partner
+            m_partner_plan.findings.push_back(std::move(c));
         }
         // A password that never reached a hand-over file is reported every run until it is reset.
         for (const auto& u : HandoverStore(m_store).not_handed_over()) {

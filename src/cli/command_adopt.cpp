@@ -1,5 +1,5 @@
-#include "app/run.hpp"
 #include "cli/commands.hpp"
+#include "cli/run_options.hpp"
 
 namespace oznsync {
 
@@ -8,7 +8,7 @@ namespace {
 /// The migration path from an earlier integration: clients whose code equals a live sale's code and that
 /// sit on that sale's port get oznsync's external_id and become owned. Never implicit; every adoption is
 /// a change in the report.
-class AdoptCommand : public Command {
+class AdoptCommand : public OneRunCommand {
 public:
     std::string name() const override { return "adopt"; }
     std::string synopsis() const override { return "[--dry-run] [--only-project ID]"; }
@@ -21,15 +21,9 @@ protected:
     }
 
 public:
-    int run() override {
-        Config cfg = load();
-        m_opt.mode = m_dry ? RunMode::AdoptDry : RunMode::Adopt;
-        m_opt.progress = show_progress();
-        return execute_run(cfg, m_opt);
-    }
+    int run() override { return start(m_dry ? RunMode::AdoptDry : RunMode::Adopt); }
 
 private:
-    RunOptions m_opt;
     bool m_dry = false;
 };
 

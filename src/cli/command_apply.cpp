@@ -5,7 +5,7 @@ namespace oznsync {
 
 namespace {
 
-class ApplyCommand : public Command {
+class ApplyCommand : public OneRunCommand {
 public:
     std::string name() const override { return "apply"; }
     std::string synopsis() const override { return "[--plan RUN_ID] [--only-project ID] [--no-...]"; }
@@ -19,15 +19,7 @@ protected:
     void validate(const po::variables_map& vm) override { read_reconcile_options(vm, m_opt); }
 
 public:
-    int run() override {
-        Config cfg = load();
-        m_opt.mode = RunMode::Apply;
-        m_opt.progress = show_progress();
-        return execute_run(cfg, m_opt);
-    }
-
-private:
-    RunOptions m_opt;
+    int run() override { return start(RunMode::Apply); }
 };
 
 } // namespace

@@ -1,11 +1,11 @@
-#include "app/run.hpp"
 #include "cli/commands.hpp"
+#include "cli/run_options.hpp"
 
 namespace oznsync {
 
 namespace {
 
-class PartnersCommand : public Command {
+class PartnersCommand : public OneRunCommand {
 public:
     std::string name() const override { return "partners"; }
     std::string synopsis() const override { return "[--dry-run] [--reset-password PARTNER_ID]"; }
@@ -19,12 +19,8 @@ protected:
 
 public:
     int run() override {
-        Config cfg = load();
-        RunOptions opt;
-        opt.mode = m_dry ? RunMode::PartnersDry : RunMode::Partners;
-        opt.reset_password = m_reset;
-        opt.progress = show_progress();
-        return execute_run(cfg, opt);
+        m_opt.reset_password = m_reset;
+        return start(m_dry ? RunMode::PartnersDry : RunMode::Partners);
     }
 
 private:

@@ -5,7 +5,7 @@ namespace oznsync {
 
 namespace {
 
-class PlanCommand : public Command {
+class PlanCommand : public OneRunCommand {
 public:
     std::string name() const override { return "plan"; }
     std::string synopsis() const override { return "[--detailed-exitcode] [--only-project ID] [--no-...]"; }
@@ -15,15 +15,7 @@ protected:
     void validate(const po::variables_map& vm) override { read_reconcile_options(vm, m_opt); }
 
 public:
-    int run() override {
-        Config cfg = load();
-        m_opt.mode = RunMode::Plan;
-        m_opt.progress = show_progress();
-        return execute_run(cfg, m_opt);
-    }
-
-private:
-    RunOptions m_opt;
+    int run() override { return start(RunMode::Plan); }
 };
 
 } // namespace

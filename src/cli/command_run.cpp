@@ -5,7 +5,7 @@ namespace oznsync {
 
 namespace {
 
-class RunCommand : public Command {
+class RunCommand : public OneRunCommand {
 public:
     std::string name() const override { return "run"; }
     std::string synopsis() const override { return "[--dry-run] [--only-project ID] [--no-...]"; }
@@ -18,15 +18,9 @@ protected:
     void validate(const po::variables_map& vm) override { read_reconcile_options(vm, m_opt); }
 
 public:
-    int run() override {
-        Config cfg = load();
-        m_opt.mode = m_dry ? RunMode::RunDry : RunMode::Run;
-        m_opt.progress = show_progress();
-        return execute_run(cfg, m_opt);
-    }
+    int run() override { return start(m_dry ? RunMode::RunDry : RunMode::Run); }
 
 private:
-    RunOptions m_opt;
     bool m_dry = false;
 };
 

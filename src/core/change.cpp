@@ -27,6 +27,15 @@ bool is_write(Action a) {
     return a <= Action::Adopt;
 }
 
+Change invalid_finding(const InvalidRecord& r) {
+    Change c;
+    c.action = Action::Invalid;
+    c.sale_id = r.id;
+    c.code = r.code;
+    c.reason = r.reason;
+    return c;
+}
+
 std::string PortRef::text() const {
     if (empty()) return "not connected";
     return "box " + box + " / splitter " + splitter + " / port " + std::to_string(port);

@@ -1,5 +1,7 @@
 #pragma once
 // A change set: what reconcile decided, one entry per OZmap write (or per finding that needs no write).
+#include "core/model.hpp"
+
 #include <cstdint>
 #include <map>
 #include <set>
@@ -58,6 +60,10 @@ struct Change {
     std::vector<std::string> projects;
     bool reset_password = false; // user_update: a new password (`partners --reset-password`)
 };
+
+/// The finding for a feed record that cannot be acted on: its id, its code (a sale's client code, a
+/// partnership's partner) and why.
+Change invalid_finding(const InvalidRecord& r);
 
 /// What oznsync last applied to the client of a sale it owns: the base line that tells an OZmap edit
 /// (drift) from a change in OZneutral.

@@ -99,12 +99,7 @@ public:
 
     ChangeSet run(const std::vector<Sale>& raw_sales, const std::vector<InvalidRecord>& invalid_records) {
         for (const auto& r : invalid_records) {
-            Change c;
-            c.action = Action::Invalid;
-            c.sale_id = r.id;
-            c.code = r.code;
-            c.reason = r.reason;
-            m_out.findings.push_back(c);
+            m_out.findings.push_back(invalid_finding(r));
             m_known_records.insert(r.id);
         }
         const std::vector<const Sale*> sales = latest_versions(without_contradictions(raw_sales));
