@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace oznsync {
@@ -52,13 +53,18 @@ struct Client {
     bool implanted = false;
 };
 
+/// The state of a sale record (ozneutral-feed.md); its substate only refines the reason.
 enum class SaleState { Reserved, Active, Inactive, Terminated };
+
+const char* sale_state_name(SaleState s);
+std::optional<SaleState> sale_state_from_name(std::string_view name);
 
 struct Sale {
     std::string id;
     int64_t version = 0;
     std::string updated_at;
-    std::string state, substate;
+    SaleState state = SaleState::Reserved;
+    std::string substate;
     std::string code_order, client_name, address;
     std::optional<double> lat, lng;
     std::string partner_id, partner_name, partnership_id;
@@ -69,8 +75,10 @@ struct Sale {
     bool operator==(const Sale&) const = default;
 
     /// The desired OZmap state the record asks for (ozneutral-feed.md).
-    bool wants_present() const { return state != "terminated"; }
-    bool wants_implanted() const { return state == "active"; }
+    bool wants_present() const { return state != SaleState::Terminated; }
+    bool wants_implanted() const { return state == SaleState::Active; }
+    /// "state/substate", as a change's reason gives it.
+    std::string status_text() const { return std::string(sale_state_name(state)) + "/" + substate; }
 };
 
 /// A record the feed held that cannot be acted on, with the reason.

@@ -332,7 +332,7 @@ private:
                    : owned.property    ? "property without client"
                                        : "";
         c.after = c.keep_property ? "absent (property kept, disconnected)" : "absent";
-        c.reason = s.state + "/" + s.substate;
+        c.reason = s.status_text();
         if (m_opt.remove) m_out.writes.push_back(c);
     }
 
@@ -420,7 +420,7 @@ private:
             c.after = implanted_text(s.wants_implanted());
             c.reason = s.wants_implanted() == applied.implanted
                            ? "reverting an OZmap edit (reconcile.drift = revert)"
-                           : s.state + "/" + s.substate;
+                           : s.status_text();
             if (s.wants_implanted() ? m_opt.promote : m_opt.demote) m_out.writes.push_back(c);
         }
     }
@@ -467,7 +467,7 @@ private:
         c.lng = s.lng.value_or(box.lng);
         c.before = "absent";
         c.after = "present, " + implanted_text(s.wants_implanted());
-        c.reason = why.empty() ? s.state + "/" + s.substate : why;
+        c.reason = why.empty() ? s.status_text() : why;
         if (m_opt.create) m_out.writes.push_back(c);
     }
 

@@ -62,10 +62,11 @@ std::string validate(const RawSale& r, Sale& s) {
     s.updated_at = r.get("updatedAt");
     if (!s.updated_at.empty() && !parse_iso8601(s.updated_at))
         return "updatedAt '" + s.updated_at + "' is not an ISO-8601 UTC time";
-    s.state = r.get("state");
+    const std::string state = r.get("state");
     s.substate = r.get("substate");
-    if (!valid_pair(s.state, s.substate))
-        return "state/substate '" + s.state + "/" + s.substate + "' is not a valid pair";
+    if (!valid_pair(state, s.substate))
+        return "state/substate '" + state + "/" + s.substate + "' is not a valid pair";
+    s.state = *sale_state_from_name(state); // a valid pair names a known state
     s.code_order = r.get("codeOrder");
     if (s.code_order.empty()) return "missing codeOrder";
     if (s.code_order.size() > 100) return "codeOrder longer than 100 characters";

@@ -66,7 +66,7 @@ Sale sale(const std::string& id, const std::string& state, const std::string& co
     Sale s;
     s.id = id;
     s.version = version;
-    s.state = state;
+    s.state = *sale_state_from_name(state);
     s.substate = sub.at(state);
     s.code_order = code;
     s.project = P;
@@ -240,7 +240,7 @@ TEST_SUITE("reconcile") {
         for (const Sale& s :
              {sale(id, "reserved", "ORD-5", S1, 1, 1), sale(id, "active", "ORD-5", S1, 2, 2),
               sale(id, "inactive", "ORD-5", S1, 2, 3), sale(id, "terminated", "ORD-5", S1, 2, 4)}) {
-            CAPTURE(s.state);
+            CAPTURE(s.status_text());
             ChangeSet cs = plan(inv, {s});
             CHECK(cs.writes.empty());
             CHECK(cs.owned_clients == 0);

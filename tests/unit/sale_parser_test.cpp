@@ -172,7 +172,7 @@ TEST_SUITE("sale_parser") {
         const Sale& t = f.sales[0];
         const Sale& flat = f.sales[1];
         CHECK(t.code_order == flat.code_order);
-        CHECK(t.state == "active");
+        CHECK(t.state == SaleState::Active);
         CHECK(t.substate == "active");
         CHECK(t.version == 7);
         CHECK(t.client_name == "Maria Souza");
@@ -197,7 +197,7 @@ TEST_SUITE("sale_parser") {
         suspended.replace(suspended.find(R"("state":"active")"), 16, R"("state":"suspended")");
         SaleFeed s = parse("[" + suspended + "]");
         REQUIRE(s.sales.size() == 1);
-        CHECK(s.sales[0].state == "inactive");
+        CHECK(s.sales[0].state == SaleState::Inactive);
         CHECK(s.sales[0].substate == "portInactive");
         CHECK_FALSE(s.sales[0].wants_implanted());
         // A flat record with a stray object field is still invalid.
