@@ -208,43 +208,48 @@ std::string summary_json(const ReportData& d) {
     return out;
 }
 
-std::string plan_json(const ReportData& d) {
-    std::string out;
-    JsonWriter w(out);
+void write_plan_json(const ReportData& d, TextOut& out) {
+    JsonWriter w(out.buf());
     w.begin_object().field("format_version", kSummaryFormatVersion).field("run_id", d.run.id);
     w.field("snapshot_id", d.run.snapshot_id).field("sales_fingerprint", d.run.sales_fingerprint);
     w.key("changes").begin_array();
     for (const auto& e : d.entries)
-        if (is_write(e.change.action)) write_change(w, e.change);
+        if (is_write(e.change.action)) {
+            write_change(w, e.change);
+            out.maybe_flush();
+        }
     w.end_array().key("findings").begin_array();
     for (const auto& e : d.entries)
-        if (!is_write(e.change.action)) write_change(w, e.change);
+        if (!is_write(e.change.action)) {
+            write_change(w, e.change);
+            out.maybe_flush();
+        }
     w.end_array().key("requests").begin_array();
-    for (const auto& r : d.requests)
+    for (const auto& r : d.requests) {
         w.begin_object()
             .field("method", r.method)
             .field("path", "/api/v2/" + r.route)
             .field("body", r.body)
             .end_object();
-    w.end_array().end_object();
-    out += '\n';
-    return out;
-}
-
-std::string changes_jsonl(const ReportData& d) {
-    std::string out;
-    for (const auto& e : d.entries) {
-        JsonWriter w(out);
-        write_event(w, d, e);
-        out += '\n';
+        out.maybe_flush();
     }
-    return out;
+    w.end_array().end_object();
+    out.buf() += '\n';
 }
 
-std::string changes_csv(const ReportData& d) {
-    std::string out =
-        "run_id,seq,ulid,ts,action,sale_id,code,partner,project,box,splitter,port,property_id,client_id,"
-        "before,after,reason,state,detail\r\n";
+void write_changes_jsonl(const ReportData& d, TextOut& out) {
+    for (const auto& e : d.entries) {
+        JsonWriter w(out.buf());
+        write_event(w, d, e);
+        out.buf() += '\n';
+        out.maybe_flush();
+    }
+}
+
+void write_changes_csv(const ReportData& d, TextOut& to) {
+    std::string& out = to.buf();
+    out += "run_id,seq,ulid,ts,action,sale_id,code,partner,project,box,splitter,port,property_id,client_id,"
+           "before,after,reason,state,detail\r\n";
     for (const auto& e : d.entries) {
         const Change& c = e.change;
         const std::string seq = std::to_string(e.seq),
@@ -275,8 +280,8 @@ std::string changes_csv(const ReportData& d) {
             append_csv_field(out, f);
         }
         out += "\r\n";
+        to.maybe_flush();
     }
-    return out;
 }
 
 std::string text_report(const ReportData& d) {
@@ -318,7 +323,13 @@ std::string text_report(const ReportData& d) {
                << "): " << e.error << "\n";
     }
     os << "\nChanges:\n";
+    size_t listed = 0;
     for (const auto& e : d.entries) {
+        if (++listed > kTextRowLimit) {
+            os << "  ... and " << d.entries.size() - kTextRowLimit
+               << " more: changes.csv and changes.jsonl list every change\n";
+            break;
+        }
         const Change& c = e.change;
         os << "  " << e.seq << ". " << action_name(c.action) << " " << c.code;
         if (!c.sale_id.empty()) os << " sale " << c.sale_id;
@@ -337,10 +348,18 @@ std::string text_report(const ReportData& d) {
 std::string write_report(const std::string& reports_dir, const ReportData& d) {
     std::string dir = reports_dir + "/" + d.run.id;
     make_dirs(dir, 0750);
-    atomic_write(dir + "/changes.jsonl", changes_jsonl(d), 0640);
-    atomic_write(dir + "/changes.csv", changes_csv(d), 0640);
+    std::string buffer;
+    auto stream = [&](const std::string& name, void (*write)(const ReportData&, TextOut&)) {
+        AtomicFile file(dir + "/" + name, 0640);
+        TextOut out(buffer, file);
+        write(d, out);
+        out.flush();
+        file.commit();
+    };
+    stream("changes.jsonl", write_changes_jsonl);
+    stream("changes.csv", write_changes_csv);
     atomic_write(dir + "/drift.jsonl", drift_jsonl(d), 0640);
-    if (d.run.dry_run()) atomic_write(dir + "/plan.json", plan_json(d), 0640);
+    if (d.run.dry_run()) stream("plan.json", write_plan_json);
     atomic_write(dir + "/report.html", html_report(d), 0640);
     atomic_write(dir + "/report.txt", text_report(d), 0640);
     atomic_write(dir + "/summary.json", summary_json(d),
@@ -403,6 +422,27 @@ ReportData load_report_data(RunStore& runs, const std::string& run_id) {
         }
     }
     return d;
+}
+
+namespace {
+template <void (*Write)(const ReportData&, TextOut&)> std::string as_string(const ReportData& d) {
+    std::string text;
+    TextOut out(text);
+    Write(d, out);
+    return text;
+}
+} // namespace
+
+std::string plan_json(const ReportData& d) {
+    return as_string<write_plan_json>(d);
+}
+
+std::string changes_jsonl(const ReportData& d) {
+    return as_string<write_changes_jsonl>(d);
+}
+
+std::string changes_csv(const ReportData& d) {
+    return as_string<write_changes_csv>(d);
 }
 
 } // namespace oznsync

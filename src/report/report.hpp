@@ -5,6 +5,7 @@
 #include "core/journal.hpp"
 #include "store/run_store.hpp"
 #include "store/snapshot_stats.hpp"
+#include "util/fs.hpp"
 
 #include <map>
 #include <string>
@@ -13,6 +14,8 @@
 namespace oznsync {
 
 constexpr int kSummaryFormatVersion = 1;
+/// report.txt (and `report show`) lists this many changes at most; changes.csv/.jsonl hold every one.
+constexpr size_t kTextRowLimit = 5000;
 
 struct ReportData {
     RunRecord run;
@@ -45,6 +48,10 @@ std::map<std::string, std::map<std::string, long long>> counts_by_project(const 
 std::string outcome_text(const ReportData& d);
 
 std::string summary_json(const ReportData& d);
+/// The large files are written piece by piece (write_*, into a TextOut); the string forms serve tests.
+void write_plan_json(const ReportData& d, TextOut& out);
+void write_changes_jsonl(const ReportData& d, TextOut& out);
+void write_changes_csv(const ReportData& d, TextOut& out);
 std::string plan_json(const ReportData& d);
 std::string changes_jsonl(const ReportData& d);
 std::string changes_csv(const ReportData& d);

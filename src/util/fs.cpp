@@ -12,30 +12,46 @@
 
 namespace oznsync {
 
-void atomic_write(const std::string& path, const std::string& content, mode_t mode) {
-    std::string tmp = path + ".tmp." + std::to_string(::getpid());
-    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-    if (fd < 0) throw std::runtime_error("cannot write " + tmp + ": " + std::strerror(errno));
-    ::fchmod(fd, mode); // umask must not widen or narrow what the spec fixes
+AtomicFile::AtomicFile(std::string path, mode_t mode)
+    : m_path(std::move(path)), m_tmp(m_path + ".tmp." + std::to_string(::getpid())) {
+    m_fd = ::open(m_tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+    if (m_fd < 0) throw std::runtime_error("cannot write " + m_tmp + ": " + std::strerror(errno));
+    ::fchmod(m_fd, mode); // umask must not widen or narrow what the spec fixes
+}
+
+AtomicFile::~AtomicFile() {
+    if (m_fd < 0) return;
+    ::close(m_fd);
+    ::unlink(m_tmp.c_str());
+}
+
+void AtomicFile::write(std::string_view data) {
     size_t off = 0;
-    while (off < content.size()) {
-        ssize_t n = ::write(fd, content.data() + off, content.size() - off);
+    while (off < data.size()) {
+        ssize_t n = ::write(m_fd, data.data() + off, data.size() - off);
         if (n < 0) {
             if (errno == EINTR) continue;
-            int err = errno;
-            ::close(fd);
-            ::unlink(tmp.c_str());
-            throw std::runtime_error("cannot write " + tmp + ": " + std::strerror(err));
+            throw std::runtime_error("cannot write " + m_tmp + ": " + std::strerror(errno));
         }
         off += static_cast<size_t>(n);
     }
-    ::fsync(fd);
-    ::close(fd);
-    if (::rename(tmp.c_str(), path.c_str()) != 0) {
+}
+
+void AtomicFile::commit() {
+    ::fsync(m_fd);
+    ::close(m_fd);
+    m_fd = -1;
+    if (::rename(m_tmp.c_str(), m_path.c_str()) != 0) {
         int err = errno;
-        ::unlink(tmp.c_str());
-        throw std::runtime_error("cannot rename to " + path + ": " + std::strerror(err));
+        ::unlink(m_tmp.c_str());
+        throw std::runtime_error("cannot rename to " + m_path + ": " + std::strerror(err));
     }
+}
+
+void atomic_write(const std::string& path, const std::string& content, mode_t mode) {
+    AtomicFile f(path, mode);
+    f.write(content);
+    f.commit();
 }
 
 std::string read_file(const std::string& path) {

@@ -1,12 +1,50 @@
 #pragma once
 #include <string>
+#include <string_view>
 #include <sys/types.h>
 
 namespace oznsync {
 
-/// Writes to a temporary file in the same folder, fsyncs, chmods and renames: readers see either the old
-/// file or the complete new one.
+/// A file written in pieces to a temporary file in the same folder, then fsynced and renamed over `path`
+/// by commit(): readers see either the old file or the complete new one. Dropped without commit(), the
+/// temporary file is removed.
+class AtomicFile {
+public:
+    AtomicFile(std::string path, mode_t mode = 0640);
+    ~AtomicFile();
+    AtomicFile(const AtomicFile&) = delete;
+    AtomicFile& operator=(const AtomicFile&) = delete;
+    void write(std::string_view data);
+    void commit();
+
+private:
+    std::string m_path, m_tmp;
+    int m_fd = -1;
+};
+
+/// Writes `content` with an AtomicFile.
 void atomic_write(const std::string& path, const std::string& content, mode_t mode = 0640);
+
+/// Text being produced: appended to `buf()`, and (with a file) handed to the file whenever a megabyte has
+/// gathered, so a large report never sits whole in memory.
+class TextOut {
+public:
+    explicit TextOut(std::string& into) : m_buf(into) {}
+    TextOut(std::string& buffer, AtomicFile& file) : m_buf(buffer), m_file(&file) {}
+    std::string& buf() { return m_buf; }
+    void maybe_flush() {
+        if (m_file && m_buf.size() >= (1u << 20)) flush();
+    }
+    void flush() {
+        if (!m_file) return;
+        m_file->write(m_buf);
+        m_buf.clear();
+    }
+
+private:
+    std::string& m_buf;
+    AtomicFile* m_file = nullptr;
+};
 std::string read_file(const std::string& path);
 void make_dirs(const std::string& path, mode_t mode = 0750);
 bool file_exists(const std::string& path);

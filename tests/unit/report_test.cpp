@@ -1,0 +1,84 @@
+// Report files from plain values: the large ones stream to disk in pieces and read the same as built
+// whole; the text report lists a bounded number of changes.
+#include "report/report.hpp"
+#include "util/fs.hpp"
+
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <unistd.h>
+
+using namespace oznsync;
+
+namespace {
+
+ReportData many_changes(int n) {
+    ReportData d;
+    d.run.id = "run-1";
+    d.run.mode = RunMode::Plan;
+    for (int i = 0; i < n; ++i) {
+        JournalEntry e;
+        e.seq = i + 1;
+        e.change.action = Action::Create;
+        e.change.code = "CODE-" + std::to_string(i);
+        e.change.sale_id = "sale-" + std::to_string(i);
+        e.change.target = {"box", "splitter", 1 + i % 8};
+        e.change.reason = "a reason, with \"quotes\" and = signs";
+        d.entries.push_back(e);
+        d.requests.push_back({"POST", "properties", "{\"code\":\"CODE-" + std::to_string(i) + "\"}"});
+    }
+    return d;
+}
+
+} // namespace
+
+TEST_SUITE("report") {
+    TEST_CASE("the streamed files equal the string forms, byte for byte, past the flush size") {
+        const ReportData d = many_changes(20000); // several megabytes: many flushes
+        const auto dir =
+            std::filesystem::temp_directory_path() / ("oznsync-report-" + std::to_string(::getpid()));
+        std::filesystem::create_directories(dir);
+        struct Case {
+            const char* name;
+            void (*write)(const ReportData&, TextOut&);
+            std::string whole;
+        } cases[] = {{"changes.jsonl", write_changes_jsonl, changes_jsonl(d)},
+                     {"changes.csv", write_changes_csv, changes_csv(d)},
+                     {"plan.json", write_plan_json, plan_json(d)}};
+        for (const auto& c : cases) {
+            CAPTURE(c.name);
+            CHECK(c.whole.size() > (2u << 20));
+            std::string buffer;
+            AtomicFile file((dir / c.name).string());
+            TextOut out(buffer, file);
+            c.write(d, out);
+            out.flush();
+            file.commit();
+            CHECK(read_file((dir / c.name).string()) == c.whole);
+        }
+        std::filesystem::remove_all(dir);
+    }
+
+    TEST_CASE("an AtomicFile dropped without commit leaves nothing behind") {
+        const auto dir =
+            std::filesystem::temp_directory_path() / ("oznsync-atomic-" + std::to_string(::getpid()));
+        std::filesystem::create_directories(dir);
+        {
+            AtomicFile file((dir / "half.json").string());
+            file.write("{\"half\":");
+        }
+        CHECK(std::filesystem::is_empty(dir));
+        std::filesystem::remove_all(dir);
+    }
+
+    TEST_CASE("report.txt lists at most kTextRowLimit changes and says where the rest are") {
+        const std::string small = text_report(many_changes(3));
+        CHECK(small.find("CODE-2") != std::string::npos);
+        CHECK(small.find("more: changes.csv") == std::string::npos);
+        const std::string big = text_report(many_changes(static_cast<int>(kTextRowLimit) + 7));
+        CHECK(big.find("CODE-" + std::to_string(kTextRowLimit - 1) + " ") != std::string::npos);
+        CHECK(big.find("CODE-" + std::to_string(kTextRowLimit) + " ") == std::string::npos);
+        CHECK(big.find("... and 7 more: changes.csv and changes.jsonl list every change") !=
+              std::string::npos);
+    }
+}
