@@ -241,14 +241,15 @@ private:
     /// Writes the changes to apply (this plan's, or a saved plan's) as the run's journal. The run's own
     /// state holds the entries from here on: whatever fails later, the report lists every change and the
     /// state it reached.
-    void journal(int64_t snapshot, const SaleFeed& feed, const ChangeSet& changes) {
+    void journal(int64_t snapshot, const SaleFeed& feed, ChangeSet& changes) {
         double t = phase_start();
         if (!m_opt.plan_run_id.empty()) {
             SavedPlan saved = load_saved_plan(m_runs, m_opt.plan_run_id, snapshot, feed.fingerprint);
             m_run.owned_clients = saved.owned_clients;
-            m_entries = m_runs.save_plan(m_run.id, saved.changes);
+            m_entries = m_runs.save_plan(m_run.id, std::move(saved.changes.writes),
+                                         std::move(saved.changes.findings));
         } else {
-            m_entries = m_runs.save_plan(m_run.id, changes);
+            m_entries = m_runs.save_plan(m_run.id, std::move(changes.writes), std::move(changes.findings));
         }
         m_planned = true;
         phase_end("journal", t);
@@ -351,7 +352,8 @@ private:
     /// Partner users for accepted partnerships, journaled and reported like every other change.
     void partners_step() {
         double t = phase_start();
-        auto entries = m_runs.save_plan(m_run.id, m_partner_plan);
+        auto entries =
+            m_runs.save_plan(m_run.id, std::move(m_partner_plan.writes), std::move(m_partner_plan.findings));
         m_planned = true;
         HandoverStore handovers(m_store);
         auto hand_over = [&](const Change& c, const std::string& user_id, const std::string& password) {
@@ -379,9 +381,10 @@ private:
                                    m_partner_grants.at(e.change.username));
         }
         m_failed += out.failed;
-        m_pending += static_cast<long long>(m_partner_plan.writes.size());
-        for (const auto& f : m_partner_plan.findings)
-            m_conflicts = m_conflicts || f.action == Action::Conflict;
+        for (const auto& e : entries) {
+            if (is_write(e.change.action)) ++m_pending;
+            m_conflicts = m_conflicts || e.change.action == Action::Conflict;
+        }
         m_entries.insert(m_entries.end(), std::make_move_iterator(entries.begin()),
                          std::make_move_iterator(entries.end()));
         phase_end("partners", t);

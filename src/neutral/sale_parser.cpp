@@ -5,7 +5,7 @@
 #include "util/strings.hpp"
 #include "util/time.hpp"
 
-#include <Poco/SHA2Engine.h>
+#include <openssl/evp.h>
 #include <simdjson.h>
 
 #include <algorithm>
@@ -19,9 +19,13 @@ namespace oznsync {
 namespace od = simdjson::ondemand;
 
 std::string sha256_hex(const std::string& data) {
-    Poco::SHA2Engine sha(Poco::SHA2Engine::SHA_256);
-    sha.update(data);
-    return Poco::DigestEngine::digestToHex(sha.digest());
+    // OpenSSL's SHA-256 uses the CPU's SHA or vector instructions: a 200 MB feed in a fraction of a
+    // second (Poco's portable one took seconds).
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    if (EVP_Digest(data.data(), data.size(), digest, &length, EVP_sha256(), nullptr) != 1)
+        throw std::runtime_error("SHA-256 failed");
+    return to_hex(digest, length);
 }
 
 namespace {

@@ -175,8 +175,10 @@ std::optional<long long> RunStore::last_sales_count(const std::string& except_ru
     return st.int64(0);
 }
 
-std::vector<JournalEntry> RunStore::save_plan(const std::string& run_id, const ChangeSet& changes) {
+std::vector<JournalEntry> RunStore::save_plan(const std::string& run_id, std::vector<Change>&& writes,
+                                              std::vector<Change>&& findings) {
     std::vector<JournalEntry> out;
+    out.reserve(writes.size() + findings.size());
     auto ins = db_of(m_store).prepare(
         "INSERT INTO changes(run_id, seq, ulid, ts, action, sale_id, code, partner, project, box, splitter, "
         "port, "
@@ -194,22 +196,26 @@ std::vector<JournalEntry> RunStore::save_plan(const std::string& run_id, const C
     const uint64_t ms = static_cast<uint64_t>(
         std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count());
     const bool fixed_clock = std::getenv("OZNSYNC_FIXED_CLOCK") != nullptr;
-    auto add = [&](const Change& c, EntryState state) {
+    auto add = [&](Change& c, EntryState state) {
         ++seq;
         std::string ulid =
             fixed_clock ? deterministic_ulid(ms, run_id + "#" + std::to_string(seq)) : new_ulid(ms);
-        JournalEntry e{seq, ulid, ts, c, state, "", ""};
+        JournalEntry e{seq, std::move(ulid), ts, {}, state, "", ""};
         ins.bind(1, run_id).bind(2, e.seq).bind(3, e.ulid).bind(4, e.ts).bind(5, action_name(c.action));
         ins.bind(6, c.sale_id).bind(7, c.code).bind(8, c.partner).bind(9, c.project).bind(10, c.target.box);
         ins.bind(11, c.target.splitter).bind(12, c.target.port).bind(13, c.before).bind(14, c.after);
         ins.bind(15, c.reason).bind(16, change_to_json(c)).bind(17, std::string(state_name(state)));
         ins.exec();
+        e.change = std::move(c);
         out.push_back(std::move(e));
     };
-    for (const auto& c : changes.writes)
+    for (auto& c : writes)
         add(c, EntryState::Planned);
-    for (const auto& c : changes.findings)
+    for (auto& c : findings)
         add(c, EntryState::Finding);
+    // Their contents live in the entries now; the shells would hold hundreds of MB on a first night.
+    writes = {};
+    findings = {};
     tx.commit();
     return out;
 }

@@ -52,8 +52,10 @@ public:
     /// Sales count of the last run that read the feed (for the shrink guard).
     std::optional<long long> last_sales_count(const std::string& except_run);
 
-    /// Stores a change set as the run's journal: writes 'planned', findings 'finding'.
-    std::vector<JournalEntry> save_plan(const std::string& run_id, const ChangeSet& changes);
+    /// Stores a plan as the run's journal: writes 'planned', findings 'finding' (the changes move into
+    /// the entries it returns).
+    std::vector<JournalEntry> save_plan(const std::string& run_id, std::vector<Change>&& writes,
+                                        std::vector<Change>&& findings);
     std::vector<JournalEntry> entries(const std::string& run_id);
     void set_state(const std::string& run_id, int seq, EntryState state, const std::string& result = "",
                    const std::string& error = "");

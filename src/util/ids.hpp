@@ -7,7 +7,8 @@ namespace oznsync {
 
 /// OZmap and OZneutral ids are 24 lower/upper-case hex digits (MongoDB ObjectIds).
 bool is_object_id(std::string_view s);
-/// A ULID (Crockford base32, 26 chars) from a millisecond timestamp and CSPRNG randomness.
+/// A ULID (Crockford base32, 26 chars) from a millisecond timestamp and random bits (CSPRNG-seeded),
+/// monotonic: ids of one millisecond made by one thread count up from a random start.
 std::string new_ulid(uint64_t unix_ms);
 /// A ULID whose random part is derived from `key` (reproducible reports under a fixed clock).
 std::string deterministic_ulid(uint64_t unix_ms, const std::string& key);

@@ -5,6 +5,9 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <vector>
+
 using namespace oznsync;
 
 TEST_SUITE("strings") {
@@ -45,6 +48,13 @@ TEST_SUITE("strings") {
         std::string u = new_ulid(1700000000000);
         CHECK(u.size() == 26);
         CHECK(u.substr(0, 10) == new_ulid(1700000000000).substr(0, 10));
+        // Within one millisecond: strictly increasing, so never twice the same.
+        std::vector<std::string> same_ms;
+        for (int i = 0; i < 1000; ++i)
+            same_ms.push_back(new_ulid(1700000000001));
+        CHECK(std::is_sorted(same_ms.begin(), same_ms.end()));
+        CHECK(std::adjacent_find(same_ms.begin(), same_ms.end()) == same_ms.end());
+        CHECK(new_ulid(1700000000002) > same_ms.back());
         std::string p = random_password(24);
         CHECK(p.size() == 24);
         CHECK(p != random_password(24));
