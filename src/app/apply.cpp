@@ -30,8 +30,6 @@ public:
         m_journal.mark(e, state, result, error);
     }
 
-    void flush_journal() { m_journal.flush(); }
-
     void count(int ApplyOutcome::*counter) {
         std::lock_guard lock(m_mutex);
         ++(out.*counter);
@@ -319,7 +317,6 @@ ApplyOutcome apply_changes(OzmapGateway& gateway, RunStore* journal, const std::
                 a.remove(e);
             }
         });
-        a.flush_journal();
     } catch (const std::exception& ex) {
         // OZmap unreachable or refusing, the journal broken, or a bug: the change in flight failed; the
         // rest were not attempted. The entries keep their states for the report.

@@ -9,19 +9,17 @@
 
 namespace oznsync {
 
-/// Moves journal entries from state to state: in memory always, in the database when `store` is set (a
-/// dry run records no intent: nothing is in flight). A failed database write throws IoError once and the
-/// journal takes no more writes, so the caller stops before its next OZmap write.
+/// Moves journal entries from state to state: in memory always, in the database when `store` is set. A dry
+/// run records no intent (nothing is in flight), and its outcome "planned: dry run: not sent" is what the
+/// plan already wrote (save_plan's `planned_result`), so it costs no statement. A failed database write
+/// throws IoError once and the journal takes no more writes, so the caller stops before its next OZmap
+/// write.
 class Journal {
 public:
     Journal(RunStore* store, std::string run_id, bool sends)
         : m_store(store), m_run(std::move(run_id)), m_sends(sends) {}
     void mark(JournalEntry& e, EntryState state, const std::string& result = "",
               const std::string& error = "");
-    /// Writes what a dry run deferred: every change still 'planned' gets kNotSent as its result, in one
-    /// statement instead of one per change.
-    void flush();
-
     static constexpr const char* kNotSent = "dry run: not sent";
 
 private:
@@ -30,7 +28,6 @@ private:
     std::string m_run;
     bool m_sends;
     bool m_broken = false;
-    bool m_deferred = false; // dry-run outcomes waiting for flush()
 };
 
 } // namespace oznsync

@@ -103,7 +103,6 @@ PartnerApplyOutcome apply_partner_changes(OzmapGateway& gateway, RunStore* journ
             spdlog::error("partner user {}: password NOT handed over: {}", c.username, ex.what());
         }
     }
-    journal_of_run.flush();
     return out;
 }
 

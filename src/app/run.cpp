@@ -13,7 +13,6 @@
 #include "store/run_store.hpp"
 #include "store/snapshot_patch.hpp"
 #include "store/snapshot_reader.hpp"
-#include "store/snapshot_stats.hpp"
 #include "util/error.hpp"
 #include "util/ids.hpp"
 #include "util/progress.hpp"
@@ -133,6 +132,9 @@ private:
         return *m_gateway;
     }
 
+    /// What a planned change's result reads until apply moves it on: in a dry run, that it was not sent.
+    std::string planned_result() const { return m_opt.sends() ? "" : Journal::kNotSent; }
+
     /// Everything a run needs is checked before its first write: the folders it writes to, and (when
     /// partner users are part of the run) the partnership feed and partners.role.
     void preflight() {
@@ -175,7 +177,6 @@ private:
         SaleFeed feed = read_sales();
         ChangeSet changes = plan(snapshot, feed);
         journal(snapshot, feed, changes);
-        m_occupancy = occupancy(m_store, snapshot);
         return apply(snapshot, changes);
     }
 
@@ -223,6 +224,7 @@ private:
         phase_end("load_snapshot", t);
         for (const auto& p : inv.projects)
             m_project_names[p.id] = p.name;
+        m_occupancy = occupancy_of(inv);
         ReconcileOptions ropt = m_opt.reconcile;
         ropt.drift = m_cfg.reconcile.revert_drift ? DriftMode::Revert : DriftMode::Report;
         ropt.keep_property = m_cfg.reconcile.keep_property;
@@ -249,7 +251,8 @@ private:
             m_entries = m_runs.save_plan(m_run.id, std::move(saved.changes.writes),
                                          std::move(saved.changes.findings));
         } else {
-            m_entries = m_runs.save_plan(m_run.id, std::move(changes.writes), std::move(changes.findings));
+            m_entries = m_runs.save_plan(m_run.id, std::move(changes.writes), std::move(changes.findings),
+                                         planned_result());
         }
         m_planned = true;
         phase_end("journal", t);
@@ -352,8 +355,8 @@ private:
     /// Partner users for accepted partnerships, journaled and reported like every other change.
     void partners_step() {
         double t = phase_start();
-        auto entries =
-            m_runs.save_plan(m_run.id, std::move(m_partner_plan.writes), std::move(m_partner_plan.findings));
+        auto entries = m_runs.save_plan(m_run.id, std::move(m_partner_plan.writes),
+                                        std::move(m_partner_plan.findings), planned_result());
         m_planned = true;
         HandoverStore handovers(m_store);
         auto hand_over = [&](const Change& c, const std::string& user_id, const std::string& password) {

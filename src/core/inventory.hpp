@@ -31,4 +31,14 @@ struct Inventory {
     void add_splitter(const Splitter& s);
 };
 
+/// Drop-splitter ports of one project: free, reserved (its property's client not implanted), active (a
+/// fiber and an implanted client, or a fiber no property explains) and blocked.
+struct ProjectOccupancy {
+    std::string project, name;
+    long long free = 0, reserved = 0, active = 0, blocked = 0;
+};
+
+/// Per project with ports, by project id.
+std::vector<ProjectOccupancy> occupancy_of(const Inventory& inv);
+
 } // namespace oznsync

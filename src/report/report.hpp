@@ -2,9 +2,9 @@
 // The audit report of one run, reports/<run-id>/: report.html, changes.jsonl, changes.csv,
 // summary.json and (dry runs) plan.json. Every file is written atomically, mode 0640. The same data
 // renders as text for `report show`.
+#include "core/inventory.hpp"
 #include "core/journal.hpp"
 #include "store/run_store.hpp"
-#include "store/snapshot_stats.hpp"
 #include "util/fs.hpp"
 
 #include <map>

@@ -176,13 +176,14 @@ std::optional<long long> RunStore::last_sales_count(const std::string& except_ru
 }
 
 std::vector<JournalEntry> RunStore::save_plan(const std::string& run_id, std::vector<Change>&& writes,
-                                              std::vector<Change>&& findings) {
+                                              std::vector<Change>&& findings,
+                                              const std::string& planned_result) {
     std::vector<JournalEntry> out;
     out.reserve(writes.size() + findings.size());
     auto ins = db_of(m_store).prepare(
         "INSERT INTO changes(run_id, seq, ulid, ts, action, sale_id, code, partner, project, box, splitter, "
         "port, "
-        "before, after, reason, payload, state) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+        "before, after, reason, payload, state, result) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     sql::Transaction tx(db_of(m_store));
     int seq = 0;
     {
@@ -200,11 +201,13 @@ std::vector<JournalEntry> RunStore::save_plan(const std::string& run_id, std::ve
         ++seq;
         std::string ulid =
             fixed_clock ? deterministic_ulid(ms, run_id + "#" + std::to_string(seq)) : new_ulid(ms);
-        JournalEntry e{seq, std::move(ulid), ts, {}, state, "", ""};
+        const std::string& result = state == EntryState::Planned ? planned_result : "";
+        JournalEntry e{seq, std::move(ulid), ts, {}, state, result, ""};
         ins.bind(1, run_id).bind(2, e.seq).bind(3, e.ulid).bind(4, e.ts).bind(5, action_name(c.action));
         ins.bind(6, c.sale_id).bind(7, c.code).bind(8, c.partner).bind(9, c.project).bind(10, c.target.box);
         ins.bind(11, c.target.splitter).bind(12, c.target.port).bind(13, c.before).bind(14, c.after);
         ins.bind(15, c.reason).bind(16, change_to_json(c)).bind(17, std::string(state_name(state)));
+        ins.bind_text_or_null(18, result);
         ins.exec();
         e.change = std::move(c);
         out.push_back(std::move(e));
@@ -242,14 +245,6 @@ void RunStore::set_state(const std::string& run_id, int seq, EntryState state, c
         .bind_text_or_null(3, error)
         .bind(4, run_id)
         .bind(5, seq)
-        .exec();
-}
-
-void RunStore::set_result_of_planned(const std::string& run_id, const std::string& result) {
-    db_of(m_store)
-        .prepare("UPDATE changes SET result = ? WHERE run_id = ? AND state = 'planned'")
-        .bind(1, result)
-        .bind(2, run_id)
         .exec();
 }
 

@@ -52,15 +52,14 @@ public:
     /// Sales count of the last run that read the feed (for the shrink guard).
     std::optional<long long> last_sales_count(const std::string& except_run);
 
-    /// Stores a plan as the run's journal: writes 'planned', findings 'finding' (the changes move into
-    /// the entries it returns).
+    /// Stores a plan as the run's journal: writes 'planned' (with `planned_result`: a dry run's "not
+    /// sent"), findings 'finding'. The changes move into the entries it returns.
     std::vector<JournalEntry> save_plan(const std::string& run_id, std::vector<Change>&& writes,
-                                        std::vector<Change>&& findings);
+                                        std::vector<Change>&& findings,
+                                        const std::string& planned_result = "");
     std::vector<JournalEntry> entries(const std::string& run_id);
     void set_state(const std::string& run_id, int seq, EntryState state, const std::string& result = "",
                    const std::string& error = "");
-    /// Every change of the run still 'planned' gets this result (a dry run's outcome).
-    void set_result_of_planned(const std::string& run_id, const std::string& result);
     /// Changes left in 'intent' by runs that died; marks them 'interrupted' (and those runs 'died') and
     /// returns them. `current_run` is the run asking.
     std::vector<JournalEntry> take_interrupted(const std::string& current_run);

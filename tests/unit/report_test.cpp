@@ -82,3 +82,40 @@ TEST_SUITE("report") {
               std::string::npos);
     }
 }
+
+TEST_SUITE("report") {
+    TEST_CASE("port occupancy per project: free, reserved, active, blocked") {
+        Inventory inv;
+        inv.projects = {{"p1", "North", "N"}, {"p2", "South", "S"}};
+        SplitterState s1{"box-1", "p1", "S1", {}};
+        s1.ports = {{false, std::nullopt},
+                    {true, std::nullopt},
+                    {false, "fiber-a"},
+                    {false, "fiber-b"},
+                    {false, "fiber-c"}};
+        SplitterState s2{"box-2", "p2", "S2", {{false, std::nullopt}}};
+        inv.splitters = {{"s1", s1}, {"s2", s2}};
+        auto property = [](const std::string& id, int port, bool implanted, bool client = true) {
+            Property p;
+            p.id = id;
+            p.splitter = "s1";
+            p.port = port;
+            p.client_id = client ? "client-" + id : "";
+            p.client_implanted = implanted;
+            return p;
+        };
+        // Port 3: a reserved client; port 4: an implanted one; port 5: a fiber no property explains.
+        inv.properties = {property("a", 3, false), property("b", 4, true), property("c", 5, false, false)};
+        const auto occ = occupancy_of(inv);
+        REQUIRE(occ.size() == 2);
+        CHECK(occ[0].project == "p1");
+        CHECK(occ[0].name == "North");
+        CHECK(occ[0].free == 1);
+        CHECK(occ[0].blocked == 1);
+        CHECK(occ[0].reserved == 1);
+        CHECK(occ[0].active == 2);
+        CHECK(occ[1].project == "p2");
+        CHECK(occ[1].free == 1);
+        CHECK(occ[1].active + occ[1].reserved + occ[1].blocked == 0);
+    }
+}
