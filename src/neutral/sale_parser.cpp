@@ -12,7 +12,6 @@
 #include <cmath>
 #include <map>
 #include <optional>
-#include <set>
 
 namespace oznsync {
 
@@ -30,18 +29,57 @@ std::string sha256_hex(const std::string& data) {
 
 namespace {
 
-/// A record as read, every field as text, before validation (JSON and CSV both produce this).
+/// A record as read, every field as text, before validation (JSON and CSV both produce this). Flat and
+/// reused from record to record: a feed of 500k records must not cost a map node per field.
 struct RawSale {
-    std::map<std::string, std::string> f; // canonical field name -> text
+    struct Field {
+        std::string key, value;
+    };
+    std::vector<Field> fields; // the first `count` are this record's (canonical name -> text)
+    size_t count = 0;
+    std::vector<std::string> keys; // every key read (the first `key_count`), to find one given twice
+    size_t key_count = 0;
     std::vector<std::string> errors;
-    std::set<std::string> keys; // every key read, to find one given twice
-    bool has(const std::string& k) const {
-        auto it = f.find(k);
-        return it != f.end() && !it->second.empty();
+
+    void clear() {
+        count = key_count = 0;
+        errors.clear();
     }
-    std::string get(const std::string& k) const {
-        auto it = f.find(k);
-        return it == f.end() ? "" : it->second;
+    const std::string* find(std::string_view k) const {
+        for (size_t i = 0; i < count; ++i)
+            if (fields[i].key == k) return &fields[i].value;
+        return nullptr;
+    }
+    bool has(std::string_view k) const {
+        const std::string* v = find(k);
+        return v && !v->empty();
+    }
+    const std::string& get(std::string_view k) const {
+        static const std::string none;
+        const std::string* v = find(k);
+        return v ? *v : none;
+    }
+    /// The value of `k`, made empty, to be filled.
+    std::string& set(std::string_view k) {
+        for (size_t i = 0; i < count; ++i)
+            if (fields[i].key == k) return fields[i].value;
+        if (count == fields.size()) fields.emplace_back();
+        Field& f = fields[count++];
+        f.key.assign(k);
+        f.value.clear();
+        return f.value;
+    }
+    /// False when `k` was read before in this record.
+    bool first_time(std::string_view k) {
+        for (size_t i = 0; i < key_count; ++i)
+            if (keys[i] == k) return false;
+        if (key_count == keys.size()) keys.emplace_back();
+        keys[key_count++].assign(k);
+        return true;
+    }
+    template <typename F> void each(F&& f) const {
+        for (size_t i = 0; i < count; ++i)
+            f(fields[i].key, fields[i].value);
     }
 };
 
@@ -131,11 +169,11 @@ void scalar(od::value v, const std::string& name, RawSale& r) {
     case od::json_type::null:
         break;
     case od::json_type::string:
-        r.f[name] = std::string(std::string_view(v.get_string()));
+        r.set(name) = std::string_view(v.get_string());
         break;
     case od::json_type::number:
     case od::json_type::boolean:
-        r.f[name] = trim(std::string_view(v.raw_json_token()));
+        r.set(name) = trim(std::string_view(v.raw_json_token()));
         break;
     default:
         r.errors.push_back(name + " must be a single value, not an object or array");
@@ -152,7 +190,7 @@ void nested(od::value v, const std::string& prefix, RawSale& r) {
     for (auto field : v.get_object()) {
         std::string k(std::string_view(field.unescaped_key()));
         empty = false;
-        if (!r.keys.insert(prefix + "." + k).second) r.errors.push_back(prefix + "." + k + " is given twice");
+        if (!r.first_time(prefix + "." + k)) r.errors.push_back(prefix + "." + k + " is given twice");
         scalar(field.value(), prefix + "." + k, r);
     }
     if (empty) r.errors.push_back(prefix + " is an empty object");
@@ -184,8 +222,8 @@ void name_values(od::value v, const std::string& prefix, RawSale& r) {
             }
         }
         if (name.empty() || !value) continue;
-        if (!r.keys.insert(prefix + name).second) r.errors.push_back(prefix + name + " is given twice");
-        r.f[prefix + name] = *value;
+        if (!r.first_time(prefix + name)) r.errors.push_back(prefix + name + " is given twice");
+        r.set(prefix + name) = *value;
     }
 }
 
@@ -210,8 +248,7 @@ void related_parties(od::value v, RawSale& r) {
                                    : role == "partner" ? "tmf.partner."
                                                        : "";
         if (prefix.empty()) continue;
-        for (const auto& [k, val] : props.f)
-            r.f[prefix + k] = val;
+        props.each([&](const std::string& k, const std::string& val) { r.set(prefix + k) = val; });
     }
 }
 
@@ -239,8 +276,8 @@ void supporting_resources(od::value v, RawSale& r) {
                         name_values(x, "", chars);
                 }
                 if (type != "port" && type != "OZmapPort") continue;
-                for (const auto& [k, val] : chars.f)
-                    r.f["tmf.port." + k] = val;
+                chars.each(
+                    [&](const std::string& k, const std::string& val) { r.set("tmf.port." + k) = val; });
             }
         }
     }
@@ -252,7 +289,7 @@ bool from_tmf(RawSale& r) {
         if (r.has(to)) return;
         for (const char* k : from)
             if (r.has(k)) {
-                r.f[to] = r.get(k);
+                r.set(to) = std::string(r.get(k));
                 return;
             }
     };
@@ -266,8 +303,8 @@ bool from_tmf(RawSale& r) {
                    : state == "terminated" ? "reservationCancelled"
                                            : state;
     }
-    r.f["state"] = state;
-    r.f["substate"] = substate;
+    r.set("state") = state;
+    r.set("substate") = substate;
     take("codeOrder", {"tmf.char.codeOrder", "name"});
     take("version", {"tmf.char.version"});
     take("updatedAt", {"tmf.char.updatedAt", "@lastUpdate"});
@@ -285,13 +322,13 @@ bool from_tmf(RawSale& r) {
     return true;
 }
 
-/// A flat record (ozneutral-feed.md) or a TMF638 Service, told apart by content; nullopt when the record
-/// is a TMF638 service that is not a sale yet (feasibilityChecked, designed).
-std::optional<RawSale> read_json_record(od::value v) {
-    RawSale r;
+/// A flat record (ozneutral-feed.md) or a TMF638 Service, told apart by content, read into `r` (cleared
+/// first); false when the record is a TMF638 service that is not a sale yet (feasibilityChecked, designed).
+bool read_json_record(od::value v, RawSale& r) {
+    r.clear();
     if (kind(v) != od::json_type::object) {
         r.errors.push_back("record is not a JSON object");
-        return r;
+        return true;
     }
     bool tmf = false;
     std::vector<std::string> nested_keys;
@@ -299,7 +336,7 @@ std::optional<RawSale> read_json_record(od::value v) {
         std::string k(std::string_view(field.unescaped_key()));
         od::value val = field.value();
         // A key given twice would make the record mean whichever came last: a finding, not a choice.
-        if (!r.keys.insert(k).second) r.errors.push_back(k + " is given twice");
+        if (!r.first_time(k)) r.errors.push_back(k + " is given twice");
         if (k == "partner" || k == "ozmap") {
             nested(val, k, r);
         } else if (k == "previousPort" && kind(val) == od::json_type::object) {
@@ -319,15 +356,16 @@ std::optional<RawSale> read_json_record(od::value v) {
             scalar(val, k, r);
         }
     }
-    if (tmf) return from_tmf(r) ? std::optional<RawSale>(r) : std::nullopt;
+    if (tmf) return from_tmf(r);
     for (const auto& k : nested_keys)
         r.errors.push_back(k + " must be a single value, not an object or array");
-    return r;
+    return true;
 }
 
 void parse_json_array(od::array arr, SaleFeed& feed) {
+    RawSale record;
     for (auto el : arr)
-        if (auto record = read_json_record(el.value())) add(feed, *record);
+        if (read_json_record(el.value(), record)) add(feed, record);
 }
 
 // ---- CSV ----
@@ -438,14 +476,15 @@ void parse_csv(const std::string& text, const std::string& source, SaleFeed& fee
         if (std::find(names.begin(), names.end(), canonical) == names.end())
             throw InputError(source + ": CSV header lacks the column '" + required + "'");
     }
+    RawSale r;
     for (size_t i = 1; i < rows.size(); ++i) {
-        RawSale r;
+        r.clear();
         if (rows[i].size() != names.size()) {
             r.errors.push_back("CSV row " + std::to_string(i + 1) + " has " + std::to_string(rows[i].size()) +
                                " fields, the header has " + std::to_string(names.size()));
         }
         for (size_t c = 0; c < std::min(rows[i].size(), names.size()); ++c)
-            r.f[names[c]] = rows[i][c];
+            r.set(names[c]) = rows[i][c];
         add(feed, r);
     }
 }
