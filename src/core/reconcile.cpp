@@ -6,6 +6,7 @@
 #include <string_view>
 #include <tuple>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace oznsync {
 
@@ -29,6 +30,10 @@ std::string join(const std::vector<std::string>& parts) {
 /// Lookups over a snapshot shared by reconcile and adopt.
 struct Index {
     explicit Index(const Inventory& inv) : inv(inv) {
+        by_code.reserve(inv.properties.size());
+        by_sale.reserve(inv.properties.size());
+        by_port.reserve(inv.properties.size());
+        property_clients.reserve(inv.properties.size());
         for (size_t i = 0; i < inv.properties.size(); ++i) {
             const Property& p = inv.properties[i];
             if (!p.client_code.empty()) by_code.emplace(p.client_code, i);
@@ -69,7 +74,7 @@ struct Index {
     const Inventory& inv;
     std::unordered_multimap<std::string, size_t> by_code;
     std::unordered_map<std::string, size_t> by_sale, by_port, clients_by_id, client_codes;
-    std::set<std::string> property_clients;
+    std::unordered_set<std::string_view> property_clients; // views into the inventory
 };
 
 /// The owned client of one sale as OZmap shows it: the property (with or without its client), or a
@@ -98,6 +103,7 @@ public:
     }
 
     ChangeSet run(const std::vector<Sale>& raw_sales, const std::vector<InvalidRecord>& invalid_records) {
+        m_known_records.reserve(raw_sales.size() + invalid_records.size());
         for (const auto& r : invalid_records) {
             m_out.findings.push_back(invalid_finding(r));
             m_known_records.insert(r.id);
@@ -537,7 +543,7 @@ private:
     Index m_ix;
     const ReconcileOptions& m_opt;
     const std::map<std::string, OwnedState>& m_baseline;
-    std::set<std::string> m_known_records;
+    std::unordered_set<std::string_view> m_known_records; // views into the feed
     ChangeSet m_out;
 };
 
