@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace oznsync {
@@ -74,6 +75,9 @@ struct OwnedState {
     bool operator==(const OwnedState&) const = default;
 };
 
+/// What oznsync last applied, by sale id (the `owned` table).
+using Baseline = std::unordered_map<std::string, OwnedState>;
+
 struct ChangeSet {
     std::vector<Change> writes;   // in apply order
     std::vector<Change> findings; // conflicts, invalid records, orphans, drift
@@ -82,9 +86,10 @@ struct ChangeSet {
     long long in_sync = 0;
     long long drifted = 0;
     // Base-line updates this plan makes before apply (apply adds what it changed): sale id -> what
-    // oznsync last applied, for owned clients the plan saw whole; `forget` holds the sales whose client
+    // oznsync last applied, for owned clients the plan saw whole and whose row changes (none in a steady
+    // state); `forget` holds the sales whose client
     // is gone for good (the sale ended and nothing of the client is left). Other rows stay as they are.
-    std::map<std::string, OwnedState> baseline;
+    Baseline baseline;
     std::set<std::string> forget;
 };
 

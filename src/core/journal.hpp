@@ -47,7 +47,7 @@ struct WriteRequest {
 
 /// The base-line rows a run writes: the plan's, then every change that succeeded on top.
 struct OwnedUpdate {
-    std::map<std::string, OwnedState> upsert;
+    Baseline upsert;
     std::set<std::string> forget;
 };
 OwnedUpdate owned_after(const ChangeSet& plan, const std::vector<JournalEntry>& entries);

@@ -94,8 +94,7 @@ struct Owned {
 
 class Reconciler {
 public:
-    Reconciler(const Inventory& inv, const ReconcileOptions& opt,
-               const std::map<std::string, OwnedState>& baseline)
+    Reconciler(const Inventory& inv, const ReconcileOptions& opt, const Baseline& baseline)
         : m_inv(inv), m_ix(inv), m_opt(opt), m_baseline(baseline) {}
 
     bool in_scope(const std::string& project) const {
@@ -380,7 +379,7 @@ private:
         // OZmap already shows what the sale asks: that is the state to keep from now on.
         if (now == target) next.port = target;
         if (p.client_implanted == s.wants_implanted()) next.implanted = s.wants_implanted();
-        m_out.baseline[s.id] = next;
+        if (!base || !(next == *base)) m_out.baseline[s.id] = next; // an unchanged row stays as it is
 
         const bool revert = m_opt.drift == DriftMode::Revert;
         const bool move = now != target && (target != applied.port || revert);
@@ -542,7 +541,7 @@ private:
     const Inventory& m_inv;
     Index m_ix;
     const ReconcileOptions& m_opt;
-    const std::map<std::string, OwnedState>& m_baseline;
+    const Baseline& m_baseline;
     std::unordered_set<std::string_view> m_known_records; // views into the feed
     ChangeSet m_out;
 };
@@ -567,14 +566,14 @@ std::vector<const Sale*> latest_versions(const std::vector<const Sale*>& sales) 
 }
 
 ChangeSet reconcile(const Inventory& inventory, const std::vector<Sale>& sales,
-                    const std::vector<InvalidRecord>& invalid_records,
-                    const std::map<std::string, OwnedState>& baseline, const ReconcileOptions& options) {
+                    const std::vector<InvalidRecord>& invalid_records, const Baseline& baseline,
+                    const ReconcileOptions& options) {
     return Reconciler(inventory, options, baseline).run(sales, invalid_records);
 }
 
 ChangeSet plan_adoptions(const Inventory& inventory, const std::vector<Sale>& sales,
                          const ReconcileOptions& options) {
-    static const std::map<std::string, OwnedState> no_baseline;
+    static const Baseline no_baseline;
     return Reconciler(inventory, options, no_baseline).adoptions(sales);
 }
 

@@ -32,8 +32,8 @@ std::vector<const Sale*> latest_versions(const std::vector<const Sale*>& sales);
 
 /// `baseline`: sale id -> what oznsync last applied to its client (the `owned` table).
 ChangeSet reconcile(const Inventory& inventory, const std::vector<Sale>& sales,
-                    const std::vector<InvalidRecord>& invalid_records,
-                    const std::map<std::string, OwnedState>& baseline, const ReconcileOptions& options);
+                    const std::vector<InvalidRecord>& invalid_records, const Baseline& baseline,
+                    const ReconcileOptions& options);
 
 /// `oznsync adopt`: clients an earlier integration made, recognised by the code of a live sale, that sit
 /// on that sale's port and carry no other external id. Each becomes an Adopt write; a client with the

@@ -273,8 +273,13 @@ std::vector<JournalEntry> RunStore::take_interrupted(const std::string& current_
     return out;
 }
 
-std::map<std::string, OwnedState> RunStore::baseline() {
-    std::map<std::string, OwnedState> out;
+Baseline RunStore::baseline() {
+    Baseline out;
+    {
+        auto n = db_of(m_store).prepare("SELECT count(*) FROM owned");
+        n.step();
+        out.reserve(static_cast<size_t>(n.int64(0)));
+    }
     auto st = db_of(m_store).prepare(
         "SELECT sale_id, coalesce(property_id,''), coalesce(client_id,''), code, coalesce(box,''), "
         "coalesce(splitter,''), coalesce(port,0), coalesce(implanted,0) FROM owned");
@@ -284,7 +289,7 @@ std::map<std::string, OwnedState> RunStore::baseline() {
     return out;
 }
 
-void RunStore::save_baseline(const std::string& run_id, const std::map<std::string, OwnedState>& upsert,
+void RunStore::save_baseline(const std::string& run_id, const Baseline& upsert,
                              const std::set<std::string>& forget) {
     sql::Transaction tx(db_of(m_store));
     auto del = db_of(m_store).prepare("DELETE FROM owned WHERE sale_id = ?");

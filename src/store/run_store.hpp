@@ -65,9 +65,9 @@ public:
     std::vector<JournalEntry> take_interrupted(const std::string& current_run);
 
     /// What oznsync last applied to each client it owns (the `owned` table), by sale id.
-    std::map<std::string, OwnedState> baseline();
+    Baseline baseline();
     /// Writes the rows of `upsert` and deletes those of `forget`; other rows stay.
-    void save_baseline(const std::string& run_id, const std::map<std::string, OwnedState>& upsert,
+    void save_baseline(const std::string& run_id, const Baseline& upsert,
                        const std::set<std::string>& forget);
     /// The codes of owned clients that no property of `snapshot` carries: the pull reads these clients
     /// by code (a half-done removal, a technician's delete). Usually none, so it costs no request.

@@ -77,7 +77,7 @@ Sale sale(const std::string& id, const std::string& state, const std::string& co
 }
 
 ChangeSet plan(const Inventory& inv, const std::vector<Sale>& sales, ReconcileOptions opt = {},
-               const std::map<std::string, OwnedState>& baseline = {}) {
+               const Baseline& baseline = {}) {
     return reconcile(inv, sales, {}, baseline, opt);
 }
 
@@ -119,7 +119,7 @@ TEST_SUITE("reconcile") {
             CAPTURE(row.desired);
             CAPTURE(row.ozmap);
             Inventory inv = inventory();
-            std::map<std::string, OwnedState> baseline;
+            Baseline baseline;
             if (row.ozmap)
                 baseline["5e0000000000000000000001"] =
                     applied(own(inv, "5e0000000000000000000001", "ORD", S1, 2, row.ozmap == 2));
@@ -274,7 +274,7 @@ TEST_SUITE("reconcile") {
 
     TEST_CASE("switches leave out their action and nothing else") {
         Inventory inv = inventory();
-        std::map<std::string, OwnedState> base = {
+        Baseline base = {
             {"5e0000000000000000000001", applied(own(inv, "5e0000000000000000000001", "P", S1, 1, false))},
             {"5e0000000000000000000002", applied(own(inv, "5e0000000000000000000002", "R", S1, 2, false))}};
         std::vector<Sale> sales = {sale("5e0000000000000000000001", "active", "P", S1, 1),
@@ -299,13 +299,12 @@ TEST_SUITE("reconcile") {
         SUBCASE("a technician demoted an active client") {
             Inventory inv = inventory();
             own(inv, id, "ORD", S1, 2, false);
-            std::map<std::string, OwnedState> base = {
-                {id, {"prop-ORD", "client-ORD", "ORD", {BOX, S1, 2}, true}}};
+            Baseline base = {{id, {"prop-ORD", "client-ORD", "ORD", {BOX, S1, 2}, true}}};
             ChangeSet cs = plan(inv, {sale(id, "active", "ORD", S1, 2)}, {}, base);
             CHECK(actions(cs) == V{"drift:ORD"});
             CHECK(cs.findings[0].reason.find("implanted -> not implanted") != std::string::npos);
             CHECK(cs.findings[0].reason.find("left as it is") != std::string::npos);
-            CHECK(cs.baseline.at(id).implanted); // still what oznsync last applied
+            CHECK(!cs.baseline.count(id)); // unchanged: the row keeps what oznsync last applied
             ChangeSet rv = plan(inv, {sale(id, "active", "ORD", S1, 2)}, revert, base);
             CHECK(actions(rv) == V{"promote:ORD", "drift:ORD"});
             CHECK(rv.writes[0].reason.find("reverting an OZmap edit") != std::string::npos);
@@ -313,8 +312,7 @@ TEST_SUITE("reconcile") {
         SUBCASE("a technician moved the client to another port") {
             Inventory inv = inventory();
             own(inv, id, "ORD", S1, 3, false);
-            std::map<std::string, OwnedState> base = {
-                {id, {"prop-ORD", "client-ORD", "ORD", {BOX, S1, 2}, false}}};
+            Baseline base = {{id, {"prop-ORD", "client-ORD", "ORD", {BOX, S1, 2}, false}}};
             ChangeSet cs = plan(inv, {sale(id, "reserved", "ORD", S1, 2)}, {}, base);
             CHECK(actions(cs) == V{"drift:ORD"});
             CHECK(cs.drifted == 1);
@@ -334,8 +332,7 @@ TEST_SUITE("reconcile") {
         SUBCASE("a technician already did what OZneutral now asks: no drift, no write") {
             Inventory inv = inventory();
             own(inv, id, "ORD", S2, 4, false);
-            std::map<std::string, OwnedState> base = {
-                {id, {"prop-ORD", "client-ORD", "ORD", {BOX, S1, 2}, false}}};
+            Baseline base = {{id, {"prop-ORD", "client-ORD", "ORD", {BOX, S1, 2}, false}}};
             ChangeSet cs = plan(inv, {sale(id, "reserved", "ORD", S2, 4)}, {}, base);
             CHECK(actions(cs).empty());
             CHECK(cs.in_sync == 1);
@@ -343,8 +340,7 @@ TEST_SUITE("reconcile") {
         }
         SUBCASE("the client was deleted in OZmap") {
             Inventory inv = inventory();
-            std::map<std::string, OwnedState> base = {
-                {id, {"prop-ORD", "client-ORD", "ORD", {BOX, S1, 2}, false}}};
+            Baseline base = {{id, {"prop-ORD", "client-ORD", "ORD", {BOX, S1, 2}, false}}};
             ChangeSet cs = plan(inv, {sale(id, "reserved", "ORD", S1, 2)}, {}, base);
             REQUIRE(actions(cs) == V{"drift:ORD"});
             CHECK(cs.findings[0].reason.find("deleted in OZmap") != std::string::npos);
@@ -386,8 +382,7 @@ TEST_SUITE("reconcile") {
         // owned clients by code; the base line knows the client's id.
         Inventory half = inventory();
         half.clients.push_back(Client{"client-ORD", "ORD", "", "", true});
-        std::map<std::string, OwnedState> base = {
-            {id, {"prop-ORD", "client-ORD", "ORD", {BOX, S1, 2}, true}}};
+        Baseline base = {{id, {"prop-ORD", "client-ORD", "ORD", {BOX, S1, 2}, true}}};
         cs = plan(half, {sale(id, "terminated", "ORD", S1, 2)}, {}, base);
         REQUIRE(actions(cs) == V{"remove:ORD"});
         CHECK(cs.writes[0].property_id.empty());
