@@ -22,11 +22,11 @@ void Inventory::add_splitter(const Splitter& s) {
 
 std::vector<ProjectOccupancy> occupancy_of(const Inventory& inv) {
     // The implanted flag of the client on each connected port (the first property there).
-    std::unordered_map<std::string, bool> implanted_at;
+    std::unordered_map<PortAt, bool, PortAtHash> implanted_at;
     implanted_at.reserve(inv.properties.size());
     for (const auto& p : inv.properties)
         if (!p.splitter.empty() && p.port > 0 && !p.client_id.empty())
-            implanted_at.emplace(port_key(p.splitter, p.port), p.client_implanted);
+            implanted_at.emplace(PortAt{p.splitter, p.port}, p.client_implanted);
     std::map<std::string, ProjectOccupancy> by_project;
     for (const auto& [id, s] : inv.splitters) {
         if (s.ports.empty()) continue;
@@ -37,7 +37,7 @@ std::vector<ProjectOccupancy> occupancy_of(const Inventory& inv) {
                 ++(port.blocked ? o.blocked : o.free);
                 continue;
             }
-            auto it = implanted_at.find(port_key(id, static_cast<int>(i + 1)));
+            auto it = implanted_at.find(PortAt{id, static_cast<int>(i + 1)});
             ++(it == implanted_at.end() || it->second ? o.active : o.reserved);
         }
     }

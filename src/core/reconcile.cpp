@@ -39,7 +39,7 @@ struct Index {
             if (!p.client_code.empty()) by_code.emplace(p.client_code, i);
             if (std::string sale = sale_of_external_id(p.external_id); !sale.empty())
                 by_sale.emplace(sale, i);
-            if (!p.splitter.empty() && p.port > 0) by_port[port_key(p.splitter, p.port)] = i;
+            if (!p.splitter.empty() && p.port > 0) by_port[PortAt{p.splitter, p.port}] = i;
             if (!p.client_id.empty()) property_clients.insert(p.client_id);
         }
         for (size_t i = 0; i < inv.clients.size(); ++i) {
@@ -73,8 +73,9 @@ struct Index {
 
     const Inventory& inv;
     std::unordered_multimap<std::string, size_t> by_code;
-    std::unordered_map<std::string, size_t> by_sale, by_port, clients_by_id, client_codes;
-    std::unordered_set<std::string_view> property_clients; // views into the inventory
+    std::unordered_map<std::string, size_t> by_sale, clients_by_id, client_codes;
+    std::unordered_map<PortAt, size_t, PortAtHash> by_port; // views into the inventory
+    std::unordered_set<std::string_view> property_clients;  // views into the inventory
 };
 
 /// The owned client of one sale as OZmap shows it: the property (with or without its client), or a
@@ -149,17 +150,20 @@ private:
     }
 
     std::vector<const Sale*> reject_duplicates(const std::vector<const Sale*>& sales) {
-        std::unordered_map<std::string, int> live_ports, live_codes;
+        std::unordered_map<PortAt, int, PortAtHash> live_ports; // views into the feed
+        std::unordered_map<std::string_view, int> live_codes;
+        live_ports.reserve(sales.size());
+        live_codes.reserve(sales.size());
         for (const Sale* s : sales) {
             if (!s->wants_present()) continue;
-            ++live_ports[port_key(s->splitter, s->port)];
+            ++live_ports[PortAt{s->splitter, s->port}];
             ++live_codes[s->code_order];
         }
         std::vector<const Sale*> valid;
         for (const Sale* p : sales) {
             const Sale& s = *p;
             if (s.wants_present()) {
-                if (live_ports[port_key(s.splitter, s.port)] > 1) {
+                if (live_ports[PortAt{s.splitter, s.port}] > 1) {
                     invalid(s,
                             "two live sales on splitter " + s.splitter + " port " + std::to_string(s.port));
                     continue;
@@ -257,7 +261,7 @@ private:
         const Box& box = m_inv.boxes.at(s.box);
         if (box.draft) return "box " + s.box + " is a draft (in project): its ports are not sellable";
         const PortState& port = m_inv.splitters.at(s.splitter).ports[static_cast<size_t>(s.port - 1)];
-        auto occupant = m_ix.by_port.find(port_key(s.splitter, s.port));
+        auto occupant = m_ix.by_port.find(PortAt{s.splitter, s.port});
         if (occupant != m_ix.by_port.end()) {
             const Property& p = m_inv.properties[occupant->second];
             if (owned && &p == owned) return "";
