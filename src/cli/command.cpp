@@ -23,18 +23,22 @@ bool Command::setup(const std::vector<std::string>& args) {
                                     "do not verify OZmap's TLS certificate (printed in every report)");
     po::options_description specific(name() + " options");
     add_options(specific);
-    po::options_description all;
-    all.add(specific).add(common);
+    po::options_description hidden;
     po::positional_options_description positional;
-    add_positional(positional);
+    add_positional(hidden, positional);
+    po::options_description all;
+    all.add(specific).add(common).add(hidden);
 
     po::variables_map vm;
+    auto usage = [&](const po::error& e) {
+        return UsageError(name() + ": " + e.what() + " (see oznsync " + name() + " --help)");
+    };
     try {
         po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
-        po::notify(vm);
     } catch (const po::error& e) {
-        throw UsageError(name() + ": " + e.what() + " (see oznsync " + name() + " --help)");
+        throw usage(e);
     }
+    // --help answers before required options are checked: `oznsync feasibility --help` needs no --lat.
     if (vm.count("help")) {
         std::ostringstream os;
         os << "Usage: oznsync " << name() << " " << synopsis() << "\n\n";
@@ -44,6 +48,11 @@ bool Command::setup(const std::vector<std::string>& args) {
         os << common;
         std::cout << os.str();
         return false;
+    }
+    try {
+        po::notify(vm);
+    } catch (const po::error& e) {
+        throw usage(e);
     }
     if (m_global.log_format != "text" && m_global.log_format != "json")
         throw UsageError("--log-format: expected text or json, got '" + m_global.log_format + "'");

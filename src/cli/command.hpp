@@ -34,7 +34,9 @@ public:
 
 protected:
     virtual void add_options(po::options_description&) {}
-    virtual void add_positional(po::positional_options_description&) {}
+    /// Positional arguments: the options behind them go in `hidden` (not listed by --help; the synopsis
+    /// names them).
+    virtual void add_positional(po::options_description& /*hidden*/, po::positional_options_description&) {}
     virtual void validate(const po::variables_map&) {}
     /// Loads the config named by --config (or OZNSYNC_CONFIG, or ./oznsync.ini), with --insecure applied.
     Config load() const;

@@ -15,13 +15,18 @@ public:
 
 protected:
     void add_options(po::options_description& d) override {
-        d.add_options()("verb", po::value(&m_verb)->required(),
-                        "show")("run-id", po::value(&m_run)->required(), "the run (see oznsync runs)")(
-            "format", po::value(&m_format)->default_value("text"), "text, json (summary.json) or html");
+        d.add_options()("format", po::value(&m_format)->default_value("text"),
+                        "text, json (summary.json) or html");
     }
-    void add_positional(po::positional_options_description& p) override { p.add("verb", 1).add("run-id", 1); }
+    void add_positional(po::options_description& hidden, po::positional_options_description& p) override {
+        hidden.add_options()("verb", po::value(&m_verb), "show")("run-id", po::value(&m_run),
+                                                                 "the run (see oznsync runs)");
+        p.add("verb", 1).add("run-id", 1);
+    }
     void validate(const po::variables_map&) override {
         if (m_verb != "show") throw UsageError("report: the only verb is show (oznsync report show RUN_ID)");
+        if (m_run.empty())
+            throw UsageError("report show: name the run (oznsync report show RUN_ID; see oznsync runs)");
         require_one_of("format", m_format, {"text", "json", "html"});
     }
 

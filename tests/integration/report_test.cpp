@@ -49,6 +49,25 @@ std::string golden_run(const TempDir& dir, const Sim& sim) {
 } // namespace
 
 TEST_SUITE("reports") {
+    TEST_CASE("every command's --help answers, even where options are required, and names no internal "
+              "option") {
+        for (const char* command : {"check", "pull", "plan", "apply", "run", "feasibility", "availability",
+                                    "partners", "adopt", "runs", "report"}) {
+            CAPTURE(command);
+            Result r = oznsync({command, "--help"});
+            CHECK(r.exit_code == 0);
+            CHECK(r.out.find(std::string("Usage: oznsync ") + command) == 0);
+        }
+        Result show = oznsync({"report", "show", "--help"});
+        CHECK(show.exit_code == 0);
+        CHECK(show.out.find("--run-id ") == std::string::npos);
+        CHECK(show.out.find("--verb ") == std::string::npos); // (--verbose is a common option)
+        Result missing = oznsync({"report", "show"});
+        CHECK(missing.exit_code == 64);
+        CHECK(missing.err.find("name the run") != std::string::npos);
+        CHECK(oznsync({"feasibility", "--lng", "-48"}).exit_code == 64); // --lat still required
+    }
+
     TEST_CASE("golden: fixed inputs, clock and run id give byte-identical report files") {
         Sim sim({"--fixture", fixture("network-small.json")});
         TempDir dir;
