@@ -10,6 +10,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <memory>
 
 namespace oznsync {
 
@@ -22,11 +23,19 @@ std::vector<CheckLine> check_setup(const Config& cfg) {
             out.push_back({false, e.what(), e.exit_code()});
         }
     };
+    // One log-in serves every OZmap check; a refused one is tried again (and reported) by the next check.
+    std::unique_ptr<OzmapClient> logged_in;
+    auto ozmap = [&]() -> OzmapClient& {
+        if (!logged_in) {
+            auto client = std::make_unique<OzmapClient>(cfg.ozmap);
+            client->authenticate();
+            logged_in = std::move(client);
+        }
+        return *logged_in;
+    };
     std::vector<Project> projects;
     step([&] {
-        OzmapClient client(cfg.ozmap);
-        client.authenticate();
-        projects = resolve_projects(cfg, client, {});
+        projects = resolve_projects(cfg, ozmap(), {});
         return "OZmap " + cfg.ozmap.url + ": authenticated, " + std::to_string(projects.size()) +
                " project(s) readable";
     });
@@ -46,10 +55,8 @@ std::vector<CheckLine> check_setup(const Config& cfg) {
                    std::to_string(feed.invalid.size()) + " invalid)";
         });
         step([&] {
-            OzmapClient client(cfg.ozmap);
-            client.authenticate();
             return "partners.role " + cfg.partners.role + " exists in OZmap (id " +
-                   resolve_role(client, cfg.partners.role) + ")";
+                   resolve_role(ozmap(), cfg.partners.role) + ")";
         });
         step([&] {
             require_writable_dir(cfg.partners.handover_dir, "partners.handover_dir");

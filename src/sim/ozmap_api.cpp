@@ -147,8 +147,9 @@ Reply OzmapApi::handle(const std::string& method, const std::string& route, cons
     return r;
 }
 
-std::optional<Reply> OzmapApi::read_list_request(const Query& q, const std::string& body, ListRequest& req) {
-    const std::string filters_from = m_faults.now().filters_from;
+std::optional<Reply> OzmapApi::read_list_request(const Query& q, const std::string& body, const Faults& f,
+                                                 ListRequest& req) {
+    const std::string& filters_from = f.filters_from;
     // filters_from = body: like a server that reads the filter only where the SDK puts it.
     req.filter_text = filters_from == "body" ? "" : param(q, "filter");
     req.sort_text = filters_from == "body" ? "" : param(q, "sort");
@@ -190,7 +191,7 @@ std::optional<Reply> OzmapApi::read_list_request(const Query& q, const std::stri
     if (std::any_of(req.filter.begin(), req.filter.end(), id_bound)) {
         ++m_id_range_lists;
         // ignore_id_ranges: a server that silently drops the `_id` comparisons it does not support.
-        if (m_faults.now().ignore_id_ranges) std::erase_if(req.filter, id_bound);
+        if (f.ignore_id_ranges) std::erase_if(req.filter, id_bound);
     }
     return std::nullopt;
 }
@@ -277,11 +278,11 @@ std::string OzmapApi::page_json(const std::string& collection, const ListRequest
 }
 
 Reply OzmapApi::list(const std::string& collection, const Query& q, const std::string& body) {
+    const Faults f = m_faults.now(); // one copy per list: the faults in force when it arrived
     ListRequest req;
-    if (auto bad = read_list_request(q, body, req)) return *bad;
+    if (auto bad = read_list_request(q, body, f, req)) return *bad;
     std::shared_lock lock(m_network_mutex);
     const auto ids = matching_ids(collection, req);
-    const Faults f = m_faults.now();
     const long long total = static_cast<long long>(ids->size());
     long long start;
     if (!req.after.empty())

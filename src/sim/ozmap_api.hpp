@@ -52,7 +52,8 @@ private:
         std::vector<SortKey> sort;
     };
     /// Reads it; an error reply when it cannot be served.
-    std::optional<Reply> read_list_request(const Query& q, const std::string& body, ListRequest& out);
+    std::optional<Reply> read_list_request(const Query& q, const std::string& body, const Faults& f,
+                                           ListRequest& out);
     /// The ids the request selects, in order; cached per (collection, filter, sort) until a write.
     std::shared_ptr<const std::vector<std::string>> matching_ids(const std::string& collection,
                                                                  const ListRequest& req);
