@@ -62,6 +62,10 @@ Reply handle_admin(SimRooms& rooms, const std::string& method, const std::string
         }
         return no_content();
     }
+    if (path == "/__sim/touch" && method == "POST") {
+        if (auto err = rooms.ozmap.edit(body)) return error_reply(err->status, err->message);
+        return no_content();
+    }
     if (path == "/__sim/expire-tokens" && method == "POST") {
         rooms.ozmap.expire_tokens();
         rooms.neutral.expire_tokens();

@@ -111,7 +111,9 @@ const std::string& to_json(const SimBox& b) {
             w.key("coords").null(); // as a damaged OZmap record would come
         w.key("boxType").null().field("hierarchyLevel", b.hierarchy_level).field("implanted", b.implanted);
         w.field("draft", b.draft).field("certified", b.certified).field("shared", b.shared);
-        w.key("pole").null().field("address", "").end_object();
+        w.key("pole").null().field("address", "");
+        if (!b.updated_at.empty()) w.field("updatedAt", b.updated_at);
+        w.end_object();
     }
     return b.json;
 }
@@ -147,7 +149,9 @@ const std::string& to_json(const SimSplitter& s) {
                 .field("blocked", bool(s.blocked[i]))
                 .field("observation", "")
                 .end_object();
-        w.end_array().end_object();
+        w.end_array();
+        if (!s.updated_at.empty()) w.field("updatedAt", s.updated_at);
+        w.end_object();
     }
     return s.json;
 }
@@ -296,6 +300,7 @@ SimBox read_box(const Object::Ptr& o) {
     b.certified = get_bool(o, "certified", false);
     b.shared = get_bool(o, "shared", false);
     b.hierarchy_level = static_cast<int>(get_num(o, "hierarchyLevel", 1));
+    b.updated_at = get_str(o, "updatedAt");
     return b;
 }
 
@@ -307,6 +312,7 @@ SimSplitter read_splitter(const Object::Ptr& o) {
     s.name = get_str(o, "name");
     s.is_drop = get_bool(o, "isDrop", false);
     s.implanted = get_bool(o, "implanted", true);
+    s.updated_at = get_str(o, "updatedAt");
     if (auto c = o->getObject("connectables"))
         if (auto out = c->getArray("output"))
             for (size_t i = 0; i < out->size(); ++i)

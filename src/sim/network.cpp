@@ -70,12 +70,13 @@ std::optional<SimError> Network::check_port(const std::string& box, const std::s
     return std::nullopt;
 }
 
-void Network::free_port(const SimProperty& p) {
+void Network::free_port(const SimProperty& p, const std::string& now) {
     auto s = splitters.find(p.splitter);
     if (s == splitters.end() || p.port < 1 || p.port > static_cast<int>(s->second.output.size())) return;
     auto& slot = s->second.output[static_cast<size_t>(p.port - 1)];
     if (slot && *slot == p.drop) {
         slot.reset();
+        s->second.updated_at = now;
         s->second.json.clear();
         touch("splitters");
     }
@@ -124,6 +125,7 @@ std::variant<std::string, SimError> Network::create_property(const std::string& 
             if (slot && other.drop == *slot) {
                 other.splitter.clear();
                 other.port = 0;
+                other.updated_at = now;
                 other.json_prefix.clear();
             }
     }
@@ -140,6 +142,7 @@ std::variant<std::string, SimError> Network::create_property(const std::string& 
     }
     auto& s = splitters[p.splitter];
     s.output[static_cast<size_t>(p.port - 1)] = p.drop;
+    s.updated_at = now;
     s.json.clear();
     touch("splitters");
     properties[p.id] = p;
@@ -171,13 +174,14 @@ std::optional<SimError> Network::patch_property(const std::string& id, const std
     }
     if (box != p.box || splitter != p.splitter || port != p.port) {
         if (auto err = check_port(box, splitter, port, force, p.drop)) return *err;
-        free_port(p);
+        free_port(p, now);
         if (p.drop.empty()) p.drop = new_id();
         p.box = box;
         p.splitter = splitter;
         p.port = port;
         auto& s = splitters[splitter];
         s.output[static_cast<size_t>(port - 1)] = p.drop;
+        s.updated_at = now;
         s.json.clear();
         touch("splitters");
     }
@@ -192,7 +196,7 @@ std::optional<SimError> Network::disconnect_drop(const std::string& drop, const 
                            [&](const auto& kv) { return !drop.empty() && kv.second.drop == drop; });
     if (it == properties.end()) return SimError{404, "cable " + drop + " not found"};
     SimProperty& p = it->second;
-    free_port(p);
+    free_port(p, now);
     p.splitter.clear();
     p.port = 0;
     p.updated_at = now;
@@ -201,10 +205,10 @@ std::optional<SimError> Network::disconnect_drop(const std::string& drop, const 
     return std::nullopt;
 }
 
-std::optional<SimError> Network::delete_property(const std::string& id) {
+std::optional<SimError> Network::delete_property(const std::string& id, const std::string& now) {
     auto it = properties.find(id);
     if (it == properties.end()) return SimError{404, "property " + id + " not found"};
-    free_port(it->second);
+    free_port(it->second, now);
     unindex_property(it->second);
     properties.erase(it);
     touch("properties");
@@ -283,7 +287,7 @@ std::optional<SimError> Network::batch_update_clients(const std::string& body, c
     return std::nullopt;
 }
 
-std::optional<SimError> Network::delete_client(const std::string& id) {
+std::optional<SimError> Network::delete_client(const std::string& id, const std::string& now) {
     auto it = clients.find(id);
     if (it == clients.end()) return SimError{404, "ftth-client " + id + " not found"};
     m_client_by_code.erase(it->second.code);
@@ -292,6 +296,7 @@ std::optional<SimError> Network::delete_client(const std::string& id) {
         for (const auto& pid : ps->second) {
             auto& p = properties.at(pid);
             p.client.clear();
+            p.updated_at = now;
             p.json_prefix.clear();
         }
         m_properties_by_client.erase(ps);
@@ -299,6 +304,49 @@ std::optional<SimError> Network::delete_client(const std::string& id) {
     touch("ftth-clients");
     touch("properties");
     return std::nullopt;
+}
+
+std::optional<SimError> Network::edit(const std::string& body, const std::string& now) {
+    try {
+        auto o = parse_object(body);
+        const std::string collection = get_str(o, "collection"), id = get_str(o, "id");
+        auto set = o->getObject("set");
+        if (!set) return SimError{400, "touch needs 'set': the fields to change"};
+        if (collection == "boxes") {
+            auto it = boxes.find(id);
+            if (it == boxes.end()) return SimError{404, "box " + id + " not found"};
+            SimBox& b = it->second;
+            b.draft = get_bool(set, "draft", b.draft);
+            b.implanted = get_bool(set, "implanted", b.implanted);
+            if (set->has("name")) b.name = get_str(set, "name");
+            b.updated_at = now;
+            b.json.clear();
+            touch("boxes");
+            return std::nullopt;
+        }
+        if (collection == "splitters") {
+            auto it = splitters.find(id);
+            if (it == splitters.end()) return SimError{404, "splitter " + id + " not found"};
+            SimSplitter& s = it->second;
+            s.implanted = get_bool(set, "implanted", s.implanted);
+            if (auto blocked = set->getArray("blocked")) {
+                std::fill(s.blocked.begin(), s.blocked.end(), false);
+                for (size_t i = 0; i < blocked->size(); ++i) {
+                    const int port = blocked->getElement<int>(static_cast<unsigned>(i));
+                    if (port < 1 || port > static_cast<int>(s.blocked.size()))
+                        return SimError{422, "splitter " + id + " has no port " + std::to_string(port)};
+                    s.blocked[static_cast<size_t>(port - 1)] = true;
+                }
+            }
+            s.updated_at = now;
+            s.json.clear();
+            touch("splitters");
+            return std::nullopt;
+        }
+        return SimError{400, "touch: collection must be boxes or splitters"};
+    } catch (const std::exception& e) {
+        return SimError{400, e.what()};
+    }
 }
 
 std::variant<std::string, SimError> Network::create_user(const std::string& body) {

@@ -24,6 +24,7 @@ struct SimBox {
     double lat = 0, lng = 0;
     bool draft = false, implanted = true, certified = false, shared = false;
     int hierarchy_level = 1;
+    std::string updated_at; // empty = older than anything asked for (a fixture without it)
     mutable std::string json;
     bool has_coords = true; // a fixture may hold a damaged box without coordinates
 };
@@ -34,6 +35,7 @@ struct SimSplitter {
     int ratio_in = 1;
     std::vector<std::optional<std::string>> output; // fiber id per port; nullopt = free
     std::vector<bool> blocked;
+    std::string updated_at; // bumped when a port is taken, freed or blocked
     mutable std::string json;
 };
 
@@ -93,14 +95,17 @@ public:
     std::variant<std::string, SimError> create_property(const std::string& body, const std::string& now);
     std::optional<SimError> patch_property(const std::string& id, const std::string& body,
                                            const std::string& now);
-    std::optional<SimError> delete_property(const std::string& id);
+    std::optional<SimError> delete_property(const std::string& id, const std::string& now);
     /// POST /cables/<drop>/fibers/disconnect: frees the port of the property on this drop cable and
     /// empties its connections; the property stays on its box. Disconnecting twice is harmless.
     std::optional<SimError> disconnect_drop(const std::string& drop, const std::string& now);
     std::optional<SimError> patch_client(const std::string& id, const std::string& body,
                                          const std::string& now);
     std::optional<SimError> batch_update_clients(const std::string& body, const std::string& now);
-    std::optional<SimError> delete_client(const std::string& id);
+    std::optional<SimError> delete_client(const std::string& id, const std::string& now);
+    /// `POST /__sim/touch`: an OZmap user's edit between runs, `{"collection","id","set":{...}}`: a box's
+    /// `draft`/`implanted`/`name`, a splitter's `blocked` ports (numbers) or `implanted`. Bumps updatedAt.
+    std::optional<SimError> edit(const std::string& body, const std::string& now);
     std::variant<std::string, SimError> create_user(const std::string& body);
     std::optional<SimError> patch_user(const std::string& id, const std::string& body);
 
@@ -114,7 +119,7 @@ private:
     /// Checks that (box, splitter, port) can take a new drop; empty when fine.
     std::optional<SimError> check_port(const std::string& box, const std::string& splitter, int port,
                                        bool force, const std::string& ignore_fiber = "") const;
-    void free_port(const SimProperty& p);
+    void free_port(const SimProperty& p, const std::string& now);
     void index_property(const SimProperty& p);
     void unindex_property(const SimProperty& p);
     // Lookups OZmap answers in constant time; scans would make the simulator the bottleneck of an apply.

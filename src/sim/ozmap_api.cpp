@@ -63,6 +63,11 @@ void OzmapApi::reset() {
     clear_write_log();
 }
 
+std::optional<SimError> OzmapApi::edit(const std::string& body) {
+    std::unique_lock lock(m_network_mutex);
+    return m_network.edit(body, now_iso());
+}
+
 std::string OzmapApi::write_log() {
     std::lock_guard l(m_log_mutex);
     return "[" + join(m_write_log, ",") + "]";
@@ -382,9 +387,9 @@ Reply OzmapApi::write(const std::string& method, const std::string& route, const
         return done(n.disconnect_drop(parts[1], now));
     if (parts.size() == 2) {
         if (parts[0] == "properties" && method == "PATCH") return done(n.patch_property(parts[1], body, now));
-        if (parts[0] == "properties" && method == "DELETE") return done(n.delete_property(parts[1]));
+        if (parts[0] == "properties" && method == "DELETE") return done(n.delete_property(parts[1], now));
         if (parts[0] == "ftth-clients" && method == "PATCH") return done(n.patch_client(parts[1], body, now));
-        if (parts[0] == "ftth-clients" && method == "DELETE") return done(n.delete_client(parts[1]));
+        if (parts[0] == "ftth-clients" && method == "DELETE") return done(n.delete_client(parts[1], now));
         if (parts[0] == "users" && method == "PATCH") return done(n.patch_user(parts[1], body));
     }
     return error_reply(404, "no route " + method + " /api/v2/" + route);

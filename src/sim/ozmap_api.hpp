@@ -39,6 +39,8 @@ public:
     std::string write_log();
     void clear_write_log();
     void expire_tokens();
+    /// An OZmap user's edit between runs (`POST /__sim/touch`, see Network::edit).
+    std::optional<SimError> edit(const std::string& body);
     long long logins() const { return m_logins; }
     long long id_range_lists() const { return m_id_range_lists; }
 

@@ -131,6 +131,7 @@ FieldValue field(const Network&, const SimBox& e, const std::string& p) {
     if (p == "certified") return e.certified;
     if (p == "shared") return e.shared;
     if (p == "hierarchyLevel") return static_cast<double>(e.hierarchy_level);
+    if (p == "updatedAt") return opt(e.updated_at);
     return {};
 }
 
@@ -141,6 +142,7 @@ FieldValue field(const Network&, const SimSplitter& e, const std::string& p) {
     if (p == "name") return e.name;
     if (p == "isDrop") return e.is_drop;
     if (p == "implanted") return e.implanted;
+    if (p == "updatedAt") return opt(e.updated_at);
     return {};
 }
 
@@ -153,6 +155,7 @@ FieldValue field(const Network& n, const SimClient& e, const std::string& p) {
     if (p == "certified") return e.certified;
     if (p == "status") return static_cast<double>(e.status);
     if (p == "external_id") return opt(e.external_id);
+    if (p == "updatedAt") return opt(e.updated_at);
     return {};
 }
 
@@ -164,6 +167,7 @@ FieldValue field(const Network& n, const SimProperty& e, const std::string& p) {
     if (p == "external_id") return opt(e.external_id);
     if (p == "address") return e.address;
     if (p == "connections.id") return opt(e.splitter);
+    if (p == "updatedAt") return opt(e.updated_at);
     if (p.rfind("client.", 0) == 0) {
         auto it = n.clients.find(e.client);
         if (it == n.clients.end()) return nullptr;
