@@ -1,5 +1,6 @@
 #include "app/pull.hpp"
 
+#include "app/incremental.hpp"
 #include "neutral/sale_source.hpp"
 #include "ozmap/row_checks.hpp"
 #include "store/run_store.hpp"
@@ -250,6 +251,7 @@ void pull_owned_clients(const Config& config, Store& store, OzmapClient& client,
 PullResult pull_inventory(const Config& config, Store& store, OzmapClient& client,
                           const PullOptions& options) {
     const double t0 = monotonic_seconds();
+    const std::string started = now_iso(); // what changed after this, the next incremental pull reads
     PullResult result;
     Progress progress("pull", options.progress);
     result.projects = resolve_projects(config, client, options.only_projects, &result.selection);
@@ -312,6 +314,7 @@ PullResult pull_inventory(const Config& config, Store& store, OzmapClient& clien
         }
         result.clients = writer.clients();
         store.complete_snapshot(snapshot, result.counts_json());
+        store.set_state(kOzmapPulledAt, started);
     } catch (...) {
         progress.finish();
         try {

@@ -1,6 +1,7 @@
 #include "app/run.hpp"
 
 #include "app/apply.hpp"
+#include "app/incremental.hpp"
 #include "app/partners.hpp"
 #include "app/preflight.hpp"
 #include "app/pull.hpp"
@@ -11,6 +12,7 @@
 #include "report/report.hpp"
 #include "store/handover_store.hpp"
 #include "store/run_store.hpp"
+#include "store/sale_records.hpp"
 #include "store/snapshot_patch.hpp"
 #include "store/snapshot_reader.hpp"
 #include "util/error.hpp"
@@ -170,6 +172,7 @@ private:
 
     /// pull -> sales -> plan -> apply of the sold clients. Returns an exit code when the run must stop.
     int clients_step() {
+        if (m_opt.incremental()) return incremental_step();
         if (m_opt.pulls()) pull();
         const int64_t snapshot = m_store.require_snapshot();
         m_run.snapshot_id = snapshot;
@@ -177,7 +180,119 @@ private:
         SaleFeed feed = read_sales();
         ChangeSet changes = plan(snapshot, feed);
         journal(snapshot, feed, changes);
-        return apply(snapshot, changes);
+        const int code = apply(snapshot, changes);
+        if (records_whole_feed() && code != kExitIo) {
+            std::vector<const Sale*> latest;
+            latest.reserve(feed.sales.size());
+            for (const auto& s : feed.sales)
+                latest.push_back(&s);
+            record_sales(latest_versions(latest), true);
+        }
+        return code;
+    }
+
+    /// A full run that sends its writes over every project records the feed it reconciled: what the next
+    /// incremental runs compare with.
+    bool records_whole_feed() const {
+        return m_opt.sends() && (m_opt.is_run() || m_opt.mode == RunMode::Apply) &&
+               m_opt.only_projects.empty();
+    }
+
+    /// The incremental path: what OZmap changed into the current snapshot, the records changed since the
+    /// last run, and a plan over the sales those concern.
+    int incremental_step() {
+        const int64_t snapshot = m_store.require_snapshot();
+        m_run.snapshot_id = snapshot;
+        double t = phase_start();
+        IncrementResult increment = pull_increment(m_cfg, m_store, client(), snapshot);
+        phase_end("pull", t);
+        if (increment.skipped) m_pull_skipped["rows skipped (incremental pull)"] = increment.skipped;
+        if (auto info = m_store.snapshot(snapshot)) m_run.snapshot_finished_at = info->finished_at;
+
+        t = phase_start();
+        m_sales_read_at = now_iso();
+        const bool whole = sales_from_file(m_cfg);
+        const auto mark = m_store.get_state(kSalesReadAt);
+        SaleFeed feed = fetch_sales(m_cfg, whole || !mark ? "" : since_mark(*mark, m_cfg.ozneutral.skew_s));
+        phase_end("sales", t);
+        note_feed(feed);
+
+        t = phase_start();
+        IncrementalScope scope = incremental_scope(m_store, snapshot, feed, increment.scope);
+        phase_end("load_snapshot", t);
+        for (const auto& p : scope.inventory.projects)
+            m_project_names[p.id] = p.name;
+        spdlog::info("incremental: {} record(s) new or changed, {} sale(s) to plan", scope.changed.size(),
+                     scope.sales.size());
+        ReconcileOptions ropt = reconcile_options();
+        ropt.find_orphans = false;
+        t = phase_start();
+        // A file is read whole: its invalid records are the nightly run's to report, not every minute's.
+        ChangeSet changes =
+            reconcile(scope.inventory, scope.sales, whole ? std::vector<InvalidRecord>{} : feed.invalid,
+                      scope.baseline, ropt);
+        phase_end("plan", t);
+        m_run.owned_clients = m_runs.owned_count() + static_cast<long long>(changes.baseline.size());
+        m_run.in_sync = changes.in_sync;
+        m_runs.save(m_run);
+        journal(snapshot, feed, changes);
+        const int code = apply(snapshot, changes);
+        if (m_opt.sends() && code != kExitIo) {
+            std::vector<const Sale*> planned;
+            for (const auto& s : scope.sales)
+                planned.push_back(&s);
+            record_sales(planned, false);
+        }
+        return code;
+    }
+
+    /// Records these sale records and whether each one's writes all went through (else the next
+    /// incremental run plans it again); `whole_feed`: they are the whole feed, ids not among them are
+    /// forgotten.
+    void record_sales(const std::vector<const Sale*>& sales, bool whole_feed) {
+        double t = phase_start();
+        std::set<std::string> unsettled;
+        for (const auto& e : m_entries)
+            if (is_write(e.change.action) && e.state != EntryState::Done && !e.change.sale_id.empty())
+                unsettled.insert(e.change.sale_id);
+        SaleRecords records(m_store);
+        auto tx = m_store.transaction();
+        if (whole_feed) {
+            const auto recorded = records.versions();
+            std::vector<const Sale*> changed;
+            for (const Sale* s : sales) {
+                auto it = recorded.find(s->id);
+                if (it == recorded.end() || it->second.version != s->version ||
+                    it->second.settled != !unsettled.count(s->id))
+                    changed.push_back(s);
+            }
+            records.record(changed, unsettled);
+            records.keep_only(sales);
+            m_store.set_state(kSalesRecordedBy, m_run.id);
+        } else {
+            records.record(sales, unsettled);
+        }
+        m_store.set_state(kSalesReadAt, m_sales_read_at);
+        tx.commit();
+        phase_end("record_sales", t);
+    }
+
+    ReconcileOptions reconcile_options() const {
+        ReconcileOptions ropt = m_opt.reconcile;
+        ropt.drift = m_cfg.reconcile.revert_drift ? DriftMode::Revert : DriftMode::Report;
+        ropt.keep_property = m_cfg.reconcile.keep_property;
+        for (const auto& p : m_opt.only_projects)
+            ropt.only_projects.insert(p);
+        return ropt;
+    }
+
+    void note_feed(const SaleFeed& feed) {
+        m_run.sales_fingerprint = feed.fingerprint;
+        m_run.sales_records = feed.records;
+        m_run.sales_valid = static_cast<long long>(feed.sales.size());
+        m_run.sales_invalid = static_cast<long long>(feed.invalid.size());
+        spdlog::info("sales: {} records ({} invalid) from {}", feed.records, feed.invalid.size(),
+                     m_run.sales_source);
     }
 
     void pull() {
@@ -194,14 +309,10 @@ private:
     /// The sale feed, refused (nothing planned) when it is unusable or shrank past the guard.
     SaleFeed read_sales() {
         double t = phase_start();
+        m_sales_read_at = now_iso();
         SaleFeed feed = fetch_sales(m_cfg);
         phase_end("sales", t);
-        m_run.sales_fingerprint = feed.fingerprint;
-        m_run.sales_records = feed.records;
-        m_run.sales_valid = static_cast<long long>(feed.sales.size());
-        m_run.sales_invalid = static_cast<long long>(feed.invalid.size());
-        spdlog::info("sales: {} records ({} invalid) from {}", feed.records, feed.invalid.size(),
-                     m_run.sales_source);
+        note_feed(feed);
         try {
             require_usable_feed(feed, m_cfg.safety);
         } catch (const InputError& e) {
@@ -225,11 +336,7 @@ private:
         for (const auto& p : inv.projects)
             m_project_names[p.id] = p.name;
         m_occupancy = occupancy_of(inv);
-        ReconcileOptions ropt = m_opt.reconcile;
-        ropt.drift = m_cfg.reconcile.revert_drift ? DriftMode::Revert : DriftMode::Report;
-        ropt.keep_property = m_cfg.reconcile.keep_property;
-        for (const auto& p : m_opt.only_projects)
-            ropt.only_projects.insert(p);
+        const ReconcileOptions ropt = reconcile_options();
         t = phase_start();
         ChangeSet changes = m_opt.adopts()
                                 ? plan_adoptions(inv, feed.sales, ropt)
@@ -246,7 +353,8 @@ private:
     void journal(int64_t snapshot, const SaleFeed& feed, ChangeSet& changes) {
         double t = phase_start();
         if (!m_opt.plan_run_id.empty()) {
-            SavedPlan saved = load_saved_plan(m_runs, m_opt.plan_run_id, snapshot, feed.fingerprint);
+            SavedPlan saved = load_saved_plan(m_runs, m_opt.plan_run_id, snapshot, m_run.snapshot_finished_at,
+                                              feed.fingerprint);
             m_run.owned_clients = saved.owned_clients;
             m_entries = m_runs.save_plan(m_run.id, std::move(saved.changes.writes),
                                          std::move(saved.changes.findings));
@@ -493,6 +601,7 @@ private:
     std::map<std::string, std::string> m_project_names;
     std::map<std::string, long long> m_pull_skipped;
     std::vector<std::string> m_selection;
+    std::string m_sales_read_at; // our clock just before the feed was read
     // Partner users, prepared before the first write.
     ChangeSet m_partner_plan;
     std::vector<std::pair<std::string, std::string>> m_credentials; // handed over by this run
@@ -506,8 +615,24 @@ private:
 } // namespace
 
 int execute_run(const Config& config, const RunOptions& options) {
-    RunLock lock(config.snapshot_path);
-    return Run(config, options).execute();
+    std::optional<RunLock> lock;
+    try {
+        lock.emplace(config.snapshot_path);
+    } catch (const LockBusy& e) {
+        // The incremental timer fires every minute: a run still going is normal, not an error.
+        if (!options.incremental()) throw;
+        spdlog::info("{}: this incremental run is skipped", e.what());
+        return kExitUnavailable;
+    }
+    RunOptions opt = options;
+    if (opt.incremental()) {
+        Store store(config.snapshot_path);
+        if (std::string why = incremental_refusal(store); !why.empty()) {
+            spdlog::warn("{}: this run is a full run", why);
+            opt.mode = is_dry(opt.mode) ? RunMode::RunDry : RunMode::Run;
+        }
+    }
+    return Run(config, opt).execute();
 }
 
 } // namespace oznsync

@@ -32,6 +32,8 @@ struct RunOptions {
     bool partners_only() const { return mode == RunMode::Partners || mode == RunMode::PartnersDry; }
     /// `oznsync run` reconciles partner users too (when a partnership feed is configured).
     bool is_run() const { return mode == RunMode::Run || mode == RunMode::RunDry; }
+    /// `oznsync run --incremental`: what changed since the last run, into the current snapshot.
+    bool incremental() const { return mode == RunMode::Incremental || mode == RunMode::IncrementalDry; }
 };
 
 /// Runs and returns the exit code; throws Error only for failures before a run could be recorded.

@@ -7,7 +7,7 @@
 namespace oznsync {
 
 SavedPlan load_saved_plan(RunStore& runs, const std::string& run_id, int64_t snapshot,
-                          const std::string& sales_fingerprint) {
+                          const std::string& snapshot_finished_at, const std::string& sales_fingerprint) {
     auto saved = runs.get(run_id);
     if (!saved) throw UsageError("--plan " + run_id + ": no such run (see oznsync runs)");
     if (!is_saved_plan(saved->mode))
@@ -16,6 +16,9 @@ SavedPlan load_saved_plan(RunStore& runs, const std::string& run_id, int64_t sna
         throw SafetyError("saved plan " + saved->id + " is stale: it was made from snapshot " +
                           std::to_string(saved->snapshot_id) + ", the current one is " +
                           std::to_string(snapshot) + "; run `oznsync plan` again");
+    if (!saved->snapshot_finished_at.empty() && saved->snapshot_finished_at != snapshot_finished_at)
+        throw SafetyError("saved plan " + saved->id + " is stale: an incremental run refreshed snapshot " +
+                          std::to_string(snapshot) + " since it was made; run `oznsync plan` again");
     if (saved->sales_fingerprint != sales_fingerprint)
         throw SafetyError("saved plan " + saved->id +
                           " is stale: the sale feed changed since it was made; run `oznsync plan` again");

@@ -1,5 +1,6 @@
 #include "cli/commands.hpp"
 #include "cli/run_options.hpp"
+#include "util/error.hpp"
 
 namespace oznsync {
 
@@ -8,20 +9,36 @@ namespace {
 class RunCommand : public OneRunCommand {
 public:
     std::string name() const override { return "run"; }
-    std::string synopsis() const override { return "[--dry-run] [--only-project ID] [--no-...]"; }
+    std::string synopsis() const override {
+        return "[--dry-run] [--incremental] [--only-project ID] [--no-...]";
+    }
 
 protected:
     void add_options(po::options_description& d) override {
-        d.add_options()("dry-run", po::bool_switch(&m_dry), "pull, plan and report; change nothing in OZmap");
+        d.add_options()("dry-run", po::bool_switch(&m_dry), "pull, plan and report; change nothing in OZmap")(
+            "incremental", po::bool_switch(&m_incremental),
+            "only what changed since the last run: OZmap rows with a newer updatedAt, sale records newer "
+            "than recorded, and the sales they concern (the nightly full run finds deletions); partner "
+            "users are left to the full run. A busy lock skips the run quietly (exit 75)");
         add_reconcile_options(d, m_opt);
     }
-    void validate(const po::variables_map& vm) override { read_reconcile_options(vm, m_opt); }
+    void validate(const po::variables_map& vm) override {
+        read_reconcile_options(vm, m_opt);
+        if (m_incremental && !m_opt.only_projects.empty())
+            throw UsageError("--incremental works on every project of the snapshot: drop --only-project");
+        if (m_incremental && m_opt.reconcile.prune_orphans)
+            throw UsageError("--incremental cannot tell an orphan (it reads only what changed): "
+                             "--prune-orphans belongs to a full run");
+    }
 
 public:
-    int run() override { return start(m_dry ? RunMode::RunDry : RunMode::Run); }
+    int run() override {
+        if (m_incremental) return start(m_dry ? RunMode::IncrementalDry : RunMode::Incremental);
+        return start(m_dry ? RunMode::RunDry : RunMode::Run);
+    }
 
 private:
-    bool m_dry = false;
+    bool m_dry = false, m_incremental = false;
 };
 
 } // namespace

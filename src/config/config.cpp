@@ -54,6 +54,7 @@ const KeyInfo kKeys[] = {
     {"ozmap.max_pages", false},
     {"ozmap.run_timeout_s", false},
     {"ozmap.filter_in", false},
+    {"ozmap.skew_s", false},
     {"ozneutral.sales", false},
     {"ozneutral.partnerships", false},
     {"ozneutral.projects", false},
@@ -63,6 +64,7 @@ const KeyInfo kKeys[] = {
     {"ozneutral.token", true},
     {"ozneutral.token_file", false},
     {"ozneutral.page_size", false},
+    {"ozneutral.skew_s", false},
     {"ozneutral.ca_file", false},
     {"ozneutral.insecure", false},
     {"ozneutral.timeout_s", false},
@@ -322,6 +324,7 @@ void read_ozmap(const Reader& r, OzmapConfig& oz) {
     if (filter_in != "query" && filter_in != "body")
         throw ConfigError("ozmap.filter_in: '" + filter_in + "' is not one of query, body");
     oz.filter_in_body = filter_in == "body";
+    oz.skew_s = r.integer("ozmap.skew_s", 120, 0, 86400);
 }
 
 void read_ozneutral(const Reader& r, OzneutralConfig& on, bool projects_from_ozneutral) {
@@ -335,6 +338,7 @@ void read_ozneutral(const Reader& r, OzneutralConfig& on, bool projects_from_ozn
     on.client_secret = r.secret("ozneutral.client_secret");
     on.token = r.secret("ozneutral.token");
     on.page_size = r.integer("ozneutral.page_size", 500, 1, 10000);
+    on.skew_s = r.integer("ozneutral.skew_s", 120, 0, 86400);
     read_transport(r, "ozneutral", on);
 }
 

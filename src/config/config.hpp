@@ -36,6 +36,8 @@ struct OzmapConfig : TransportConfig {
     int max_pages = 100000;        // pages per collection, whatever total or nextUrl say
     int run_timeout_s = 21600;     // the whole run; 0 = no limit
     bool filter_in_body = false;   // ozmap.filter_in = query (default) | body (the official SDK's way)
+    int skew_s =
+        120; // an incremental pull asks for rows with updatedAt >= its mark minus this (clocks differ)
 };
 
 struct OzneutralConfig : TransportConfig {
@@ -46,6 +48,7 @@ struct OzneutralConfig : TransportConfig {
     std::string client_secret;
     std::string token;
     int page_size = 500;
+    int skew_s = 120; // an incremental run asks for records with updatedSince = its mark minus this
 };
 
 struct SafetyConfig {

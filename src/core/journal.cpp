@@ -14,10 +14,16 @@ constexpr Named<EntryState> kStates[] = {
 };
 
 constexpr Named<RunMode> kModes[] = {
-    {RunMode::Plan, "plan"},         {RunMode::Apply, "apply"},
-    {RunMode::Run, "run"},           {RunMode::RunDry, "run-dry"},
-    {RunMode::Adopt, "adopt"},       {RunMode::AdoptDry, "adopt-dry"},
-    {RunMode::Partners, "partners"}, {RunMode::PartnersDry, "partners-dry"},
+    {RunMode::Plan, "plan"},
+    {RunMode::Apply, "apply"},
+    {RunMode::Run, "run"},
+    {RunMode::RunDry, "run-dry"},
+    {RunMode::Adopt, "adopt"},
+    {RunMode::AdoptDry, "adopt-dry"},
+    {RunMode::Partners, "partners"},
+    {RunMode::PartnersDry, "partners-dry"},
+    {RunMode::Incremental, "incremental"},
+    {RunMode::IncrementalDry, "incremental-dry"},
 };
 
 } // namespace
@@ -39,7 +45,8 @@ std::optional<RunMode> mode_from_name(std::string_view name) {
 }
 
 bool is_dry(RunMode m) {
-    return m == RunMode::Plan || m == RunMode::RunDry || m == RunMode::AdoptDry || m == RunMode::PartnersDry;
+    return m == RunMode::Plan || m == RunMode::RunDry || m == RunMode::AdoptDry ||
+           m == RunMode::PartnersDry || m == RunMode::IncrementalDry;
 }
 
 bool is_saved_plan(RunMode m) {

@@ -30,7 +30,18 @@ struct JournalEntry {
 };
 
 /// The command a run was: it decides whether anything is sent and whether the run is a saved plan.
-enum class RunMode { Plan, Apply, Run, RunDry, Adopt, AdoptDry, Partners, PartnersDry };
+enum class RunMode {
+    Plan,
+    Apply,
+    Run,
+    RunDry,
+    Adopt,
+    AdoptDry,
+    Partners,
+    PartnersDry,
+    Incremental,    // `run --incremental`: what changed since the last run
+    IncrementalDry, // `run --incremental --dry-run`
+};
 
 const char* mode_name(RunMode m);
 std::optional<RunMode> mode_from_name(std::string_view name);

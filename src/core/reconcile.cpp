@@ -116,7 +116,7 @@ public:
             ++m_out.sales_in_scope;
             decide(*s);
         }
-        orphans();
+        if (m_opt.find_orphans) orphans();
         order();
         return std::move(m_out);
     }

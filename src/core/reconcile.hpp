@@ -21,6 +21,9 @@ enum class DriftMode {
 struct ReconcileOptions {
     bool create = true, move = true, promote = true, demote = true, remove = true;
     bool prune_orphans = false;
+    /// Owned clients whose record is gone are looked for (an incremental run sees a few sales, so it
+    /// cannot tell; the nightly full run does).
+    bool find_orphans = true;
     DriftMode drift = DriftMode::Report;
     bool keep_property = false;          // removal.keep_property: disconnect the property, keep it
     std::set<std::string> only_projects; // empty = every project in the snapshot

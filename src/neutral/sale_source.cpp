@@ -54,8 +54,8 @@ public:
             throw AuthError("OZneutral refused ozneutral.client_id '" + m_cfg.ozneutral.client_id + "'");
     }
 
-    /// Every record under `path`, as one JSON array text.
-    std::string fetch_all(const std::string& path) {
+    /// Every record under `path` (`query`: more parameters, `&name=value...`), as one JSON array text.
+    std::string fetch_all(const std::string& path, const std::string& query) {
         const int limit = m_cfg.ozneutral.page_size;
         for (int attempt = 1;; ++attempt) {
             std::string joined = "[";
@@ -64,7 +64,7 @@ public:
             for (;;) {
                 HttpResponse r = m_api.call({"GET",
                                              m_src.prefix + path + "?offset=" + std::to_string(offset) +
-                                                 "&limit=" + std::to_string(limit),
+                                                 "&limit=" + std::to_string(limit) + query,
                                              "", ""});
                 if (r.status != 200)
                     throw UnavailableError("OZneutral GET " + path + " answered HTTP " +
@@ -137,7 +137,7 @@ private:
 } // namespace
 
 std::string fetch_feed_text(const Config& config, const std::string& source, const std::string& path,
-                            const std::string& key) {
+                            const std::string& key, const std::string& query) {
     if (source.empty()) throw ConfigError(key + ": missing (file:PATH or https://...)");
     if (source.rfind("file:", 0) == 0) {
         try {
@@ -148,12 +148,17 @@ std::string fetch_feed_text(const Config& config, const std::string& source, con
     }
     NeutralClient client(config, source);
     client.authenticate();
-    return client.fetch_all(path);
+    return client.fetch_all(path, query);
 }
 
-SaleFeed fetch_sales(const Config& config) {
+bool sales_from_file(const Config& config) {
+    return config.ozneutral.sales.rfind("file:", 0) == 0;
+}
+
+SaleFeed fetch_sales(const Config& config, const std::string& updated_since) {
     std::string text =
-        fetch_feed_text(config, config.ozneutral.sales, "/serviceInventory/service", "ozneutral.sales");
+        fetch_feed_text(config, config.ozneutral.sales, "/serviceInventory/service", "ozneutral.sales",
+                        updated_since.empty() ? "" : "&updatedSince=" + url_encode(updated_since));
     std::string name =
         config.ozneutral.sales.rfind("file:", 0) == 0 ? config.ozneutral.sales.substr(5) : "OZneutral sales";
     return parse_sale_feed(text, name);

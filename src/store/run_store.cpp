@@ -1,6 +1,7 @@
 #include "store/run_store.hpp"
 
 #include "store/change_codec.hpp"
+#include "store/sale_records.hpp"
 #include "store/store_access.hpp"
 #include "util/error.hpp"
 #include "util/ids.hpp"
@@ -273,19 +274,50 @@ std::vector<JournalEntry> RunStore::take_interrupted(const std::string& current_
     return out;
 }
 
-Baseline RunStore::baseline() {
-    Baseline out;
-    {
-        auto n = db_of(m_store).prepare("SELECT count(*) FROM owned");
-        n.step();
-        out.reserve(static_cast<size_t>(n.int64(0)));
-    }
-    auto st = db_of(m_store).prepare(
-        "SELECT sale_id, coalesce(property_id,''), coalesce(client_id,''), code, coalesce(box,''), "
-        "coalesce(splitter,''), coalesce(port,0), coalesce(implanted,0) FROM owned");
+namespace {
+constexpr const char* kOwnedColumns =
+    "SELECT sale_id, coalesce(property_id,''), coalesce(client_id,''), code, coalesce(box,''), "
+    "coalesce(splitter,''), coalesce(port,0), coalesce(implanted,0) FROM owned";
+
+void read_owned(sql::Statement& st, Baseline& out) {
     while (st.step())
         out[st.text(0)] = OwnedState{st.text(1), st.text(2), st.text(3),
                                      PortRef{st.text(4), st.text(5), st.integer(6)}, st.int64(7) != 0};
+}
+} // namespace
+
+long long RunStore::owned_count() {
+    auto n = db_of(m_store).prepare("SELECT count(*) FROM owned");
+    n.step();
+    return n.int64(0);
+}
+
+Baseline RunStore::baseline() {
+    Baseline out;
+    out.reserve(static_cast<size_t>(owned_count()));
+    auto st = db_of(m_store).prepare(kOwnedColumns);
+    read_owned(st, out);
+    return out;
+}
+
+std::set<std::string> RunStore::sales_owning(const std::set<std::string>& client_ids,
+                                             const std::set<std::string>& splitters) {
+    std::set<std::string> out;
+    if (client_ids.empty() && splitters.empty()) return out;
+    auto st = db_of(m_store).prepare("SELECT sale_id FROM owned WHERE client_id IN (SELECT value FROM "
+                                     "json_each(?1)) OR splitter IN (SELECT value FROM json_each(?2))");
+    st.bind(1, json_array_of(client_ids)).bind(2, json_array_of(splitters));
+    while (st.step())
+        out.insert(st.text(0));
+    return out;
+}
+
+Baseline RunStore::baseline_of(const std::set<std::string>& sale_ids) {
+    Baseline out;
+    auto st = db_of(m_store).prepare(std::string(kOwnedColumns) +
+                                     " WHERE sale_id IN (SELECT value FROM json_each(?))");
+    st.bind(1, json_array_of(sale_ids));
+    read_owned(st, out);
     return out;
 }
 

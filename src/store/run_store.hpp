@@ -66,6 +66,12 @@ public:
 
     /// What oznsync last applied to each client it owns (the `owned` table), by sale id.
     Baseline baseline();
+    /// The base line of these sales only (an incremental run's), and how many clients it holds in all.
+    Baseline baseline_of(const std::set<std::string>& sale_ids);
+    long long owned_count();
+    /// The sales whose recorded client is one of these (ids), or sits on one of these splitters.
+    std::set<std::string> sales_owning(const std::set<std::string>& client_ids,
+                                       const std::set<std::string>& splitters);
     /// Writes the rows of `upsert` and deletes those of `forget`; other rows stay.
     void save_baseline(const std::string& run_id, const Baseline& upsert,
                        const std::set<std::string>& forget);

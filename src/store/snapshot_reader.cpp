@@ -1,24 +1,40 @@
 #include "store/snapshot_reader.hpp"
 
+#include "core/ownership.hpp"
+#include "store/sale_records.hpp"
 #include "store/store_access.hpp"
 
 namespace oznsync {
 
 namespace {
 
-/// The snapshot's projects.
-void read_projects(sql::Database& db, int64_t snapshot, Inventory& inv) {
-    auto st = db.prepare("SELECT id, name, identifier FROM projects WHERE snapshot_id = ? ORDER BY id");
+/// Which rows a reader takes: all of the snapshot's, or those the condition keeps (its parameters
+/// ?2, ?3, ... are the JSON arrays `args`).
+struct Rows {
+    std::string where;
+    std::vector<std::string> args;
+};
+
+sql::Statement select(sql::Database& db, const std::string& sql, int64_t snapshot, const Rows& rows,
+                      const char* order = "") {
+    auto st = db.prepare(sql + " WHERE snapshot_id = ?1" +
+                         (rows.where.empty() ? "" : " AND (" + rows.where + ")") + order);
     st.bind(1, snapshot);
+    for (size_t i = 0; i < rows.args.size(); ++i)
+        st.bind(static_cast<int>(i) + 2, rows.args[i]);
+    return st;
+}
+
+/// The snapshot's projects.
+void read_projects(sql::Database& db, int64_t snapshot, Inventory& inv, const Rows& rows) {
+    auto st = select(db, "SELECT id, name, identifier FROM projects", snapshot, rows, " ORDER BY id");
     while (st.step())
         inv.projects.push_back({st.text(0), st.text(1), st.text(2)});
 }
 
 /// Its boxes, by id.
-void read_boxes(sql::Database& db, int64_t snapshot, Inventory& inv) {
-    auto st =
-        db.prepare("SELECT id, project, name, lat, lng, draft, implanted FROM boxes WHERE snapshot_id = ?");
-    st.bind(1, snapshot);
+void read_boxes(sql::Database& db, int64_t snapshot, Inventory& inv, const Rows& rows) {
+    auto st = select(db, "SELECT id, project, name, lat, lng, draft, implanted FROM boxes", snapshot, rows);
     while (st.step()) {
         Box b{st.text(0), st.text(1), st.text(2), st.real(3), st.real(4), st.int64(5) != 0, st.int64(6) != 0};
         inv.boxes.emplace(b.id, std::move(b));
@@ -26,9 +42,8 @@ void read_boxes(sql::Database& db, int64_t snapshot, Inventory& inv) {
 }
 
 /// Drop splitters, their ports sized.
-void read_splitters(sql::Database& db, int64_t snapshot, Inventory& inv) {
-    auto st = db.prepare("SELECT id, box, project, name, port_count FROM splitters WHERE snapshot_id = ?");
-    st.bind(1, snapshot);
+void read_splitters(sql::Database& db, int64_t snapshot, Inventory& inv, const Rows& rows) {
+    auto st = select(db, "SELECT id, box, project, name, port_count FROM splitters", snapshot, rows);
     while (st.step()) {
         SplitterState s{st.text(1), st.text(2), st.text(3), {}};
         s.ports.resize(static_cast<size_t>(st.int64(4)));
@@ -37,9 +52,8 @@ void read_splitters(sql::Database& db, int64_t snapshot, Inventory& inv) {
 }
 
 /// The state of every port.
-void read_ports(sql::Database& db, int64_t snapshot, Inventory& inv) {
-    auto st = db.prepare("SELECT splitter, number, blocked, fiber FROM ports WHERE snapshot_id = ?");
-    st.bind(1, snapshot);
+void read_ports(sql::Database& db, int64_t snapshot, Inventory& inv, const Rows& rows) {
+    auto st = select(db, "SELECT splitter, number, blocked, fiber FROM ports", snapshot, rows);
     std::string last_id;
     SplitterState* last = nullptr;
     while (st.step()) {
@@ -57,15 +71,15 @@ void read_ports(sql::Database& db, int64_t snapshot, Inventory& inv) {
 }
 
 /// Properties with their clients.
-void read_properties(sql::Database& db, int64_t snapshot, Inventory& inv) {
-    auto st = db.prepare(
+void read_properties(sql::Database& db, int64_t snapshot, Inventory& inv, const Rows& rows) {
+    auto st = select(
+        db,
         "SELECT id, project, coalesce(box,''), coalesce(splitter,''), coalesce(port,0), coalesce(lat,0), "
         "coalesce(lng,0), address, coalesce(external_id,''), coalesce(client_id,''), "
         "coalesce(client_code,''), "
         "coalesce(client_name,''), coalesce(client_implanted,0), coalesce(client_external_id,''), "
-        "coalesce(updated_at,''), coalesce(drop_id,'') FROM properties WHERE snapshot_id = ? ORDER BY "
-        "id");
-    st.bind(1, snapshot);
+        "coalesce(updated_at,''), coalesce(drop_id,'') FROM properties",
+        snapshot, rows, " ORDER BY id");
     while (st.step()) {
         Property p;
         p.id = st.text(0);
@@ -89,10 +103,11 @@ void read_properties(sql::Database& db, int64_t snapshot, Inventory& inv) {
 }
 
 /// The owned clients read by code.
-void read_clients(sql::Database& db, int64_t snapshot, Inventory& inv) {
-    auto st = db.prepare("SELECT id, code, coalesce(external_id,''), implanted, coalesce(updated_at,'') "
-                         "FROM clients WHERE snapshot_id = ? ORDER BY id");
-    st.bind(1, snapshot);
+void read_clients(sql::Database& db, int64_t snapshot, Inventory& inv, const Rows& rows) {
+    auto st = select(db,
+                     "SELECT id, code, coalesce(external_id,''), implanted, coalesce(updated_at,'') "
+                     "FROM clients",
+                     snapshot, rows, " ORDER BY id");
     while (st.step())
         inv.clients.push_back(Client{st.text(0), st.text(1), st.text(2), st.text(4), st.int64(3) != 0});
 }
@@ -104,7 +119,36 @@ Inventory load_inventory(Store& store, int64_t snapshot) {
     inv.snapshot_id = snapshot;
     auto& db = db_of(store);
     for (auto read : {read_projects, read_boxes, read_splitters, read_ports, read_properties, read_clients})
-        read(db, snapshot, inv); // ports after splitters: they fill the splitters' port lists
+        read(db, snapshot, inv, {}); // ports after splitters: they fill the splitters' port lists
+    return inv;
+}
+
+Inventory load_inventory_part(Store& store, int64_t snapshot, const InventoryPart& part) {
+    Inventory inv;
+    inv.snapshot_id = snapshot;
+    auto& db = db_of(store);
+    const std::string splitters = json_array_of(part.splitters), codes = json_array_of(part.codes);
+    std::set<std::string> proofs;
+    for (const auto& id : part.sale_ids)
+        proofs.insert(external_id_for(id));
+    const char* in = " IN (SELECT value FROM json_each(?";
+    auto in_arg = [&](const char* column, int arg) {
+        return std::string(column) + in + std::to_string(arg) + "))";
+    };
+    read_projects(db, snapshot, inv, {});
+    read_splitters(db, snapshot, inv, {in_arg("id", 2), {splitters}});
+    std::set<std::string> boxes = part.boxes;
+    for (const auto& [id, s] : inv.splitters)
+        boxes.insert(s.box);
+    read_boxes(db, snapshot, inv, {in_arg("id", 2), {json_array_of(boxes)}});
+    read_ports(db, snapshot, inv, {in_arg("splitter", 2), {splitters}});
+    // Each condition on its own index: the property's port, its proof, its client's code.
+    read_properties(db, snapshot, inv,
+                    {in_arg("splitter", 2) + " OR (external_id IS NOT NULL AND " + in_arg("external_id", 3) +
+                         ") OR (client_code IS NOT NULL AND " + in_arg("client_code", 4) + ")",
+                     {splitters, json_array_of(proofs), codes}});
+    read_clients(db, snapshot, inv,
+                 {in_arg("id", 2) + " OR " + in_arg("code", 3), {json_array_of(part.client_ids), codes}});
     return inv;
 }
 

@@ -14,18 +14,27 @@ std::string port_states(const std::vector<Port>& ports) {
     return out;
 }
 
-SnapshotWriter::SnapshotWriter(Store& store, int64_t snapshot_id)
-    : SnapshotWriter(db_of(store), snapshot_id) {}
+SnapshotWriter::SnapshotWriter(Store& store, int64_t snapshot_id, Mode mode)
+    : SnapshotWriter(db_of(store), snapshot_id, mode) {}
 
-SnapshotWriter::SnapshotWriter(sql::Database& db, int64_t snapshot_id)
-    : m_db(db), m_snapshot(snapshot_id), m_project(db.prepare("INSERT INTO projects VALUES(?,?,?,?)")),
-      m_box(db.prepare("INSERT INTO boxes VALUES(?,?,?,?,?,?,?,?)")),
+namespace {
+std::string insert(SnapshotWriter::Mode mode, const char* rest) {
+    return std::string(mode == SnapshotWriter::Mode::Replace ? "INSERT OR REPLACE INTO " : "INSERT INTO ") +
+           rest;
+}
+} // namespace
+
+SnapshotWriter::SnapshotWriter(sql::Database& db, int64_t snapshot_id, Mode mode)
+    : m_db(db), m_snapshot(snapshot_id), m_mode(mode),
+      m_project(db.prepare(insert(mode, "projects VALUES(?,?,?,?)"))),
+      m_box(db.prepare(insert(mode, "boxes VALUES(?,?,?,?,?,?,?,?)"))),
       m_box_key(db.prepare("INSERT INTO box_keys(snapshot_id, box) VALUES(?,?)")),
-      m_box_rtree(db.prepare("INSERT INTO box_rtree VALUES(?,?,?,?,?)")),
-      m_splitter(db.prepare("INSERT INTO splitters VALUES(?,?,?,?,?,?,?,?)")),
+      m_box_rtree(db.prepare(insert(mode, "box_rtree VALUES(?,?,?,?,?)"))),
+      m_splitter(db.prepare(insert(mode, "splitters VALUES(?,?,?,?,?,?,?,?)"))),
       m_port(db.prepare("INSERT INTO ports VALUES(?,?,?,?,?)")),
-      m_property(db.prepare("INSERT INTO properties VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")),
-      m_client(db.prepare("INSERT OR IGNORE INTO clients VALUES(?,?,?,?,?,?)")) {}
+      m_property(db.prepare(insert(mode, "properties VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"))),
+      m_client(db.prepare(mode == Mode::Replace ? "INSERT OR REPLACE INTO clients VALUES(?,?,?,?,?,?)"
+                                                : "INSERT OR IGNORE INTO clients VALUES(?,?,?,?,?,?)")) {}
 
 void SnapshotWriter::add(const Project& p) {
     m_project.bind(1, m_snapshot).bind(2, p.id).bind(3, p.name).bind(4, p.identifier).exec();
@@ -41,16 +50,25 @@ void SnapshotWriter::add(const Box& b) {
         .bind(7, b.draft)
         .bind(8, b.implanted)
         .exec();
-    m_box_key.bind(1, m_snapshot).bind(2, b.id).exec();
-    m_box_rtree.bind(1, m_db.last_insert_id())
-        .bind(2, b.lat)
-        .bind(3, b.lat)
-        .bind(4, b.lng)
-        .bind(5, b.lng)
-        .exec();
+    int64_t key = 0;
+    if (m_mode == Mode::Replace) {
+        auto known = m_db.prepare("SELECT rid FROM box_keys WHERE snapshot_id = ? AND box = ?");
+        known.bind(1, m_snapshot).bind(2, b.id);
+        if (known.step()) key = known.int64(0);
+    }
+    if (!key) {
+        m_box_key.bind(1, m_snapshot).bind(2, b.id).exec();
+        key = m_db.last_insert_id();
+    }
+    m_box_rtree.bind(1, key).bind(2, b.lat).bind(3, b.lat).bind(4, b.lng).bind(5, b.lng).exec();
 }
 
 void SnapshotWriter::add(const Splitter& s) {
+    if (m_mode == Mode::Replace)
+        m_db.prepare("DELETE FROM ports WHERE snapshot_id = ? AND splitter = ?")
+            .bind(1, m_snapshot)
+            .bind(2, s.id)
+            .exec();
     m_splitter.bind(1, m_snapshot)
         .bind(8, port_states(s.ports))
         .bind(2, s.id)

@@ -14,7 +14,11 @@ std::string port_states(const std::vector<Port>& ports);
 
 class SnapshotWriter {
 public:
-    SnapshotWriter(Store& store, int64_t snapshot_id);
+    /// Insert: a row that comes twice is a constraint error (the pull takes it as paging that shifted).
+    /// Replace: a row with a known id replaces it (an incremental pull refreshing the current snapshot;
+    /// a splitter's ports are rewritten, a box keeps its spatial key).
+    enum class Mode { Insert, Replace };
+    SnapshotWriter(Store& store, int64_t snapshot_id, Mode mode = Mode::Insert);
 
     void add(const Project& p);
     void add(const Box& b);
@@ -37,9 +41,10 @@ public:
     long long clients();
 
 private:
-    SnapshotWriter(sql::Database& db, int64_t snapshot_id);
+    SnapshotWriter(sql::Database& db, int64_t snapshot_id, Mode mode);
     sql::Database& m_db;
     int64_t m_snapshot;
+    Mode m_mode;
     sql::Statement m_project, m_box, m_box_key, m_box_rtree, m_splitter, m_port, m_property, m_client;
 };
 

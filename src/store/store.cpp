@@ -165,8 +165,7 @@ RunLock::RunLock(const std::string& db_path) {
     if (::flock(m_fd, LOCK_EX | LOCK_NB) != 0) {
         ::close(m_fd);
         m_fd = -1;
-        throw Error(kExitUnavailable,
-                    "another oznsync run holds " + path + "; try again when it has finished");
+        throw LockBusy("another oznsync run holds " + path + "; try again when it has finished");
     }
 }
 

@@ -43,6 +43,11 @@ struct InputError : Error {
 struct UnavailableError : Error {
     explicit UnavailableError(const std::string& w) : Error(kExitUnavailable, w) {}
 };
+
+/// Another run holds the database's lock (exit 75: try later).
+struct LockBusy : UnavailableError {
+    using UnavailableError::UnavailableError;
+};
 struct AuthError : Error {
     explicit AuthError(const std::string& w) : Error(kExitAuth, w) {}
 };

@@ -1,0 +1,231 @@
+// `oznsync run --incremental`: only what changed since the last run, ending where the nightly runs end.
+#include "support/harness.hpp"
+#include "support/sim_view.hpp"
+
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <ctime>
+#include <fcntl.h>
+#include <filesystem>
+#include <sys/file.h>
+#include <unistd.h>
+
+using namespace harness;
+
+namespace {
+
+const std::string kSplitA = "65f000030000000000000012"; // box 1, A/C on ports 2/3
+const std::string kSplitB = "65f000030000000000000037"; // box 4, B on port 1
+const std::string kSplitD = "65f000030000000000000040"; // box 5, D 2 -> 4
+using V = std::vector<std::string>;
+
+std::string config_for(const TempDir& dir, const Sim& sim, const std::string& sales) {
+    return write_config(dir, sim,
+                        "[ozneutral]\nsales = " + sales +
+                            "\n[safety]\nmax_removals_pct = 100\nmax_invalid_pct = 50\n");
+}
+
+V owned_clients(const Sim& sim) {
+    V out;
+    for (auto& l : client_lines(sim.get("/__sim/state")))
+        if (l.rfind("OP-", 0) != 0) out.push_back(l);
+    return out;
+}
+
+std::filesystem::path newest_run(const TempDir& dir) {
+    std::filesystem::path newest;
+    std::filesystem::file_time_type when{};
+    for (const auto& e : std::filesystem::directory_iterator(dir.file("reports"))) {
+        auto summary = e.path() / "summary.json";
+        if (!std::filesystem::exists(summary)) continue;
+        if (newest.empty() || std::filesystem::last_write_time(summary) > when) {
+            newest = e.path();
+            when = std::filesystem::last_write_time(summary);
+        }
+    }
+    REQUIRE_FALSE(newest.empty());
+    return newest;
+}
+
+Poco::JSON::Object::Ptr summary_of(const std::filesystem::path& run) {
+    return Poco::JSON::Parser().parse(read_file(run / "summary.json")).extract<Poco::JSON::Object::Ptr>();
+}
+
+long long writes_planned(const Poco::JSON::Object::Ptr& summary) {
+    auto c = summary->getObject("counts");
+    long long n = 0;
+    for (const char* a : {"create", "move", "promote", "demote", "remove"})
+        n += c->getValue<long long>(a);
+    return n;
+}
+
+std::string now_iso() {
+    std::time_t t = std::time(nullptr);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+    return buf;
+}
+
+/// A stage of the sale feed as OZneutral would serve it now: the records of `version` or above were
+/// changed just now, the others long ago.
+std::string stamped(const std::string& stage, int version) {
+    auto records = Poco::JSON::Parser()
+                       .parse(read_file(fixture("sales-" + stage + ".json")))
+                       .extract<Poco::JSON::Array::Ptr>();
+    for (size_t i = 0; i < records->size(); ++i) {
+        auto r = records->getObject(static_cast<unsigned>(i));
+        if (r->optValue<int>("version", 0) >= version) r->set("updatedAt", now_iso());
+    }
+    std::ostringstream out;
+    records->stringify(out);
+    return out.str();
+}
+
+/// The id of the client with this code, read through the API.
+std::string client_id_of(const Sim& sim, const std::string& code) {
+    auto props = Poco::JSON::Parser()
+                     .parse(sim.get("/api/v2/properties/client/" + code))
+                     .extract<Poco::JSON::Array::Ptr>();
+    REQUIRE(props->size() == 1);
+    return props->getObject(0)->getObject("client")->getValue<std::string>("id");
+}
+
+} // namespace
+
+TEST_SUITE("incremental") {
+    TEST_CASE("a lifecycle driven by incremental runs ends where the nightly runs end; the full run after "
+              "them plans nothing") {
+        const std::vector<std::string> args{"--fixture", fixture("network-small.json")};
+        Sim nightly_sim(args), fast_sim(args);
+        TempDir nightly, fast;
+        const std::string nightly_cfg =
+            config_for(nightly, nightly_sim, "file:" + nightly.file("sales.json"));
+        const std::string fast_cfg = config_for(fast, fast_sim, "file:" + fast.file("sales.json"));
+        bool first = true;
+        for (const char* stage : {"stage1", "stage2", "stage3", "stage4"}) {
+            const std::string feed = read_file(fixture(std::string("sales-") + stage + ".json"));
+            write_file(nightly.file("sales.json"), feed);
+            write_file(fast.file("sales.json"), feed);
+            Result n = oznsync({"run", "--config", nightly_cfg});
+            Result f = oznsync({"run", "--incremental", "--config", fast_cfg});
+            INFO(stage << "\n" << f.out << f.err);
+            CHECK((f.exit_code == 0 || f.exit_code == 3));
+            // The first has nothing to start from: it is a full run, and says so.
+            CHECK((f.err.find("this run is a full run") != std::string::npos) == first);
+            CHECK(f.out.find(first ? "(run)" : "(incremental)") != std::string::npos);
+            first = false;
+            CHECK(owned_clients(fast_sim) == owned_clients(nightly_sim));
+            CHECK(n.exit_code == 3);
+        }
+        CHECK(owned_clients(fast_sim) == V{"ORD-B|" + kSplitB + "|1|1", "ORD-D|" + kSplitD + "|4|0"});
+        // An incremental run with nothing new plans no write.
+        Result quiet = oznsync({"run", "--incremental", "--config", fast_cfg});
+        CHECK(quiet.exit_code == 0);
+        CHECK(writes_planned(summary_of(newest_run(fast))) == 0);
+        CHECK(summary_of(newest_run(fast))->getValue<std::string>("mode") == "incremental");
+        // The nightly safety net after the incremental runs: nothing left to do.
+        Result full = oznsync({"run", "--dry-run", "--config", fast_cfg});
+        INFO(full.out << full.err);
+        CHECK(writes_planned(summary_of(newest_run(fast))) == 0);
+    }
+
+    TEST_CASE("an HTTP source is asked only for the records changed since the last run (updatedSince)") {
+        Sim sim({"--fixture", fixture("network-small.json"), "--sales", fixture("sales-stage1.json"),
+                 "--neutral-token", "neutral-token-9"});
+        TempDir dir;
+        const std::string cfg = write_config(dir, sim,
+                                             "[ozneutral]\nsales = " + sim.url() +
+                                                 "\ntoken = neutral-token-9\n[safety]\nmax_removals_pct = "
+                                                 "100\nmax_invalid_pct = 50\n");
+        Result full = oznsync({"run", "--config", cfg});
+        INFO(full.out << full.err);
+        REQUIRE(full.exit_code == 3);
+        // Stage 2: three records get a version 2, changed now; the others were last changed in March.
+        int status = 0;
+        sim.post("/__sim/sales", stamped("stage2", 2), &status);
+        REQUIRE(status == 204);
+        Result inc = oznsync({"run", "--incremental", "--config", cfg});
+        INFO(inc.out << inc.err);
+        CHECK(inc.exit_code == 0);
+        auto summary = summary_of(newest_run(dir));
+        auto inputs = summary->getObject("inputs");
+        INFO(read_file(newest_run(dir) / "summary.json"));
+        CHECK(inputs->getValue<long long>("sales_records") == 3);
+        CHECK(owned_clients(sim) ==
+              V{"ORD-A|" + kSplitA + "|2|1", "ORD-B|" + kSplitB + "|1|1", "ORD-D|" + kSplitD + "|4|0"});
+        // Nothing changed since: the records inside the clock-skew overlap come again, and none is newer
+        // than what the last run recorded, so nothing is planned.
+        Result again = oznsync({"run", "--incremental", "--config", cfg});
+        INFO(again.err);
+        CHECK(again.exit_code == 0);
+        CHECK(again.err.find("0 record(s) new or changed") != std::string::npos);
+        CHECK(writes_planned(summary_of(newest_run(dir))) == 0);
+        // Once the records' changes lie before the mark, OZneutral has nothing newer: an empty answer is
+        // no reason to stop (a full run would refuse an empty feed).
+        sim.post("/__sim/sales", read_file(fixture("sales-stage2.json")), &status);
+        REQUIRE(status == 204);
+        Result empty = oznsync({"run", "--incremental", "--config", cfg});
+        INFO(empty.err);
+        CHECK(empty.exit_code == 0);
+        CHECK(summary_of(newest_run(dir))->getObject("inputs")->getValue<long long>("sales_records") == 0);
+    }
+
+    TEST_CASE("an OZmap user's edits between runs are pulled and planned against") {
+        Sim sim({"--fixture", fixture("network-small.json")});
+        TempDir dir;
+        const std::string cfg = config_for(dir, sim, "file:" + dir.file("sales.json"));
+        write_file(dir.file("sales.json"), read_file(fixture("sales-stage1.json")));
+        REQUIRE(oznsync({"run", "--config", cfg}).exit_code == 3);
+        // A technician blocks port 4 of D's splitter (where stage 2 moves D) and demotes B's client.
+        int status = 0;
+        sim.post("/__sim/touch",
+                 R"({"collection":"splitters","id":")" + kSplitD + R"(","set":{"blocked":[4]}})", &status);
+        REQUIRE(status == 204);
+        sim.request("PATCH", "/api/v2/ftth-clients/" + client_id_of(sim, "ORD-B"), R"({"implanted":false})",
+                    &status);
+        REQUIRE(status == 204);
+        write_file(dir.file("sales.json"), read_file(fixture("sales-stage2.json")));
+        Result inc = oznsync({"run", "--incremental", "--config", cfg});
+        INFO(inc.out << inc.err);
+        CHECK(inc.exit_code == 3); // the conflict
+        const auto run = newest_run(dir);
+        const std::string changes = read_file(run / "changes.jsonl");
+        INFO(changes);
+        // The plan saw the blocked port: a conflict, no move sent (OZmap would refuse it as well).
+        CHECK(changes.find("\"action\":\"conflict\"") != std::string::npos);
+        CHECK(changes.find("port 4 is blocked") != std::string::npos);
+        CHECK(changes.find("\"action\":\"move\"") == std::string::npos);
+        CHECK(read_file(run / "drift.jsonl").find("ORD-B") != std::string::npos);
+        // D stays where it is (blocked target), B stays demoted (drift is reported, not reverted).
+        CHECK(owned_clients(sim) ==
+              V{"ORD-A|" + kSplitA + "|2|1", "ORD-B|" + kSplitB + "|1|0", "ORD-D|" + kSplitD + "|2|0"});
+    }
+
+    TEST_CASE("a busy lock skips the incremental run quietly: exit 75, no run recorded, no error logged") {
+        Sim sim({"--fixture", fixture("network-small.json")});
+        TempDir dir;
+        const std::string cfg = config_for(dir, sim, "file:" + fixture("sales-stage1.json"));
+        REQUIRE(oznsync({"run", "--config", cfg}).exit_code == 3);
+        const size_t runs_before = std::distance(std::filesystem::directory_iterator(dir.file("reports")),
+                                                 std::filesystem::directory_iterator());
+        const int fd = ::open(dir.file("oznsync.db.lock").c_str(), O_RDWR | O_CREAT, 0600);
+        REQUIRE(fd >= 0);
+        REQUIRE(::flock(fd, LOCK_EX | LOCK_NB) == 0);
+        Result busy = oznsync({"run", "--incremental", "--config", cfg});
+        Result full = oznsync({"run", "--config", cfg});
+        ::close(fd);
+        CHECK(busy.exit_code == 75);
+        CHECK(busy.err.find("error") == std::string::npos);
+        CHECK(busy.err.find("skipped") != std::string::npos);
+        CHECK(full.exit_code == 75); // a full run held off is an error to report
+        CHECK(full.err.find("error") != std::string::npos);
+        CHECK(std::distance(std::filesystem::directory_iterator(dir.file("reports")),
+                            std::filesystem::directory_iterator()) == static_cast<long>(runs_before));
+        // --only-project and --prune-orphans belong to full runs.
+        CHECK(oznsync({"run", "--incremental", "--prune-orphans", "--config", cfg}).exit_code == 64);
+    }
+}
