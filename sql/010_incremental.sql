@@ -37,3 +37,7 @@ CREATE INDEX properties_by_client_code ON properties (snapshot_id, client_code)
     WHERE client_code IS NOT NULL;
 CREATE INDEX properties_by_client_id ON properties (snapshot_id, client_id)
     WHERE client_id IS NOT NULL;
+
+-- The sales whose recorded client an increment touched (by client id, or on a changed splitter).
+CREATE INDEX owned_by_client ON owned (client_id) WHERE client_id IS NOT NULL;
+CREATE INDEX owned_by_splitter ON owned (splitter) WHERE splitter IS NOT NULL;

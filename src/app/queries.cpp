@@ -6,11 +6,23 @@
 #include "store/box_ports.hpp"
 #include "store/run_store.hpp"
 #include "store/store.hpp"
+#include "store/snapshot_reader.hpp"
+#include "util/json_writer.hpp"
+#include "util/time.hpp"
+
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+
+#include <chrono>
 
 namespace oznsync {
 
 FeasibilityResult query_feasibility(const Config& cfg, double lat, double lng, double radius_m, int limit) {
     Store store(cfg.snapshot_path, Access::ReadOnly);
+    return query_feasibility(store, lat, lng, radius_m, limit);
+}
+
+FeasibilityResult query_feasibility(Store& store, double lat, double lng, double radius_m, int limit) {
     FeasibilityResult out;
     out.snapshot = store.require_snapshot();
     auto candidates = boxes_in_rects(store, out.snapshot, covering_rects(lat, lng, radius_m));
@@ -20,6 +32,10 @@ FeasibilityResult query_feasibility(const Config& cfg, double lat, double lng, d
 
 AvailabilityExport export_availability(const Config& cfg, const std::string& format) {
     Store store(cfg.snapshot_path, Access::ReadOnly);
+    return export_availability(store, format);
+}
+
+AvailabilityExport export_availability(Store& store, const std::string& format) {
     AvailabilityExport out;
     out.snapshot = store.require_snapshot();
     auto boxes = available_boxes(all_boxes(store, out.snapshot));
@@ -30,6 +46,10 @@ AvailabilityExport export_availability(const Config& cfg, const std::string& for
 
 std::vector<RunListing> list_runs(const Config& cfg, int limit) {
     Store store(cfg.snapshot_path);
+    return list_runs(store, limit);
+}
+
+std::vector<RunListing> list_runs(Store& store, int limit) {
     RunStore runs(store);
     std::vector<RunListing> out;
     for (auto& r : runs.list(limit)) {
@@ -50,13 +70,69 @@ std::vector<RunListing> list_runs(const Config& cfg, int limit) {
     return out;
 }
 
+std::string runs_json(const std::vector<RunListing>& runs) {
+    std::string out;
+    JsonWriter w(out);
+    w.begin_array();
+    for (const auto& r : runs) {
+        w.begin_object().field("id", r.id).field("started_at", r.started_at).field("finished_at", r.finished_at);
+        w.field("mode", r.mode).field("status", r.status).field("exit_code", r.exit_code);
+        w.field("snapshot_id", r.snapshot_id).key("summary");
+        if (r.summary_json.empty())
+            w.null();
+        else
+            w.raw(r.summary_json.substr(0, r.summary_json.find_last_not_of("\n") + 1));
+        w.end_object();
+    }
+    w.end_array();
+    return out;
+}
+
 std::string show_report(const Config& cfg, const std::string& run_id, const std::string& format) {
     Store store(cfg.snapshot_path);
+    return show_report(store, run_id, format);
+}
+
+std::string show_report(Store& store, const std::string& run_id, const std::string& format) {
     RunStore runs(store);
     ReportData d = load_report_data(runs, run_id);
     if (format == "json") return summary_json(d);
     if (format == "html") return html_report(d);
     return text_report(d);
+}
+
+ServiceStatus service_status(Store& store) {
+    ServiceStatus out;
+    out.snapshot = store.current_snapshot();
+    if (out.snapshot) {
+        if (auto info = store.snapshot(*out.snapshot)) {
+            out.snapshot_finished_at = info->finished_at;
+            if (auto t = parse_iso8601(info->finished_at))
+                out.snapshot_age_s = std::chrono::duration<double>(now() - *t).count();
+        }
+        out.free_ports = free_ports_by_project(store, *out.snapshot);
+        for (const auto& p : load_projects(store, *out.snapshot))
+            out.project_names[p.id] = p.name;
+    }
+    RunStore runs(store);
+    for (auto& r : list_runs(store, 20)) {
+        if (r.finished_at.empty() || r.exit_code < 0) continue; // still running
+        out.last_run_changes = runs.action_counts(r.id);
+        if (!r.summary_json.empty()) {
+            try {
+                auto summary = Poco::JSON::Parser().parse(r.summary_json).extract<Poco::JSON::Object::Ptr>();
+                if (auto timings = summary->getObject("timings_s"))
+                    for (const auto& [phase, seconds] : *timings)
+                        out.last_run_seconds[phase] = seconds.convert<double>();
+            } catch (const Poco::Exception&) {
+                // A summary written by an older version without timings: none are shown.
+            }
+        }
+        out.last_run = std::move(r);
+        break;
+    }
+    out.owned_clients = runs.owned_count();
+    return out;
 }
 
 } // namespace oznsync

@@ -4,7 +4,11 @@
 #include "config/config.hpp"
 #include "core/feasibility.hpp"
 
+#include "store/store.hpp"
+
 #include <cstdint>
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,6 +20,8 @@ struct FeasibilityResult {
 };
 /// The boxes within `radius_m` of (lat, lng) with a sellable port, nearest first (`limit` 0: all).
 FeasibilityResult query_feasibility(const Config& cfg, double lat, double lng, double radius_m, int limit);
+/// The same over an open database (a server's, kept open between requests).
+FeasibilityResult query_feasibility(Store& store, double lat, double lng, double radius_m, int limit);
 
 struct AvailabilityExport {
     int64_t snapshot = 0;
@@ -23,6 +29,7 @@ struct AvailabilityExport {
     std::string text; // in `format`: json, csv or geojson
 };
 AvailabilityExport export_availability(const Config& cfg, const std::string& format);
+AvailabilityExport export_availability(Store& store, const std::string& format);
 
 /// One line of `oznsync runs`.
 struct RunListing {
@@ -34,8 +41,27 @@ struct RunListing {
 };
 /// The newest `limit` runs, newest first.
 std::vector<RunListing> list_runs(const Config& cfg, int limit);
+std::vector<RunListing> list_runs(Store& store, int limit);
+/// `oznsync runs --format json`'s document.
+std::string runs_json(const std::vector<RunListing>& runs);
 
 /// A past run's report as text, json (its summary.json) or html; UsageError for an unknown run.
 std::string show_report(const Config& cfg, const std::string& run_id, const std::string& format);
+std::string show_report(Store& store, const std::string& run_id, const std::string& format);
+
+/// What monitoring asks of the job (`oznsync serve`'s /healthz and /metrics): the current snapshot and
+/// its age, the last finished run, owned clients and free ports per project.
+struct ServiceStatus {
+    std::optional<int64_t> snapshot;
+    std::string snapshot_finished_at;
+    double snapshot_age_s = -1; // -1: no snapshot
+    std::optional<RunListing> last_run;
+    std::map<std::string, long long> last_run_changes; // per action
+    std::map<std::string, double> last_run_seconds;    // per phase (pull, plan, ...)
+    long long owned_clients = 0;
+    std::map<std::string, long long> free_ports; // per project id
+    std::map<std::string, std::string> project_names;
+};
+ServiceStatus service_status(Store& store);
 
 } // namespace oznsync

@@ -1,7 +1,6 @@
 #include "app/queries.hpp"
 #include "cli/commands.hpp"
 #include "util/error.hpp"
-#include "util/json_writer.hpp"
 
 #include <cstdio>
 #include <iostream>
@@ -30,24 +29,7 @@ public:
         Config cfg = load();
         const auto list = list_runs(cfg, m_limit);
         if (m_format == "json") {
-            std::string out;
-            JsonWriter w(out);
-            w.begin_array();
-            for (const auto& r : list) {
-                w.begin_object()
-                    .field("id", r.id)
-                    .field("started_at", r.started_at)
-                    .field("finished_at", r.finished_at);
-                w.field("mode", r.mode).field("status", r.status).field("exit_code", r.exit_code);
-                w.field("snapshot_id", r.snapshot_id).key("summary");
-                if (r.summary_json.empty())
-                    w.null();
-                else
-                    w.raw(r.summary_json.substr(0, r.summary_json.find_last_not_of("\n") + 1));
-                w.end_object();
-            }
-            w.end_array();
-            std::cout << out << "\n";
+            std::cout << runs_json(list) << "\n";
             return 0;
         }
         std::printf("%-24s %-20s %-12s %-7s %4s  %s\n", "RUN", "STARTED", "MODE", "STATUS", "EXIT",

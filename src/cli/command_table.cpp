@@ -38,6 +38,10 @@ const std::vector<CommandInfo>& command_table() {
         {"report",
          "report show RUN_ID [--format text|json|html]: re-render a past run's report from the database.",
          make_report_command},
+        {"serve",
+         "Read-only HTTP API over the snapshot: feasibility, availability, runs, /healthz, /metrics "
+         "(bearer tokens, TLS, rate limit).",
+         make_serve_command},
     };
     return table;
 }

@@ -13,4 +13,5 @@ std::unique_ptr<Command> make_partners_command();
 std::unique_ptr<Command> make_adopt_command();
 std::unique_ptr<Command> make_runs_command();
 std::unique_ptr<Command> make_report_command();
+std::unique_ptr<Command> make_serve_command();
 } // namespace oznsync

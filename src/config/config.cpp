@@ -86,6 +86,13 @@ const KeyInfo kKeys[] = {
     {"partners.resources", false},
     {"partners.handover_dir", false},
     {"partners.email_fallback", false},
+    {"serve.listen", false},
+    {"serve.tokens_file", false},
+    {"serve.open_metrics", false},
+    {"serve.tls_cert", false},
+    {"serve.tls_key", false},
+    {"serve.rate_limit", false},
+    {"serve.threads", false},
 };
 
 class Reader {
@@ -342,6 +349,21 @@ void read_ozneutral(const Reader& r, OzneutralConfig& on, bool projects_from_ozn
     read_transport(r, "ozneutral", on);
 }
 
+void read_serve(const Reader& r, ServeConfig& s) {
+    s.listen = r.str("serve.listen", s.listen);
+    if (s.listen.rfind(':') == std::string::npos)
+        throw ConfigError("serve.listen: '" + s.listen + "' is not HOST:PORT");
+    s.tokens_file = r.str("serve.tokens_file");
+    s.open_metrics = r.boolean("serve.open_metrics", false);
+    s.tls_cert = r.str("serve.tls_cert");
+    s.tls_key = r.str("serve.tls_key");
+    if (s.tls_cert.empty() != s.tls_key.empty())
+        throw ConfigError(std::string(s.tls_cert.empty() ? "serve.tls_cert" : "serve.tls_key") +
+                          ": missing (HTTPS needs both serve.tls_cert and serve.tls_key)");
+    s.rate_limit = r.number("serve.rate_limit", 100, 0.1, 1e6);
+    s.threads = r.integer("serve.threads", 64, 1, 1024);
+}
+
 /// Everything past the two upstreams: files, safety, reconcile and partner settings.
 void read_job(const Reader& r, Config& cfg) {
     cfg.snapshot_path = r.str("snapshot.path", "oznsync.db");
@@ -369,6 +391,7 @@ void read_job(const Reader& r, Config& cfg) {
     }
     cfg.partners.handover_dir = r.str("partners.handover_dir", cfg.reports_dir);
     cfg.partners.email_fallback = r.str("partners.email_fallback");
+    read_serve(r, cfg.serve);
 }
 
 } // namespace

@@ -72,6 +72,16 @@ struct PartnersConfig {
         email_fallback; // e.g. noc+{partner_id}@operator.example, for partners without a usable e-mail
 };
 
+/// `oznsync serve`: the read-only HTTP API.
+struct ServeConfig {
+    std::string listen = "127.0.0.1:8787"; // HOST:PORT (port 0: any free port)
+    std::string tokens_file;               // bearer tokens, one per line (required)
+    bool open_metrics = false;             // /healthz and /metrics without a token
+    std::string tls_cert, tls_key;         // PEM files: HTTPS when both are set
+    double rate_limit = 100;               // requests per second per client address (burst: twice that)
+    int threads = 64;                      // requests answered at once
+};
+
 struct Config {
     std::string source; // the file it was read from, for messages
     OzmapConfig ozmap;
@@ -79,6 +89,7 @@ struct Config {
     SafetyConfig safety;
     PartnersConfig partners;
     ReconcileConfig reconcile;
+    ServeConfig serve;
     std::string snapshot_path = "oznsync.db";
     std::string reports_dir = "reports";
     int reports_keep_days = 0; // 0 = keep forever

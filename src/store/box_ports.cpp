@@ -105,4 +105,19 @@ std::vector<BoxPorts> all_boxes(Store& store, int64_t snapshot) {
     return out;
 }
 
+std::map<std::string, long long> free_ports_by_project(Store& store, int64_t snapshot) {
+    std::map<std::string, long long> out;
+    // One row per splitter (its port_states string); a snapshot pulled before that column reads the ports.
+    auto st = db_of(store).prepare(
+        "SELECT s.project, sum(CASE WHEN s.port_states IS NOT NULL THEN "
+        "length(s.port_states) - length(replace(s.port_states, '.', '')) ELSE "
+        "(SELECT count(*) FROM ports p WHERE p.snapshot_id = s.snapshot_id AND p.splitter = s.id AND "
+        "p.fiber IS NULL AND p.blocked = 0) END) FROM splitters s JOIN boxes b ON b.snapshot_id = "
+        "s.snapshot_id AND b.id = s.box WHERE s.snapshot_id = ? AND b.draft = 0 GROUP BY s.project");
+    st.bind(1, snapshot);
+    while (st.step())
+        out[st.text(0)] = st.int64(1);
+    return out;
+}
+
 } // namespace oznsync

@@ -5,11 +5,16 @@
 #include "core/geo.hpp"
 #include "store/store.hpp"
 
+#include <map>
+#include <string>
 #include <vector>
 
 namespace oznsync {
 
 std::vector<BoxPorts> boxes_in_rects(Store& store, int64_t snapshot, const std::vector<LatLngRect>& rects);
 std::vector<BoxPorts> all_boxes(Store& store, int64_t snapshot);
+
+/// Free, sellable ports (not blocked, no fiber, on a box that is not a draft) per project id.
+std::map<std::string, long long> free_ports_by_project(Store& store, int64_t snapshot);
 
 } // namespace oznsync

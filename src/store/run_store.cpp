@@ -304,8 +304,10 @@ std::set<std::string> RunStore::sales_owning(const std::set<std::string>& client
                                              const std::set<std::string>& splitters) {
     std::set<std::string> out;
     if (client_ids.empty() && splitters.empty()) return out;
-    auto st = db_of(m_store).prepare("SELECT sale_id FROM owned WHERE client_id IN (SELECT value FROM "
-                                     "json_each(?1)) OR splitter IN (SELECT value FROM json_each(?2))");
+    auto st = db_of(m_store).prepare(
+        "SELECT sale_id FROM owned WHERE client_id IS NOT NULL AND client_id IN (SELECT value FROM "
+        "json_each(?1)) UNION SELECT sale_id FROM owned WHERE splitter IS NOT NULL AND splitter IN (SELECT "
+        "value FROM json_each(?2))");
     st.bind(1, json_array_of(client_ids)).bind(2, json_array_of(splitters));
     while (st.step())
         out.insert(st.text(0));

@@ -123,6 +123,12 @@ Inventory load_inventory(Store& store, int64_t snapshot) {
     return inv;
 }
 
+std::vector<Project> load_projects(Store& store, int64_t snapshot) {
+    Inventory inv;
+    read_projects(db_of(store), snapshot, inv, {});
+    return inv.projects;
+}
+
 Inventory load_inventory_part(Store& store, int64_t snapshot, const InventoryPart& part) {
     Inventory inv;
     inv.snapshot_id = snapshot;

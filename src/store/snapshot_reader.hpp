@@ -11,6 +11,8 @@
 namespace oznsync {
 
 Inventory load_inventory(Store& store, int64_t snapshot_id);
+/// Only its projects.
+std::vector<Project> load_projects(Store& store, int64_t snapshot_id);
 
 /// The part of a snapshot a plan over a few sales reads: every project, these splitters (with their
 /// boxes and ports) and boxes, and the properties on those splitters, with those proofs

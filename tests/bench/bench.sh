@@ -7,6 +7,7 @@
 #   BENCH_SDK=0      skip the official-SDK baseline (needs node + npm registry)
 #   BENCH_PLAN=0     skip the plan benchmarks (1M ports, 500k sales: first night, then steady state);
 #   BENCH_ONLY_PLAN=1 runs nothing else
+#   BENCH_INCREMENTAL=0 skip the incremental run (1M ports; BENCH_ONLY_INCREMENTAL=1 runs nothing else)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 BOXES=${BENCH_BOXES:-100000}
@@ -40,7 +41,7 @@ rows_of() {
 echo "| measurement | result |"
 echo "|---|---|"
 
-if [ "${BENCH_ONLY_PLAN:-0}" != 1 ]; then
+if [ "${BENCH_ONLY_PLAN:-0}" != 1 ] && [ "${BENCH_ONLY_INCREMENTAL:-0}" != 1 ]; then
 # 1. Pull throughput on loopback, no latency.
 url=$(start_sim --projects 4 --boxes "$BOXES" --splitters-per-box 2 --ports 8 --occupancy 0.5 --seed 3)
 config "$url" "$work/pull.db"
@@ -102,7 +103,7 @@ fi
 
 # 5. Plan over 1M ports and 500k sales (first night: every sale a create), then the steady state: the
 #    500k applied (loopback), 1k of them changed in OZneutral, planned again.
-if [ "${BENCH_PLAN:-1}" = 1 ]; then
+if [ "${BENCH_PLAN:-1}" = 1 ] && [ "${BENCH_ONLY_INCREMENTAL:-0}" != 1 ]; then
   url=$(start_sim --projects 4 --boxes 62500 --splitters-per-box 2 --ports 8 --occupancy 0.2 --seed 5)
   config "$url" "$work/plan.db"
   build/oznsync pull --config "$work/bench.ini" -q >/dev/null
@@ -125,4 +126,43 @@ json.dump(sales, open(path, "w"))
 PY
   read -r secs kb < <(timed build/oznsync plan --config "$work/bench.ini" -q)
   echo "| plan, steady state: 500k sales in sync, 1k changed | ${secs} s, peak RSS $((kb / 1024)) MB; phases $(phases) |"
+fi
+
+# 6. Incremental run on the 1M-port network: a full run records 10k sales (HTTP source) and a first
+#    incremental run reads its writes back; then 10 records change in OZneutral and `run --incremental`
+#    takes them over: the whole command and its HTTP requests.
+if [ "${BENCH_INCREMENTAL:-1}" = 1 ]; then
+  url=$(start_sim --projects 4 --boxes 62500 --splitters-per-box 2 --ports 8 --occupancy 0.2 --seed 5 --neutral-token bench-neutral-1)
+  config "$url" "$work/inc.db"
+  build/oznsync pull --config "$work/bench.ini" -q >/dev/null
+  python3 tests/bench/sales_from_snapshot.py "$work/inc.db" 10000 "$work/sales.json"
+  post_sales() { curl -sf -X POST --data-binary "@$work/sales.json" -H 'Content-Type: application/json' "$url/__sim/sales"; }
+  post_sales
+  sed -i "s|^sales = .*|sales = $url\ntoken = bench-neutral-1\nskew_s = 2|" "$work/bench.ini"
+  # A clock overlap of 2 s (default 120) so that the writes of the full run just before are out of the
+  # window, as they are for a timer that runs minutes after the nightly run.
+  printf '[ozmap]\nskew_s = 2\n' >>"$work/bench.ini"
+  build/oznsync run --config "$work/bench.ini" -q >/dev/null 2>"$work/last.err" || [ $? = 3 ] || { cat "$work/last.err"; exit 1; }
+  # The first incremental run after a full one reads back what that run wrote (its mark is the pull's
+  # start); the timer's steady state is the runs after it.
+  sleep 3
+  build/oznsync run --incremental --config "$work/bench.ini" -q >/dev/null 2>&1 || true
+  sleep 3
+  python3 - "$work/sales.json" <<'PY'
+import datetime, json, sys
+path = sys.argv[1]
+sales = json.load(open(path))
+now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+for s in sales[:10]:  # 10 records changed in OZneutral just now: activations and cancellations
+    state = "terminated" if s["state"] == "active" else "active"
+    s.update(state=state, substate="reservationCancelled" if state == "terminated" else "active",
+             version=s["version"] + 1, updatedAt=now)
+json.dump(sales, open(path, "w"))
+PY
+  post_sales
+  before=$(curl -sf "$url/__sim/stats" | python3 -c "import json,sys; print(json.load(sys.stdin)['api_requests'])")
+  read -r secs kb < <(timed build/oznsync run --incremental --config "$work/bench.ini" -q)
+  after=$(curl -sf "$url/__sim/stats" | python3 -c "import json,sys; print(json.load(sys.stdin)['api_requests'])")
+  phases() { python3 -c "import json,glob,os; s=json.load(open(max(glob.glob('$work/reports/*/summary.json'), key=os.path.getmtime))); print(s['timings_s'], s['counts'])"; }
+  echo "| run --incremental: 1M ports, 10k sales recorded, 10 changed (HTTP source) | ${secs} s whole command, $((after - before)) OZmap requests, peak RSS $((kb / 1024)) MB; $(phases) |"
 fi

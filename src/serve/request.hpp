@@ -1,0 +1,52 @@
+#pragma once
+// `oznsync serve`: a request target read and checked, before anything touches the database. Pure: no
+// HTTP, no SQLite; fuzzed (tests/fuzz/fuzz_serve_query.cpp).
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace oznsync::serve {
+
+/// A request the server refuses with 400: `what` names the parameter (or the part) that is wrong.
+struct BadRequest : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+/// The path and the decoded query parameters of a request target ("/v1/feasibility?lat=-27.5&lng=...").
+struct Target {
+    std::string path;
+    std::vector<std::pair<std::string, std::string>> params;
+    /// The value of `name`, or empty when it is absent.
+    const std::string* find(std::string_view name) const;
+};
+
+constexpr size_t kMaxTargetBytes = 2048;
+
+/// Splits and percent-decodes a target. Throws BadRequest for a target longer than kMaxTargetBytes, bad
+/// percent-encoding, a control character, an empty or repeated parameter name.
+Target parse_target(std::string_view target);
+
+/// Every parameter must be one of `known`: the first other one is named in a BadRequest.
+void only(const Target& t, std::initializer_list<std::string_view> known);
+
+struct FeasibilityQuery {
+    double lat = 0, lng = 0, radius_m = 150;
+    int limit = 0; // 0: every viable box in the radius
+};
+/// `lat` and `lng` (degrees) required; `radius` (metres, 0 to 100000, default 150) and `limit` (0 to
+/// 1000, default 0 = all) optional: the CLI's rules.
+FeasibilityQuery feasibility_query(const Target& t);
+
+/// `format=json|csv|geojson`, else from `Accept` (application/json, text/csv, application/geo+json, */*);
+/// BadRequest names `format` when neither gives a format the export has.
+std::string availability_format(const Target& t, std::string_view accept);
+
+/// `limit` of /v1/runs: 1 to 1000, default 50.
+int runs_limit(const Target& t);
+
+/// A run id as a path segment: letters, digits, '.', '_', '-' (1 to 64); BadRequest otherwise.
+std::string run_id_segment(std::string_view segment);
+
+} // namespace oznsync::serve
