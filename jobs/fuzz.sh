@@ -10,7 +10,7 @@ export CCACHE_BASEDIR="$PWD"
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOZNSYNC_FUZZ=ON \
   -DBUILD_TESTING=OFF >/dev/null
 cmake --build build-fuzz --target fuzz_targets
-for name in sale_feed ozmap_page config; do
+for name in sale_feed ozmap_page config serve_query; do
   work=$(mktemp -d)
   cp tests/fuzz/corpus/$name/* "$work"/
   echo "fuzz_$name"

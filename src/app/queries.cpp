@@ -5,8 +5,8 @@
 #include "report/report.hpp"
 #include "store/box_ports.hpp"
 #include "store/run_store.hpp"
-#include "store/store.hpp"
 #include "store/snapshot_reader.hpp"
+#include "store/store.hpp"
 #include "util/json_writer.hpp"
 #include "util/time.hpp"
 
@@ -75,7 +75,10 @@ std::string runs_json(const std::vector<RunListing>& runs) {
     JsonWriter w(out);
     w.begin_array();
     for (const auto& r : runs) {
-        w.begin_object().field("id", r.id).field("started_at", r.started_at).field("finished_at", r.finished_at);
+        w.begin_object()
+            .field("id", r.id)
+            .field("started_at", r.started_at)
+            .field("finished_at", r.finished_at);
         w.field("mode", r.mode).field("status", r.status).field("exit_code", r.exit_code);
         w.field("snapshot_id", r.snapshot_id).key("summary");
         if (r.summary_json.empty())

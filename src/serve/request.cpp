@@ -49,7 +49,8 @@ double number(const Target& t, const char* name, double lo, double hi, const dou
     if (!parse_double(*v, d) || !std::isfinite(d))
         throw BadRequest(std::string(name) + ": '" + clean_message(*v, 40) + "' is not a number");
     if (d < lo || d > hi)
-        throw BadRequest(std::string(name) + ": must be from " + format_double(lo) + " to " + format_double(hi));
+        throw BadRequest(std::string(name) + ": must be from " + format_double(lo) + " to " +
+                         format_double(hi));
     return d;
 }
 
@@ -60,7 +61,8 @@ int integer(const Target& t, const char* name, long long lo, long long hi, long 
     if (!parse_int(*v, n))
         throw BadRequest(std::string(name) + ": '" + clean_message(*v, 40) + "' is not a whole number");
     if (n < lo || n > hi)
-        throw BadRequest(std::string(name) + ": must be from " + std::to_string(lo) + " to " + std::to_string(hi));
+        throw BadRequest(std::string(name) + ": must be from " + std::to_string(lo) + " to " +
+                         std::to_string(hi));
     return static_cast<int>(n);
 }
 

@@ -128,7 +128,8 @@ Reply error(int status, const std::string& message) {
     w.begin_object().field("error", message);
     // A parameter's error starts with its name ("lat: must be from -90 to 90").
     if (status == 400)
-        if (auto colon = message.find(':'); colon != std::string::npos) w.field("parameter", message.substr(0, colon));
+        if (auto colon = message.find(':'); colon != std::string::npos)
+            w.field("parameter", message.substr(0, colon));
     w.end_object();
     return r;
 }
@@ -185,7 +186,7 @@ struct ApiServer::State {
             const std::string format = availability_format(t, accept);
             Reply r;
             r.body = export_availability(store(), format).text;
-            r.content_type = format == "csv" ? "text/csv; charset=utf-8"
+            r.content_type = format == "csv"       ? "text/csv; charset=utf-8"
                              : format == "geojson" ? "application/geo+json"
                                                    : "application/json";
             return r;
@@ -265,7 +266,8 @@ struct ApiServer::State {
                        static_cast<double>(n));
             metric("oznsync_last_run_phase_seconds", "gauge", "Seconds each phase of the last run took.");
             for (const auto& [phase, seconds] : s.last_run_seconds)
-                sample("oznsync_last_run_phase_seconds", "phase=\"" + prometheus_label(phase) + "\"", seconds);
+                sample("oznsync_last_run_phase_seconds", "phase=\"" + prometheus_label(phase) + "\"",
+                       seconds);
         }
         metric("oznsync_snapshot_age_seconds", "gauge",
                "Seconds since the current snapshot was completed or refreshed (-1: none).");
@@ -282,15 +284,18 @@ struct ApiServer::State {
         }
         metric("oznsync_serve_requests_total", "counter", "Requests this server answered, by outcome.");
         sample("oznsync_serve_requests_total", "outcome=\"answered\"", static_cast<double>(requests.load()));
-        sample("oznsync_serve_requests_total", "outcome=\"unauthorized\"", static_cast<double>(refused.load()));
-        sample("oznsync_serve_requests_total", "outcome=\"rate_limited\"", static_cast<double>(limited.load()));
+        sample("oznsync_serve_requests_total", "outcome=\"unauthorized\"",
+               static_cast<double>(refused.load()));
+        sample("oznsync_serve_requests_total", "outcome=\"rate_limited\"",
+               static_cast<double>(limited.load()));
         return out;
     }
 
     Reply handle(Poco::Net::HTTPServerRequest& req) {
         if (req.getMethod() != "GET" && req.getMethod() != "HEAD")
             return error(405, "only GET: this API reads, it never writes");
-        if (req.hasContentLength() && req.getContentLength64() > 0) return error(413, "a GET carries no body");
+        if (req.hasContentLength() && req.getContentLength64() > 0)
+            return error(413, "a GET carries no body");
         if (req.getURI().size() > kMaxTargetBytes) return error(414, "target longer than 2048 bytes");
         if (!limit.admit(req.clientAddress().host().toString())) {
             ++limited;
@@ -358,7 +363,8 @@ private:
 
 } // namespace
 
-ApiServer::ApiServer(const Config& config, const std::string& listen) : m_state(std::make_unique<State>(config)) {
+ApiServer::ApiServer(const Config& config, const std::string& listen)
+    : m_state(std::make_unique<State>(config)) {
     const std::string where = listen.empty() ? config.serve.listen : listen;
     const size_t colon = where.rfind(':');
     long long port = -1;
@@ -369,8 +375,8 @@ ApiServer::ApiServer(const Config& config, const std::string& listen) : m_state(
         const Poco::Net::SocketAddress address(m_state->host, static_cast<Poco::UInt16>(port));
         if (!config.serve.tls_cert.empty()) {
             Poco::Net::Context::Ptr ctx(new Poco::Net::Context(Poco::Net::Context::TLS_SERVER_USE,
-                                                               config.serve.tls_key, config.serve.tls_cert, "",
-                                                               Poco::Net::Context::VERIFY_NONE));
+                                                               config.serve.tls_key, config.serve.tls_cert,
+                                                               "", Poco::Net::Context::VERIFY_NONE));
             m_state->socket = Poco::Net::SecureServerSocket(address, 256, ctx);
             m_state->tls = true;
         } else {
@@ -387,7 +393,8 @@ ApiServer::~ApiServer() {
 }
 
 std::string ApiServer::url() const {
-    return std::string(m_state->tls ? "https" : "http") + "://" + m_state->host + ":" + std::to_string(m_state->port);
+    return std::string(m_state->tls ? "https" : "http") + "://" + m_state->host + ":" +
+           std::to_string(m_state->port);
 }
 
 void ApiServer::start() {
@@ -399,8 +406,8 @@ void ApiServer::start() {
     params->setKeepAliveTimeout(Poco::Timespan(15, 0));
     params->setTimeout(Poco::Timespan(10, 0)); // a request must arrive, and its answer leave, in 10 s
     m_state->pool = std::make_unique<Poco::ThreadPool>(2, m_state->config.serve.threads);
-    m_state->server =
-        std::make_unique<Poco::Net::HTTPServer>(new Factory(*m_state), *m_state->pool, m_state->socket, params);
+    m_state->server = std::make_unique<Poco::Net::HTTPServer>(new Factory(*m_state), *m_state->pool,
+                                                              m_state->socket, params);
     m_state->server->start();
 }
 

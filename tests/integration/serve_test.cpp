@@ -1,0 +1,280 @@
+// `oznsync serve` over real HTTP on loopback: the same answers as the CLI, tokens, limits, metrics, TLS.
+#include "support/harness.hpp"
+
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+#include <Poco/Net/Context.h>
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/HTTPSClientSession.h>
+#include <Poco/StreamCopier.h>
+#include <doctest/doctest.h>
+
+#include <csignal>
+#include <cstdio>
+#include <random>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <sys/stat.h>
+
+using namespace harness;
+
+namespace {
+
+const std::string kToken = "serve-test-token-5d1c9a0e7b";
+
+/// `oznsync serve --listen 127.0.0.1:0` with `config`, stopped (SIGTERM) at the end.
+class Server {
+public:
+    explicit Server(const std::string& config)
+        : m_child({OZNSYNC_BIN, "serve", "--listen", "127.0.0.1:0", "--config", config}) {
+        const std::string line = m_child.read_line();
+        if (line.rfind("listening ", 0) != 0)
+            throw std::runtime_error("oznsync serve did not start: " + line);
+        m_url = line.substr(10);
+        m_port = std::stoi(m_url.substr(m_url.rfind(':') + 1));
+    }
+    ~Server() {
+        m_child.kill_now(SIGTERM);
+        m_child.wait();
+    }
+    const std::string& url() const { return m_url; }
+
+    struct Answer {
+        int status = 0;
+        std::string body, content_type;
+    };
+    Answer get(const std::string& target, const std::string& token = kToken,
+               const std::map<std::string, std::string>& headers = {}, const std::string& method = "GET") {
+        if (!m_session) {
+            m_session = std::make_unique<Poco::Net::HTTPClientSession>("127.0.0.1",
+                                                                       static_cast<Poco::UInt16>(m_port));
+            m_session->setKeepAlive(true);
+        }
+        Poco::Net::HTTPRequest req(method, target, Poco::Net::HTTPMessage::HTTP_1_1);
+        if (!token.empty()) req.set("Authorization", "Bearer " + token);
+        for (const auto& [k, v] : headers)
+            req.set(k, v);
+        m_session->sendRequest(req);
+        Poco::Net::HTTPResponse resp;
+        std::istream& in = m_session->receiveResponse(resp);
+        Answer a;
+        Poco::StreamCopier::copyToString(in, a.body);
+        a.status = resp.getStatus();
+        a.content_type = resp.getContentType();
+        return a;
+    }
+
+private:
+    Child m_child;
+    std::string m_url;
+    int m_port = 0;
+    std::unique_ptr<Poco::Net::HTTPClientSession> m_session;
+};
+
+/// A database pulled from a generated network, and a config with tokens for serve.
+const std::vector<std::string> kGenerated{"--projects",          "2",   "--boxes", "400",
+                                          "--splitters-per-box", "2",   "--ports", "8",
+                                          "--occupancy",         "0.4", "--seed",  "11"};
+
+struct Setup {
+    Sim sim;
+    TempDir dir;
+    std::string config;
+    explicit Setup(const std::string& serve_extra = "", const std::vector<std::string>& network = kGenerated)
+        : sim(network) {
+        write_file(dir.file("tokens"), "# tokens for the test\n" + kToken + "\n");
+        ::chmod(dir.file("tokens").c_str(), 0600);
+        config = write_config(dir, sim,
+                              "[ozneutral]\nsales = file:" + fixture("sales-stage1.json") +
+                                  "\n[safety]\nmax_invalid_pct = 50\n[serve]\ntokens_file = " +
+                                  dir.file("tokens") + "\n" + serve_extra);
+        Result pulled = oznsync({"pull", "--config", config});
+        REQUIRE_MESSAGE(pulled.exit_code == 0, pulled.err);
+    }
+    /// min lat, max lat, min lng, max lng of the pulled boxes.
+    std::vector<double> bounds() const {
+        Result r = run({"/usr/bin/sqlite3", dir.file("oznsync.db"),
+                        "select min(lat), max(lat), min(lng), max(lng) from boxes"});
+        std::vector<double> out;
+        std::istringstream in(r.out);
+        for (std::string part; std::getline(in, part, '|');)
+            out.push_back(std::stod(part));
+        REQUIRE(out.size() == 4);
+        return out;
+    }
+};
+
+std::string fixed(double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.6f", v);
+    return buf;
+}
+
+} // namespace
+
+TEST_SUITE("serve") {
+    TEST_CASE("feasibility over HTTP is the CLI's answer, for 1,000 random points") {
+        Setup s;
+        Server server(s.config);
+        const auto b = s.bounds();
+        std::mt19937 rng(20261127); // fixed: the same points every run
+        const double margin = 0.01;
+        std::uniform_real_distribution<double> lat(b[0] - margin, b[1] + margin),
+            lng(b[2] - margin, b[3] + margin);
+        std::uniform_int_distribution<int> radius(0, 1500), limit(0, 6);
+        int viable = 0;
+        for (int i = 0; i < 1000; ++i) {
+            const std::string la = fixed(lat(rng)), ln = fixed(lng(rng)), r = std::to_string(radius(rng)),
+                              l = std::to_string(limit(rng));
+            auto http =
+                server.get("/v1/feasibility?lat=" + la + "&lng=" + ln + "&radius=" + r + "&limit=" + l);
+            Result cli = oznsync({"feasibility", "--config", s.config, "--lat", la, "--lng", ln, "--radius",
+                                  r, "--limit", l, "--format", "json"});
+            INFO("point " << i << ": " << la << "," << ln << " r=" << r << " limit=" << l);
+            REQUIRE(http.status == 200);
+            REQUIRE(cli.exit_code == 0);
+            REQUIRE(http.body + "\n" == cli.out);
+            viable += http.body.find("\"viable\":true") != std::string::npos;
+        }
+        CHECK(viable > 100); // the points reach the network, not only empty land
+        CHECK(viable < 1000);
+    }
+
+    TEST_CASE("tokens, bad input and limits: 401, 400 naming the parameter, 404, 405, 413, 429") {
+        Setup s("rate_limit = 5\n");
+        Server server(s.config);
+        auto no_token = server.get("/v1/feasibility?lat=0&lng=0", "");
+        CHECK(no_token.status == 401);
+        CHECK(server.get("/v1/availability", "serve-test-token-5d1c9a0e7X").status == 401);
+        CHECK(server.get("/metrics", "").status == 401); // open only with serve.open_metrics
+        auto bad = server.get("/v1/feasibility?lat=91&lng=0");
+        CHECK(bad.status == 400);
+        auto err = Poco::JSON::Parser().parse(bad.body).extract<Poco::JSON::Object::Ptr>();
+        CHECK(err->getValue<std::string>("parameter") == "lat");
+        CHECK(server.get("/v1/feasibility?lat=1").status == 400);
+        CHECK(server.get("/v1/feasibility?lat=1&lng=1&lng=2").status == 400);
+        auto unknown = server.get("/v1/feasibility?lat=1&lng=1&sql=1;drop");
+        CHECK(unknown.status == 400);
+        CHECK(unknown.body.find("sql: unknown parameter") != std::string::npos);
+        // The rate limit (5/s, bursts of 10) was reached by now: the next requests are refused for a while.
+        int limited = 0;
+        for (int i = 0; i < 20; ++i)
+            limited += server.get("/v1/runs").status == 429;
+        CHECK(limited > 0);
+    }
+
+    TEST_CASE("paths, methods and bodies it refuses; availability by Accept or format") {
+        Setup s;
+        Server server(s.config);
+        CHECK(server.get("/v1/nothing").status == 404);
+        CHECK(server.get("/v1/runs", kToken, {}, "DELETE").status == 405);
+        CHECK(server.get("/v1/runs/..%2Fetc").status == 400);
+        CHECK(server.get("/v1/runs/20200101T000000Z-000000").status == 404);
+        CHECK(server.get("/v1/feasibility?lat=%zz&lng=1").status == 400);
+        auto csv = server.get("/v1/availability", kToken, {{"Accept", "text/csv"}});
+        CHECK(csv.status == 200);
+        CHECK(csv.content_type.rfind("text/csv", 0) == 0);
+        CHECK(csv.body.rfind("box_id,", 0) == 0);
+        auto geo = server.get("/v1/availability?format=geojson");
+        CHECK(geo.content_type == "application/geo+json");
+        Result cli = oznsync({"availability", "--config", s.config, "--format", "geojson"});
+        CHECK(geo.body == cli.out);
+        CHECK(server.get("/v1/availability", kToken, {{"Accept", "image/png"}}).status == 400);
+        // No client data: the export carries no codes, names or addresses of clients.
+        CHECK(server.get("/v1/availability").body.find("OP-") == std::string::npos);
+    }
+
+    TEST_CASE("metrics parse as Prometheus text; health; a finished run is seen without a restart") {
+        Setup s("open_metrics = true\n", {"--fixture", fixture("network-small.json")});
+        Server server(s.config);
+        auto health = server.get("/healthz", "");
+        CHECK(health.status == 200);
+        auto h = Poco::JSON::Parser().parse(health.body).extract<Poco::JSON::Object::Ptr>();
+        CHECK(h->getValue<int>("snapshot_id") == 1);
+        CHECK(h->isNull("last_run"));
+        Result ran = oznsync({"run", "--config", s.config});
+        CHECK(ran.exit_code == 3);
+        h = Poco::JSON::Parser().parse(server.get("/healthz", "").body).extract<Poco::JSON::Object::Ptr>();
+        CHECK(h->getValue<int>("snapshot_id") == 2);
+        CHECK(h->getObject("last_run")->getValue<int>("exit_code") == 3);
+
+        auto metrics = server.get("/metrics", "");
+        CHECK(metrics.status == 200);
+        CHECK(metrics.content_type.rfind("text/plain; version=0.0.4", 0) == 0);
+        // The text format: # HELP / # TYPE before a metric's samples; samples `name{labels} value`.
+        const std::regex sample(
+            R"(^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{([a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*",?)*\})? (-?[0-9.eE+-]+|NaN|[+-]Inf)$)");
+        const std::regex help(R"(^# (HELP|TYPE) ([a-zA-Z_:][a-zA-Z0-9_:]*) .+$)");
+        std::set<std::string> typed;
+        std::istringstream lines(metrics.body);
+        int samples = 0;
+        for (std::string line; std::getline(lines, line);) {
+            INFO(line);
+            std::smatch m;
+            if (line.rfind("#", 0) == 0) {
+                REQUIRE(std::regex_match(line, m, help));
+                if (m[1] == "TYPE") typed.insert(m[2]);
+                continue;
+            }
+            REQUIRE(std::regex_match(line, m, sample));
+            CHECK(typed.count(m[1]) == 1);
+            ++samples;
+        }
+        CHECK(samples > 8);
+        CHECK(metrics.body.find("oznsync_last_run_exit_code{mode=\"run\"} 3") != std::string::npos);
+        CHECK(metrics.body.find("oznsync_last_run_changes{action=\"create\"} 4") != std::string::npos);
+        CHECK(metrics.body.find("oznsync_owned_clients 4") != std::string::npos);
+        CHECK(metrics.body.find("oznsync_free_ports{project=") != std::string::npos);
+        // promtool checks the same when it is installed.
+        if (::access("/usr/bin/promtool", X_OK) == 0) {
+            write_file(s.dir.file("metrics.txt"), metrics.body);
+            Result check =
+                run({"/bin/sh", "-c", "/usr/bin/promtool check metrics < " + s.dir.file("metrics.txt")});
+            INFO(check.out << check.err);
+            CHECK(check.exit_code == 0);
+        }
+        // A run's summary by id; the runs list.
+        auto runs = server.get("/v1/runs?limit=1");
+        CHECK(runs.status == 200);
+        auto list = Poco::JSON::Parser().parse(runs.body).extract<Poco::JSON::Array::Ptr>();
+        REQUIRE(list->size() == 1);
+        const std::string id = list->getObject(0)->getValue<std::string>("id");
+        auto summary = server.get("/v1/runs/" + id);
+        CHECK(summary.status == 200);
+        CHECK(summary.body.find("\"run_id\":\"" + id + "\"") != std::string::npos);
+        CHECK(summary.body.find(Sim::kApiKey) == std::string::npos);
+    }
+
+    TEST_CASE("TLS with serve.tls_cert and serve.tls_key; a missing tokens file is a config error") {
+        TempDir certs;
+        Result made = run({"/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
+                           certs.file("serve.key"), "-out", certs.file("serve.pem"), "-days", "2", "-subj",
+                           "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"});
+        REQUIRE_MESSAGE(made.exit_code == 0, made.err);
+        Setup s("tls_cert = " + certs.file("serve.pem") + "\ntls_key = " + certs.file("serve.key") + "\n");
+        Server server(s.config);
+        CHECK(server.url().rfind("https://127.0.0.1:", 0) == 0);
+        Poco::Net::Context::Ptr ctx(new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, "", "",
+                                                           certs.file("serve.pem"),
+                                                           Poco::Net::Context::VERIFY_STRICT));
+        Poco::Net::HTTPSClientSession https(
+            "127.0.0.1",
+            static_cast<Poco::UInt16>(std::stoi(server.url().substr(server.url().rfind(':') + 1))), ctx);
+        Poco::Net::HTTPRequest req("GET", "/v1/runs", Poco::Net::HTTPMessage::HTTP_1_1);
+        req.set("Authorization", "Bearer " + kToken);
+        https.sendRequest(req);
+        Poco::Net::HTTPResponse resp;
+        std::string body;
+        Poco::StreamCopier::copyToString(https.receiveResponse(resp), body);
+        CHECK(resp.getStatus() == 200);
+        CHECK(body == "[]");
+
+        Result missing = oznsync({"serve", "--listen", "127.0.0.1:0", "--config", s.config},
+                                 {{"OZNSYNC_SERVE_TOKENS_FILE", s.dir.file("absent")}});
+        CHECK(missing.exit_code == 78);
+        CHECK(missing.err.find("serve.tokens_file") != std::string::npos);
+    }
+}
