@@ -147,6 +147,35 @@ std::string prometheus_label(const std::string& v) {
     return out;
 }
 
+/// How long the server took to answer (from the request read to the answer written), as Prometheus
+/// histogram buckets.
+class Durations {
+public:
+    static constexpr std::array<double, 9> kBounds{0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.05, 0.25, 1};
+
+    void add(double seconds) {
+        for (size_t i = 0; i < kBounds.size(); ++i)
+            if (seconds <= kBounds[i]) ++m_buckets[i];
+        ++m_count;
+        m_sum_ns += static_cast<long long>(seconds * 1e9);
+    }
+    void render(std::string& out) const {
+        const char* name = "oznsync_serve_request_duration_seconds";
+        out += std::string("# HELP ") + name + " Seconds from a request read to its answer written.\n# TYPE " +
+               name + " histogram\n";
+        for (size_t i = 0; i < kBounds.size(); ++i)
+            out += std::string(name) + "_bucket{le=\"" + format_double(kBounds[i]) + "\"} " +
+                   std::to_string(m_buckets[i].load()) + "\n";
+        out += std::string(name) + "_bucket{le=\"+Inf\"} " + std::to_string(m_count.load()) + "\n";
+        out += std::string(name) + "_sum " + format_double(static_cast<double>(m_sum_ns.load()) / 1e9) + "\n";
+        out += std::string(name) + "_count " + std::to_string(m_count.load()) + "\n";
+    }
+
+private:
+    std::array<std::atomic<long long>, kBounds.size()> m_buckets{};
+    std::atomic<long long> m_count{0}, m_sum_ns{0};
+};
+
 } // namespace
 
 struct ApiServer::State {
@@ -160,6 +189,7 @@ struct ApiServer::State {
     std::unique_ptr<Poco::ThreadPool> pool; // its own: each kept-alive connection holds a thread
     std::unique_ptr<Poco::Net::HTTPServer> server;
     std::atomic<long long> requests{0}, refused{0}, limited{0};
+    Durations durations;
 
     State(const Config& cfg) : config(cfg), tokens(cfg.serve.tokens_file), limit(cfg.serve.rate_limit) {}
 
@@ -334,6 +364,7 @@ class Handler : public Poco::Net::HTTPRequestHandler {
 public:
     explicit Handler(ApiServer::State& s) : m_state(s) {}
     void handleRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp) override {
+        const double t0 = monotonic_seconds();
         Reply r = m_state.handle(req);
         resp.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(r.status));
         resp.setContentType(r.content_type);
@@ -344,6 +375,8 @@ public:
         resp.setContentLength64(static_cast<Poco::Int64>(r.body.size()));
         auto& out = resp.send();
         if (req.getMethod() != "HEAD") out.write(r.body.data(), static_cast<std::streamsize>(r.body.size()));
+        out.flush();
+        m_state.durations.add(monotonic_seconds() - t0);
     }
 
 private:

@@ -8,6 +8,7 @@
 #   BENCH_PLAN=0     skip the plan benchmarks (1M ports, 500k sales: first night, then steady state);
 #   BENCH_ONLY_PLAN=1 runs nothing else
 #   BENCH_INCREMENTAL=0 skip the incremental run (1M ports; BENCH_ONLY_INCREMENTAL=1 runs nothing else)
+#   BENCH_SERVE=0    skip `oznsync serve` under 50 clients (BENCH_ONLY_SERVE=1 runs nothing else)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 BOXES=${BENCH_BOXES:-100000}
@@ -41,7 +42,13 @@ rows_of() {
 echo "| measurement | result |"
 echo "|---|---|"
 
-if [ "${BENCH_ONLY_PLAN:-0}" != 1 ] && [ "${BENCH_ONLY_INCREMENTAL:-0}" != 1 ]; then
+only_other() { # the section is skipped when another one was asked for alone
+  for v in BENCH_ONLY_PLAN BENCH_ONLY_INCREMENTAL BENCH_ONLY_SERVE; do
+    [ "$v" != "$1" ] && [ "${!v:-0}" = 1 ] && return 0
+  done
+  return 1
+}
+if ! only_other none; then
 # 1. Pull throughput on loopback, no latency.
 url=$(start_sim --projects 4 --boxes "$BOXES" --splitters-per-box 2 --ports 8 --occupancy 0.5 --seed 3)
 config "$url" "$work/pull.db"
@@ -103,7 +110,7 @@ fi
 
 # 5. Plan over 1M ports and 500k sales (first night: every sale a create), then the steady state: the
 #    500k applied (loopback), 1k of them changed in OZneutral, planned again.
-if [ "${BENCH_PLAN:-1}" = 1 ] && [ "${BENCH_ONLY_INCREMENTAL:-0}" != 1 ]; then
+if [ "${BENCH_PLAN:-1}" = 1 ] && ! only_other BENCH_ONLY_PLAN; then
   url=$(start_sim --projects 4 --boxes 62500 --splitters-per-box 2 --ports 8 --occupancy 0.2 --seed 5)
   config "$url" "$work/plan.db"
   build/oznsync pull --config "$work/bench.ini" -q >/dev/null
@@ -131,7 +138,7 @@ fi
 # 6. Incremental run on the 1M-port network: a full run records 10k sales (HTTP source) and a first
 #    incremental run reads its writes back; then 10 records change in OZneutral and `run --incremental`
 #    takes them over: the whole command and its HTTP requests.
-if [ "${BENCH_INCREMENTAL:-1}" = 1 ]; then
+if [ "${BENCH_INCREMENTAL:-1}" = 1 ] && ! only_other BENCH_ONLY_INCREMENTAL; then
   url=$(start_sim --projects 4 --boxes 62500 --splitters-per-box 2 --ports 8 --occupancy 0.2 --seed 5 --neutral-token bench-neutral-1)
   config "$url" "$work/inc.db"
   build/oznsync pull --config "$work/bench.ini" -q >/dev/null
@@ -165,4 +172,37 @@ PY
   after=$(curl -sf "$url/__sim/stats" | python3 -c "import json,sys; print(json.load(sys.stdin)['api_requests'])")
   phases() { python3 -c "import json,glob,os; s=json.load(open(max(glob.glob('$work/reports/*/summary.json'), key=os.path.getmtime))); print(s['timings_s'], s['counts'])"; }
   echo "| run --incremental: 1M ports, 10k sales recorded, 10 changed (HTTP source) | ${secs} s whole command, $((after - before)) OZmap requests, peak RSS $((kb / 1024)) MB; $(phases) |"
+fi
+
+# 7. `oznsync serve`: feasibility under 50 concurrent clients (kept-alive connections) on the
+#    100,000-box snapshot; the client-side percentiles, and the server's own from its /metrics histogram.
+if [ "${BENCH_SERVE:-1}" = 1 ] && ! only_other BENCH_ONLY_SERVE; then
+  if [ ! -f "$work/pull.db" ]; then
+    url=$(start_sim --projects 4 --boxes "$BOXES" --splitters-per-box 2 --ports 8 --occupancy 0.5 --seed 3)
+    config "$url" "$work/pull.db"
+    build/oznsync pull --config "$work/bench.ini" -q >/dev/null
+  fi
+  stop_sim
+  config http://127.0.0.1:9 "$work/pull.db"
+  token=serve-bench-token-0123456789
+  echo "$token" >"$work/tokens" && chmod 600 "$work/tokens"
+  printf '[serve]\ntokens_file = %s\nrate_limit = 1000000\nthreads = 64\n' "$work/tokens" >>"$work/bench.ini"
+  build/oznsync serve --listen 127.0.0.1:0 --config "$work/bench.ini" >"$work/serve.out" 2>"$work/serve.err" &
+  serve_pid=$!
+  for _ in $(seq 100); do grep -q listening "$work/serve.out" 2>/dev/null && break; sleep 0.1; done
+  port=$(sed -n 's/^listening http:\/\/127.0.0.1://p' "$work/serve.out")
+  build/tests/bench/serve_load "$port" "$token" "$work/pull.db" 50 20 >/dev/null # warm the connections and the cache
+  load=$(build/tests/bench/serve_load "$port" "$token" "$work/pull.db" 50 400 150)
+  server=$(curl -sf -H "Authorization: Bearer $token" "http://127.0.0.1:$port/metrics" | python3 -c '
+import re, sys
+b = {m.group(1): int(m.group(2)) for m in re.finditer(r"oznsync_serve_request_duration_seconds_bucket\{le=\"([^\"]+)\"\} (\d+)", sys.stdin.read())}
+total = b["+Inf"]
+def q(p):
+    for le, n in sorted(((float(k), v) for k, v in b.items() if k != "+Inf")):
+        if n >= p * total: return "<= %g ms" % (le * 1000)
+    return "> 1 s"
+share = 100.0 * b["0.002"] / total
+print("server side p50 %s, p99 %s; %.2f%% of %d answers within 2 ms" % (q(0.5), q(0.99), share, total))')
+  kill "$serve_pid"; wait "$serve_pid" 2>/dev/null || true
+  echo "| $load; $server |"
 fi
