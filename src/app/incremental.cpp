@@ -163,11 +163,13 @@ IncrementalScope incremental_scope(Store& store, int64_t snapshot, const SaleFee
     ids.insert(touched.sale_ids.begin(), touched.sale_ids.end());
     ids.merge(RunStore(store).sales_owning(touched.client_ids, touched.splitters));
 
+    // Every record the feed holds of a changed id (reconcile picks the latest version and refuses a
+    // contradiction, as in a full run); the recorded one for the others.
     std::set<std::string> stored_ids;
     for (const auto& id : ids)
         if (!newer.count(id)) stored_ids.insert(id);
-    for (const auto& [id, s] : newer)
-        out.sales.push_back(*s);
+    for (const auto& s : feed.sales)
+        if (newer.count(s.id)) out.sales.push_back(s);
     for (auto& s : records.get(stored_ids))
         out.sales.push_back(std::move(s));
 

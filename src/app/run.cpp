@@ -24,6 +24,8 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <unordered_map>
+#include <unordered_set>
 #include <cctype>
 #include <cstdlib>
 #include <iostream>
@@ -181,14 +183,27 @@ private:
         ChangeSet changes = plan(snapshot, feed);
         journal(snapshot, feed, changes);
         const int code = apply(snapshot, changes);
-        if (records_whole_feed() && code != kExitIo) {
-            std::vector<const Sale*> latest;
-            latest.reserve(feed.sales.size());
-            for (const auto& s : feed.sales)
-                latest.push_back(&s);
-            record_sales(latest_versions(latest), true);
-        }
+        if (records_whole_feed() && code != kExitIo) record_sales(recordable(feed), true);
         return code;
+    }
+
+    /// The latest record of each id, leaving out the ids the feed contradicts (two different records of one
+    /// version): reconcile used neither, so neither may stand for the sale later.
+    static std::vector<const Sale*> recordable(const SaleFeed& feed) {
+        std::unordered_map<std::string_view, const Sale*> first;
+        std::unordered_set<std::string_view> contradicted;
+        first.reserve(feed.sales.size());
+        std::vector<const Sale*> all;
+        all.reserve(feed.sales.size());
+        for (const auto& s : feed.sales) {
+            all.push_back(&s);
+            auto [it, fresh] = first.try_emplace(s.id, &s);
+            if (!fresh && it->second->version == s.version && !(*it->second == s)) contradicted.insert(s.id);
+        }
+        std::vector<const Sale*> out = latest_versions(all);
+        if (!contradicted.empty())
+            std::erase_if(out, [&](const Sale* s) { return contradicted.count(s->id) > 0; });
+        return out;
     }
 
     /// A full run that sends its writes over every project records the feed it reconciled: what the next
@@ -232,7 +247,7 @@ private:
             reconcile(scope.inventory, scope.sales, whole ? std::vector<InvalidRecord>{} : feed.invalid,
                       scope.baseline, ropt);
         phase_end("plan", t);
-        m_run.owned_clients = m_runs.owned_count() + static_cast<long long>(changes.baseline.size());
+        m_run.owned_clients = m_runs.owned_count(); // the base of the removal cap: every owned client
         m_run.in_sync = changes.in_sync;
         m_runs.save(m_run);
         journal(snapshot, feed, changes);

@@ -161,8 +161,8 @@ public:
     }
     void render(std::string& out) const {
         const char* name = "oznsync_serve_request_duration_seconds";
-        out += std::string("# HELP ") + name + " Seconds from a request read to its answer written.\n# TYPE " +
-               name + " histogram\n";
+        out += std::string("# HELP ") + name +
+               " Seconds from a request read to its answer written.\n# TYPE " + name + " histogram\n";
         for (size_t i = 0; i < kBounds.size(); ++i)
             out += std::string(name) + "_bucket{le=\"" + format_double(kBounds[i]) + "\"} " +
                    std::to_string(m_buckets[i].load()) + "\n";
@@ -318,6 +318,7 @@ struct ApiServer::State {
                static_cast<double>(refused.load()));
         sample("oznsync_serve_requests_total", "outcome=\"rate_limited\"",
                static_cast<double>(limited.load()));
+        durations.render(out);
         return out;
     }
 

@@ -64,7 +64,8 @@ int main(int argc, char** argv) {
                 Poco::Net::HTTPResponse resp;
                 Poco::NullOutputStream sink;
                 Poco::StreamCopier::copyStream(session.receiveResponse(resp), sink);
-                mine.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - a).count());
+                mine.push_back(
+                    std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - a).count());
                 if (resp.getStatus() != 200) ++failures;
             }
         });
@@ -76,9 +77,10 @@ int main(int argc, char** argv) {
         all.insert(all.end(), l.begin(), l.end());
     std::sort(all.begin(), all.end());
     auto pct = [&](double p) { return all[static_cast<size_t>(p * static_cast<double>(all.size() - 1))]; };
-    std::printf("serve feasibility, %d clients x %d requests, radius %s m: client side p50 %.0f us, p99 %.0f us; "
-                "%.0f requests/s; %d not 200\n",
-                clients, per_client, radius.c_str(), pct(0.5), pct(0.99), static_cast<double>(all.size()) / seconds,
-                failures.load());
+    std::printf(
+        "serve feasibility, %d clients x %d requests, radius %s m: client side p50 %.0f us, p99 %.0f us; "
+        "%.0f requests/s; %d not 200\n",
+        clients, per_client, radius.c_str(), pct(0.5), pct(0.99), static_cast<double>(all.size()) / seconds,
+        failures.load());
     return failures.load() ? 1 : 0;
 }

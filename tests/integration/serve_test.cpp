@@ -228,6 +228,9 @@ TEST_SUITE("serve") {
         CHECK(metrics.body.find("oznsync_last_run_changes{action=\"create\"} 4") != std::string::npos);
         CHECK(metrics.body.find("oznsync_owned_clients 4") != std::string::npos);
         CHECK(metrics.body.find("oznsync_free_ports{project=") != std::string::npos);
+        CHECK(metrics.body.find("oznsync_serve_request_duration_seconds_bucket{le=\"+Inf\"}") !=
+              std::string::npos);
+        CHECK(metrics.body.find("oznsync_serve_request_duration_seconds_count ") != std::string::npos);
         // promtool checks the same when it is installed.
         if (::access("/usr/bin/promtool", X_OK) == 0) {
             write_file(s.dir.file("metrics.txt"), metrics.body);
