@@ -152,6 +152,8 @@ std::string prometheus_label(const std::string& v) {
 class Durations {
 public:
     static constexpr std::array<double, 9> kBounds{0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.05, 0.25, 1};
+    static constexpr std::array<const char*, 9> kLabels{"0.00025", "0.0005", "0.001", "0.002", "0.005",
+                                                        "0.01",    "0.05",   "0.25",  "1"};
 
     void add(double seconds) {
         for (size_t i = 0; i < kBounds.size(); ++i)
@@ -164,7 +166,7 @@ public:
         out += std::string("# HELP ") + name +
                " Seconds from a request read to its answer written.\n# TYPE " + name + " histogram\n";
         for (size_t i = 0; i < kBounds.size(); ++i)
-            out += std::string(name) + "_bucket{le=\"" + format_double(kBounds[i]) + "\"} " +
+            out += std::string(name) + "_bucket{le=\"" + kLabels[i] + "\"} " +
                    std::to_string(m_buckets[i].load()) + "\n";
         out += std::string(name) + "_bucket{le=\"+Inf\"} " + std::to_string(m_count.load()) + "\n";
         out += std::string(name) + "_sum " + format_double(static_cast<double>(m_sum_ns.load()) / 1e9) + "\n";
