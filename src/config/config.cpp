@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <thread>
 
 #include "util/error.hpp"
 #include "util/fs.hpp"
@@ -93,6 +94,7 @@ const KeyInfo kKeys[] = {
     {"serve.tls_key", false},
     {"serve.rate_limit", false},
     {"serve.threads", false},
+    {"serve.workers", false},
 };
 
 class Reader {
@@ -362,6 +364,8 @@ void read_serve(const Reader& r, ServeConfig& s) {
                           ": missing (HTTPS needs both serve.tls_cert and serve.tls_key)");
     s.rate_limit = r.number("serve.rate_limit", 100, 0.1, 1e6);
     s.threads = r.integer("serve.threads", 64, 1, 1024);
+    s.workers = r.integer("serve.workers", 0, 0, 1024);
+    if (s.workers == 0) s.workers = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 }
 
 /// Everything past the two upstreams: files, safety, reconcile and partner settings.

@@ -79,7 +79,8 @@ struct ServeConfig {
     bool open_metrics = false;             // /healthz and /metrics without a token
     std::string tls_cert, tls_key;         // PEM files: HTTPS when both are set
     double rate_limit = 100;               // requests per second per client address (burst: twice that)
-    int threads = 64;                      // requests answered at once
+    int threads = 64;                      // connections served at once (a kept-alive one holds a thread)
+    int workers = 0;                       // requests answered at once (0: one per CPU core)
 };
 
 struct Config {

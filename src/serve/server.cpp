@@ -19,6 +19,7 @@
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/SecureServerSocket.h>
 #include <Poco/Net/ServerSocket.h>
+#include <Poco/Semaphore.h>
 #include <Poco/ThreadPool.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -192,8 +193,13 @@ struct ApiServer::State {
     std::unique_ptr<Poco::Net::HTTPServer> server;
     std::atomic<long long> requests{0}, refused{0}, limited{0};
     Durations durations;
+    // Each kept-alive connection holds a thread, but only `serve.workers` answer at once: the work is
+    // CPU and SQLite reads, and more at once than cores only makes each answer wait for a core.
+    Poco::Semaphore workers; // blocks on a condition variable (std::counting_semaphore spins and yields)
 
-    State(const Config& cfg) : config(cfg), tokens(cfg.serve.tokens_file), limit(cfg.serve.rate_limit) {}
+    State(const Config& cfg)
+        : config(cfg), tokens(cfg.serve.tokens_file), limit(cfg.serve.rate_limit),
+          workers(cfg.serve.workers, cfg.serve.workers) {}
 
     /// One read-only connection per server thread: SQLite in WAL mode shows each statement the last
     /// committed snapshot, so a run that completes is seen by the next request, without a restart.
@@ -367,6 +373,7 @@ class Handler : public Poco::Net::HTTPRequestHandler {
 public:
     explicit Handler(ApiServer::State& s) : m_state(s) {}
     void handleRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp) override {
+        m_state.workers.wait();
         const double t0 = monotonic_seconds();
         Reply r = m_state.handle(req);
         resp.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(r.status));
@@ -380,6 +387,7 @@ public:
         if (req.getMethod() != "HEAD") out.write(r.body.data(), static_cast<std::streamsize>(r.body.size()));
         out.flush();
         m_state.durations.add(monotonic_seconds() - t0);
+        m_state.workers.set();
     }
 
 private:
