@@ -4,6 +4,7 @@
 #include "report/availability.hpp"
 #include "report/report.hpp"
 #include "store/box_ports.hpp"
+#include "store/report_chain.hpp"
 #include "store/run_store.hpp"
 #include "store/snapshot_reader.hpp"
 #include "store/store.hpp"
@@ -102,6 +103,11 @@ std::string show_report(Store& store, const std::string& run_id, const std::stri
     if (format == "json") return summary_json(d);
     if (format == "html") return html_report(d);
     return text_report(d);
+}
+
+ChainVerdict verify_reports(const Config& cfg) {
+    Store store(cfg.snapshot_path, Access::ReadOnly);
+    return verify_chain(cfg.reports_dir, ReportChain(store).all());
 }
 
 ServiceStatus service_status(Store& store) {

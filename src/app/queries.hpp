@@ -3,6 +3,7 @@
 // the run history and a past run's report. Each opens the database itself (read-only where it can).
 #include "config/config.hpp"
 #include "core/feasibility.hpp"
+#include "report/integrity.hpp"
 
 #include "store/store.hpp"
 
@@ -48,6 +49,9 @@ std::string runs_json(const std::vector<RunListing>& runs);
 /// A past run's report as text, json (its summary.json) or html; UsageError for an unknown run.
 std::string show_report(const Config& cfg, const std::string& run_id, const std::string& format);
 std::string show_report(Store& store, const std::string& run_id, const std::string& format);
+
+/// `oznsync report verify`: the report folders against the hashes recorded when they were written.
+ChainVerdict verify_reports(const Config& cfg);
 
 /// What monitoring asks of the job (`oznsync serve`'s /healthz and /metrics): the current snapshot and
 /// its age, the last finished run, owned clients and free ports per project.

@@ -11,6 +11,7 @@
 #include "ozmap/gateway.hpp"
 #include "report/report.hpp"
 #include "store/handover_store.hpp"
+#include "store/report_chain.hpp"
 #include "store/run_store.hpp"
 #include "store/sale_records.hpp"
 #include "store/snapshot_patch.hpp"
@@ -555,7 +556,11 @@ private:
         const bool recorded = record(d.run, d);
         std::string dir;
         try {
-            dir = write_report(m_cfg.reports_dir, d);
+            std::optional<ChainLink> previous;
+            if (recorded) previous = ReportChain(m_store).last();
+            WrittenReport written = write_report(m_cfg.reports_dir, d, previous);
+            dir = written.dir;
+            if (recorded) chain(written.link);
         } catch (const std::exception& e) {
             // The audit trail is part of the job: a run without its report does not end in success.
             d.report_error = e.what();
@@ -569,13 +574,25 @@ private:
         if (!recorded && d.run.exit_code == kExitOk) d.run.exit_code = kExitIo;
         print_summary(d, dir);
         try {
-            if (int n = prune_reports(m_cfg.reports_dir, m_cfg.reports_keep_days))
-                spdlog::info("removed {} report folder(s) older than reports.keep_days ({})", n,
+            const auto pruned = prune_reports(m_cfg.reports_dir, m_cfg.reports_keep_days);
+            if (!pruned.empty()) {
+                ReportChain(m_store).mark_pruned(pruned);
+                spdlog::info("removed {} report folder(s) older than reports.keep_days ({})", pruned.size(),
                              m_cfg.reports_keep_days);
+            }
         } catch (const std::exception& e) {
             spdlog::warn("pruning old report folders failed: {}", e.what());
         }
         return d.run.exit_code;
+    }
+
+    /// The folder's hashes join the chain `oznsync report verify` walks.
+    void chain(const ChainLink& link) {
+        try {
+            ReportChain(m_store).append(link);
+        } catch (const std::exception& e) {
+            spdlog::error("the hashes of report {} could not be recorded: {}", link.run_id, e.what());
+        }
     }
 
     static void print_summary(const ReportData& d, const std::string& dir) {

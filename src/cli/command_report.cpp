@@ -11,7 +11,7 @@ namespace {
 class ReportCommand : public Command {
 public:
     std::string name() const override { return "report"; }
-    std::string synopsis() const override { return "show RUN_ID [--format text|json|html]"; }
+    std::string synopsis() const override { return "show RUN_ID [--format text|json|html] | verify"; }
 
 protected:
     void add_options(po::options_description& d) override {
@@ -19,12 +19,18 @@ protected:
                         "text, json (summary.json) or html");
     }
     void add_positional(po::options_description& hidden, po::positional_options_description& p) override {
-        hidden.add_options()("verb", po::value(&m_verb), "show")("run-id", po::value(&m_run),
-                                                                 "the run (see oznsync runs)");
+        hidden.add_options()("verb", po::value(&m_verb), "show or verify")(
+            "run-id", po::value(&m_run), "the run (see oznsync runs)");
         p.add("verb", 1).add("run-id", 1);
     }
     void validate(const po::variables_map&) override {
-        if (m_verb != "show") throw UsageError("report: the only verb is show (oznsync report show RUN_ID)");
+        if (m_verb == "verify") {
+            if (!m_run.empty()) throw UsageError("report verify checks every folder: it takes no run id");
+            return;
+        }
+        if (m_verb != "show")
+            throw UsageError("report: the verbs are show (oznsync report show RUN_ID) and verify (oznsync "
+                             "report verify)");
         if (m_run.empty())
             throw UsageError("report show: name the run (oznsync report show RUN_ID; see oznsync runs)");
         require_one_of("format", m_format, {"text", "json", "html"});
@@ -33,11 +39,26 @@ protected:
 public:
     int run() override {
         Config cfg = load();
+        if (m_verb == "verify") return verify(cfg);
         std::cout << show_report(cfg, m_run, m_format);
         return 0;
     }
 
 private:
+    /// Exit 0 when every folder is as written (or pruned by reports.keep_days), 4 at the first that is not.
+    static int verify(const Config& cfg) {
+        const ChainVerdict v = verify_reports(cfg);
+        if (!v.intact) {
+            std::cout << "report chain BROKEN at " << v.broken_at << ": " << v.why << "\n"
+                      << "(" << v.checked << " folder(s) before it are intact)\n";
+            return kExitSafety;
+        }
+        std::cout << "report chain intact: " << v.checked << " folder(s) as written";
+        if (v.pruned) std::cout << ", " << v.pruned << " pruned by reports.keep_days (hashes kept in the database)";
+        std::cout << "\n";
+        return 0;
+    }
+
     std::string m_verb, m_run, m_format;
 };
 

@@ -203,7 +203,18 @@ std::string summary_json(const ReportData& d) {
     w.key("config").begin_object();
     for (const auto& [k, v] : d.config)
         w.field(k, v);
-    w.end_object().end_object();
+    w.end_object();
+    if (d.integrity) {
+        // The other files of the folder and the summary before it: `oznsync report verify` walks these.
+        w.key("integrity").begin_object();
+        w.field("previous_run", d.integrity->previous_run)
+            .field("previous_summary_sha256", d.integrity->previous_summary_sha256);
+        w.key("files").begin_object();
+        for (const auto& [name, hash] : d.integrity->files)
+            w.field(name, hash);
+        w.end_object().end_object();
+    }
+    w.end_object();
     out += '\n';
     return out;
 }
@@ -345,42 +356,58 @@ std::string text_report(const ReportData& d) {
     return os.str();
 }
 
-std::string write_report(const std::string& reports_dir, const ReportData& d) {
-    std::string dir = reports_dir + "/" + d.run.id;
-    make_dirs(dir, 0750);
+WrittenReport write_report(const std::string& reports_dir, ReportData& d,
+                           const std::optional<ChainLink>& previous) {
+    WrittenReport out;
+    out.dir = reports_dir + "/" + d.run.id;
+    make_dirs(out.dir, 0750);
+    Integrity integrity;
+    if (previous) {
+        integrity.previous_run = previous->run_id;
+        integrity.previous_summary_sha256 = previous->summary_sha256;
+    }
+    auto written = [&](const std::string& name) { integrity.files[name] = sha256_file(out.dir + "/" + name); };
     std::string buffer;
     auto stream = [&](const std::string& name, void (*write)(const ReportData&, TextOut&)) {
-        AtomicFile file(dir + "/" + name, 0640);
-        TextOut out(buffer, file);
-        write(d, out);
-        out.flush();
+        AtomicFile file(out.dir + "/" + name, 0640);
+        TextOut text(buffer, file);
+        write(d, text);
+        text.flush();
         file.commit();
+        written(name);
+    };
+    auto whole = [&](const std::string& name, const std::string& text) {
+        atomic_write(out.dir + "/" + name, text, 0640);
+        written(name);
     };
     stream("changes.jsonl", write_changes_jsonl);
     stream("changes.csv", write_changes_csv);
-    atomic_write(dir + "/drift.jsonl", drift_jsonl(d), 0640);
+    whole("drift.jsonl", drift_jsonl(d));
     if (d.run.dry_run()) stream("plan.json", write_plan_json);
-    atomic_write(dir + "/report.html", html_report(d), 0640);
-    atomic_write(dir + "/report.txt", text_report(d), 0640);
-    atomic_write(dir + "/summary.json", summary_json(d),
-                 0640); // last: its presence means the folder is complete
-    return dir;
+    whole("report.html", html_report(d));
+    whole("report.txt", text_report(d));
+    d.integrity = integrity;
+    // Last: its presence means the folder is complete, and it holds the others' hashes.
+    atomic_write(out.dir + "/summary.json", summary_json(d), 0640);
+    out.link.run_id = d.run.id;
+    out.link.summary_sha256 = sha256_file(out.dir + "/summary.json");
+    out.link.files = std::move(integrity.files);
+    return out;
 }
 
-int prune_reports(const std::string& reports_dir, int keep_days) {
+std::vector<std::string> prune_reports(const std::string& reports_dir, int keep_days) {
     namespace fs = std::filesystem;
-    if (keep_days <= 0 || !fs::exists(reports_dir)) return 0;
+    std::vector<std::string> removed;
+    if (keep_days <= 0 || !fs::exists(reports_dir)) return removed;
     const auto cutoff = fs::file_time_type::clock::now() - std::chrono::hours(24) * keep_days;
-    int removed = 0;
     for (const auto& e : fs::directory_iterator(reports_dir)) {
         std::error_code ec;
-        const bool run_folder = e.is_directory() && fs::exists(e.path() / "summary.json");
-        const bool handover = e.is_regular_file() && e.path().filename().string().rfind("partners-", 0) == 0;
-        if (!run_folder && !handover) continue; // never touch what oznsync did not write
-        auto t = fs::last_write_time(run_folder ? e.path() / "summary.json" : e.path(), ec);
+        if (!e.is_directory() || !fs::exists(e.path() / "summary.json"))
+            continue; // never touch what oznsync did not write
+        auto t = fs::last_write_time(e.path() / "summary.json", ec);
         if (ec || t >= cutoff) continue;
         fs::remove_all(e.path(), ec);
-        if (!ec) ++removed;
+        if (!ec) removed.push_back(e.path().filename().string());
     }
     return removed;
 }

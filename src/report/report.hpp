@@ -4,10 +4,12 @@
 // renders as text for `report show`.
 #include "core/inventory.hpp"
 #include "core/journal.hpp"
+#include "report/integrity.hpp"
 #include "store/run_store.hpp"
 #include "util/fs.hpp"
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,6 +39,7 @@ struct ReportData {
     std::vector<std::string> selection;            // the run's pull: each project and where it came from
     std::string handover_file;
     long long owned_clients = 0, in_sync = 0;
+    std::optional<Integrity> integrity; // set by write_report for the folder's summary.json
 };
 
 /// Counts per action, and per project per action.
@@ -60,12 +63,17 @@ std::string drift_jsonl(const ReportData& d);
 std::string text_report(const ReportData& d);
 std::string html_report(const ReportData& d);
 
-/// Writes every file of the run's folder under `reports_dir`; returns the folder.
-std::string write_report(const std::string& reports_dir, const ReportData& d);
+struct WrittenReport {
+    std::string dir;
+    ChainLink link; // its hashes, for the chain in the database
+};
+/// Writes every file of the run's folder under `reports_dir`, summary.json last, carrying the SHA-256 of
+/// every other file and of `previous` (the last folder of the chain) summary.json.
+WrittenReport write_report(const std::string& reports_dir, ReportData& d, const std::optional<ChainLink>& previous);
 
-/// Removes run folders (and partner handover files) older than `keep_days`; the database keeps every
-/// run. Returns how many were removed.
-int prune_reports(const std::string& reports_dir, int keep_days);
+/// Removes run folders older than `keep_days`; the database keeps every run (and the folders' hashes).
+/// Returns the run ids of the folders removed.
+std::vector<std::string> prune_reports(const std::string& reports_dir, int keep_days);
 
 /// Rebuilds a past run's report data from the database (for `report show`).
 ReportData load_report_data(RunStore& runs, const std::string& run_id);

@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <regex>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -16,8 +17,11 @@ const std::map<std::string, std::string> kFixed = {{"OZNSYNC_FIXED_CLOCK", "2026
                                                    {"OZNSYNC_RUN_ID", "20260315T030000Z-golden"},
                                                    {"USER", "auditor"}};
 
-/// The host name differs between machines; everything else in a golden file must match to the byte.
+/// The host name differs between machines (and with it the hashes of the files that print it, in
+/// summary.json's integrity block); everything else in a golden file must match to the byte.
 std::string normalise(std::string text) {
+    text = std::regex_replace(text, std::regex(R"re("(report\.html|report\.txt)":"sha256:[0-9a-f]{64}")re"),
+                              "\"$1\":\"sha256:HOST-DEPENDENT\"");
     char host[256] = {};
     gethostname(host, sizeof host - 1);
     for (auto [from, to] :
@@ -200,6 +204,75 @@ TEST_SUITE("reports") {
                 if (e.is_regular_file())
                     CHECK_MESSAGE(read_file(e.path()).find(secret) == std::string::npos, e.path());
         }
+    }
+
+    TEST_CASE("tamper-evident history: report verify names the folder edited, removed or swapped; pruning "
+              "is not tampering") {
+        Sim sim({"--fixture", fixture("network-small.json")});
+        TempDir dir;
+        write_file(dir.file("sales.json"), read_file(fixture("sales-stage1.json")));
+        const std::string cfg = write_config(dir, sim,
+                                             "[ozneutral]\nsales = file:" + dir.file("sales.json") +
+                                                 "\n[safety]\nmax_invalid_pct = 50\n");
+        std::vector<std::string> runs;
+        for (int i = 0; i < 4; ++i) {
+            const std::string id = "20260101T00000" + std::to_string(i) + "Z-chain" + std::to_string(i);
+            REQUIRE(oznsync({"run", "--dry-run", "--config", cfg}, {{"OZNSYNC_RUN_ID", id}}).exit_code == 0);
+            runs.push_back(id);
+        }
+        auto verify = [&] { return oznsync({"report", "verify", "--config", cfg}); };
+        Result intact = verify();
+        CHECK(intact.exit_code == 0);
+        CHECK(intact.out.find("intact: 4 folder(s)") != std::string::npos);
+        const fs::path reports = dir.file("reports");
+        const fs::path backup = dir.file("backup");
+        fs::copy(reports, backup, fs::copy_options::recursive);
+        auto restore = [&] {
+            fs::remove_all(reports);
+            fs::copy(backup, reports, fs::copy_options::recursive);
+            REQUIRE(verify().exit_code == 0);
+        };
+        // One byte of one file of the second folder.
+        write_file((reports / runs[1] / "report.html").string(),
+                   read_file((reports / runs[1] / "report.html").string()) + " ");
+        Result edited = verify();
+        CHECK(edited.exit_code == 4);
+        CHECK(edited.out.find("BROKEN at " + runs[1] + ": report.html was altered") != std::string::npos);
+        restore();
+        // A folder deleted.
+        fs::remove_all(reports / runs[2]);
+        Result removed = verify();
+        CHECK(removed.exit_code == 4);
+        CHECK(removed.out.find("BROKEN at " + runs[2] + ": the folder was removed") != std::string::npos);
+        restore();
+        // Two folders swapped.
+        fs::rename(reports / runs[1], reports / "swap");
+        fs::rename(reports / runs[2], reports / runs[1]);
+        fs::rename(reports / "swap", reports / runs[2]);
+        Result swapped = verify();
+        CHECK(swapped.exit_code == 4);
+        CHECK(swapped.out.find("BROKEN at " + runs[1]) != std::string::npos);
+        restore();
+        // The newest summary.json itself (the database keeps its hash).
+        write_file((reports / runs[3] / "summary.json").string(),
+                   std::regex_replace(read_file((reports / runs[3] / "summary.json").string()),
+                                      std::regex(R"("conflict":3)"), R"("conflict":0)"));
+        CHECK(verify().exit_code == 4);
+        restore();
+        // A file added to a folder.
+        write_file((reports / runs[0] / "extra.txt").string(), "x");
+        CHECK(verify().out.find("extra.txt was added") != std::string::npos);
+        restore();
+        // reports.keep_days prunes the oldest folder: still intact, its hashes kept in the database.
+        REQUIRE(run({"/usr/bin/touch", "-d", "10 days ago", (reports / runs[0] / "summary.json").string()})
+                    .exit_code == 0);
+        write_file(cfg, read_file(cfg) + "[reports]\nkeep_days = 5\n");
+        REQUIRE(oznsync({"run", "--dry-run", "--config", cfg}).exit_code == 0);
+        CHECK_FALSE(fs::exists(reports / runs[0]));
+        Result pruned = verify();
+        INFO(pruned.out << pruned.err);
+        CHECK(pruned.exit_code == 0);
+        CHECK(pruned.out.find("intact: 4 folder(s) as written, 1 pruned") != std::string::npos);
     }
 }
 
