@@ -32,16 +32,15 @@ std::string render_availability(const std::vector<AvailableBox>& boxes, const st
     if (format == "csv") {
         out = "box_id,name,project,lat,lng,free_port_count,free_ports\r\n";
         for (const auto& b : boxes) {
-            std::string name = b.box.name;
-            if (name.find_first_of(",\"\r\n") != std::string::npos) {
-                std::string q = "\"";
-                for (char c : name)
-                    q += c == '"' ? std::string("\"\"") : std::string(1, c);
-                name = q + "\"";
-            }
-            out += b.box.id + "," + name + "," + b.box.project + "," + format_double(b.box.lat) + "," +
-                   format_double(b.box.lng) + "," + std::to_string(b.free_ports.size()) + "," +
-                   join(b.free_ports, ";") + "\r\n";
+            append_csv_field(out, b.box.id);
+            out += ',';
+            append_csv_field(out, b.box.name); // an OZmap user's text: never a formula in a spreadsheet
+            out += ',';
+            append_csv_field(out, b.box.project);
+            out += "," + format_double(b.box.lat) + "," + format_double(b.box.lng) + "," +
+                   std::to_string(b.free_ports.size()) + ",";
+            append_csv_field(out, join(b.free_ports, ";"));
+            out += "\r\n";
         }
         return out;
     }

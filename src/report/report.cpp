@@ -26,20 +26,6 @@ std::string result_text(const JournalEntry& e) {
     return state;
 }
 
-/// Appends one CSV field (RFC 4180: quoted when it holds a comma, a quote or a line break).
-void append_csv_field(std::string& out, std::string_view s) {
-    if (s.find_first_of(",\"\r\n") == std::string_view::npos) {
-        out += s;
-        return;
-    }
-    out += '"';
-    for (char c : s) {
-        if (c == '"') out += '"';
-        out += c;
-    }
-    out += '"';
-}
-
 void write_event(JsonWriter& w, const ReportData& d, const JournalEntry& e) {
     const Change& c = e.change;
     w.begin_object().field("run_id", d.run.id).field("seq", e.seq).field("ulid", e.ulid).field("ts", e.ts);
@@ -344,6 +330,7 @@ std::string text_report(const ReportData& d) {
         const Change& c = e.change;
         os << "  " << e.seq << ". " << action_name(c.action) << " " << c.code;
         if (!c.sale_id.empty()) os << " sale " << c.sale_id;
+        if (!c.partner.empty()) os << " partner " << c.partner;
         if (!c.target.empty()) os << " @ " << c.target.text();
         if (!c.before.empty() || !c.after.empty()) os << " [" << c.before << " -> " << c.after << "]";
         if (!c.reason.empty()) os << " (" << c.reason << ")";

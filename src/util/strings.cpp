@@ -177,4 +177,16 @@ std::string clean_message(std::string_view text, size_t max_bytes) {
     return out;
 }
 
+void append_csv_field(std::string& out, std::string_view field) {
+    const bool formula = !field.empty() && std::string_view("=+-@\t\r").find(field.front()) != std::string_view::npos;
+    const bool quote = field.find_first_of(",\"\r\n") != std::string_view::npos;
+    if (quote) out += '"';
+    if (formula) out += '\'';
+    for (char c : field) {
+        if (c == '"') out += '"';
+        out += c;
+    }
+    if (quote) out += '"';
+}
+
 } // namespace oznsync

@@ -20,6 +20,11 @@ bool parse_double(std::string_view s, double& out);
 std::string format_double(double v);
 /// A message from a server, safe for a log line, a report cell or a terminal: ANSI escape sequences and
 /// control characters removed (white space folded), invalid UTF-8 replaced, at most `max_bytes` kept.
+/// Appends a text field to a CSV line (RFC 4180: quoted when it holds a comma, a quote or a line break).
+/// A field a spreadsheet would take as a formula (starting with = + - @, a tab or a carriage return) is
+/// neutralised with a leading ' (OWASP's CSV-injection advice); numbers go in without this function.
+void append_csv_field(std::string& out, std::string_view field);
+
 std::string clean_message(std::string_view text, size_t max_bytes = 500);
 /// Whether `text` is valid UTF-8; when not, `bad_at` gets the offset of the first bad byte.
 bool valid_utf8(std::string_view text, size_t* bad_at = nullptr);

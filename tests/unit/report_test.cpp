@@ -59,6 +59,17 @@ TEST_SUITE("report") {
         std::filesystem::remove_all(dir);
     }
 
+    TEST_CASE("changes.csv: a field a spreadsheet would run as a formula is neutralised, the partner is there") {
+        ReportData d = many_changes(1);
+        d.entries[0].change.code = "=HYPERLINK(\"http://evil\",\"x\")";
+        d.entries[0].change.partner = "@Partner";
+        d.entries[0].change.reason = "-1+1";
+        const std::string csv = changes_csv(d);
+        CHECK(csv.find(",\"'=HYPERLINK(\"\"http://evil\"\",\"\"x\"\")\",'@Partner,") != std::string::npos);
+        CHECK(csv.find(",'-1+1,") != std::string::npos);
+        CHECK(csv.find(",=") == std::string::npos);
+    }
+
     TEST_CASE("an AtomicFile dropped without commit leaves nothing behind") {
         const auto dir =
             std::filesystem::temp_directory_path() / ("oznsync-atomic-" + std::to_string(::getpid()));

@@ -89,4 +89,22 @@ TEST_SUITE("strings") {
         CHECK(json("São José \xe2\x9c\x93") == "x\"São José \xe2\x9c\x93\"");
         CHECK(json("\"") == "x\"\\\"\"");
     }
+
+    TEST_CASE("CSV fields: quoted as RFC 4180 asks, formulas neutralised") {
+        auto csv = [](std::string_view f) {
+            std::string out;
+            oznsync::append_csv_field(out, f);
+            return out;
+        };
+        CHECK(csv("CTO-000123") == "CTO-000123");
+        CHECK(csv("a,b") == "\"a,b\"");
+        CHECK(csv("say \"hi\"") == "\"say \"\"hi\"\"\"");
+        CHECK(csv("=HYPERLINK(\"http://x\")") == "\"'=HYPERLINK(\"\"http://x\"\")\"");
+        CHECK(csv("+1") == "'+1");
+        CHECK(csv("-2+3") == "'-2+3");
+        CHECK(csv("@SUM(A1)") == "'@SUM(A1)");
+        CHECK(csv("\tx") == "'\tx");
+        CHECK(csv("a=b") == "a=b");
+        CHECK(csv("") == "");
+    }
 }
