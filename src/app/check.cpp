@@ -59,7 +59,7 @@ std::vector<CheckLine> check_setup(const Config& cfg) {
                    resolve_role(ozmap(), cfg.partners.role) + ")";
         });
         step([&] {
-            require_writable_dir(cfg.partners.handover_dir, "partners.handover_dir");
+            require_writable_dir(cfg.partners.handover_dir, "partners.handover_dir", 0700);
             return "partners.handover_dir " + cfg.partners.handover_dir + " is writable";
         });
     }

@@ -108,7 +108,7 @@ PartnerApplyOutcome apply_partner_changes(OzmapGateway& gateway, RunStore* journ
 
 std::string write_handover(const std::string& dir, const std::string& run_id,
                            const std::vector<std::pair<std::string, std::string>>& credentials) {
-    make_dirs(dir, 0750);
+    make_dirs(dir, 0700); // passwords: only oznsync's user may even list the folder
     std::string path = dir + "/partners-" + run_id + ".txt";
     std::string text =
         "# OZmap users created by oznsync run " + run_id +

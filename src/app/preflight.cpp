@@ -13,9 +13,9 @@
 
 namespace oznsync {
 
-void require_writable_dir(const std::string& dir, const std::string& key) {
+void require_writable_dir(const std::string& dir, const std::string& key, mode_t mode) {
     try {
-        make_dirs(dir, 0750);
+        make_dirs(dir, mode);
     } catch (const std::exception& e) {
         throw ConfigError(key + ": cannot create " + dir + ": " + e.what());
     }

@@ -4,13 +4,14 @@
 #include "config/config.hpp"
 
 #include <string>
+#include <sys/types.h>
 
 namespace oznsync {
 
 struct SaleFeed;
 
 /// Creates `dir` if needed and proves a file can be written there; throws ConfigError naming `key`.
-void require_writable_dir(const std::string& dir, const std::string& key);
+void require_writable_dir(const std::string& dir, const std::string& key, mode_t mode = 0750);
 
 /// A feed where every record, or more than safety.max_invalid_pct of them, is invalid is not planned
 /// from: throws InputError (exit 65) saying how many and why.

@@ -145,7 +145,7 @@ private:
     void preflight() {
         require_writable_dir(m_cfg.reports_dir, "reports.dir");
         if (partners_wanted()) {
-            require_writable_dir(m_cfg.partners.handover_dir, "partners.handover_dir");
+            require_writable_dir(m_cfg.partners.handover_dir, "partners.handover_dir", 0700);
             prepare_partners();
         }
     }

@@ -393,7 +393,7 @@ void read_job(const Reader& r, Config& cfg) {
             cfg.partners.resources.push_back(v);
         }
     }
-    cfg.partners.handover_dir = r.str("partners.handover_dir", cfg.reports_dir);
+    cfg.partners.handover_dir = r.str("partners.handover_dir", cfg.reports_dir + "/handover");
     cfg.partners.email_fallback = r.str("partners.email_fallback");
     read_serve(r, cfg.serve);
 }

@@ -152,8 +152,12 @@ TEST_SUITE("partners_run") {
         // The handover file holds the passwords; nothing else does.
         std::string handover;
         for (const auto& e : std::filesystem::directory_iterator(dir.file("reports")))
+            CHECK(e.path().filename().string().rfind("partners-", 0) != 0); // not among the run folders
+        for (const auto& e : std::filesystem::directory_iterator(dir.file("reports/handover")))
             if (e.path().filename().string().rfind("partners-", 0) == 0) handover = e.path();
         REQUIRE_FALSE(handover.empty());
+        CHECK((std::filesystem::status(dir.file("reports/handover")).permissions() & std::filesystem::perms::all) ==
+              std::filesystem::perms::owner_all);
         CHECK((std::filesystem::status(handover).permissions() & std::filesystem::perms::all) ==
               (std::filesystem::perms::owner_read | std::filesystem::perms::owner_write));
         std::vector<std::string> passwords;
