@@ -25,13 +25,13 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <unordered_map>
-#include <unordered_set>
 #include <cctype>
 #include <cstdlib>
 #include <iostream>
 #include <pwd.h>
 #include <unistd.h>
+#include <unordered_map>
+#include <unordered_set>
 #include <utility>
 
 namespace oznsync {
@@ -94,6 +94,7 @@ public:
     }
 
     int execute() {
+        refuse_before_start();
         m_runs.begin(m_run);
         int code;
         try {
@@ -111,6 +112,13 @@ public:
     }
 
 private:
+    /// A run that cannot start (no snapshot to plan from, no such saved plan) is refused with a usage
+    /// error before it is recorded: no run row, no report folder.
+    void refuse_before_start() {
+        if (!m_opt.pulls() && !m_opt.partners_only()) m_store.require_snapshot();
+        if (!m_opt.plan_run_id.empty()) require_saved_plan(m_runs, m_opt.plan_run_id);
+    }
+
     double phase_start() const { return monotonic_seconds(); }
     void phase_end(const char* name, double t0) { m_timings.emplace_back(name, monotonic_seconds() - t0); }
 

@@ -6,28 +6,33 @@
 
 namespace oznsync {
 
-SavedPlan load_saved_plan(RunStore& runs, const std::string& run_id, int64_t snapshot,
-                          const std::string& snapshot_finished_at, const std::string& sales_fingerprint) {
+RunRecord require_saved_plan(RunStore& runs, const std::string& run_id) {
     auto saved = runs.get(run_id);
     if (!saved) throw UsageError("--plan " + run_id + ": no such run (see oznsync runs)");
     if (!is_saved_plan(saved->mode))
         throw UsageError("--plan " + run_id + " is a " + mode_name(saved->mode) + " run, not a saved plan");
-    if (saved->snapshot_id != snapshot)
-        throw SafetyError("saved plan " + saved->id + " is stale: it was made from snapshot " +
-                          std::to_string(saved->snapshot_id) + ", the current one is " +
+    return *saved;
+}
+
+SavedPlan load_saved_plan(RunStore& runs, const std::string& run_id, int64_t snapshot,
+                          const std::string& snapshot_finished_at, const std::string& sales_fingerprint) {
+    const auto saved = require_saved_plan(runs, run_id);
+    if (saved.snapshot_id != snapshot)
+        throw SafetyError("saved plan " + saved.id + " is stale: it was made from snapshot " +
+                          std::to_string(saved.snapshot_id) + ", the current one is " +
                           std::to_string(snapshot) + "; run `oznsync plan` again");
-    if (!saved->snapshot_finished_at.empty() && saved->snapshot_finished_at != snapshot_finished_at)
-        throw SafetyError("saved plan " + saved->id + " is stale: an incremental run refreshed snapshot " +
+    if (!saved.snapshot_finished_at.empty() && saved.snapshot_finished_at != snapshot_finished_at)
+        throw SafetyError("saved plan " + saved.id + " is stale: an incremental run refreshed snapshot " +
                           std::to_string(snapshot) + " since it was made; run `oznsync plan` again");
-    if (saved->sales_fingerprint != sales_fingerprint)
-        throw SafetyError("saved plan " + saved->id +
+    if (saved.sales_fingerprint != sales_fingerprint)
+        throw SafetyError("saved plan " + saved.id +
                           " is stale: the sale feed changed since it was made; run `oznsync plan` again");
     SavedPlan plan;
-    for (auto& e : runs.entries(saved->id))
+    for (auto& e : runs.entries(saved.id))
         (e.state == EntryState::Finding ? plan.changes.findings : plan.changes.writes)
             .push_back(std::move(e.change));
-    plan.owned_clients = saved->owned_clients;
-    spdlog::info("executing saved plan {}: {} change(s)", saved->id, plan.changes.writes.size());
+    plan.owned_clients = saved.owned_clients;
+    spdlog::info("executing saved plan {}: {} change(s)", saved.id, plan.changes.writes.size());
     return plan;
 }
 

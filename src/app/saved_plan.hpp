@@ -13,6 +13,9 @@ struct SavedPlan {
     long long owned_clients = 0; // what its plan saw (the removal cap's base)
 };
 
+/// The run `run_id` when it is a saved plan; UsageError when there is no such run or it is not one.
+RunRecord require_saved_plan(RunStore& runs, const std::string& run_id);
+
 /// The saved plan `run_id`, made from `snapshot` and the feed with `sales_fingerprint`; UsageError when
 /// there is no such run or it is not a saved plan, SafetyError when it is stale.
 SavedPlan load_saved_plan(RunStore& runs, const std::string& run_id, int64_t snapshot,

@@ -206,6 +206,29 @@ TEST_SUITE("reports") {
         }
     }
 
+    TEST_CASE("a command refused before it starts records no run and writes no report") {
+        Sim sim({"--fixture", fixture("network-small.json")});
+        TempDir dir;
+        const std::string cfg = write_config(dir, sim,
+                                             "[ozneutral]\nsales = file:" + fixture("sales-stage1.json") +
+                                                 "\n[safety]\nmax_invalid_pct = 50\n");
+        auto runs = [&] { return oznsync({"runs", "--format", "json", "--config", cfg}).out; };
+        Result no_snapshot = oznsync({"plan", "--config", cfg});
+        CHECK(no_snapshot.exit_code == 64);
+        CHECK(no_snapshot.err.find("oznsync pull") != std::string::npos);
+        CHECK(oznsync({"apply", "--config", cfg}).exit_code == 64);
+        CHECK(runs() == "[]\n");
+        CHECK_FALSE(fs::exists(dir.file("reports")));
+        REQUIRE(oznsync({"pull", "--config", cfg}).exit_code == 0);
+        Result unknown = oznsync({"apply", "--plan", "20990101T000000Z-nope00", "--config", cfg});
+        CHECK(unknown.exit_code == 64);
+        CHECK(unknown.err.find("no such run") != std::string::npos);
+        CHECK(runs() == "[]\n");
+        CHECK(oznsync({"plan", "--no-such-option", "--config", cfg}).exit_code == 64);
+        CHECK(runs() == "[]\n");
+        CHECK_FALSE(fs::exists(dir.file("reports")));
+    }
+
     TEST_CASE("tamper-evident history: report verify names the folder edited, removed or swapped; pruning "
               "is not tampering") {
         Sim sim({"--fixture", fixture("network-small.json")});
