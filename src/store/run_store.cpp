@@ -150,7 +150,8 @@ std::optional<RunRecord> RunStore::get(const std::string& run_id) {
 }
 
 std::vector<RunRecord> RunStore::list(int limit) {
-    auto st = db_of(m_store).prepare(select_runs("ORDER BY started_at DESC, id DESC LIMIT ?"));
+    // Newest first, in the order the runs began (rowid), also for runs that began in the same second.
+    auto st = db_of(m_store).prepare(select_runs("ORDER BY rowid DESC LIMIT ?"));
     st.bind(1, limit);
     std::vector<RunRecord> out;
     while (st.step())
@@ -170,7 +171,7 @@ std::map<std::string, long long> RunStore::action_counts(const std::string& run_
 std::optional<long long> RunStore::last_sales_count(const std::string& except_run) {
     auto st = db_of(m_store).prepare(
         "SELECT sales_count FROM runs WHERE id != ? AND sales_count >= 0 AND status = 'done' "
-        "ORDER BY started_at DESC, id DESC LIMIT 1");
+        "ORDER BY rowid DESC LIMIT 1"); // rowid: the order runs began, also within one second
     st.bind(1, except_run);
     if (!st.step()) return std::nullopt;
     return st.int64(0);

@@ -229,6 +229,30 @@ TEST_SUITE("reports") {
         CHECK_FALSE(fs::exists(dir.file("reports")));
     }
 
+    TEST_CASE("runs lists newest first in the order the runs began, also within one second; --limit") {
+        Sim sim({"--fixture", fixture("network-small.json")});
+        TempDir dir;
+        const std::string cfg = write_config(dir, sim,
+                                             "[ozneutral]\nsales = file:" + fixture("sales-stage1.json") +
+                                                 "\n[safety]\nmax_invalid_pct = 50\n");
+        REQUIRE(oznsync({"pull", "--config", cfg}).exit_code == 0);
+        // One clock second for all three, ids that sort the other way round.
+        for (const char* id : {"zz-first", "mm-second", "aa-third"})
+            REQUIRE(oznsync({"plan", "--config", cfg},
+                            {{"OZNSYNC_FIXED_CLOCK", "2026-03-15T03:00:00Z"}, {"OZNSYNC_RUN_ID", id}})
+                        .exit_code == 0);
+        const std::string all = oznsync({"runs", "--config", cfg}).out;
+        const size_t third = all.find("aa-third"), second = all.find("mm-second"),
+                     first = all.find("zz-first");
+        REQUIRE(third != std::string::npos);
+        CHECK(third < second);
+        CHECK(second < first);
+        const std::string two = oznsync({"runs", "--limit", "2", "--config", cfg}).out;
+        CHECK(two.find("aa-third") != std::string::npos);
+        CHECK(two.find("mm-second") != std::string::npos);
+        CHECK(two.find("zz-first") == std::string::npos);
+    }
+
     TEST_CASE("tamper-evident history: report verify names the folder edited, removed or swapped; pruning "
               "is not tampering") {
         Sim sim({"--fixture", fixture("network-small.json")});
