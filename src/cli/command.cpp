@@ -3,6 +3,7 @@
 #include "util/error.hpp"
 #include "util/log.hpp"
 #include "util/progress.hpp"
+#include "util/strings.hpp"
 
 #include <cstdlib>
 #include <iostream>
@@ -35,6 +36,13 @@ bool Command::setup(const std::vector<std::string>& args) {
     };
     try {
         po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
+    } catch (const po::unknown_option& e) {
+        std::vector<std::string> known;
+        for (const auto* group : {&specific, &common})
+            for (const auto& o : group->options())
+                known.push_back("--" + o->long_name());
+        throw UsageError(name() + ": unknown option '" + e.get_option_name() + "'" +
+                         did_you_mean(e.get_option_name(), known) + " (see oznsync " + name() + " --help)");
     } catch (const po::error& e) {
         throw usage(e);
     }
@@ -98,6 +106,13 @@ std::string general_help() {
         os << "  " << c.name << std::string(std::max<size_t>(2, 14 - std::string(c.name).size()), ' ')
            << d.substr(0, d.find('\n')) << "\n";
     }
+    os << "\nOptions every command takes (before or after the command's name):\n"
+          "  -c, --config FILE     config file (default: $OZNSYNC_CONFIG or ./oznsync.ini)\n"
+          "  --log-format FORMAT   log lines as text or json\n"
+          "  -q, --quiet           warnings and errors only, no progress bar\n"
+          "  -v, --verbose         more detail (debug logs)\n"
+          "  --insecure            do not verify OZmap's TLS certificate (printed in every report)\n"
+          "  -h, --help            this help; oznsync <command> --help for a command's options\n";
     os << "\nExit codes:\n";
     for (int code : {0, 2, 3, 4, 64, 65, 75, 77, 78, 1}) {
         std::string c = std::to_string(code);

@@ -19,8 +19,8 @@ protected:
                         "text, json (summary.json) or html");
     }
     void add_positional(po::options_description& hidden, po::positional_options_description& p) override {
-        hidden.add_options()("verb", po::value(&m_verb), "show or verify")(
-            "run-id", po::value(&m_run), "the run (see oznsync runs)");
+        hidden.add_options()("verb", po::value(&m_verb), "show or verify")("run-id", po::value(&m_run),
+                                                                           "the run (see oznsync runs)");
         p.add("verb", 1).add("run-id", 1);
     }
     void validate(const po::variables_map&) override {
@@ -54,7 +54,8 @@ private:
             return kExitSafety;
         }
         std::cout << "report chain intact: " << v.checked << " folder(s) as written";
-        if (v.pruned) std::cout << ", " << v.pruned << " pruned by reports.keep_days (hashes kept in the database)";
+        if (v.pruned)
+            std::cout << ", " << v.pruned << " pruned by reports.keep_days (hashes kept in the database)";
         std::cout << "\n";
         return 0;
     }

@@ -2,12 +2,38 @@
 #include "cli/command.hpp"
 #include "util/error.hpp"
 #include "util/log.hpp"
+#include "util/strings.hpp"
 
 #include <Poco/Net/NetSSL.h>
 #include <spdlog/spdlog.h>
 
 #include <csignal>
 #include <iostream>
+
+namespace {
+
+/// Where the command's name is: the first word that is neither an option every command takes nor the
+/// value of one (`oznsync --config x.ini -v pull`). A word before it that is not such an option is a
+/// usage error naming it.
+size_t command_position(const std::vector<std::string>& args) {
+    using oznsync::UsageError;
+    for (size_t i = 0; i < args.size(); ++i) {
+        const std::string& a = args[i];
+        if (a.empty() || a[0] != '-') return i;
+        const std::string name = a.substr(0, a.find('='));
+        if (name == "--config" || name == "-c" || name == "--log-format") {
+            if (a.find('=') == std::string::npos) ++i; // its value is the next word
+            continue;
+        }
+        if (a == "-q" || a == "--quiet" || a == "-v" || a == "--verbose" || a == "-vv" || a == "--insecure")
+            continue;
+        throw UsageError("'" + a +
+                         "' before the command is not an option every command takes (see oznsync --help)");
+    }
+    throw UsageError("no command given (see oznsync --help)");
+}
+
+} // namespace
 
 int main(int argc, char** argv) {
     using namespace oznsync;
@@ -27,12 +53,21 @@ int main(int argc, char** argv) {
     Poco::Net::initializeSSL();
     int code = kExitInternal;
     try {
+        const size_t at = command_position(args);
+        std::vector<std::string> known;
+        for (const auto& c : command_table())
+            known.emplace_back(c.name);
         const CommandInfo* info = nullptr;
         for (const auto& c : command_table())
-            if (args[0] == c.name) info = &c;
-        if (!info) throw UsageError("unknown command '" + args[0] + "' (see oznsync --help)");
+            if (args[at] == c.name) info = &c;
+        if (!info)
+            throw UsageError("unknown command '" + args[at] + "'" + did_you_mean(args[at], known) +
+                             " (see oznsync --help)");
+        // The options given before the command's name are its options too.
+        std::vector<std::string> rest(args.begin() + static_cast<long>(at) + 1, args.end());
+        rest.insert(rest.end(), args.begin(), args.begin() + static_cast<long>(at));
         auto command = info->make();
-        if (!command->setup(std::vector<std::string>(args.begin() + 1, args.end()))) return kExitOk;
+        if (!command->setup(rest)) return kExitOk;
         code = command->run();
     } catch (const Error& e) {
         spdlog::error("{}", e.what());

@@ -258,7 +258,11 @@ std::map<std::string, std::string> read_ini(const std::string& ini_text, const s
         for (const auto& [k, v] : vm)
             values[k] = v.as<std::string>();
     } catch (const po::unknown_option& e) {
-        throw ConfigError(source + ": unknown key '" + e.get_option_name() + "'");
+        std::vector<std::string> known;
+        for (const auto& k : kKeys)
+            known.emplace_back(k.name);
+        throw ConfigError(source + ": unknown key '" + e.get_option_name() + "'" +
+                          did_you_mean(e.get_option_name(), known));
     } catch (const po::multiple_occurrences& e) {
         throw ConfigError(source + ": key '" + e.get_option_name() + "' given more than once");
     } catch (const po::error&) {

@@ -1,5 +1,7 @@
 #include "util/strings.hpp"
 
+#include <algorithm>
+
 #include <cctype>
 #include <charconv>
 #include <cmath>
@@ -178,7 +180,8 @@ std::string clean_message(std::string_view text, size_t max_bytes) {
 }
 
 void append_csv_field(std::string& out, std::string_view field) {
-    const bool formula = !field.empty() && std::string_view("=+-@\t\r").find(field.front()) != std::string_view::npos;
+    const bool formula =
+        !field.empty() && std::string_view("=+-@\t\r").find(field.front()) != std::string_view::npos;
     const bool quote = field.find_first_of(",\"\r\n") != std::string_view::npos;
     if (quote) out += '"';
     if (formula) out += '\'';
@@ -187,6 +190,39 @@ void append_csv_field(std::string& out, std::string_view field) {
         out += c;
     }
     if (quote) out += '"';
+}
+
+namespace {
+/// Optimal string alignment distance: insertions, deletions, substitutions and swaps of neighbours.
+size_t edit_distance(std::string_view a, std::string_view b) {
+    std::vector<std::vector<size_t>> d(a.size() + 1, std::vector<size_t>(b.size() + 1));
+    for (size_t i = 0; i <= a.size(); ++i)
+        d[i][0] = i;
+    for (size_t j = 0; j <= b.size(); ++j)
+        d[0][j] = j;
+    for (size_t i = 1; i <= a.size(); ++i)
+        for (size_t j = 1; j <= b.size(); ++j) {
+            d[i][j] = std::min(
+                {d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+                d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+        }
+    return d[a.size()][b.size()];
+}
+} // namespace
+
+std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates) {
+    const size_t limit = std::clamp<size_t>(word.size() / 3, 1, 3);
+    const std::string* best = nullptr;
+    size_t best_distance = limit + 1;
+    for (const auto& c : candidates) {
+        const size_t d = edit_distance(word, c);
+        if (d < best_distance) {
+            best_distance = d;
+            best = &c;
+        }
+    }
+    return best ? " (did you mean '" + *best + "'?)" : "";
 }
 
 } // namespace oznsync

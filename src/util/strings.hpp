@@ -25,6 +25,10 @@ std::string format_double(double v);
 /// neutralised with a leading ' (OWASP's CSV-injection advice); numbers go in without this function.
 void append_csv_field(std::string& out, std::string_view field);
 
+/// " (did you mean 'x'?)" for the candidate closest to a mistyped word (edit distance at most a third of
+/// its length, and at least 1, at most 3), or "" when none is close.
+std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates);
+
 std::string clean_message(std::string_view text, size_t max_bytes = 500);
 /// Whether `text` is valid UTF-8; when not, `bad_at` gets the offset of the first bad byte.
 bool valid_utf8(std::string_view text, size_t* bad_at = nullptr);

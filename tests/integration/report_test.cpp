@@ -253,6 +253,33 @@ TEST_SUITE("reports") {
         CHECK(two.find("zz-first") == std::string::npos);
     }
 
+    TEST_CASE("options every command takes go before or after its name; a typo gets a suggestion") {
+        Sim sim({"--fixture", fixture("network-small.json")});
+        TempDir dir;
+        const std::string cfg =
+            write_config(dir, sim, "[ozneutral]\nsales = file:" + fixture("sales-stage1.json") + "\n");
+        Result before = oznsync({"--config", cfg, "-q", "runs", "--format", "json"});
+        CHECK(before.exit_code == 0);
+        CHECK(before.out == "[]\n");
+        CHECK(oznsync({"-v", "--log-format=json", "--config=" + cfg, "runs"}).exit_code == 0);
+        CHECK(oznsync({"runs", "-c", cfg, "-v"}).exit_code == 0);
+        Result typo = oznsync({"--config", cfg, "rnu"});
+        CHECK(typo.exit_code == 64);
+        CHECK(typo.err.find("did you mean 'run'?") != std::string::npos);
+        Result option = oznsync({"run", "--dry-rn", "--config", cfg});
+        CHECK(option.exit_code == 64);
+        CHECK(option.err.find("did you mean '--dry-run'?") != std::string::npos);
+        CHECK(oznsync({"--dry-run", "run", "--config", cfg}).exit_code ==
+              64); // not an option of every command
+        write_file(dir.file("typo.ini"), read_file(cfg) + "[reports]\nkeep_dayz = 3\n");
+        ::chmod(dir.file("typo.ini").c_str(), 0600);
+        Result key = oznsync({"check", "--config", dir.file("typo.ini")});
+        CHECK(key.exit_code == 78);
+        CHECK(key.err.find("unknown key 'reports.keep_dayz' (did you mean 'reports.keep_days'?)") !=
+              std::string::npos);
+        CHECK(oznsync({"--help"}).out.find("before or after the command's name") != std::string::npos);
+    }
+
     TEST_CASE("tamper-evident history: report verify names the folder edited, removed or swapped; pruning "
               "is not tampering") {
         Sim sim({"--fixture", fixture("network-small.json")});

@@ -107,4 +107,14 @@ TEST_SUITE("strings") {
         CHECK(csv("a=b") == "a=b");
         CHECK(csv("") == "");
     }
+
+    TEST_CASE("did you mean: the closest candidate within a few edits, or nothing") {
+        const std::vector<std::string> commands{"check", "pull", "plan", "apply", "run", "feasibility"};
+        CHECK(oznsync::did_you_mean("rnu", commands) == " (did you mean 'run'?)");
+        CHECK(oznsync::did_you_mean("feasability", commands) == " (did you mean 'feasibility'?)");
+        CHECK(oznsync::did_you_mean("aply", commands) == " (did you mean 'apply'?)");
+        CHECK(oznsync::did_you_mean("deploy", commands) == "");
+        CHECK(oznsync::did_you_mean("ozmap.concurency", {"ozmap.concurrency", "ozmap.page_size"}) ==
+              " (did you mean 'ozmap.concurrency'?)");
+    }
 }
