@@ -9,6 +9,7 @@
 #include "neutral/partnerships.hpp"
 #include "neutral/sale_source.hpp"
 #include "ozmap/gateway.hpp"
+#include "report/metrics.hpp"
 #include "report/report.hpp"
 #include "store/handover_store.hpp"
 #include "store/report_chain.hpp"
@@ -17,6 +18,7 @@
 #include "store/snapshot_patch.hpp"
 #include "store/snapshot_reader.hpp"
 #include "util/error.hpp"
+#include "util/fs.hpp"
 #include "util/ids.hpp"
 #include "util/progress.hpp"
 #include "util/strings.hpp"
@@ -580,6 +582,7 @@ private:
             if (recorded) record(d.run, d);
         }
         if (!recorded && d.run.exit_code == kExitOk) d.run.exit_code = kExitIo;
+        write_metrics(d);
         print_summary(d, dir);
         try {
             const auto pruned = prune_reports(m_cfg.reports_dir, m_cfg.reports_keep_days);
@@ -592,6 +595,22 @@ private:
             spdlog::warn("pruning old report folders failed: {}", e.what());
         }
         return d.run.exit_code;
+    }
+
+    /// reports.metrics_file: the run as Prometheus text, for node_exporter's textfile collector (written
+    /// atomically: the collector never reads half a file). A failure is logged; the run's code stands.
+    void write_metrics(const ReportData& d) {
+        if (m_cfg.metrics_file.empty()) return;
+        try {
+            double age = -1;
+            if (auto id = m_store.current_snapshot())
+                if (auto info = m_store.snapshot(*id))
+                    if (auto t = parse_iso8601(info->finished_at))
+                        age = std::chrono::duration<double>(now() - *t).count();
+            atomic_write(m_cfg.metrics_file, run_metrics(d, age), 0644);
+        } catch (const std::exception& e) {
+            spdlog::warn("reports.metrics_file {} could not be written: {}", m_cfg.metrics_file, e.what());
+        }
     }
 
     /// The folder's hashes join the chain `oznsync report verify` walks.

@@ -76,6 +76,7 @@ const KeyInfo kKeys[] = {
     {"snapshot.path", false},
     {"reports.dir", false},
     {"reports.keep_days", false},
+    {"reports.metrics_file", false},
     {"safety.max_removals", false},
     {"safety.max_removals_pct", false},
     {"safety.max_feed_shrink_pct", false},
@@ -377,6 +378,7 @@ void read_job(const Reader& r, Config& cfg) {
     cfg.snapshot_path = r.str("snapshot.path", "oznsync.db");
     cfg.reports_dir = r.str("reports.dir", "reports");
     cfg.reports_keep_days = r.integer("reports.keep_days", 0, 0, 36500);
+    cfg.metrics_file = r.str("reports.metrics_file");
     cfg.safety.max_removals = r.integer("safety.max_removals", 50, 0, 100000000);
     cfg.safety.max_removals_pct = r.number("safety.max_removals_pct", 10, 0, 100);
     cfg.safety.max_feed_shrink_pct = r.number("safety.max_feed_shrink_pct", 20, 0, 100);

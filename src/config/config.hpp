@@ -94,6 +94,7 @@ struct Config {
     std::string snapshot_path = "oznsync.db";
     std::string reports_dir = "reports";
     int reports_keep_days = 0; // 0 = keep forever
+    std::string metrics_file;  // reports.metrics_file: a Prometheus textfile written after every run
     std::vector<std::string> warnings;
 
     /// Every key=value the job runs with, secrets shown as ***, sorted: for reports and fingerprints.

@@ -7,6 +7,7 @@
 #include "util/error.hpp"
 #include "util/fs.hpp"
 #include "util/json_writer.hpp"
+#include "util/prometheus.hpp"
 #include "util/strings.hpp"
 #include "util/time.hpp"
 
@@ -133,19 +134,6 @@ Reply error(int status, const std::string& message) {
             w.field("parameter", message.substr(0, colon));
     w.end_object();
     return r;
-}
-
-std::string prometheus_label(const std::string& v) {
-    std::string out;
-    for (char c : v) {
-        if (c == '\\' || c == '"') out += '\\';
-        if (c == '\n') {
-            out += "\\n";
-            continue;
-        }
-        out += c;
-    }
-    return out;
 }
 
 /// How long the server took to answer (from the request read to the answer written), as Prometheus
@@ -281,53 +269,43 @@ struct ApiServer::State {
 
     std::string metrics() {
         const ServiceStatus s = service_status(store());
-        std::string out;
-        auto metric = [&](const char* name, const char* type, const char* help) {
-            out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
-        };
-        auto sample = [&](const std::string& name, const std::string& labels, double v) {
-            out += name + (labels.empty() ? "" : "{" + labels + "}") + " " + format_double(v) + "\n";
-        };
+        PrometheusText p;
         if (s.last_run) {
-            const std::string mode = "mode=\"" + prometheus_label(s.last_run->mode) + "\"";
-            metric("oznsync_last_run_exit_code", "gauge", "Exit code of the last finished run.");
-            sample("oznsync_last_run_exit_code", mode, s.last_run->exit_code);
-            if (auto t = parse_iso8601(s.last_run->finished_at)) {
-                metric("oznsync_last_run_finished_timestamp_seconds", "gauge",
-                       "When the last run finished (Unix time).");
-                sample("oznsync_last_run_finished_timestamp_seconds", "",
-                       std::chrono::duration<double>(t->time_since_epoch()).count());
-            }
-            metric("oznsync_last_run_changes", "gauge", "Changes of the last finished run, per action.");
+            p.family("oznsync_last_run_exit_code", "gauge", "Exit code of the last finished run.")
+                .sample("oznsync_last_run_exit_code", {{"mode", s.last_run->mode}}, s.last_run->exit_code);
+            if (auto t = parse_iso8601(s.last_run->finished_at))
+                p.family("oznsync_last_run_finished_timestamp_seconds", "gauge",
+                         "When the last run finished (Unix time).")
+                    .sample("oznsync_last_run_finished_timestamp_seconds", {},
+                            std::chrono::duration<double>(t->time_since_epoch()).count());
+            p.family("oznsync_last_run_changes", "gauge", "Changes of the last finished run, per action.");
             for (const auto& [action, n] : s.last_run_changes)
-                sample("oznsync_last_run_changes", "action=\"" + prometheus_label(action) + "\"",
-                       static_cast<double>(n));
-            metric("oznsync_last_run_phase_seconds", "gauge", "Seconds each phase of the last run took.");
+                p.sample("oznsync_last_run_changes", {{"action", action}}, static_cast<double>(n));
+            p.family("oznsync_last_run_phase_seconds", "gauge", "Seconds each phase of the last run took.");
             for (const auto& [phase, seconds] : s.last_run_seconds)
-                sample("oznsync_last_run_phase_seconds", "phase=\"" + prometheus_label(phase) + "\"",
-                       seconds);
+                p.sample("oznsync_last_run_phase_seconds", {{"phase", phase}}, seconds);
         }
-        metric("oznsync_snapshot_age_seconds", "gauge",
-               "Seconds since the current snapshot was completed or refreshed (-1: none).");
-        sample("oznsync_snapshot_age_seconds", "", s.snapshot_age_s);
-        metric("oznsync_owned_clients", "gauge", "OZmap clients oznsync owns (its base line).");
-        sample("oznsync_owned_clients", "", static_cast<double>(s.owned_clients));
-        metric("oznsync_free_ports", "gauge", "Free, sellable drop-splitter ports per project.");
+        p.family("oznsync_snapshot_age_seconds", "gauge",
+                 "Seconds since the current snapshot was completed or refreshed (-1: none).")
+            .sample("oznsync_snapshot_age_seconds", {}, s.snapshot_age_s);
+        p.family("oznsync_owned_clients", "gauge", "OZmap clients oznsync owns (its base line).")
+            .sample("oznsync_owned_clients", {}, static_cast<double>(s.owned_clients));
+        p.family("oznsync_free_ports", "gauge", "Free, sellable drop-splitter ports per project.");
         for (const auto& [project, n] : s.free_ports) {
             auto name = s.project_names.find(project);
-            sample("oznsync_free_ports",
-                   "project=\"" + prometheus_label(project) + "\",name=\"" +
-                       prometheus_label(name == s.project_names.end() ? "" : name->second) + "\"",
-                   static_cast<double>(n));
+            p.sample("oznsync_free_ports",
+                     {{"project", project}, {"name", name == s.project_names.end() ? "" : name->second}},
+                     static_cast<double>(n));
         }
-        metric("oznsync_serve_requests_total", "counter", "Requests this server answered, by outcome.");
-        sample("oznsync_serve_requests_total", "outcome=\"answered\"", static_cast<double>(requests.load()));
-        sample("oznsync_serve_requests_total", "outcome=\"unauthorized\"",
-               static_cast<double>(refused.load()));
-        sample("oznsync_serve_requests_total", "outcome=\"rate_limited\"",
-               static_cast<double>(limited.load()));
-        durations.render(out);
-        return out;
+        p.family("oznsync_serve_requests_total", "counter", "Requests this server answered, by outcome.")
+            .sample("oznsync_serve_requests_total", {{"outcome", "answered"}},
+                    static_cast<double>(requests.load()))
+            .sample("oznsync_serve_requests_total", {{"outcome", "unauthorized"}},
+                    static_cast<double>(refused.load()))
+            .sample("oznsync_serve_requests_total", {{"outcome", "rate_limited"}},
+                    static_cast<double>(limited.load()));
+        durations.render(p.out());
+        return p.text();
     }
 
     Reply handle(Poco::Net::HTTPServerRequest& req) {

@@ -113,6 +113,32 @@ std::string fixed(double v) {
     return buf;
 }
 
+/// Checks Prometheus text line by line (# HELP / # TYPE before a family's samples, samples `name{labels}
+/// value`, a histogram's with _bucket/_sum/_count); returns how many samples it holds.
+int prometheus_samples(const std::string& text) {
+    const std::regex sample(
+        R"(^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{([a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*",?)*\})? (-?[0-9.eE+-]+|NaN|[+-]Inf)$)");
+    const std::regex help(R"(^# (HELP|TYPE) ([a-zA-Z_:][a-zA-Z0-9_:]*) .+$)");
+    std::set<std::string> typed;
+    std::istringstream lines(text);
+    int samples = 0;
+    for (std::string line; std::getline(lines, line);) {
+        INFO(line);
+        std::smatch m;
+        if (line.rfind("#", 0) == 0) {
+            REQUIRE(std::regex_match(line, m, help));
+            if (m[1] == "TYPE") typed.insert(m[2]);
+            continue;
+        }
+        REQUIRE(std::regex_match(line, m, sample));
+        const std::string name = m[1];
+        const std::string family = std::regex_replace(name, std::regex("_(bucket|sum|count)$"), "");
+        CHECK((typed.count(name) == 1 || typed.count(family) == 1));
+        ++samples;
+    }
+    return samples;
+}
+
 } // namespace
 
 TEST_SUITE("serve") {
@@ -189,6 +215,8 @@ TEST_SUITE("serve") {
 
     TEST_CASE("metrics parse as Prometheus text; health; a finished run is seen without a restart") {
         Setup s("open_metrics = true\n", {"--fixture", fixture("network-small.json")});
+        write_file(s.config,
+                   read_file(s.config) + "[reports]\nmetrics_file = " + s.dir.file("oznsync.prom") + "\n");
         Server server(s.config);
         auto health = server.get("/healthz", "");
         CHECK(health.status == 200);
@@ -204,28 +232,7 @@ TEST_SUITE("serve") {
         auto metrics = server.get("/metrics", "");
         CHECK(metrics.status == 200);
         CHECK(metrics.content_type.rfind("text/plain; version=0.0.4", 0) == 0);
-        // The text format: # HELP / # TYPE before a metric's samples; samples `name{labels} value`.
-        const std::regex sample(
-            R"(^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{([a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*",?)*\})? (-?[0-9.eE+-]+|NaN|[+-]Inf)$)");
-        const std::regex help(R"(^# (HELP|TYPE) ([a-zA-Z_:][a-zA-Z0-9_:]*) .+$)");
-        std::set<std::string> typed;
-        std::istringstream lines(metrics.body);
-        int samples = 0;
-        for (std::string line; std::getline(lines, line);) {
-            INFO(line);
-            std::smatch m;
-            if (line.rfind("#", 0) == 0) {
-                REQUIRE(std::regex_match(line, m, help));
-                if (m[1] == "TYPE") typed.insert(m[2]);
-                continue;
-            }
-            REQUIRE(std::regex_match(line, m, sample));
-            // A histogram's samples carry its name with _bucket, _sum or _count.
-            const std::string name = m[1];
-            const std::string family = std::regex_replace(name, std::regex("_(bucket|sum|count)$"), "");
-            CHECK((typed.count(name) == 1 || typed.count(family) == 1));
-            ++samples;
-        }
+        const int samples = prometheus_samples(metrics.body);
         CHECK(samples > 8);
         CHECK(metrics.body.find("oznsync_last_run_exit_code{mode=\"run\"} 3") != std::string::npos);
         CHECK(metrics.body.find("oznsync_last_run_changes{action=\"create\"} 4") != std::string::npos);
@@ -234,6 +241,13 @@ TEST_SUITE("serve") {
         CHECK(metrics.body.find("oznsync_serve_request_duration_seconds_bucket{le=\"+Inf\"}") !=
               std::string::npos);
         CHECK(metrics.body.find("oznsync_serve_request_duration_seconds_count ") != std::string::npos);
+        // The textfile written after the run, for node_exporter's textfile collector.
+        const std::string textfile = read_file(s.dir.file("oznsync.prom"));
+        CHECK(prometheus_samples(textfile) >= 8);
+        CHECK(textfile.find("oznsync_last_run_exit_code{mode=\"run\"} 3") != std::string::npos);
+        CHECK(textfile.find("oznsync_last_run_changes{action=\"create\"} 4") != std::string::npos);
+        CHECK(textfile.find("oznsync_last_run_phase_seconds{phase=\"pull\"}") != std::string::npos);
+        CHECK(textfile.find("oznsync_snapshot_age_seconds ") != std::string::npos);
         // promtool checks the same when it is installed.
         if (::access("/usr/bin/promtool", X_OK) == 0) {
             write_file(s.dir.file("metrics.txt"), metrics.body);
