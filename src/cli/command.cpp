@@ -11,17 +11,35 @@
 
 namespace oznsync {
 
-bool Command::setup(const std::vector<std::string>& args) {
+namespace {
+/// The options every command takes, bound to `g`.
+po::options_description common_options(GlobalOptions& g) {
     po::options_description common("Common options");
-    common.add_options()("help,h",
-                         "show this help")("config,c", po::value(&m_global.config_path),
-                                           "config file (default: $OZNSYNC_CONFIG or ./oznsync.ini)")(
-        "log-format", po::value(&m_global.log_format)->default_value("text"), "log lines as text or json")(
-        "quiet,q", po::bool_switch(&m_global.quiet), "warnings and errors only, no progress bar")(
-        "verbose,v",
-        po::value<int>()->zero_tokens()->implicit_value(1)->notifier([this](int) { ++m_global.verbose; }),
-        "more detail (debug logs)")("insecure", po::bool_switch(&m_global.insecure),
+    common.add_options()("help,h", "show this help")(
+        "config,c", po::value(&g.config_path), "config file (default: $OZNSYNC_CONFIG or ./oznsync.ini)")(
+        "log-format", po::value(&g.log_format)->default_value("text"), "log lines as text or json")(
+        "quiet,q", po::bool_switch(&g.quiet), "warnings and errors only, no progress bar")(
+        "verbose,v", po::value<int>()->zero_tokens()->implicit_value(1)->notifier([&g](int) { ++g.verbose; }),
+        "more detail (debug logs)")("insecure", po::bool_switch(&g.insecure),
                                     "do not verify OZmap's TLS certificate (printed in every report)");
+    return common;
+}
+} // namespace
+
+std::vector<std::string> Command::option_names() {
+    po::options_description specific;
+    add_options(specific);
+    GlobalOptions scratch;
+    po::options_description common = common_options(scratch);
+    std::vector<std::string> out;
+    for (const po::options_description* group : {&specific, &common})
+        for (const auto& o : group->options())
+            out.push_back("--" + o->long_name());
+    return out;
+}
+
+bool Command::setup(const std::vector<std::string>& args) {
+    po::options_description common = common_options(m_global);
     po::options_description specific(name() + " options");
     add_options(specific);
     po::options_description hidden;
@@ -38,7 +56,7 @@ bool Command::setup(const std::vector<std::string>& args) {
         po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
     } catch (const po::unknown_option& e) {
         std::vector<std::string> known;
-        for (const auto* group : {&specific, &common})
+        for (const po::options_description* group : {&specific, &common})
             for (const auto& o : group->options())
                 known.push_back("--" + o->long_name());
         throw UsageError(name() + ": unknown option '" + e.get_option_name() + "'" +
@@ -121,6 +139,44 @@ std::string general_help() {
     os << "\nConfig: an INI file (--config); every key can be set as OZNSYNC_<SECTION>_<KEY>, e.g.\n"
           "OZNSYNC_OZMAP_API_KEY. See README.md.\n";
     return os.str();
+}
+
+std::string bash_completion() {
+    std::string names, cases;
+    for (const auto& c : command_table()) {
+        names += std::string(names.empty() ? "" : " ") + c.name;
+        std::string opts;
+        for (const auto& o : c.make()->option_names())
+            opts += (opts.empty() ? "" : " ") + o;
+        cases += std::string("        ") + c.name + ") opts=\"" + opts + "\" ;;\n";
+    }
+    return "# bash completion for oznsync, generated from its command table (oznsync --bash-completion)\n"
+           "_oznsync() {\n"
+           "    local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]} cmd= w opts=\n"
+           "    for w in \"${COMP_WORDS[@]:1:COMP_CWORD-1}\"; do\n"
+           "        case \" " +
+           names +
+           " \" in *\" $w \"*) cmd=$w; break ;; esac\n"
+           "    done\n"
+           "    case $prev in\n"
+           "        --config|-c|--out|--ca-file) COMPREPLY=($(compgen -f -- \"$cur\")); return ;;\n"
+           "        --log-format) COMPREPLY=($(compgen -W \"text json\" -- \"$cur\")); return ;;\n"
+           "        --format) COMPREPLY=($(compgen -W \"text json html csv geojson table\" -- \"$cur\")); "
+           "return ;;\n"
+           "    esac\n"
+           "    if [ -z \"$cmd\" ]; then\n"
+           "        COMPREPLY=($(compgen -W \"" +
+           names +
+           " --config --log-format --quiet --verbose --insecure --help --version\" -- \"$cur\"))\n"
+           "        return\n"
+           "    fi\n"
+           "    case $cmd in\n" +
+           cases +
+           "    esac\n"
+           "    [ \"$cmd\" = report ] && opts=\"show verify $opts\"\n"
+           "    COMPREPLY=($(compgen -W \"$opts\" -- \"$cur\"))\n"
+           "}\n"
+           "complete -F _oznsync oznsync\n";
 }
 
 void require_one_of(const char* option, const std::string& value,

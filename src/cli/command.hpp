@@ -31,6 +31,8 @@ public:
     /// Parses `args` (after the command name); throws UsageError. Returns false when --help was shown.
     bool setup(const std::vector<std::string>& args);
     virtual int run() = 0;
+    /// Every option it takes (--name), its own and the common ones: for the bash completion.
+    std::vector<std::string> option_names();
 
 protected:
     virtual void add_options(po::options_description&) {}
@@ -56,5 +58,7 @@ struct CommandInfo {
 
 const std::vector<CommandInfo>& command_table();
 std::string general_help();
+/// A bash completion script for oznsync, from the command table (`oznsync --bash-completion`).
+std::string bash_completion();
 
 } // namespace oznsync

@@ -42,6 +42,10 @@ int main(int argc, char** argv) {
         std::cout << general_help();
         return args.empty() ? kExitUsage : kExitOk;
     }
+    if (args[0] == "--bash-completion") {
+        std::cout << bash_completion();
+        return kExitOk;
+    }
     if (args[0] == "--version") {
         std::cout << "oznsync " OZNSYNC_VERSION "\n";
         return kExitOk;
