@@ -8,6 +8,7 @@ jobs/install-deps.sh chromium clang libclang-rt-14-dev
 command -v npm >/dev/null || jobs/install-deps.sh nodejs npm
 (cd tests/contract && npm ci --no-audit --no-fund --loglevel=error)
 jobs/build.sh
+jobs/package.sh
 jobs/fuzz.sh
 cd build
 ctest --output-on-failure -j2 "$@"
