@@ -2,6 +2,7 @@
 
 #include "core/ownership.hpp"
 #include "util/error.hpp"
+#include "util/log.hpp"
 #include "util/parallel.hpp"
 #include "util/strings.hpp"
 
@@ -75,15 +76,17 @@ public:
                  m_sends ? ok_result : Journal::kNotSent);
             if (m_sends) count(&ApplyOutcome::done);
             // A real write is logged for the audit trail; a dry run's changes are in its report (and at -v).
-            spdlog::log(m_sends ? spdlog::level::info : spdlog::level::debug, "{} {} {} sale {}: {}",
-                        m_sends ? "applied" : "would apply", action_name(e.change.action), e.change.code,
-                        e.change.sale_id, ok_result);
+            const ScopedLogFields fields(change_fields(e.change));
+            if (m_sends)
+                spdlog::info("{}: {}", change_text(e.change, ChangeTense::Done), ok_result);
+            else
+                spdlog::debug("{}", change_text(e.change, ChangeTense::Would));
         } else {
             mark(e, EntryState::Failed, "", describe(r));
             count(&ApplyOutcome::failed);
             remember_failure(e.change);
-            spdlog::warn("{} {} sale {} failed: {}", action_name(e.change.action), e.change.code,
-                         e.change.sale_id, describe(r));
+            const ScopedLogFields fields(change_fields(e.change));
+            spdlog::warn("{} failed: {}", change_text(e.change, ChangeTense::Plain), describe(r));
         }
         m_progress.advance();
     }

@@ -20,6 +20,7 @@
 #include "util/error.hpp"
 #include "util/fs.hpp"
 #include "util/ids.hpp"
+#include "util/log.hpp"
 #include "util/progress.hpp"
 #include "util/strings.hpp"
 #include "util/time.hpp"
@@ -93,6 +94,7 @@ public:
         r.insecure_tls = cfg.ozmap.insecure || cfg.ozneutral.insecure;
         r.ozmap_url = cfg.ozmap.url;
         r.sales_source = cfg.ozneutral.sales;
+        set_log_field("run_id", r.id); // every JSON log line of the run says which run it belongs to
     }
 
     int execute() {
@@ -410,7 +412,12 @@ private:
         m_run.abort_reason = out.abort_reason;
         m_failed += out.failed + out.skipped;
         for (const auto& e : m_entries) {
-            m_conflicts = m_conflicts || e.change.action == Action::Conflict;
+            if (e.change.action == Action::Conflict) {
+                // A conflict needs an operator: it is in the log as well as in the report.
+                const ScopedLogFields fields(change_fields(e.change));
+                spdlog::warn("{}: {}", change_text(e.change, ChangeTense::Plain), e.change.reason);
+                m_conflicts = true;
+            }
             if (is_write(e.change.action)) ++m_pending;
         }
         // With a broken journal the database takes no more writes; the report is built from memory.

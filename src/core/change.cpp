@@ -41,4 +41,49 @@ std::string PortRef::text() const {
     return "box " + box + " / splitter " + splitter + " / port " + std::to_string(port);
 }
 
+namespace {
+/// The verb of an action in a sentence, in the past tense when done.
+std::string verb(Action a, ChangeTense tense) {
+    struct Verb {
+        Action action;
+        const char *plain, *done;
+    };
+    static const Verb kVerbs[] = {
+        {Action::Create, "create", "created"},
+        {Action::Move, "move", "moved"},
+        {Action::Promote, "promote", "promoted"},
+        {Action::Demote, "demote", "demoted"},
+        {Action::Remove, "remove", "removed"},
+        {Action::UserCreate, "create user", "created user"},
+        {Action::UserUpdate, "update user", "updated user"},
+        {Action::Adopt, "adopt", "adopted"},
+    };
+    for (const auto& v : kVerbs)
+        if (v.action == a)
+            return tense == ChangeTense::Done    ? v.done
+                   : tense == ChangeTense::Would ? std::string("would ") + v.plain
+                                                 : v.plain;
+    return action_name(a);
+}
+} // namespace
+
+std::string change_text(const Change& c, ChangeTense tense) {
+    std::string s = verb(c.action, tense) + " " + (c.code.empty() ? c.username : c.code);
+    if (!c.target.empty()) {
+        s += (c.action == Action::Move ? " to " : " on ") + (c.box_name.empty() ? c.target.box : c.box_name);
+        if (!c.splitter_name.empty()) s += " " + c.splitter_name;
+        s += " port " + std::to_string(c.target.port);
+    }
+    if (!c.sale_id.empty()) s += " (sale " + c.sale_id + ")";
+    return s;
+}
+
+std::vector<std::pair<std::string, std::string>> change_fields(const Change& c) {
+    return {{"action", action_name(c.action)},
+            {"code", c.code.empty() ? c.username : c.code},
+            {"sale_id", c.sale_id},
+            {"project", c.project},
+            {"box", c.target.box}};
+}
+
 } // namespace oznsync

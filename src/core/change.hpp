@@ -7,6 +7,7 @@
 #include <set>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace oznsync {
@@ -43,8 +44,9 @@ struct PortRef {
 struct Change {
     Action action = Action::Create;
     std::string sale_id, code, partner, project;
-    PortRef target; // where the client must be (create/move), or where it is (others)
-    PortRef from;   // move: where it was
+    PortRef target;                      // where the client must be (create/move), or where it is (others)
+    PortRef from;                        // move: where it was
+    std::string box_name, splitter_name; // of `target`, as OZmap names them (for people reading reports)
     std::string property_id, client_id;
     bool implanted = false; // the client's implanted flag after the change
     // For remove: keep the property, disconnected from its port through its drop cable (empty drop: the
@@ -61,6 +63,13 @@ struct Change {
     std::vector<std::string> projects;
     bool reset_password = false; // user_update: a new password (`partners --reset-password`)
 };
+
+/// How a change reads in a log line: "create ORD-A on CTO-000123 S2 port 4 (sale 5e..01)", as done
+/// ("created ..."), or as a dry run would do it ("would create ...").
+enum class ChangeTense { Plain, Would, Done };
+std::string change_text(const Change& c, ChangeTense tense);
+/// The keys of a change for a structured (JSON) log line: action, code, sale_id, project, box.
+std::vector<std::pair<std::string, std::string>> change_fields(const Change& c);
 
 /// The finding for a feed record that cannot be acted on: its id, its code (a sale's client code, a
 /// partnership's partner) and why.

@@ -502,6 +502,17 @@ private:
     void order() {
         order(m_out.writes);
         order(m_out.findings);
+        name_places(m_out.writes);
+        name_places(m_out.findings);
+    }
+
+    /// The names OZmap gives the box and splitter of each change's port, beside their ids.
+    void name_places(std::vector<Change>& changes) const {
+        for (auto& c : changes) {
+            if (auto b = m_inv.boxes.find(c.target.box); b != m_inv.boxes.end()) c.box_name = b->second.name;
+            if (auto s = m_inv.splitters.find(c.target.splitter); s != m_inv.splitters.end())
+                c.splitter_name = s->second.name;
+        }
     }
 
 public:

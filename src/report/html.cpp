@@ -63,7 +63,8 @@ h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bott
 .alert{border-left:4px solid var(--bad);background:#fff5f5;padding:8px 12px;margin:8px 0}.alert.warn{border-color:var(--warn);background:#fffaf0}
 table{border-collapse:collapse;width:100%;font-size:13px}th,td{border-bottom:1px solid var(--line);padding:4px 6px;text-align:left;vertical-align:top}
 th{background:var(--bg);position:sticky;top:0}td.n,th.n{text-align:right}code,.id{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px}
-td.id{word-break:break-all;min-width:12ch;max-width:16ch}.scroll{overflow-x:auto}
+td.id,td.place .id{word-break:break-all;font-size:10px;min-width:12ch;max-width:13ch}td.place{white-space:nowrap}td.place .id{display:block;white-space:normal;color:var(--muted,#666)}
+td.sale{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:10px;white-space:nowrap}.addr{font-size:11px;color:var(--muted,#666)}.scroll{overflow-x:auto}
 .act{font-weight:600}.a-create{color:var(--ok)}.a-remove{color:var(--bad)}.a-conflict,.a-invalid{color:var(--bad)}.a-drift,.a-orphan{color:var(--warn)}
 .st-failed,.st-skipped,.st-interrupted{color:var(--bad);font-weight:600}.st-done{color:var(--ok)}
 .filters{margin:8px 0;display:flex;gap:8px;align-items:center}.filters select,.filters input{font:inherit;padding:2px 4px}
@@ -167,16 +168,23 @@ std::string result_cell(const JournalEntry& e) {
            "</td>";
 }
 
+/// A box or splitter: its OZmap name, its id beneath (the id alone when the name is unknown).
+std::string place_cell(const std::string& name, const std::string& id) {
+    if (name.empty()) return "<td class=id>" + esc(id) + "</td>";
+    return "<td class=place>" + esc(name) + "<span class=id>" + esc(id) + "</span></td>";
+}
+
 std::string change_row(const ReportData& d, const JournalEntry& e) {
     const Change& c = e.change;
     std::string a = action_name(c.action);
     std::string r = "<tr data-action=\"" + a + "\" data-project=\"" + esc(c.project) + "\"><td class=n>" +
                     std::to_string(e.seq) + "</td><td class=\"act a-" + a + "\">" + a + "</td>";
-    r += "<td class=id>" + esc(c.sale_id) + "</td><td>" + esc(c.code.empty() ? c.username : c.code) +
-         "</td><td>" + esc(c.partner) + "</td>";
-    r += "<td>" + esc(c.project.empty() ? "" : project_label(d, c.project)) + "</td><td class=id>" +
-         esc(c.target.box) + "</td><td class=id>" + esc(c.target.splitter) + "</td><td class=n>" +
-         (c.target.port ? std::to_string(c.target.port) : "") + "</td>";
+    r += "<td class=sale>" + esc(c.sale_id) + "</td><td>" + esc(c.code.empty() ? c.username : c.code) +
+         (c.address.empty() ? "" : "<div class=addr>" + esc(c.address) + "</div>") + "</td><td>" +
+         esc(c.partner) + "</td>";
+    r += "<td>" + esc(c.project.empty() ? "" : project_label(d, c.project)) + "</td>" +
+         place_cell(c.box_name, c.target.box) + place_cell(c.splitter_name, c.target.splitter) +
+         "<td class=n>" + (c.target.port ? std::to_string(c.target.port) : "") + "</td>";
     r += "<td>" + esc(c.before) + (c.before.empty() && c.after.empty() ? "" : " &rarr; ") + esc(c.after) +
          "</td><td>" + esc(c.reason) + "</td>" + result_cell(e) + "</tr>\n";
     return r;

@@ -37,6 +37,8 @@ void write_change(JsonWriter& w, const Change& c) {
         .field("project", c.project);
     port_ref(w, "target", c.target);
     port_ref(w, "from", c.from);
+    if (!c.box_name.empty()) w.field("box_name", c.box_name);
+    if (!c.splitter_name.empty()) w.field("splitter_name", c.splitter_name);
     w.field("property_id", c.property_id).field("client_id", c.client_id).field("implanted", c.implanted);
     if (c.action == Action::Create) {
         w.field("client_name", c.client_name)
@@ -76,6 +78,8 @@ Change change_from_json(const std::string& json) {
         c.project = s("project");
         c.target = port_ref(o, "target");
         c.from = port_ref(o, "from");
+        c.box_name = s("box_name");
+        c.splitter_name = s("splitter_name");
         c.property_id = s("property_id");
         c.client_id = s("client_id");
         c.implanted = o->optValue<bool>("implanted", false);

@@ -16,6 +16,9 @@ namespace oznsync {
 namespace {
 std::mutex g_secret_mutex;
 std::vector<std::string> g_secrets;
+std::mutex g_field_mutex;
+LogFields g_fields;              // the process's
+thread_local LogFields t_fields; // the thread's, innermost last
 
 class MaskingSink : public spdlog::sinks::base_sink<std::mutex> {
 public:
@@ -30,8 +33,15 @@ protected:
             w.begin_object()
                 .field("ts", iso8601(msg.time, true))
                 .field("level", std::string(spdlog::level::to_string_view(msg.level).data()))
-                .field("msg", text)
-                .end_object();
+                .field("msg", text);
+            {
+                std::lock_guard lock(g_field_mutex);
+                for (const auto& [k, v] : g_fields)
+                    w.field(k, mask_secrets(v));
+            }
+            for (const auto& [k, v] : t_fields)
+                if (!v.empty()) w.field(k, mask_secrets(v));
+            w.end_object();
         } else {
             line = iso8601(msg.time) + " " + std::string(spdlog::level::to_string_view(msg.level).data()) +
                    " " + text;
@@ -50,6 +60,25 @@ void setup_logging(LogFormat format, spdlog::level::level_enum level) {
     auto logger = std::make_shared<spdlog::logger>("oznsync", std::make_shared<MaskingSink>(format));
     logger->set_level(level);
     spdlog::set_default_logger(logger);
+}
+
+void set_log_field(const std::string& key, const std::string& value) {
+    std::lock_guard lock(g_field_mutex);
+    for (auto& [k, v] : g_fields)
+        if (k == key) {
+            v = value;
+            return;
+        }
+    g_fields.emplace_back(key, value);
+}
+
+ScopedLogFields::ScopedLogFields(LogFields fields) : m_size(t_fields.size()) {
+    for (auto& f : fields)
+        t_fields.push_back(std::move(f));
+}
+
+ScopedLogFields::~ScopedLogFields() {
+    t_fields.resize(m_size);
 }
 
 void register_secret(const std::string& secret) {

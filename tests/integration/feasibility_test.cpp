@@ -156,8 +156,8 @@ TEST_SUITE("partners_run") {
         for (const auto& e : std::filesystem::directory_iterator(dir.file("reports/handover")))
             if (e.path().filename().string().rfind("partners-", 0) == 0) handover = e.path();
         REQUIRE_FALSE(handover.empty());
-        CHECK((std::filesystem::status(dir.file("reports/handover")).permissions() & std::filesystem::perms::all) ==
-              std::filesystem::perms::owner_all);
+        CHECK((std::filesystem::status(dir.file("reports/handover")).permissions() &
+               std::filesystem::perms::all) == std::filesystem::perms::owner_all);
         CHECK((std::filesystem::status(handover).permissions() & std::filesystem::perms::all) ==
               (std::filesystem::perms::owner_read | std::filesystem::perms::owner_write));
         std::vector<std::string> passwords;

@@ -166,10 +166,11 @@ TEST_SUITE("reconcile_run") {
         CHECK(plan.exit_code == 2);
         CHECK(sim.get("/__sim/requests") == "[]");
         // A dry run's changes are in its report, not one log line each (those come at -v).
-        CHECK(plan.err.find("would apply") == std::string::npos);
+        CHECK(plan.err.find("would create") == std::string::npos);
         CHECK(plan.out.find("create=4") != std::string::npos);
-        CHECK(oznsync({"plan", "--config", cfg, "-v"}).err.find("would apply create ORD-A") !=
-              std::string::npos);
+        CHECK(oznsync({"plan", "--config", cfg, "-v"})
+                  .err.find("would create ORD-A on CTO-000001 CTO-000001-S2 port 2 (sale "
+                            "5e0000000000000000000a01)") != std::string::npos);
         auto planned = planned_requests(dir, "plan-1");
         CHECK(planned->size() == 4);
         Result apply = oznsync({"apply", "--config", cfg, "--plan", "plan-1"});

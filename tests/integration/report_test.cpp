@@ -197,7 +197,16 @@ TEST_SUITE("reports") {
             logs += r.out + r.err;
         }
         CHECK(logs.find("\"level\":\"info\"") != std::string::npos);
-        CHECK(logs.find("applied create ORD-A") != std::string::npos);
+        CHECK(logs.find("created ORD-A on CTO-000001 CTO-000001-S2 port 2 (sale 5e0000000000000000000a01)") !=
+              std::string::npos);
+        // A JSON line carries the change's keys as fields, and the run's id (the second run, in JSON, logs
+        // the conflicts).
+        CHECK(logs.find(
+                  "\"action\":\"conflict\",\"code\":\"ORD-X1\",\"sale_id\":\"5e0000000000000000000e05\"") !=
+              std::string::npos);
+        CHECK(logs.find("\"run_id\":\"") != std::string::npos);
+        // Conflicts are in the log too, not only in the report.
+        CHECK(logs.find("conflict ORD-X1 on CTO-000001") != std::string::npos);
         for (const std::string& secret : {std::string(Sim::kApiKey), std::string("client-secret-Zq81")}) {
             CHECK(logs.find(secret) == std::string::npos);
             for (const auto& e : fs::recursive_directory_iterator(dir.file("reports")))
