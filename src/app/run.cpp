@@ -570,6 +570,7 @@ private:
 
     int finish(int code) {
         ReportData d = report_data(code);
+        d.web_url = m_cfg.ozmap.web_url;
         const bool recorded = record(d.run, d);
         std::string dir;
         try {
@@ -601,6 +602,7 @@ private:
         } catch (const std::exception& e) {
             spdlog::warn("pruning old report folders failed: {}", e.what());
         }
+        write_index();
         return d.run.exit_code;
     }
 
@@ -617,6 +619,21 @@ private:
             atomic_write(m_cfg.metrics_file, run_metrics(d, age), 0644);
         } catch (const std::exception& e) {
             spdlog::warn("reports.metrics_file {} could not be written: {}", m_cfg.metrics_file, e.what());
+        }
+    }
+
+    /// reports/index.html, rewritten after every run: the runs whose folders are here, newest first.
+    void write_index() {
+        try {
+            std::vector<IndexRun> rows;
+            for (auto& r : m_runs.list(100000)) {
+                if (!file_exists(m_cfg.reports_dir + "/" + r.id + "/summary.json")) continue;
+                rows.push_back({r.id, r.started_at, mode_name(r.mode), r.exit_code, r.dry_run(),
+                                m_runs.action_counts(r.id)});
+            }
+            atomic_write(m_cfg.reports_dir + "/index.html", index_html(rows), 0640);
+        } catch (const std::exception& e) {
+            spdlog::warn("reports/index.html could not be written: {}", e.what());
         }
     }
 

@@ -56,6 +56,7 @@ const KeyInfo kKeys[] = {
     {"ozmap.run_timeout_s", false},
     {"ozmap.filter_in", false},
     {"ozmap.skew_s", false},
+    {"ozmap.web_url", false},
     {"ozneutral.sales", false},
     {"ozneutral.partnerships", false},
     {"ozneutral.projects", false},
@@ -173,33 +174,37 @@ void check_source(const std::string& key, const std::string& value, bool require
 
 /// Every line must be blank, a # comment, a [section] or key = value. Checked here, with the line number,
 /// because Boost's own message for a bad line can loop forever on some inputs (found by fuzzing).
-void check_ini_syntax(const std::string& text, const std::string& source) {
+/// A '#' inside a value stands in for itself while the INI reader (which cuts a value at any '#') reads.
+constexpr char kKeptHash = '\x1f';
+
+/// Checks every line is `key = value`, `[section]` or a comment, and returns the text with each '#' that
+/// is part of a value (not after a space: `url = https://acme.ozmap.com.br/#/{kind}/{id}`,
+/// `api_key = sekret#KEY`) protected from the INI reader; ` # note` after a value stays a comment.
+std::string prepare_ini(const std::string& text, const std::string& source) {
     size_t number = 0;
-    std::string section;
+    std::string out;
     for (const auto& raw : split(text, '\n')) {
         ++number;
         std::string line = trim(raw);
-        if (line.empty() || line[0] == '#') continue;
-        bool ok = line[0] == '['
-                      ? line.back() == ']' && line.size() > 2
-                      : line.find('=') != std::string::npos && !trim(line.substr(0, line.find('='))).empty();
-        if (!ok)
-            throw ConfigError(source + ": line " + std::to_string(number) +
-                              " is not `key = value`, `[section]` or a # comment");
-        if (line[0] == '[') {
-            section = trim(line.substr(1, line.size() - 2));
-            continue;
+        std::string kept = raw;
+        if (!line.empty() && line[0] != '#') {
+            bool ok = line[0] == '['
+                          ? line.back() == ']' && line.size() > 2
+                          : line.find('=') != std::string::npos && !trim(line.substr(0, line.find('='))).empty();
+            if (!ok)
+                throw ConfigError(source + ": line " + std::to_string(number) +
+                                  " is not `key = value`, `[section]` or a # comment");
+            if (line[0] != '[')
+                for (size_t hash = kept.find('#', kept.find('=')); hash != std::string::npos;
+                     hash = kept.find('#', hash + 1)) {
+                    const char before = kept[hash - 1];
+                    if (before == ' ' || before == '\t' || before == '=') break; // a comment from here on
+                    kept[hash] = kKeptHash;
+                }
         }
-        // The INI reader cuts a value at '#'. ` # note` after a value is a comment; a '#' inside a value
-        // (`api_key = sekret#KEY`, which would silently become `sekret`) is refused.
-        for (size_t hash = line.find('#', line.find('=')); hash != std::string::npos;
-             hash = line.find('#', hash + 1))
-            if (line[hash - 1] != ' ' && line[hash - 1] != '\t' && line[hash - 1] != '=')
-                throw ConfigError(section + "." + trim(line.substr(0, line.find('='))) + " (" + source +
-                                  " line " + std::to_string(number) +
-                                  "): a value cannot hold '#' (it starts a comment); give it in the "
-                                  "environment or in a <key>_file");
+        out += kept + "\n";
     }
+    return out;
 }
 
 /// Environment variables of oznsync's that are not settings.
@@ -250,14 +255,16 @@ std::map<std::string, std::string> read_ini(const std::string& ini_text, const s
     for (const auto& k : kKeys)
         desc.add_options()(k.name, po::value<std::string>());
 
-    check_ini_syntax(ini_text, source);
     std::map<std::string, std::string> values;
     try {
-        std::istringstream in(ini_text);
+        std::istringstream in(prepare_ini(ini_text, source));
         po::variables_map vm;
         po::store(po::parse_config_file(in, desc, false), vm);
-        for (const auto& [k, v] : vm)
-            values[k] = v.as<std::string>();
+        for (const auto& [k, v] : vm) {
+            std::string value = v.as<std::string>();
+            std::replace(value.begin(), value.end(), kKeptHash, '#');
+            values[k] = value;
+        }
     } catch (const po::unknown_option& e) {
         std::vector<std::string> known;
         for (const auto& k : kKeys)
@@ -267,7 +274,7 @@ std::map<std::string, std::string> read_ini(const std::string& ini_text, const s
     } catch (const po::multiple_occurrences& e) {
         throw ConfigError(source + ": key '" + e.get_option_name() + "' given more than once");
     } catch (const po::error&) {
-        // Not e.what(): see check_ini_syntax.
+        // Not e.what(): prepare_ini has checked every line; what is left is a value boost refuses.
         throw ConfigError(source + ": cannot be read as an INI file");
     }
 
@@ -339,6 +346,12 @@ void read_ozmap(const Reader& r, OzmapConfig& oz) {
         throw ConfigError("ozmap.filter_in: '" + filter_in + "' is not one of query, body");
     oz.filter_in_body = filter_in == "body";
     oz.skew_s = r.integer("ozmap.skew_s", 120, 0, 86400);
+    oz.web_url = r.str("ozmap.web_url");
+    if (!oz.web_url.empty() &&
+        (oz.web_url.find("{id}") == std::string::npos ||
+         (oz.web_url.rfind("https://", 0) != 0 && oz.web_url.rfind("http://", 0) != 0)))
+        throw ConfigError("ozmap.web_url: '" + oz.web_url +
+                          "' is not an http(s) URL with {id} (e.g. https://acme.ozmap.com.br/#/{kind}/{id})");
 }
 
 void read_ozneutral(const Reader& r, OzneutralConfig& on, bool projects_from_ozneutral) {

@@ -38,6 +38,7 @@ struct OzmapConfig : TransportConfig {
     bool filter_in_body = false;   // ozmap.filter_in = query (default) | body (the official SDK's way)
     int skew_s =
         120; // an incremental pull asks for rows with updatedAt >= its mark minus this (clocks differ)
+    std::string web_url; // the operator's OZmap pages, {kind} (box, splitter, property) and {id} replaced
 };
 
 struct OzneutralConfig : TransportConfig {

@@ -17,30 +17,7 @@ namespace {
 constexpr size_t kHtmlRowLimit = 5000;
 
 std::string esc(const std::string& s) {
-    std::string out;
-    out.reserve(s.size());
-    for (char c : s) {
-        switch (c) {
-        case '<':
-            out += "&lt;";
-            break;
-        case '>':
-            out += "&gt;";
-            break;
-        case '&':
-            out += "&amp;";
-            break;
-        case '"':
-            out += "&quot;";
-            break;
-        case '\'':
-            out += "&#39;";
-            break;
-        default:
-            out += c;
-        }
-    }
-    return out;
+    return html_escape(s);
 }
 
 std::string num(double v, int decimals = 0) {
@@ -168,10 +145,25 @@ std::string result_cell(const JournalEntry& e) {
            "</td>";
 }
 
-/// A box or splitter: its OZmap name, its id beneath (the id alone when the name is unknown).
-std::string place_cell(const std::string& name, const std::string& id) {
-    if (name.empty()) return "<td class=id>" + esc(id) + "</td>";
-    return "<td class=place>" + esc(name) + "<span class=id>" + esc(id) + "</span></td>";
+/// The operator's OZmap page of an object (ozmap.web_url), or "" when none is configured.
+std::string web_link(const ReportData& d, const char* kind, const std::string& id) {
+    if (d.web_url.empty() || id.empty()) return "";
+    std::string url = d.web_url;
+    for (auto [key, value] : {std::pair<std::string, std::string>{"{kind}", kind}, {"{id}", id}})
+        for (size_t at = url.find(key); at != std::string::npos; at = url.find(key, at + value.size()))
+            url.replace(at, key.size(), value);
+    return url;
+}
+
+/// A box or splitter: its OZmap name, its id beneath (the id alone when the name is unknown), linked to
+/// its OZmap page when ozmap.web_url is set.
+std::string place_cell(const ReportData& d, const char* kind, const std::string& name,
+                       const std::string& id) {
+    const std::string url = web_link(d, kind, id);
+    const std::string open = url.empty() ? "" : "<a href=\"" + esc(url) + "\">",
+                      close = url.empty() ? "" : "</a>";
+    if (name.empty()) return "<td class=id>" + open + esc(id) + close + "</td>";
+    return "<td class=place>" + open + esc(name) + close + "<span class=id>" + esc(id) + "</span></td>";
 }
 
 std::string change_row(const ReportData& d, const JournalEntry& e) {
@@ -183,8 +175,9 @@ std::string change_row(const ReportData& d, const JournalEntry& e) {
          (c.address.empty() ? "" : "<div class=addr>" + esc(c.address) + "</div>") + "</td><td>" +
          esc(c.partner) + "</td>";
     r += "<td>" + esc(c.project.empty() ? "" : project_label(d, c.project)) + "</td>" +
-         place_cell(c.box_name, c.target.box) + place_cell(c.splitter_name, c.target.splitter) +
-         "<td class=n>" + (c.target.port ? std::to_string(c.target.port) : "") + "</td>";
+         place_cell(d, "box", c.box_name, c.target.box) +
+         place_cell(d, "splitter", c.splitter_name, c.target.splitter) + "<td class=n>" +
+         (c.target.port ? std::to_string(c.target.port) : "") + "</td>";
     r += "<td>" + esc(c.before) + (c.before.empty() && c.after.empty() ? "" : " &rarr; ") + esc(c.after) +
          "</td><td>" + esc(c.reason) + "</td>" + result_cell(e) + "</tr>\n";
     return r;
@@ -218,6 +211,13 @@ std::string head_and_alerts(const ReportData& d) {
          exit_class(d.run.exit_code) + "\">exit " + std::to_string(d.run.exit_code) + "</span></h1>";
     h += "<p class=sub>" + esc(outcome_text(d)) + " &middot; mode <b>" + esc(mode_name(d.run.mode)) +
          "</b> &middot; " + esc(d.run.started_at) + " &rarr; " + esc(d.run.finished_at) + "</p>\n";
+    // The other files of this folder, and every run.
+    h += "<p class=files id=files>Files: <a href=\"changes.csv\">changes.csv</a> &middot; <a "
+         "href=\"changes.jsonl\">changes.jsonl</a> &middot; <a href=\"summary.json\">summary.json</a> "
+         "&middot; <a "
+         "href=\"drift.jsonl\">drift.jsonl</a>" +
+         std::string(d.run.dry_run() ? " &middot; <a href=\"plan.json\">plan.json</a>" : "") +
+         " &middot; <a href=\"../index.html\">all runs</a></p>\n";
 
     if (d.run.insecure_tls)
         h += "<div class=alert>TLS verification was <b>off</b> (--insecure, ozmap.insecure or "

@@ -353,7 +353,9 @@ WrittenReport write_report(const std::string& reports_dir, ReportData& d,
         integrity.previous_run = previous->run_id;
         integrity.previous_summary_sha256 = previous->summary_sha256;
     }
-    auto written = [&](const std::string& name) { integrity.files[name] = sha256_file(out.dir + "/" + name); };
+    auto written = [&](const std::string& name) {
+        integrity.files[name] = sha256_file(out.dir + "/" + name);
+    };
     std::string buffer;
     auto stream = [&](const std::string& name, void (*write)(const ReportData&, TextOut&)) {
         AtomicFile file(out.dir + "/" + name, 0640);

@@ -40,7 +40,19 @@ struct ReportData {
     std::string handover_file;
     long long owned_clients = 0, in_sync = 0;
     std::optional<Integrity> integrity; // set by write_report for the folder's summary.json
+    std::string web_url;                // ozmap.web_url: links from ids to the operator's OZmap pages
 };
+
+/// One line of reports/index.html.
+struct IndexRun {
+    std::string id, started_at, mode;
+    int exit_code = -1;
+    bool dry_run = false;
+    std::map<std::string, long long> counts; // per action
+};
+/// reports/index.html: every run listed (newest first) with its time, mode, exit code and counts, linked
+/// to its folder, and a chart of the changes per action over the last 60 runs.
+std::string index_html(const std::vector<IndexRun>& runs);
 
 /// Counts per action, and per project per action.
 std::map<std::string, long long> counts_by_action(const ReportData& d);

@@ -29,6 +29,9 @@ void append_csv_field(std::string& out, std::string_view field);
 /// its length, and at least 1, at most 3), or "" when none is close.
 std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates);
 
+/// Text for HTML: < > & " ' as entities.
+std::string html_escape(std::string_view s);
+
 std::string clean_message(std::string_view text, size_t max_bytes = 500);
 /// Whether `text` is valid UTF-8; when not, `bad_at` gets the offset of the first bad byte.
 bool valid_utf8(std::string_view text, size_t* bad_at = nullptr);

@@ -368,8 +368,13 @@ TEST_SUITE("browser") {
         Sim sim({"--fixture", fixture("network-small.json")});
         TempDir dir;
         std::string cfg = write_config(dir, sim,
-                                       "[ozneutral]\nsales = file:" + fixture("sales-stage1.json") +
+                                       "[ozmap]\nweb_url = https://acme.ozmap.example/#/{kind}/{id}\n"
+                                       "[ozneutral]\nsales = file:" +
+                                           fixture("sales-stage1.json") +
                                            "\n[safety]\nmax_removals_pct = 100\nmax_invalid_pct = 50\n");
+        REQUIRE(
+            oznsync({"run", "--dry-run", "--config", cfg}, {{"OZNSYNC_RUN_ID", "browser-dry"}}).exit_code ==
+            0);
         REQUIRE(oznsync({"run", "--config", cfg}, {{"OZNSYNC_RUN_ID", "browser-run"}}).exit_code == 3);
         const std::string page = "file://" + dir.file("reports/browser-run/report.html");
         const std::vector<std::string> flags = {chromium,
@@ -401,11 +406,36 @@ TEST_SUITE("browser") {
         CHECK(html.find("id=\"chart-occupancy\"") != std::string::npos);
         CHECK(html.find("id=\"chart-actions\"") != std::string::npos);
         CHECK(html.find(">9 shown<") != std::string::npos); // the filter script ran in the browser
+        // Names beside the ids, linked to the operator's OZmap pages; links to the folder's other files.
+        CHECK(html.find(
+                  "<a href=\"https://acme.ozmap.example/#/box/65f000030000000000000004\">CTO-000001</a>") !=
+              std::string::npos);
+        CHECK(html.find("<a "
+                        "href=\"https://acme.ozmap.example/#/splitter/"
+                        "65f000030000000000000012\">CTO-000001-S2</a>") != std::string::npos);
+        for (const char* file : {"changes.csv", "changes.jsonl", "summary.json", "../index.html"})
+            CHECK(html.find(std::string("<a href=\"") + file + "\">") != std::string::npos);
         const std::string artifacts = std::string(ARTIFACTS_DIR);
         fs::create_directories(artifacts);
         Result shot =
             run(with({"--window-size=1300,1800", "--screenshot=" + artifacts + "/report.png", page}));
         CHECK(shot.exit_code == 0);
         CHECK(fs::file_size(artifacts + "/report.png") > 10000);
+
+        // reports/index.html: both runs, newest first, linked, and the chart of the last runs.
+        const std::string index = "file://" + dir.file("reports/index.html");
+        Result listing = run(with({"--dump-dom", index}));
+        REQUIRE(listing.exit_code == 0);
+        const size_t newest = listing.out.find("href=\"browser-run/report.html\""),
+                     older = listing.out.find("href=\"browser-dry/report.html\"");
+        CHECK(newest != std::string::npos);
+        CHECK(older != std::string::npos);
+        CHECK(newest < older);
+        CHECK(listing.out.find("id=\"chart-runs\"") != std::string::npos);
+        CHECK(listing.out.find("create=4") != std::string::npos);
+        Result index_shot =
+            run(with({"--window-size=1300,900", "--screenshot=" + artifacts + "/index.png", index}));
+        CHECK(index_shot.exit_code == 0);
+        CHECK(fs::file_size(artifacts + "/index.png") > 5000);
     }
 }
