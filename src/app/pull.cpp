@@ -167,9 +167,7 @@ void pull_collection(const Config& config, OzmapClient& client, Sinks& out, cons
                     emit([&out, tally, page = std::move(page), collection = query.collection,
                           project]() mutable { write_page(out, *tally, page, collection, project); });
                 },
-                [&](long long pages) {
-                    emit([&out, pages] { out.progress.add_total(pages > 0 ? pages - 1 : 0); });
-                });
+                [&](long long pages) { emit([&out, pages] { out.progress.add_total(pages); }); });
             // The attempt stands once its last page is written without a row seen twice. (When the
             // writer gives up, the step is dropped with the only promise and get() throws: this thread
             // ends too.)
@@ -308,9 +306,8 @@ PullResult pull_inventory(const Config& config, Store& store, OzmapClient& clien
             result.splitters += n.splitters;
             result.ports += n.ports;
             result.properties += n.properties;
-            if (!options.progress)
-                spdlog::info("pulled project {} ({}): {} boxes, {} drop splitters, {} ports, {} properties",
-                             project.id, project.name, n.boxes, n.splitters, n.ports, n.properties);
+            spdlog::info("pulled project {} ({}): {} boxes, {} drop splitters, {} ports, {} properties",
+                         project.id, project.name, n.boxes, n.splitters, n.ports, n.properties);
         }
         result.clients = writer.clients();
         store.complete_snapshot(snapshot, result.counts_json());

@@ -188,9 +188,9 @@ std::string prepare_ini(const std::string& text, const std::string& source) {
         std::string line = trim(raw);
         std::string kept = raw;
         if (!line.empty() && line[0] != '#') {
-            bool ok = line[0] == '['
-                          ? line.back() == ']' && line.size() > 2
-                          : line.find('=') != std::string::npos && !trim(line.substr(0, line.find('='))).empty();
+            bool ok = line[0] == '[' ? line.back() == ']' && line.size() > 2
+                                     : line.find('=') != std::string::npos &&
+                                           !trim(line.substr(0, line.find('='))).empty();
             if (!ok)
                 throw ConfigError(source + ": line " + std::to_string(number) +
                                   " is not `key = value`, `[section]` or a # comment");

@@ -1,6 +1,7 @@
 #include "util/log.hpp"
 
 #include "util/json_writer.hpp"
+#include "util/progress.hpp"
 #include "util/time.hpp"
 
 #include <spdlog/pattern_formatter.h>
@@ -47,7 +48,10 @@ protected:
                    " " + text;
         }
         line += '\n';
+        // Above a progress bar: its line cleared first, drawn again below the log line.
+        Progress::clear_shown();
         std::fwrite(line.data(), 1, line.size(), stderr);
+        Progress::redraw_shown();
     }
     void flush_() override { std::fflush(stderr); }
 

@@ -1,7 +1,10 @@
 #pragma once
 // A progress bar on a terminal (stderr is a tty and not quiet); silent otherwise, where the callers
-// log plain lines instead.
+// log plain lines instead. While a bar is shown, log lines print above it (the log sink clears the bar's
+// line, writes, and the bar is drawn again below). It shows done/total, the rate and the time left; its
+// total only grows (more pages found), it never shrinks.
 #include <atomic>
+#include <cstdio>
 #include <mutex>
 #include <string>
 
@@ -9,7 +12,7 @@ namespace oznsync {
 
 class Progress {
 public:
-    Progress(std::string label, bool enabled);
+    Progress(std::string label, bool enabled, std::FILE* out = stderr);
     ~Progress();
     void add_total(long long n);
     void advance(long long n = 1);
@@ -17,13 +20,19 @@ public:
     void finish();
     static bool terminal_wanted(bool quiet);
 
+    /// For the log sink: clears the shown bar's line (before a log line) and draws it again (after).
+    static void clear_shown();
+    static void redraw_shown();
+
 private:
-    void render();
+    void render(bool force = false);
+    std::string line() const;
     std::string m_label;
     bool m_enabled;
+    std::FILE* m_out;
     std::mutex m_mutex;
     long long m_total = 0, m_done = 0;
-    double m_last_render = 0;
+    double m_started = 0, m_last_render = 0;
 };
 
 } // namespace oznsync
