@@ -36,31 +36,8 @@ V owned_clients(const Sim& sim) {
     return out;
 }
 
-std::filesystem::path newest_run(const TempDir& dir) {
-    std::filesystem::path newest;
-    std::filesystem::file_time_type when{};
-    for (const auto& e : std::filesystem::directory_iterator(dir.file("reports"))) {
-        auto summary = e.path() / "summary.json";
-        if (!std::filesystem::exists(summary)) continue;
-        if (newest.empty() || std::filesystem::last_write_time(summary) > when) {
-            newest = e.path();
-            when = std::filesystem::last_write_time(summary);
-        }
-    }
-    REQUIRE_FALSE(newest.empty());
-    return newest;
-}
-
 Poco::JSON::Object::Ptr summary_of(const std::filesystem::path& run) {
     return Poco::JSON::Parser().parse(read_file(run / "summary.json")).extract<Poco::JSON::Object::Ptr>();
-}
-
-long long writes_planned(const Poco::JSON::Object::Ptr& summary) {
-    auto c = summary->getObject("counts");
-    long long n = 0;
-    for (const char* a : {"create", "move", "promote", "demote", "remove"})
-        n += c->getValue<long long>(a);
-    return n;
 }
 
 std::string now_iso() {
@@ -125,12 +102,12 @@ TEST_SUITE("incremental") {
         // An incremental run with nothing new plans no write.
         Result quiet = oznsync({"run", "--incremental", "--config", fast_cfg});
         CHECK(quiet.exit_code == 0);
-        CHECK(writes_planned(summary_of(newest_run(fast))) == 0);
-        CHECK(summary_of(newest_run(fast))->getValue<std::string>("mode") == "incremental");
+        CHECK(writes_planned(summary_of(newest_run_folder(fast))) == 0);
+        CHECK(summary_of(newest_run_folder(fast))->getValue<std::string>("mode") == "incremental");
         // The nightly safety net after the incremental runs: nothing left to do.
         Result full = oznsync({"run", "--dry-run", "--config", fast_cfg});
         INFO(full.out << full.err);
-        CHECK(writes_planned(summary_of(newest_run(fast))) == 0);
+        CHECK(writes_planned(summary_of(newest_run_folder(fast))) == 0);
     }
 
     TEST_CASE("an HTTP source is asked only for the records changed since the last run (updatedSince)") {
@@ -151,9 +128,9 @@ TEST_SUITE("incremental") {
         Result inc = oznsync({"run", "--incremental", "--config", cfg});
         INFO(inc.out << inc.err);
         CHECK(inc.exit_code == 0);
-        auto summary = summary_of(newest_run(dir));
+        auto summary = summary_of(newest_run_folder(dir));
         auto inputs = summary->getObject("inputs");
-        INFO(read_file(newest_run(dir) / "summary.json"));
+        INFO(read_file(newest_run_folder(dir) / "summary.json"));
         CHECK(inputs->getValue<long long>("sales_records") == 3);
         CHECK(owned_clients(sim) ==
               V{"ORD-A|" + kSplitA + "|2|1", "ORD-B|" + kSplitB + "|1|1", "ORD-D|" + kSplitD + "|4|0"});
@@ -163,7 +140,7 @@ TEST_SUITE("incremental") {
         INFO(again.err);
         CHECK(again.exit_code == 0);
         CHECK(again.err.find("0 record(s) new or changed") != std::string::npos);
-        CHECK(writes_planned(summary_of(newest_run(dir))) == 0);
+        CHECK(writes_planned(summary_of(newest_run_folder(dir))) == 0);
         // Once the records' changes lie before the mark, OZneutral has nothing newer: an empty answer is
         // no reason to stop (a full run would refuse an empty feed).
         sim.post("/__sim/sales", read_file(fixture("sales-stage2.json")), &status);
@@ -171,7 +148,8 @@ TEST_SUITE("incremental") {
         Result empty = oznsync({"run", "--incremental", "--config", cfg});
         INFO(empty.err);
         CHECK(empty.exit_code == 0);
-        CHECK(summary_of(newest_run(dir))->getObject("inputs")->getValue<long long>("sales_records") == 0);
+        CHECK(summary_of(newest_run_folder(dir))->getObject("inputs")->getValue<long long>("sales_records") ==
+              0);
     }
 
     TEST_CASE("an OZmap user's edits between runs are pulled and planned against") {
@@ -192,7 +170,7 @@ TEST_SUITE("incremental") {
         Result inc = oznsync({"run", "--incremental", "--config", cfg});
         INFO(inc.out << inc.err);
         CHECK(inc.exit_code == 3); // the conflict
-        const auto run = newest_run(dir);
+        const auto run = newest_run_folder(dir);
         const std::string changes = read_file(run / "changes.jsonl");
         INFO(changes);
         // The plan saw the blocked port: a conflict, no move sent (OZmap would refuse it as well).

@@ -101,21 +101,6 @@ bool client_exists(const Sim& sim, const std::string& code) {
     return code_counts(sim.get("/__sim/state")).count(code) > 0;
 }
 
-std::filesystem::path newest_run_folder(const TempDir& dir) {
-    std::filesystem::path newest;
-    std::filesystem::file_time_type t{};
-    for (const auto& e : std::filesystem::directory_iterator(dir.file("reports"))) {
-        if (!std::filesystem::exists(e.path() / "summary.json")) continue;
-        auto mt = std::filesystem::last_write_time(e.path() / "summary.json");
-        if (newest.empty() || mt > t) {
-            newest = e.path();
-            t = mt;
-        }
-    }
-    REQUIRE_FALSE(newest.empty());
-    return newest;
-}
-
 std::string newest_changes(const TempDir& dir) {
     return read_file(newest_run_folder(dir) / "changes.jsonl");
 }

@@ -48,28 +48,9 @@ Poco::JSON::Array::Ptr planned_requests(const TempDir& dir, const std::string& r
 }
 
 Poco::JSON::Object::Ptr latest_summary(const TempDir& dir) {
-    // Run ids order by second only; the newest summary.json is the last run.
-    std::filesystem::path newest;
-    std::filesystem::file_time_type newest_time{};
-    for (const auto& e : std::filesystem::directory_iterator(dir.file("reports"))) {
-        auto summary = e.path() / "summary.json";
-        if (!std::filesystem::exists(summary)) continue;
-        auto t = std::filesystem::last_write_time(summary);
-        if (newest.empty() || t > newest_time) {
-            newest = summary;
-            newest_time = t;
-        }
-    }
-    REQUIRE_FALSE(newest.empty());
-    return Poco::JSON::Parser().parse(read_file(newest)).extract<Poco::JSON::Object::Ptr>();
-}
-
-long long writes_planned(const Poco::JSON::Object::Ptr& summary) {
-    auto c = summary->getObject("counts");
-    long long n = 0;
-    for (const char* a : {"create", "move", "promote", "demote", "remove"})
-        n += c->getValue<long long>(a);
-    return n;
+    return Poco::JSON::Parser()
+        .parse(read_file(newest_run_folder(dir) / "summary.json"))
+        .extract<Poco::JSON::Object::Ptr>();
 }
 
 std::vector<std::string> owned_clients(const Sim& sim) {

@@ -222,6 +222,21 @@ std::string write_config(const TempDir& dir, const Sim& sim, const std::string& 
     return path;
 }
 
+std::filesystem::path newest_run_folder(const TempDir& dir) {
+    std::filesystem::path newest;
+    std::filesystem::file_time_type t{};
+    for (const auto& e : std::filesystem::directory_iterator(dir.file("reports"))) {
+        if (!std::filesystem::exists(e.path() / "summary.json")) continue;
+        auto mt = std::filesystem::last_write_time(e.path() / "summary.json");
+        if (newest.empty() || mt > t) {
+            newest = e.path();
+            t = mt;
+        }
+    }
+    if (newest.empty()) throw std::runtime_error("no run folder under " + dir.file("reports"));
+    return newest;
+}
+
 std::string read_file(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     std::ostringstream ss;

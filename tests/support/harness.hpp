@@ -1,6 +1,7 @@
 #pragma once
 // Test harness: runs the real binaries (ozmap-sim, oznsync) as child processes, talks to the simulator
 // over loopback HTTP and reads the real SQLite snapshot. No mocks.
+#include <filesystem>
 #include <map>
 #include <optional>
 #include <string>
@@ -75,6 +76,10 @@ private:
 
 /// Writes an oznsync config for `sim` into `dir`, plus extra INI lines.
 std::string write_config(const TempDir& dir, const Sim& sim, const std::string& extra = "");
+
+/// The report folder of the newest run under `dir`/reports (the last summary.json written); throws when
+/// there is none.
+std::filesystem::path newest_run_folder(const TempDir& dir);
 
 std::string read_file(const std::string& path);
 void write_file(const std::string& path, const std::string& content);

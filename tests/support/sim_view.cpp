@@ -50,4 +50,12 @@ size_t array_size(const std::string& json) {
     return Poco::JSON::Parser().parse(json).extract<Array::Ptr>()->size();
 }
 
+long long writes_planned(const Poco::JSON::Object::Ptr& summary) {
+    auto c = summary->getObject("counts");
+    long long n = 0;
+    for (const char* a : {"create", "move", "promote", "demote", "remove"})
+        n += c->getValue<long long>(a);
+    return n;
+}
+
 } // namespace harness
