@@ -223,6 +223,7 @@ private:
         c.project = s.project;
         c.target = PortRef{s.box, s.splitter, s.port};
         c.implanted = s.wants_implanted();
+        c.address = s.address; // the premises, for people reading the report
         return c;
     }
 

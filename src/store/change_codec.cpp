@@ -40,11 +40,9 @@ void write_change(JsonWriter& w, const Change& c) {
     if (!c.box_name.empty()) w.field("box_name", c.box_name);
     if (!c.splitter_name.empty()) w.field("splitter_name", c.splitter_name);
     w.field("property_id", c.property_id).field("client_id", c.client_id).field("implanted", c.implanted);
+    if (!c.address.empty()) w.field("address", c.address);
     if (c.action == Action::Create) {
-        w.field("client_name", c.client_name)
-            .field("address", c.address)
-            .field("lat", c.lat)
-            .field("lng", c.lng);
+        w.field("client_name", c.client_name).field("lat", c.lat).field("lng", c.lng);
     }
     if (c.action == Action::Remove && c.keep_property) w.field("keep_property", true).field("drop", c.drop);
     if (c.action == Action::UserCreate || c.action == Action::UserUpdate) {
