@@ -15,7 +15,7 @@ std::string sha256_file(const std::string& path);
 /// What summary.json's "integrity" object holds.
 struct Integrity {
     std::string previous_run, previous_summary_sha256; // empty for the first folder of the chain
-    std::map<std::string, std::string> files;           // every other file of the folder -> hash
+    std::map<std::string, std::string> files;          // every other file of the folder -> hash
 };
 
 struct ChainVerdict {

@@ -81,7 +81,8 @@ struct WrittenReport {
 };
 /// Writes every file of the run's folder under `reports_dir`, summary.json last, carrying the SHA-256 of
 /// every other file and of `previous` (the last folder of the chain) summary.json.
-WrittenReport write_report(const std::string& reports_dir, ReportData& d, const std::optional<ChainLink>& previous);
+WrittenReport write_report(const std::string& reports_dir, ReportData& d,
+                           const std::optional<ChainLink>& previous);
 
 /// Removes run folders older than `keep_days`; the database keeps every run (and the folders' hashes).
 /// Returns the run ids of the folders removed.

@@ -13,7 +13,7 @@ namespace oznsync {
 struct ChainLink {
     int64_t seq = 0;
     std::string run_id;
-    std::string summary_sha256;              // "sha256:<hex>" of the folder's summary.json
+    std::string summary_sha256;               // "sha256:<hex>" of the folder's summary.json
     std::map<std::string, std::string> files; // every other file of the folder -> "sha256:<hex>"
     bool pruned = false;                      // removed by reports.keep_days
 };

@@ -146,8 +146,9 @@ TEST_SUITE("config") {
         // A '#' inside a value is part of it (OZmap's pages are https://host/#/...); after a space it
         // starts a comment.
         {
-            Config c = parse_config(base + "api_key = sekret#KEY # the key\nweb_url = https://a.example/#/{kind}/{id}\n",
-                                    "t.ini", {});
+            Config c = parse_config(
+                base + "api_key = sekret#KEY # the key\nweb_url = https://a.example/#/{kind}/{id}\n", "t.ini",
+                {});
             CHECK(c.ozmap.api_key == "sekret#KEY");
             CHECK(c.ozmap.web_url == "https://a.example/#/{kind}/{id}");
         }

@@ -59,7 +59,8 @@ TEST_SUITE("report") {
         std::filesystem::remove_all(dir);
     }
 
-    TEST_CASE("changes.csv: a field a spreadsheet would run as a formula is neutralised, the partner is there") {
+    TEST_CASE(
+        "changes.csv: a field a spreadsheet would run as a formula is neutralised, the partner is there") {
         ReportData d = many_changes(1);
         d.entries[0].change.code = "=HYPERLINK(\"http://evil\",\"x\")";
         d.entries[0].change.partner = "@Partner";
