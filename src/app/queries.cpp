@@ -110,7 +110,7 @@ ChainVerdict verify_reports(const Config& cfg) {
     return verify_chain(cfg.reports_dir, ReportChain(store).all());
 }
 
-ServiceStatus service_status(Store& store) {
+ServiceStatus service_status(Store& store, bool with_ports) {
     ServiceStatus out;
     out.snapshot = store.current_snapshot();
     if (out.snapshot) {
@@ -119,9 +119,11 @@ ServiceStatus service_status(Store& store) {
             if (auto t = parse_iso8601(info->finished_at))
                 out.snapshot_age_s = std::chrono::duration<double>(now() - *t).count();
         }
-        out.free_ports = free_ports_by_project(store, *out.snapshot);
-        for (const auto& p : load_projects(store, *out.snapshot))
-            out.project_names[p.id] = p.name;
+        if (with_ports) {
+            out.free_ports = free_ports_by_project(store, *out.snapshot);
+            for (const auto& p : load_projects(store, *out.snapshot))
+                out.project_names[p.id] = p.name;
+        }
     }
     RunStore runs(store);
     for (auto& r : list_runs(store, 20)) {

@@ -66,6 +66,8 @@ struct ServiceStatus {
     std::map<std::string, long long> free_ports; // per project id
     std::map<std::string, std::string> project_names;
 };
-ServiceStatus service_status(Store& store);
+/// `with_ports`: also the free ports per project (a scan of the snapshot's splitters; /metrics wants them,
+/// /healthz does not).
+ServiceStatus service_status(Store& store, bool with_ports = true);
 
 } // namespace oznsync

@@ -33,7 +33,6 @@
 #include <iostream>
 #include <pwd.h>
 #include <unistd.h>
-#include <unordered_map>
 #include <unordered_set>
 #include <utility>
 
@@ -203,20 +202,14 @@ private:
     /// The latest record of each id, leaving out the ids the feed contradicts (two different records of one
     /// version): reconcile used neither, so neither may stand for the sale later.
     static std::vector<const Sale*> recordable(const SaleFeed& feed) {
-        std::unordered_map<std::string_view, const Sale*> first;
         std::unordered_set<std::string_view> contradicted;
-        first.reserve(feed.sales.size());
+        for (const Sale* s : contradictions(feed.sales))
+            contradicted.insert(s->id);
         std::vector<const Sale*> all;
         all.reserve(feed.sales.size());
-        for (const auto& s : feed.sales) {
-            all.push_back(&s);
-            auto [it, fresh] = first.try_emplace(s.id, &s);
-            if (!fresh && it->second->version == s.version && !(*it->second == s)) contradicted.insert(s.id);
-        }
-        std::vector<const Sale*> out = latest_versions(all);
-        if (!contradicted.empty())
-            std::erase_if(out, [&](const Sale* s) { return contradicted.count(s->id) > 0; });
-        return out;
+        for (const auto& s : feed.sales)
+            if (contradicted.empty() || !contradicted.count(s.id)) all.push_back(&s);
+        return latest_versions(all);
     }
 
     /// A full run that sends its writes over every project records the feed it reconciled: what the next
@@ -295,7 +288,7 @@ private:
                     changed.push_back(s);
             }
             records.record(changed, unsettled);
-            records.keep_only(sales);
+            records.keep_only(sales, recorded);
             m_store.set_state(kSalesRecordedBy, m_run.id);
         } else {
             records.record(sales, unsettled);
@@ -622,14 +615,16 @@ private:
         }
     }
 
-    /// reports/index.html, rewritten after every run: the runs whose folders are here, newest first.
+    /// reports/index.html, rewritten after every run: the newest 1,000 runs whose folders are here.
     void write_index() {
         try {
+            constexpr int kIndexRuns = 1000; // a minute's timer makes 1,440 runs a day
+            auto counts = m_runs.action_counts_of_newest(kIndexRuns);
             std::vector<IndexRun> rows;
-            for (auto& r : m_runs.list(100000)) {
+            for (auto& r : m_runs.list(kIndexRuns)) {
                 if (!file_exists(m_cfg.reports_dir + "/" + r.id + "/summary.json")) continue;
                 rows.push_back({r.id, r.started_at, mode_name(r.mode), r.exit_code, r.dry_run(),
-                                m_runs.action_counts(r.id)});
+                                std::move(counts[r.id])});
             }
             atomic_write(m_cfg.reports_dir + "/index.html", index_html(rows), 0640);
         } catch (const std::exception& e) {

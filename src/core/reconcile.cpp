@@ -125,22 +125,12 @@ private:
     /// Two different records with the same id and version: the feed contradicts itself, so neither is
     /// used (a finding, not a silent choice). The record id stays known, so its client is no orphan.
     std::vector<const Sale*> without_contradictions(const std::vector<Sale>& sales) {
-        // The first record of each (id, version); records of one id are few, so a short list each.
-        std::unordered_map<std::string_view, std::vector<const Sale*>> first_of_id;
-        std::set<std::string> contradicted;
-        for (const auto& s : sales) {
-            auto& versions = first_of_id[s.id];
-            auto it = std::find_if(versions.begin(), versions.end(),
-                                   [&](const Sale* f) { return f->version == s.version; });
-            if (it == versions.end()) {
-                versions.push_back(&s);
-                continue;
-            }
-            if (!(**it == s) && contradicted.insert(s.id).second) {
-                invalid(s, "two different records with id " + s.id + " and version " +
-                               std::to_string(s.version) + ": neither is used");
-                m_known_records.insert(s.id);
-            }
+        std::set<std::string_view> contradicted;
+        for (const Sale* s : contradictions(sales)) {
+            invalid(*s, "two different records with id " + s->id + " and version " +
+                            std::to_string(s->version) + ": neither is used");
+            m_known_records.insert(s->id);
+            contradicted.insert(s->id);
         }
         std::vector<const Sale*> out;
         out.reserve(sales.size());
@@ -563,6 +553,24 @@ private:
 };
 
 } // namespace
+
+std::vector<const Sale*> contradictions(const std::vector<Sale>& sales) {
+    // The first record of each (id, version); records of one id are few, so a short list each.
+    std::unordered_map<std::string_view, std::vector<const Sale*>> first_of_id;
+    std::unordered_set<std::string_view> contradicted;
+    std::vector<const Sale*> out;
+    for (const auto& s : sales) {
+        auto& versions = first_of_id[s.id];
+        auto it = std::find_if(versions.begin(), versions.end(),
+                               [&](const Sale* f) { return f->version == s.version; });
+        if (it == versions.end()) {
+            versions.push_back(&s);
+            continue;
+        }
+        if (!(**it == s) && contradicted.insert(s.id).second) out.push_back(&s);
+    }
+    return out;
+}
 
 std::vector<const Sale*> latest_versions(const std::vector<const Sale*>& sales) {
     std::unordered_map<std::string_view, size_t> best;

@@ -33,6 +33,10 @@ struct ReconcileOptions {
 /// into the caller's sales: nothing is copied.
 std::vector<const Sale*> latest_versions(const std::vector<const Sale*>& sales);
 
+/// The feed contradicting itself: for each id with two different records of one version, the first
+/// record that differs (in feed order). Reconcile uses neither record of such an id.
+std::vector<const Sale*> contradictions(const std::vector<Sale>& sales);
+
 /// `baseline`: sale id -> what oznsync last applied to its client (the `owned` table).
 ChangeSet reconcile(const Inventory& inventory, const std::vector<Sale>& sales,
                     const std::vector<InvalidRecord>& invalid_records, const Baseline& baseline,

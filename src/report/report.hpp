@@ -50,7 +50,7 @@ struct IndexRun {
     bool dry_run = false;
     std::map<std::string, long long> counts; // per action
 };
-/// reports/index.html: every run listed (newest first) with its time, mode, exit code and counts, linked
+/// reports/index.html: the runs given listed (newest first) with its time, mode, exit code and counts, linked
 /// to its folder, and a chart of the changes per action over the last 60 runs.
 std::string index_html(const std::vector<IndexRun>& runs);
 

@@ -244,7 +244,7 @@ struct ApiServer::State {
     }
 
     Reply health() {
-        const ServiceStatus s = service_status(store());
+        const ServiceStatus s = service_status(store(), false);
         Reply r;
         r.status = s.snapshot ? 200 : 503;
         JsonWriter w(r.body);

@@ -159,6 +159,17 @@ std::vector<RunRecord> RunStore::list(int limit) {
     return out;
 }
 
+std::map<std::string, std::map<std::string, long long>> RunStore::action_counts_of_newest(int limit) {
+    auto st =
+        db_of(m_store).prepare("SELECT run_id, action, count(*) FROM changes WHERE run_id IN (SELECT id FROM "
+                               "runs ORDER BY rowid DESC LIMIT ?) GROUP BY run_id, action");
+    st.bind(1, limit);
+    std::map<std::string, std::map<std::string, long long>> out;
+    while (st.step())
+        out[st.text(0)][st.text(1)] = st.int64(2);
+    return out;
+}
+
 std::map<std::string, long long> RunStore::action_counts(const std::string& run_id) {
     auto st = db_of(m_store).prepare("SELECT action, count(*) FROM changes WHERE run_id = ? GROUP BY action");
     st.bind(1, run_id);

@@ -49,6 +49,8 @@ public:
     std::vector<RunRecord> list(int limit);
     /// The run's journal counted by action (writes and findings), e.g. {create: 3, conflict: 1}.
     std::map<std::string, long long> action_counts(const std::string& run_id);
+    /// The same for each of the newest `limit` runs, in one query: run id -> action -> count.
+    std::map<std::string, std::map<std::string, long long>> action_counts_of_newest(int limit);
     /// Sales count of the last run that read the feed (for the shrink guard).
     std::optional<long long> last_sales_count(const std::string& except_run);
 

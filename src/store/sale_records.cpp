@@ -97,13 +97,14 @@ void SaleRecords::record(const std::vector<const Sale*>& sales, const std::set<s
     }
 }
 
-void SaleRecords::keep_only(const std::vector<const Sale*>& keep) {
+void SaleRecords::keep_only(const std::vector<const Sale*>& keep,
+                            const std::unordered_map<std::string, RecordedVersion>& recorded) {
     std::unordered_set<std::string_view> wanted;
     wanted.reserve(keep.size());
     for (const Sale* s : keep)
         wanted.insert(s->id);
     std::vector<std::string> gone;
-    for (const auto& [id, v] : versions())
+    for (const auto& [id, v] : recorded)
         if (!wanted.count(id)) gone.push_back(id);
     auto st = db_of(m_store).prepare("DELETE FROM sale_records WHERE id = ?");
     for (const auto& id : gone)

@@ -28,8 +28,10 @@ public:
     /// Writes these records (the latest version of each id), `unsettled` naming the ids whose writes did
     /// not all go through; one statement reused, inside the caller's transaction.
     void record(const std::vector<const Sale*>& sales, const std::set<std::string>& unsettled);
-    /// Forgets the ids not in `keep` (the whole feed a full run read).
-    void keep_only(const std::vector<const Sale*>& keep);
+    /// Forgets the recorded ids (`recorded`, as versions() read them) not in `keep` (the whole feed a
+    /// full run read).
+    void keep_only(const std::vector<const Sale*>& keep,
+                   const std::unordered_map<std::string, RecordedVersion>& recorded);
 
     /// Ids of the records whose writes did not all go through.
     std::set<std::string> unsettled();
