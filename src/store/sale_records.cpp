@@ -2,6 +2,7 @@
 
 #include "store/store_access.hpp"
 #include "util/json_writer.hpp"
+#include "util/strings.hpp"
 
 #include <unordered_set>
 
@@ -65,6 +66,14 @@ std::unordered_map<std::string, RecordedVersion> SaleRecords::versions() {
     return out;
 }
 
+ReconciledVersions SaleRecords::reconciled_versions() {
+    ReconciledVersions out;
+    auto st = db_of(m_store).prepare("SELECT id, version FROM sale_records");
+    while (st.step())
+        out.emplace(st.text(0), st.int64(1));
+    return out;
+}
+
 std::unordered_map<std::string, RecordedVersion> SaleRecords::versions_of(const std::set<std::string>& ids) {
     std::unordered_map<std::string, RecordedVersion> out;
     if (ids.empty()) return out;
@@ -77,8 +86,16 @@ std::unordered_map<std::string, RecordedVersion> SaleRecords::versions_of(const 
 }
 
 void SaleRecords::record(const std::vector<const Sale*>& sales, const std::set<std::string>& unsettled) {
-    auto st = db_of(m_store).prepare(std::string("INSERT OR REPLACE INTO sale_records (") + kColumns +
-                                     ", settled) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    // A record never replaces a newer version of itself: the version kept is the highest reconciled, the
+    // one a stale record is measured against.
+    std::string update;
+    for (const auto& column : split(std::string(kColumns) + ", settled", ','))
+        if (std::string c = trim(column); c != "id")
+            update += (update.empty() ? "" : ", ") + c + " = excluded." + c;
+    auto st = db_of(m_store).prepare(std::string("INSERT INTO sale_records (") + kColumns +
+                                     ", settled) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
+                                     "ON CONFLICT(id) DO UPDATE SET " +
+                                     update + " WHERE excluded.version >= sale_records.version");
     for (const Sale* s : sales) {
         st.bind(1, s->id).bind(2, s->version).bind(3, s->updated_at).bind(4, sale_state_name(s->state));
         st.bind(5, s->substate).bind(6, s->code_order).bind(7, s->client_name).bind(8, s->address);

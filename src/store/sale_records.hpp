@@ -3,6 +3,7 @@
 // incremental run compares the records it reads with, and where it finds the sales on a port OZmap
 // changed.
 #include "core/model.hpp"
+#include "core/reconcile.hpp"
 #include "store/store.hpp"
 
 #include <set>
@@ -23,10 +24,13 @@ public:
 
     /// Every recorded id with its version and whether its writes all went through.
     std::unordered_map<std::string, RecordedVersion> versions();
+    /// Every recorded id with the highest version reconciled (what reconcile measures stale records by).
+    ReconciledVersions reconciled_versions();
     /// Those of these ids.
     std::unordered_map<std::string, RecordedVersion> versions_of(const std::set<std::string>& ids);
-    /// Writes these records (the latest version of each id), `unsettled` naming the ids whose writes did
-    /// not all go through; one statement reused, inside the caller's transaction.
+    /// Writes these records (the latest version of each id; never over a higher recorded version),
+    /// `unsettled` naming the ids whose writes did not all go through; one statement reused, inside the
+    /// caller's transaction.
     void record(const std::vector<const Sale*>& sales, const std::set<std::string>& unsettled);
     /// Forgets the recorded ids (`recorded`, as versions() read them) not in `keep` (the whole feed a
     /// full run read).

@@ -4,7 +4,9 @@
 
 #include <sqlite3.h>
 
+#include <cstring>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace oznsync::sql {
@@ -110,12 +112,33 @@ std::optional<std::string> Statement::opt_text(int col) const {
     return text(col);
 }
 
+void refuse_extra_names(const std::string& path, unsigned long names) {
+    if (names <= 1) return;
+    throw ConfigError("snapshot.path: " + path + " has " + std::to_string(names) +
+                      " names (hard links); oznsync needs it to have one: through another name a second "
+                      "process would use another write-ahead log and corrupt the database. Remove the other "
+                      "names (find / -samefile " +
+                      path + ")");
+}
+
+namespace {
+void require_single_name(const std::string& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) return; // not there yet: SQLite creates it (or says why not)
+    if (!S_ISREG(st.st_mode)) throw ConfigError("snapshot.path: " + path + " is not a regular file");
+    refuse_extra_names(path, st.st_nlink);
+}
+} // namespace
+
 Database::Database(const std::string& path, Mode mode) : m_path(path) {
     if (mode == ReadWrite) {
-        // Created owner-only before SQLite opens it (its -wal and -shm files take the same mode).
-        int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        // Created owner-only before SQLite opens it (its -wal and -shm files take the same mode). Only a
+        // file that did not exist is opened here: closing a descriptor of a file SQLite already has open
+        // in this process would drop SQLite's POSIX locks on it.
+        int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
         if (fd >= 0) ::close(fd);
     }
+    require_single_name(path);
     int flags = (mode == ReadOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
                 SQLITE_OPEN_NOMUTEX;
     std::string target = path;

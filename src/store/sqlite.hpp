@@ -78,6 +78,10 @@ private:
     std::string m_path;
 };
 
+/// Throws a ConfigError when the database file has more than one name (hard links): SQLite names its
+/// write-ahead log after the path, so two names would mean two logs for one file.
+void refuse_extra_names(const std::string& path, unsigned long names);
+
 class Transaction {
 public:
     explicit Transaction(Database& db, bool immediate = true);

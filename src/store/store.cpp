@@ -10,6 +10,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace oznsync {
@@ -156,21 +157,24 @@ void Store::discard_snapshot(int64_t id) {
 }
 
 RunLock::RunLock(const std::string& db_path) {
-    std::error_code ec;
-    auto real = std::filesystem::weakly_canonical(db_path, ec);
-    std::string path = (ec ? db_path : real.string()) + ".lock";
-    m_fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (m_fd < 0)
-        throw ConfigError("snapshot.path: cannot create lock " + path + ": " + std::strerror(errno));
-    if (::flock(m_fd, LOCK_EX | LOCK_NB) != 0) {
-        ::close(m_fd);
-        m_fd = -1;
-        throw LockBusy("another oznsync run holds " + path + "; try again when it has finished");
-    }
+    // The lock is the database file's own (flock), so every name of the file, a symlink or a bind mount,
+    // reaches the same lock; a second name of the file (a hard link) is refused outright, since SQLite
+    // would give it a write-ahead log of its own. flock and SQLite's POSIX record locks do not meet on a
+    // local file system.
+    m_fd = ::open(db_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (m_fd < 0) throw ConfigError("snapshot.path: cannot open " + db_path + ": " + std::strerror(errno));
+    struct stat st {};
+    if (::fstat(m_fd, &st) != 0 || !S_ISREG(st.st_mode))
+        throw ConfigError("snapshot.path: " + db_path + " is not a regular file");
+    sql::refuse_extra_names(db_path, st.st_nlink);
+    if (::flock(m_fd, LOCK_EX | LOCK_NB) != 0)
+        throw LockBusy("another oznsync run holds " + db_path + "; try again when it has finished");
 }
 
 RunLock::~RunLock() {
-    if (m_fd >= 0) ::close(m_fd);
+    // Unlocked, never closed: closing a descriptor of the database file would also drop the POSIX locks
+    // SQLite holds on it in this process. The descriptor lives as long as the process (O_CLOEXEC).
+    if (m_fd >= 0) ::flock(m_fd, LOCK_UN);
 }
 
 } // namespace oznsync

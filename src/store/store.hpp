@@ -50,8 +50,8 @@ private:
     sql::Database m_db;
 };
 
-/// One run at a time per database: an exclusive flock on `<db>.lock` next to the database's real path
-/// (a symlinked snapshot.path locks the same file), released when destroyed.
+/// One run at a time per database: an exclusive flock on the database file itself (whatever name or
+/// symlink reaches it), released when destroyed; a database with a second name (hard link) is refused.
 class RunLock {
 public:
     explicit RunLock(const std::string& db_path);

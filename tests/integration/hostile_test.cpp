@@ -319,14 +319,14 @@ TEST_SUITE("hostile") {
         CHECK(out.exit_code == 64);
         CHECK(out.err.find("is a folder") != std::string::npos);
 
-        // A symlinked snapshot.path takes the same lock as the real one.
+        // A symlinked snapshot.path takes the same lock as the real one: the database file's own.
         std::filesystem::create_symlink(dir.file("oznsync.db"), dir.file("link.db"));
         std::string linked = dir.file("linked.ini"), text = read_file(cfg);
         text.replace(text.find(dir.file("oznsync.db")), dir.file("oznsync.db").size(), dir.file("link.db"));
         write_file(linked, text);
         ::chmod(linked.c_str(), 0600);
         {
-            Child holder({"/usr/bin/flock", dir.file("oznsync.db.lock"), "sleep", "30"});
+            Child holder({"/usr/bin/flock", dir.file("oznsync.db"), "sleep", "30"});
             Result busy;
             for (int i = 0; i < 100; ++i) { // until the holder has the lock
                 busy = oznsync({"plan", "--config", linked});

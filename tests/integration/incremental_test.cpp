@@ -190,7 +190,7 @@ TEST_SUITE("incremental") {
         REQUIRE(oznsync({"run", "--config", cfg}).exit_code == 3);
         const size_t runs_before = std::distance(std::filesystem::directory_iterator(dir.file("reports")),
                                                  std::filesystem::directory_iterator());
-        const int fd = ::open(dir.file("oznsync.db.lock").c_str(), O_RDWR | O_CREAT, 0600);
+        const int fd = ::open(dir.file("oznsync.db").c_str(), O_RDWR); // the lock is the database file's own
         REQUIRE(fd >= 0);
         REQUIRE(::flock(fd, LOCK_EX | LOCK_NB) == 0);
         Result busy = oznsync({"run", "--incremental", "--config", cfg});
