@@ -95,8 +95,9 @@ struct Owned {
 
 class Reconciler {
 public:
-    Reconciler(const Inventory& inv, const ReconcileOptions& opt, const Baseline& baseline)
-        : m_inv(inv), m_ix(inv), m_opt(opt), m_baseline(baseline) {}
+    Reconciler(const Inventory& inv, const ReconcileOptions& opt, const Baseline& baseline,
+               const ReconciledVersions& reconciled)
+        : m_inv(inv), m_ix(inv), m_opt(opt), m_baseline(baseline), m_reconciled(reconciled) {}
 
     bool in_scope(const std::string& project) const {
         return m_opt.only_projects.empty() || m_opt.only_projects.count(project);
@@ -112,16 +113,27 @@ public:
         for (const Sale* s : sales)
             m_known_records.insert(s->id);
         for (const Sale* s : reject_duplicates(sales)) {
-            if (!in_scope(s->project)) continue;
+            if (!in_scope(s->project) || is_stale(*s)) continue;
             ++m_out.sales_in_scope;
             decide(*s);
         }
         if (m_opt.find_orphans) orphans();
+        refuse_unsafe_ids(m_out.writes, m_out.findings);
         order();
         return std::move(m_out);
     }
 
 private:
+    /// A record older than the version a run already reconciled (the feed went back in time: a replica
+    /// behind, a replayed export) is reported and never applied: applying it would undo a newer state.
+    bool is_stale(const Sale& s) {
+        auto it = m_reconciled.find(s.id);
+        if (it == m_reconciled.end() || s.version >= it->second) return false;
+        invalid(s, "stale record: version " + std::to_string(s.version) + " is older than version " +
+                       std::to_string(it->second) + ", already reconciled; not applied");
+        return true;
+    }
+
     /// Two different records with the same id and version: the feed contradicts itself, so neither is
     /// used (a finding, not a silent choice). The record id stays known, so its client is no orphan.
     std::vector<const Sale*> without_contradictions(const std::vector<Sale>& sales) {
@@ -539,6 +551,7 @@ public:
                 m_out.writes.push_back(c);
             }
         }
+        refuse_unsafe_ids(m_out.writes, m_out.findings);
         order();
         return std::move(m_out);
     }
@@ -548,6 +561,7 @@ private:
     Index m_ix;
     const ReconcileOptions& m_opt;
     const Baseline& m_baseline;
+    const ReconciledVersions& m_reconciled;
     std::unordered_set<std::string_view> m_known_records; // views into the feed
     ChangeSet m_out;
 };
@@ -591,14 +605,15 @@ std::vector<const Sale*> latest_versions(const std::vector<const Sale*>& sales) 
 
 ChangeSet reconcile(const Inventory& inventory, const std::vector<Sale>& sales,
                     const std::vector<InvalidRecord>& invalid_records, const Baseline& baseline,
-                    const ReconcileOptions& options) {
-    return Reconciler(inventory, options, baseline).run(sales, invalid_records);
+                    const ReconcileOptions& options, const ReconciledVersions& reconciled) {
+    return Reconciler(inventory, options, baseline, reconciled).run(sales, invalid_records);
 }
 
 ChangeSet plan_adoptions(const Inventory& inventory, const std::vector<Sale>& sales,
                          const ReconcileOptions& options) {
     static const Baseline no_baseline;
-    return Reconciler(inventory, options, no_baseline).adoptions(sales);
+    static const ReconciledVersions no_versions;
+    return Reconciler(inventory, options, no_baseline, no_versions).adoptions(sales);
 }
 
 } // namespace oznsync

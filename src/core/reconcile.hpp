@@ -8,6 +8,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace oznsync {
@@ -37,10 +38,14 @@ std::vector<const Sale*> latest_versions(const std::vector<const Sale*>& sales);
 /// record that differs (in feed order). Reconcile uses neither record of such an id.
 std::vector<const Sale*> contradictions(const std::vector<Sale>& sales);
 
-/// `baseline`: sale id -> what oznsync last applied to its client (the `owned` table).
+/// Sale id -> the highest record version a run already reconciled (`sale_records`).
+using ReconciledVersions = std::unordered_map<std::string, int64_t>;
+
+/// `baseline`: sale id -> what oznsync last applied to its client (the `owned` table). A record whose
+/// version is lower than `reconciled` says is a finding ("stale record"), never applied.
 ChangeSet reconcile(const Inventory& inventory, const std::vector<Sale>& sales,
                     const std::vector<InvalidRecord>& invalid_records, const Baseline& baseline,
-                    const ReconcileOptions& options);
+                    const ReconcileOptions& options, const ReconciledVersions& reconciled = {});
 
 /// `oznsync adopt`: clients an earlier integration made, recognised by the code of a live sale, that sit
 /// on that sale's port and carry no other external id. Each becomes an Adopt write; a client with the

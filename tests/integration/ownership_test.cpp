@@ -8,6 +8,7 @@
 #include <Poco/JSON/Stringifier.h>
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <sstream>
 #include <thread>
@@ -284,6 +285,34 @@ TEST_SUITE("ownership") {
                           {"5e00000000000000000000c2", 1, "reserved", "reserved", "ORD-N", 2}});
         CHECK(oznsync({"run", "--config", cfg}).exit_code == 0);
         CHECK(port_of(property_of(sim, "ORD-N")) == 2);
+    }
+
+    TEST_CASE("an older record version than the one applied is a finding, never applied (stale record)") {
+        Sim sim(sim_args());
+        TempDir dir;
+        std::string cfg = config(dir, sim);
+        write_sales(dir, {{kSale, 2, "active", "active", "ORD-V", 2}});
+        REQUIRE(oznsync({"run", "--config", cfg}).exit_code == 0);
+        REQUIRE(property_of(sim, "ORD-V") != nullptr);
+        // The feed goes back in time (a replica behind, a replayed export): v1 says "reserved".
+        write_sales(dir, {{kSale, 1, "reserved", "reserved", "ORD-V", 2}});
+        sim.request("DELETE", "/__sim/requests", "");
+        Result r = oznsync({"run", "--config", cfg});
+        INFO(r.out << r.err);
+        CHECK(r.exit_code == 0);
+        CHECK(r.out.find("invalid=1") != std::string::npos);
+        CHECK(writes_log(sim).empty()); // not demoted
+        const auto lines = client_lines(sim.get("/__sim/state"));
+        CHECK(std::count(lines.begin(), lines.end(), "ORD-V|" + kSplit + "|2|1") == 1);
+        CHECK(newest_changes(dir).find("stale record: version 1 is older than version 2") !=
+              std::string::npos);
+        // It stays so on the next runs: the version kept is the highest reconciled.
+        CHECK(oznsync({"run", "--config", cfg}).out.find("invalid=1") != std::string::npos);
+        CHECK(writes_log(sim).empty());
+        // A newer record is applied as usual.
+        write_sales(dir, {{kSale, 3, "reserved", "reserved", "ORD-V", 2}});
+        REQUIRE(oznsync({"run", "--config", cfg}).exit_code == 0);
+        CHECK(writes_log(sim).find("PATCH") != std::string::npos);
     }
 
     TEST_CASE("a removal killed between its two deletes is finished by the next run") {
