@@ -1,6 +1,7 @@
 #include "core/change.hpp"
 
 #include "core/enum_names.hpp"
+#include "util/ids.hpp"
 
 namespace oznsync {
 
@@ -34,6 +35,31 @@ Change invalid_finding(const InvalidRecord& r) {
     c.code = r.code;
     c.reason = r.reason;
     return c;
+}
+
+void refuse_unsafe_ids(std::vector<Change>& writes, std::vector<Change>& findings) {
+    std::vector<Change> kept;
+    kept.reserve(writes.size());
+    for (auto& c : writes) {
+        std::string why;
+        for (const auto& [what, id] : {std::pair<const char*, const std::string*>{"property", &c.property_id},
+                                       {"client", &c.client_id},
+                                       {"drop cable", &c.drop},
+                                       {"user", &c.user_id}})
+            if (!id->empty() && !is_object_id(*id)) {
+                why = std::string("OZmap gave the ") + what + " the id '" + *id +
+                      "', which is not an OZmap id (24 hex digits): nothing written with it";
+                break;
+            }
+        if (why.empty()) {
+            kept.push_back(std::move(c));
+            continue;
+        }
+        c.reason = why;
+        c.action = Action::Conflict;
+        findings.push_back(std::move(c));
+    }
+    writes.swap(kept);
 }
 
 std::string PortRef::text() const {

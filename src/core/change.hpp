@@ -102,4 +102,9 @@ struct ChangeSet {
     std::set<std::string> forget;
 };
 
+/// Every OZmap id a write puts into a request path (property, client, drop cable, user) must be an
+/// ObjectId: a write with any other id (`../../users/x`, a hostile or broken OZmap's answer) becomes a
+/// conflict naming it, and nothing is sent.
+void refuse_unsafe_ids(std::vector<Change>& writes, std::vector<Change>& findings);
+
 } // namespace oznsync

@@ -53,6 +53,7 @@ public:
     PartnerPlan plan() {
         for (const auto& [partner_id, p] : gather())
             plan_partner(partner_id, p);
+        refuse_unsafe_ids(m_out.writes, m_out.findings);
         return std::move(m_out);
     }
 

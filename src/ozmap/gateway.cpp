@@ -5,6 +5,7 @@
 #include "ozmap/ozmap_client.hpp"
 #include "util/json_writer.hpp"
 #include "util/log.hpp"
+#include "util/strings.hpp"
 
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
@@ -100,13 +101,13 @@ WriteRequest move_request(const Change& c) {
         .field("connector", c.target.splitter)
         .field("port", c.target.port)
         .end_object();
-    return {"PATCH", "properties/" + c.property_id, body};
+    return {"PATCH", "properties/" + url_encode(c.property_id), body};
 }
 
 WriteRequest implanted_request(const std::string& client_id, bool implanted) {
     std::string body;
     JsonWriter(body).begin_object().field("implanted", implanted).end_object();
-    return {"PATCH", "ftth-clients/" + client_id, body};
+    return {"PATCH", "ftth-clients/" + url_encode(client_id), body};
 }
 
 WriteRequest batch_implanted_request(const std::vector<std::string>& ids, bool implanted) {
@@ -127,18 +128,19 @@ std::vector<WriteRequest> remove_requests(const Change& c) {
     // (it reads the owned clients by code) and the next plan finishes removing.
     std::vector<WriteRequest> out;
     if (c.keep_property) {
-        if (!c.drop.empty()) out.push_back({"POST", "cables/" + c.drop + "/fibers/disconnect", ""});
+        if (!c.drop.empty())
+            out.push_back({"POST", "cables/" + url_encode(c.drop) + "/fibers/disconnect", ""});
     } else if (!c.property_id.empty()) {
-        out.push_back({"DELETE", "properties/" + c.property_id, ""});
+        out.push_back({"DELETE", "properties/" + url_encode(c.property_id), ""});
     }
-    if (!c.client_id.empty()) out.push_back({"DELETE", "ftth-clients/" + c.client_id, ""});
+    if (!c.client_id.empty()) out.push_back({"DELETE", "ftth-clients/" + url_encode(c.client_id), ""});
     return out;
 }
 
 WriteRequest adopt_request(const Change& c) {
     std::string body;
     JsonWriter(body).begin_object().field("external_id", external_id_for(c.sale_id)).end_object();
-    return {"PATCH", "properties/" + c.property_id, body};
+    return {"PATCH", "properties/" + url_encode(c.property_id), body};
 }
 
 } // namespace oznsync
@@ -180,13 +182,13 @@ WriteRequest user_update_request(const Change& c, const std::string& role) {
     w.begin_object();
     user_projects(w, c, role);
     w.end_object();
-    return {"PATCH", "users/" + c.user_id, body};
+    return {"PATCH", "users/" + url_encode(c.user_id), body};
 }
 
 WriteRequest user_password_request(const Change& c, const std::string& password) {
     std::string body;
     JsonWriter(body).begin_object().field("password", password).end_object();
-    return {"PATCH", "users/" + c.user_id, body};
+    return {"PATCH", "users/" + url_encode(c.user_id), body};
 }
 
 } // namespace oznsync

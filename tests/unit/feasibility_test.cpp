@@ -133,13 +133,14 @@ TEST_SUITE("partners") {
         CHECK(first.writes[0].username == partner_username(partner));
         CHECK(first.writes[0].projects == std::vector<std::string>{"p1", "p2"});
         const std::string user = first.writes[0].username;
-        std::map<std::string, ExistingUser> existing = {{user, {"u1", user, {"p2", "p1"}}}};
+        std::map<std::string, ExistingUser> existing = {
+            {user, {"65f0000000000000000000a1", user, {"p2", "p1"}}}};
         CHECK(plan({ship("s1", "accepted", partner, {"p1", "p2"})}, existing, first.grants).writes.empty());
         auto ended = plan({ship("s1", "ended", partner, {"p1", "p2"})}, existing, first.grants);
         REQUIRE(ended.writes.size() == 1);
         CHECK(ended.writes[0].action == Action::UserUpdate);
         CHECK(ended.writes[0].projects.empty());
-        CHECK(ended.writes[0].user_id == "u1");
+        CHECK(ended.writes[0].user_id == "65f0000000000000000000a1");
         CHECK(plan({ship("s1", "ended", partner, {"p1"})}).writes.empty());
         CHECK(plan({ship("s1", "rejected", partner, {"p1"})}).writes.empty());
     }
@@ -177,7 +178,7 @@ TEST_SUITE("partners") {
     TEST_CASE("an operator's edit of the projects is left alone until the partnership changes in OZneutral") {
         const std::string user = partner_username("a");
         std::map<std::string, PartnerGrant> granted = {{user, {"2026-02-01T12:00:00Z", {"p1", "p2"}}}};
-        std::map<std::string, ExistingUser> edited = {{user, {"u1", user, {"p1"}}}};
+        std::map<std::string, ExistingUser> edited = {{user, {"65f0000000000000000000a1", user, {"p1"}}}};
         auto same = plan({ship("s1", "accepted", "a", {"p1", "p2"})}, edited, granted);
         CHECK(same.writes.empty());
         REQUIRE(same.findings.size() == 1);

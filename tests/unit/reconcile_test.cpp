@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <cstdio>
 
 using namespace oznsync;
 
@@ -12,6 +13,19 @@ namespace {
 const std::string P = "aaaaaaaaaaaaaaaaaaaaaa01", BOX = "bbbbbbbbbbbbbbbbbbbbbb01",
                   DRAFT = "bbbbbbbbbbbbbbbbbbbbbb02", S1 = "cccccccccccccccccccccc01",
                   S2 = "cccccccccccccccccccccc02", SD = "cccccccccccccccccccccc03";
+
+/// An OZmap id (24 hex digits) standing for a readable name: the same name, the same id.
+std::string oid(const std::string& name) {
+    uint64_t h = 1469598103934665603ULL, g = 1099511628211ULL;
+    for (unsigned char c : name) {
+        h = (h ^ c) * 1099511628211ULL;
+        g = (g ^ c) * 1469598103934665603ULL;
+    }
+    char out[25];
+    std::snprintf(out, sizeof out, "%016llx%08llx", static_cast<unsigned long long>(h),
+                  static_cast<unsigned long long>(g & 0xffffffffULL));
+    return out;
+}
 
 /// One project, a normal box with two 8-port drop splitters (S1 port 8 blocked), a draft box.
 Inventory inventory() {
@@ -31,12 +45,12 @@ Inventory inventory() {
 Property& put(Inventory& inv, const std::string& code, const std::string& splitter, int port, bool implanted,
               const std::string& external_id = "") {
     Property p;
-    p.id = "prop-" + code;
+    p.id = oid("prop-" + code);
     p.project = P;
     p.box = inv.splitters[splitter].box;
     p.splitter = splitter;
     p.port = port;
-    p.client_id = "client-" + code;
+    p.client_id = oid("client-" + code);
     p.client_code = code;
     p.client_implanted = implanted;
     p.external_id = external_id;
@@ -299,7 +313,7 @@ TEST_SUITE("reconcile") {
         SUBCASE("a technician demoted an active client") {
             Inventory inv = inventory();
             own(inv, id, "ORD", S1, 2, false);
-            Baseline base = {{id, {"prop-ORD", "client-ORD", "ORD", {BOX, S1, 2}, true}}};
+            Baseline base = {{id, {oid("prop-ORD"), oid("client-ORD"), "ORD", {BOX, S1, 2}, true}}};
             ChangeSet cs = plan(inv, {sale(id, "active", "ORD", S1, 2)}, {}, base);
             CHECK(actions(cs) == V{"drift:ORD"});
             CHECK(cs.findings[0].reason.find("implanted -> not implanted") != std::string::npos);
@@ -312,7 +326,7 @@ TEST_SUITE("reconcile") {
         SUBCASE("a technician moved the client to another port") {
             Inventory inv = inventory();
             own(inv, id, "ORD", S1, 3, false);
-            Baseline base = {{id, {"prop-ORD", "client-ORD", "ORD", {BOX, S1, 2}, false}}};
+            Baseline base = {{id, {oid("prop-ORD"), oid("client-ORD"), "ORD", {BOX, S1, 2}, false}}};
             ChangeSet cs = plan(inv, {sale(id, "reserved", "ORD", S1, 2)}, {}, base);
             CHECK(actions(cs) == V{"drift:ORD"});
             CHECK(cs.drifted == 1);
@@ -332,7 +346,7 @@ TEST_SUITE("reconcile") {
         SUBCASE("a technician already did what OZneutral now asks: no drift, no write") {
             Inventory inv = inventory();
             own(inv, id, "ORD", S2, 4, false);
-            Baseline base = {{id, {"prop-ORD", "client-ORD", "ORD", {BOX, S1, 2}, false}}};
+            Baseline base = {{id, {oid("prop-ORD"), oid("client-ORD"), "ORD", {BOX, S1, 2}, false}}};
             ChangeSet cs = plan(inv, {sale(id, "reserved", "ORD", S2, 4)}, {}, base);
             CHECK(actions(cs).empty());
             CHECK(cs.in_sync == 1);
@@ -340,7 +354,7 @@ TEST_SUITE("reconcile") {
         }
         SUBCASE("the client was deleted in OZmap") {
             Inventory inv = inventory();
-            Baseline base = {{id, {"prop-ORD", "client-ORD", "ORD", {BOX, S1, 2}, false}}};
+            Baseline base = {{id, {oid("prop-ORD"), oid("client-ORD"), "ORD", {BOX, S1, 2}, false}}};
             ChangeSet cs = plan(inv, {sale(id, "reserved", "ORD", S1, 2)}, {}, base);
             REQUIRE(actions(cs) == V{"drift:ORD"});
             CHECK(cs.findings[0].reason.find("deleted in OZmap") != std::string::npos);
@@ -365,31 +379,38 @@ TEST_SUITE("reconcile") {
         const std::string id = "5e0000000000000000000001";
         Inventory inv = inventory();
         Property& p = own(inv, id, "ORD", S1, 2, true);
-        p.drop = "drop-1";
+        p.drop = oid("drop-1");
         ChangeSet cs = plan(inv, {sale(id, "terminated", "ORD", S1, 2)});
         REQUIRE(cs.writes.size() == 1);
-        CHECK(cs.writes[0].property_id == "prop-ORD");
-        CHECK(cs.writes[0].client_id == "client-ORD");
+        CHECK(cs.writes[0].property_id == oid("prop-ORD"));
+        CHECK(cs.writes[0].client_id == oid("client-ORD"));
         CHECK_FALSE(cs.writes[0].keep_property);
         ReconcileOptions keep;
         keep.keep_property = true;
         cs = plan(inv, {sale(id, "terminated", "ORD", S1, 2)}, keep);
         REQUIRE(cs.writes.size() == 1);
         CHECK(cs.writes[0].keep_property);
-        CHECK(cs.writes[0].drop == "drop-1");
+        CHECK(cs.writes[0].drop == oid("drop-1"));
+        // A drop id that is no OZmap id would become a request path: a conflict, nothing written.
+        p.drop = "../../users/65f000000000000000000001";
+        cs = plan(inv, {sale(id, "terminated", "ORD", S1, 2)}, keep);
+        CHECK(cs.writes.empty());
+        REQUIRE(actions(cs) == V{"conflict:ORD"});
+        CHECK(cs.findings[0].reason.find("drop cable the id '../../users/") != std::string::npos);
+        p.drop = oid("drop-1");
 
         // Killed between the two deletes: the property is gone, the client is left. The pull reads the
         // owned clients by code; the base line knows the client's id.
         Inventory half = inventory();
-        half.clients.push_back(Client{"client-ORD", "ORD", "", "", true});
-        Baseline base = {{id, {"prop-ORD", "client-ORD", "ORD", {BOX, S1, 2}, true}}};
+        half.clients.push_back(Client{oid("client-ORD"), "ORD", "", "", true});
+        Baseline base = {{id, {oid("prop-ORD"), oid("client-ORD"), "ORD", {BOX, S1, 2}, true}}};
         cs = plan(half, {sale(id, "terminated", "ORD", S1, 2)}, {}, base);
         REQUIRE(actions(cs) == V{"remove:ORD"});
         CHECK(cs.writes[0].property_id.empty());
-        CHECK(cs.writes[0].client_id == "client-ORD");
+        CHECK(cs.writes[0].client_id == oid("client-ORD"));
         // A client with that code the base line does not know is not ours.
         Inventory stranger = inventory();
-        stranger.clients.push_back(Client{"client-OTHER", "ORD", "", "", true});
+        stranger.clients.push_back(Client{oid("client-OTHER"), "ORD", "", "", true});
         CHECK(plan(stranger, {sale(id, "terminated", "ORD", S1, 2)}, {}, base).writes.empty());
 
         // Kept and disconnected, client deleted: the removal is complete.
@@ -418,7 +439,7 @@ TEST_SUITE("reconcile") {
                                        sale("5e0000000000000000000004", "terminated", "LEGACY-4", S1, 5)},
                                       {});
         CHECK(actions(cs) == V{"adopt:LEGACY-1", "conflict:LEGACY-2", "conflict:LEGACY-3"});
-        CHECK(cs.writes[0].property_id == "prop-LEGACY-1");
+        CHECK(cs.writes[0].property_id == oid("prop-LEGACY-1"));
         CHECK(cs.writes[0].implanted);
         CHECK(cs.findings[1].reason.find("erp:77") != std::string::npos);
     }
@@ -477,5 +498,24 @@ TEST_SUITE("reconcile") {
         REQUIRE(actions(cs) == V{"invalid:A"});
         CHECK(cs.findings[0].reason.find("two different records") != std::string::npos);
         CHECK(actions(plan(inv, {a, a})) == V{"create:A"}); // the same record twice is just a repeat
+    }
+
+    TEST_CASE("a record older than the version already reconciled is a finding, never applied") {
+        Inventory inv = inventory();
+        const std::string id = "5e0000000000000000000001";
+        const Property& p = own(inv, id, "A", S1, 1, true); // v2 (active) was applied
+        const Baseline base{{id, applied(p)}};
+        const Sale v1 = sale(id, "reserved", "A", S1, 1, 1);
+        const ReconciledVersions reconciled{{id, 2}};
+        ChangeSet cs = reconcile(inv, {v1}, {}, base, {}, reconciled);
+        CHECK(cs.writes.empty());
+        REQUIRE(actions(cs) == V{"invalid:A"});
+        CHECK(cs.findings[0].reason.find("stale record: version 1 is older than version 2") !=
+              std::string::npos);
+        // Its client is no orphan, and the same version again (or a newer one) is planned as usual.
+        CHECK(actions(reconcile(inv, {sale(id, "active", "A", S1, 1, 2)}, {}, base, {}, reconciled)).empty());
+        CHECK(actions(reconcile(inv, {sale(id, "reserved", "A", S1, 1, 3)}, {}, base, {}, reconciled)) ==
+              V{"demote:A"});
+        CHECK(actions(reconcile(inv, {v1}, {}, base, {})) == V{"demote:A"}); // nothing reconciled before
     }
 }
