@@ -67,6 +67,11 @@ std::vector<CheckLine> check_setup(const Config& cfg) {
         require_writable_dir(cfg.reports_dir, "reports.dir");
         return "reports.dir " + cfg.reports_dir + " is writable";
     });
+    if (!cfg.metrics_file.empty())
+        step([&] {
+            require_safe_output(cfg.metrics_file, "reports.metrics_file");
+            return "reports.metrics_file " + cfg.metrics_file + " can be written safely";
+        });
     step([&] {
         const std::string dir = std::filesystem::path(cfg.snapshot_path).parent_path().string();
         require_writable_dir(dir.empty() ? "." : dir, "snapshot.path");

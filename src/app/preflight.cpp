@@ -9,6 +9,8 @@
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <filesystem>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace oznsync {
@@ -19,6 +21,8 @@ void require_writable_dir(const std::string& dir, const std::string& key, mode_t
     } catch (const std::exception& e) {
         throw ConfigError(key + ": cannot create " + dir + ": " + e.what());
     }
+    // A folder others can write to is a folder where they can plant links and files among oznsync's.
+    if (std::string why = shared_dir_problem(dir); !why.empty()) throw ConfigError(key + ": " + why);
     const std::string probe = dir + "/.oznsync-probe-" + random_hex(4);
     int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
     if (fd < 0) throw ConfigError(key + ": " + dir + " is not writable: " + std::strerror(errno));
@@ -27,6 +31,15 @@ void require_writable_dir(const std::string& dir, const std::string& key, mode_t
     ::close(fd);
     ::unlink(probe.c_str());
     if (!wrote) throw ConfigError(key + ": cannot write in " + dir + ": " + std::strerror(write_errno));
+}
+
+void require_safe_output(const std::string& file, const std::string& key) {
+    struct stat st {};
+    if (::stat(file.c_str(), &st) == 0 && !S_ISREG(st.st_mode))
+        throw ConfigError(key + ": " + file + " is not a regular file; oznsync writes only regular files");
+    const std::string dir = std::filesystem::path(file).parent_path().string();
+    if (std::string why = shared_dir_problem(dir.empty() ? "." : dir); !why.empty())
+        throw ConfigError(key + ": " + why);
 }
 
 void require_usable_feed(const SaleFeed& feed, const SafetyConfig& safety) {

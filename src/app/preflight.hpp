@@ -12,6 +12,9 @@ struct SaleFeed;
 
 /// Creates `dir` if needed and proves a file can be written there; throws ConfigError naming `key`.
 void require_writable_dir(const std::string& dir, const std::string& key, mode_t mode = 0750);
+/// A file oznsync rewrites (reports.metrics_file): what stands there must be a regular file (or nothing),
+/// in a folder no other user can write to; else ConfigError naming `key`.
+void require_safe_output(const std::string& file, const std::string& key);
 
 /// A feed where every record, or more than safety.max_invalid_pct of them, is invalid is not planned
 /// from: throws InputError (exit 65) saying how many and why.

@@ -155,6 +155,7 @@ private:
     /// partner users are part of the run) the partnership feed and partners.role.
     void preflight() {
         require_writable_dir(m_cfg.reports_dir, "reports.dir");
+        if (!m_cfg.metrics_file.empty()) require_safe_output(m_cfg.metrics_file, "reports.metrics_file");
         if (partners_wanted()) {
             require_writable_dir(m_cfg.partners.handover_dir, "partners.handover_dir", 0700);
             prepare_partners();
@@ -359,9 +360,9 @@ private:
         m_occupancy = occupancy_of(inv);
         const ReconcileOptions ropt = reconcile_options();
         t = phase_start();
-        ChangeSet changes = m_opt.adopts()
-                                ? plan_adoptions(inv, feed.sales, ropt)
-                                : reconcile(inv, feed.sales, feed.invalid, m_runs.baseline(), ropt);
+        ChangeSet changes = m_opt.adopts() ? plan_adoptions(inv, feed.sales, ropt)
+                                           : reconcile(inv, feed.sales, feed.invalid, m_runs.baseline(), ropt,
+                                                       SaleRecords(m_store).reconciled_versions());
         phase_end("plan", t);
         m_run.owned_clients = changes.owned_clients;
         m_run.in_sync = changes.in_sync;
@@ -453,8 +454,12 @@ private:
             c.partner = std::exchange(c.code, ""); // a partnership's code is its partner
             m_partner_plan.findings.push_back(std::move(c));
         }
-        // A password that never reached a hand-over file is reported every run until it is reset.
+        // A password that never reached a hand-over file is reported every run until it is reset; a user
+        // whose create was recorded but never reached OZmap (killed before the POST) is simply created
+        // again, with a new password handed over.
         for (const auto& u : HandoverStore(m_store).not_handed_over()) {
+            const bool exists = input.existing.count(u.username) || client().find_user(u.username);
+            if (!exists) continue;
             Change c;
             c.action = Action::Conflict;
             c.username = u.username;
@@ -493,6 +498,15 @@ private:
                                         std::move(m_partner_plan.findings), planned_result());
         m_planned = true;
         HandoverStore handovers(m_store);
+        // Before a password is sent, the database says it is not handed over yet: a run killed after
+        // OZmap applied the POST (or PATCH) but before the hand-over file was written leaves a user whose
+        // password is written nowhere, and every later run says so until it is reset.
+        if (gateway().sends())
+            for (const auto& e : entries)
+                if (e.state == EntryState::Planned &&
+                    (e.change.action == Action::UserCreate || e.change.reset_password))
+                    handovers.record({e.change.username, partner_of_username(e.change.username),
+                                      e.change.user_id, m_run.id, ""});
         auto hand_over = [&](const Change& c, const std::string& user_id, const std::string& password) {
             PartnerUserRecord record{c.username, partner_of_username(c.username), user_id, m_run.id, ""};
             try {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <thread>
 
 #include "util/error.hpp"
@@ -108,6 +109,8 @@ public:
         return it == m_values.end() ? def : trim(it->second);
     }
     bool has(const std::string& key) const { return m_values.count(key) && !trim(m_values.at(key)).empty(); }
+    /// Given, with nothing but blanks as its value (`key =`, `OZNSYNC_SNAPSHOT_PATH=`).
+    bool given_empty(const std::string& key) const { return m_values.count(key) && !has(key); }
 
     int integer(const std::string& key, int def, long long lo, long long hi) const {
         if (!has(key)) return def;
@@ -159,6 +162,16 @@ private:
     std::map<std::string, std::string> m_values;
 };
 
+/// Credentials never ride in a URL (user:password@host): they would be logged, stored in the report and
+/// the database with it. Each upstream has its own secret keys.
+void refuse_credentials(const std::string& key, const std::string& url) {
+    const size_t host = url.find("://") + 3;
+    const size_t end = url.find_first_of("/?#", host);
+    if (url.find('@', host) < end)
+        throw ConfigError(key + ": must not hold credentials (user:password@); use the section's secret keys "
+                                "(api_key, token, client_secret, or their *_file)");
+}
+
 void check_source(const std::string& key, const std::string& value, bool required) {
     if (value.empty()) {
         if (required) throw ConfigError(key + ": missing (file:PATH or https://...)");
@@ -168,7 +181,10 @@ void check_source(const std::string& key, const std::string& value, bool require
         if (value.size() == 5) throw ConfigError(key + ": 'file:' needs a path");
         return;
     }
-    if (value.rfind("https://", 0) == 0 || value.rfind("http://", 0) == 0) return;
+    if (value.rfind("https://", 0) == 0 || value.rfind("http://", 0) == 0) {
+        refuse_credentials(key, value);
+        return;
+    }
     throw ConfigError(key + ": expected file:PATH or https://..., got '" + value + "'");
 }
 
@@ -303,6 +319,11 @@ void read_ozmap(const Reader& r, OzmapConfig& oz) {
                           "ozmap.username/ozmap.password");
     while (!oz.url.empty() && oz.url.back() == '/')
         oz.url.pop_back();
+    // oznsync speaks to <url>/api/v2/...: a path in the URL would be dropped without a word, so the
+    // request would reach another place than the one written.
+    if (const size_t path = oz.url.find_first_of("/?#", oz.url.find("://") + 3); path != std::string::npos)
+        throw ConfigError("ozmap.url: must be http(s)://host[:port] with no path, query or fragment (got '" +
+                          oz.url.substr(path) + "'); oznsync adds /api/v2 itself");
     for (const char* key : {"ozmap.api_key", "ozmap.password", "ozneutral.client_secret", "ozneutral.token"})
         if (r.has(key) && r.has(std::string(key) + "_file"))
             throw ConfigError(std::string(key) + ": given both inline and as " + key + "_file; keep one");
@@ -386,12 +407,40 @@ void read_serve(const Reader& r, ServeConfig& s) {
     if (s.workers == 0) s.workers = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 }
 
+/// The metrics file is rewritten after every run: it must never be the database (or its log), nor lie
+/// among the report folders, whose files are hashed.
+void refuse_output_over_state(const Config& cfg) {
+    if (cfg.metrics_file.empty()) return;
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    const fs::path metrics = fs::weakly_canonical(cfg.metrics_file, ec);
+    const fs::path db = fs::weakly_canonical(cfg.snapshot_path, ec);
+    for (const char* suffix : {"", "-wal", "-shm", "-journal"})
+        if (metrics == fs::path(db.string() + suffix) ||
+            fs::equivalent(cfg.metrics_file, cfg.snapshot_path + suffix, ec))
+            throw ConfigError("reports.metrics_file: " + cfg.metrics_file +
+                              " is the database (snapshot.path " + cfg.snapshot_path + suffix +
+                              "); name another file");
+    const fs::path reports = fs::weakly_canonical(cfg.reports_dir, ec);
+    if (reports.empty()) return;
+    const auto [end, _] = std::mismatch(reports.begin(), reports.end(), metrics.begin(), metrics.end());
+    if (end == reports.end())
+        throw ConfigError("reports.metrics_file: " + cfg.metrics_file + " lies inside reports.dir " +
+                          cfg.reports_dir + ", whose files are the audit trail; name a file outside it");
+}
+
 /// Everything past the two upstreams: files, safety, reconcile and partner settings.
 void read_job(const Reader& r, Config& cfg) {
+    // A path given empty (OZNSYNC_SNAPSHOT_PATH='') is a mistake, never "the default": SQLite would open
+    // a throw-away database and the run would send writes with no history kept.
+    for (const char* key : {"snapshot.path", "reports.dir", "reports.metrics_file", "partners.handover_dir"})
+        if (r.given_empty(key))
+            throw ConfigError(std::string(key) + ": given empty; name a path or leave the key out");
     cfg.snapshot_path = r.str("snapshot.path", "oznsync.db");
     cfg.reports_dir = r.str("reports.dir", "reports");
     cfg.reports_keep_days = r.integer("reports.keep_days", 0, 0, 36500);
     cfg.metrics_file = r.str("reports.metrics_file");
+    refuse_output_over_state(cfg);
     cfg.safety.max_removals = r.integer("safety.max_removals", 50, 0, 100000000);
     cfg.safety.max_removals_pct = r.number("safety.max_removals_pct", 10, 0, 100);
     cfg.safety.max_feed_shrink_pct = r.number("safety.max_feed_shrink_pct", 20, 0, 100);

@@ -1,5 +1,7 @@
 #include "util/fs.hpp"
 
+#include "util/ids.hpp"
+
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -10,9 +12,22 @@
 
 namespace oznsync {
 
-AtomicFile::AtomicFile(std::string path, mode_t mode)
-    : m_path(std::move(path)), m_tmp(m_path + ".tmp." + std::to_string(::getpid())) {
-    m_fd = ::open(m_tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+AtomicFile::AtomicFile(std::string path, mode_t mode) : m_path(std::move(path)) {
+    // What stands at the path must be a regular file (or nothing): a device, a FIFO or a folder there is
+    // someone else's, never replaced.
+    struct stat target {};
+    if (::stat(m_path.c_str(), &target) == 0 && !S_ISREG(target.st_mode))
+        throw std::runtime_error("will not write " + m_path + ": it is not a regular file");
+    // The temporary file has a name nobody can guess and is created new (O_EXCL, never through a symlink),
+    // so a link planted in a shared folder cannot send its content elsewhere.
+    const auto slash = m_path.find_last_of('/');
+    const std::string dir = slash == std::string::npos ? "" : m_path.substr(0, slash + 1);
+    const std::string base = slash == std::string::npos ? m_path : m_path.substr(slash + 1);
+    for (int attempt = 0; attempt < 8 && m_fd < 0; ++attempt) {
+        m_tmp = dir + "." + base + "." + random_hex(8) + ".tmp";
+        m_fd = ::open(m_tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+        if (m_fd < 0 && errno != EEXIST) break;
+    }
     if (m_fd < 0) throw std::runtime_error("cannot write " + m_tmp + ": " + std::strerror(errno));
     ::fchmod(m_fd, mode); // umask must not widen or narrow what the spec fixes
 }
@@ -78,10 +93,33 @@ std::string read_file(const std::string& path) {
 }
 
 void make_dirs(const std::string& path, mode_t mode) {
-    std::error_code ec;
-    std::filesystem::create_directories(path, ec);
-    if (ec) throw std::runtime_error("cannot create folder " + path + ": " + ec.message());
-    ::chmod(path.c_str(), mode);
+    // Only the folders made here get `mode`; one that exists is someone's choice and stays as it is.
+    std::filesystem::path made;
+    for (const auto& part : std::filesystem::path(path)) {
+        made /= part;
+        if (::mkdir(made.c_str(), mode) == 0) {
+            ::chmod(made.c_str(), mode);
+        } else if (errno != EEXIST) {
+            throw std::runtime_error("cannot create folder " + made.string() + ": " + std::strerror(errno));
+        }
+    }
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+        throw std::runtime_error("cannot create folder " + path + ": something else stands there");
+}
+
+std::string shared_dir_problem(const std::string& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) return "";
+    if (st.st_mode & S_IWOTH)
+        return path + " is writable by other users (mode " + std::to_string((st.st_mode >> 6) & 7) +
+               std::to_string((st.st_mode >> 3) & 7) + std::to_string(st.st_mode & 7) +
+               "); give oznsync a folder of its own";
+    const uid_t me = ::geteuid();
+    if (st.st_uid != me && me != 0)
+        return path + " belongs to another user (uid " + std::to_string(st.st_uid) +
+               "); give oznsync a folder of its own";
+    return "";
 }
 
 bool file_exists(const std::string& path) {

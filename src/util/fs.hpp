@@ -5,9 +5,10 @@
 
 namespace oznsync {
 
-/// A file written in pieces to a temporary file in the same folder, then fsynced and renamed over `path`
-/// by commit(): readers see either the old file or the complete new one. Dropped without commit(), the
-/// temporary file is removed.
+/// A file written in pieces to a temporary file in the same folder (a name nobody can guess, created new,
+/// never through a symlink), then fsynced and renamed over `path` by commit(): readers see either the old
+/// file or the complete new one. Dropped without commit(), the temporary file is removed. A path that holds
+/// something other than a regular file is refused.
 class AtomicFile {
 public:
     AtomicFile(std::string path, mode_t mode = 0640);
@@ -46,7 +47,11 @@ private:
     AtomicFile* m_file = nullptr;
 };
 std::string read_file(const std::string& path);
+/// Creates the missing folders of `path` with `mode`; folders that exist are left as they are.
 void make_dirs(const std::string& path, mode_t mode = 0750);
+/// Why oznsync must not write its files into this folder (writable by other users, or another user's,
+/// unless oznsync runs as root); empty when it may, or when the folder does not exist yet.
+std::string shared_dir_problem(const std::string& path);
 bool file_exists(const std::string& path);
 
 } // namespace oznsync

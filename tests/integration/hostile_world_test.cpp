@@ -1,0 +1,142 @@
+// A hostile world, second pass (issue 25): the database file reached through a second name, a partner
+// user whose answer was lost to a SIGKILL. The real binaries against ozmap-sim on loopback, a real SQLite
+// file.
+#include "support/harness.hpp"
+
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <sys/stat.h>
+#include <thread>
+#include <unistd.h>
+
+using namespace harness;
+using Poco::JSON::Object;
+
+namespace {
+
+size_t users_in(const Sim& sim) {
+    return Poco::JSON::Parser()
+        .parse(sim.get("/api/v2/users"))
+        .extract<Object::Ptr>()
+        ->getArray("rows")
+        ->size();
+}
+
+std::vector<std::string> sim_args() {
+    return {"--fixture", fixture("network-small.json")};
+}
+
+} // namespace
+
+TEST_SUITE("hostile") {
+    TEST_CASE("a database with a second name (hard link) is refused: no two write-ahead logs for one file") {
+        Sim sim(sim_args());
+        TempDir dir;
+        std::string cfg = write_config(dir, sim);
+        REQUIRE(oznsync({"pull", "--config", cfg}).exit_code == 0);
+        REQUIRE(::link(dir.file("oznsync.db").c_str(), dir.file("hard.db").c_str()) == 0);
+        // Through either name, a writing or a reading command: refused with exit 78, naming the cause.
+        for (const std::string& db : {dir.file("oznsync.db"), dir.file("hard.db")}) {
+            for (const std::vector<std::string>& args :
+                 {std::vector<std::string>{"run", "--config", cfg, "--dry-run"},
+                  {"runs", "--config", cfg},
+                  {"feasibility", "--config", cfg, "--lat", "-27.6", "--lng", "-48.6"}}) {
+                Result r = oznsync(args, {{"OZNSYNC_SNAPSHOT_PATH", db}});
+                INFO(args[0] << " on " << db << ": " << r.err);
+                CHECK(r.exit_code == 78);
+                CHECK(r.err.find("hard links") != std::string::npos);
+            }
+        }
+        // Once the second name is gone, the database is used as before.
+        std::filesystem::remove(dir.file("hard.db"));
+        Result again = oznsync({"pull", "--config", cfg});
+        INFO(again.err);
+        CHECK(again.exit_code == 0);
+    }
+
+    TEST_CASE("a partner user created but never answered (SIGKILL) is a conflict every run until reset") {
+        Sim sim(sim_args());
+        TempDir dir;
+        write_file(dir.file("partnerships.json"), read_file(fixture("partnerships.json")));
+        std::string cfg =
+            write_config(dir, sim,
+                         "[ozneutral]\npartnerships = file:" + dir.file("partnerships.json") +
+                             "\n[partners]\nrole = Partner\nhandover_dir = " + dir.file("handover") + "\n");
+        // The first user's POST is applied and its answer never comes; the job is killed then.
+        sim.set_faults(R"({"hang_after_writes": 0})");
+        {
+            Child job({OZNSYNC_BIN, "partners", "--config", cfg});
+            bool hung = false;
+            for (int i = 0; i < 1200 && !hung; ++i) {
+                hung = sim.stat("writes") == 1;
+                if (!hung) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+            }
+            REQUIRE(hung);
+            job.kill_now(9);
+            job.wait();
+        }
+        sim.set_faults(R"({"hang_after_writes": -1})");
+        REQUIRE(users_in(sim) == 1); // the user exists; its password is written nowhere
+
+        // Every later run says so (the other partner's user is created and handed over).
+        for (int run = 0; run < 2; ++run) {
+            Result r = oznsync({"partners", "--config", cfg});
+            INFO(r.out << r.err);
+            CHECK(r.exit_code == 3);
+            CHECK(r.out.find("conflict=1") != std::string::npos);
+            CHECK(users_in(sim) == 2);
+        }
+        std::string report = read_file(newest_run_folder(dir) / "report.txt");
+        CHECK(report.find("was never handed over") != std::string::npos);
+        // Reset both (the lost one is one of them): then the runs are clean.
+        for (const char* partner : {"65a000000000000000000007", "65a000000000000000000027"})
+            CHECK(oznsync({"partners", "--config", cfg, "--reset-password", partner}).exit_code == 0);
+        Result clean = oznsync({"partners", "--config", cfg});
+        INFO(clean.out << clean.err);
+        CHECK(clean.exit_code == 0);
+        CHECK(clean.out.find("conflict") == std::string::npos);
+    }
+
+    TEST_CASE("folders others can write to are refused, never chmod'ed; a device as metrics_file is refused") {
+        Sim sim(sim_args());
+        TempDir dir;
+        write_file(dir.file("partnerships.json"), read_file(fixture("partnerships.json")));
+        std::filesystem::create_directories(dir.file("shared"));
+        ::chmod(dir.file("shared").c_str(), 01777);
+        const std::string partners = "[ozneutral]\npartnerships = file:" + dir.file("partnerships.json") +
+                                     "\n[partners]\nrole = Partner\nhandover_dir = ";
+        std::string cfg = write_config(dir, sim, partners + dir.file("shared") + "\n");
+        Result r = oznsync({"partners", "--config", cfg});
+        INFO(r.err);
+        CHECK(r.exit_code == 78);
+        CHECK(r.err.find("partners.handover_dir: " + dir.file("shared") + " is writable by other users") !=
+              std::string::npos);
+        CHECK(users_in(sim) == 0);
+        struct stat st {};
+        REQUIRE(::stat(dir.file("shared").c_str(), &st) == 0);
+        CHECK((st.st_mode & 07777) == 01777); // left as it was
+        CHECK(oznsync({"check", "--config", cfg}).exit_code == 78);
+
+        // reports.dir shared: the same.
+        cfg = write_config(dir, sim, "[ozneutral]\nsales = file:" + fixture("sales-stage1.json") + "\n");
+        r = oznsync({"run", "--config", cfg, "--dry-run"}, {{"OZNSYNC_REPORTS_DIR", dir.file("shared")}});
+        CHECK(r.exit_code == 78);
+        CHECK(r.err.find("reports.dir: ") != std::string::npos);
+
+        // A character device as the metrics file: refused before anything is written, and left a device.
+        cfg = write_config(dir, sim,
+                           "[ozneutral]\nsales = file:" + fixture("sales-stage1.json") +
+                               "\n[reports]\nmetrics_file = /dev/null\n");
+        r = oznsync({"run", "--config", cfg});
+        INFO(r.err);
+        CHECK(r.exit_code == 78);
+        CHECK(r.err.find("reports.metrics_file: /dev/null is not a regular file") != std::string::npos);
+        REQUIRE(::stat("/dev/null", &st) == 0);
+        CHECK(S_ISCHR(st.st_mode));
+    }
+}
