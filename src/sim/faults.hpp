@@ -37,6 +37,8 @@ struct Faults {
     long long lying_total = -1;  // list envelopes claim this total
     long long error_message_bytes =
         0; // writes are refused (422) with a message this long, ANSI escapes in it
+    bool echo_authorization =
+        false; // writes are refused (422) with a message quoting the Authorization header
 };
 
 /// The faults in force as JSON (GET /__sim/faults).

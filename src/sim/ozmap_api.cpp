@@ -134,6 +134,8 @@ Reply OzmapApi::handle(const std::string& method, const std::string& route, cons
             msg += "\x1b[2Jlong message ";
         return error_reply(422, msg);
     }
+    if (m_faults.now().echo_authorization)
+        return error_reply(422, "invalid request; headers received: Authorization: " + authorization);
     Reply r = write(method, route, body);
     if (r.status < 300) {
         std::string entry;

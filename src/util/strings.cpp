@@ -1,5 +1,7 @@
 #include "util/strings.hpp"
 
+#include "util/log.hpp"
+
 #include <algorithm>
 
 #include <cctype>
@@ -137,7 +139,11 @@ bool valid_utf8(std::string_view text, size_t* bad_at) {
     return true;
 }
 
-std::string clean_message(std::string_view text, size_t max_bytes) {
+std::string clean_message(std::string_view raw, size_t max_bytes) {
+    // A server may quote what it was sent (an Authorization header in a 422): every secret is masked
+    // before the text is cut, so not even part of one is kept.
+    const std::string masked = mask_secrets(std::string(raw));
+    const std::string_view text = masked;
     std::string out;
     size_t i = 0;
     while (i < text.size() && out.size() < max_bytes) {

@@ -32,6 +32,8 @@ std::string did_you_mean(std::string_view word, const std::vector<std::string>& 
 /// Text for HTML: < > & " ' as entities.
 std::string html_escape(std::string_view s);
 
+/// Server text made safe to store and print: secrets masked, escape sequences and control characters
+/// dropped, valid UTF-8, at most `max_bytes`.
 std::string clean_message(std::string_view text, size_t max_bytes = 500);
 /// Whether `text` is valid UTF-8; when not, `bad_at` gets the offset of the first bad byte.
 bool valid_utf8(std::string_view text, size_t* bad_at = nullptr);

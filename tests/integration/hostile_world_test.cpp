@@ -102,7 +102,8 @@ TEST_SUITE("hostile") {
         CHECK(clean.out.find("conflict") == std::string::npos);
     }
 
-    TEST_CASE("folders others can write to are refused, never chmod'ed; a device as metrics_file is refused") {
+    TEST_CASE(
+        "folders others can write to are refused, never chmod'ed; a device as metrics_file is refused") {
         Sim sim(sim_args());
         TempDir dir;
         write_file(dir.file("partnerships.json"), read_file(fixture("partnerships.json")));
@@ -138,5 +139,32 @@ TEST_SUITE("hostile") {
         CHECK(r.err.find("reports.metrics_file: /dev/null is not a regular file") != std::string::npos);
         REQUIRE(::stat("/dev/null", &st) == 0);
         CHECK(S_ISCHR(st.st_mode));
+    }
+
+    TEST_CASE("OZmap quoting the API key back in a refusal: masked in the report, the journal and the log") {
+        Sim sim(sim_args());
+        TempDir dir;
+        std::string cfg = write_config(dir, sim,
+                                       "[ozneutral]\nsales = file:" + fixture("sales-stage1.json") +
+                                           "\n[safety]\nmax_invalid_pct = 50\n");
+        sim.set_faults(R"({"echo_authorization": true})");
+        Result r = oznsync({"run", "--config", cfg});
+        INFO(r.out << r.err);
+        CHECK(r.exit_code == 3);
+        CHECK(r.err.find(Sim::kApiKey) == std::string::npos);
+        const auto folder = newest_run_folder(dir);
+        size_t refusals = 0;
+        for (const char* name :
+             {"report.html", "report.txt", "changes.csv", "changes.jsonl", "summary.json"}) {
+            const std::string text = read_file(folder / name);
+            INFO(name);
+            CHECK(text.find(Sim::kApiKey) == std::string::npos);
+            if (text.find("headers received: Authorization: ***") != std::string::npos) ++refusals;
+        }
+        CHECK(refusals >= 3); // the refusal is there, the key is not
+        Result dump = run({"/usr/bin/sqlite3", dir.file("oznsync.db"), ".dump"});
+        REQUIRE(dump.exit_code == 0);
+        CHECK(dump.out.find(Sim::kApiKey) == std::string::npos);
+        CHECK(dump.out.find("Authorization: ***") != std::string::npos);
     }
 }

@@ -183,34 +183,40 @@ TEST_SUITE("config") {
 
     TEST_CASE("a path given empty, a URL with a path or with credentials: exit 78 naming the key") {
         const std::string base = kMinimal;
-        for (const char* key : {"SNAPSHOT_PATH", "REPORTS_DIR", "REPORTS_METRICS_FILE", "PARTNERS_HANDOVER_DIR"}) {
+        for (const char* key :
+             {"SNAPSHOT_PATH", "REPORTS_DIR", "REPORTS_METRICS_FILE", "PARTNERS_HANDOVER_DIR"}) {
             std::string err = config_error(base, {{std::string("OZNSYNC_") + key, ""}});
             CHECK(err.find("given empty") != std::string::npos);
         }
-        CHECK(config_error("[ozmap]\nurl = http://host:9994/nope\napi_key = k\n").find(
-                  "ozmap.url: must be http(s)://host[:port] with no path") != std::string::npos);
+        CHECK(config_error("[ozmap]\nurl = http://host:9994/nope\napi_key = k\n")
+                  .find("ozmap.url: must be http(s)://host[:port] with no path") != std::string::npos);
         CHECK(config_error("[ozmap]\nurl = http://host:9994?x=1\napi_key = k\n").find("'?x=1'") !=
               std::string::npos);
         for (const char* key : {"sales", "partnerships", "projects"}) {
             std::string err =
                 config_error(base + "[ozneutral]\n" + key + " = https://user:pw@neutral.example/api\n");
-            CHECK(err.find(std::string("ozneutral.") + key + ": must not hold credentials") != std::string::npos);
+            CHECK(err.find(std::string("ozneutral.") + key + ": must not hold credentials") !=
+                  std::string::npos);
             CHECK(err.find("pw") == std::string::npos);
         }
         // An '@' in the path or query is no credential.
-        CHECK_NOTHROW(parse_config(base + "[ozneutral]\nsales = https://neutral.example/a@b?c=d@e\n", "t", {}));
+        CHECK_NOTHROW(
+            parse_config(base + "[ozneutral]\nsales = https://neutral.example/a@b?c=d@e\n", "t", {}));
     }
 
     TEST_CASE("the metrics file is never the database, nor inside the report folders") {
-        std::string err = config_error(base_with("[snapshot]\npath = /var/lib/x/o.db\n[reports]\nmetrics_file = "
-                                                 "/var/lib/x/o.db\n"));
+        std::string err =
+            config_error(base_with("[snapshot]\npath = /var/lib/x/o.db\n[reports]\nmetrics_file = "
+                                   "/var/lib/x/o.db\n"));
         CHECK(err.find("reports.metrics_file: /var/lib/x/o.db is the database") != std::string::npos);
         err = config_error(base_with("[snapshot]\npath = /var/lib/x/o.db\n[reports]\nmetrics_file = "
                                      "/var/lib/x/o.db-wal\n"));
         CHECK(err.find("is the database") != std::string::npos);
-        err = config_error(base_with("[reports]\ndir = /var/lib/x/reports\nmetrics_file = /var/lib/x/reports/m.prom\n"));
+        err = config_error(
+            base_with("[reports]\ndir = /var/lib/x/reports\nmetrics_file = /var/lib/x/reports/m.prom\n"));
         CHECK(err.find("lies inside reports.dir") != std::string::npos);
         CHECK_NOTHROW(parse_config(
-            base_with("[reports]\ndir = /var/lib/x/reports\nmetrics_file = /var/lib/x/reports-m.prom\n"), "t", {}));
+            base_with("[reports]\ndir = /var/lib/x/reports\nmetrics_file = /var/lib/x/reports-m.prom\n"), "t",
+            {}));
     }
 }

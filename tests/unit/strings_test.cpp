@@ -1,5 +1,6 @@
 #include "util/ids.hpp"
 #include "util/json_writer.hpp"
+#include "util/log.hpp"
 #include "util/strings.hpp"
 #include "util/time.hpp"
 
@@ -70,6 +71,14 @@ TEST_SUITE("strings") {
         std::string cut = clean_message(huge, 100);
         CHECK(cut.size() < 140);
         CHECK(cut.find("more bytes cut") != std::string::npos);
+    }
+
+    TEST_CASE("clean_message: a secret a server quotes back is masked before the text is cut") {
+        register_secret("sk-live-4f9a8b7c6d5e");
+        CHECK(clean_message("headers: Authorization: sk-live-4f9a8b7c6d5e") == "headers: Authorization: ***");
+        const std::string cut = clean_message("0123456789abcdef sk-live-4f9a8b7c6d5e and more", 25);
+        CHECK(cut.find("sk-") == std::string::npos);
+        CHECK(cut.rfind("0123456789abcdef ***", 0) == 0);
     }
 }
 
