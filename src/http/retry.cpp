@@ -28,23 +28,25 @@ std::chrono::milliseconds RetryPolicy::delay(int attempt, const std::string& ret
 
 void RateLimiter::acquire() {
     if (m_rps <= 0) return;
-    std::chrono::steady_clock::duration wait{};
-    {
-        std::lock_guard lock(m_mutex);
-        auto now = std::chrono::steady_clock::now();
-        if (m_tokens < 0) {
-            m_tokens = 1;
-            m_last = now;
-        }
-        double elapsed = std::chrono::duration<double>(now - m_last).count();
-        m_tokens = std::min(std::max(1.0, m_rps), m_tokens + elapsed * m_rps);
-        m_last = now;
-        m_tokens -= 1;
-        if (m_tokens < 0)
-            wait = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                std::chrono::duration<double>(-m_tokens / m_rps));
-    }
+    const auto wait = reserve(std::chrono::steady_clock::now());
     if (wait.count() > 0) std::this_thread::sleep_for(wait);
+}
+
+std::chrono::steady_clock::duration RateLimiter::reserve(std::chrono::steady_clock::time_point now) {
+    if (m_rps <= 0) return {};
+    std::lock_guard lock(m_mutex);
+    if (!m_started) {
+        m_started = true;
+        m_tokens = 1;
+        m_last = now;
+    }
+    const double elapsed = std::max(0.0, std::chrono::duration<double>(now - m_last).count());
+    m_tokens = std::min(std::max(1.0, m_rps), m_tokens + elapsed * m_rps);
+    m_last = std::max(m_last, now);
+    m_tokens -= 1;
+    if (m_tokens >= 0) return {};
+    return std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+        std::chrono::duration<double>(-m_tokens / m_rps));
 }
 
 } // namespace oznsync

@@ -24,12 +24,17 @@ struct RetryPolicy {
 class RateLimiter {
 public:
     explicit RateLimiter(double max_rps) : m_rps(max_rps) {}
+    /// Waits until a request may go out.
     void acquire();
+    /// Takes a token at `now` and returns how long its request must wait (zero when one was in the
+    /// bucket): a request that waits is in debt, and the next ones wait behind it.
+    std::chrono::steady_clock::duration reserve(std::chrono::steady_clock::time_point now);
 
 private:
     double m_rps;
     std::mutex m_mutex;
-    double m_tokens = -1;
+    bool m_started = false;
+    double m_tokens = 0; // negative: requests already promised a later slot
     std::chrono::steady_clock::time_point m_last{};
 };
 

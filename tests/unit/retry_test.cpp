@@ -36,4 +36,29 @@ TEST_SUITE("retry") {
         CHECK(p.delay(0, "100000", 0.0) == milliseconds(p.max_retry_after_s * 1000));
         CHECK(p.delay(1, "Wed, 21 Oct 2026 07:28:00 GMT", 0.0) == p.delay(1, "", 0.0));
     }
+
+    TEST_CASE("max_rps is honoured: a burst of requests is spread at the rate, debts included") {
+        RateLimiter limiter(10);
+        const auto t0 = std::chrono::steady_clock::now();
+        // 100 requests asked at the same instant: the n-th may go out (n-1)/10 s later, never sooner.
+        std::chrono::steady_clock::duration last{};
+        for (int n = 1; n <= 100; ++n) {
+            const auto wait = limiter.reserve(t0);
+            CHECK(wait >= last);
+            last = wait;
+        }
+        const double last_s = std::chrono::duration<double>(last).count();
+        CHECK(last_s == doctest::Approx(9.9).epsilon(0.01));
+        // After the debt is paid (10 s on), one token per 100 ms again, the burst capped at one second.
+        CHECK(limiter.reserve(t0 + std::chrono::seconds(10)).count() == 0);
+        const auto later = t0 + std::chrono::seconds(60);
+        int free = 0;
+        while (limiter.reserve(later).count() == 0)
+            ++free;
+        CHECK(free == 10);
+        // No limit: never a wait.
+        RateLimiter none(0);
+        for (int n = 0; n < 1000; ++n)
+            CHECK(none.reserve(t0).count() == 0);
+    }
 }
