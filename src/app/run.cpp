@@ -49,6 +49,11 @@ std::string make_run_id() {
             throw UsageError("OZNSYNC_RUN_ID '" + clean_message(id, 80) +
                              "' is not a run id (1 to 64 letters, digits, '.', '_' or '-', starting with a "
                              "letter or digit)");
+        // reports.dir holds more than run folders: a run id must not be the name of one of its own files.
+        for (const char* taken : {"index.html", "handover", "README.md", "README"})
+            if (to_lower(id) == to_lower(taken))
+                throw UsageError("OZNSYNC_RUN_ID '" + id + "' is the name of a file reports.dir keeps (" +
+                                 taken + "); choose another run id");
         return id;
     }
     std::string ts = iso8601(now());

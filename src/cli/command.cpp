@@ -1,6 +1,7 @@
 #include "cli/command.hpp"
 
 #include "util/error.hpp"
+#include "util/ids.hpp"
 #include "util/log.hpp"
 #include "util/progress.hpp"
 #include "util/strings.hpp"
@@ -189,6 +190,13 @@ void require_one_of(const char* option, const std::string& value,
         ++i;
     }
     throw UsageError(std::string("--") + option + " must be " + list);
+}
+
+void require_project_ids(const std::vector<std::string>& ids) {
+    for (const auto& id : ids)
+        if (!is_object_id(id))
+            throw UsageError("--only-project '" + clean_message(id, 80) +
+                             "' is not an OZmap project id (24 hex digits)");
 }
 
 } // namespace oznsync

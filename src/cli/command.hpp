@@ -49,6 +49,8 @@ protected:
 
 /// UsageError "--OPTION must be a, b or c" unless `value` is one of `allowed`.
 void require_one_of(const char* option, const std::string& value, std::initializer_list<const char*> allowed);
+/// UsageError unless every `--only-project` value is an OZmap id (24 hex digits), named with its value.
+void require_project_ids(const std::vector<std::string>& ids);
 
 struct CommandInfo {
     const char* name;

@@ -19,6 +19,7 @@ protected:
             "only-project", po::value(&m_opt.only_projects)->composing(),
             "adopt in this project only (repeatable); one of ozmap.projects");
     }
+    void validate(const po::variables_map&) override { require_project_ids(m_opt.only_projects); }
 
 public:
     int run() override { return start(m_dry ? RunMode::AdoptDry : RunMode::Adopt); }

@@ -1,6 +1,7 @@
 #include "app/queries.hpp"
 #include "cli/commands.hpp"
 #include "util/error.hpp"
+#include "util/strings.hpp"
 
 #include <cstdio>
 #include <iostream>
@@ -25,9 +26,11 @@ protected:
             "format", po::value(&m_format)->default_value("table"), "table or json");
     }
     void validate(const po::variables_map&) override {
-        if (m_lat < -90 || m_lat > 90) throw UsageError("--lat must be from -90 to 90");
-        if (m_lng < -180 || m_lng > 180) throw UsageError("--lng must be from -180 to 180");
-        if (m_radius < 0 || m_radius > 100000) throw UsageError("--radius must be from 0 to 100000 metres");
+        // Written so that NaN fails every test (every comparison with it is false).
+        if (!(m_lat >= -90 && m_lat <= 90)) throw UsageError("--lat must be a number from -90 to 90");
+        if (!(m_lng >= -180 && m_lng <= 180)) throw UsageError("--lng must be a number from -180 to 180");
+        if (!(m_radius >= 0 && m_radius <= 100000))
+            throw UsageError("--radius must be a number from 0 to 100000 metres");
         if (m_limit < 0) throw UsageError("--limit must be >= 0");
         require_one_of("format", m_format, {"table", "json"});
     }
@@ -45,9 +48,9 @@ public:
                     m_radius, m_lat, m_lng, static_cast<long long>(result.snapshot));
         for (const auto& v : a.viable) {
             std::printf("  %8.1f m  %s  %-14s free %2d:", round_distance(v.distance_m), v.box.id.c_str(),
-                        v.box.name.c_str(), v.free_count());
+                        terminal_safe(v.box.name).c_str(), v.free_count());
             for (const auto& f : v.free) {
-                std::printf("  %s [", f.name.empty() ? f.splitter.c_str() : f.name.c_str());
+                std::printf("  %s [", terminal_safe(f.name.empty() ? f.splitter : f.name).c_str());
                 for (size_t i = 0; i < f.ports.size(); ++i)
                     std::printf("%s%d", i ? "," : "", f.ports[i]);
                 std::printf("]");
@@ -58,7 +61,7 @@ public:
             std::printf("%zu box(es) in range without a sellable port:\n", a.non_viable.size());
         for (const auto& n : a.non_viable)
             std::printf("  %8.1f m  %s  %-14s %s\n", round_distance(n.distance_m), n.box.id.c_str(),
-                        n.box.name.c_str(), n.reason.c_str());
+                        terminal_safe(n.box.name).c_str(), n.reason.c_str());
         return 0;
     }
 

@@ -19,6 +19,7 @@ protected:
         d.add_options()("only-project", po::value(&m_only)->composing(),
                         "pull only this project (repeatable); must be one of ozmap.projects");
     }
+    void validate(const po::variables_map&) override { require_project_ids(m_only); }
 
 public:
     int run() override {

@@ -19,6 +19,7 @@ void add_reconcile_options(po::options_description& d, RunOptions& o) {
 }
 
 void read_reconcile_options(const po::variables_map& vm, RunOptions& o) {
+    require_project_ids(o.only_projects);
     o.reconcile.create = !vm.count("no-create");
     o.reconcile.promote = !vm.count("no-promote");
     o.reconcile.demote = !vm.count("no-demote");

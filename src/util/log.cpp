@@ -2,6 +2,7 @@
 
 #include "util/json_writer.hpp"
 #include "util/progress.hpp"
+#include "util/strings.hpp"
 #include "util/time.hpp"
 
 #include <spdlog/pattern_formatter.h>
@@ -44,8 +45,9 @@ protected:
                 if (!v.empty()) w.field(k, mask_secrets(v));
             w.end_object();
         } else {
+            // Names from OZmap and the feed reach log lines: no escape sequence reaches the terminal.
             line = iso8601(msg.time) + " " + std::string(spdlog::level::to_string_view(msg.level).data()) +
-                   " " + text;
+                   " " + terminal_safe(text, true);
         }
         line += '\n';
         // Above a progress bar: its line cleared first, drawn again below the log line.

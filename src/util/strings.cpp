@@ -185,6 +185,24 @@ std::string clean_message(std::string_view raw, size_t max_bytes) {
     return out;
 }
 
+std::string terminal_safe(std::string_view text, bool keep_newlines) {
+    std::string out;
+    out.reserve(text.size());
+    for (size_t i = 0; i < text.size(); ++i) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        if (c == 0xc2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
+            static_cast<unsigned char>(text[i + 1]) <= 0x9f) { // C1 (U+0080..U+009F), e.g. CSI U+009B
+            out += '?';
+            ++i;
+        } else if ((c < 0x20 && c != '\t' && !(keep_newlines && c == '\n')) || c == 0x7f) {
+            out += '?';
+        } else {
+            out += static_cast<char>(c);
+        }
+    }
+    return out;
+}
+
 void append_csv_field(std::string& out, std::string_view field) {
     const bool formula =
         !field.empty() && std::string_view("=+-@\t\r").find(field.front()) != std::string_view::npos;

@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <sstream>
 #include <sys/stat.h>
 #include <thread>
 #include <unistd.h>
@@ -166,5 +167,49 @@ TEST_SUITE("hostile") {
         REQUIRE(dump.exit_code == 0);
         CHECK(dump.out.find(Sim::kApiKey) == std::string::npos);
         CHECK(dump.out.find("Authorization: ***") != std::string::npos);
+    }
+
+    TEST_CASE(
+        "command-line values are checked (exit 64); names from OZmap reach the terminal without escapes") {
+        // A box named with an escape sequence in OZmap.
+        auto network =
+            Poco::JSON::Parser().parse(read_file(fixture("network-small.json"))).extract<Object::Ptr>();
+        network->getArray("boxes")->getObject(0)->set("name", "CTO\x1b]0;owned\x07\x1b[2J-1");
+        TempDir dir;
+        std::ostringstream text;
+        network->stringify(text);
+        write_file(dir.file("net.json"), text.str());
+        Sim sim({"--fixture", dir.file("net.json")});
+        std::string cfg =
+            write_config(dir, sim, "[ozneutral]\nsales = file:" + fixture("sales-stage1.json") + "\n");
+        REQUIRE(oznsync({"pull", "--config", cfg}).exit_code == 0);
+
+        for (const std::vector<std::string>& args :
+             {std::vector<std::string>{"plan", "--only-project", "x' OR 1=1--"},
+              {"pull", "--only-project", "65f00003000000000000000"},
+              {"adopt", "--dry-run", "--only-project", "../x"},
+              {"feasibility", "--lat", "nan", "--lng", "-48.6"},
+              {"feasibility", "--lat", "-27.6", "--lng", "inf"},
+              {"feasibility", "--lat", "-27.6", "--lng", "-48.6", "--radius", "nan"}}) {
+            std::vector<std::string> full = args;
+            full.insert(full.end(), {"--config", cfg});
+            Result r = oznsync(full);
+            INFO(args[0] << " " << args[1] << " " << args[2] << ": " << r.err);
+            CHECK(r.exit_code == 64);
+            CHECK(r.err.find("must be") + r.err.find("is not an OZmap project id") != 2 * std::string::npos);
+        }
+        for (const char* id : {"index.html", "handover", "INDEX.HTML"}) {
+            Result r = oznsync({"plan", "--config", cfg}, {{"OZNSYNC_RUN_ID", id}});
+            CHECK(r.exit_code == 64);
+            CHECK(r.err.find("is the name of a file reports.dir keeps") != std::string::npos);
+        }
+
+        Result f = oznsync(
+            {"feasibility", "--config", cfg, "--lat", "-27.6", "--lng", "-48.6", "--radius", "100000"});
+        REQUIRE(f.exit_code == 0);
+        CHECK(f.out.find("CTO?]0;owned??[2J-1") != std::string::npos);
+        CHECK(f.out.find('\x1b') == std::string::npos);
+        Result p = oznsync({"plan", "--config", cfg, "-v"}, {{"OZNSYNC_SAFETY_MAX_INVALID_PCT", "50"}});
+        CHECK(p.err.find('\x1b') == std::string::npos);
     }
 }

@@ -73,6 +73,13 @@ TEST_SUITE("strings") {
         CHECK(cut.find("more bytes cut") != std::string::npos);
     }
 
+    TEST_CASE("terminal_safe: no C0 (but tab), DEL or C1 reaches a terminal; the rest of UTF-8 stays") {
+        CHECK(terminal_safe("CTO\x1b[2J 1\x7f\xc2\x9b"
+                            "31m\tS\xc3\xa3o") == "CTO?[2J 1??31m\tS\xc3\xa3o");
+        CHECK(terminal_safe("a\nb") == "a?b");
+        CHECK(terminal_safe("a\nb", true) == "a\nb");
+    }
+
     TEST_CASE("clean_message: a secret a server quotes back is masked before the text is cut") {
         register_secret("sk-live-4f9a8b7c6d5e");
         CHECK(clean_message("headers: Authorization: sk-live-4f9a8b7c6d5e") == "headers: Authorization: ***");
