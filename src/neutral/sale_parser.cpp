@@ -32,6 +32,9 @@ namespace {
 /// A record as read, every field as text, before validation (JSON and CSV both produce this). Flat and
 /// reused from record to record: a feed of 500k records must not cost a map node per field.
 struct RawSale {
+    /// More keys than any sale needs make the record INVALID; bounding them keeps every look-up below
+    /// short, so parsing stays linear in the feed whatever one record holds.
+    static constexpr size_t kMaxKeys = 256;
     struct Field {
         std::string key, value;
     };
@@ -44,6 +47,7 @@ struct RawSale {
     void clear() {
         count = key_count = 0;
         errors.clear();
+        overflowed = false;
     }
     const std::string* find(std::string_view k) const {
         for (size_t i = 0; i < count; ++i)
@@ -63,6 +67,12 @@ struct RawSale {
     std::string& set(std::string_view k) {
         for (size_t i = 0; i < count; ++i)
             if (fields[i].key == k) return fields[i].value;
+        if (count >= kMaxKeys) {
+            too_many();
+            static thread_local std::string overflow;
+            overflow.clear();
+            return overflow;
+        }
         if (count == fields.size()) fields.emplace_back();
         Field& f = fields[count++];
         f.key.assign(k);
@@ -71,12 +81,21 @@ struct RawSale {
     }
     /// False when `k` was read before in this record.
     bool first_time(std::string_view k) {
+        if (key_count >= kMaxKeys) {
+            too_many();
+            return true;
+        }
         for (size_t i = 0; i < key_count; ++i)
             if (keys[i] == k) return false;
         if (key_count == keys.size()) keys.emplace_back();
         keys[key_count++].assign(k);
         return true;
     }
+    void too_many() {
+        if (!overflowed) errors.push_back("more than " + std::to_string(kMaxKeys) + " fields");
+        overflowed = true;
+    }
+    bool overflowed = false;
     template <typename F> void each(F&& f) const {
         for (size_t i = 0; i < count; ++i)
             f(fields[i].key, fields[i].value);
@@ -90,9 +109,42 @@ bool valid_pair(const std::string& state, const std::string& substate) {
             (substate == "reservationCancelled" || substate == "inspectionAccepted"));
 }
 
+/// The longest text each field may hold (docs/ozneutral-mapping.md); any other field: kMaxFieldLength.
+constexpr size_t kMaxFieldLength = 1000;
+size_t max_length(std::string_view key) {
+    if (key == "codeOrder" || key == "portReplaceReason") return 100;
+    if (key == "clientName" || key == "partner.name") return 200;
+    if (key == "address") return 500;
+    if (key == "id" || key.rfind("partner.", 0) == 0 || key.rfind("ozmap.", 0) == 0) return 128;
+    return kMaxFieldLength;
+}
+
+/// Whether `text` holds a control character no field may carry: C0 but TAB, DEL, and C1 (U+0080..U+009F,
+/// e.g. U+009B, a terminal's CSI). They would reach OZmap, reports and terminals.
+bool has_control_character(std::string_view text) {
+    for (size_t i = 0; i < text.size(); ++i) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        if ((c < 0x20 && c != '\t') || c == 0x7f) return true;
+        if (c == 0xc2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
+            static_cast<unsigned char>(text[i + 1]) <= 0x9f)
+            return true;
+    }
+    return false;
+}
+
 /// Validates and converts; returns the reason it is invalid, or empty.
 std::string validate(const RawSale& r, Sale& s) {
     if (!r.errors.empty()) return r.errors.front();
+    std::string bad;
+    r.each([&](const std::string& key, const std::string& value) {
+        if (!bad.empty()) return;
+        if (has_control_character(value))
+            bad = key + " has a control character";
+        else if (value.size() > max_length(key))
+            bad = key + " is longer than " + std::to_string(max_length(key)) + " characters (" +
+                  std::to_string(value.size()) + ")";
+    });
+    if (!bad.empty()) return bad;
     s.id = r.get("id");
     if (s.id.empty()) return "missing id";
     if (!is_object_id(s.id)) return "id '" + s.id.substr(0, 40) + "' is not a 24-hex id";
@@ -111,9 +163,6 @@ std::string validate(const RawSale& r, Sale& s) {
     s.state = *sale_state_from_name(state); // a valid pair names a known state
     s.code_order = r.get("codeOrder");
     if (s.code_order.empty()) return "missing codeOrder";
-    if (s.code_order.size() > 100) return "codeOrder longer than 100 characters";
-    for (unsigned char c : s.code_order)
-        if (c < 0x20) return "codeOrder has a control character";
     s.client_name = r.get("clientName");
     s.address = r.get("address");
     s.partner_id = r.get("partner.id");
@@ -140,7 +189,7 @@ std::string validate(const RawSale& r, Sale& s) {
         s.lng = lng;
     }
     // An unknown reason is kept as text (OZneutral may add reasons): it only explains a move.
-    s.port_replace_reason = r.get("portReplaceReason").substr(0, 100);
+    s.port_replace_reason = r.get("portReplaceReason");
     return "";
 }
 
@@ -230,6 +279,7 @@ void name_values(od::value v, const std::string& prefix, RawSale& r) {
 /// relatedParty[{role, property[...]}]: role customer and partner.
 void related_parties(od::value v, RawSale& r) {
     if (kind(v) != od::json_type::array) return;
+    bool customer = false, partner = false;
     for (auto el : v.get_array()) {
         od::value party = el.value();
         if (kind(party) != od::json_type::object) continue;
@@ -244,10 +294,15 @@ void related_parties(od::value v, RawSale& r) {
                 name_values(f.value(), "", props);
             }
         }
+        r.errors.insert(r.errors.end(), props.errors.begin(), props.errors.end());
         const std::string prefix = role == "customer"  ? "tmf.customer."
                                    : role == "partner" ? "tmf.partner."
                                                        : "";
         if (prefix.empty()) continue;
+        // Two customers or two partners: which one is meant cannot be known, so the record is INVALID.
+        bool& seen = role == "customer" ? customer : partner;
+        if (seen) r.errors.push_back("two relatedParty entries with role " + role);
+        seen = true;
         props.each([&](const std::string& k, const std::string& val) { r.set(prefix + k) = val; });
     }
 }
@@ -255,6 +310,7 @@ void related_parties(od::value v, RawSale& r) {
 /// supportingResource[{resource[{entityType, characteristic[...]}]}]: the port's characteristics.
 void supporting_resources(od::value v, RawSale& r) {
     if (kind(v) != od::json_type::array) return;
+    bool port = false;
     for (auto el : v.get_array()) {
         od::value support = el.value();
         if (kind(support) != od::json_type::object) continue;
@@ -275,7 +331,10 @@ void supporting_resources(od::value v, RawSale& r) {
                     else if (k == "characteristic")
                         name_values(x, "", chars);
                 }
+                r.errors.insert(r.errors.end(), chars.errors.begin(), chars.errors.end());
                 if (type != "port" && type != "OZmapPort") continue;
+                if (port) r.errors.push_back("two port resources in supportingResource");
+                port = true;
                 chars.each(
                     [&](const std::string& k, const std::string& val) { r.set("tmf.port." + k) = val; });
             }
@@ -377,6 +436,12 @@ std::vector<std::vector<std::string>> csv_rows(const std::string& text, const st
     std::string field;
     bool quoted = false, any = false;
     size_t line = 1;
+    // RFC 4180, strictly: a quote opens a field or closes it (then a comma or a line end follows); a
+    // stray quote anywhere else makes the feed unreadable, never a field guessed at.
+    auto stray = [&](const char* what) {
+        throw InputError(source + ": CSV line " + std::to_string(line) + ": " + what +
+                         " (RFC 4180: quote a field whole, double a quote inside it)");
+    };
     for (size_t i = 0; i < text.size(); ++i) {
         char c = text[i];
         if (quoted) {
@@ -386,6 +451,9 @@ std::vector<std::vector<std::string>> csv_rows(const std::string& text, const st
                     ++i;
                 } else {
                     quoted = false;
+                    if (i + 1 < text.size() && text[i + 1] != ',' && text[i + 1] != '\r' &&
+                        text[i + 1] != '\n')
+                        stray("text after a field's closing quote");
                 }
             } else {
                 if (c == '\n') ++line;
@@ -393,7 +461,8 @@ std::vector<std::vector<std::string>> csv_rows(const std::string& text, const st
             }
             continue;
         }
-        if (c == '"' && field.empty()) {
+        if (c == '"') {
+            if (!field.empty()) stray("a quote inside an unquoted field");
             quoted = true;
             any = true;
         } else if (c == ',') {

@@ -15,6 +15,8 @@
 
 #include <algorithm>
 
+#include <sys/stat.h>
+
 namespace oznsync {
 
 namespace {
@@ -140,8 +142,13 @@ std::string fetch_feed_text(const Config& config, const std::string& source, con
                             const std::string& key, const std::string& query) {
     if (source.empty()) throw ConfigError(key + ": missing (file:PATH or https://...)");
     if (source.rfind("file:", 0) == 0) {
+        // A FIFO or a device would be waited on (or read for ever): only a regular file is a feed.
+        const std::string file = source.substr(5);
+        struct stat st {};
+        if (::stat(file.c_str(), &st) == 0 && !S_ISREG(st.st_mode))
+            throw InputError(key + ": " + file + " is not a regular file");
         try {
-            return read_file(source.substr(5));
+            return read_file(file);
         } catch (const std::exception& e) {
             throw InputError(key + ": " + e.what());
         }

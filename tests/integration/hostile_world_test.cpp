@@ -212,4 +212,16 @@ TEST_SUITE("hostile") {
         Result p = oznsync({"plan", "--config", cfg, "-v"}, {{"OZNSYNC_SAFETY_MAX_INVALID_PCT", "50"}});
         CHECK(p.err.find('\x1b') == std::string::npos);
     }
+
+    TEST_CASE("a FIFO as the sale feed is refused at once, not waited on") {
+        Sim sim(sim_args());
+        TempDir dir;
+        REQUIRE(::mkfifo(dir.file("feed").c_str(), 0600) == 0);
+        std::string cfg = write_config(dir, sim, "[ozneutral]\nsales = file:" + dir.file("feed") + "\n");
+        Result r = oznsync({"run", "--config", cfg, "--dry-run"});
+        INFO(r.err);
+        CHECK(r.exit_code == 65);
+        CHECK(r.err.find("ozneutral.sales: " + dir.file("feed") + " is not a regular file") !=
+              std::string::npos);
+    }
 }

@@ -206,3 +206,96 @@ TEST_SUITE("sale_parser") {
         CHECK(flat_bad.invalid.size() == 1);
     }
 }
+
+TEST_SUITE("sale_parser") {
+    TEST_CASE("CSV by RFC 4180 strictly: a stray quote is exit 65 with its line, never a guessed field") {
+        const std::string head =
+            "id,version,state,substate,code_order,client_name,address,ozmap_project,ozmap_box,"
+            "ozmap_splitter,ozmap_port\n";
+        const std::string keys =
+            ",5d9f00000000000000000001,5da700000000000000000cbb,5da700000000000000000cc2,2\n";
+        for (const std::string& row :
+             {std::string("65f1c0e2a9b4c2001f3e7a10,1,reserved,reserved,O-1,\"Cliente 1,Rua Probe 1") + keys,
+              std::string("65f1c0e2a9b4c2001f3e7a10,1,reserved,reserved,O-1,Cliente \"1\",Rua 1") + keys,
+              std::string("65f1c0e2a9b4c2001f3e7a10,1,reserved,reserved,O-1,\"Cliente\" 1,Rua 1") + keys}) {
+            INFO(row);
+            try {
+                parse(head + row);
+                FAIL("accepted");
+            } catch (const InputError& e) {
+                CHECK(e.exit_code() == 65);
+                CHECK((std::string(e.what()).find("line 2") != std::string::npos ||
+                       std::string(e.what()).find("unterminated") != std::string::npos));
+            }
+        }
+        CHECK(parse(head + "65f1c0e2a9b4c2001f3e7a10,1,reserved,reserved,O-1,\"Cliente, \"\"1\"\"\",Rua 1" +
+                    keys)
+                  .sales.size() == 1);
+    }
+
+    TEST_CASE("control characters and overlong fields make a record INVALID; bounds are per field") {
+        struct Case {
+            std::string from, to, reason;
+        };
+        const std::string long_address(501, 'a');
+        const Case cases[] = {
+            {"ORD-2026-000123", "ORD\\u007f1", "codeOrder has a control character"},
+            {"ORD-2026-000123", "ORD\\u009b31m", "codeOrder has a control character"},
+            {"Maria Souza", "Maria\\u001b[2J", "clientName has a control character"},
+            {"Rua das Flores 100", "Rua\\nNova", "address has a control character"},
+            {"Rua das Flores 100", long_address, "address is longer than 500 characters (501)"},
+            {"Maria Souza", std::string(201, 'm'), "clientName is longer than 200"},
+            {"ORD-2026-000123", std::string(101, 'o'), "codeOrder is longer than 100"},
+        };
+        for (const auto& c : cases) {
+            SaleFeed f = parse("[" + with(c.from, c.to) + "]");
+            INFO(c.reason);
+            REQUIRE(f.invalid.size() == 1);
+            CHECK(f.invalid[0].reason.find(c.reason) != std::string::npos);
+        }
+        CHECK(parse("[" + with("Maria Souza", "Maria\\tSouza") + "]").sales.size() == 1); // a tab is text
+        CHECK(parse("[" + with("Maria Souza", "Mar\\u00eda") + "]").sales.size() == 1);   // so is U+00ED
+    }
+
+    TEST_CASE("a TMF record with two port resources or two partners is INVALID, not resolved silently") {
+        const std::string port =
+            R"({"id":"x","entityType":"OZmapPort","characteristic":[{"name":"project","value":"5d9f00000000000000000001"},{"name":"box","value":"5da700000000000000000cbb"},{"name":"splitter","value":"5da700000000000000000cc2"},{"name":"port","value":PORT}]})";
+        auto record = [&](const std::string& resources, const std::string& parties) {
+            return R"([{"id":"65f1c0e2a9b4c2001f3e7a10","name":"ORD-1","state":"active","serviceCharacteristic":[{"name":"version","value":1}],"relatedParty":[)" +
+                   parties + R"(],"supportingResource":[{"id":"r1","resource":[)" + resources + "]}]}]";
+        };
+        auto with_port = [&](int n) {
+            std::string p = port;
+            return p.replace(p.find("PORT"), 4, std::to_string(n));
+        };
+        const std::string partner =
+            R"({"role":"partner","property":[{"name":"id","value":"65a000000000000000000007"}]})";
+        CHECK(parse(record(with_port(3), partner)).sales.size() == 1);
+        SaleFeed two_ports = parse(record(with_port(3) + "," + with_port(4), partner));
+        REQUIRE(two_ports.invalid.size() == 1);
+        CHECK(two_ports.invalid[0].reason.find("two port resources") != std::string::npos);
+        SaleFeed two_partners = parse(record(with_port(3), partner + "," + partner));
+        REQUIRE(two_partners.invalid.size() == 1);
+        CHECK(two_partners.invalid[0].reason.find("two relatedParty entries with role partner") !=
+              std::string::npos);
+    }
+
+    TEST_CASE("a record with 200,000 characteristics is INVALID and parsed in linear time") {
+        std::string chars;
+        for (int i = 0; i < 200000; ++i)
+            chars += std::string(i ? "," : "") + R"({"name":"k)" + std::to_string(i) + R"(","value":1})";
+        std::string unknown;
+        for (int i = 0; i < 100000; ++i)
+            unknown += ",\"u" + std::to_string(i) + "\":1";
+        const std::string tmf =
+            R"({"id":"65f1c0e2a9b4c2001f3e7a10","name":"ORD-1","state":"active","serviceCharacteristic":[)" +
+            chars + "]}";
+        SaleFeed f =
+            parse("[" + tmf + "," + with("\"previousPort\":null", "\"previousPort\":null" + unknown) + "," +
+                  kRecord + "]");
+        REQUIRE(f.invalid.size() == 2);
+        CHECK(f.invalid[0].reason.find("more than 256 fields") != std::string::npos);
+        CHECK(f.invalid[1].reason.find("more than 256 fields") != std::string::npos);
+        CHECK(f.sales.size() == 1);
+    }
+}
