@@ -49,11 +49,18 @@ std::vector<Project> resolve_projects(const Config& config, OzmapClient& client,
     } else if (config.ozmap.projects_from_ozneutral) {
         // OZneutral names the sellable projects; only those OZmap lets us read are used.
         for (const auto& id : fetch_project_ids(config)) {
-            if (auto p = client.get_project(id)) {
+            std::optional<Project> p;
+            try {
+                p = client.get_project(id);
+            } catch (const Forbidden& e) {
+                spdlog::warn("OZneutral lists project {}; OZmap refuses it ({})", id, e.what());
+            }
+            if (p) {
                 projects.push_back(*p);
                 note(*p, "OZneutral");
             } else {
-                spdlog::warn("OZneutral lists project {}, which the integration user may not read: left out",
+                spdlog::warn("OZneutral lists project {}, which the integration user may not read: left out, "
+                             "the other projects are synced",
                              id);
                 if (selection) selection->push_back(id + " (OZneutral; dropped: not readable in OZmap)");
             }

@@ -304,16 +304,31 @@ HttpResponse ApiClient::call_with(const HttpRequest& request, const std::functio
                         continue;
                     }
                 }
-                throw AuthError(m_name + " refused the credentials (HTTP " + std::to_string(r.status) +
-                                " on " + request.method + " " +
-                                request.target.substr(0, request.target.find('?')) +
-                                "): check the API key / login and its permissions");
+                const std::string what = m_name + " refused the credentials (HTTP " +
+                                         std::to_string(r.status) + " on " + request.method + " " +
+                                         request.target.substr(0, request.target.find('?')) +
+                                         "): check the API key / login and its permissions";
+                if (r.status == 403) throw Forbidden(what);
+                throw AuthError(what);
             }
             if (RetryPolicy::retryable_status(r.status)) {
                 last_problem = "HTTP " + std::to_string(r.status);
                 retry_after = r.header("retry-after");
             } else {
-                if (check && r.status >= 200 && r.status < 300) check(r);
+                if (check && r.status >= 200 && r.status < 300) {
+                    // A body the parser cannot use is the server's fault, like a cut-short one: retried,
+                    // then exit 75 — never an internal error.
+                    try {
+                        check(r);
+                    } catch (const Error&) {
+                        throw;
+                    } catch (const TransportError&) {
+                        throw;
+                    } catch (const std::exception& e) {
+                        throw TransportError(std::string("an unusable answer (") +
+                                             clean_message(e.what(), 200) + ")");
+                    }
+                }
                 return r;
             }
         } catch (const PermanentTransportError& e) {

@@ -1,5 +1,6 @@
 #include "ozmap/ozmap_client.hpp"
 
+#include "ozmap/row_checks.hpp"
 #include "util/error.hpp"
 #include "util/json_writer.hpp"
 #include "util/log.hpp"
@@ -8,6 +9,9 @@
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Parser.h>
 #include <Poco/URI.h>
+#include <spdlog/spdlog.h>
+
+#include <set>
 
 namespace oznsync {
 
@@ -127,7 +131,21 @@ std::vector<Project> OzmapClient::list_projects() {
     q.limit = m_config.page_size;
     fetch_all<Project>(*this, q, 1, parse_projects_page,
                        [&](Page<Project>& p) { out.insert(out.end(), p.rows.begin(), p.rows.end()); });
-    return out;
+    // The projects are checked like every other row: one that is not usable is left out and said, and a
+    // list that names a project twice is not a list to pull from.
+    std::set<std::string> seen;
+    std::vector<Project> usable;
+    for (auto& p : out) {
+        if (std::string why = unusable(p); !why.empty()) {
+            spdlog::warn("OZmap project {} skipped: {}", clean_message(p.id, 64), why);
+            continue;
+        }
+        if (!seen.insert(p.id).second)
+            throw UnavailableError("OZmap projects: project " + p.id +
+                                   " is listed twice; the pull stops here");
+        usable.push_back(std::move(p));
+    }
+    return usable;
 }
 
 std::optional<Project> OzmapClient::get_project(const std::string& id) {

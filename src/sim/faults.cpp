@@ -34,6 +34,7 @@ std::string faults_json(const Faults& f) {
         .field("lying_total", static_cast<int64_t>(f.lying_total))
         .field("error_message_bytes", static_cast<int64_t>(f.error_message_bytes))
         .field("echo_authorization", f.echo_authorization)
+        .field("forbidden_projects", f.forbidden_projects)
         .end_object();
     return out;
 }
@@ -69,6 +70,7 @@ void FaultRoom::update(const std::string& body) {
     f.hang_after_writes = o->optValue<long long>("hang_after_writes", f.hang_after_writes);
     f.drop_after_write_rate = o->optValue<double>("drop_after_write_rate", f.drop_after_write_rate);
     f.echo_authorization = o->optValue<bool>("echo_authorization", f.echo_authorization);
+    f.forbidden_projects = o->optValue<std::string>("forbidden_projects", f.forbidden_projects);
     m_bucket_tokens = -1;
     if (f.hang_after_writes < 0) {
         m_hang_released = true;

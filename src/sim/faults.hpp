@@ -39,6 +39,7 @@ struct Faults {
         0; // writes are refused (422) with a message this long, ANSI escapes in it
     bool echo_authorization =
         false; // writes are refused (422) with a message quoting the Authorization header
+    std::string forbidden_projects; // comma-separated project ids: any request naming one answers 403
 };
 
 /// The faults in force as JSON (GET /__sim/faults).

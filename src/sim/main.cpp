@@ -117,6 +117,8 @@ po::options_description fault_options(Args& a) {
         "lying-total", po::value(&f.lying_total)->default_value(-1), "list envelopes claim this total")(
         "error-message-bytes", po::value(&f.error_message_bytes)->default_value(0),
         "refuse writes (422) with a message this long, with ANSI escapes")(
+        "forbidden-projects", po::value(&f.forbidden_projects),
+        "comma-separated project ids whose reads answer 403 (the user may not read them)")(
         "echo-authorization", po::bool_switch(&f.echo_authorization),
         "refuse writes (422) with a message quoting the request's Authorization header")(
         "fault-seed", po::value(&a.sim.fault_seed)->default_value(42), "seed of the fault dice");

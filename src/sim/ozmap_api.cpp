@@ -115,6 +115,15 @@ Reply OzmapApi::handle(const std::string& method, const std::string& route, cons
     if (route == "users/login" && method == "POST") return login(body);
     if (!authorized(authorization)) return error_reply(401, "Unauthorized");
     auto parts = split(route, '/');
+    if (const std::string forbidden = m_faults.now().forbidden_projects; !forbidden.empty()) {
+        // A request that names a project the integration user may not read (its id in the filter).
+        std::string asked = body;
+        for (const auto& [k, v] : q)
+            asked += " " + v;
+        for (const auto& id : split(forbidden, ','))
+            if (!id.empty() && asked.find(id) != std::string::npos)
+                return error_reply(403, "Forbidden: no access to project " + id);
+    }
     if (method == "GET") {
         if (parts.size() == 1) {
             Reply r = list(parts[0], q, body);

@@ -51,6 +51,10 @@ struct LockBusy : UnavailableError {
 struct AuthError : Error {
     explicit AuthError(const std::string& w) : Error(kExitAuth, w) {}
 };
+/// HTTP 403: the credentials work, but not for this (a project the integration user may not read).
+struct Forbidden : AuthError {
+    using AuthError::AuthError;
+};
 /// The report, the journal or the database could not be written (disk full, read-only, permissions).
 struct IoError : Error {
     explicit IoError(const std::string& w) : Error(kExitIo, w) {}

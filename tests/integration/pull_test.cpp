@@ -1,9 +1,13 @@
 #include "support/harness.hpp"
 #include "support/snapshot_view.hpp"
 
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
 #include <doctest/doctest.h>
 
 #include <filesystem>
+#include <sstream>
 
 using namespace harness;
 
@@ -209,5 +213,52 @@ TEST_SUITE("pull") {
         CHECK(report.find("65f000030000000000000002 Project 2 (OZneutral)") != std::string::npos);
         CHECK(report.find("65f0000300000000000000ff (OZneutral; dropped: not readable in OZmap)") !=
               std::string::npos);
+    }
+}
+
+TEST_SUITE("pull") {
+    TEST_CASE("from-ozneutral: a project OZmap refuses (403) is left out and said; the rest is synced") {
+        TempDir dir;
+        write_file(dir.file("projects.json"), R"(["65f000030000000000000001", "65f000030000000000000002"])");
+        Sim sim(
+            {"--fixture", fixture("network-small.json"), "--forbidden-projects", "65f000030000000000000001"});
+        write_file(dir.file("sales.json"), "[]");
+        std::string cfg = write_config(
+            dir, sim,
+            "[ozmap]\nprojects = from-ozneutral\n[ozneutral]\nprojects = file:" + dir.file("projects.json") +
+                "\nsales = file:" + dir.file("sales.json") + "\n");
+        Result r = oznsync({"pull", "--config", cfg});
+        INFO(r.out << r.err);
+        CHECK(r.exit_code == 0);
+        CHECK(r.err.find("OZneutral lists project 65f000030000000000000001; OZmap refuses it") !=
+              std::string::npos);
+        CHECK(r.err.find("left out, the other projects are synced") != std::string::npos);
+        bool p2 = false;
+        for (const auto& l : snapshot_lines(dir.file("oznsync.db")))
+            p2 = p2 || l.find("65f000030000000000000002") != std::string::npos;
+        CHECK(p2);
+    }
+
+    TEST_CASE(
+        "a project without a usable id in OZmap's answer is left out and said, never an internal error") {
+        auto network = Poco::JSON::Parser()
+                           .parse(read_file(fixture("network-small.json")))
+                           .extract<Poco::JSON::Object::Ptr>();
+        auto projects = network->getArray("projects");
+        Poco::JSON::Object::Ptr odd = new Poco::JSON::Object(*projects->getObject(0));
+        odd->set("id", "not-an-object-id");
+        projects->add(odd);
+        TempDir dir;
+        std::ostringstream text;
+        network->stringify(text);
+        write_file(dir.file("odd.json"), text.str());
+        {
+            Sim sim({"--fixture", dir.file("odd.json")});
+            Result r = oznsync({"pull", "--config", write_config(dir, sim)});
+            INFO(r.err);
+            CHECK(r.exit_code == 0);
+            CHECK(r.err.find("OZmap project not-an-object-id skipped: id is not an OZmap id") !=
+                  std::string::npos);
+        }
     }
 }
