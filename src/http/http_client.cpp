@@ -1,5 +1,6 @@
 #include "http/http_client.hpp"
 
+#include "http/deadline.hpp"
 #include "util/error.hpp"
 #include "util/strings.hpp"
 
@@ -76,44 +77,21 @@ public:
     HttpResponse send(const HttpRequest& r, const std::string& authorization) {
         const bool fresh = !m_session->connected();
         const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(m_options.timeout_s);
+        std::optional<DeadlineWatch::Guard> watch;
         try {
-            Poco::Net::HTTPRequest req(r.method, r.target, Poco::Net::HTTPMessage::HTTP_1_1);
-            req.setKeepAlive(true);
-            if (!authorization.empty()) req.set("Authorization", authorization);
-            req.set("Accept", "application/json");
-            req.set("User-Agent", "oznsync/" OZNSYNC_VERSION);
-            if (m_options.gzip) req.set("Accept-Encoding", "gzip");
-            if (!r.body.empty() || r.method == "POST" || r.method == "PATCH" || r.method == "PUT") {
-                req.setContentType(r.content_type);
-                req.setContentLength(static_cast<std::streamsize>(r.body.size()));
+            try {
+                HttpResponse out = exchange(r, authorization, deadline, watch);
+                if (watch && watch->expired()) m_session->reset(); // shut down just after: not reusable
+                return out;
+            } catch (...) {
+                // The watch shut the socket down: whatever Poco made of that, it is the timeout.
+                if (watch && watch->expired()) {
+                    m_session->reset();
+                    throw TransportError("the answer took longer than " +
+                                         std::to_string(m_options.timeout_s) + " s (timeout_s) to arrive");
+                }
+                throw;
             }
-            std::ostream& os = m_session->sendRequest(req);
-            m_session->socket().setNoDelay(true); // headers and body go out as separate writes
-            os << r.body;
-            Poco::Net::HTTPResponse resp;
-            std::istream& is = m_session->receiveResponse(resp);
-            HttpResponse out;
-            out.status = resp.getStatus();
-            for (const auto& [k, v] : resp)
-                out.headers[to_lower(k)] = v;
-            if (resp.hasContentLength() && resp.getContentLength64() > m_options.max_body_bytes) {
-                m_session->reset();
-                throw BodyTooLarge("an answer of " + std::to_string(resp.getContentLength64()) + " bytes");
-            }
-            std::string raw = read_bounded(is, deadline);
-            if (resp.hasContentLength() && static_cast<long long>(raw.size()) != resp.getContentLength64()) {
-                m_session->reset();
-                throw TransportError("body cut short (" + std::to_string(raw.size()) + " of " +
-                                     std::to_string(resp.getContentLength64()) + " bytes)");
-            }
-            if (to_lower(out.header("content-encoding")) == "gzip") {
-                std::istringstream zin(raw);
-                Poco::InflatingInputStream inflater(zin, Poco::InflatingStreamBuf::STREAM_GZIP);
-                out.body = read_bounded(inflater, deadline);
-            } else {
-                out.body = std::move(raw);
-            }
-            return out;
         } catch (const TransportError&) {
             throw;
         } catch (const BodyTooLarge&) {
@@ -149,6 +127,53 @@ public:
     }
 
 private:
+    /// One request and its answer, bounded by `deadline`: the watch is armed once the request is sent, so
+    /// a status line and headers trickled byte by byte cannot outlast it.
+    HttpResponse exchange(const HttpRequest& r, const std::string& authorization,
+                          std::chrono::steady_clock::time_point deadline,
+                          std::optional<DeadlineWatch::Guard>& watch) {
+        Poco::Net::HTTPRequest req(r.method, r.target, Poco::Net::HTTPMessage::HTTP_1_1);
+        req.setKeepAlive(true);
+        if (!authorization.empty()) req.set("Authorization", authorization);
+        req.set("Accept", "application/json");
+        req.set("User-Agent", "oznsync/" OZNSYNC_VERSION);
+        if (m_options.gzip) req.set("Accept-Encoding", "gzip");
+        if (!r.body.empty() || r.method == "POST" || r.method == "PATCH" || r.method == "PUT") {
+            req.setContentType(r.content_type);
+            req.setContentLength(static_cast<std::streamsize>(r.body.size()));
+        }
+        std::ostream& os = m_session->sendRequest(req);
+        // From here the whole exchange, headers included, ends at the deadline.
+        watch.emplace(DeadlineWatch::instance().watch(static_cast<int>(m_session->socket().impl()->sockfd()),
+                                                      deadline));
+        m_session->socket().setNoDelay(true); // headers and body go out as separate writes
+        os << r.body;
+        Poco::Net::HTTPResponse resp;
+        std::istream& is = m_session->receiveResponse(resp);
+        HttpResponse out;
+        out.status = resp.getStatus();
+        for (const auto& [k, v] : resp)
+            out.headers[to_lower(k)] = v;
+        if (resp.hasContentLength() && resp.getContentLength64() > m_options.max_body_bytes) {
+            m_session->reset();
+            throw BodyTooLarge("an answer of " + std::to_string(resp.getContentLength64()) + " bytes");
+        }
+        std::string raw = read_bounded(is, deadline);
+        if (resp.hasContentLength() && static_cast<long long>(raw.size()) != resp.getContentLength64()) {
+            m_session->reset();
+            throw TransportError("body cut short (" + std::to_string(raw.size()) + " of " +
+                                 std::to_string(resp.getContentLength64()) + " bytes)");
+        }
+        if (to_lower(out.header("content-encoding")) == "gzip") {
+            std::istringstream zin(raw);
+            Poco::InflatingInputStream inflater(zin, Poco::InflatingStreamBuf::STREAM_GZIP);
+            out.body = read_bounded(inflater, deadline);
+        } else {
+            out.body = std::move(raw);
+        }
+        return out;
+    }
+
     /// The whole stream, but never past the request's deadline (a body trickled byte by byte) nor past
     /// max_body_bytes (a huge or endless body, a gzip bomb).
     std::string read_bounded(std::istream& is, std::chrono::steady_clock::time_point deadline) {

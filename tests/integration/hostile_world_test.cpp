@@ -224,4 +224,21 @@ TEST_SUITE("hostile") {
         CHECK(r.err.find("ozneutral.sales: " + dir.file("feed") + " is not a regular file") !=
               std::string::npos);
     }
+
+    TEST_CASE("ozmap.timeout_s covers a whole answer: headers trickled byte by byte end at the deadline") {
+        Child server(
+            {"/usr/bin/python3", std::string(TOOLS_DIR) + "/trickle_server.py", "--interval", "0.5"});
+        const std::string port = server.read_line();
+        REQUIRE(!port.empty());
+        TempDir dir;
+        const std::string cfg = dir.file("oznsync.ini");
+        write_file(cfg, "[ozmap]\nurl = http://127.0.0.1:" + port +
+                            "\napi_key = k-123456789\ntimeout_s = 2\nretries = 0\n[snapshot]\npath = " +
+                            dir.file("oznsync.db") + "\n[reports]\ndir = " + dir.file("reports") + "\n");
+        ::chmod(cfg.c_str(), 0600);
+        Result r = oznsync({"pull", "--config", cfg});
+        INFO(r.err);
+        CHECK(r.exit_code == 75);
+        CHECK(r.err.find("took longer than 2 s (timeout_s)") != std::string::npos);
+    }
 }
