@@ -114,7 +114,7 @@ private:
             if (!cursors.insert(next).second)
                 refuse("nextUrl repeats an earlier page (" + next.substr(0, 200) + ")");
             count_page(cap);
-            page = fetch_route(q, OzmapClient::resolve_next_url(next));
+            page = fetch_route(q, OzmapClient::next_page_route(q, next, m_in_body));
             if (page.rows_seen == 0 && page.has_next) refuse("an empty page that says more follow");
             if (repeats(page)) refuse("nextUrl leads to a page already read");
         }
@@ -122,6 +122,7 @@ private:
 
     FetchStats by_cursor(Page<Row>& first) {
         if (m_on_total) m_on_total(0);
+        const long long stated = first.total;
         // Known total: at most the pages it needs (plus slack for rows added meanwhile); else the hard cap.
         const long long cap =
             first.total >= 0 ? std::min<long long>(m_max_pages, pages_for(first.total, first.rows_seen) + 2)
@@ -130,11 +131,23 @@ private:
         if (first.has_next) {
             const long long pages = first.total >= 0 ? pages_for(first.total, first.rows_seen) : -1;
             std::vector<Range> ranges = id_ranges(first, pages);
-            if (!ranges.empty()) return by_id_ranges(ranges, cap);
+            if (!ranges.empty()) return reached(stated, by_id_ranges(ranges, cap), true);
         }
         follow(m_query, std::move(first), cap, [&](Page<Row>&& p) { account(p); });
         m_stats.total = m_stats.rows;
-        return m_stats;
+        return reached(stated, m_stats, false);
+    }
+
+    /// A list that stated its total must reach it (rows created meanwhile are more, never fewer): a
+    /// silently short snapshot is the worst a pull can end in. Short by `_id` ranges: this client reads by
+    /// one cursor from now on; short either way: the collection is read again (InventoryChanged), and
+    /// after its attempts the pull fails naming it.
+    FetchStats reached(long long stated, const FetchStats& stats, bool by_ranges) const {
+        if (stated < 0 || stats.rows >= stated) return stats;
+        if (by_ranges) m_client.note_id_ranges_ignored();
+        throw InventoryChanged("OZmap " + m_query.collection + " came up short: " + std::to_string(stats.rows) +
+                               " rows received where the first page's total said " + std::to_string(stated) +
+                               (by_ranges ? " (its `_id` ranges; one cursor follows)" : ""));
     }
 
     /// A large list on a cursor-only server is cut into `_id` ranges (`_id < b1`, `b1 <= _id < b2`, ...,

@@ -47,7 +47,8 @@ bool OzmapClient::login() {
     std::string body;
     JsonWriter w(body);
     w.begin_object().field("login", m_config.username).field("password", m_config.password).end_object();
-    HttpRequest req{"POST", "/api/v2/users/login", body, "application/json"};
+    // `type=API`, as the official SDK logs in: an integration's session, not a person's.
+    HttpRequest req{"POST", "/api/v2/users/login?type=API", body, "application/json"};
     HttpResponse r;
     // The login goes through the retry loop too, but must not recurse into re-authentication.
     ApiClient plain("OZmap", m_config.url, http_options(m_config), retry_policy(m_config), m_config.max_rps);
@@ -202,13 +203,22 @@ OzmapClient::find_by_client_codes(const std::vector<std::string>& codes) {
     return out;
 }
 
-std::string OzmapClient::resolve_next_url(const std::string& next_url) {
-    std::string target = next_url;
-    if (next_url.rfind("http://", 0) == 0 || next_url.rfind("https://", 0) == 0)
-        target = Poco::URI(next_url).getPathAndQuery();
-    if (target.rfind("/api/v2/", 0) == 0) return target.substr(8);
-    if (!target.empty() && target[0] == '/') return target.substr(1);
-    return target;
+std::string OzmapClient::next_page_route(const ListQuery& q, const std::string& next_url,
+                                         bool filter_in_body) {
+    // Absolute, root-relative or relative to /api/v2/: only its query matters.
+    const Poco::URI uri(Poco::URI("http://ozmap.invalid/api/v2/"), next_url);
+    std::string cursor;
+    for (const auto& [key, value] : uri.getQueryParameters()) {
+        if (key == "page" || key == "limit" || key == "select" || key == "populate" || key == "filter" ||
+            key == "sort")
+            continue;
+        cursor += "&" + url_encode(key) + "=" + url_encode(value);
+    }
+    // list_path's page 1 carries the list's own parameters; the cursor replaces the page number.
+    std::string route = list_path(q, 1, filter_in_body);
+    const std::string page_one = "?page=1&";
+    route.replace(route.find(page_one), page_one.size(), "?");
+    return route + cursor;
 }
 
 } // namespace oznsync

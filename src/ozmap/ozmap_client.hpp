@@ -6,6 +6,7 @@
 #include "http/http_client.hpp"
 #include "ozmap/filter.hpp"
 #include "ozmap/page_parser.hpp"
+#include "util/error.hpp"
 
 #include <atomic>
 #include <functional>
@@ -55,8 +56,11 @@ public:
     bool id_ranges_honoured() const { return m_id_ranges_honoured; }
     void note_id_ranges_ignored() { m_id_ranges_honoured = false; }
 
-    /// The route for a nextUrl as OZmap gives it (absolute, root-relative or relative to /api/v2/).
-    static std::string resolve_next_url(const std::string& next_url);
+    /// The route of the page a nextUrl points to, asked as the official SDK's findAll asks it: the list's
+    /// own collection, limit, populate, and filter and sort (in the query unless `filter_in_body`), plus
+    /// nextUrl's cursor — every parameter of it but page, limit, select, populate, filter and sort. A
+    /// server whose nextUrl carries the cursor alone is paged correctly; one that echoes everything too.
+    static std::string next_page_route(const ListQuery& q, const std::string& next_url, bool filter_in_body);
 
 private:
     bool login();
@@ -70,9 +74,10 @@ private:
 
 /// Fetches every page of a list and hands each parsed page to `sink`, on the calling thread, in whatever
 /// order pages arrive. When the first page gives `total`, the remaining pages are fetched `concurrency` at
-/// a time by page number; otherwise nextUrl is followed. Throws InventoryChanged when `total` moves.
-struct InventoryChanged : std::runtime_error {
-    using std::runtime_error::runtime_error;
+/// a time by page number; otherwise nextUrl is followed. Throws InventoryChanged when `total` moves or a
+/// list comes up short of it (the pull reads that collection again; anywhere else it is exit 75).
+struct InventoryChanged : UnavailableError {
+    using UnavailableError::UnavailableError;
 };
 
 template <typename Row> using PageParser = Page<Row> (*)(std::string&);

@@ -19,6 +19,7 @@ std::string stats_json(const SimRooms& rooms) {
         .field("api_requests", static_cast<int64_t>(rooms.faults.api_requests()))
         .field("writes", static_cast<int64_t>(rooms.faults.writes()))
         .field("logins", static_cast<int64_t>(rooms.ozmap.logins()))
+        .field("logins_without_type", static_cast<int64_t>(rooms.ozmap.logins_without_type()))
         .field("max_in_flight", rooms.max_in_flight.load())
         .field("id_range_lists", static_cast<int64_t>(rooms.ozmap.id_range_lists()))
         .end_object();

@@ -22,6 +22,8 @@ std::string faults_json(const Faults& f) {
         .field("no_total", f.no_total)
         .field("cursor_only", f.cursor_only)
         .field("ignore_id_ranges", f.ignore_id_ranges)
+        .field("empty_id_ranges", f.empty_id_ranges)
+        .field("next_url_cursor_only", f.next_url_cursor_only)
         .field("filters_from", f.filters_from)
         .field("expire_tokens_after", static_cast<int64_t>(f.expire_tokens_after))
         .field("die_after_requests", static_cast<int64_t>(f.die_after_requests))
@@ -64,6 +66,9 @@ void FaultRoom::update(const std::string& body) {
     f.no_total = o->optValue<bool>("no_total", f.no_total);
     f.cursor_only = o->optValue<bool>("cursor_only", f.cursor_only);
     f.ignore_id_ranges = o->optValue<bool>("ignore_id_ranges", f.ignore_id_ranges);
+    f.empty_id_ranges = o->optValue<bool>("empty_id_ranges", f.empty_id_ranges);
+    f.lying_total = o->optValue<long long>("lying_total", f.lying_total);
+    f.next_url_cursor_only = o->optValue<bool>("next_url_cursor_only", f.next_url_cursor_only);
     f.filters_from = o->optValue<std::string>("filters_from", f.filters_from);
     f.expire_tokens_after = o->optValue<long long>("expire_tokens_after", f.expire_tokens_after);
     f.die_after_requests = o->optValue<long long>("die_after_requests", f.die_after_requests);

@@ -26,6 +26,8 @@ struct Faults {
     std::string filters_from = "both";  // where list filters are read: query, body (the SDK's way) or both
     bool cursor_only = false;      // `page` is ignored (the live API as the SDK uses it): only nextUrl pages
     bool ignore_id_ranges = false; // `_id` <, >= conditions are silently dropped from list filters
+    bool empty_id_ranges = false;  // lists filtered by an `_id` range answer no rows (and total 0)
+    bool next_url_cursor_only = false; // nextUrl carries the cursor alone (no limit, filter, sort, populate)
     long long die_after_requests = -1; // the process exits abruptly after this many API requests
     long long hang_after_writes = -1;  // the write after this many is applied, then never answered
     double drop_after_write_rate = 0;  // share of writes applied, then answered by a dropped connection

@@ -99,6 +99,11 @@ po::options_description fault_options(Args& a) {
         "after N API requests every login token expires, once (clients must log in again)")(
         "filters-from", po::value(&f.filters_from)->default_value("both"),
         "read list filters from the query, the GET body (the SDK's way) or both")(
+        "empty-id-ranges", po::bool_switch(&f.empty_id_ranges),
+        "lists filtered by an `_id` range answer no rows (total 0)")(
+        "next-url-cursor-only", po::bool_switch(&f.next_url_cursor_only),
+        "nextUrl carries only the cursor: clients re-send limit, filter, sort and populate (the SDK's "
+        "findAll)")(
         "cursor-only", po::bool_switch(&f.cursor_only),
         "ignore `page` in lists, as the live API does for the official SDK: only nextUrl's cursor pages")(
         "ignore-id-ranges", po::bool_switch(&f.ignore_id_ranges),

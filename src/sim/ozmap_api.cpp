@@ -112,7 +112,13 @@ bool OzmapApi::authorized(const std::string& authorization) {
 
 Reply OzmapApi::handle(const std::string& method, const std::string& route, const Query& q,
                        const std::string& body, const std::string& authorization, bool& hang, bool& reset) {
-    if (route == "users/login" && method == "POST") return login(body);
+    if (route == "users/login" && method == "POST") {
+        bool api_type = false;
+        for (const auto& [k, v] : q)
+            api_type = api_type || (k == "type" && v == "API");
+        if (!api_type) ++m_logins_without_type;
+        return login(body);
+    }
     if (!authorized(authorization)) return error_reply(401, "Unauthorized");
     auto parts = split(route, '/');
     if (const std::string forbidden = m_faults.now().forbidden_projects; !forbidden.empty()) {
@@ -272,9 +278,13 @@ std::string OzmapApi::page_json(const std::string& collection, const ListRequest
     out += "],\"hasNextPage\":";
     out += has_next ? "true" : "false";
     out += ",\"nextUrl\":";
-    const std::string base = "/api/v2/" + collection + "?limit=" + std::to_string(req.limit);
-    const std::string filter = req.filter_text.empty() ? "" : "&filter=" + url_encode(req.filter_text);
-    const std::string populate = req.populate_client ? "&populate=client" : "";
+    // next_url_cursor_only: the cursor alone; what the list asked for (limit, filter, sort, populate) is
+    // the client's to send again, as the official SDK's findAll does.
+    const bool bare = f.next_url_cursor_only;
+    const std::string base = "/api/v2/" + collection + (bare ? "?" : "?limit=" + std::to_string(req.limit));
+    const std::string filter =
+        req.filter_text.empty() || bare ? "" : "&filter=" + url_encode(req.filter_text);
+    const std::string populate = req.populate_client && !bare ? "&populate=client" : "";
     if (f.repeat_next) {
         append_json_string(out, base + filter + populate);
     } else if (f.endless_next && end >= total) {
@@ -283,8 +293,9 @@ std::string OzmapApi::page_json(const std::string& collection, const ListRequest
     } else if (has_next) {
         // The cursor is deliberately not `page`: clients must treat nextUrl as opaque.
         const std::string cursor =
-            req.sort.empty() ? "&after=" + url_encode(ids[static_cast<size_t>(end - 1)])
-                             : "&skip=" + std::to_string(end) + "&sort=" + url_encode(req.sort_text);
+            req.sort.empty()
+                ? "&after=" + url_encode(ids[static_cast<size_t>(end - 1)])
+                : "&skip=" + std::to_string(end) + (bare ? "" : "&sort=" + url_encode(req.sort_text));
         append_json_string(out, base + cursor + filter + populate);
     } else {
         out += "null";
@@ -298,6 +309,11 @@ Reply OzmapApi::list(const std::string& collection, const Query& q, const std::s
     ListRequest req;
     if (auto bad = read_list_request(q, body, f, req)) return *bad;
     std::shared_lock lock(m_network_mutex);
+    if (f.empty_id_ranges && std::any_of(req.filter.begin(), req.filter.end(), id_bound)) {
+        Reply empty;
+        empty.body = page_json(collection, req, {}, 0, f);
+        return empty;
+    }
     const auto ids = matching_ids(collection, req);
     const long long total = static_cast<long long>(ids->size());
     long long start;

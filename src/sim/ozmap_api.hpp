@@ -42,6 +42,8 @@ public:
     /// An OZmap user's edit between runs (`POST /__sim/touch`, see Network::edit).
     std::optional<SimError> edit(const std::string& body);
     long long logins() const { return m_logins; }
+    /// Log-ins without `?type=API` (the official SDK always sends it).
+    long long logins_without_type() const { return m_logins_without_type; }
     long long id_range_lists() const { return m_id_range_lists; }
 
 private:
@@ -88,7 +90,7 @@ private:
 
     std::mutex m_token_mutex;
     std::set<std::string> m_tokens;
-    std::atomic<long long> m_logins{0};
+    std::atomic<long long> m_logins{0}, m_logins_without_type{0};
     std::atomic<long long> m_id_range_lists{0}; // list requests cut by an `_id` range
     std::atomic<long long> m_endless_counter{0};
 };

@@ -75,6 +75,34 @@ TEST_SUITE("pull") {
         check_pull_matches(body_only, "", {{"OZNSYNC_OZMAP_FILTER_IN", "body"}});
         Sim query_only(with(kNetwork, {"--filters-from", "query"}));
         check_pull_matches(query_only);
+        // A nextUrl that carries the cursor alone: the limit, filter, sort and populate are sent again on
+        // every page, in the query or in the body, as the SDK's findAll does.
+        for (const char* where : {"body", "query"}) {
+            Sim bare(with(kNetwork, {"--filters-from", where, "--cursor-only", "--next-url-cursor-only"}));
+            check_pull_matches(bare, "",
+                               {{"OZNSYNC_OZMAP_FILTER_IN", where}, {"OZNSYNC_OZMAP_PAGE_SIZE", "20"}});
+        }
+    }
+
+    TEST_CASE("a list never completes short of the total its first page stated") {
+        // `_id` ranges answered empty: short by ranges, so read again by one cursor, and complete.
+        Sim empty_ranges(with(kNetwork, {"--cursor-only", "--empty-id-ranges"}));
+        Result r = check_pull_matches(empty_ranges, "", {{"OZNSYNC_OZMAP_PAGE_SIZE", "20"}});
+        CHECK(r.err.find("came up short") != std::string::npos);
+        CHECK(empty_ranges.stat("id_range_lists") > 0);
+        // Still short by one cursor (the total claims more than there is): that pull fails, exit 75, the
+        // previous snapshot stays current, and the message names the collection.
+        TempDir dir;
+        Sim liar(with(kNetwork, {"--cursor-only"}));
+        std::string cfg = write_config(dir, liar);
+        REQUIRE(oznsync({"pull", "--config", cfg}).exit_code == 0);
+        const auto before = snapshot_lines(dir.file("oznsync.db"));
+        liar.set_faults(R"({"lying_total": 100000})");
+        Result short_pull = oznsync({"pull", "--config", cfg}, {{"OZNSYNC_OZMAP_PAGE_SIZE", "500"}});
+        INFO(short_pull.err);
+        CHECK(short_pull.exit_code == 75);
+        CHECK(short_pull.err.find("came up short") != std::string::npos);
+        CHECK(snapshot_lines(dir.file("oznsync.db")) == before);
     }
 
     TEST_CASE("a login that expires mid-pull: logged in again once, and the pull completes") {
@@ -104,6 +132,9 @@ TEST_SUITE("pull") {
         INFO(r.err);
         CHECK(r.exit_code == 0);
         CHECK(r.err.find("pw-Secr3t") == std::string::npos);
+        // Logged in as the official SDK does: POST /users/login?type=API.
+        CHECK(sim.stat("logins") >= 1);
+        CHECK(sim.stat("logins_without_type") == 0);
         write_file(cfg, "[ozmap]\nurl = " + sim.url() +
                             "\nusername = integration\npassword = wrong-pass\n"
                             "[snapshot]\npath = " +

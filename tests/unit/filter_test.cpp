@@ -37,11 +37,27 @@ TEST_SUITE("filter") {
         CHECK(page_count(1000000, 500) == 2000);
     }
 
-    TEST_CASE("nextUrl in every form OZmap may use") {
-        CHECK(OzmapClient::resolve_next_url("https://h:9994/api/v2/boxes?after=x&limit=5") ==
-              "boxes?after=x&limit=5");
-        CHECK(OzmapClient::resolve_next_url("/api/v2/boxes?after=x") == "boxes?after=x");
-        CHECK(OzmapClient::resolve_next_url("boxes?after=x") == "boxes?after=x");
+    TEST_CASE("the next page as findAll asks it: nextUrl's cursor, the list's own limit, filter and sort") {
+        ListQuery q;
+        q.collection = "properties";
+        q.limit = 50;
+        q.filter = {filter_eq("project", "p1")};
+        q.populate = "client";
+        const std::string own =
+            "properties?limit=50&filter=" + url_encode(filter_json(q.filter)) + "&populate=client";
+        // nextUrl in every form OZmap may use, with the cursor alone or with everything echoed (and wrong).
+        for (const std::string& next :
+             {std::string("https://h:9994/api/v2/properties?after=x"),
+              std::string("/api/v2/properties?after=x"), std::string("properties?after=x"),
+              std::string(
+                  "/api/v2/properties?limit=5&page=7&select=name&populate=none&filter=%5B%5D&after=x")})
+            CHECK(OzmapClient::next_page_route(q, next, false) == own + "&after=x");
+        // Filter (and sort) in the body: the query keeps limit, populate and the cursor.
+        CHECK(OzmapClient::next_page_route(q, "/api/v2/properties?after=x", true) ==
+              "properties?limit=50&populate=client&after=x");
+        // A cursor of several parameters, escaped as it came.
+        CHECK(OzmapClient::next_page_route(q, "?skip=100&token=a%2Fb", true) ==
+              "properties?limit=50&populate=client&skip=100&token=a%2Fb");
     }
 
     TEST_CASE("sort travels beside the filter: in the query string, or in the SDK's JSON body") {
