@@ -175,7 +175,25 @@ public:
 
     void adopt(JournalEntry& e) {
         mark(e, EntryState::Intent);
-        finish(e, send(adopt_request(e.change)), "external_id set: owned by oznsync");
+        WriteResult r = send(adopt_request(e.change));
+        // The proof must be in OZmap, not in our answer: the SDK's property update drops external_id, and
+        // an OZmap that does the same answers the PATCH with success all the same. Read it back.
+        if (r.ok() && m_sends && !kept_external_id(e.change)) {
+            mark(e, EntryState::Failed, "",
+                 "OZmap accepted the external_id but does not store it on update (read back: absent): the "
+                 "client is not recorded as oznsync's");
+            count(&ApplyOutcome::failed);
+            remember_failure(e.change);
+            m_progress.advance();
+            return;
+        }
+        finish(e, r, "external_id set: owned by oznsync");
+    }
+
+    bool kept_external_id(const Change& c) {
+        for (const auto& p : m_gw.find_by_code(c.code))
+            if (p.id == c.property_id) return p.external_id == external_id_for(c.sale_id);
+        return false;
     }
 
     /// A removal waits only for failures that touched its own port or code.

@@ -87,6 +87,17 @@ PartnerApplyOutcome apply_partner_changes(OzmapGateway& gateway, RunStore* journ
             }
         }
         e.change.user_id = user_id;
+        // A new password counts only once OZmap lets the user log in with it: the SDK's UpdateUserDTO
+        // has no password, so an OZmap that drops it answers the PATCH with success all the same.
+        if (c.reset_password && !gateway.credentials_work(c.username, password)) {
+            ++out.failed;
+            mark(e, EntryState::Failed, "",
+                 "OZmap accepted the new password but does not let " + c.username +
+                     " log in with it: it did not keep it, so it is NOT handed over (the user's password is "
+                     "unknown; set one in OZmap and hand it over by hand)");
+            spdlog::error("partner user {}: the new password does not work; NOT handed over", c.username);
+            continue;
+        }
         try {
             std::string file = hand_over(c, user_id, password);
             ++out.done;

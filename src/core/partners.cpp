@@ -16,12 +16,39 @@ std::string partner_of_username(const std::string& username) {
 }
 
 bool usable_email(const std::string& email) {
+    // The rule of the official SDK's CreateUserDTO (zod's .email()): an ASCII local part of letters,
+    // digits and _ ' + - . (not starting with '.', no "..", not ending with ' or .), '@', then labels of
+    // letters, digits and '-' (each starting with a letter or digit) joined by '.', the last label two or
+    // more letters. An address it refuses would be a refused POST.
+    auto alnum = [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) && static_cast<unsigned char>(c) < 0x80;
+    };
     const auto at = email.find('@');
-    if (at == std::string::npos || at == 0 || email.find('@', at + 1) != std::string::npos) return false;
-    const auto dot = email.find('.', at);
-    if (dot == std::string::npos || dot == at + 1 || dot + 1 >= email.size()) return false;
-    return std::none_of(email.begin(), email.end(),
-                        [](char c) { return static_cast<unsigned char>(c) <= ' '; });
+    if (at == std::string::npos || at == 0 || at + 1 >= email.size()) return false;
+    const std::string_view local(email.data(), at), domain(email.data() + at + 1, email.size() - at - 1);
+    if (local.front() == '.' || local.find("..") != std::string_view::npos) return false;
+    for (char c : local)
+        if (!alnum(c) && c != '_' && c != '\'' && c != '+' && c != '-' && c != '.') return false;
+    if (local.back() == '\'' || local.back() == '.') return false;
+    if (email.find("..") != std::string::npos) return false;
+    size_t start = 0, labels = 0;
+    for (;;) {
+        const size_t dot = domain.find('.', start);
+        const std::string_view label =
+            domain.substr(start, dot == std::string_view::npos ? domain.npos : dot - start);
+        if (label.empty() || !alnum(label.front())) return false;
+        ++labels;
+        if (dot == std::string_view::npos) {
+            // The last label: letters only, two or more.
+            if (labels < 2 || label.size() < 2) return false;
+            return std::all_of(label.begin(), label.end(), [&](char c) {
+                return alnum(c) && !std::isdigit(static_cast<unsigned char>(c));
+            });
+        }
+        for (char c : label)
+            if (!alnum(c) && c != '-') return false;
+        start = dot + 1;
+    }
 }
 
 namespace {

@@ -47,7 +47,7 @@ struct PartnerPlan {
 /// A partner without a usable e-mail (and no fallback) gets no user and a finding.
 PartnerPlan plan_partner_users(const PartnerPlanInput& in);
 
-/// Whether `email` looks like an address OZmap's schema accepts (local@domain.tld, no spaces).
+/// Whether `email` is an address the official SDK's CreateUserDTO accepts (zod's .email(): ASCII only).
 bool usable_email(const std::string& email);
 
 } // namespace oznsync

@@ -67,6 +67,10 @@ HttpGateway::find_by_codes(const std::vector<std::string>& codes) {
     return m_client.find_by_client_codes(codes);
 }
 
+bool HttpGateway::credentials_work(const std::string& username, const std::string& password) {
+    return m_client.credentials_work(username, password);
+}
+
 WriteResult RecordingGateway::write(const WriteRequest& r) {
     WriteRequest kept = r;
     kept.body = mask_secrets(kept.body);

@@ -32,6 +32,8 @@ public:
     /// trusted whole (each code is then looked up alone).
     virtual std::optional<std::map<std::string, std::vector<Property>>>
     find_by_codes(const std::vector<std::string>& codes) = 0;
+    /// Whether OZmap lets this user log in with this password (a password change verified).
+    virtual bool credentials_work(const std::string& username, const std::string& password) = 0;
     virtual bool sends() const = 0;
 };
 
@@ -42,6 +44,7 @@ public:
     std::vector<Property> find_by_code(const std::string& code) override;
     std::optional<std::map<std::string, std::vector<Property>>>
     find_by_codes(const std::vector<std::string>& codes) override;
+    bool credentials_work(const std::string& username, const std::string& password) override;
     bool sends() const override { return true; }
 
 private:
@@ -59,6 +62,7 @@ public:
     find_by_codes(const std::vector<std::string>&) override {
         return std::map<std::string, std::vector<Property>>{};
     }
+    bool credentials_work(const std::string&, const std::string&) override { return true; }
     bool sends() const override { return false; }
 
 private:

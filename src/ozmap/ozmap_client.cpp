@@ -43,6 +43,23 @@ void OzmapClient::authenticate() {
         throw AuthError("OZmap refused the login of ozmap.username '" + m_config.username + "'");
 }
 
+bool OzmapClient::credentials_work(const std::string& username, const std::string& password) {
+    std::string body;
+    JsonWriter(body).begin_object().field("login", username).field("password", password).end_object();
+    ApiClient plain("OZmap", m_config.url, http_options(m_config), retry_policy(m_config), m_config.max_rps);
+    HttpResponse r;
+    try {
+        r = plain.call({"POST", "/api/v2/users/login?type=API", body, "application/json"});
+    } catch (const AuthError&) { // 401/403: the password does not work
+        return false;
+    }
+    if (r.status == 401 || r.status == 403 || r.status == 400 || r.status == 404) return false;
+    if (r.status < 200 || r.status >= 300)
+        throw UnavailableError("OZmap login (to verify a password) answered HTTP " +
+                               std::to_string(r.status));
+    return true;
+}
+
 bool OzmapClient::login() {
     std::string body;
     JsonWriter w(body);
@@ -98,10 +115,15 @@ Poco::JSON::Array::Ptr rows_of(const HttpResponse& r, const std::string& what) {
 } // namespace
 
 std::optional<ExistingUser> OzmapClient::find_user(const std::string& username) {
-    auto rows = rows_of(m_api.call({"GET",
-                                    "/api/v2/users?limit=5&filter=" +
-                                        url_encode(filter_json({filter_eq("username", username)})),
-                                    "", ""}),
+    // The filter goes where ozmap.filter_in says, as every list's does: a server that reads filters from
+    // the body alone would otherwise answer every user, and the partner users be POSTed again.
+    ListQuery q;
+    q.collection = "users";
+    q.limit = 5;
+    q.filter = {filter_eq("username", username)};
+    const bool in_body = m_config.filter_in_body;
+    auto rows = rows_of(m_api.call({"GET", "/api/v2/" + list_path(q, 1, in_body), in_body ? list_body(q) : "",
+                                    "application/json"}),
                         "users");
     for (size_t i = 0; i < rows->size(); ++i) {
         auto u = rows->getObject(static_cast<unsigned>(i));

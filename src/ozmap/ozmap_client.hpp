@@ -60,6 +60,9 @@ public:
     /// own collection, limit, populate, and filter and sort (in the query unless `filter_in_body`), plus
     /// nextUrl's cursor — every parameter of it but page, limit, select, populate, filter and sort. A
     /// server whose nextUrl carries the cursor alone is paged correctly; one that echoes everything too.
+    /// Whether OZmap accepts this user's log-in with this password (POST /users/login?type=API): how a
+    /// password change is verified, since the SDK's UpdateUserDTO has no password and a server may drop it.
+    bool credentials_work(const std::string& username, const std::string& password);
     static std::string next_page_route(const ListQuery& q, const std::string& next_url, bool filter_in_body);
 
 private:

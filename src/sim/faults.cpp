@@ -23,6 +23,8 @@ std::string faults_json(const Faults& f) {
         .field("cursor_only", f.cursor_only)
         .field("ignore_id_ranges", f.ignore_id_ranges)
         .field("empty_id_ranges", f.empty_id_ranges)
+        .field("strip_user_password", f.strip_user_password)
+        .field("strip_external_id", f.strip_external_id)
         .field("next_url_cursor_only", f.next_url_cursor_only)
         .field("filters_from", f.filters_from)
         .field("expire_tokens_after", static_cast<int64_t>(f.expire_tokens_after))
@@ -67,6 +69,8 @@ void FaultRoom::update(const std::string& body) {
     f.cursor_only = o->optValue<bool>("cursor_only", f.cursor_only);
     f.ignore_id_ranges = o->optValue<bool>("ignore_id_ranges", f.ignore_id_ranges);
     f.empty_id_ranges = o->optValue<bool>("empty_id_ranges", f.empty_id_ranges);
+    f.strip_user_password = o->optValue<bool>("strip_user_password", f.strip_user_password);
+    f.strip_external_id = o->optValue<bool>("strip_external_id", f.strip_external_id);
     f.lying_total = o->optValue<long long>("lying_total", f.lying_total);
     f.next_url_cursor_only = o->optValue<bool>("next_url_cursor_only", f.next_url_cursor_only);
     f.filters_from = o->optValue<std::string>("filters_from", f.filters_from);

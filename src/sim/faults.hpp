@@ -27,6 +27,8 @@ struct Faults {
     bool cursor_only = false;      // `page` is ignored (the live API as the SDK uses it): only nextUrl pages
     bool ignore_id_ranges = false; // `_id` <, >= conditions are silently dropped from list filters
     bool empty_id_ranges = false;  // lists filtered by an `_id` range answer no rows (and total 0)
+    bool strip_user_password = false;  // PATCH /users drops `password` (as the SDK's UpdateUserDTO does)
+    bool strip_external_id = false;    // PATCH /properties drops `external_id` (as the SDK's update does)
     bool next_url_cursor_only = false; // nextUrl carries the cursor alone (no limit, filter, sort, populate)
     long long die_after_requests = -1; // the process exits abruptly after this many API requests
     long long hang_after_writes = -1;  // the write after this many is applied, then never answered

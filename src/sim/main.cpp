@@ -99,6 +99,10 @@ po::options_description fault_options(Args& a) {
         "after N API requests every login token expires, once (clients must log in again)")(
         "filters-from", po::value(&f.filters_from)->default_value("both"),
         "read list filters from the query, the GET body (the SDK's way) or both")(
+        "strip-user-password", po::bool_switch(&f.strip_user_password),
+        "PATCH /users drops `password`, as the SDK's UpdateUserDTO does")(
+        "strip-external-id", po::bool_switch(&f.strip_external_id),
+        "PATCH /properties drops `external_id`, as the SDK's property update does")(
         "empty-id-ranges", po::bool_switch(&f.empty_id_ranges),
         "lists filtered by an `_id` range answer no rows (total 0)")(
         "next-url-cursor-only", po::bool_switch(&f.next_url_cursor_only),

@@ -83,12 +83,34 @@ void OzmapApi::expire_tokens() {
     m_tokens.clear();
 }
 
+namespace {
+/// The body without one key (a field the SDK would strip before sending).
+std::string without_key(const std::string& body, const std::string& key) {
+    try {
+        auto o = Poco::JSON::Parser().parse(body).extract<Poco::JSON::Object::Ptr>();
+        o->remove(key);
+        std::ostringstream out;
+        o->stringify(out);
+        return out.str();
+    } catch (const Poco::Exception&) {
+        return body;
+    }
+}
+} // namespace
+
 Reply OzmapApi::login(const std::string& body) {
     try {
         auto o = Poco::JSON::Parser().parse(body).extract<Poco::JSON::Object::Ptr>();
-        if (m_access.login_user.empty() || o->optValue<std::string>("login", "") != m_access.login_user ||
-            o->optValue<std::string>("password", "") != m_access.login_password)
-            return error_reply(401, "invalid login or password");
+        const std::string login = o->optValue<std::string>("login", ""),
+                          password = o->optValue<std::string>("password", "");
+        bool known = !m_access.login_user.empty() && login == m_access.login_user &&
+                     password == m_access.login_password;
+        if (!known && !login.empty() && !password.empty()) { // a user of the network (a partner's)
+            std::shared_lock lock(m_network_mutex);
+            for (const auto& [id, u] : m_network.users)
+                known = known || (u.username == login && u.password == password);
+        }
+        if (!known) return error_reply(401, "invalid login or password");
     } catch (const Poco::Exception&) {
         return error_reply(400, "login body must be {\"login\", \"password\"}");
     }
@@ -413,11 +435,15 @@ Reply OzmapApi::write(const std::string& method, const std::string& route, const
         parts[3] == "disconnect")
         return done(n.disconnect_drop(parts[1], now));
     if (parts.size() == 2) {
-        if (parts[0] == "properties" && method == "PATCH") return done(n.patch_property(parts[1], body, now));
+        if (parts[0] == "properties" && method == "PATCH")
+            return done(n.patch_property(
+                parts[1], m_faults.now().strip_external_id ? without_key(body, "external_id") : body, now));
         if (parts[0] == "properties" && method == "DELETE") return done(n.delete_property(parts[1], now));
         if (parts[0] == "ftth-clients" && method == "PATCH") return done(n.patch_client(parts[1], body, now));
         if (parts[0] == "ftth-clients" && method == "DELETE") return done(n.delete_client(parts[1], now));
-        if (parts[0] == "users" && method == "PATCH") return done(n.patch_user(parts[1], body));
+        if (parts[0] == "users" && method == "PATCH")
+            return done(n.patch_user(
+                parts[1], m_faults.now().strip_user_password ? without_key(body, "password") : body));
     }
     return error_reply(404, "no route " + method + " /api/v2/" + route);
 }

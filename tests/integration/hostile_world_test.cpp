@@ -241,4 +241,28 @@ TEST_SUITE("hostile") {
         CHECK(r.exit_code == 75);
         CHECK(r.err.find("took longer than 2 s (timeout_s)") != std::string::npos);
     }
+
+    TEST_CASE("a reset password is handed over only once OZmap lets the user log in with it") {
+        Sim sim({"--fixture", fixture("network-small.json"), "--strip-user-password"});
+        TempDir dir;
+        write_file(dir.file("partnerships.json"), read_file(fixture("partnerships.json")));
+        std::string cfg =
+            write_config(dir, sim,
+                         "[ozneutral]\npartnerships = file:" + dir.file("partnerships.json") +
+                             "\n[partners]\nrole = Partner\nhandover_dir = " + dir.file("handover") + "\n");
+        REQUIRE(oznsync({"partners", "--config", cfg}).exit_code ==
+                0); // created: the password is in the POST
+        const std::string partner = "65a000000000000000000007";
+        Result reset = oznsync({"partners", "--config", cfg, "--reset-password", partner},
+                               {{"OZNSYNC_RUN_ID", "r-reset"}});
+        INFO(reset.out << reset.err);
+        CHECK(reset.exit_code != 0);
+        CHECK(reset.err.find("the new password does not work; NOT handed over") != std::string::npos);
+        CHECK_FALSE(std::filesystem::exists(dir.file("handover/partners-r-reset.txt")));
+        // Every later run says the password is unknown until a reset works.
+        Result next = oznsync({"partners", "--config", cfg});
+        CHECK(next.exit_code == 3);
+        CHECK(read_file(newest_run_folder(dir) / "report.txt").find("was never handed over") !=
+              std::string::npos);
+    }
 }

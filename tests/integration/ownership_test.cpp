@@ -287,6 +287,30 @@ TEST_SUITE("ownership") {
         CHECK(port_of(property_of(sim, "ORD-N")) == 2);
     }
 
+    TEST_CASE("adopt reads the external_id back: an OZmap that drops it on update owns nothing by it") {
+        Sim sim(sim_args({"--strip-external-id"}));
+        TempDir dir;
+        std::string cfg = config(dir, sim);
+        int status = 0;
+        sim.post(
+            "/api/v2/properties",
+            R"({"project":")" + kProject + R"(","box":")" + kBox + R"(","connector":")" + kSplit +
+                R"(","port":7,"coords":[-48.5451,-27.6214],"address":"Rua Velha 9","client":{"code":"LEG-2","name":"Legacy","implanted":true}})",
+            &status);
+        REQUIRE(status == 201);
+        write_sales(dir, {{kSale, 1, "active", "active", "LEG-2", 7}});
+        Result adopt = oznsync({"adopt", "--config", cfg});
+        INFO(adopt.out << adopt.err);
+        CHECK(adopt.exit_code != 0);
+        CHECK(newest_changes(dir).find("does not store it on update") != std::string::npos);
+        // Not recorded as owned: the next run still sees a client oznsync cannot prove is its own.
+        sim.request("DELETE", "/__sim/requests", "");
+        Result run = oznsync({"run", "--config", cfg, "-v"});
+        CHECK(run.exit_code == 3);
+        CHECK(writes_log(sim).empty());
+        CHECK(run.err.find("code LEG-2 taken by a client oznsync does not own") != std::string::npos);
+    }
+
     TEST_CASE("an older record version than the one applied is a finding, never applied (stale record)") {
         Sim sim(sim_args());
         TempDir dir;

@@ -34,6 +34,7 @@ std::vector<JournalEntry*> pointers(std::vector<JournalEntry>& v) {
 
 class FakeGateway : public OzmapGateway {
 public:
+    bool credentials_work(const std::string&, const std::string&) override { return true; }
     std::mutex mutex;
     std::vector<WriteRequest> written;
     int batch_lookups = 0, single_lookups = 0;

@@ -173,6 +173,13 @@ TEST_SUITE("partners") {
         CHECK(usable_email("noc@fibramais.example"));
         CHECK_FALSE(usable_email("not an email@x.y"));
         CHECK_FALSE(usable_email("a@b"));
+        // The SDK's rule (zod .email()): ASCII, no leading dot or "..", a TLD of letters.
+        for (const char* ok : {"noc+fibra_1@provedor-sul.com.br", "o'neil@x.io", "a-b.c@d.e.fg", "A@B.CD"})
+            CHECK_MESSAGE(usable_email(ok), ok);
+        for (const char* bad : {"jo\xc3\xa3o.silva@provedorsul.com.br", ".a@b.cd", "a..b@c.de", "a.@b.cd",
+                                "a'@b.cd", "a@-b.cd", "a@b.c", "a@b.c1", "a@b..cd", "a@b", "a b@c.de",
+                                "a@b.cd.", "@b.cd", "a@", "a@@b.cd", "a@b_c.de"})
+            CHECK_FALSE_MESSAGE(usable_email(bad), bad);
     }
 
     TEST_CASE("an operator's edit of the projects is left alone until the partnership changes in OZneutral") {
