@@ -48,7 +48,9 @@ struct RawSale {
         count = key_count = 0;
         errors.clear();
         overflowed = false;
+        tmf = false;
     }
+    bool tmf = false; // a TMF638 Service (the ozn-sdk's shape), mapped onto the flat fields
     const std::string* find(std::string_view k) const {
         for (size_t i = 0; i < count; ++i)
             if (fields[i].key == k) return &fields[i].value;
@@ -147,12 +149,21 @@ std::string validate(const RawSale& r, Sale& s) {
     if (!bad.empty()) return bad;
     s.id = r.get("id");
     if (s.id.empty()) return "missing id";
-    if (!is_object_id(s.id)) return "id '" + s.id.substr(0, 40) + "' is not a 24-hex id";
+    // A flat record's id is OZneutral's ObjectId; a TMF638 Service's is any string (the ozn-sdk's
+    // schema), bounded like every field.
+    if (!r.tmf && !is_object_id(s.id)) return "id '" + s.id.substr(0, 40) + "' is not a 24-hex id";
     long long n;
-    if (!r.has("version")) return "missing version";
-    if (!parse_int(r.get("version"), n) || n < 0)
-        return "version '" + r.get("version") + "' is not a whole number >= 0";
-    s.version = n;
+    if (r.has("version")) {
+        if (!parse_int(r.get("version"), n) || n < 0)
+            return "version '" + r.get("version") + "' is not a whole number >= 0";
+        s.version = n;
+    } else if (r.tmf) {
+        // The ozn-sdk's Service has no version: the feed is the current state, one record per id (the
+        // same id twice with other content is a contradiction, as two records of one version are).
+        s.version = 0;
+    } else {
+        return "missing version";
+    }
     s.updated_at = r.get("updatedAt");
     if (!s.updated_at.empty() && !parse_iso8601(s.updated_at))
         return "updatedAt '" + s.updated_at + "' is not an ISO-8601 UTC time";
@@ -193,7 +204,7 @@ std::string validate(const RawSale& r, Sale& s) {
     return "";
 }
 
-void add(SaleFeed& feed, const RawSale& raw) {
+void add(SaleFeed& feed, const RawSale& raw, long long position) {
     ++feed.records;
     Sale s;
     std::string why = validate(raw, s);
@@ -201,7 +212,7 @@ void add(SaleFeed& feed, const RawSale& raw) {
         feed.sales.push_back(std::move(s));
     } else {
         // The feed's bytes reach reports and logs only cleaned: no escapes, valid UTF-8, bounded.
-        std::string where = "record " + std::to_string(feed.records);
+        std::string where = "record " + std::to_string(position);
         feed.invalid.push_back({clean_message(raw.get("id"), 64), clean_message(raw.get("codeOrder"), 100),
                                 where + ": " + clean_message(why, 300)});
     }
@@ -311,12 +322,29 @@ void related_parties(od::value v, RawSale& r) {
 void supporting_resources(od::value v, RawSale& r) {
     if (kind(v) != od::json_type::array) return;
     bool port = false;
+    auto take_port = [&](const std::string& type, const RawSale& chars) {
+        r.errors.insert(r.errors.end(), chars.errors.begin(), chars.errors.end());
+        if (type != "port" && type != "OZmapPort") return;
+        if (port) r.errors.push_back("two port resources in supportingResource");
+        port = true;
+        chars.each([&](const std::string& k, const std::string& val) { r.set("tmf.port." + k) = val; });
+    };
     for (auto el : v.get_array()) {
         od::value support = el.value();
         if (kind(support) != od::json_type::object) continue;
+        // The port's characteristics may sit on the supportingResource itself (the ozn-sdk's schema has
+        // `characteristic` there too) or on a resource inside it.
+        std::string support_type;
+        RawSale support_chars;
         for (auto f : support.get_object()) {
-            if (std::string_view(f.unescaped_key()) != "resource") continue;
-            od::value resources = f.value();
+            const std::string_view key = f.unescaped_key();
+            od::value x = f.value();
+            if (key == "entityType" && kind(x) == od::json_type::string)
+                support_type = std::string(std::string_view(x.get_string()));
+            else if (key == "characteristic" && kind(x) != od::json_type::null)
+                name_values(x, "", support_chars);
+            if (key != "resource") continue;
+            od::value resources = x;
             if (kind(resources) != od::json_type::array) continue;
             for (auto re : resources.get_array()) {
                 od::value res = re.value();
@@ -325,25 +353,22 @@ void supporting_resources(od::value v, RawSale& r) {
                 RawSale chars;
                 for (auto rf : res.get_object()) {
                     std::string_view k = rf.unescaped_key();
-                    od::value x = rf.value();
-                    if (k == "entityType" && kind(x) == od::json_type::string)
-                        type = std::string(std::string_view(x.get_string()));
-                    else if (k == "characteristic")
-                        name_values(x, "", chars);
+                    od::value rx = rf.value();
+                    if (k == "entityType" && kind(rx) == od::json_type::string)
+                        type = std::string(std::string_view(rx.get_string()));
+                    else if (k == "characteristic" && kind(rx) != od::json_type::null)
+                        name_values(rx, "", chars);
                 }
-                r.errors.insert(r.errors.end(), chars.errors.begin(), chars.errors.end());
-                if (type != "port" && type != "OZmapPort") continue;
-                if (port) r.errors.push_back("two port resources in supportingResource");
-                port = true;
-                chars.each(
-                    [&](const std::string& k, const std::string& val) { r.set("tmf.port." + k) = val; });
+                take_port(type, chars);
             }
         }
+        take_port(support_type, support_chars);
     }
 }
 
 /// Turns a TMF638 record into the flat fields; returns false when the record is not a sale yet.
 bool from_tmf(RawSale& r) {
+    r.tmf = true;
     auto take = [&](const std::string& to, std::initializer_list<const char*> from) {
         if (r.has(to)) return;
         for (const char* k : from)
@@ -423,8 +448,10 @@ bool read_json_record(od::value v, RawSale& r) {
 
 void parse_json_array(od::array arr, SaleFeed& feed) {
     RawSale record;
-    for (auto el : arr)
-        if (read_json_record(el.value(), record)) add(feed, record);
+    for (auto el : arr) {
+        ++feed.position; // the record's place in the feed, whether it is a sale yet or not
+        if (read_json_record(el.value(), record)) add(feed, record, feed.position);
+    }
 }
 
 // ---- CSV ----
@@ -554,7 +581,7 @@ void parse_csv(const std::string& text, const std::string& source, SaleFeed& fee
         }
         for (size_t c = 0; c < std::min(rows[i].size(), names.size()); ++c)
             r.set(names[c]) = rows[i][c];
-        add(feed, r);
+        add(feed, r, static_cast<long long>(i));
     }
 }
 

@@ -13,6 +13,7 @@ struct SaleFeed {
     std::vector<Sale> sales;
     std::vector<InvalidRecord> invalid;
     long long records = 0;   // every record read, valid or not
+    long long position = 0;  // elements read, sales or not (TMF services not sold yet count): "record N"
     std::string fingerprint; // sha256 of the feed as read
 };
 

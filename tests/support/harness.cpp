@@ -37,6 +37,13 @@ std::vector<std::string> merged_env(const std::map<std::string, std::string>& ex
         if (eq != std::string::npos && kv.rfind("OZNSYNC_", 0) != 0)
             env[kv.substr(0, eq)] = kv.substr(eq + 1);
     }
+    // OZNSYNC_TEST_ENV: KEY=VALUE words every process of a suite gets (e.g. OZNSYNC_OZMAP_FILTER_IN=body,
+    // to run a whole suite with filters in the body); one a test gives itself wins.
+    if (const char* suite_env = std::getenv("OZNSYNC_TEST_ENV")) {
+        std::istringstream words(suite_env);
+        for (std::string w; words >> w;)
+            if (auto eq = w.find('='); eq != std::string::npos) env[w.substr(0, eq)] = w.substr(eq + 1);
+    }
     for (const auto& [k, v] : extra)
         env[k] = v;
     std::vector<std::string> out;

@@ -299,3 +299,44 @@ TEST_SUITE("sale_parser") {
         CHECK(f.sales.size() == 1);
     }
 }
+
+TEST_SUITE("sale_parser") {
+    TEST_CASE("the ozn-sdk's Service as it is: no version, any id, port characteristics on either level") {
+        auto service = [](const std::string& id, const std::string& state, const std::string& port_level) {
+            const std::string chars =
+                R"([{"id":null,"name":"project","valueType":"string","value":"5d9f00000000000000000001"},)"
+                R"({"id":null,"name":"box","valueType":"string","value":"5da700000000000000000cbb"},)"
+                R"({"id":null,"name":"splitter","valueType":"string","value":"5da700000000000000000cc2"},)"
+                R"({"id":null,"name":"port","valueType":"number","value":"3"}])";
+            const std::string resource =
+                port_level == "support"
+                    ? R"({"id":"sr1","entityType":"OZmapPort","name":null,"role":null,"resource":null,"characteristic":)" +
+                          chars + R"(,"supportingResource":null})"
+                    : R"({"id":"sr1","entityType":"resource","name":null,"role":null,"characteristic":null,"supportingResource":null,"resource":[{"id":"r1","name":"port 3","entityType":"OZmapPort","resourceLocation":null,"characteristic":)" +
+                          chars + "}]}";
+            return R"({"id":")" + id + R"(","description":"FTTH","isServiceEnabled":true,"name":"ORD-)" + id +
+                   R"(","serviceType":"FTTH","state":")" + state +
+                   R"(","place":[{"id":"p1","type":"address"}],"relatedParty":[{"role":"customer","property":[{"name":"name","value":"Maria"},{"name":"address","value":"Rua 1"}]},{"role":"partner","property":[{"name":"id","value":"65a000000000000000000007"},{"name":"name","value":"FibraMais"}]}],"supportingResource":[)" +
+                   resource + "]}";
+        };
+        SaleFeed f =
+            parse("[" + service("svc-001", "feasibilityChecked", "support") + "," +
+                  service("svc-002", "active", "support") + "," + service("SVC 3/x", "reserved", "resource") +
+                  "," + service("svc-004", "bogus", "support") + "]");
+        REQUIRE(f.sales.size() == 2);
+        CHECK(f.sales[0].id == "svc-002");
+        CHECK(f.sales[0].version == 0);
+        CHECK(f.sales[0].state == SaleState::Active);
+        CHECK(f.sales[0].port == 3);
+        CHECK(f.sales[0].splitter == "5da700000000000000000cc2");
+        CHECK(f.sales[0].partner_name == "FibraMais");
+        CHECK(f.sales[1].id == "SVC 3/x");
+        CHECK(f.sales[1].port == 3);
+        // The invalid record is named by its place in the file (the 4th), not among the sales.
+        REQUIRE(f.invalid.size() == 1);
+        CHECK(f.invalid[0].reason.rfind("record 4: ", 0) == 0);
+        // An id longer than 128 characters is INVALID; a flat record's id stays a 24-hex id.
+        CHECK(parse("[" + service(std::string(129, 'x'), "active", "support") + "]").invalid.size() == 1);
+        CHECK(parse("[" + with("65f1c0e2a9b4c2001f3e7a10", "svc-1") + "]").invalid.size() == 1);
+    }
+}
