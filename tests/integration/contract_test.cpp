@@ -40,4 +40,31 @@ TEST_SUITE("contract") {
         CHECK(r.exit_code == 0);
         CHECK(r.out.find(" 0 failed") != std::string::npos);
     }
+
+    TEST_CASE("a feed in the ozn-sdk's exact TMF638 shape, validated by its own schema, is planned whole") {
+        const std::string contract = std::string(FIXTURES_DIR) + "/../contract";
+        REQUIRE_MESSAGE(std::filesystem::exists(contract + "/node_modules/@ozmap/ozn-sdk"),
+                        "run `npm ci` in tests/contract (jobs/test.sh does)");
+        Sim sim({"--fixture", fixture("network-small.json")});
+        TempDir dir;
+        // Project 1, box CTO-000001, the drop splitter whose ports 2, 3 and 7 are free.
+        Result gen =
+            run({"/usr/bin/env", "node", contract + "/tmf_feed.js", dir.file("tmf.json"),
+                 "65f000030000000000000001", "65f000030000000000000004", "65f000030000000000000012", "2,3,7"},
+                {}, contract);
+        INFO(gen.out << gen.err);
+        REQUIRE(gen.exit_code == 0);
+        std::string cfg = write_config(dir, sim, "[ozneutral]\nsales = file:" + dir.file("tmf.json") + "\n");
+        REQUIRE(oznsync({"pull", "--config", cfg}).exit_code == 0);
+        Result plan = oznsync({"plan", "--config", cfg});
+        INFO(plan.out << plan.err);
+        CHECK(plan.exit_code == 0);
+        CHECK(plan.out.find("create=3") != std::string::npos);
+        CHECK(plan.out.find("invalid") == std::string::npos);
+        // And applied: three clients, the first reserved (not implanted), the others active.
+        Result applied = oznsync({"run", "--config", cfg});
+        INFO(applied.out << applied.err);
+        CHECK(applied.exit_code == 0);
+        CHECK(oznsync({"run", "--config", cfg}).out.find("create") == std::string::npos);
+    }
 }
