@@ -40,6 +40,7 @@ Reply handle_admin(SimRooms& rooms, const std::string& method, const std::string
         rooms.ozmap.clear_write_log();
         return no_content();
     }
+    if (path == "/__sim/filters" && method == "GET") return json_reply(rooms.ozmap.filter_log());
     if (path == "/__sim/stats") return json_reply(stats_json(rooms));
     if (path == "/__sim/faults") {
         if (method == "POST") {

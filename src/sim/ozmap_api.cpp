@@ -73,6 +73,14 @@ std::string OzmapApi::write_log() {
     return "[" + join(m_write_log, ",") + "]";
 }
 
+std::string OzmapApi::filter_log() {
+    std::lock_guard l(m_log_mutex);
+    std::string out = "[";
+    for (const auto& f : m_filter_log)
+        out += (out.size() > 1 ? "," : "") + f;
+    return out + "]";
+}
+
 void OzmapApi::clear_write_log() {
     std::lock_guard l(m_log_mutex);
     m_write_log.clear();
@@ -229,6 +237,10 @@ std::optional<Reply> OzmapApi::read_list_request(const Query& q, const std::stri
         req.sort = parse_sort(req.sort_text);
     } catch (const BadQuery& e) {
         return error_reply(400, e.what());
+    }
+    if (!req.filter_text.empty()) {
+        std::lock_guard l(m_log_mutex);
+        if (m_filter_log.size() < 10000) m_filter_log.insert(req.filter_text);
     }
     if (!req.after.empty() && !req.sort.empty())
         return error_reply(400, "after cursor cannot be combined with sort");

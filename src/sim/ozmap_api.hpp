@@ -38,6 +38,9 @@ public:
     /// The applied writes, {"method","path","body"} each, as a JSON array.
     std::string write_log();
     void clear_write_log();
+    /// Every distinct list filter read (query or body), as a JSON array of the filters as sent: what the
+    /// contract test checks against the SDK's ApiFilterSchema.
+    std::string filter_log();
     void expire_tokens();
     /// An OZmap user's edit between runs (`POST /__sim/touch`, see Network::edit).
     std::optional<SimError> edit(const std::string& body);
@@ -87,6 +90,7 @@ private:
 
     std::mutex m_log_mutex;
     std::vector<std::string> m_write_log;
+    std::set<std::string> m_filter_log;
 
     std::mutex m_token_mutex;
     std::set<std::string> m_tokens;

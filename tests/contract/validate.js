@@ -1,5 +1,6 @@
-// Validates request bodies oznsync sent (the simulator's write log: [{method, path, body}]) against the
-// official OZmap SDK's zod schemas. Usage: node validate.js WRITES.json. Exit 0 when every body passes.
+// Validates request bodies oznsync sent (the simulator's write log: [{method, path, body}]) and every list
+// filter it sent (the simulator's filter log) against the official OZmap SDK's zod schemas.
+// Usage: node validate.js WRITES.json [FILTERS.json]. Exit 0 when every body and filter passes.
 // The SDK's logger opens a server when it loads: the script ends with process.exit.
 const fs = require('fs');
 const sdk = require('@ozmap/ozmap-sdk');
@@ -26,8 +27,8 @@ function check(write) {
     // The SDK's batch update: {update: <client fields>, filter: [{property, operator, value}]}.
     const update = sdk.BatchUpdateFTTHClientDTOSchema.safeParse(body.update);
     if (!update.success) return `batch-update 'update': ${update.error.message}`;
-    const filter = sdk.FilterSchema ? sdk.FilterSchema.safeParse(body.filter) : { success: Array.isArray(body.filter) };
-    return filter.success ? null : `batch-update 'filter': ${filter.error ? filter.error.message : 'not an array'}`;
+    const filter = sdk.ApiFilterSchema.safeParse(body.filter);
+    return filter.success ? null : `batch-update 'filter': ${filter.error.message}`;
   }
   // strict: a field the schema does not know is a contract break too.
   const schema = typeof route.schema.strict === 'function' ? route.schema.strict() : route.schema;
@@ -45,5 +46,15 @@ for (const w of writes) {
     console.log(`FAIL ${problem}\n     body: ${shown}`);
   }
 }
-console.log(`${writes.length - failures} passed, ${failures} failed`);
+// Every list filter, as the SDK's own get() parses it (ApiFilterSchema), whether it came in the query or
+// the body.
+const filters = process.argv[3] ? JSON.parse(fs.readFileSync(process.argv[3], 'utf8')) : [];
+for (const f of filters) {
+  const result = sdk.ApiFilterSchema.safeParse(f);
+  if (!result.success) {
+    failures += 1;
+    console.log(`FAIL list filter: ${result.error.message}\n     filter: ${JSON.stringify(f)}`);
+  }
+}
+console.log(`${writes.length + filters.length - failures} passed, ${failures} failed`);
 process.exit(failures === 0 ? 0 : 1);

@@ -34,8 +34,13 @@ TEST_SUITE("contract") {
               "\"POST\",\"path\":\"/api/v2/users\"", "\"PATCH\",\"path\":\"/api/v2/users/"})
             CHECK_MESSAGE(writes.find(kind) != std::string::npos, kind); // every kind of write was exercised
         write_file(dir.file("writes.json"), writes);
-        Result r =
-            run({"/usr/bin/env", "node", contract + "/validate.js", dir.file("writes.json")}, {}, contract);
+        const std::string filters = sim.get("/__sim/filters");
+        CHECK(filters.find("\"property\":\"project\"") != std::string::npos); // list filters were read
+        CHECK(filters.find("\"property\":\"username\"") != std::string::npos);
+        write_file(dir.file("filters.json"), filters);
+        Result r = run({"/usr/bin/env", "node", contract + "/validate.js", dir.file("writes.json"),
+                        dir.file("filters.json")},
+                       {}, contract);
         INFO(r.out << r.err);
         CHECK(r.exit_code == 0);
         CHECK(r.out.find(" 0 failed") != std::string::npos);
