@@ -54,7 +54,9 @@ PartnerApplyOutcome apply_partner_changes(OzmapGateway& gateway, RunStore* journ
         if (c.action == Action::UserCreate)
             req = user_create_request(c, role, resources, password);
         else if (c.action == Action::UserUpdate)
-            req = c.reset_password ? user_password_request(c, password) : user_update_request(c, role);
+            req = c.reset_password ? user_password_request(c, password)
+                  : c.claim_user   ? user_claim_request(c)
+                                   : user_update_request(c, role);
         else
             continue;
         mark(e, EntryState::Intent);
@@ -68,6 +70,18 @@ PartnerApplyOutcome apply_partner_changes(OzmapGateway& gateway, RunStore* journ
             mark(e, EntryState::Failed, "",
                  "HTTP " + std::to_string(r.status) + ": " + clean_message(r.body, 200));
             spdlog::warn("{} {} failed: HTTP {}", action_name(c.action), c.username, r.status);
+            continue;
+        }
+        if (c.claim_user) {
+            // Read back: an OZmap that drops the external_id leaves the user unproven (a conflict next run).
+            const auto kept = gateway.user_external_id(c.username);
+            const bool ok = kept && *kept == partner_external_id(partner_of_username(c.username));
+            if (ok)
+                ++out.done;
+            else
+                ++out.failed;
+            mark(e, ok ? EntryState::Done : EntryState::Failed, ok ? "external_id set" : "",
+                 ok ? "" : "OZmap accepted the external_id but does not keep it (read back: absent)");
             continue;
         }
         if (!new_password) {

@@ -449,6 +449,7 @@ private:
         for (const auto& p : resolve_projects(m_cfg, client(), {}))
             input.selected_projects.insert(p.id);
         input.granted = HandoverStore(m_store).grants();
+        input.recorded = HandoverStore(m_store).recorded();
         input.email_fallback = m_cfg.partners.email_fallback;
         PartnerPlan plan = plan_partner_users(input);
         m_partner_plan.writes = std::move(plan.writes);
@@ -488,6 +489,12 @@ private:
         if (!user)
             throw UsageError("--reset-password " + m_opt.reset_password + ": OZmap has no user " +
                              c.username);
+        // A password is written only to a user oznsync can prove is its own.
+        if (user->external_id != partner_external_id(m_opt.reset_password) &&
+            !(user->external_id.empty() && HandoverStore(m_store).recorded().count(c.username)))
+            throw UsageError("--reset-password " + m_opt.reset_password + ": OZmap user " + c.username +
+                             " is not proven oznsync's (external_id '" + user->external_id +
+                             "'): its password is not oznsync's to set");
         c.user_id = user->id;
         c.reset_password = true;
         c.before = "password not handed over";

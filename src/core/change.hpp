@@ -62,6 +62,7 @@ struct Change {
     std::string username, user_id, email;
     std::vector<std::string> projects;
     bool reset_password = false; // user_update: a new password (`partners --reset-password`)
+    bool claim_user = false;     // user_update: the user gets oznsync's external_id (a user it made before)
 };
 
 /// How a change reads in a log line: "create ORD-A on CTO-000123 S2 port 4 (sale 5e..01)", as done

@@ -15,6 +15,10 @@ std::string partner_of_username(const std::string& username) {
     return username.rfind("ozn-", 0) == 0 ? username.substr(4) : username;
 }
 
+std::string partner_external_id(const std::string& partner_id) {
+    return "ozneutral-partner:" + to_lower(partner_id);
+}
+
 bool usable_email(const std::string& email) {
     // The rule of the official SDK's CreateUserDTO (zod's .email()): an ASCII local part of letters,
     // digits and _ ' + - . (not starting with '.', no "..", not ending with ' or .), '@', then labels of
@@ -137,10 +141,34 @@ private:
         c.projects = want;
         c.sale_id = join(p.partnership_ids, ",");
         auto user = m_in.existing.find(username);
-        if (user == m_in.existing.end())
+        if (user == m_in.existing.end()) {
             plan_create(c, partner_id, p);
-        else
-            plan_update(c, partner_id, p, user->second);
+            return;
+        }
+        // Ownership needs proof, for users as for clients: the external_id oznsync set at create. A user
+        // oznsync's own database says it made (before users carried the proof) gets it once; any other
+        // user with the name is someone else's, and nothing about it is written.
+        const ExistingUser& u = user->second;
+        const std::string proof = partner_external_id(partner_id);
+        if (u.external_id != proof) {
+            if (!u.external_id.empty() || !m_in.recorded.count(username)) {
+                finding(Action::Conflict, partner_id, p.name,
+                        "OZmap user " + username + " exists but is not proven oznsync's (external_id '" +
+                            u.external_id + "', not " + proof +
+                            "): nothing written; rename or remove it in OZmap, or set its external_id");
+                return;
+            }
+            Change claim = c;
+            claim.action = Action::UserUpdate;
+            claim.user_id = u.id;
+            claim.claim_user = true;
+            claim.projects.clear();
+            claim.before = "no external_id";
+            claim.after = "external_id " + proof;
+            claim.reason = "made by oznsync (its database says so): the proof of ownership, set once";
+            m_out.writes.push_back(std::move(claim));
+        }
+        plan_update(c, partner_id, p, u);
     }
 
     /// A partner without an OZmap user: one is created when there is something to grant.

@@ -14,7 +14,12 @@ namespace oznsync {
 struct ExistingUser {
     std::string id, username;
     std::vector<std::string> projects;
+    std::string external_id;
 };
+
+/// The proof a partner user is oznsync's: its external_id (set at create), as a client's property carries
+/// `ozneutral:<sale id>`.
+std::string partner_external_id(const std::string& partner_id);
 
 /// Stable across runs and renames: derived from the partner's OZneutral id.
 std::string partner_username(const std::string& partner_id);
@@ -32,7 +37,8 @@ struct PartnerPlanInput {
     std::map<std::string, ExistingUser> existing; // users found in OZmap, by username
     std::set<std::string> selected_projects;      // ozmap.projects as resolved: never grant others
     std::map<std::string, PartnerGrant> granted;  // by username (the partner_users table)
-    std::string email_fallback;                   // partners.email_fallback, "{partner_id}" replaced
+    std::set<std::string> recorded; // usernames the partner_users table knows: oznsync made them
+    std::string email_fallback;     // partners.email_fallback, "{partner_id}" replaced
 };
 
 struct PartnerPlan {

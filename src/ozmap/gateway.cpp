@@ -71,6 +71,11 @@ bool HttpGateway::credentials_work(const std::string& username, const std::strin
     return m_client.credentials_work(username, password);
 }
 
+std::optional<std::string> HttpGateway::user_external_id(const std::string& username) {
+    if (auto u = m_client.find_user(username)) return u->external_id;
+    return std::nullopt;
+}
+
 WriteResult RecordingGateway::write(const WriteRequest& r) {
     WriteRequest kept = r;
     kept.body = mask_secrets(kept.body);
@@ -176,7 +181,8 @@ WriteRequest user_create_request(const Change& c, const std::string& role,
     user_projects(w, c, role);
     w.key("projectGroups").begin_array().end_array();
     w.field("observation", "OZneutral partner (partnership " + c.sale_id + "), managed by oznsync");
-    w.field("locale", "pt-BR").end_object();
+    w.field("locale", "pt-BR").field("external_id", partner_external_id(partner_of_username(c.username)));
+    w.end_object();
     return {"POST", "users", body};
 }
 
@@ -186,6 +192,15 @@ WriteRequest user_update_request(const Change& c, const std::string& role) {
     w.begin_object();
     user_projects(w, c, role);
     w.end_object();
+    return {"PATCH", "users/" + url_encode(c.user_id), body};
+}
+
+WriteRequest user_claim_request(const Change& c) {
+    std::string body;
+    JsonWriter(body)
+        .begin_object()
+        .field("external_id", partner_external_id(partner_of_username(c.username)))
+        .end_object();
     return {"PATCH", "users/" + url_encode(c.user_id), body};
 }
 

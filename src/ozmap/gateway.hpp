@@ -34,6 +34,8 @@ public:
     find_by_codes(const std::vector<std::string>& codes) = 0;
     /// Whether OZmap lets this user log in with this password (a password change verified).
     virtual bool credentials_work(const std::string& username, const std::string& password) = 0;
+    /// The external_id OZmap keeps for this user (an external_id set by PATCH verified); nullopt: no user.
+    virtual std::optional<std::string> user_external_id(const std::string& username) = 0;
     virtual bool sends() const = 0;
 };
 
@@ -45,6 +47,7 @@ public:
     std::optional<std::map<std::string, std::vector<Property>>>
     find_by_codes(const std::vector<std::string>& codes) override;
     bool credentials_work(const std::string& username, const std::string& password) override;
+    std::optional<std::string> user_external_id(const std::string& username) override;
     bool sends() const override { return true; }
 
 private:
@@ -63,6 +66,7 @@ public:
         return std::map<std::string, std::vector<Property>>{};
     }
     bool credentials_work(const std::string&, const std::string&) override { return true; }
+    std::optional<std::string> user_external_id(const std::string&) override { return std::nullopt; }
     bool sends() const override { return false; }
 
 private:
@@ -81,6 +85,8 @@ WriteRequest adopt_request(const Change& c);
 WriteRequest user_create_request(const Change& c, const std::string& role,
                                  const std::vector<std::string>& resources, const std::string& password);
 WriteRequest user_update_request(const Change& c, const std::string& role);
+/// PATCH /users/<id> {external_id}: a user oznsync made before users carried the proof gets it.
+WriteRequest user_claim_request(const Change& c);
 /// PATCH /users/<id> with a new password (`partners --reset-password`).
 WriteRequest user_password_request(const Change& c, const std::string& password);
 

@@ -128,7 +128,8 @@ std::optional<ExistingUser> OzmapClient::find_user(const std::string& username) 
     for (size_t i = 0; i < rows->size(); ++i) {
         auto u = rows->getObject(static_cast<unsigned>(i));
         if (!u || u->optValue<std::string>("username", "") != username) continue;
-        ExistingUser found{u->optValue<std::string>("id", ""), username, {}};
+        ExistingUser found{
+            u->optValue<std::string>("id", ""), username, {}, u->optValue<std::string>("external_id", "")};
         if (auto ps = u->getArray("projects"))
             for (size_t k = 0; k < ps->size(); ++k)
                 if (auto po = ps->getObject(static_cast<unsigned>(k)))

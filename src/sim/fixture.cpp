@@ -78,6 +78,7 @@ SimUser user_from_json(const Object::Ptr& o) {
     u.role = get_str(o, "role");
     u.observation = get_str(o, "observation");
     u.locale = get_str(o, "locale");
+    u.external_id = get_str(o, "external_id");
     if (auto r = o->getArray("resources"))
         for (size_t i = 0; i < r->size(); ++i)
             u.resources.push_back(r->get(static_cast<unsigned>(i)).convert<std::string>());
@@ -189,7 +190,9 @@ const std::string& to_json(const SimUser& u) {
         for (const auto& [p, r] : u.projects)
             w.begin_object().field("project", p).field("role", r).end_object();
         w.end_array().key("projectGroups").begin_array().end_array();
-        w.field("observation", u.observation).field("locale", u.locale).end_object();
+        w.field("observation", u.observation).field("locale", u.locale);
+        if (!u.external_id.empty()) w.field("external_id", u.external_id);
+        w.end_object();
     }
     return u.json;
 }

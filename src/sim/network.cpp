@@ -376,6 +376,7 @@ std::optional<SimError> Network::patch_user(const std::string& id, const std::st
         if (o->has("name")) u.name = get_str(o, "name");
         if (o->has("email")) u.email = get_str(o, "email");
         if (o->has("password")) u.password = get_str(o, "password");
+        if (o->has("external_id")) u.external_id = get_str(o, "external_id");
         u.json.clear();
     } catch (const std::exception& e) {
         return SimError{400, e.what()};

@@ -55,7 +55,7 @@ struct SimProperty {
 };
 
 struct SimUser {
-    std::string id, username, email, name, role, observation, locale, password;
+    std::string id, username, email, name, role, observation, locale, password, external_id;
     std::vector<std::string> resources;
     std::vector<std::pair<std::string, std::string>> projects; // (project, role)
     mutable std::string json;

@@ -16,6 +16,14 @@ void HandoverStore::record(const PartnerUserRecord& r) {
         .exec();
 }
 
+std::set<std::string> HandoverStore::recorded() {
+    std::set<std::string> out;
+    auto st = db_of(m_store).prepare("SELECT username FROM partner_users");
+    while (st.step())
+        out.insert(st.text(0));
+    return out;
+}
+
 std::vector<PartnerUserRecord> HandoverStore::not_handed_over() {
     std::vector<PartnerUserRecord> out;
     auto st = db_of(m_store).prepare("SELECT username, partner_id, coalesce(user_id, ''), created_run FROM "

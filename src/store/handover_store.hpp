@@ -5,6 +5,7 @@
 #include "store/store.hpp"
 
 #include <map>
+#include <set>
 
 #include <string>
 #include <vector>
@@ -20,6 +21,8 @@ public:
     explicit HandoverStore(Store& store) : m_store(store) {}
     /// Records (or updates) a user and where its password was handed over (empty: it was not).
     void record(const PartnerUserRecord& r);
+    /// Every username oznsync recorded (it created or changed the user).
+    std::set<std::string> recorded();
     /// Users whose password never reached a hand-over file.
     std::vector<PartnerUserRecord> not_handed_over();
     /// Records what a user was granted (created or updated): the approval and the projects.

@@ -265,4 +265,67 @@ TEST_SUITE("hostile") {
         CHECK(read_file(newest_run_folder(dir) / "report.txt").find("was never handed over") !=
               std::string::npos);
     }
+
+    TEST_CASE("a partner user oznsync did not make (no proof) is never written: a conflict, every run") {
+        Sim sim(sim_args());
+        TempDir dir;
+        // Someone made ozn-<partner> by hand, with projects of their own.
+        int status = 0;
+        sim.post(
+            "/api/v2/users",
+            R"({"username":"ozn-65a000000000000000000007","password":"handmade-pw-1","email":"x@y.example",)"
+            R"("name":"Hand made","role":"Partner","resources":["OZmap"],"projects":[]})",
+            &status);
+        REQUIRE(status == 201);
+        sim.request("DELETE", "/__sim/requests", "");
+        write_file(dir.file("partnerships.json"), read_file(fixture("partnerships.json")));
+        std::string cfg =
+            write_config(dir, sim,
+                         "[ozneutral]\npartnerships = file:" + dir.file("partnerships.json") +
+                             "\n[partners]\nrole = Partner\nhandover_dir = " + dir.file("handover") + "\n");
+        Result r = oznsync({"partners", "--config", cfg});
+        INFO(r.out << r.err);
+        CHECK(r.exit_code == 3);
+        const std::string writes = sim.get("/__sim/requests");
+        CHECK(writes.find("PATCH") == std::string::npos); // the hand-made user untouched
+        CHECK(writes.find("ozneutral-partner:65a000000000000000000027") !=
+              std::string::npos); // made with proof
+        CHECK(read_file(newest_run_folder(dir) / "report.txt").find("is not proven oznsync's") !=
+              std::string::npos);
+        // Its password is not oznsync's to reset either.
+        Result reset = oznsync({"partners", "--config", cfg, "--reset-password", "65a000000000000000000007"});
+        CHECK(reset.exit_code == 64);
+        CHECK(reset.err.find("not proven oznsync's") != std::string::npos);
+    }
+
+    TEST_CASE("a partner user oznsync made before users carried the proof gets it once, read back") {
+        Sim sim(sim_args());
+        TempDir dir;
+        write_file(dir.file("partnerships.json"), read_file(fixture("partnerships.json")));
+        std::string cfg =
+            write_config(dir, sim,
+                         "[ozneutral]\npartnerships = file:" + dir.file("partnerships.json") +
+                             "\n[partners]\nrole = Partner\nhandover_dir = " + dir.file("handover") + "\n");
+        REQUIRE(oznsync({"partners", "--config", cfg}).exit_code == 0);
+        // As an older oznsync left them: no external_id (its database knows it made them).
+        auto rows =
+            Poco::JSON::Parser().parse(sim.get("/api/v2/users")).extract<Object::Ptr>()->getArray("rows");
+        for (size_t i = 0; i < rows->size(); ++i)
+            sim.request("PATCH",
+                        "/api/v2/users/" +
+                            rows->getObject(static_cast<unsigned>(i))->getValue<std::string>("id"),
+                        R"({"external_id":""})");
+        sim.request("DELETE", "/__sim/requests", "");
+        Result r = oznsync({"partners", "--config", cfg});
+        INFO(r.out << r.err);
+        CHECK(r.exit_code == 0);
+        CHECK(r.out.find("user_update=2") != std::string::npos);
+        rows = Poco::JSON::Parser().parse(sim.get("/api/v2/users")).extract<Object::Ptr>()->getArray("rows");
+        for (size_t i = 0; i < rows->size(); ++i) {
+            auto u = rows->getObject(static_cast<unsigned>(i));
+            CHECK(u->getValue<std::string>("external_id") ==
+                  "ozneutral-partner:" + u->getValue<std::string>("username").substr(4));
+        }
+        CHECK(oznsync({"partners", "--config", cfg}).out.find("user_update") == std::string::npos); // once
+    }
 }

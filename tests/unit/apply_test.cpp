@@ -35,6 +35,7 @@ std::vector<JournalEntry*> pointers(std::vector<JournalEntry>& v) {
 class FakeGateway : public OzmapGateway {
 public:
     bool credentials_work(const std::string&, const std::string&) override { return true; }
+    std::optional<std::string> user_external_id(const std::string&) override { return std::nullopt; }
     std::mutex mutex;
     std::vector<WriteRequest> written;
     int batch_lookups = 0, single_lookups = 0;

@@ -134,7 +134,7 @@ TEST_SUITE("partners") {
         CHECK(first.writes[0].projects == std::vector<std::string>{"p1", "p2"});
         const std::string user = first.writes[0].username;
         std::map<std::string, ExistingUser> existing = {
-            {user, {"65f0000000000000000000a1", user, {"p2", "p1"}}}};
+            {user, {"65f0000000000000000000a1", user, {"p2", "p1"}, partner_external_id(partner)}}};
         CHECK(plan({ship("s1", "accepted", partner, {"p1", "p2"})}, existing, first.grants).writes.empty());
         auto ended = plan({ship("s1", "ended", partner, {"p1", "p2"})}, existing, first.grants);
         REQUIRE(ended.writes.size() == 1);
@@ -143,6 +143,35 @@ TEST_SUITE("partners") {
         CHECK(ended.writes[0].user_id == "65f0000000000000000000a1");
         CHECK(plan({ship("s1", "ended", partner, {"p1"})}).writes.empty());
         CHECK(plan({ship("s1", "rejected", partner, {"p1"})}).writes.empty());
+    }
+
+    TEST_CASE("a partner user must be proven oznsync's: a hand-made one is a conflict, an old one of ours is "
+              "claimed") {
+        const std::string partner = "65a000000000000000000007", user = partner_username(partner);
+        const auto ships = std::vector<Partnership>{ship("s1", "accepted", partner, {"p1"})};
+        // Someone made a user with the name (no external_id, unknown to oznsync's database): nothing written.
+        std::map<std::string, ExistingUser> handmade = {
+            {user, {"65f0000000000000000000a1", user, {"p9"}, ""}}};
+        auto p = plan(ships, handmade);
+        CHECK(p.writes.empty());
+        REQUIRE(p.findings.size() == 1);
+        CHECK(p.findings[0].action == Action::Conflict);
+        CHECK(p.findings[0].reason.find("not proven oznsync's") != std::string::npos);
+        // Another system's external_id: the same, even if oznsync's database knows the name.
+        PartnerPlanInput in;
+        in.partnerships = ships;
+        in.selected_projects = {"p1"};
+        in.existing = {{user, {"65f0000000000000000000a1", user, {"p9"}, "crm:42"}}};
+        in.recorded = {user};
+        CHECK(plan_partner_users(in).writes.empty());
+        // A user oznsync made before users carried the proof (its database says so): claimed once, then
+        // planned as usual.
+        in.existing[user].external_id = "";
+        auto claimed = plan_partner_users(in);
+        REQUIRE(claimed.writes.size() == 2);
+        CHECK(claimed.writes[0].claim_user);
+        CHECK(claimed.writes[0].user_id == "65f0000000000000000000a1");
+        CHECK(claimed.writes[1].projects == std::vector<std::string>{"p1"});
     }
 
     TEST_CASE("two accepted partnerships of one partner: one user, the union of projects") {
@@ -185,7 +214,8 @@ TEST_SUITE("partners") {
     TEST_CASE("an operator's edit of the projects is left alone until the partnership changes in OZneutral") {
         const std::string user = partner_username("a");
         std::map<std::string, PartnerGrant> granted = {{user, {"2026-02-01T12:00:00Z", {"p1", "p2"}}}};
-        std::map<std::string, ExistingUser> edited = {{user, {"65f0000000000000000000a1", user, {"p1"}}}};
+        std::map<std::string, ExistingUser> edited = {
+            {user, {"65f0000000000000000000a1", user, {"p1"}, partner_external_id("a")}}};
         auto same = plan({ship("s1", "accepted", "a", {"p1", "p2"})}, edited, granted);
         CHECK(same.writes.empty());
         REQUIRE(same.findings.size() == 1);
