@@ -98,6 +98,9 @@ const KeyInfo kKeys[] = {
     {"serve.rate_limit", false},
     {"serve.threads", false},
     {"serve.workers", false},
+    {"serve.max_connections_per_client", false},
+    {"serve.header_timeout_s", false},
+    {"serve.idle_timeout_s", false},
 };
 
 class Reader {
@@ -404,6 +407,9 @@ void read_serve(const Reader& r, ServeConfig& s) {
     s.rate_limit = r.number("serve.rate_limit", 100, 0.1, 1e6);
     s.threads = r.integer("serve.threads", 64, 1, 1024);
     s.workers = r.integer("serve.workers", 0, 0, 1024);
+    s.max_connections_per_client = r.integer("serve.max_connections_per_client", 16, 1, 1024);
+    s.header_timeout_s = r.integer("serve.header_timeout_s", 5, 1, 300);
+    s.idle_timeout_s = r.integer("serve.idle_timeout_s", 5, 1, 300);
     if (s.workers == 0) s.workers = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 }
 

@@ -82,6 +82,9 @@ struct ServeConfig {
     double rate_limit = 100;               // requests per second per client address (burst: twice that)
     int threads = 64;                      // connections served at once (a kept-alive one holds a thread)
     int workers = 0;                       // requests answered at once (0: one per CPU core)
+    int max_connections_per_client = 16;   // open connections one client address may hold
+    int header_timeout_s = 5;              // a request's headers must be complete this soon after connecting
+    int idle_timeout_s = 5;                // a kept-alive connection idle this long is closed
 };
 
 struct Config {

@@ -1,6 +1,6 @@
 #include "http/http_client.hpp"
 
-#include "http/deadline.hpp"
+#include "util/deadline.hpp"
 #include "util/error.hpp"
 #include "util/strings.hpp"
 

@@ -2,8 +2,10 @@
 
 #include "app/queries.hpp"
 #include "core/feasibility.hpp"
+#include "serve/rate_limit.hpp"
 #include "serve/request.hpp"
 #include "store/store.hpp"
+#include "util/deadline.hpp"
 #include "util/error.hpp"
 #include "util/fs.hpp"
 #include "util/json_writer.hpp"
@@ -15,15 +17,19 @@
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
 #include <Poco/Net/HTTPServer.h>
+#include <Poco/Net/HTTPServerConnection.h>
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/SecureServerSocket.h>
 #include <Poco/Net/ServerSocket.h>
+#include <Poco/Net/TCPServer.h>
+#include <Poco/Net/TCPServerConnectionFactory.h>
 #include <Poco/Semaphore.h>
 #include <Poco/ThreadPool.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/ssl.h>
 #include <spdlog/spdlog.h>
 
 #include <array>
@@ -32,6 +38,9 @@
 #include <cstdio>
 #include <filesystem>
 #include <mutex>
+#include <optional>
+#include <set>
+#include <sys/socket.h>
 #include <unordered_map>
 
 namespace oznsync::serve {
@@ -88,33 +97,36 @@ private:
     std::vector<Digest> m_digests;
 };
 
-/// A token bucket per client address: `rate` requests a second, bursts of twice that.
-class RateLimit {
+/// Connections per client address and in all: a client that opens many (slow or idle) connections holds
+/// at most its share of the server's threads, so every other client is still answered. Counted when
+/// accepted (the acceptor's filter), released when the connection ends.
+class ConnectionLimits {
 public:
-    explicit RateLimit(double rate) : m_rate(rate), m_burst(std::max(1.0, rate * 2)) {}
-
-    bool admit(const std::string& client) {
-        const double t = monotonic_seconds();
+    ConnectionLimits(int per_client, int total) : m_per_client(per_client), m_total(total) {}
+    bool enter(const std::string& client) {
         std::lock_guard lock(m_mutex);
-        if (m_buckets.size() > 10000) m_buckets.clear(); // many addresses: start afresh, never grow unbounded
-        auto [it, fresh] = m_buckets.try_emplace(client, Bucket{m_burst, t});
-        Bucket& b = it->second;
-        if (!fresh) {
-            b.tokens = std::min(m_burst, b.tokens + (t - b.at) * m_rate);
-            b.at = t;
+        int& mine = m_open[client];
+        if (mine >= m_per_client || m_all >= m_total) {
+            if (mine == 0) m_open.erase(client);
+            return false;
         }
-        if (b.tokens < 1) return false;
-        b.tokens -= 1;
+        ++mine;
+        ++m_all;
         return true;
+    }
+    void leave(const std::string& client) {
+        std::lock_guard lock(m_mutex);
+        auto it = m_open.find(client);
+        if (it == m_open.end()) return;
+        if (--it->second <= 0) m_open.erase(it);
+        --m_all;
     }
 
 private:
-    struct Bucket {
-        double tokens, at;
-    };
-    double m_rate, m_burst;
+    const int m_per_client, m_total;
     std::mutex m_mutex;
-    std::unordered_map<std::string, Bucket> m_buckets;
+    std::unordered_map<std::string, int> m_open;
+    int m_all = 0;
 };
 
 struct Reply {
@@ -173,12 +185,16 @@ struct ApiServer::State {
     const Config& config;
     Tokens tokens;
     RateLimit limit;
+    ConnectionLimits connections;
+    std::atomic<long long> turned_away{0};
+    std::mutex open_mutex;
+    std::set<int> open_sockets; // of the connections being served: shut down when the server stops
     std::string host;
     int port = 0;
     bool tls = false;
     Poco::Net::ServerSocket socket;
     std::unique_ptr<Poco::ThreadPool> pool; // its own: each kept-alive connection holds a thread
-    std::unique_ptr<Poco::Net::HTTPServer> server;
+    std::unique_ptr<Poco::Net::TCPServer> server;
     std::atomic<long long> requests{0}, refused{0}, limited{0};
     Durations durations;
     // Each kept-alive connection holds a thread, but only `serve.workers` answer at once: the work is
@@ -187,6 +203,7 @@ struct ApiServer::State {
 
     State(const Config& cfg)
         : config(cfg), tokens(cfg.serve.tokens_file), limit(cfg.serve.rate_limit),
+          connections(cfg.serve.max_connections_per_client, cfg.serve.threads),
           workers(cfg.serve.workers, cfg.serve.workers) {}
 
     /// One read-only connection per server thread: SQLite in WAL mode shows each statement the last
@@ -304,6 +321,10 @@ struct ApiServer::State {
                     static_cast<double>(refused.load()))
             .sample("oznsync_serve_requests_total", {{"outcome", "rate_limited"}},
                     static_cast<double>(limited.load()));
+        p.family("oznsync_serve_connections_refused_total", "counter",
+                 "Connections closed at accept: their address held serve.max_connections_per_client, or the "
+                 "server serve.threads.")
+            .sample("oznsync_serve_connections_refused_total", {}, static_cast<double>(turned_away.load()));
         durations.render(p.out());
         return p.text();
     }
@@ -314,7 +335,7 @@ struct ApiServer::State {
         if (req.hasContentLength() && req.getContentLength64() > 0)
             return error(413, "a GET carries no body");
         if (req.getURI().size() > kMaxTargetBytes) return error(414, "target longer than 2048 bytes");
-        if (!limit.admit(req.clientAddress().host().toString())) {
+        if (!limit.admit(req.clientAddress().host().toString(), monotonic_seconds())) {
             ++limited;
             Reply r = error(429, "too many requests from this address (serve.rate_limit)");
             return r;
@@ -347,10 +368,23 @@ struct ApiServer::State {
 
 namespace {
 
+/// The deadline of the connection this thread serves: its request's headers must be complete by then
+/// (serve.header_timeout_s from the connection's start, serve.idle_timeout_s after an answer for the next
+/// one), else the socket is shut down. A slow or idle client cannot hold a thread longer.
+thread_local std::optional<DeadlineWatch::Guard> t_watch;
+thread_local int t_fd = -1;
+
+void arm(int seconds) {
+    t_watch.reset();
+    t_watch.emplace(
+        DeadlineWatch::instance().watch(t_fd, DeadlineWatch::Clock::now() + std::chrono::seconds(seconds)));
+}
+
 class Handler : public Poco::Net::HTTPRequestHandler {
 public:
     explicit Handler(ApiServer::State& s) : m_state(s) {}
     void handleRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp) override {
+        t_watch.reset(); // the headers are in: the answer has Poco's send timeout
         m_state.workers.wait();
         const double t0 = monotonic_seconds();
         Reply r = m_state.handle(req);
@@ -366,6 +400,7 @@ public:
         out.flush();
         m_state.durations.add(monotonic_seconds() - t0);
         m_state.workers.set();
+        arm(m_state.config.serve.idle_timeout_s); // the next request on this connection, or close it
     }
 
 private:
@@ -377,6 +412,63 @@ public:
     explicit Factory(ApiServer::State& s) : m_state(s) {}
     Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest&) override {
         return new Handler(m_state);
+    }
+
+private:
+    ApiServer::State& m_state;
+};
+
+/// One client connection: Poco's HTTP connection under the header deadline, counted per address.
+class Connection : public Poco::Net::HTTPServerConnection {
+public:
+    Connection(const Poco::Net::StreamSocket& socket, Poco::Net::HTTPServerParams::Ptr params,
+               Poco::Net::HTTPRequestHandlerFactory::Ptr factory, ApiServer::State& state, std::string client)
+        : HTTPServerConnection(socket, params, factory), m_state(state), m_client(std::move(client)) {}
+    ~Connection() override { m_state.connections.leave(m_client); }
+    void run() override {
+        t_fd = static_cast<int>(socket().impl()->sockfd());
+        {
+            std::lock_guard lock(m_state.open_mutex);
+            m_state.open_sockets.insert(t_fd);
+        }
+        arm(m_state.config.serve.header_timeout_s);
+        HTTPServerConnection::run();
+        t_watch.reset();
+        {
+            std::lock_guard lock(m_state.open_mutex);
+            m_state.open_sockets.erase(t_fd);
+        }
+        t_fd = -1;
+    }
+
+private:
+    ApiServer::State& m_state;
+    std::string m_client;
+};
+
+class ConnectionFactory : public Poco::Net::TCPServerConnectionFactory {
+public:
+    ConnectionFactory(ApiServer::State& state, Poco::Net::HTTPServerParams::Ptr params)
+        : m_state(state), m_params(params), m_handlers(new Factory(state)) {}
+    Poco::Net::TCPServerConnection* createConnection(const Poco::Net::StreamSocket& socket) override {
+        return new Connection(socket, m_params, m_handlers, m_state, socket.peerAddress().host().toString());
+    }
+
+private:
+    ApiServer::State& m_state;
+    Poco::Net::HTTPServerParams::Ptr m_params;
+    Poco::Net::HTTPRequestHandlerFactory::Ptr m_handlers;
+};
+
+/// At accept: a client over its share of connections (or a full server) is closed at once, before it
+/// takes a thread or a place in the queue.
+class AcceptFilter : public Poco::Net::TCPServerConnectionFilter {
+public:
+    explicit AcceptFilter(ApiServer::State& state) : m_state(state) {}
+    bool accept(const Poco::Net::StreamSocket& socket) override {
+        const bool ok = m_state.connections.enter(socket.peerAddress().host().toString());
+        if (!ok) ++m_state.turned_away;
+        return ok;
     }
 
 private:
@@ -399,6 +491,10 @@ ApiServer::ApiServer(const Config& config, const std::string& listen)
             Poco::Net::Context::Ptr ctx(new Poco::Net::Context(Poco::Net::Context::TLS_SERVER_USE,
                                                                config.serve.tls_key, config.serve.tls_cert,
                                                                "", Poco::Net::Context::VERIFY_NONE));
+            // A key that is not the certificate's would make every handshake fail: refuse to start.
+            if (SSL_CTX_check_private_key(ctx->sslContext()) != 1)
+                throw ConfigError("serve.tls_key: " + config.serve.tls_key +
+                                  " is not the private key of serve.tls_cert " + config.serve.tls_cert);
             m_state->socket = Poco::Net::SecureServerSocket(address, 256, ctx);
             m_state->tls = true;
         } else {
@@ -428,14 +524,23 @@ void ApiServer::start() {
     params->setKeepAliveTimeout(Poco::Timespan(15, 0));
     params->setTimeout(Poco::Timespan(10, 0)); // a request must arrive, and its answer leave, in 10 s
     m_state->pool = std::make_unique<Poco::ThreadPool>(2, m_state->config.serve.threads);
-    m_state->server = std::make_unique<Poco::Net::HTTPServer>(new Factory(*m_state), *m_state->pool,
-                                                              m_state->socket, params);
+    Poco::Net::HTTPServerParams::Ptr shared(params);
+    m_state->server = std::make_unique<Poco::Net::TCPServer>(new ConnectionFactory(*m_state, shared),
+                                                             *m_state->pool, m_state->socket, shared);
+    m_state->server->setConnectionFilter(new AcceptFilter(*m_state));
     m_state->server->start();
 }
 
 void ApiServer::stop() {
     if (!m_state || !m_state->server) return;
-    m_state->server->stopAll(true);
+    // No new connections; the ones being served end now (their threads see the socket shut down).
+    m_state->server->stop();
+    {
+        std::lock_guard lock(m_state->open_mutex);
+        for (int fd : m_state->open_sockets)
+            ::shutdown(fd, SHUT_RDWR);
+    }
+    m_state->pool->joinAll();
     m_state->server.reset();
 }
 

@@ -11,13 +11,17 @@
 #include <Poco/StreamCopier.h>
 #include <doctest/doctest.h>
 
+#include <arpa/inet.h>
 #include <csignal>
 #include <cstdio>
+#include <netinet/in.h>
 #include <random>
 #include <regex>
 #include <set>
 #include <sstream>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 using namespace harness;
 
@@ -296,5 +300,58 @@ TEST_SUITE("serve") {
                                  {{"OZNSYNC_SERVE_TOKENS_FILE", s.dir.file("absent")}});
         CHECK(missing.exit_code == 78);
         CHECK(missing.err.find("serve.tokens_file") != std::string::npos);
+
+        // A key that is not the certificate's: refused at start (every handshake would fail), exit 78.
+        REQUIRE(run({"/usr/bin/openssl", "genrsa", "-out", certs.file("other.key"), "2048"}).exit_code == 0);
+        Result mismatch = oznsync({"serve", "--listen", "127.0.0.1:0", "--config", s.config},
+                                  {{"OZNSYNC_SERVE_TLS_KEY", certs.file("other.key")}});
+        CHECK(mismatch.exit_code == 78);
+        CHECK(mismatch.err.find("is not the private key of serve.tls_cert") != std::string::npos);
+    }
+
+    TEST_CASE("200 slow or idle connections from one address: another address is answered at once") {
+        Setup s;
+        Server server(s.config);
+        const int port = std::stoi(server.url().substr(server.url().rfind(':') + 1));
+        auto connect_from = [&](const char* from) {
+            const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+            REQUIRE(fd >= 0);
+            sockaddr_in local{};
+            local.sin_family = AF_INET;
+            ::inet_pton(AF_INET, from, &local.sin_addr);
+            REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local) == 0);
+            sockaddr_in to{};
+            to.sin_family = AF_INET;
+            to.sin_port = htons(static_cast<uint16_t>(port));
+            ::inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+            REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) == 0);
+            return fd;
+        };
+        // 100 idle connections and 100 that drip the start of a header, all from 127.0.0.1.
+        std::vector<int> held;
+        for (int i = 0; i < 200; ++i) {
+            const int fd = connect_from("127.0.0.1");
+            if (i % 2) (void)!::write(fd, "GET /healthz HTTP/1.1\r\nHo", 26);
+            held.push_back(fd);
+        }
+        // An authorised request from another address is answered within 2 s (a receive timeout: no
+        // answer by then fails the test).
+        const int fd = connect_from("127.0.0.2");
+        const std::string request = "GET /healthz HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + kToken +
+                                    "\r\nConnection: close\r\n\r\n";
+        REQUIRE(::write(fd, request.data(), request.size()) == static_cast<ssize_t>(request.size()));
+        timeval limit{2, 0};
+        ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+        char buf[64] = {};
+        const ssize_t n = ::read(fd, buf, sizeof buf - 1);
+        CHECK(n > 0);
+        CHECK(std::string(buf).rfind("HTTP/1.1 200", 0) == 0);
+        ::close(fd);
+        for (int h : held)
+            ::close(h);
+        // The server said how many it turned away.
+        const std::string metrics = server.get("/metrics").body;
+        CHECK(metrics.find("oznsync_serve_connections_refused_total") != std::string::npos);
+        CHECK(metrics.find("oznsync_serve_connections_refused_total 0\n") == std::string::npos);
     }
 }

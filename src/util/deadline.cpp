@@ -1,4 +1,4 @@
-#include "http/deadline.hpp"
+#include "util/deadline.hpp"
 
 #include <condition_variable>
 #include <map>
