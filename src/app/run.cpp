@@ -196,7 +196,10 @@ private:
         if (m_opt.pulls()) pull();
         const int64_t snapshot = m_store.require_snapshot();
         m_run.snapshot_id = snapshot;
-        if (auto info = m_store.snapshot(snapshot)) m_run.snapshot_finished_at = info->finished_at;
+        if (auto info = m_store.snapshot(snapshot)) {
+            m_run.snapshot_finished_at = info->finished_at;
+            m_run.snapshot_revision = info->revision;
+        }
         SaleFeed feed = read_sales();
         ChangeSet changes = plan(snapshot, feed);
         journal(snapshot, feed, changes);
@@ -234,7 +237,10 @@ private:
         IncrementResult increment = pull_increment(m_cfg, m_store, client(), snapshot);
         phase_end("pull", t);
         if (increment.skipped) m_pull_skipped["rows skipped (incremental pull)"] = increment.skipped;
-        if (auto info = m_store.snapshot(snapshot)) m_run.snapshot_finished_at = info->finished_at;
+        if (auto info = m_store.snapshot(snapshot)) {
+            m_run.snapshot_finished_at = info->finished_at;
+            m_run.snapshot_revision = info->revision;
+        }
 
         t = phase_start();
         m_sales_read_at = now_iso();
@@ -380,7 +386,7 @@ private:
     void journal(int64_t snapshot, const SaleFeed& feed, ChangeSet& changes) {
         double t = phase_start();
         if (!m_opt.plan_run_id.empty()) {
-            SavedPlan saved = load_saved_plan(m_runs, m_opt.plan_run_id, snapshot, m_run.snapshot_finished_at,
+            SavedPlan saved = load_saved_plan(m_runs, m_opt.plan_run_id, snapshot, m_run.snapshot_revision,
                                               feed.fingerprint);
             m_run.owned_clients = saved.owned_clients;
             m_entries = m_runs.save_plan(m_run.id, std::move(saved.changes.writes),

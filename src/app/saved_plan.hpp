@@ -19,6 +19,6 @@ RunRecord require_saved_plan(RunStore& runs, const std::string& run_id);
 /// The saved plan `run_id`, made from `snapshot` and the feed with `sales_fingerprint`; UsageError when
 /// there is no such run or it is not a saved plan, SafetyError when it is stale.
 SavedPlan load_saved_plan(RunStore& runs, const std::string& run_id, int64_t snapshot,
-                          const std::string& snapshot_finished_at, const std::string& sales_fingerprint);
+                          const std::string& snapshot_revision, const std::string& sales_fingerprint);
 
 } // namespace oznsync

@@ -30,6 +30,7 @@ constexpr const char* kRunFields[] = {
     "sales_source",
     "snapshot_id",
     "snapshot_finished_at",
+    "snapshot_revision",
     "sales_fingerprint",
     "sales_records",
     "sales_valid",
@@ -70,6 +71,7 @@ void bind_run(sql::Statement& st, const RunRecord& r) {
     text(r.sales_source);
     number(r.snapshot_id);
     text(r.snapshot_finished_at);
+    text_or_null(r.snapshot_revision);
     text_or_null(r.sales_fingerprint);
     for (long long n :
          {r.sales_records, r.sales_valid, r.sales_invalid, r.sales_count, r.owned_clients, r.in_sync})
@@ -100,6 +102,7 @@ RunRecord read_run(sql::Statement& st) {
     r.sales_source = st.text(++i);
     r.snapshot_id = st.int64(++i);
     r.snapshot_finished_at = st.text(++i);
+    r.snapshot_revision = st.text(++i);
     r.sales_fingerprint = st.text(++i);
     for (long long* n : {&r.sales_records, &r.sales_valid, &r.sales_invalid, &r.sales_count})
         *n = st.is_null(++i) ? -1 : st.int64(i);

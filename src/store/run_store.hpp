@@ -26,7 +26,7 @@ struct RunRecord {
     // Inputs.
     std::string ozmap_url, sales_source;
     int64_t snapshot_id = 0;
-    std::string snapshot_finished_at, sales_fingerprint;
+    std::string snapshot_finished_at, snapshot_revision, sales_fingerprint;
     long long sales_records = -1, sales_valid = -1, sales_invalid = -1;
     long long sales_count = -1; // the records of a feed that passed the guards (the next shrink guard's base)
     // What the plan saw and why the run stopped short.

@@ -83,6 +83,7 @@ DeltaScope apply_delta(Store& store, int64_t snapshot, const InventoryDelta& del
         scope.codes.insert(c.code);
     }
     db.prepare("UPDATE snapshots SET finished_at = ? WHERE id = ?").bind(1, now).bind(2, snapshot).exec();
+    store.new_revision(snapshot);
     return scope;
 }
 

@@ -84,6 +84,7 @@ void patch_snapshot(Store& store, int64_t snapshot, const std::vector<JournalEnt
             break;
         }
     }
+    store.new_revision(snapshot);
     tx.commit();
 }
 

@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "util/error.hpp"
+#include "util/ids.hpp"
 #include "util/strings.hpp"
 #include "util/time.hpp"
 
@@ -85,8 +86,8 @@ int64_t Store::require_snapshot() {
 
 std::optional<SnapshotInfo> Store::snapshot(int64_t id) {
     auto st = m_db.prepare(
-        "SELECT id, started_at, coalesce(finished_at,''), status, source, projects, coalesce(counts,'{}') "
-        "FROM snapshots WHERE id = ?");
+        "SELECT id, started_at, coalesce(finished_at,''), status, source, projects, coalesce(counts,'{}'), "
+        "coalesce(revision, '') FROM snapshots WHERE id = ?");
     st.bind(1, id);
     if (!st.step()) return std::nullopt;
     SnapshotInfo s;
@@ -98,6 +99,7 @@ std::optional<SnapshotInfo> Store::snapshot(int64_t id) {
     for (auto& p : split(st.text(5), ','))
         if (!p.empty()) s.projects.push_back(p);
     s.counts_json = st.text(6);
+    s.revision = st.text(7);
     return s;
 }
 
@@ -128,6 +130,7 @@ void Store::complete_snapshot(int64_t id, const std::string& counts_json) {
         .bind(3, id)
         .exec();
     set_state("current_snapshot", std::to_string(id));
+    new_revision(id);
     std::vector<int64_t> old;
     auto st = m_db.prepare("SELECT id FROM snapshots WHERE id < ? AND status IN ('building', 'complete')");
     st.bind(1, id);
@@ -144,6 +147,10 @@ void Store::complete_snapshot(int64_t id, const std::string& counts_json) {
     tx.commit();
     // Fresh statistics keep the query planner on the indexes (a bounded sample: cheap on large snapshots).
     m_db.exec("PRAGMA analysis_limit = 1000; PRAGMA optimize;");
+}
+
+void Store::new_revision(int64_t id) {
+    m_db.prepare("UPDATE snapshots SET revision = ? WHERE id = ?").bind(1, random_hex(12)).bind(2, id).exec();
 }
 
 void Store::discard_snapshot(int64_t id) {

@@ -13,6 +13,7 @@ namespace oznsync {
 struct SnapshotInfo {
     int64_t id = 0;
     std::string started_at, finished_at, status, source;
+    std::string revision; // changes whenever the snapshot's content does (see sql/012)
     std::vector<std::string> projects;
     std::string counts_json;
 };
@@ -37,6 +38,8 @@ public:
     int64_t begin_snapshot(const std::string& source, const std::vector<std::string>& projects);
     /// Marks it complete, makes it current and drops every older snapshot, in one transaction.
     void complete_snapshot(int64_t id, const std::string& counts_json);
+    /// Gives the snapshot a new revision: call inside the transaction that changes its content.
+    void new_revision(int64_t id);
     /// Drops the rows of a snapshot that did not complete; the current one is untouched.
     void discard_snapshot(int64_t id);
 

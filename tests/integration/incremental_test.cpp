@@ -206,4 +206,28 @@ TEST_SUITE("incremental") {
         // --only-project and --prune-orphans belong to full runs.
         CHECK(oznsync({"run", "--incremental", "--prune-orphans", "--config", cfg}).exit_code == 64);
     }
+
+    TEST_CASE("a saved plan is stale after an incremental run in the same second: an identity, not a time") {
+        Sim sim({"--fixture", fixture("network-small.json")});
+        TempDir dir;
+        const std::string cfg = config_for(dir, sim, "file:" + fixture("sales-stage1.json"));
+        // One clock reading for every run: the snapshot's times cannot tell them apart.
+        const std::map<std::string, std::string> same_second{{"OZNSYNC_FIXED_CLOCK", "2026-06-01T02:00:00Z"}};
+        REQUIRE(oznsync({"run", "--config", cfg}, same_second).exit_code == 3);
+        auto with_id = [&](const std::string& id) {
+            auto env = same_second;
+            env["OZNSYNC_RUN_ID"] = id;
+            return env;
+        };
+        REQUIRE(oznsync({"plan", "--config", cfg}, with_id("plan-x")).exit_code == 0);
+        Result inc = oznsync({"run", "--incremental", "--config", cfg}, with_id("inc-x"));
+        INFO(inc.out << inc.err);
+        REQUIRE((inc.exit_code == 0 || inc.exit_code == 3));
+        sim.request("DELETE", "/__sim/requests", "");
+        Result apply = oznsync({"apply", "--config", cfg, "--plan", "plan-x"}, with_id("apply-x"));
+        INFO(apply.out << apply.err);
+        CHECK(apply.exit_code == 4);
+        CHECK(apply.err.find("changed since it was made") != std::string::npos);
+        CHECK(sim.get("/__sim/requests") == "[]");
+    }
 }
