@@ -8,6 +8,7 @@
 #include "store/run_store.hpp"
 #include "store/snapshot_reader.hpp"
 #include "store/store.hpp"
+#include "util/error.hpp"
 #include "util/json_writer.hpp"
 #include "util/time.hpp"
 
@@ -106,6 +107,10 @@ std::string show_report(Store& store, const std::string& run_id, const std::stri
 }
 
 ChainVerdict verify_reports(const Config& cfg) {
+    // A run writing its folder (or creating, or migrating the database) is not tampering: say so, exit 75.
+    if (run_in_progress(cfg.snapshot_path))
+        throw UnavailableError("a run is in progress (it holds " + cfg.snapshot_path +
+                               "): verify again when it has finished");
     Store store(cfg.snapshot_path, Access::ReadOnly);
     return verify_chain(cfg.reports_dir, ReportChain(store).all());
 }

@@ -60,6 +60,18 @@ std::string check_folder(const std::filesystem::path& dir, const ChainLink& link
         prev_hash != (previous ? previous->summary_sha256 : ""))
         return "out of order: its summary names " + (prev_run.empty() ? std::string("no folder") : prev_run) +
                " before it, the chain has " + (previous ? previous->run_id : std::string("none"));
+    // Both ways: the hashes the database keeps must be the ones the folder's own (hashed, chained)
+    // summary.json recorded when it was written. A file edited together with its database row is caught
+    // here, by the summary the next folder vouches for.
+    auto recorded = integrity->getObject("files");
+    if (!recorded) return "summary.json lists no file hashes";
+    if (recorded->size() != link.files.size())
+        return "the database lists " + std::to_string(link.files.size()) + " files, its summary.json " +
+               std::to_string(recorded->size()) + " (the database was edited?)";
+    for (const auto& [name, hash] : link.files)
+        if (recorded->optValue<std::string>(name, "") != hash)
+            return "the database's hash of " + name +
+                   " is not the one its summary.json recorded (the database was edited?)";
     for (const auto& [name, hash] : link.files) {
         const fs::path f = dir / name;
         if (!fs::exists(f)) return name + " was removed";

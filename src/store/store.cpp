@@ -163,6 +163,14 @@ void Store::discard_snapshot(int64_t id) {
     tx.commit();
 }
 
+bool run_in_progress(const std::string& db_path) {
+    const int fd = ::open(db_path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return false;
+    const bool busy = ::flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+    ::close(fd);
+    return busy;
+}
+
 RunLock::RunLock(const std::string& db_path) {
     // The lock is the database file's own (flock), so every name of the file, a symlink or a bind mount,
     // reaches the same lock; a second name of the file (a hard link) is refused outright, since SQLite

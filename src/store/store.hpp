@@ -53,6 +53,10 @@ private:
     sql::Database m_db;
 };
 
+/// Whether a run holds the database's lock now. Call before this process opens the database: it opens
+/// and closes a descriptor of the file.
+bool run_in_progress(const std::string& db_path);
+
 /// One run at a time per database: an exclusive flock on the database file itself (whatever name or
 /// symlink reaches it), released when destroyed; a database with a second name (hard link) is refused.
 class RunLock {

@@ -52,6 +52,14 @@ std::string golden_run(const TempDir& dir, const Sim& sim) {
 
 } // namespace
 
+namespace {
+std::string trim_line(std::string s) {
+    while (!s.empty() && (s.back() == '\n' || s.back() == '\r'))
+        s.pop_back();
+    return s;
+}
+} // namespace
+
 TEST_SUITE("reports") {
     TEST_CASE("every command's --help answers, even where options are required, and names no internal "
               "option") {
@@ -342,6 +350,33 @@ TEST_SUITE("reports") {
                                       std::regex(R"("conflict":3)"), R"("conflict":0)"));
         CHECK(verify().exit_code == 4);
         restore();
+        // One file edited together with its row in the database (its new hash written there): the folder's
+        // own summary.json, which the next folder vouches for, still names the old hash.
+        write_file((reports / runs[1] / "report.txt").string(),
+                   read_file((reports / runs[1] / "report.txt").string()) + "forged\n");
+        const std::string forged =
+            run({"/usr/bin/sha256sum", (reports / runs[1] / "report.txt").string()}).out.substr(0, 64);
+        const std::string db = dir.file("oznsync.db");
+        Result files =
+            run({"/usr/bin/sqlite3", db, "SELECT files FROM report_chain WHERE run_id = '" + runs[1] + "'"});
+        REQUIRE(files.exit_code == 0);
+        const std::string edited_row =
+            std::regex_replace(trim_line(files.out), std::regex(R"("report.txt":"sha256:[0-9a-f]+")"),
+                               "\"report.txt\":\"sha256:" + forged + "\"");
+        REQUIRE(run({"/usr/bin/sqlite3", db,
+                     "UPDATE report_chain SET files = '" + edited_row + "' WHERE run_id = '" + runs[1] + "'"})
+                    .exit_code == 0);
+        Result both = verify();
+        INFO(both.out);
+        CHECK(both.exit_code == 4);
+        CHECK(both.out.find("BROKEN at " + runs[1] +
+                            ": the database's hash of report.txt is not the one its "
+                            "summary.json recorded") != std::string::npos);
+        REQUIRE(run({"/usr/bin/sqlite3", db,
+                     "UPDATE report_chain SET files = '" + trim_line(files.out) + "' WHERE run_id = '" +
+                         runs[1] + "'"})
+                    .exit_code == 0);
+        restore();
         // A file added to a folder.
         write_file((reports / runs[0] / "extra.txt").string(), "x");
         CHECK(verify().out.find("extra.txt was added") != std::string::npos);
@@ -356,6 +391,18 @@ TEST_SUITE("reports") {
         INFO(pruned.out << pruned.err);
         CHECK(pruned.exit_code == 0);
         CHECK(pruned.out.find("intact: 4 folder(s) as written, 1 pruned") != std::string::npos);
+        // While a run holds the database, verify says so (exit 75) instead of failing on a half-written
+        // folder or a database being migrated.
+        {
+            Child holder({"/usr/bin/flock", dir.file("oznsync.db"), "sleep", "30"});
+            Result busy;
+            for (int i = 0; i < 100; ++i) { // until the holder has the lock
+                busy = verify();
+                if (busy.exit_code == 75) break;
+            }
+            CHECK(busy.exit_code == 75);
+            CHECK(busy.err.find("a run is in progress") != std::string::npos);
+        }
     }
 }
 
