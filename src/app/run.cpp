@@ -454,6 +454,7 @@ private:
         input.existing = find_users(client(), usernames);
         for (const auto& p : resolve_projects(m_cfg, client(), {}))
             input.selected_projects.insert(p.id);
+        fix_partnership_projects(input);
         input.granted = HandoverStore(m_store).grants();
         input.recorded = HandoverStore(m_store).recorded();
         input.email_fallback = m_cfg.partners.email_fallback;
@@ -483,6 +484,28 @@ private:
             m_partner_plan.findings.push_back(c);
         }
         m_partner_role = resolve_role(client(), m_cfg.partners.role);
+    }
+
+    /// Partnerships that carry no projects (the ozn-sdk's shape) grant what the first sending run that saw
+    /// them accepted fixed: that run's effective selection, kept in the database and never widened.
+    void fix_partnership_projects(PartnerPlanInput& input) {
+        HandoverStore store(m_store);
+        const auto fixed = store.fixed_projects();
+        const std::vector<std::string> selection(input.selected_projects.begin(),
+                                                 input.selected_projects.end());
+        for (auto& p : input.partnerships) {
+            if (p.projects_given || p.status != "accepted") continue;
+            if (auto it = fixed.find(p.id); it != fixed.end()) {
+                p.projects = it->second;
+                continue;
+            }
+            p.projects = selection;
+            if (m_opt.sends()) store.fix_projects(p.id, selection, m_run.id);
+            spdlog::info(
+                "partnership {} ({}) carries no projects: {} fixed at its first sight, the selection of "
+                "this run{}",
+                p.id, p.partner_name, join(selection, ","), m_opt.sends() ? "" : " (dry run: not recorded)");
+        }
     }
 
     /// `partners --reset-password PARTNER_ID`: a new password for that partner's user, handed over.

@@ -92,6 +92,9 @@ struct Partnership {
     std::string id, status, approved_at;
     std::string partner_id, partner_name, partner_email;
     std::vector<std::string> projects;
+    /// False for the ozn-sdk's shape, which carries no projects: the first run that sees the partnership
+    /// accepted fixes them (its effective selection), and they are never widened later.
+    bool projects_given = true;
 };
 
 } // namespace oznsync

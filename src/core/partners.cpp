@@ -74,6 +74,7 @@ struct Partner {
     std::string name, email, approved_at;
     std::set<std::string> projects;
     bool accepted = false, ended = false;
+    bool fixed_projects = false; // a partnership of the ozn-sdk's shape: projects fixed at first sight
     std::vector<std::string> partnership_ids;
 };
 
@@ -110,6 +111,7 @@ private:
             if (partner.email.empty()) partner.email = p.partner_email;
             if (p.status == "accepted") {
                 partner.accepted = true;
+                partner.fixed_projects = partner.fixed_projects || !p.projects_given;
                 partner.partnership_ids.push_back(p.id);
                 partner.approved_at = std::max(partner.approved_at, p.approved_at);
                 for (const auto& project : p.projects) {
@@ -184,7 +186,10 @@ private:
         c.action = Action::UserCreate;
         c.before = "absent";
         c.after = projects_text(c.projects);
-        c.reason = "accepted partnership";
+        c.reason = p.fixed_projects
+                       ? "accepted partnership (it names no projects: those of the selection when "
+                         "oznsync first saw it accepted, fixed since)"
+                       : "accepted partnership";
         m_out.grants[c.username] = {p.approved_at, c.projects};
         m_out.writes.push_back(std::move(c));
     }

@@ -46,6 +46,9 @@ PartnershipFeed parse_partnerships(const std::string& text, const std::string& s
                 p.partner_id =
                     partner->optValue<std::string>("id", partner->optValue<std::string>("_id", ""));
                 p.partner_name = partner->optValue<std::string>("name", "");
+                // The ozn-sdk's populated partner names its company: {idCompany: {name}}.
+                if (auto company = partner->getObject("idCompany"); company && p.partner_name.empty())
+                    p.partner_name = company->optValue<std::string>("name", "");
                 p.partner_email = partner->optValue<std::string>("email", "");
             } else if (o->has("idPartner") && o->get("idPartner").isString()) {
                 p.partner_id = o->getValue<std::string>("idPartner");
@@ -65,6 +68,8 @@ PartnershipFeed parse_partnerships(const std::string& text, const std::string& s
                         problem = "project '" + id + "' is not a 24-hex id";
                     p.projects.push_back(id);
                 }
+            else if (o->has("idPartner"))
+                p.projects_given = false; // the ozn-sdk's shape: the run fixes them at first sight
             else if (problem.empty() && p.status == "accepted")
                 problem = "an accepted partnership needs its projects";
             if (!problem.empty())

@@ -1,5 +1,7 @@
 #include "store/handover_store.hpp"
 #include "store/store_access.hpp"
+#include "util/strings.hpp"
+#include "util/time.hpp"
 
 namespace oznsync {
 
@@ -13,6 +15,29 @@ void HandoverStore::record(const PartnerUserRecord& r) {
         .bind_text_or_null(3, r.user_id)
         .bind(4, r.created_run)
         .bind_text_or_null(5, r.handed_over)
+        .exec();
+}
+
+std::map<std::string, std::vector<std::string>> HandoverStore::fixed_projects() {
+    std::map<std::string, std::vector<std::string>> out;
+    auto st = db_of(m_store).prepare("SELECT partnership_id, projects FROM partnership_projects");
+    while (st.step()) {
+        auto& list = out[st.text(0)];
+        for (auto& p : split(st.text(1), ','))
+            if (!p.empty()) list.push_back(p);
+    }
+    return out;
+}
+
+void HandoverStore::fix_projects(const std::string& partnership_id, const std::vector<std::string>& projects,
+                                 const std::string& run_id) {
+    db_of(m_store)
+        .prepare("INSERT OR IGNORE INTO partnership_projects(partnership_id, projects, fixed_run, fixed_at) "
+                 "VALUES(?,?,?,?)")
+        .bind(1, partnership_id)
+        .bind(2, join(projects, ","))
+        .bind(3, run_id)
+        .bind(4, now_iso())
         .exec();
 }
 

@@ -21,6 +21,11 @@ public:
     explicit HandoverStore(Store& store) : m_store(store) {}
     /// Records (or updates) a user and where its password was handed over (empty: it was not).
     void record(const PartnerUserRecord& r);
+    /// Projects fixed for partnerships that carry none (the ozn-sdk's shape), by partnership id.
+    std::map<std::string, std::vector<std::string>> fixed_projects();
+    /// Fixes them: the first sending run that sees the partnership accepted (never replaced later).
+    void fix_projects(const std::string& partnership_id, const std::vector<std::string>& projects,
+                      const std::string& run_id);
     /// Every username oznsync recorded (it created or changed the user).
     std::set<std::string> recorded();
     /// Users whose password never reached a hand-over file.

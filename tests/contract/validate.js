@@ -14,8 +14,12 @@ const routes = [
   { method: 'POST', path: /^users$/, schema: sdk.CreateUserDTOSchema },
   { method: 'PATCH', path: /^users\/[0-9a-f]{24}$/, schema: sdk.UpdateUserDTOSchema },
   { method: 'DELETE', path: /^(properties|ftth-clients)\/[0-9a-f]{24}$/, empty: true },
+  // The one route the SDK lacks: documented by the OZmap wiki ("Client Disconnection"), listed with that
+  // source in shared/spec/ozmap-api.md. No other route passes without the SDK's schema.
   { method: 'POST', path: /^cables\/[0-9a-f]{24}\/fibers\/disconnect$/, empty: true },
 ];
+
+let flagged = 0;
 
 function check(write) {
   const path = write.path.replace(/^\/api\/v2\//, '');
@@ -23,6 +27,14 @@ function check(write) {
   if (!route) return `no schema known for ${write.method} ${path}`;
   if (route.empty) return write.body === '' ? null : `${write.method} ${path} must have no body`;
   const body = JSON.parse(write.body);
+  // Flagged, not failed: the SDK's UpdateUserDTO has no password (the SDK strips it), but OZmap's API
+  // takes one; oznsync sends it for `partners --reset-password` and counts the reset done only once the
+  // user can log in with it (POST /users/login?type=API), so a server that drops it is seen.
+  if (write.method === 'PATCH' && /^users\//.test(path) && Object.keys(body).length === 1 && 'password' in body) {
+    flagged += 1;
+    console.log(`FLAGGED ${write.method} ${path}: a password the SDK's UpdateUserDTO lacks (verified by a log-in)`);
+    return null;
+  }
   if (route.batch) {
     // The SDK's batch update: {update: <client fields>, filter: [{property, operator, value}]}.
     const update = sdk.BatchUpdateFTTHClientDTOSchema.safeParse(body.update);
@@ -56,5 +68,6 @@ for (const f of filters) {
     console.log(`FAIL list filter: ${result.error.message}\n     filter: ${JSON.stringify(f)}`);
   }
 }
+if (flagged) console.log(`${flagged} password PATCH(es) flagged`);
 console.log(`${writes.length + filters.length - failures} passed, ${failures} failed`);
 process.exit(failures === 0 ? 0 : 1);

@@ -24,6 +24,8 @@ TEST_SUITE("contract") {
             write_file(dir.file("sales.json"), read_file(fixture(std::string("sales-") + stage + ".json")));
             CHECK(oznsync({"run", "--config", cfg}).exit_code == 3); // the planted conflicts
         }
+        CHECK(oznsync({"partners", "--config", cfg, "--reset-password", "65a000000000000000000007"})
+                  .exit_code == 0);
         write_file(dir.file("partnerships.json"), read_file(fixture("partnerships-ended.json")));
         CHECK(oznsync({"partners", "--config", cfg}).exit_code == 0);
 
@@ -44,6 +46,7 @@ TEST_SUITE("contract") {
         INFO(r.out << r.err);
         CHECK(r.exit_code == 0);
         CHECK(r.out.find(" 0 failed") != std::string::npos);
+        CHECK(r.out.find("1 password PATCH(es) flagged") != std::string::npos);
     }
 
     TEST_CASE("a feed in the ozn-sdk's exact TMF638 shape, validated by its own schema, is planned whole") {

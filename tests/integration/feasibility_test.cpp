@@ -260,3 +260,45 @@ TEST_SUITE("partners_run") {
         CHECK(granted->getObject(0)->getValue<std::string>("project") == p2);
     }
 }
+
+TEST_SUITE("partners_run") {
+    TEST_CASE("an ozn-sdk partnership without projects: fixed by the first run that sees it, never widened") {
+        Sim sim({"--fixture", fixture("network-small.json")});
+        TempDir dir;
+        write_file(dir.file("partnerships.json"),
+                   R"([{"_id":"65a00000000000000000004c","idPartner":{"_id":"65a000000000000000000047",
+                        "idCompany":{"name":"Provedor Sul"}},"idOperator":"65a0000000000000000000ff",
+                        "status":"active","createdAt":"2026-03-01T10:00:00Z"}])");
+        const std::string base =
+            "[ozneutral]\npartnerships = file:" + dir.file("partnerships.json") +
+            "\n[partners]\nrole = Partner\nemail_fallback = noc+{partner_id}@operator.example\n";
+        // The first run selects project 1 only: the partnership's projects are fixed to it.
+        std::string cfg = write_config(dir, sim, base + "[ozmap]\nprojects = 65f000030000000000000001\n");
+        REQUIRE(oznsync({"partners", "--config", cfg, "--dry-run"}).exit_code ==
+                0); // a dry run fixes nothing
+        Result first = oznsync({"partners", "--config", cfg});
+        INFO(first.out << first.err);
+        CHECK(first.exit_code == 0);
+        CHECK(read_file(newest_run_folder(dir) / "report.txt").find("fixed since") != std::string::npos);
+        auto projects_of_user = [&] {
+            auto rows = Poco::JSON::Parser()
+                            .parse(sim.get("/api/v2/users"))
+                            .extract<Poco::JSON::Object::Ptr>()
+                            ->getArray("rows");
+            REQUIRE(rows->size() == 1);
+            std::vector<std::string> out;
+            auto ps = rows->getObject(0)->getArray("projects");
+            for (size_t i = 0; i < ps->size(); ++i)
+                out.push_back(ps->getObject(static_cast<unsigned>(i))->getValue<std::string>("project"));
+            return out;
+        };
+        CHECK(projects_of_user() == std::vector<std::string>{"65f000030000000000000001"});
+        // The selection grows to every project: the partner is not widened.
+        cfg = write_config(dir, sim, base);
+        Result later = oznsync({"partners", "--config", cfg});
+        INFO(later.out << later.err);
+        CHECK(later.exit_code == 0);
+        CHECK(later.out.find("user_update") == std::string::npos);
+        CHECK(projects_of_user() == std::vector<std::string>{"65f000030000000000000001"});
+    }
+}

@@ -250,3 +250,42 @@ TEST_SUITE("partners") {
         CHECK(f.partnerships[2].status == "ended");
     }
 }
+
+TEST_SUITE("partners") {
+    TEST_CASE(
+        "the ozn-sdk's partnership as it is: company name, no e-mail, no projects (fixed at first sight)") {
+        PartnershipFeed f = parse_partnerships(
+            R"([{"_id":"65a00000000000000000004c","idPartner":{"_id":"65a000000000000000000047",
+                 "idCompany":{"name":"Provedor Sul"}},"idOperator":"65a0000000000000000000ff",
+                 "status":"active","createdAt":"2026-03-01T10:00:00Z"}])",
+            "test");
+        CHECK(f.invalid.empty());
+        REQUIRE(f.partnerships.size() == 1);
+        const Partnership& p = f.partnerships[0];
+        CHECK(p.status == "accepted");
+        CHECK(p.partner_name == "Provedor Sul");
+        CHECK(p.partner_email.empty());
+        CHECK_FALSE(p.projects_given);
+        CHECK(p.projects.empty());
+        // A flat record still needs its projects.
+        CHECK(parse_partnerships(R"([{"id":"65a00000000000000000000c","status":"accepted",
+                 "partner":{"id":"65a000000000000000000007"}}])",
+                                 "t")
+                  .invalid.size() == 1);
+        // No e-mail: the fallback, or a finding, never a refused POST.
+        PartnerPlanInput in;
+        Partnership fixed = p;
+        fixed.projects = {"p1"};
+        in.partnerships = {fixed};
+        in.selected_projects = {"p1"};
+        auto none = plan_partner_users(in);
+        CHECK(none.writes.empty());
+        REQUIRE(none.findings.size() == 1);
+        CHECK(none.findings[0].reason.find("no usable e-mail") != std::string::npos);
+        in.email_fallback = "noc+{partner_id}@operator.example";
+        auto made = plan_partner_users(in);
+        REQUIRE(made.writes.size() == 1);
+        CHECK(made.writes[0].email == "noc+65a000000000000000000047@operator.example");
+        CHECK(made.writes[0].reason.find("fixed since") != std::string::npos);
+    }
+}
