@@ -32,6 +32,14 @@ std::vector<std::string> sim_args() {
     return {"--fixture", fixture("network-small.json")};
 }
 
+/// A config for partner users: the fixture's partnerships, role Partner, hand-over files in `dir`.
+std::string partners_config(const TempDir& dir, const Sim& sim) {
+    write_file(dir.file("partnerships.json"), read_file(fixture("partnerships.json")));
+    return write_config(dir, sim,
+                        "[ozneutral]\npartnerships = file:" + dir.file("partnerships.json") +
+                            "\n[partners]\nrole = Partner\nhandover_dir = " + dir.file("handover") + "\n");
+}
+
 } // namespace
 
 TEST_SUITE("hostile") {
@@ -63,21 +71,12 @@ TEST_SUITE("hostile") {
     TEST_CASE("a partner user created but never answered (SIGKILL) is a conflict every run until reset") {
         Sim sim(sim_args());
         TempDir dir;
-        write_file(dir.file("partnerships.json"), read_file(fixture("partnerships.json")));
-        std::string cfg =
-            write_config(dir, sim,
-                         "[ozneutral]\npartnerships = file:" + dir.file("partnerships.json") +
-                             "\n[partners]\nrole = Partner\nhandover_dir = " + dir.file("handover") + "\n");
+        std::string cfg = partners_config(dir, sim);
         // The first user's POST is applied and its answer never comes; the job is killed then.
         sim.set_faults(R"({"hang_after_writes": 0})");
         {
             Child job({OZNSYNC_BIN, "partners", "--config", cfg});
-            bool hung = false;
-            for (int i = 0; i < 1200 && !hung; ++i) {
-                hung = sim.stat("writes") == 1;
-                if (!hung) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-            }
-            REQUIRE(hung);
+            REQUIRE(sim.wait_for_writes(1));
             job.kill_now(9);
             job.wait();
         }
@@ -245,11 +244,7 @@ TEST_SUITE("hostile") {
     TEST_CASE("a reset password is handed over only once OZmap lets the user log in with it") {
         Sim sim({"--fixture", fixture("network-small.json"), "--strip-user-password"});
         TempDir dir;
-        write_file(dir.file("partnerships.json"), read_file(fixture("partnerships.json")));
-        std::string cfg =
-            write_config(dir, sim,
-                         "[ozneutral]\npartnerships = file:" + dir.file("partnerships.json") +
-                             "\n[partners]\nrole = Partner\nhandover_dir = " + dir.file("handover") + "\n");
+        std::string cfg = partners_config(dir, sim);
         REQUIRE(oznsync({"partners", "--config", cfg}).exit_code ==
                 0); // created: the password is in the POST
         const std::string partner = "65a000000000000000000007";
@@ -278,11 +273,7 @@ TEST_SUITE("hostile") {
             &status);
         REQUIRE(status == 201);
         sim.request("DELETE", "/__sim/requests", "");
-        write_file(dir.file("partnerships.json"), read_file(fixture("partnerships.json")));
-        std::string cfg =
-            write_config(dir, sim,
-                         "[ozneutral]\npartnerships = file:" + dir.file("partnerships.json") +
-                             "\n[partners]\nrole = Partner\nhandover_dir = " + dir.file("handover") + "\n");
+        std::string cfg = partners_config(dir, sim);
         Result r = oznsync({"partners", "--config", cfg});
         INFO(r.out << r.err);
         CHECK(r.exit_code == 3);
@@ -301,11 +292,7 @@ TEST_SUITE("hostile") {
     TEST_CASE("a partner user oznsync made before users carried the proof gets it once, read back") {
         Sim sim(sim_args());
         TempDir dir;
-        write_file(dir.file("partnerships.json"), read_file(fixture("partnerships.json")));
-        std::string cfg =
-            write_config(dir, sim,
-                         "[ozneutral]\npartnerships = file:" + dir.file("partnerships.json") +
-                             "\n[partners]\nrole = Partner\nhandover_dir = " + dir.file("handover") + "\n");
+        std::string cfg = partners_config(dir, sim);
         REQUIRE(oznsync({"partners", "--config", cfg}).exit_code == 0);
         // As an older oznsync left them: no external_id (its database knows it made them).
         auto rows =

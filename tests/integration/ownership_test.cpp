@@ -117,6 +117,18 @@ std::string writes_log(const Sim& sim) {
     return out;
 }
 
+/// An earlier integration's client (no external_id), implanted, on `port` of the test splitter.
+void plant_legacy_client(const Sim& sim, const std::string& code, int port) {
+    int status = 0;
+    sim.post("/api/v2/properties",
+             R"({"project":")" + kProject + R"(","box":")" + kBox + R"(","connector":")" + kSplit +
+                 R"(","port":)" + std::to_string(port) +
+                 R"(,"coords":[-48.5451,-27.6214],"address":"Rua Velha 9","client":{"code":")" + code +
+                 R"(","name":"Legacy","implanted":true}})",
+             &status);
+    REQUIRE(status == 201);
+}
+
 std::vector<std::string> sim_args(std::vector<std::string> more = {}) {
     std::vector<std::string> a{"--fixture", fixture("network-small.json")};
     a.insert(a.end(), more.begin(), more.end());
@@ -169,13 +181,7 @@ TEST_SUITE("ownership") {
         TempDir dir;
         std::string cfg = config(dir, sim);
         // The earlier integration's client: the sale's code on the sale's port, no external_id.
-        int status = 0;
-        sim.post(
-            "/api/v2/properties",
-            R"({"project":")" + kProject + R"(","box":")" + kBox + R"(","connector":")" + kSplit +
-                R"(","port":7,"coords":[-48.5451,-27.6214],"address":"Rua Velha 9","client":{"code":"LEG-1","name":"Legacy","implanted":true}})",
-            &status);
-        REQUIRE(status == 201);
+        plant_legacy_client(sim, "LEG-1", 7);
         sim.request("DELETE", "/__sim/requests", "");
         write_sales(dir, {{kSale, 1, "active", "active", "LEG-1", 7}});
 
@@ -291,13 +297,7 @@ TEST_SUITE("ownership") {
         Sim sim(sim_args({"--strip-external-id"}));
         TempDir dir;
         std::string cfg = config(dir, sim);
-        int status = 0;
-        sim.post(
-            "/api/v2/properties",
-            R"({"project":")" + kProject + R"(","box":")" + kBox + R"(","connector":")" + kSplit +
-                R"(","port":7,"coords":[-48.5451,-27.6214],"address":"Rua Velha 9","client":{"code":"LEG-2","name":"Legacy","implanted":true}})",
-            &status);
-        REQUIRE(status == 201);
+        plant_legacy_client(sim, "LEG-2", 7);
         write_sales(dir, {{kSale, 1, "active", "active", "LEG-2", 7}});
         Result adopt = oznsync({"adopt", "--config", cfg});
         INFO(adopt.out << adopt.err);
@@ -351,12 +351,7 @@ TEST_SUITE("ownership") {
         sim.set_faults(R"({"hang_after_writes": 1})"); // the first run's create was write 1
         {
             Child job({OZNSYNC_BIN, "run", "--config", cfg});
-            bool hung = false;
-            for (int i = 0; i < 1200 && !hung; ++i) {
-                hung = sim.stat("writes") == 2;
-                if (!hung) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-            }
-            REQUIRE(hung);
+            REQUIRE(sim.wait_for_writes(2));
             job.kill_now(9);
             job.wait();
         }

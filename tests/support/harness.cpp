@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
@@ -201,6 +202,14 @@ long long Sim::stat(const std::string& name) const {
     auto stats = Poco::JSON::Parser().parse(get("/__sim/stats")).extract<Poco::JSON::Object::Ptr>();
     if (!stats->has(name)) throw std::runtime_error("the simulator keeps no statistic " + name);
     return stats->getValue<long long>(name);
+}
+
+bool Sim::wait_for_writes(long long n) const {
+    for (int i = 0; i < 1200; ++i) {
+        if (stat("writes") == n) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return false;
 }
 
 TempDir::TempDir() {

@@ -55,6 +55,8 @@ public:
     void set_faults(const std::string& json) const { post("/__sim/faults", json); }
     /// One counter of /__sim/stats (api_requests, writes, logins, max_in_flight, id_range_lists).
     long long stat(const std::string& name) const;
+    /// Waits (60 s at most) until the simulator has applied `n` writes; false when it never did.
+    bool wait_for_writes(long long n) const;
     Child& process() { return m_child; }
 
 private:
