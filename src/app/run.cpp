@@ -184,9 +184,13 @@ private:
         }
         if (partners_wanted()) partners_step();
         if (!m_run.cap_reason.empty()) return kExitSafety;
-        if (m_opt.sends() && (m_failed > 0 || m_conflicts)) return kExitPartial;
-        if (!m_opt.sends() && m_opt.detailed_exitcode && (m_pending > 0 || m_conflicts))
-            return kExitChangesPending;
+        // Failed writes are a failure (5), never the same code as a night with a standing conflict (3).
+        if (m_opt.sends() && m_failed > 0) return kExitWritesFailed;
+        if (m_opt.sends() && m_conflicts) return kExitPartial;
+        if (!m_opt.sends() && m_opt.detailed_exitcode) {
+            if (m_pending > 0) return kExitChangesPending; // changes can be applied
+            if (m_conflicts) return kExitPartial;          // conflicts alone are no changes
+        }
         return kExitOk;
     }
 
@@ -415,7 +419,10 @@ private:
         phase_end(m_opt.sends() ? "apply" : "dry_run", t);
         m_run.cap_reason = out.cap_reason;
         m_run.abort_reason = out.abort_reason;
-        m_failed += out.failed + out.skipped;
+        // A write skipped (a code OZmap gave away since the pull, a change after a failure of its port or
+        // code) needs a person, like a conflict; a write OZmap refused or left unknown is a failure.
+        m_failed += out.failed;
+        if (out.skipped > 0) m_conflicts = true;
         for (const auto& e : m_entries) {
             if (e.change.action == Action::Conflict) {
                 // A conflict needs an operator: it is in the log as well as in the report.
@@ -630,7 +637,8 @@ private:
         } catch (const std::exception& e) {
             // The audit trail is part of the job: a run without its report does not end in success.
             d.report_error = e.what();
-            if (code == kExitOk || code == kExitChangesPending || code == kExitPartial || code == kExitSafety)
+            if (code == kExitOk || code == kExitChangesPending || code == kExitPartial ||
+                code == kExitSafety || code == kExitWritesFailed)
                 d.run.exit_code = kExitIo;
             spdlog::error("the report of run {} could not be written: {}; the database keeps its changes "
                           "(oznsync report show {})",

@@ -62,7 +62,7 @@ function f(){var n=0;rows.forEach(function(r){var ok=(!a.value||r.dataset.action
 std::string exit_class(int code) {
     if (code == kExitOk) return "exit-ok";
     if (code == kExitChangesPending || code == kExitPartial || code == kExitSafety) return "exit-warn";
-    return "exit-bad";
+    return "exit-bad"; // failed writes (5) and every error
 }
 
 std::string project_label(const ReportData& d, const std::string& id) {

@@ -6,9 +6,11 @@ const char* exit_code_meaning(int code) {
     case kExitOk:
         return "success: in sync, or every change applied";
     case kExitChangesPending:
-        return "changes pending (dry run with --detailed-exitcode)";
+        return "changes can be applied (dry run with --detailed-exitcode)";
     case kExitPartial:
-        return "partial failure: some changes failed or conflicted";
+        return "attention: every applicable change went through, but conflicts or findings need a person";
+    case kExitWritesFailed:
+        return "some writes failed: OZmap refused them or their outcome is unknown";
     case kExitSafety:
         return "safety cap tripped: removals skipped or run aborted";
     case kExitUsage:

@@ -12,6 +12,7 @@ enum ExitCode : int {
     kExitChangesPending = 2,
     kExitPartial = 3,
     kExitSafety = 4,
+    kExitWritesFailed = 5, // some writes failed: a failure, never a night like any other
     kExitUsage = 64,
     kExitBadInput = 65,
     kExitIo = 74,

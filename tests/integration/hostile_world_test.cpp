@@ -150,7 +150,7 @@ TEST_SUITE("hostile") {
         sim.set_faults(R"({"echo_authorization": true})");
         Result r = oznsync({"run", "--config", cfg});
         INFO(r.out << r.err);
-        CHECK(r.exit_code == 3);
+        CHECK(r.exit_code == 5); // refused writes
         CHECK(r.err.find(Sim::kApiKey) == std::string::npos);
         const auto folder = newest_run_folder(dir);
         size_t refusals = 0;

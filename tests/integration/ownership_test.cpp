@@ -411,7 +411,7 @@ TEST_SUITE("ownership") {
         REQUIRE(status == 201);
         Result r = oznsync({"apply", "--config", cfg});
         INFO(r.out << r.err);
-        CHECK(r.exit_code == 3);
+        CHECK(r.exit_code == 5); // the create OZmap refused is a failed write
         CHECK_FALSE(client_exists(sim, "ORD-R"));
         CHECK_FALSE(client_exists(sim, "ORD-F"));
     }
@@ -520,9 +520,9 @@ TEST_SUITE("fail_fast") {
         CHECK(dry.out.find("in sync") == std::string::npos);
         CHECK(dry.out.find("1 change(s) pending") != std::string::npos);
         CHECK(oznsync({"run", "--config", cfg, "--dry-run", "--detailed-exitcode"}).exit_code == 2);
-        // Only a conflict pending (the operator's code): still exit 2.
+        // Only a conflict pending (the operator's code): no change can be applied, so 3 (attention), not 2.
         write_sales(dir, {{kSale, 1, "reserved", "reserved", "OP-0000001", 2}});
-        CHECK(oznsync({"run", "--config", cfg, "--dry-run", "--detailed-exitcode"}).exit_code == 2);
+        CHECK(oznsync({"run", "--config", cfg, "--dry-run", "--detailed-exitcode"}).exit_code == 3);
     }
 
     TEST_CASE("failures no retry can fix end at once with exit 78") {
