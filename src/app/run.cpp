@@ -526,8 +526,8 @@ private:
             throw UsageError("--reset-password " + m_opt.reset_password + ": OZmap has no user " +
                              c.username);
         // A password is written only to a user oznsync can prove is its own.
-        if (user->external_id != partner_external_id(m_opt.reset_password) &&
-            !(user->external_id.empty() && HandoverStore(m_store).recorded().count(c.username)))
+        if (partner_user_proof(*user, m_opt.reset_password,
+                               HandoverStore(m_store).recorded().count(c.username)) == UserProof::Foreign)
             throw UsageError("--reset-password " + m_opt.reset_password + ": OZmap user " + c.username +
                              " is not proven oznsync's (external_id '" + user->external_id +
                              "'): its password is not oznsync's to set");

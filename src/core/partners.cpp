@@ -19,6 +19,11 @@ std::string partner_external_id(const std::string& partner_id) {
     return "ozneutral-partner:" + to_lower(partner_id);
 }
 
+UserProof partner_user_proof(const ExistingUser& user, const std::string& partner_id, bool recorded) {
+    if (user.external_id == partner_external_id(partner_id)) return UserProof::Proven;
+    return user.external_id.empty() && recorded ? UserProof::Claimable : UserProof::Foreign;
+}
+
 bool usable_email(const std::string& email) {
     // The rule of the official SDK's CreateUserDTO (zod's .email()): an ASCII local part of letters,
     // digits and _ ' + - . (not starting with '.', no "..", not ending with ' or .), '@', then labels of
@@ -152,8 +157,9 @@ private:
         // user with the name is someone else's, and nothing about it is written.
         const ExistingUser& u = user->second;
         const std::string proof = partner_external_id(partner_id);
-        if (u.external_id != proof) {
-            if (!u.external_id.empty() || !m_in.recorded.count(username)) {
+        const UserProof whose = partner_user_proof(u, partner_id, m_in.recorded.count(username) > 0);
+        if (whose != UserProof::Proven) {
+            if (whose == UserProof::Foreign) {
                 finding(Action::Conflict, partner_id, p.name,
                         "OZmap user " + username + " exists but is not proven oznsync's (external_id '" +
                             u.external_id + "', not " + proof +

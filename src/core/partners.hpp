@@ -21,6 +21,11 @@ struct ExistingUser {
 /// `ozneutral:<sale id>`.
 std::string partner_external_id(const std::string& partner_id);
 
+/// Whose an existing partner user is: proven oznsync's (its external_id), oznsync's by its own database
+/// but made before users carried the proof (claimed once), or someone else's (never written).
+enum class UserProof { Proven, Claimable, Foreign };
+UserProof partner_user_proof(const ExistingUser& user, const std::string& partner_id, bool recorded);
+
 /// Stable across runs and renames: derived from the partner's OZneutral id.
 std::string partner_username(const std::string& partner_id);
 /// The partner id inside a username partner_username made.
