@@ -72,6 +72,11 @@ std::vector<RunListing> list_runs(Store& store, int limit) {
     return out;
 }
 
+std::vector<RunDay> folded_runs(const Config& cfg) {
+    Store store(cfg.snapshot_path);
+    return History(store).run_days();
+}
+
 std::string runs_json(const std::vector<RunListing>& runs) {
     std::string out;
     JsonWriter w(out);

@@ -4,7 +4,7 @@
 #include "config/config.hpp"
 #include "core/feasibility.hpp"
 #include "report/integrity.hpp"
-
+#include "store/history.hpp"
 #include "store/store.hpp"
 
 #include <cstdint>
@@ -43,6 +43,8 @@ struct RunListing {
 /// The newest `limit` runs, newest first.
 std::vector<RunListing> list_runs(const Config& cfg, int limit);
 std::vector<RunListing> list_runs(Store& store, int limit);
+/// The runs runs.keep_days folded into daily counts, oldest day first.
+std::vector<RunDay> folded_runs(const Config& cfg);
 /// `oznsync runs --format json`'s document.
 std::string runs_json(const std::vector<RunListing>& runs);
 

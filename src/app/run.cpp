@@ -12,6 +12,7 @@
 #include "report/metrics.hpp"
 #include "report/report.hpp"
 #include "store/handover_store.hpp"
+#include "store/history.hpp"
 #include "store/report_chain.hpp"
 #include "store/run_store.hpp"
 #include "store/sale_records.hpp"
@@ -614,6 +615,11 @@ private:
     /// Records the run in the database (false when it could not be).
     bool record(RunRecord& run, const ReportData& d) {
         run.summary_json = summary_json(d);
+        return record_row(run);
+    }
+
+    /// Records the run's row as it is (a run without a report keeps no summary).
+    bool record_row(const RunRecord& run) {
         try {
             m_runs.save(run);
             return true;
@@ -623,43 +629,94 @@ private:
         }
     }
 
+    /// A minute's timer that found nothing new (no change; no finding but the invalid records of a feed
+    /// the run before read as it is; exit 0) leaves its row in `runs` and its metrics, not a report
+    /// folder: 1,440 folders a day would say nothing.
+    bool nothing_to_report(const ReportData& d) {
+        if (d.run.mode != RunMode::Incremental || d.run.exit_code != kExitOk || !d.interrupted.empty())
+            return false;
+        const bool only_invalid = std::all_of(d.entries.begin(), d.entries.end(), [](const JournalEntry& e) {
+            return e.change.action == Action::Invalid;
+        });
+        if (!only_invalid) return false;
+        return d.entries.empty() || (!d.run.sales_fingerprint.empty() &&
+                                     m_runs.previous_sales_fingerprint(d.run.id) == d.run.sales_fingerprint);
+    }
+
     int finish(int code) {
         ReportData d = report_data(code);
         d.web_url = m_cfg.ozmap.web_url;
-        const bool recorded = record(d.run, d);
+        const bool quiet = nothing_to_report(d);
+        if (quiet) d.run.summary_json.clear();
+        const bool recorded = quiet ? record_row(d.run) : record(d.run, d);
+        if (quiet && !d.entries.empty()) forget_restated_findings(d.run.id);
         std::string dir;
-        try {
-            std::optional<ChainLink> previous;
-            if (recorded) previous = ReportChain(m_store).last();
-            WrittenReport written = write_report(m_cfg.reports_dir, d, previous);
-            dir = written.dir;
-            if (recorded) chain(written.link);
-        } catch (const std::exception& e) {
-            // The audit trail is part of the job: a run without its report does not end in success.
-            d.report_error = e.what();
-            if (code == kExitOk || code == kExitChangesPending || code == kExitPartial ||
-                code == kExitSafety || code == kExitWritesFailed)
-                d.run.exit_code = kExitIo;
-            spdlog::error("the report of run {} could not be written: {}; the database keeps its changes "
-                          "(oznsync report show {})",
-                          d.run.id, e.what(), d.run.id);
-            if (recorded) record(d.run, d);
+        if (!quiet) {
+            try {
+                std::optional<ChainLink> previous;
+                if (recorded) previous = ReportChain(m_store).last();
+                WrittenReport written = write_report(m_cfg.reports_dir, d, previous);
+                dir = written.dir;
+                if (recorded) chain(written.link);
+            } catch (const std::exception& e) {
+                // The audit trail is part of the job: a run without its report does not end in success.
+                d.report_error = e.what();
+                if (code == kExitOk || code == kExitChangesPending || code == kExitPartial ||
+                    code == kExitSafety || code == kExitWritesFailed)
+                    d.run.exit_code = kExitIo;
+                spdlog::error("the report of run {} could not be written: {}; the database keeps its changes "
+                              "(oznsync report show {})",
+                              d.run.id, e.what(), d.run.id);
+                if (recorded) record(d.run, d);
+            }
         }
         if (!recorded && d.run.exit_code == kExitOk) d.run.exit_code = kExitIo;
         write_metrics(d);
-        print_summary(d, dir);
+        print_summary(d, dir, quiet);
+        prune_history();
+        if (!quiet) write_index();
+        return d.run.exit_code;
+    }
+
+    /// A quiet run's findings restate the run before's: its row keeps their counts, not their rows.
+    void forget_restated_findings(const std::string& run_id) {
         try {
-            const auto pruned = prune_reports(m_cfg.reports_dir, m_cfg.reports_keep_days);
-            if (!pruned.empty()) {
-                ReportChain(m_store).mark_pruned(pruned);
-                spdlog::info("removed {} report folder(s) older than reports.keep_days ({})", pruned.size(),
-                             m_cfg.reports_keep_days);
+            History(m_store).keep_counts_only(run_id);
+        } catch (const std::exception& e) {
+            spdlog::warn("run {}: its restated findings stay in the journal: {}", run_id, e.what());
+        }
+    }
+
+    /// The history kept in bounded space (journal.keep_days, runs.keep_days, reports.keep_days; see
+    /// store/history.hpp). A failure is logged; the run's code stands and the next run tries again.
+    void prune_history() {
+        const auto cutoff = [](int days) {
+            return days > 0 ? iso8601(now() - std::chrono::hours(24) * days) : std::string();
+        };
+        try {
+            const auto& keep = m_cfg.retention;
+            const auto pruned = History(m_store).prune(cutoff(keep.journal_days), cutoff(keep.runs_days));
+            if (pruned.journals)
+                spdlog::info("removed the change rows of {} run(s) older than journal.keep_days ({}); their "
+                             "counts stay",
+                             pruned.journals, keep.journal_days);
+            if (pruned.runs_folded)
+                spdlog::info("folded {} run(s) without a report folder older than runs.keep_days ({}) into "
+                             "daily counts",
+                             pruned.runs_folded, keep.runs_days);
+            if (keep.reports_days > 0) {
+                ReportChain chain(m_store);
+                const auto removed =
+                    remove_report_folders(m_cfg.reports_dir, chain.written_before(cutoff(keep.reports_days)));
+                if (!removed.empty()) {
+                    chain.mark_pruned(removed);
+                    spdlog::info("removed {} report folder(s) older than reports.keep_days ({})",
+                                 removed.size(), keep.reports_days);
+                }
             }
         } catch (const std::exception& e) {
-            spdlog::warn("pruning old report folders failed: {}", e.what());
+            spdlog::warn("pruning the history failed: {}", e.what());
         }
-        write_index();
-        return d.run.exit_code;
     }
 
     /// reports.metrics_file: the run as Prometheus text, for node_exporter's textfile collector (written
@@ -704,7 +761,7 @@ private:
         }
     }
 
-    static void print_summary(const ReportData& d, const std::string& dir) {
+    static void print_summary(const ReportData& d, const std::string& dir, bool quiet) {
         std::cout << "run " << d.run.id << " (" << mode_name(d.run.mode)
                   << (d.run.dry_run() ? ", dry run" : "") << "):";
         for (const auto& [a, n] : counts_by_action(d))
@@ -720,7 +777,9 @@ private:
         }
         if (!d.run.cap_reason.empty()) std::cout << "  safety cap: " << d.run.cap_reason << "\n";
         std::cout << "exit " << d.run.exit_code << ": " << outcome_text(d) << "\n";
-        if (dir.empty())
+        if (quiet)
+            std::cout << "no report folder: nothing changed (oznsync runs lists the run)\n";
+        else if (dir.empty())
             std::cout << "report NOT written: " << d.report_error << "\n";
         else
             std::cout << "report " << dir << "/report.html\n";

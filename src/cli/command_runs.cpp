@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <iostream>
+#include <map>
 
 namespace oznsync {
 
@@ -38,10 +39,28 @@ public:
             std::printf("%-24s %-20s %-12s %-7s %4d  %s\n", r.id.c_str(), r.started_at.c_str(),
                         r.mode.c_str(), r.status.c_str(), r.exit_code, r.counts.c_str());
         if (list.empty()) std::printf("(no runs yet)\n");
+        print_folded(folded_runs(cfg));
         return 0;
     }
 
 private:
+    /// One line for the runs runs.keep_days folded into daily counts (they have no row of their own).
+    static void print_folded(const std::vector<RunDay>& days) {
+        if (days.empty()) return;
+        long long total = 0;
+        std::map<int, long long> by_exit;
+        for (const auto& d : days) {
+            total += d.runs;
+            by_exit[d.exit_code] += d.runs;
+        }
+        std::string exits;
+        for (const auto& [code, n] : by_exit)
+            exits += (exits.empty() ? "" : ", ") + std::to_string(n) + " x exit " + std::to_string(code);
+        std::printf("older: %lld run(s) without a report folder from %s to %s, kept as daily counts "
+                    "(runs.keep_days): %s\n",
+                    total, days.front().day.c_str(), days.back().day.c_str(), exits.c_str());
+    }
+
     int m_limit = 20;
     std::string m_format;
 };

@@ -78,6 +78,8 @@ const KeyInfo kKeys[] = {
     {"snapshot.path", false},
     {"reports.dir", false},
     {"reports.keep_days", false},
+    {"journal.keep_days", false},
+    {"runs.keep_days", false},
     {"reports.metrics_file", false},
     {"safety.max_removals", false},
     {"safety.max_removals_pct", false},
@@ -444,7 +446,9 @@ void read_job(const Reader& r, Config& cfg) {
             throw ConfigError(std::string(key) + ": given empty; name a path or leave the key out");
     cfg.snapshot_path = r.str("snapshot.path", "oznsync.db");
     cfg.reports_dir = r.str("reports.dir", "reports");
-    cfg.reports_keep_days = r.integer("reports.keep_days", 0, 0, 36500);
+    cfg.retention.reports_days = r.integer("reports.keep_days", 0, 0, 36500);
+    cfg.retention.journal_days = r.integer("journal.keep_days", 90, 0, 36500);
+    cfg.retention.runs_days = r.integer("runs.keep_days", 30, 0, 36500);
     cfg.metrics_file = r.str("reports.metrics_file");
     refuse_output_over_state(cfg);
     cfg.safety.max_removals = r.integer("safety.max_removals", 50, 0, 100000000);

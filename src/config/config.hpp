@@ -87,6 +87,14 @@ struct ServeConfig {
     int idle_timeout_s = 5;                // a kept-alive connection idle this long is closed
 };
 
+/// How long the history is kept (days; 0 = for ever). What an audit needs outlives them all: every report
+/// folder's hashes, and each run's counts (its row keeps them, or its day's row in `run_days`).
+struct RetentionConfig {
+    int reports_days = 0;  // reports.keep_days: report folders (their hashes stay in the database)
+    int journal_days = 90; // journal.keep_days: the change rows of a run (its counts stay on its row)
+    int runs_days = 30;    // runs.keep_days: rows of runs that wrote no report folder (folded by day)
+};
+
 struct Config {
     std::string source; // the file it was read from, for messages
     OzmapConfig ozmap;
@@ -97,8 +105,8 @@ struct Config {
     ServeConfig serve;
     std::string snapshot_path = "oznsync.db";
     std::string reports_dir = "reports";
-    int reports_keep_days = 0; // 0 = keep forever
-    std::string metrics_file;  // reports.metrics_file: a Prometheus textfile written after every run
+    RetentionConfig retention;
+    std::string metrics_file; // reports.metrics_file: a Prometheus textfile written after every run
     std::vector<std::string> warnings;
 
     /// Every key=value the job runs with, secrets shown as ***, sorted: for reports and fingerprints.

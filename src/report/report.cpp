@@ -384,19 +384,18 @@ WrittenReport write_report(const std::string& reports_dir, ReportData& d,
     return out;
 }
 
-std::vector<std::string> prune_reports(const std::string& reports_dir, int keep_days) {
+std::vector<std::string> remove_report_folders(const std::string& reports_dir,
+                                               const std::vector<std::string>& run_ids) {
     namespace fs = std::filesystem;
     std::vector<std::string> removed;
-    if (keep_days <= 0 || !fs::exists(reports_dir)) return removed;
-    const auto cutoff = fs::file_time_type::clock::now() - std::chrono::hours(24) * keep_days;
-    for (const auto& e : fs::directory_iterator(reports_dir)) {
+    for (const auto& id : run_ids) {
+        const fs::path dir = fs::path(reports_dir) / id;
         std::error_code ec;
-        if (!e.is_directory() || !fs::exists(e.path() / "summary.json"))
-            continue; // never touch what oznsync did not write
-        auto t = fs::last_write_time(e.path() / "summary.json", ec);
-        if (ec || t >= cutoff) continue;
-        fs::remove_all(e.path(), ec);
-        if (!ec) removed.push_back(e.path().filename().string());
+        // Gone already, a link or without its summary: not removed here (`report verify` says what it is).
+        if (fs::is_symlink(dir, ec) || !fs::is_directory(dir, ec) || !fs::exists(dir / "summary.json", ec))
+            continue;
+        fs::remove_all(dir, ec);
+        if (!ec) removed.push_back(id);
     }
     return removed;
 }

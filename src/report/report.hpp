@@ -84,9 +84,10 @@ struct WrittenReport {
 WrittenReport write_report(const std::string& reports_dir, ReportData& d,
                            const std::optional<ChainLink>& previous);
 
-/// Removes run folders older than `keep_days`; the database keeps every run (and the folders' hashes).
-/// Returns the run ids of the folders removed.
-std::vector<std::string> prune_reports(const std::string& reports_dir, int keep_days);
+/// Removes these runs' folders (reports.keep_days; the database keeps their hashes) and returns the ids
+/// it removed. A folder without summary.json, or a link, is left alone (`report verify` reports it).
+std::vector<std::string> remove_report_folders(const std::string& reports_dir,
+                                               const std::vector<std::string>& run_ids);
 
 /// Rebuilds a past run's report data from the database (for `report show`).
 ReportData load_report_data(RunStore& runs, const std::string& run_id);

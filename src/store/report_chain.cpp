@@ -2,6 +2,7 @@
 
 #include "store/store_access.hpp"
 #include "util/json_writer.hpp"
+#include "util/time.hpp"
 
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
@@ -40,10 +41,11 @@ void ReportChain::append(const ChainLink& link) {
         w.field(name, hash);
     w.end_object();
     db_of(m_store)
-        .prepare("INSERT INTO report_chain (run_id, summary_sha256, files) VALUES (?, ?, ?)")
+        .prepare("INSERT INTO report_chain (run_id, summary_sha256, files, written_at) VALUES (?, ?, ?, ?)")
         .bind(1, link.run_id)
         .bind(2, link.summary_sha256)
         .bind(3, files)
+        .bind(4, now_iso())
         .exec();
 }
 
@@ -59,6 +61,16 @@ void ReportChain::mark_pruned(const std::vector<std::string>& run_ids) {
     auto st = db_of(m_store).prepare("UPDATE report_chain SET pruned = 1 WHERE run_id = ?");
     for (const auto& id : run_ids)
         st.bind(1, id).exec();
+}
+
+std::vector<std::string> ReportChain::written_before(const std::string& cutoff) {
+    std::vector<std::string> out;
+    auto st = db_of(m_store).prepare(
+        "SELECT run_id FROM report_chain WHERE pruned = 0 AND written_at < ? ORDER BY seq");
+    st.bind(1, cutoff);
+    while (st.step())
+        out.push_back(st.text(0));
+    return out;
 }
 
 } // namespace oznsync

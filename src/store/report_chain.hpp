@@ -27,6 +27,8 @@ public:
     /// Every link, oldest first.
     std::vector<ChainLink> all();
     void mark_pruned(const std::vector<std::string>& run_ids);
+    /// The runs whose folders were written before `cutoff` (ISO-8601 UTC) and are not pruned yet.
+    std::vector<std::string> written_before(const std::string& cutoff);
 
 private:
     Store& m_store;

@@ -163,23 +163,35 @@ std::vector<RunRecord> RunStore::list(int limit) {
 }
 
 std::map<std::string, std::map<std::string, long long>> RunStore::action_counts_of_newest(int limit) {
-    auto st =
-        db_of(m_store).prepare("SELECT run_id, action, count(*) FROM changes WHERE run_id IN (SELECT id FROM "
-                               "runs ORDER BY rowid DESC LIMIT ?) GROUP BY run_id, action");
+    // A run whose change rows journal.keep_days removed keeps their counts on its row.
+    auto st = db_of(m_store).prepare(
+        "WITH newest AS (SELECT id, change_counts FROM runs ORDER BY rowid DESC LIMIT ?) "
+        "SELECT run_id, action, count(*) FROM changes WHERE run_id IN (SELECT id FROM newest) "
+        "GROUP BY run_id, action "
+        "UNION ALL SELECT newest.id, c.key, c.value FROM newest, json_each(newest.change_counts) AS c");
     st.bind(1, limit);
     std::map<std::string, std::map<std::string, long long>> out;
     while (st.step())
-        out[st.text(0)][st.text(1)] = st.int64(2);
+        out[st.text(0)][st.text(1)] += st.int64(2);
     return out;
 }
 
 std::map<std::string, long long> RunStore::action_counts(const std::string& run_id) {
-    auto st = db_of(m_store).prepare("SELECT action, count(*) FROM changes WHERE run_id = ? GROUP BY action");
+    auto st = db_of(m_store).prepare(
+        "SELECT action, count(*) FROM changes WHERE run_id = ?1 GROUP BY action "
+        "UNION ALL SELECT c.key, c.value FROM runs, json_each(runs.change_counts) AS c WHERE runs.id = ?1");
     st.bind(1, run_id);
     std::map<std::string, long long> out;
     while (st.step())
-        out[st.text(0)] = st.int64(1);
+        out[st.text(0)] += st.int64(1);
     return out;
+}
+
+std::string RunStore::previous_sales_fingerprint(const std::string& except_run) {
+    auto st = db_of(m_store).prepare("SELECT sales_fingerprint FROM runs WHERE id != ? AND sales_fingerprint "
+                                     "IS NOT NULL AND sales_fingerprint != '' ORDER BY rowid DESC LIMIT 1");
+    st.bind(1, except_run);
+    return st.step() ? st.text(0) : std::string();
 }
 
 std::optional<long long> RunStore::last_sales_count(const std::string& except_run) {

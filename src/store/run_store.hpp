@@ -51,6 +51,8 @@ public:
     std::map<std::string, long long> action_counts(const std::string& run_id);
     /// The same for each of the newest `limit` runs, in one query: run id -> action -> count.
     std::map<std::string, std::map<std::string, long long>> action_counts_of_newest(int limit);
+    /// The feed fingerprint of the last run before `except_run` that read the feed ("" when none).
+    std::string previous_sales_fingerprint(const std::string& except_run);
     /// Sales count of the last run that read the feed (for the shrink guard).
     std::optional<long long> last_sales_count(const std::string& except_run);
 

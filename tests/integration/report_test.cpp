@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <regex>
 #include <sys/stat.h>
@@ -12,6 +13,14 @@ using namespace harness;
 namespace fs = std::filesystem;
 
 namespace {
+
+/// ISO-8601 UTC of a time `seconds` from now (negative: ago), as OZNSYNC_FIXED_CLOCK takes it.
+std::string iso_from_now(long long seconds) {
+    const std::time_t t = std::time(nullptr) + seconds;
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+    return buf;
+}
 
 const std::map<std::string, std::string> kFixed = {{"OZNSYNC_FIXED_CLOCK", "2026-03-15T03:00:00Z"},
                                                    {"OZNSYNC_RUN_ID", "20260315T030000Z-golden"},
@@ -171,11 +180,11 @@ TEST_SUITE("reports") {
             dir, sim,
             "[ozneutral]\nsales = file:" + fixture("sales-stage1.json") +
                 "\n[safety]\nmax_removals_pct = 100\nmax_invalid_pct = 50\n[reports]\nkeep_days = 30\n");
-        REQUIRE(oznsync({"run", "--config", cfg, "--dry-run"}, {{"OZNSYNC_RUN_ID", "old-run"}}).exit_code ==
-                0);
-        // Age the first run's folder by 40 days.
-        auto old_time = fs::file_time_type::clock::now() - std::chrono::hours(24 * 40);
-        fs::last_write_time(dir.file("reports/old-run/summary.json"), old_time);
+        // The first run 40 days ago, by the run's own clock (file times do not count).
+        const std::string forty_days_ago = iso_from_now(-40LL * 86400);
+        REQUIRE(oznsync({"run", "--config", cfg, "--dry-run"},
+                        {{"OZNSYNC_RUN_ID", "old-run"}, {"OZNSYNC_FIXED_CLOCK", forty_days_ago}})
+                    .exit_code == 0);
         REQUIRE(oznsync({"run", "--config", cfg}, {{"OZNSYNC_RUN_ID", "new-run"}}).exit_code == 3);
         CHECK_FALSE(fs::exists(dir.file("reports/old-run")));
         CHECK(fs::exists(dir.file("reports/new-run/report.html")));
@@ -382,7 +391,9 @@ TEST_SUITE("reports") {
         CHECK(verify().out.find("extra.txt was added") != std::string::npos);
         restore();
         // reports.keep_days prunes the oldest folder: still intact, its hashes kept in the database.
-        REQUIRE(run({"/usr/bin/touch", "-d", "10 days ago", (reports / runs[0] / "summary.json").string()})
+        REQUIRE(run({"/usr/bin/sqlite3", db,
+                     "UPDATE report_chain SET written_at = '" + iso_from_now(-10LL * 86400) +
+                         "' WHERE run_id = '" + runs[0] + "'"})
                     .exit_code == 0);
         write_file(cfg, read_file(cfg) + "[reports]\nkeep_days = 5\n");
         REQUIRE(oznsync({"run", "--dry-run", "--config", cfg}).exit_code == 0);
