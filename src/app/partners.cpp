@@ -131,12 +131,13 @@ PartnerApplyOutcome apply_partner_changes(OzmapGateway& gateway, RunStore* journ
     return out;
 }
 
-std::string write_handover(const std::string& dir, const std::string& run_id,
+std::string write_handover(const std::string& dir, const std::string& operator_name,
+                           const std::string& run_id,
                            const std::vector<std::pair<std::string, std::string>>& credentials) {
     make_dirs(dir, 0700); // passwords: only oznsync's user may even list the folder
-    std::string path = dir + "/partners-" + run_id + ".txt";
+    std::string path = dir + "/partners-" + operator_name + "-" + run_id + ".txt";
     std::string text =
-        "# OZmap users created by oznsync run " + run_id +
+        "# OZmap users of operator " + operator_name + " created by oznsync run " + run_id +
         " for OZneutral partners.\n# Hand each password to its partner, then delete this file.\n"
         "# username\tpassword\n";
     for (const auto& [user, pw] : credentials)

@@ -36,8 +36,9 @@ PartnerApplyOutcome apply_partner_changes(OzmapGateway& gateway, RunStore* journ
                                           const std::vector<std::string>& resources,
                                           const HandOver& hand_over);
 
-/// Writes the handover file (0600) and returns its path.
-std::string write_handover(const std::string& dir, const std::string& run_id,
+/// Writes the handover file `partners-<operator>-<run>.txt` (0600) and returns its path.
+std::string write_handover(const std::string& dir, const std::string& operator_name,
+                           const std::string& run_id,
                            const std::vector<std::pair<std::string, std::string>>& credentials);
 
 } // namespace oznsync

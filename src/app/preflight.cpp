@@ -33,6 +33,29 @@ void require_writable_dir(const std::string& dir, const std::string& key, mode_t
     if (!wrote) throw ConfigError(key + ": cannot write in " + dir + ": " + std::strerror(write_errno));
 }
 
+void require_operator_dir(const std::string& dir, const std::string& key, const std::string& operator_name,
+                          bool claim) {
+    const std::string marker = dir + "/" + kOperatorMarker;
+    if (file_exists(marker)) {
+        std::string owner;
+        try {
+            owner = trim(read_file(marker));
+        } catch (const std::exception& e) {
+            throw ConfigError(key + ": cannot read " + marker + ": " + e.what());
+        }
+        if (owner != operator_name)
+            throw ConfigError(key + ": " + dir + " is the folder of operator '" + owner + "', not of '" +
+                              operator_name + "' (operator.name): give each operator a folder of its own");
+        return;
+    }
+    if (!claim) return;
+    try {
+        atomic_write(marker, operator_name + "\n", 0640);
+    } catch (const std::exception& e) {
+        throw ConfigError(key + ": cannot write " + marker + ": " + e.what());
+    }
+}
+
 void require_safe_output(const std::string& file, const std::string& key) {
     struct stat st {};
     if (::stat(file.c_str(), &st) == 0 && !S_ISREG(st.st_mode))

@@ -12,6 +12,12 @@ struct SaleFeed;
 
 /// Creates `dir` if needed and proves a file can be written there; throws ConfigError naming `key`.
 void require_writable_dir(const std::string& dir, const std::string& key, mode_t mode = 0750);
+/// The file in reports.dir and partners.handover_dir that names the operator they belong to.
+inline constexpr const char* kOperatorMarker = ".oznsync-operator";
+/// The folder belongs to `operator_name`: a folder marked for another operator is refused (ConfigError
+/// naming `key` and both operators); with `claim`, an unmarked folder gets the marker.
+void require_operator_dir(const std::string& dir, const std::string& key, const std::string& operator_name,
+                          bool claim = true);
 /// A file oznsync rewrites (reports.metrics_file): what stands there must be a regular file (or nothing),
 /// in a folder no other user can write to; else ConfigError naming `key`.
 void require_safe_output(const std::string& file, const std::string& key);

@@ -338,7 +338,7 @@ PullResult pull_inventory(const Config& config, Store& store, OzmapClient& clien
 
 PullResult pull_snapshot(const Config& config, const PullOptions& options) {
     RunLock lock(config.snapshot_path);
-    Store store(config.snapshot_path);
+    Store store(config.snapshot_path, Access::ReadWrite, config.operator_name);
     OzmapClient client(config.ozmap);
     client.authenticate();
     return pull_inventory(config, store, client, options);

@@ -20,7 +20,7 @@
 namespace oznsync {
 
 FeasibilityResult query_feasibility(const Config& cfg, double lat, double lng, double radius_m, int limit) {
-    Store store(cfg.snapshot_path, Access::ReadOnly);
+    Store store(cfg.snapshot_path, Access::ReadOnly, cfg.operator_name);
     return query_feasibility(store, lat, lng, radius_m, limit);
 }
 
@@ -33,7 +33,7 @@ FeasibilityResult query_feasibility(Store& store, double lat, double lng, double
 }
 
 AvailabilityExport export_availability(const Config& cfg, const std::string& format) {
-    Store store(cfg.snapshot_path, Access::ReadOnly);
+    Store store(cfg.snapshot_path, Access::ReadOnly, cfg.operator_name);
     return export_availability(store, format);
 }
 
@@ -47,7 +47,7 @@ AvailabilityExport export_availability(Store& store, const std::string& format) 
 }
 
 std::vector<RunListing> list_runs(const Config& cfg, int limit) {
-    Store store(cfg.snapshot_path);
+    Store store(cfg.snapshot_path, Access::ReadWrite, cfg.operator_name);
     return list_runs(store, limit);
 }
 
@@ -73,16 +73,17 @@ std::vector<RunListing> list_runs(Store& store, int limit) {
 }
 
 std::vector<RunDay> folded_runs(const Config& cfg) {
-    Store store(cfg.snapshot_path);
+    Store store(cfg.snapshot_path, Access::ReadWrite, cfg.operator_name);
     return History(store).run_days();
 }
 
-std::string runs_json(const std::vector<RunListing>& runs) {
+std::string runs_json(const std::string& operator_name, const std::vector<RunListing>& runs) {
     std::string out;
     JsonWriter w(out);
     w.begin_array();
     for (const auto& r : runs) {
         w.begin_object()
+            .field("operator", operator_name)
             .field("id", r.id)
             .field("started_at", r.started_at)
             .field("finished_at", r.finished_at);
@@ -99,13 +100,14 @@ std::string runs_json(const std::vector<RunListing>& runs) {
 }
 
 std::string show_report(const Config& cfg, const std::string& run_id, const std::string& format) {
-    Store store(cfg.snapshot_path);
+    Store store(cfg.snapshot_path, Access::ReadWrite, cfg.operator_name);
     return show_report(store, run_id, format);
 }
 
 std::string show_report(Store& store, const std::string& run_id, const std::string& format) {
     RunStore runs(store);
     ReportData d = load_report_data(runs, run_id);
+    d.operator_name = store.get_state("operator").value_or("");
     if (format == "json") return summary_json(d);
     if (format == "html") return html_report(d);
     return text_report(d);
@@ -116,7 +118,7 @@ ChainVerdict verify_reports(const Config& cfg) {
     if (run_in_progress(cfg.snapshot_path))
         throw UnavailableError("a run is in progress (it holds " + cfg.snapshot_path +
                                "): verify again when it has finished");
-    Store store(cfg.snapshot_path, Access::ReadOnly);
+    Store store(cfg.snapshot_path, Access::ReadOnly, cfg.operator_name);
     return verify_chain(cfg.reports_dir, ReportChain(store).all());
 }
 

@@ -46,7 +46,7 @@ std::vector<RunListing> list_runs(Store& store, int limit);
 /// The runs runs.keep_days folded into daily counts, oldest day first.
 std::vector<RunDay> folded_runs(const Config& cfg);
 /// `oznsync runs --format json`'s document.
-std::string runs_json(const std::vector<RunListing>& runs);
+std::string runs_json(const std::string& operator_name, const std::vector<RunListing>& runs);
 
 /// A past run's report as text, json (its summary.json) or html; UsageError for an unknown run.
 std::string show_report(const Config& cfg, const std::string& run_id, const std::string& format);

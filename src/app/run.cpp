@@ -81,7 +81,8 @@ std::string user_name() {
 class Run {
 public:
     Run(const Config& cfg, const RunOptions& opt)
-        : m_cfg(cfg), m_opt(opt), m_store(cfg.snapshot_path), m_runs(m_store) {
+        : m_cfg(cfg), m_opt(opt), m_store(cfg.snapshot_path, Access::ReadWrite, cfg.operator_name),
+          m_runs(m_store) {
         m_limits.max_removals = opt.max_removals.value_or(cfg.safety.max_removals);
         m_limits.max_removals_pct = opt.max_removals_pct.value_or(cfg.safety.max_removals_pct);
         m_limits.max_feed_shrink_pct = cfg.safety.max_feed_shrink_pct;
@@ -124,6 +125,10 @@ private:
     /// A run that cannot start (no snapshot to plan from, no such saved plan) is refused with a usage
     /// error before it is recorded: no run row, no report folder.
     void refuse_before_start() {
+        // Another operator's folders: refused before a row or a folder of this run exists.
+        require_operator_dir(m_cfg.reports_dir, "reports.dir", m_cfg.operator_name, false);
+        require_operator_dir(m_cfg.partners.handover_dir, "partners.handover_dir", m_cfg.operator_name,
+                             false);
         if (!m_opt.pulls() && !m_opt.partners_only()) m_store.require_snapshot();
         if (!m_opt.plan_run_id.empty()) require_saved_plan(m_runs, m_opt.plan_run_id);
     }
@@ -161,9 +166,11 @@ private:
     /// partner users are part of the run) the partnership feed and partners.role.
     void preflight() {
         require_writable_dir(m_cfg.reports_dir, "reports.dir");
+        require_operator_dir(m_cfg.reports_dir, "reports.dir", m_cfg.operator_name);
         if (!m_cfg.metrics_file.empty()) require_safe_output(m_cfg.metrics_file, "reports.metrics_file");
         if (partners_wanted()) {
             require_writable_dir(m_cfg.partners.handover_dir, "partners.handover_dir", 0700);
+            require_operator_dir(m_cfg.partners.handover_dir, "partners.handover_dir", m_cfg.operator_name);
             prepare_partners();
         }
     }
@@ -560,7 +567,8 @@ private:
             PartnerUserRecord record{c.username, partner_of_username(c.username), user_id, m_run.id, ""};
             try {
                 m_credentials.emplace_back(c.username, password);
-                record.handed_over = write_handover(m_cfg.partners.handover_dir, m_run.id, m_credentials);
+                record.handed_over =
+                    write_handover(m_cfg.partners.handover_dir, m_cfg.operator_name, m_run.id, m_credentials);
             } catch (const std::exception&) {
                 m_credentials.pop_back();
                 handovers.record(record);
@@ -599,6 +607,7 @@ private:
                            ? "done"
                            : "failed";
         ReportData d;
+        d.operator_name = m_cfg.operator_name;
         d.run = m_run;
         d.config = m_cfg.masked;
         d.timings = std::move(m_timings);
@@ -826,7 +835,7 @@ int execute_run(const Config& config, const RunOptions& options) {
     }
     RunOptions opt = options;
     if (opt.incremental()) {
-        Store store(config.snapshot_path);
+        Store store(config.snapshot_path, Access::ReadWrite, config.operator_name);
         if (std::string why = incremental_refusal(store); !why.empty()) {
             spdlog::warn("{}: this run is a full run", why);
             opt.mode = is_dry(opt.mode) ? RunMode::RunDry : RunMode::Run;

@@ -98,6 +98,7 @@ Config Command::load() const {
         path = env ? env : "oznsync.ini";
     }
     Config cfg = load_config(path);
+    set_log_field("operator", cfg.operator_name); // every JSON log line says whose OZmap it is about
     if (m_global.insecure) {
         cfg.ozmap.insecure = true;
         cfg.ozneutral.insecure = true;

@@ -30,9 +30,10 @@ public:
         Config cfg = load();
         const auto list = list_runs(cfg, m_limit);
         if (m_format == "json") {
-            std::cout << runs_json(list) << "\n";
+            std::cout << runs_json(cfg.operator_name, list) << "\n";
             return 0;
         }
+        std::printf("operator %s\n", cfg.operator_name.c_str());
         std::printf("%-24s %-20s %-12s %-7s %4s  %s\n", "RUN", "STARTED", "MODE", "STATUS", "EXIT",
                     "CHANGES");
         for (const auto& r : list)

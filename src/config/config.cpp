@@ -1,6 +1,7 @@
 #include "config/config.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -75,6 +76,7 @@ const KeyInfo kKeys[] = {
     {"ozneutral.retry_base_ms", false},
     {"ozneutral.retry_max_ms", false},
     {"ozneutral.max_body_mb", false},
+    {"operator.name", false},
     {"snapshot.path", false},
     {"reports.dir", false},
     {"reports.keep_days", false},
@@ -242,6 +244,20 @@ std::string env_to_key(const std::string& name) {
     for (const auto& k : kKeys)
         if (rest == k.name) return rest;
     return "";
+}
+
+/// operator.name: whose OZmap this config is about (letters, digits, '-', '_'); by default the config
+/// file's name without its extension (/etc/oznsync/operators.d/acme.ini: acme).
+std::string read_operator_name(const Reader& r, const std::string& source) {
+    std::string name = r.str("operator.name");
+    const bool given = !name.empty();
+    if (!given) name = std::filesystem::path(source).stem().string();
+    if (!valid_operator_name(name))
+        throw ConfigError(given ? "operator.name: '" + name +
+                                      "' is not a name of letters, digits, '-' and '_' (1 to 64 characters)"
+                                : "operator.name: missing, and the config file's name (" + name +
+                                      ") is not a name of letters, digits, '-' and '_': set operator.name");
+    return name;
 }
 
 /// `<upstream>.timeout_s`, `retries`, `retry_base_ms`, `retry_max_ms`, `ca_file`, `insecure`, `max_body_mb`.
@@ -478,6 +494,12 @@ void read_job(const Reader& r, Config& cfg) {
 
 } // namespace
 
+bool valid_operator_name(std::string_view name) {
+    return !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+    });
+}
+
 Config parse_config(const std::string& ini_text, const std::string& source,
                     const std::map<std::string, std::string>& env) {
     std::map<std::string, std::string> values = read_ini(ini_text, source);
@@ -488,6 +510,7 @@ Config parse_config(const std::string& ini_text, const std::string& source,
     read_ozmap(r, cfg.ozmap);
     read_ozneutral(r, cfg.ozneutral, cfg.ozmap.projects_from_ozneutral);
     read_job(r, cfg);
+    cfg.operator_name = read_operator_name(r, source);
     auto& oz = cfg.ozmap;
     auto& on = cfg.ozneutral;
     for (const auto& k : kKeys) {

@@ -4,6 +4,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace oznsync {
@@ -96,7 +97,8 @@ struct RetentionConfig {
 };
 
 struct Config {
-    std::string source; // the file it was read from, for messages
+    std::string source;        // the file it was read from, for messages
+    std::string operator_name; // operator.name: in every report, log line, metric; the database remembers it
     OzmapConfig ozmap;
     OzneutralConfig ozneutral;
     SafetyConfig safety;
@@ -113,6 +115,9 @@ struct Config {
     std::map<std::string, std::string> masked;
     std::string fingerprint() const;
 };
+
+/// An operator's name: 1 to 64 letters, digits, '-' or '_' (it names files and metric labels).
+bool valid_operator_name(std::string_view name);
 
 /// Reads and validates; throws ConfigError (exit 78) naming the key on any problem.
 Config load_config(const std::string& path);

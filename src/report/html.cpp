@@ -204,13 +204,15 @@ std::string section(const ReportData& d, const char* title, const char* id, Acti
 std::string head_and_alerts(const ReportData& d) {
     std::string h =
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" "
-        "content=\"width=device-width,initial-scale=1\"><title>oznsync run " +
-        esc(d.run.id) + "</title><style>" + kCss + "</style></head><body><main>\n";
+        "content=\"width=device-width,initial-scale=1\"><title>" +
+        esc(d.operator_name) + ": oznsync run " + esc(d.run.id) + "</title><style>" + kCss +
+        "</style></head><body><main>\n";
     h += "<h1>oznsync run <code>" + esc(d.run.id) + "</code> <span class=\"badge " +
          (d.run.dry_run() ? "dry\">DRY RUN" : "apply\">APPLIED") + "</span> <span class=\"badge " +
          exit_class(d.run.exit_code) + "\">exit " + std::to_string(d.run.exit_code) + "</span></h1>";
-    h += "<p class=sub>" + esc(outcome_text(d)) + " &middot; mode <b>" + esc(mode_name(d.run.mode)) +
-         "</b> &middot; " + esc(d.run.started_at) + " &rarr; " + esc(d.run.finished_at) + "</p>\n";
+    h += "<p class=sub>operator <b id=operator>" + esc(d.operator_name) + "</b> &middot; " +
+         esc(outcome_text(d)) + " &middot; mode <b>" + esc(mode_name(d.run.mode)) + "</b> &middot; " +
+         esc(d.run.started_at) + " &rarr; " + esc(d.run.finished_at) + "</p>\n";
     // The other files of this folder, and every run.
     h += "<p class=files id=files>Files: <a href=\"changes.csv\">changes.csv</a> &middot; <a "
          "href=\"changes.jsonl\">changes.jsonl</a> &middot; <a href=\"summary.json\">summary.json</a> "

@@ -8,7 +8,7 @@
 namespace oznsync {
 
 std::string run_metrics(const ReportData& d, double snapshot_age_s) {
-    PrometheusText p;
+    PrometheusText p({{"operator", d.operator_name}});
     const PrometheusText::Labels mode{{"mode", mode_name(d.run.mode)}};
     p.family("oznsync_last_run_exit_code", "gauge", "Exit code of the last run (see oznsync --help).")
         .sample("oznsync_last_run_exit_code", mode, d.run.exit_code);

@@ -28,7 +28,12 @@ std::string result_text(const JournalEntry& e) {
 
 void write_event(JsonWriter& w, const ReportData& d, const JournalEntry& e) {
     const Change& c = e.change;
-    w.begin_object().field("run_id", d.run.id).field("seq", e.seq).field("ulid", e.ulid).field("ts", e.ts);
+    w.begin_object()
+        .field("operator", d.operator_name)
+        .field("run_id", d.run.id)
+        .field("seq", e.seq)
+        .field("ulid", e.ulid)
+        .field("ts", e.ts);
     w.field("action", action_name(c.action));
     w.key("keys")
         .begin_object()
@@ -65,7 +70,8 @@ std::string drift_jsonl(const ReportData& d) {
         if (e.change.action != Action::Drift) continue;
         const Change& c = e.change;
         JsonWriter w(out);
-        w.begin_object().field("run_id", d.run.id).field("sale_id", c.sale_id).field("code", c.code);
+        w.begin_object().field("operator", d.operator_name).field("run_id", d.run.id);
+        w.field("sale_id", c.sale_id).field("code", c.code);
         w.field("project", c.project).field("property_id", c.property_id).field("client_id", c.client_id);
         w.field("ozmap_now", c.after).field("last_applied", c.before).field("what", c.reason).end_object();
         out += '\n';
@@ -134,8 +140,9 @@ void write_projects(JsonWriter& w, const ReportData& d) {
 std::string summary_json(const ReportData& d) {
     std::string out;
     JsonWriter w(out);
-    w.begin_object().field("format_version", kSummaryFormatVersion).field("run_id", d.run.id);
-    w.field("mode", mode_name(d.run.mode))
+    w.begin_object().field("format_version", kSummaryFormatVersion).field("operator", d.operator_name);
+    w.field("run_id", d.run.id)
+        .field("mode", mode_name(d.run.mode))
         .field("dry_run", d.run.dry_run())
         .field("oznsync_version", OZNSYNC_VERSION);
     w.field("host", d.run.host).field("user", d.run.user);
@@ -207,8 +214,10 @@ std::string summary_json(const ReportData& d) {
 
 void write_plan_json(const ReportData& d, TextOut& out) {
     JsonWriter w(out.buf());
-    w.begin_object().field("format_version", kSummaryFormatVersion).field("run_id", d.run.id);
-    w.field("snapshot_id", d.run.snapshot_id).field("sales_fingerprint", d.run.sales_fingerprint);
+    w.begin_object().field("format_version", kSummaryFormatVersion).field("operator", d.operator_name);
+    w.field("run_id", d.run.id)
+        .field("snapshot_id", d.run.snapshot_id)
+        .field("sales_fingerprint", d.run.sales_fingerprint);
     w.key("changes").begin_array();
     for (const auto& e : d.entries)
         if (is_write(e.change.action)) {
@@ -285,6 +294,7 @@ std::string text_report(const ReportData& d) {
     std::ostringstream os;
     os << "oznsync run " << d.run.id << " (" << mode_name(d.run.mode) << (d.run.dry_run() ? ", dry run" : "")
        << ")\n";
+    os << "  operator " << d.operator_name << "\n";
     os << "  started " << d.run.started_at << ", finished " << d.run.finished_at << " on " << d.run.host
        << " by " << d.run.user << "\n";
     os << "  exit " << d.run.exit_code << ": " << outcome_text(d) << "\n";

@@ -20,6 +20,7 @@ constexpr int kSummaryFormatVersion = 1;
 constexpr size_t kTextRowLimit = 5000;
 
 struct ReportData {
+    std::string operator_name; // operator.name: whose OZmap the run was about
     RunRecord run;
     bool dry_run = false;
     bool insecure = false;

@@ -162,16 +162,15 @@ public:
         ++m_count;
         m_sum_ns += static_cast<long long>(seconds * 1e9);
     }
-    void render(std::string& out) const {
+    void render(PrometheusText& p) const {
         const char* name = "oznsync_serve_request_duration_seconds";
-        out += std::string("# HELP ") + name +
-               " Seconds from a request read to its answer written.\n# TYPE " + name + " histogram\n";
+        p.family(name, "histogram", "Seconds from a request read to its answer written.");
+        const std::string bucket = std::string(name) + "_bucket";
         for (size_t i = 0; i < kBounds.size(); ++i)
-            out += std::string(name) + "_bucket{le=\"" + kLabels[i] + "\"} " +
-                   std::to_string(m_buckets[i].load()) + "\n";
-        out += std::string(name) + "_bucket{le=\"+Inf\"} " + std::to_string(m_count.load()) + "\n";
-        out += std::string(name) + "_sum " + format_double(static_cast<double>(m_sum_ns.load()) / 1e9) + "\n";
-        out += std::string(name) + "_count " + std::to_string(m_count.load()) + "\n";
+            p.sample(bucket, {{"le", kLabels[i]}}, static_cast<double>(m_buckets[i].load()));
+        p.sample(bucket, {{"le", "+Inf"}}, static_cast<double>(m_count.load()));
+        p.sample(std::string(name) + "_sum", {}, static_cast<double>(m_sum_ns.load()) / 1e9);
+        p.sample(std::string(name) + "_count", {}, static_cast<double>(m_count.load()));
     }
 
 private:
@@ -212,7 +211,7 @@ struct ApiServer::State {
         thread_local std::unique_ptr<Store> t_store;
         thread_local const State* t_owner = nullptr;
         if (!t_store || t_owner != this) {
-            t_store = std::make_unique<Store>(config.snapshot_path, Access::ReadOnly);
+            t_store = std::make_unique<Store>(config.snapshot_path, Access::ReadOnly, config.operator_name);
             t_owner = this;
         }
         return *t_store;
@@ -236,7 +235,7 @@ struct ApiServer::State {
         }
         if (t.path == "/v1/runs") {
             Reply r;
-            r.body = runs_json(list_runs(store(), runs_limit(t)));
+            r.body = runs_json(config.operator_name, list_runs(store(), runs_limit(t)));
             return r;
         }
         if (t.path.rfind("/v1/runs/", 0) == 0) {
@@ -265,7 +264,9 @@ struct ApiServer::State {
         Reply r;
         r.status = s.snapshot ? 200 : 503;
         JsonWriter w(r.body);
-        w.begin_object().field("status", s.snapshot ? "ok" : "no snapshot");
+        w.begin_object()
+            .field("operator", config.operator_name)
+            .field("status", s.snapshot ? "ok" : "no snapshot");
         if (s.snapshot)
             w.field("snapshot_id", *s.snapshot)
                 .field("snapshot_finished_at", s.snapshot_finished_at)
@@ -286,7 +287,7 @@ struct ApiServer::State {
 
     std::string metrics() {
         const ServiceStatus s = service_status(store());
-        PrometheusText p;
+        PrometheusText p({{"operator", config.operator_name}});
         if (s.last_run) {
             p.family("oznsync_last_run_exit_code", "gauge", "Exit code of the last finished run.")
                 .sample("oznsync_last_run_exit_code", {{"mode", s.last_run->mode}}, s.last_run->exit_code);
@@ -325,7 +326,7 @@ struct ApiServer::State {
                  "Connections closed at accept: their address held serve.max_connections_per_client, or the "
                  "server serve.threads.")
             .sample("oznsync_serve_connections_refused_total", {}, static_cast<double>(turned_away.load()));
-        durations.render(p.out());
+        durations.render(p);
         return p.text();
     }
 

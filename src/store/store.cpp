@@ -20,15 +20,28 @@ namespace {
 #include "migrations.inc"
 }
 
-Store::Store(const std::string& path, Access access)
+Store::Store(const std::string& path, Access access, const std::string& operator_name)
     : m_db(path, access == Access::ReadOnly ? sql::Database::ReadOnly : sql::Database::ReadWrite) {
     if (access == Access::ReadWrite) {
         migrate();
-        return;
-    }
-    if (schema_version() < static_cast<int>(std::size(kMigrations)))
+    } else if (schema_version() < static_cast<int>(std::size(kMigrations))) {
         throw UsageError("the database " + path +
                          " is from an older oznsync: run `oznsync pull` once to update it");
+    }
+    if (!operator_name.empty()) claim(operator_name, access);
+}
+
+void Store::claim(const std::string& operator_name, Access access) {
+    // Written on first use; read-only commands check it and never write it.
+    const auto owner = get_state("operator");
+    if (!owner) {
+        if (access == Access::ReadWrite) set_state("operator", operator_name);
+        return;
+    }
+    if (*owner != operator_name)
+        throw ConfigError("snapshot.path: " + m_db.path() + " is the database of operator '" + *owner +
+                          "', not of '" + operator_name +
+                          "' (operator.name): give each operator a database of its own");
 }
 
 int Store::schema_version() {

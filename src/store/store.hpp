@@ -24,7 +24,10 @@ enum class Access { ReadWrite, ReadOnly };
 
 class Store {
 public:
-    explicit Store(const std::string& path, Access access = Access::ReadWrite);
+    /// With `operator_name`, the database belongs to that operator: the first use records it, and a
+    /// database recorded for another operator is refused (ConfigError naming both).
+    explicit Store(const std::string& path, Access access = Access::ReadWrite,
+                   const std::string& operator_name = "");
 
     int schema_version();
     /// One transaction around many writes of the store's classes (committed by `commit()`, rolled back
@@ -49,6 +52,7 @@ public:
 private:
     friend sql::Database& db_of(Store& store); // store/ only: store/store_access.hpp
     void migrate();
+    void claim(const std::string& operator_name, Access access);
     void delete_snapshot_rows(int64_t id);
     sql::Database m_db;
 };

@@ -10,27 +10,29 @@ PrometheusText& PrometheusText::family(std::string_view name, std::string_view t
     return *this;
 }
 
+void PrometheusText::label(const std::string& key, const std::string& value, bool& first) {
+    m_out += first ? '{' : ',';
+    first = false;
+    m_out.append(key).append("=\"");
+    for (char c : value) {
+        if (c == '\n') {
+            m_out += "\\n";
+            continue;
+        }
+        if (c == '\\' || c == '"') m_out += '\\';
+        m_out += c;
+    }
+    m_out += '"';
+}
+
 PrometheusText& PrometheusText::sample(std::string_view name, const Labels& labels, double value) {
     m_out.append(name);
-    if (!labels.empty()) {
-        m_out += '{';
-        bool first = true;
-        for (const auto& [k, v] : labels) {
-            if (!first) m_out += ',';
-            first = false;
-            m_out.append(k).append("=\"");
-            for (char c : v) {
-                if (c == '\n') {
-                    m_out += "\\n";
-                    continue;
-                }
-                if (c == '\\' || c == '"') m_out += '\\';
-                m_out += c;
-            }
-            m_out += '"';
-        }
-        m_out += '}';
-    }
+    bool first = true;
+    for (const auto& [k, v] : m_common)
+        label(k, v, first);
+    for (const auto& [k, v] : labels)
+        label(k, v, first);
+    if (!first) m_out += '}';
     m_out.append(" ").append(format_double(value)).append("\n");
     return *this;
 }

@@ -11,6 +11,9 @@ namespace oznsync {
 class PrometheusText {
 public:
     using Labels = std::vector<std::pair<std::string, std::string>>;
+    /// `common` labels go first on every sample (e.g. operator="acme": two operators' series never
+    /// collide where node_exporter or Prometheus puts them together).
+    explicit PrometheusText(Labels common = {}) : m_common(std::move(common)) {}
     /// # HELP and # TYPE lines: before a family's samples.
     PrometheusText& family(std::string_view name, std::string_view type, std::string_view help);
     /// `name{label="value",...} value`; label values escaped (\\, \", \n).
@@ -19,6 +22,8 @@ public:
     std::string& out() { return m_out; }
 
 private:
+    void label(const std::string& key, const std::string& value, bool& first);
+    Labels m_common;
     std::string m_out;
 };
 

@@ -69,7 +69,7 @@ TEST_SUITE("hostile") {
         // The folder is writable, but this run's hand-over file cannot be written: the users exist, the
         // run says the passwords were not handed over, and every later run says so too.
         cfg = write_config(dir, sim, partners + dir.file("handover") + "\n");
-        std::filesystem::create_directories(dir.file("handover/partners-r-lost.txt/x"));
+        std::filesystem::create_directories(dir.file("handover/partners-oznsync-r-lost.txt/x"));
         r = oznsync({"partners", "--config", cfg}, {{"OZNSYNC_RUN_ID", "r-lost"}});
         INFO(r.out << r.err);
         CHECK(r.exit_code == 5); // the hand-over failed: a failure, not a finding
@@ -88,7 +88,7 @@ TEST_SUITE("hostile") {
             INFO(reset.out << reset.err);
             CHECK(reset.exit_code == 0);
             std::string file =
-                read_file(dir.file(std::string("handover/partners-r-reset-") + partner + ".txt"));
+                read_file(dir.file(std::string("handover/partners-oznsync-r-reset-") + partner + ".txt"));
             CHECK(file.find("ozn-" + std::string(partner) + "\t") != std::string::npos);
         }
         Result clean = oznsync({"partners", "--config", cfg});
@@ -285,8 +285,8 @@ TEST_SUITE("hostile") {
             std::string text = read_file(e.path());
             CHECK_MESSAGE(text.size() < 100000, e.path());
             const std::string name = e.path().filename().string();
-            const bool lists_changes =
-                name != "drift.jsonl" && name != "summary.json" && name != "index.html";
+            const bool lists_changes = name != "drift.jsonl" && name != "summary.json" &&
+                                       name != "index.html" && name != ".oznsync-operator";
             CHECK_MESSAGE((!lists_changes || text.find("REFUSED") != std::string::npos), e.path());
             CHECK_MESSAGE(text.find('\x1b') == std::string::npos, e.path());
             CHECK_MESSAGE(text.find("\\u001b") == std::string::npos, e.path());

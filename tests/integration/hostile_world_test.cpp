@@ -253,7 +253,7 @@ TEST_SUITE("hostile") {
         INFO(reset.out << reset.err);
         CHECK(reset.exit_code != 0);
         CHECK(reset.err.find("the new password does not work; NOT handed over") != std::string::npos);
-        CHECK_FALSE(std::filesystem::exists(dir.file("handover/partners-r-reset.txt")));
+        CHECK_FALSE(std::filesystem::exists(dir.file("handover/partners-oznsync-r-reset.txt")));
         // Every later run says the password is unknown until a reset works.
         Result next = oznsync({"partners", "--config", cfg});
         CHECK(next.exit_code == 3);

@@ -46,7 +46,7 @@ std::string normalise(std::string text) {
 std::string golden_run(const TempDir& dir, const Sim& sim) {
     write_file(dir.file("sales.json"), read_file(fixture("sales-stage1.json")));
     write_file(dir.file("pull.ini"), "[ozmap]\nurl = " + sim.url() + "\napi_key = " + Sim::kApiKey +
-                                         "\n[snapshot]\npath = oznsync.db\n");
+                                         "\n[snapshot]\npath = oznsync.db\n[operator]\nname = golden\n");
     REQUIRE(oznsync({"pull", "--config", "pull.ini"}, kFixed, dir.path()).exit_code == 0);
     write_file(dir.file("golden.ini"),
                "[ozmap]\nurl = https://acme.ozmap.com.br:9994\napi_key = golden-api-key-1234\n"

@@ -226,6 +226,7 @@ TEST_SUITE("serve") {
         CHECK(health.status == 200);
         auto h = Poco::JSON::Parser().parse(health.body).extract<Poco::JSON::Object::Ptr>();
         CHECK(h->getValue<int>("snapshot_id") == 1);
+        CHECK(h->getValue<std::string>("operator") == "oznsync");
         CHECK(h->isNull("last_run"));
         Result ran = oznsync({"run", "--config", s.config});
         CHECK(ran.exit_code == 3);
@@ -238,20 +239,34 @@ TEST_SUITE("serve") {
         CHECK(metrics.content_type.rfind("text/plain; version=0.0.4", 0) == 0);
         const int samples = prometheus_samples(metrics.body);
         CHECK(samples > 8);
-        CHECK(metrics.body.find("oznsync_last_run_exit_code{mode=\"run\"} 3") != std::string::npos);
-        CHECK(metrics.body.find("oznsync_last_run_changes{action=\"create\"} 4") != std::string::npos);
-        CHECK(metrics.body.find("oznsync_owned_clients 4") != std::string::npos);
-        CHECK(metrics.body.find("oznsync_free_ports{project=") != std::string::npos);
-        CHECK(metrics.body.find("oznsync_serve_request_duration_seconds_bucket{le=\"+Inf\"}") !=
+        CHECK(metrics.body.find("oznsync_last_run_exit_code{operator=\"oznsync\",mode=\"run\"} 3") !=
               std::string::npos);
-        CHECK(metrics.body.find("oznsync_serve_request_duration_seconds_count ") != std::string::npos);
+        CHECK(metrics.body.find("oznsync_last_run_changes{operator=\"oznsync\",action=\"create\"} 4") !=
+              std::string::npos);
+        CHECK(metrics.body.find("oznsync_owned_clients{operator=\"oznsync\"} 4") != std::string::npos);
+        CHECK(metrics.body.find("oznsync_free_ports{operator=\"oznsync\",project=") != std::string::npos);
+        CHECK(metrics.body.find(
+                  "oznsync_serve_request_duration_seconds_bucket{operator=\"oznsync\",le=\"+Inf\"}") !=
+              std::string::npos);
+        CHECK(metrics.body.find("oznsync_serve_request_duration_seconds_count{operator=\"oznsync\"} ") !=
+              std::string::npos);
         // The textfile written after the run, for node_exporter's textfile collector.
         const std::string textfile = read_file(s.dir.file("oznsync.prom"));
         CHECK(prometheus_samples(textfile) >= 8);
-        CHECK(textfile.find("oznsync_last_run_exit_code{mode=\"run\"} 3") != std::string::npos);
-        CHECK(textfile.find("oznsync_last_run_changes{action=\"create\"} 4") != std::string::npos);
-        CHECK(textfile.find("oznsync_last_run_phase_seconds{phase=\"pull\"}") != std::string::npos);
-        CHECK(textfile.find("oznsync_snapshot_age_seconds ") != std::string::npos);
+        CHECK(textfile.find("oznsync_last_run_exit_code{operator=\"oznsync\",mode=\"run\"} 3") !=
+              std::string::npos);
+        CHECK(textfile.find("oznsync_last_run_changes{operator=\"oznsync\",action=\"create\"} 4") !=
+              std::string::npos);
+        CHECK(textfile.find("oznsync_last_run_phase_seconds{operator=\"oznsync\",phase=\"pull\"}") !=
+              std::string::npos);
+        CHECK(textfile.find("oznsync_snapshot_age_seconds{operator=\"oznsync\"} ") != std::string::npos);
+        // Every series says whose it is.
+        for (const std::string* text : std::initializer_list<const std::string*>{&metrics.body, &textfile}) {
+            std::istringstream lines(*text);
+            for (std::string line; std::getline(lines, line);)
+                if (!line.empty() && line[0] != '#')
+                    CHECK(line.find("{operator=\"oznsync\"") != std::string::npos);
+        }
         // promtool checks the same when it is installed.
         if (::access("/usr/bin/promtool", X_OK) == 0) {
             write_file(s.dir.file("metrics.txt"), metrics.body);
@@ -352,6 +367,7 @@ TEST_SUITE("serve") {
         // The server said how many it turned away.
         const std::string metrics = server.get("/metrics").body;
         CHECK(metrics.find("oznsync_serve_connections_refused_total") != std::string::npos);
-        CHECK(metrics.find("oznsync_serve_connections_refused_total 0\n") == std::string::npos);
+        CHECK(metrics.find("oznsync_serve_connections_refused_total{operator=\"oznsync\"} 0\n") ==
+              std::string::npos);
     }
 }

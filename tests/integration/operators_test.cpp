@@ -1,0 +1,198 @@
+// Every operator, one marketplace: whose OZmap a report, log line, metric or file is about, and one
+// operator's config never reaching another operator's database or folders.
+#include "support/harness.hpp"
+
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <sstream>
+#include <sys/stat.h>
+
+using namespace harness;
+namespace fs = std::filesystem;
+
+namespace {
+
+/// Where an operator's config points; by default everything under `dir`/NAME.
+struct Paths {
+    std::string db, reports, handover;
+};
+
+/// An operator's config, named NAME.ini (its operator.name by default), with its database, reports and
+/// hand-over folders under `dir`/NAME unless `paths` names others; its metrics file is `dir`/NAME.prom.
+std::string operator_config(const TempDir& dir, const Sim& sim, const std::string& name, Paths paths = {},
+                            const std::string& extra = "") {
+    const std::string home = dir.file(name);
+    fs::create_directories(home);
+    ::chmod(home.c_str(), 0750);
+    if (paths.db.empty()) paths.db = home + "/oznsync.db";
+    if (paths.reports.empty()) paths.reports = home + "/reports";
+    if (paths.handover.empty()) paths.handover = home + "/handover";
+    const std::string path = dir.file(name + ".ini");
+    write_file(
+        path, "[ozmap]\nurl = " + sim.url() + "\napi_key = " + Sim::kApiKey +
+                  "\nretries = 2\nretry_base_ms = 5\n[ozneutral]\nsales = file:" +
+                  fixture("sales-stage1.json") + "\npartnerships = file:" + fixture("partnerships.json") +
+                  "\n[partners]\nrole = Partner\nhandover_dir = " + paths.handover +
+                  "\n[safety]\nmax_removals_pct = 100\nmax_invalid_pct = 50\n[snapshot]\npath = " + paths.db +
+                  "\n[reports]\ndir = " + paths.reports + "\nmetrics_file = " + dir.file(name + ".prom") +
+                  "\n" + extra);
+    ::chmod(path.c_str(), 0600);
+    return path;
+}
+
+Poco::JSON::Object::Ptr json_object(const std::string& text) {
+    return Poco::JSON::Parser().parse(text).extract<Poco::JSON::Object::Ptr>();
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+    std::vector<std::string> out;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);)
+        if (!line.empty()) out.push_back(line);
+    return out;
+}
+
+} // namespace
+
+TEST_SUITE("operators") {
+    TEST_CASE("operator.name is in every report file, JSON log line, metric series, the hand-over file name "
+              "and runs; two operators' textfiles merge without a duplicate series") {
+        Sim acme_sim({"--fixture", fixture("network-small.json")});
+        Sim beta_sim({"--fixture", fixture("network-small.json")});
+        TempDir dir;
+        const std::string acme = operator_config(dir, acme_sim, "acme");
+        const std::string beta = operator_config(dir, beta_sim, "beta");
+
+        Result ran = oznsync({"run", "--config", acme, "--log-format", "json"});
+        INFO(ran.out << ran.err);
+        REQUIRE(ran.exit_code == 3);
+        REQUIRE(oznsync({"run", "--config", beta}).exit_code == 3);
+
+        // Every JSON log line.
+        const auto log = lines_of(ran.err);
+        REQUIRE(log.size() > 3);
+        for (const auto& line : log)
+            CHECK(json_object(line)->getValue<std::string>("operator") == "acme");
+        // The report folder: header, summary, every changes.jsonl line.
+        fs::path folder;
+        for (const auto& e : fs::directory_iterator(dir.file("acme/reports")))
+            if (fs::exists(e.path() / "summary.json")) folder = e.path();
+        REQUIRE(!folder.empty());
+        CHECK(json_object(read_file((folder / "summary.json").string()))->getValue<std::string>("operator") ==
+              "acme");
+        const auto changes = lines_of(read_file((folder / "changes.jsonl").string()));
+        REQUIRE(!changes.empty());
+        for (const auto& line : changes)
+            CHECK(json_object(line)->getValue<std::string>("operator") == "acme");
+        CHECK(read_file((folder / "report.txt").string()).find("\n  operator acme\n") != std::string::npos);
+        CHECK(read_file((folder / "report.html").string()).find("<b id=operator>acme</b>") !=
+              std::string::npos);
+        // The hand-over file names the operator.
+        bool handover = false;
+        for (const auto& e : fs::directory_iterator(dir.file("acme/handover")))
+            handover = handover || e.path().filename().string().rfind("partners-acme-", 0) == 0;
+        CHECK(handover);
+        // runs, text and JSON.
+        Result runs = oznsync({"runs", "--config", acme});
+        CHECK(runs.out.rfind("operator acme\n", 0) == 0);
+        auto listed = Poco::JSON::Parser()
+                          .parse(oznsync({"runs", "--config", acme, "--format", "json"}).out)
+                          .extract<Poco::JSON::Array::Ptr>();
+        REQUIRE(listed->size() == 1);
+        CHECK(listed->getObject(0)->getValue<std::string>("operator") == "acme");
+        // Metrics: every series of each textfile carries its operator, and the two files merge as
+        // node_exporter's textfile collector merges them (prometheus_client's parser), no series twice.
+        for (const std::string name : {"acme", "beta"})
+            for (const auto& line : lines_of(read_file(dir.file(name + ".prom"))))
+                if (line[0] != '#') CHECK(line.find("{operator=\"" + name + "\"") != std::string::npos);
+        Result merged = run({"/usr/bin/python3", std::string(TOOLS_DIR) + "/metrics_union.py",
+                             dir.file("acme.prom"), dir.file("beta.prom")});
+        INFO(merged.out << merged.err);
+        CHECK(merged.exit_code == 0);
+        CHECK(merged.out.find("2 files") != std::string::npos);
+        // promtool (Debian's prometheus package) reads each file as valid exposition text.
+        for (const std::string name : {"acme", "beta"}) {
+            Result lint =
+                run({"/bin/sh", "-c", "/usr/bin/promtool check metrics < " + dir.file(name + ".prom")});
+            INFO(lint.out << lint.err);
+            CHECK(lint.exit_code == 0);
+        }
+        // The same file twice is what the collector refuses, and so does the check.
+        CHECK(run({"/usr/bin/python3", std::string(TOOLS_DIR) + "/metrics_union.py", dir.file("acme.prom"),
+                   dir.file("acme.prom")})
+                  .exit_code == 1);
+    }
+
+    TEST_CASE("a config that points one operator at another operator's database or folders is refused with "
+              "exit 78 naming both, before anything is written") {
+        Sim sim({"--fixture", fixture("network-small.json")});
+        TempDir dir;
+        const std::string acme = operator_config(dir, sim, "acme");
+        REQUIRE(oznsync({"run", "--config", acme}).exit_code == 3);
+        const auto folders_of_acme = [&] {
+            size_t n = 0;
+            for (const auto& e : fs::directory_iterator(dir.file("acme/reports")))
+                n += fs::is_directory(e.path());
+            return n;
+        };
+        const size_t before = folders_of_acme();
+
+        // beta's config with acme's database (and folders).
+        const std::string beta = operator_config(
+            dir, sim, "beta",
+            {dir.file("acme/oznsync.db"), dir.file("acme/reports"), dir.file("acme/handover")});
+        for (const std::vector<std::string>& cmd : {std::vector<std::string>{"run", "--config", beta},
+                                                    {"runs", "--config", beta},
+                                                    {"plan", "--config", beta}}) {
+            Result r = oznsync(cmd);
+            INFO(cmd[0] << ": " << r.out << r.err);
+            CHECK(r.exit_code == 78);
+            CHECK(r.err.find("is the database of operator 'acme', not of 'beta'") != std::string::npos);
+        }
+        // beta with a database of its own but acme's reports folder; then acme's hand-over folder.
+        const std::string beta_reports =
+            operator_config(dir, sim, "beta", {"", dir.file("acme/reports"), ""});
+        Result reports = oznsync({"run", "--config", beta_reports});
+        INFO(reports.err);
+        CHECK(reports.exit_code == 78);
+        CHECK(reports.err.find("reports.dir: " + dir.file("acme/reports") +
+                               " is the folder of operator 'acme', not of 'beta'") != std::string::npos);
+        const std::string beta_handover =
+            operator_config(dir, sim, "beta", {"", "", dir.file("acme/handover")});
+        Result handover = oznsync({"run", "--config", beta_handover});
+        INFO(handover.err);
+        CHECK(handover.exit_code == 78);
+        CHECK(handover.err.find("partners.handover_dir: " + dir.file("acme/handover") +
+                                " is the folder of operator 'acme'") != std::string::npos);
+        // Nothing of beta's landed in acme's folders, and acme's runs go on.
+        CHECK(folders_of_acme() == before);
+        Result again = oznsync({"run", "--config", acme});
+        CHECK(again.exit_code == 3);
+    }
+
+    TEST_CASE("operator.name defaults to the config file's name; a name that is not letters, digits, '-' "
+              "and '_' is refused") {
+        Sim sim({"--fixture", fixture("network-small.json")});
+        TempDir dir;
+        const std::string cfg = operator_config(dir, sim, "north-1");
+        Result runs = oznsync({"runs", "--config", cfg});
+        CHECK(runs.exit_code == 0);
+        CHECK(runs.out.rfind("operator north-1\n", 0) == 0);
+        const std::string named = operator_config(dir, sim, "x", {}, "[operator]\nname = Sul_2\n");
+        CHECK(oznsync({"runs", "--config", named}).out.rfind("operator Sul_2\n", 0) == 0);
+        const std::string bad = operator_config(dir, sim, "y", {}, "[operator]\nname = a/b\n");
+        Result refused = oznsync({"runs", "--config", bad});
+        CHECK(refused.exit_code == 78);
+        CHECK(refused.err.find("operator.name: 'a/b' is not a name of letters, digits") != std::string::npos);
+        const std::string dotted = dir.file("my.operator.ini");
+        write_file(dotted, read_file(cfg));
+        ::chmod(dotted.c_str(), 0600);
+        Result stem = oznsync({"runs", "--config", dotted});
+        CHECK(stem.exit_code == 78);
+        CHECK(stem.err.find("set operator.name") != std::string::npos);
+    }
+}
