@@ -42,6 +42,10 @@ const std::vector<CommandInfo>& command_table() {
          "Read-only HTTP API over the snapshot: feasibility, availability, runs, /healthz, /metrics "
          "(bearer tokens, TLS, rate limit).",
          make_serve_command},
+        {"fleet",
+         "fleet status [--fleet DIR] [--format text|json|html]: every operator of a folder of configs at a "
+         "glance (last runs, findings, snapshot age); exit 6 when one needs attention.",
+         make_fleet_command},
     };
     return table;
 }

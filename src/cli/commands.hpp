@@ -14,4 +14,5 @@ std::unique_ptr<Command> make_adopt_command();
 std::unique_ptr<Command> make_runs_command();
 std::unique_ptr<Command> make_report_command();
 std::unique_ptr<Command> make_serve_command();
+std::unique_ptr<Command> make_fleet_command();
 } // namespace oznsync

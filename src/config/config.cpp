@@ -81,6 +81,7 @@ const KeyInfo kKeys[] = {
     {"reports.dir", false},
     {"reports.keep_days", false},
     {"journal.keep_days", false},
+    {"fleet.max_snapshot_age_h", false},
     {"runs.keep_days", false},
     {"reports.metrics_file", false},
     {"safety.max_removals", false},
@@ -465,6 +466,7 @@ void read_job(const Reader& r, Config& cfg) {
     cfg.retention.reports_days = r.integer("reports.keep_days", 0, 0, 36500);
     cfg.retention.journal_days = r.integer("journal.keep_days", 90, 0, 36500);
     cfg.retention.runs_days = r.integer("runs.keep_days", 30, 0, 36500);
+    cfg.max_snapshot_age_h = r.integer("fleet.max_snapshot_age_h", 26, 1, 8760);
     cfg.metrics_file = r.str("reports.metrics_file");
     refuse_output_over_state(cfg);
     cfg.safety.max_removals = r.integer("safety.max_removals", 50, 0, 100000000);

@@ -108,7 +108,8 @@ struct Config {
     std::string snapshot_path = "oznsync.db";
     std::string reports_dir = "reports";
     RetentionConfig retention;
-    std::string metrics_file; // reports.metrics_file: a Prometheus textfile written after every run
+    int max_snapshot_age_h = 26; // fleet.max_snapshot_age_h: `fleet status` calls an older snapshot stale
+    std::string metrics_file;    // reports.metrics_file: a Prometheus textfile written after every run
     std::vector<std::string> warnings;
 
     /// Every key=value the job runs with, secrets shown as ***, sorted: for reports and fingerprints.

@@ -162,6 +162,18 @@ std::vector<RunRecord> RunStore::list(int limit) {
     return out;
 }
 
+std::optional<RunRecord> RunStore::last_finished(const std::vector<RunMode>& modes) {
+    std::set<std::string> names;
+    for (RunMode m : modes)
+        names.insert(mode_name(m));
+    auto st = db_of(m_store).prepare(
+        select_runs("WHERE mode IN (SELECT value FROM json_each(?)) AND exit_code >= 0 "
+                    "AND status != 'running' ORDER BY rowid DESC LIMIT 1"));
+    st.bind(1, json_array_of(names));
+    if (!st.step()) return std::nullopt;
+    return read_run(st);
+}
+
 std::map<std::string, std::map<std::string, long long>> RunStore::action_counts_of_newest(int limit) {
     // A run whose change rows journal.keep_days removed keeps their counts on its row.
     auto st = db_of(m_store).prepare(

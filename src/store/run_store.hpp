@@ -47,6 +47,8 @@ public:
     void save(const RunRecord& run);
     std::optional<RunRecord> get(const std::string& run_id);
     std::vector<RunRecord> list(int limit);
+    /// The newest finished run of one of these modes.
+    std::optional<RunRecord> last_finished(const std::vector<RunMode>& modes);
     /// The run's journal counted by action (writes and findings), e.g. {create: 3, conflict: 1}.
     std::map<std::string, long long> action_counts(const std::string& run_id);
     /// The same for each of the newest `limit` runs, in one query: run id -> action -> count.

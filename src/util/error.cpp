@@ -11,6 +11,10 @@ const char* exit_code_meaning(int code) {
         return "attention: every applicable change went through, but conflicts or findings need a person";
     case kExitWritesFailed:
         return "some writes failed: OZmap refused them or their outcome is unknown";
+    case kExitFleetAttention:
+        return "fleet status: an operator needs attention (a last run failed, a snapshot too old, or its "
+               "config "
+               "or database unusable)";
     case kExitSafety:
         return "safety cap tripped: removals skipped or run aborted";
     case kExitUsage:

@@ -13,6 +13,8 @@ enum ExitCode : int {
     kExitPartial = 3,
     kExitSafety = 4,
     kExitWritesFailed = 5, // some writes failed: a failure, never a night like any other
+    kExitFleetAttention =
+        6, // `fleet status`: an operator's last run failed, its snapshot is old, or it is unreadable
     kExitUsage = 64,
     kExitBadInput = 65,
     kExitIo = 74,

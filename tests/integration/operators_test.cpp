@@ -8,6 +8,7 @@
 #include <doctest/doctest.h>
 
 #include <filesystem>
+#include <map>
 #include <sstream>
 #include <sys/stat.h>
 
@@ -194,5 +195,82 @@ TEST_SUITE("operators") {
         Result stem = oznsync({"runs", "--config", dotted});
         CHECK(stem.exit_code == 78);
         CHECK(stem.err.find("set operator.name") != std::string::npos);
+    }
+
+    TEST_CASE(
+        "fleet status: one line per operator; a broken config, a corrupt database, an unreachable OZmap "
+        "and a missing database are their operators' lines, the others read; exit 6, then 0") {
+        Sim sim({"--fixture", fixture("network-small.json")});
+        TempDir dir;
+        const std::string fleet = dir.file("operators.d");
+        fs::create_directories(fleet);
+        TempDir homes;
+        // acme: a night with conflicts for a person (exit 3): healthy.
+        const std::string acme = operator_config(homes, sim, "acme");
+        REQUIRE(oznsync({"run", "--config", acme}).exit_code == 3);
+        fs::copy_file(acme, fleet + "/acme.ini");
+        // beta: a config with a key that does not exist.
+        write_file(fleet + "/beta.ini", read_file(acme) + "[reports]\nkeep_dayz = 3\n");
+        // gamma: its database is not a database.
+        const std::string gamma = operator_config(homes, sim, "gamma");
+        write_file(homes.file("gamma/oznsync.db"), std::string(8192, 'x'));
+        fs::copy_file(gamma, fleet + "/gamma.ini");
+        // delta: its OZmap does not answer (the run exits 75 and says so).
+        std::string delta_text = read_file(operator_config(homes, sim, "delta"));
+        delta_text.replace(delta_text.find(sim.url()), sim.url().size(), "http://127.0.0.1:9");
+        delta_text.replace(delta_text.find("retries = 2"), 11, "retries = 0");
+        write_file(fleet + "/delta.ini", delta_text);
+        ::chmod((fleet + "/delta.ini").c_str(), 0600);
+        ::chmod((fleet + "/beta.ini").c_str(), 0600);
+        REQUIRE(oznsync({"run", "--config", fleet + "/delta.ini"}).exit_code == 75);
+        // epsilon: never ran; fleet status must not create its database.
+        fs::copy_file(operator_config(homes, sim, "epsilon"), fleet + "/epsilon.ini");
+
+        Result status = oznsync({"fleet", "status", "--fleet", fleet, "--format", "json"});
+        INFO(status.out << status.err);
+        CHECK(status.exit_code == 6);
+        auto list = Poco::JSON::Parser().parse(status.out).extract<Poco::JSON::Array::Ptr>();
+        REQUIRE(list->size() == 5);
+        std::map<std::string, Poco::JSON::Object::Ptr> by_name;
+        for (size_t i = 0; i < list->size(); ++i) {
+            auto o = list->getObject(static_cast<unsigned>(i));
+            by_name[o->getValue<std::string>("operator")] = o;
+        }
+        REQUIRE(by_name.size() == 5);
+        const auto attention = [&](const std::string& name) {
+            std::string all;
+            auto a = by_name.at(name)->getArray("attention");
+            for (size_t i = 0; i < a->size(); ++i)
+                all += a->getElement<std::string>(static_cast<unsigned>(i)) + "\n";
+            return all;
+        };
+        CHECK(by_name.at("acme")->getValue<bool>("healthy"));
+        CHECK(by_name.at("acme")->getObject("last_full_run")->getValue<int>("exit_code") == 3);
+        CHECK(by_name.at("acme")->getValue<long long>("conflicts") == 3);
+        CHECK(by_name.at("acme")->getValue<long long>("owned_clients") == 4);
+        CHECK(by_name.at("acme")->getValue<long long>("free_ports") > 0);
+        CHECK(by_name.at("acme")->getValue<double>("snapshot_age_h") < 1);
+        CHECK_FALSE(by_name.at("beta")->getValue<bool>("healthy"));
+        CHECK(attention("beta").find("unknown key 'reports.keep_dayz'") != std::string::npos);
+        CHECK_FALSE(by_name.at("gamma")->getValue<bool>("healthy"));
+        CHECK(attention("gamma").find("not a database") != std::string::npos);
+        CHECK_FALSE(by_name.at("delta")->getValue<bool>("healthy"));
+        CHECK(attention("delta").find("exited 75") != std::string::npos);
+        CHECK(attention("epsilon").find("no database at") != std::string::npos);
+        CHECK_FALSE(fs::exists(homes.file("epsilon/oznsync.db")));
+        // The text table and the page say the same.
+        Result text = oznsync({"fleet", "status", "--fleet", fleet});
+        CHECK(text.exit_code == 6);
+        CHECK(text.out.find("acme             healthy") != std::string::npos);
+        CHECK(text.out.find("gamma            ATTENTION") != std::string::npos);
+        Result page = oznsync({"fleet", "status", "--fleet", fleet, "--format", "html"});
+        CHECK(page.out.find("<a href=\"file://" + homes.file("acme/reports") + "/index.html\">acme</a>") !=
+              std::string::npos);
+
+        // Only healthy operators left: exit 0.
+        for (const char* gone : {"beta", "gamma", "delta", "epsilon"})
+            fs::remove(fleet + "/" + gone + ".ini");
+        CHECK(oznsync({"fleet", "status", "--fleet", fleet}).exit_code == 0);
+        CHECK(oznsync({"fleet", "status", "--fleet", dir.file("nowhere")}).exit_code == 64);
     }
 }
