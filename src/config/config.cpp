@@ -524,6 +524,47 @@ Config parse_config(const std::string& ini_text, const std::string& source,
     return cfg;
 }
 
+namespace {
+std::map<std::string, std::string> environment() {
+    std::map<std::string, std::string> env;
+    for (char** e = environ; e && *e; ++e) {
+        std::string kv(*e);
+        auto eq = kv.find('=');
+        if (eq != std::string::npos) env[kv.substr(0, eq)] = kv.substr(eq + 1);
+    }
+    return env;
+}
+
+std::string config_text(const std::string& path) {
+    struct stat target {};
+    if (::stat(path.c_str(), &target) != 0)
+        throw ConfigError("config: cannot read " + path + ": " + std::strerror(errno));
+    if (!S_ISREG(target.st_mode)) throw ConfigError("config: " + path + " is not a regular file");
+    try {
+        return read_file(path);
+    } catch (const std::exception& e) {
+        throw ConfigError(std::string("config: ") + e.what());
+    }
+}
+} // namespace
+
+Config load_serve_config(const std::string& path) {
+    std::map<std::string, std::string> values = read_ini(config_text(path), path);
+    for (const auto& [key, value] : values)
+        if (key.rfind("serve.", 0) != 0)
+            throw ConfigError(key + ": " + path + " is the server's config (serve --fleet): only [serve] keys; "
+                                                  "each operator's settings are in its own config");
+    std::map<std::string, std::string> env;
+    for (auto& [name, value] : environment())
+        if (name.rfind("OZNSYNC_SERVE_", 0) == 0) env[name] = value;
+    apply_env(values, env);
+    Config cfg;
+    cfg.source = path;
+    cfg.operator_name = "fleet";
+    read_serve(Reader(values), cfg.serve);
+    return cfg;
+}
+
 Config load_config(const std::string& path) {
     struct stat target {};
     if (::stat(path.c_str(), &target) != 0)

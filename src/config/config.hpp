@@ -120,6 +120,9 @@ struct Config {
 /// An operator's name: 1 to 64 letters, digits, '-' or '_' (it names files and metric labels).
 bool valid_operator_name(std::string_view name);
 
+/// The settings of `serve --fleet` alone: a file of [serve] keys (any other key is refused).
+Config load_serve_config(const std::string& path);
+
 /// Reads and validates; throws ConfigError (exit 78) naming the key on any problem.
 Config load_config(const std::string& path);
 /// The same, from INI text (tests) with an explicit environment.

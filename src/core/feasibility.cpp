@@ -25,11 +25,21 @@ double round_distance(double metres) {
 
 FeasibilityAnswer evaluate_feasibility(double lat, double lng, double radius_m,
                                        const std::vector<BoxPorts>& candidates, int limit) {
+    std::vector<const BoxPorts*> each;
+    each.reserve(candidates.size());
+    for (const auto& c : candidates)
+        each.push_back(&c);
+    return evaluate_feasibility(lat, lng, radius_m, each, limit);
+}
+
+FeasibilityAnswer evaluate_feasibility(double lat, double lng, double radius_m,
+                                       const std::vector<const BoxPorts*>& candidates, int limit) {
     FeasibilityAnswer a{lat, lng, radius_m, {}, {}};
-    for (const auto& c : candidates) {
+    for (const BoxPorts* candidate : candidates) {
+        const BoxPorts& c = *candidate;
         double d = distance_m(lat, lng, c.box.lat, c.box.lng);
         if (d > radius_m) continue;
-        ViableBox v{c.box, d, {}};
+        ViableBox v{"", c.box, d, {}};
         bool any_port = false, free_but_blocked = false;
         for (const auto& sp : c.splitters) {
             ViableBox::Free f{sp.id, sp.name, {}};
@@ -48,7 +58,7 @@ FeasibilityAnswer evaluate_feasibility(double lat, double lng, double radius_m,
                              : !any_port        ? "no_drop_splitter"
                              : free_but_blocked ? "only_blocked"
                                                 : "full";
-        a.non_viable.push_back({c.box, d, reason});
+        a.non_viable.push_back({"", c.box, d, reason});
     }
     auto by_distance = [](const auto& x, const auto& y) {
         return std::tie(x.distance_m, x.box.id) < std::tie(y.distance_m, y.box.id);
@@ -60,13 +70,42 @@ FeasibilityAnswer evaluate_feasibility(double lat, double lng, double radius_m,
     return a;
 }
 
+FeasibilityAnswer merge_feasibility(std::vector<std::pair<std::string, FeasibilityAnswer>> answers,
+                                    int limit) {
+    FeasibilityAnswer out;
+    for (auto& [name, a] : answers) {
+        out.lat = a.lat;
+        out.lng = a.lng;
+        out.radius_m = a.radius_m;
+        for (auto& v : a.viable) {
+            v.operator_name = name;
+            out.viable.push_back(std::move(v));
+        }
+        for (auto& n : a.non_viable) {
+            n.operator_name = name;
+            out.non_viable.push_back(std::move(n));
+        }
+    }
+    auto order = [](const auto& x, const auto& y) {
+        return std::tie(x.distance_m, x.operator_name, x.box.id) <
+               std::tie(y.distance_m, y.operator_name, y.box.id);
+    };
+    std::sort(out.viable.begin(), out.viable.end(), order);
+    std::sort(out.non_viable.begin(), out.non_viable.end(), order);
+    if (limit > 0 && out.viable.size() > static_cast<size_t>(limit))
+        out.viable.resize(static_cast<size_t>(limit));
+    return out;
+}
+
 std::string feasibility_json(const FeasibilityAnswer& a) {
     std::string out;
     JsonWriter w(out);
     w.begin_object().field("viable", !a.viable.empty()).field("lat", a.lat).field("lng", a.lng);
     w.field("radius", a.radius_m).key("viable_boxes").begin_array();
     for (const auto& v : a.viable) {
-        w.begin_object().field("id", v.box.id).field("name", v.box.name).field("project", v.box.project);
+        w.begin_object();
+        if (!v.operator_name.empty()) w.field("operator", v.operator_name);
+        w.field("id", v.box.id).field("name", v.box.name).field("project", v.box.project);
         w.field("distance", round_distance(v.distance_m));
         w.key("coords").begin_array().value(v.box.lng).value(v.box.lat).end_array();
         w.field("free_port_count", v.free_count()).key("splitters").begin_array();
@@ -80,7 +119,9 @@ std::string feasibility_json(const FeasibilityAnswer& a) {
     }
     w.end_array().key("non_viable_boxes").begin_array();
     for (const auto& n : a.non_viable) {
-        w.begin_object().field("id", n.box.id).field("name", n.box.name).field("project", n.box.project);
+        w.begin_object();
+        if (!n.operator_name.empty()) w.field("operator", n.operator_name);
+        w.field("id", n.box.id).field("name", n.box.name).field("project", n.box.project);
         w.field("distance", round_distance(n.distance_m)).field("reason", n.reason).end_object();
     }
     w.end_array().end_object();

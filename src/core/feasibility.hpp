@@ -19,6 +19,7 @@ struct BoxPorts {
 };
 
 struct ViableBox {
+    std::string operator_name; // whose box, in an answer across operators ("" for one operator's)
     Box box;
     double distance_m = 0;
     struct Free {
@@ -30,6 +31,7 @@ struct ViableBox {
 };
 
 struct NonViableBox {
+    std::string operator_name;
     Box box;
     double distance_m = 0;
     std::string reason; // draft | full | only_blocked | no_drop_splitter
@@ -49,6 +51,14 @@ bool sellable(const Box& box, const PortState& port);
 /// (0 = no cap).
 FeasibilityAnswer evaluate_feasibility(double lat, double lng, double radius_m,
                                        const std::vector<BoxPorts>& candidates, int limit);
+/// The same over candidates held elsewhere (an in-memory index).
+FeasibilityAnswer evaluate_feasibility(double lat, double lng, double radius_m,
+                                       const std::vector<const BoxPorts*>& candidates, int limit);
+
+/// One answer from several operators' answers to the same question: each box named with its operator,
+/// nearest first (ties by operator, then box id), the viable list capped at `limit` (0: no cap).
+FeasibilityAnswer merge_feasibility(std::vector<std::pair<std::string, FeasibilityAnswer>> answers,
+                                    int limit);
 
 std::string feasibility_json(const FeasibilityAnswer& a);
 /// One decimal of a metre: how distances are shown, everywhere.

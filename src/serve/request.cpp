@@ -2,6 +2,7 @@
 
 #include "util/strings.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 
@@ -109,14 +110,24 @@ void only(const Target& t, std::initializer_list<std::string_view> known) {
 }
 
 FeasibilityQuery feasibility_query(const Target& t) {
-    only(t, {"lat", "lng", "radius", "limit"});
+    only(t, {"lat", "lng", "radius", "limit", "operator"});
     FeasibilityQuery q;
     q.lat = number(t, "lat", -90, 90, nullptr);
     q.lng = number(t, "lng", -180, 180, nullptr);
     const double radius = 150;
     q.radius_m = number(t, "radius", 0, 100000, &radius);
     q.limit = integer(t, "limit", 0, 1000, 0);
+    if (const std::string* name = t.find("operator")) q.operator_name = operator_segment(*name);
     return q;
+}
+
+std::string operator_segment(std::string_view segment, const char* what) {
+    const bool ok =
+        !segment.empty() && segment.size() <= 64 && std::all_of(segment.begin(), segment.end(), [](char c) {
+            return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+        });
+    if (!ok) throw BadRequest(std::string(what) + ": an operator's name is letters, digits, '-' and '_'");
+    return std::string(segment);
 }
 
 std::string availability_format(const Target& t, std::string_view accept) {

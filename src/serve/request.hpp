@@ -33,10 +33,11 @@ void only(const Target& t, std::initializer_list<std::string_view> known);
 
 struct FeasibilityQuery {
     double lat = 0, lng = 0, radius_m = 150;
-    int limit = 0; // 0: every viable box in the radius
+    int limit = 0;             // 0: every viable box in the radius
+    std::string operator_name; // `operator`: one operator's boxes only ("": every operator's)
 };
 /// `lat` and `lng` (degrees) required; `radius` (metres, 0 to 100000, default 150) and `limit` (0 to
-/// 1000, default 0 = all) optional: the CLI's rules.
+/// 1000, default 0 = all) optional: the CLI's rules; `operator` (a name: letters, digits, '-', '_').
 FeasibilityQuery feasibility_query(const Target& t);
 
 /// `format=json|csv|geojson`, else from `Accept` (application/json, text/csv, application/geo+json, */*);
@@ -45,6 +46,9 @@ std::string availability_format(const Target& t, std::string_view accept);
 
 /// `limit` of /v1/runs: 1 to 1000, default 50.
 int runs_limit(const Target& t);
+
+/// An operator's name as a path segment or parameter value (`what` names it in the BadRequest).
+std::string operator_segment(std::string_view segment, const char* what = "operator");
 
 /// A run id as a path segment: letters, digits, '.', '_', '-' (1 to 64); BadRequest otherwise.
 std::string run_id_segment(std::string_view segment);

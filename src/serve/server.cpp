@@ -2,6 +2,7 @@
 
 #include "app/queries.hpp"
 #include "core/feasibility.hpp"
+#include "serve/box_index.hpp"
 #include "serve/rate_limit.hpp"
 #include "serve/request.hpp"
 #include "store/store.hpp"
@@ -37,6 +38,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -56,6 +58,13 @@ Digest sha256(std::string_view text) {
     return d;
 }
 
+/// What a token may see: every operator, or the ones its line names (`TOKEN operators=acme,beta`).
+struct Scope {
+    bool all = true;
+    std::set<std::string> operators;
+    bool sees(const std::string& name) const { return all || operators.count(name) != 0; }
+};
+
 /// The bearer tokens, kept as digests: a presented token is compared with every one in constant time.
 class Tokens {
 public:
@@ -73,28 +82,51 @@ public:
         const auto perms = fs::status(path, ec).permissions();
         if (!ec && (perms & fs::perms::others_read) != fs::perms::none)
             spdlog::warn("serve.tokens_file {} is readable by other users", path);
+        int line_no = 0;
         for (auto& line : split(text, '\n')) {
+            ++line_no;
             std::string t = trim(line);
             if (t.empty() || t[0] == '#') continue;
+            Scope scope;
+            if (const auto space = t.find_first_of(" \t"); space != std::string::npos) {
+                const std::string rest = trim(t.substr(space));
+                t = t.substr(0, space);
+                constexpr std::string_view kOperators = "operators=";
+                if (rest.rfind(kOperators, 0) != 0)
+                    throw ConfigError("serve.tokens_file: line " + std::to_string(line_no) +
+                                      ": after the token only operators=NAME,NAME may follow");
+                scope.all = false;
+                for (const auto& name : split(rest.substr(kOperators.size()), ','))
+                    if (!name.empty()) scope.operators.insert(name);
+                if (scope.operators.empty())
+                    throw ConfigError("serve.tokens_file: line " + std::to_string(line_no) +
+                                      ": operators= names none");
+            }
             if (t.size() < 16) throw ConfigError("serve.tokens_file: a token shorter than 16 characters");
-            m_digests.push_back(sha256(t));
+            m_tokens.push_back({sha256(t), std::move(scope)});
         }
-        if (m_digests.empty()) throw ConfigError("serve.tokens_file: " + path + " holds no token");
+        if (m_tokens.empty()) throw ConfigError("serve.tokens_file: " + path + " holds no token");
     }
 
-    bool accepts(const std::string& authorization) const {
+    /// The scope of the presented token; none when it is not one of ours.
+    std::optional<Scope> scope_of(const std::string& authorization) const {
         constexpr std::string_view kBearer = "Bearer ";
         if (authorization.size() <= kBearer.size() || authorization.compare(0, kBearer.size(), kBearer) != 0)
-            return false;
+            return std::nullopt;
         const Digest d = sha256(std::string_view(authorization).substr(kBearer.size()));
-        int match = 0;
-        for (const auto& known : m_digests)
-            match |= CRYPTO_memcmp(known.data(), d.data(), d.size()) == 0;
-        return match != 0;
+        const Scope* found = nullptr;
+        for (const auto& known : m_tokens) // every one compared: the time does not say which matched
+            if (CRYPTO_memcmp(known.digest.data(), d.data(), d.size()) == 0) found = &known.scope;
+        if (!found) return std::nullopt;
+        return *found;
     }
 
 private:
-    std::vector<Digest> m_digests;
+    struct Known {
+        Digest digest;
+        Scope scope;
+    };
+    std::vector<Known> m_tokens;
 };
 
 /// Connections per client address and in all: a client that opens many (slow or idle) connections holds
@@ -180,8 +212,25 @@ private:
 
 } // namespace
 
+/// One operator the server answers for: its config (database path, name) and its boxes in memory.
+struct OperatorView {
+    Config config;
+    LiveIndex index; // feasibility is answered from here, never from SQLite
+    explicit OperatorView(Config c)
+        : config(std::move(c)), index(config.snapshot_path, config.operator_name) {}
+    const std::string& name() const { return config.operator_name; }
+};
+
+/// What the caller asked for does not exist, or not for this token: 404 (the same words either way, so a
+/// scoped token cannot learn that another operator exists).
+struct NotFound : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
 struct ApiServer::State {
-    const Config& config;
+    const Config& config; // the server's own settings (serve.*)
+    const bool fleet;     // several operators (serve --fleet), or one operator's config
+    std::vector<std::unique_ptr<OperatorView>> operators;
     Tokens tokens;
     RateLimit limit;
     ConnectionLimits connections;
@@ -200,121 +249,284 @@ struct ApiServer::State {
     // CPU and SQLite reads, and more at once than cores only makes each answer wait for a core.
     Poco::Semaphore workers; // blocks on a condition variable (std::counting_semaphore spins and yields)
 
-    State(const Config& cfg)
-        : config(cfg), tokens(cfg.serve.tokens_file), limit(cfg.serve.rate_limit),
+    State(const Config& cfg, const std::vector<Config>& of, bool is_fleet)
+        : config(cfg), fleet(is_fleet), tokens(cfg.serve.tokens_file), limit(cfg.serve.rate_limit),
           connections(cfg.serve.max_connections_per_client, cfg.serve.threads),
-          workers(cfg.serve.workers, cfg.serve.workers) {}
-
-    /// One read-only connection per server thread: SQLite in WAL mode shows each statement the last
-    /// committed snapshot, so a run that completes is seen by the next request, without a restart.
-    Store& store() {
-        thread_local std::unique_ptr<Store> t_store;
-        thread_local const State* t_owner = nullptr;
-        if (!t_store || t_owner != this) {
-            t_store = std::make_unique<Store>(config.snapshot_path, Access::ReadOnly, config.operator_name);
-            t_owner = this;
-        }
-        return *t_store;
+          workers(cfg.serve.workers, cfg.serve.workers) {
+        for (const auto& c : of)
+            operators.push_back(std::make_unique<OperatorView>(c));
     }
 
-    Reply route(const Target& t, const std::string& accept) {
-        if (t.path == "/v1/feasibility") {
-            const FeasibilityQuery q = feasibility_query(t);
-            Reply r;
-            r.body = feasibility_json(query_feasibility(store(), q.lat, q.lng, q.radius_m, q.limit).answer);
+    /// One read-only connection per server thread and operator: SQLite in WAL mode shows each statement
+    /// the last committed snapshot, so a run that completes is seen by the next request, without a restart.
+    Store& store(const OperatorView& op) {
+        thread_local std::map<const OperatorView*, std::unique_ptr<Store>> t_stores;
+        thread_local const State* t_owner = nullptr;
+        if (t_owner != this) {
+            t_stores.clear();
+            t_owner = this;
+        }
+        auto& s = t_stores[&op];
+        if (!s) s = std::make_unique<Store>(op.config.snapshot_path, Access::ReadOnly, op.name());
+        return *s;
+    }
+
+    /// The operator of this name, if this token may see it; else NotFound.
+    OperatorView& operator_named(const std::string& name, const Scope& scope) {
+        for (auto& op : operators)
+            if (op->name() == name && scope.sees(name)) return *op;
+        throw NotFound("no operator " + name);
+    }
+
+    std::vector<OperatorView*> visible(const Scope& scope) {
+        std::vector<OperatorView*> out;
+        for (auto& op : operators)
+            if (scope.sees(op->name())) out.push_back(op.get());
+        return out;
+    }
+
+    Reply feasibility(const Target& t, const Scope& scope) {
+        const FeasibilityQuery q = feasibility_query(t);
+        std::vector<OperatorView*> asked;
+        if (!q.operator_name.empty())
+            asked.push_back(&operator_named(q.operator_name, scope));
+        else
+            asked = visible(scope);
+        Reply r;
+        if (!fleet) { // one operator: its answer as the CLI gives it
+            const auto boxes = asked.at(0)->index.current();
+            if (!boxes) throw UsageError("no snapshot yet: the first run has not completed");
+            r.body = feasibility_json(boxes->query(q.lat, q.lng, q.radius_m, q.limit));
             return r;
         }
-        if (t.path == "/v1/availability") {
-            const std::string format = availability_format(t, accept);
-            Reply r;
-            r.body = export_availability(store(), format).text;
-            r.content_type = format == "csv"       ? "text/csv; charset=utf-8"
-                             : format == "geojson" ? "application/geo+json"
-                                                   : "application/json";
-            return r;
+        std::vector<std::pair<std::string, FeasibilityAnswer>> answers;
+        for (OperatorView* op : asked)
+            if (const auto boxes = op->index.current()) // an operator without a snapshot has no boxes yet
+                answers.emplace_back(op->name(), boxes->query(q.lat, q.lng, q.radius_m, q.limit));
+        FeasibilityAnswer merged = merge_feasibility(std::move(answers), q.limit);
+        merged.lat = q.lat;
+        merged.lng = q.lng;
+        merged.radius_m = q.radius_m;
+        r.body = feasibility_json(merged);
+        return r;
+    }
+
+    Reply availability(OperatorView& op, const Target& t, const std::string& accept) {
+        const std::string format = availability_format(t, accept);
+        Reply r;
+        r.body = export_availability(store(op), format).text;
+        r.content_type = format == "csv"       ? "text/csv; charset=utf-8"
+                         : format == "geojson" ? "application/geo+json"
+                                               : "application/json";
+        return r;
+    }
+
+    Reply runs(OperatorView& op, const Target& t) {
+        Reply r;
+        r.body = runs_json(op.name(), list_runs(store(op), runs_limit(t)));
+        return r;
+    }
+
+    Reply run_summary(OperatorView& op, const Target& t, std::string_view id) {
+        only(t, {});
+        Reply r;
+        try {
+            r.body = show_report(store(op), run_id_segment(id), "json");
+        } catch (const UsageError& e) {
+            throw NotFound(e.what());
         }
-        if (t.path == "/v1/runs") {
-            Reply r;
-            r.body = runs_json(config.operator_name, list_runs(store(), runs_limit(t)));
-            return r;
-        }
-        if (t.path.rfind("/v1/runs/", 0) == 0) {
-            only(t, {});
-            const std::string id = run_id_segment(std::string_view(t.path).substr(9));
-            Reply r;
-            r.body = show_report(store(), id, "json");
-            return r;
-        }
+        return r;
+    }
+
+    Reply route(const Target& t, const std::string& accept, const Scope& scope) {
+        if (t.path == "/v1/feasibility") return feasibility(t, scope);
         if (t.path == "/healthz") {
             only(t, {});
-            return health();
+            return health(scope);
         }
         if (t.path == "/metrics") {
             only(t, {});
             Reply r;
             r.content_type = "text/plain; version=0.0.4; charset=utf-8";
-            r.body = metrics();
+            r.body = metrics(scope);
             return r;
         }
-        return error(404, "no such path: " + clean_message(t.path, 80));
+        // One operator's resources: /v1/operators/NAME/{availability,runs,runs/ID,healthz}, and (one
+        // operator's server) the same without the prefix.
+        std::string_view rest = t.path;
+        OperatorView* op = nullptr;
+        if (rest == "/v1/operators") {
+            only(t, {});
+            Reply r;
+            JsonWriter w(r.body);
+            w.begin_object().key("operators").begin_array();
+            for (OperatorView* o : visible(scope))
+                w.value(o->name());
+            w.end_array().end_object();
+            return r;
+        }
+        constexpr std::string_view kOperators = "/v1/operators/";
+        if (rest.rfind(kOperators, 0) == 0) {
+            rest.remove_prefix(kOperators.size());
+            const size_t slash = rest.find('/');
+            op = &operator_named(operator_segment(rest.substr(0, slash)), scope);
+            rest = slash == std::string_view::npos ? std::string_view() : rest.substr(slash);
+            if (rest == "/healthz") {
+                only(t, {});
+                return health_of(*op);
+            }
+            if (rest.empty()) throw NotFound("no such path: " + clean_message(t.path, 80));
+            static thread_local std::string prefixed;
+            prefixed = "/v1" + std::string(rest);
+            rest = prefixed;
+        } else if (!fleet && rest.rfind("/v1/", 0) == 0) {
+            op = operators.at(0).get();
+            if (!scope.sees(op->name())) throw NotFound("no such path: " + clean_message(t.path, 80));
+        }
+        if (op) {
+            if (rest == "/v1/availability") return availability(*op, t, accept);
+            if (rest == "/v1/runs") return runs(*op, t);
+            if (rest.rfind("/v1/runs/", 0) == 0) return run_summary(*op, t, rest.substr(9));
+        }
+        throw NotFound("no such path: " + clean_message(t.path, 80));
     }
 
-    Reply health() {
-        const ServiceStatus s = service_status(store(), false);
-        Reply r;
-        r.status = s.snapshot ? 200 : 503;
-        JsonWriter w(r.body);
+    /// One operator's health: its snapshot and its last run.
+    void write_health(JsonWriter& w, OperatorView& op) {
+        std::optional<ServiceStatus> s;
+        std::string problem;
+        try {
+            s = service_status(store(op), false);
+        } catch (const std::exception& e) {
+            problem = e.what();
+        }
+        const bool ok = s && s->snapshot;
         w.begin_object()
-            .field("operator", config.operator_name)
-            .field("status", s.snapshot ? "ok" : "no snapshot");
-        if (s.snapshot)
-            w.field("snapshot_id", *s.snapshot)
-                .field("snapshot_finished_at", s.snapshot_finished_at)
-                .field("snapshot_age_s", s.snapshot_age_s);
+            .field("operator", op.name())
+            .field("status", ok  ? "ok"
+                             : s ? "no snapshot"
+                                 : "unreadable");
+        if (!problem.empty()) w.field("problem", clean_message(problem, 200));
+        if (ok) {
+            w.field("snapshot_id", *s->snapshot)
+                .field("snapshot_finished_at", s->snapshot_finished_at)
+                .field("snapshot_age_s", s->snapshot_age_s);
+            if (const auto boxes = op.index.current()) w.field("snapshot_in_memory", boxes->snapshot());
+        }
         w.key("last_run");
-        if (s.last_run)
+        if (s && s->last_run)
             w.begin_object()
-                .field("id", s.last_run->id)
-                .field("mode", s.last_run->mode)
-                .field("exit_code", s.last_run->exit_code)
-                .field("finished_at", s.last_run->finished_at)
+                .field("id", s->last_run->id)
+                .field("mode", s->last_run->mode)
+                .field("exit_code", s->last_run->exit_code)
+                .field("finished_at", s->last_run->finished_at)
                 .end_object();
         else
             w.null();
         w.end_object();
+    }
+
+    Reply health_of(OperatorView& op) {
+        Reply r;
+        JsonWriter w(r.body);
+        write_health(w, op);
+        r.status = r.body.find("\"status\":\"ok\"") != std::string::npos ? 200 : 503;
         return r;
     }
 
-    std::string metrics() {
-        const ServiceStatus s = service_status(store());
-        PrometheusText p({{"operator", config.operator_name}});
-        if (s.last_run) {
-            p.family("oznsync_last_run_exit_code", "gauge", "Exit code of the last finished run.")
-                .sample("oznsync_last_run_exit_code", {{"mode", s.last_run->mode}}, s.last_run->exit_code);
-            if (auto t = parse_iso8601(s.last_run->finished_at))
-                p.family("oznsync_last_run_finished_timestamp_seconds", "gauge",
-                         "When the last run finished (Unix time).")
-                    .sample("oznsync_last_run_finished_timestamp_seconds", {},
-                            std::chrono::duration<double>(t->time_since_epoch()).count());
-            p.family("oznsync_last_run_changes", "gauge", "Changes of the last finished run, per action.");
-            for (const auto& [action, n] : s.last_run_changes)
-                p.sample("oznsync_last_run_changes", {{"action", action}}, static_cast<double>(n));
-            p.family("oznsync_last_run_phase_seconds", "gauge", "Seconds each phase of the last run took.");
-            for (const auto& [phase, seconds] : s.last_run_seconds)
-                p.sample("oznsync_last_run_phase_seconds", {{"phase", phase}}, seconds);
+    Reply health(const Scope& scope) {
+        if (!fleet) {
+            if (!scope.sees(operators.at(0)->name())) throw NotFound("no such path: /healthz");
+            return health_of(*operators.at(0));
         }
-        p.family("oznsync_snapshot_age_seconds", "gauge",
-                 "Seconds since the current snapshot was completed or refreshed (-1: none).")
-            .sample("oznsync_snapshot_age_seconds", {}, s.snapshot_age_s);
-        p.family("oznsync_owned_clients", "gauge", "OZmap clients oznsync owns (its base line).")
-            .sample("oznsync_owned_clients", {}, static_cast<double>(s.owned_clients));
-        p.family("oznsync_free_ports", "gauge", "Free, sellable drop-splitter ports per project.");
-        for (const auto& [project, n] : s.free_ports) {
-            auto name = s.project_names.find(project);
-            p.sample("oznsync_free_ports",
-                     {{"project", project}, {"name", name == s.project_names.end() ? "" : name->second}},
-                     static_cast<double>(n));
+        // The fleet: 200 while every operator it shows is ok, else 503 with each one's state.
+        Reply r;
+        JsonWriter w(r.body);
+        const auto shown = visible(scope);
+        std::string operators_json;
+        bool all_ok = true;
+        {
+            JsonWriter each(operators_json);
+            each.begin_array();
+            for (OperatorView* op : shown) {
+                std::string one;
+                JsonWriter o(one);
+                write_health(o, *op);
+                all_ok = all_ok && one.find("\"status\":\"ok\"") != std::string::npos;
+                each.raw(one);
+            }
+            each.end_array();
         }
+        w.begin_object().field("status", all_ok ? "ok" : "degraded").key("operators").raw(operators_json);
+        w.end_object();
+        r.status = all_ok ? 200 : 503;
+        return r;
+    }
+
+    std::string metrics(const Scope& scope) {
+        std::vector<std::pair<OperatorView*, ServiceStatus>> shown;
+        for (OperatorView* op : visible(scope)) {
+            try {
+                shown.emplace_back(op, service_status(store(*op)));
+            } catch (const std::exception& e) {
+                spdlog::warn("{}: metrics: {}", op->name(), e.what());
+            }
+        }
+        // Each family once, with a sample per operator (every sample labelled with its operator).
+        std::string out;
+        auto family = [&](const char* name, const char* type, const char* help, auto&& samples) {
+            out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
+            for (auto& [op, s] : shown) {
+                PrometheusText p({{"operator", op->name()}});
+                samples(p, s);
+                out += p.text();
+            }
+        };
+        family("oznsync_last_run_exit_code", "gauge", "Exit code of the last finished run.",
+               [](PrometheusText& p, const ServiceStatus& s) {
+                   if (s.last_run)
+                       p.sample("oznsync_last_run_exit_code", {{"mode", s.last_run->mode}},
+                                s.last_run->exit_code);
+               });
+        family("oznsync_last_run_finished_timestamp_seconds", "gauge",
+               "When the last run finished (Unix time).", [](PrometheusText& p, const ServiceStatus& s) {
+                   if (!s.last_run) return;
+                   if (auto t = parse_iso8601(s.last_run->finished_at))
+                       p.sample("oznsync_last_run_finished_timestamp_seconds", {},
+                                std::chrono::duration<double>(t->time_since_epoch()).count());
+               });
+        family("oznsync_last_run_changes", "gauge", "Changes of the last finished run, per action.",
+               [](PrometheusText& p, const ServiceStatus& s) {
+                   for (const auto& [action, n] : s.last_run_changes)
+                       p.sample("oznsync_last_run_changes", {{"action", action}}, static_cast<double>(n));
+               });
+        family("oznsync_last_run_phase_seconds", "gauge", "Seconds each phase of the last run took.",
+               [](PrometheusText& p, const ServiceStatus& s) {
+                   for (const auto& [phase, seconds] : s.last_run_seconds)
+                       p.sample("oznsync_last_run_phase_seconds", {{"phase", phase}}, seconds);
+               });
+        family("oznsync_snapshot_age_seconds", "gauge",
+               "Seconds since the current snapshot was completed or refreshed (-1: none).",
+               [](PrometheusText& p, const ServiceStatus& s) {
+                   p.sample("oznsync_snapshot_age_seconds", {}, s.snapshot_age_s);
+               });
+        family("oznsync_owned_clients", "gauge", "OZmap clients oznsync owns (its base line).",
+               [](PrometheusText& p, const ServiceStatus& s) {
+                   p.sample("oznsync_owned_clients", {}, static_cast<double>(s.owned_clients));
+               });
+        family("oznsync_free_ports", "gauge", "Free, sellable drop-splitter ports per project.",
+               [](PrometheusText& p, const ServiceStatus& s) {
+                   for (const auto& [project, n] : s.free_ports) {
+                       auto name = s.project_names.find(project);
+                       p.sample("oznsync_free_ports",
+                                {{"project", project},
+                                 {"name", name == s.project_names.end() ? "" : name->second}},
+                                static_cast<double>(n));
+                   }
+               });
+        // The server's own series: the operator's in a one-operator server, no operator's in a fleet's.
+        PrometheusText p(fleet ? PrometheusText::Labels{}
+                               : PrometheusText::Labels{{"operator", operators.at(0)->name()}});
         p.family("oznsync_serve_requests_total", "counter", "Requests this server answered, by outcome.")
             .sample("oznsync_serve_requests_total", {{"outcome", "answered"}},
                     static_cast<double>(requests.load()))
@@ -327,7 +539,7 @@ struct ApiServer::State {
                  "server serve.threads.")
             .sample("oznsync_serve_connections_refused_total", {}, static_cast<double>(turned_away.load()));
         durations.render(p);
-        return p.text();
+        return out + p.text();
     }
 
     Reply handle(Poco::Net::HTTPServerRequest& req) {
@@ -348,18 +560,24 @@ struct ApiServer::State {
             return error(400, e.what());
         }
         const bool open = config.serve.open_metrics && (t.path == "/healthz" || t.path == "/metrics");
-        if (!open && !tokens.accepts(req.get("Authorization", ""))) {
+        std::optional<Scope> scope = tokens.scope_of(req.get("Authorization", ""));
+        if (!scope && open) scope = Scope{};
+        // A token scoped to other operators opens nothing on one operator's server.
+        if (scope && !fleet && !scope->sees(operators.at(0)->name()) && !open) scope.reset();
+        if (!scope) {
             ++refused;
             return error(401, "a bearer token from serve.tokens_file is needed");
         }
         ++requests;
         try {
-            return route(t, req.get("Accept", ""));
+            return route(t, req.get("Accept", ""), *scope);
         } catch (const BadRequest& e) {
             return error(400, e.what());
+        } catch (const NotFound& e) {
+            return error(404, e.what());
         } catch (const UsageError& e) {
-            // No snapshot yet, or an unknown run: what the caller asked for does not exist (yet).
-            return error(t.path.rfind("/v1/runs/", 0) == 0 ? 404 : 503, e.what());
+            // No snapshot yet: what the caller asked for does not exist yet.
+            return error(503, e.what());
         } catch (const std::exception& e) {
             spdlog::error("serve {}: {}", clean_message(t.path, 80), e.what());
             return error(500, "internal error");
@@ -479,7 +697,11 @@ private:
 } // namespace
 
 ApiServer::ApiServer(const Config& config, const std::string& listen)
-    : m_state(std::make_unique<State>(config)) {
+    : ApiServer(config, {config}, false, listen) {}
+
+ApiServer::ApiServer(const Config& config, const std::vector<Config>& operators, bool fleet,
+                     const std::string& listen)
+    : m_state(std::make_unique<State>(config, operators, fleet)) {
     const std::string where = listen.empty() ? config.serve.listen : listen;
     const size_t colon = where.rfind(':');
     long long port = -1;

@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace oznsync::serve {
 
@@ -14,6 +15,10 @@ public:
     /// Reads the tokens and binds `listen` (HOST:PORT, port 0: any free port; empty: serve.listen).
     /// Throws ConfigError naming the key when the tokens file, TLS files or address are unusable.
     ApiServer(const Config& config, const std::string& listen);
+    /// Several operators in one server (`serve --fleet`): `config` holds the server's own settings
+    /// (serve.*), `operators` each operator's config (its database is read, never written).
+    ApiServer(const Config& config, const std::vector<Config>& operators, bool fleet,
+              const std::string& listen);
     ~ApiServer();
     /// "http://HOST:PORT" (https with TLS), with the port actually bound.
     std::string url() const;

@@ -21,6 +21,7 @@
 #include <sstream>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <thread>
 #include <unistd.h>
 
 using namespace harness;
@@ -32,8 +33,8 @@ const std::string kToken = "serve-test-token-5d1c9a0e7b";
 /// `oznsync serve --listen 127.0.0.1:0` with `config`, stopped (SIGTERM) at the end.
 class Server {
 public:
-    explicit Server(const std::string& config)
-        : m_child({OZNSYNC_BIN, "serve", "--listen", "127.0.0.1:0", "--config", config}) {
+    explicit Server(const std::string& config, const std::vector<std::string>& extra = {})
+        : m_child(command(config, extra)) {
         const std::string line = m_child.read_line();
         if (line.rfind("listening ", 0) != 0)
             throw std::runtime_error("oznsync serve did not start: " + line);
@@ -45,6 +46,12 @@ public:
         m_child.wait();
     }
     const std::string& url() const { return m_url; }
+    static std::vector<std::string> command(const std::string& config,
+                                            const std::vector<std::string>& extra) {
+        std::vector<std::string> argv{OZNSYNC_BIN, "serve", "--listen", "127.0.0.1:0", "--config", config};
+        argv.insert(argv.end(), extra.begin(), extra.end());
+        return argv;
+    }
 
     struct Answer {
         int status = 0;
@@ -369,5 +376,198 @@ TEST_SUITE("serve") {
         CHECK(metrics.find("oznsync_serve_connections_refused_total") != std::string::npos);
         CHECK(metrics.find("oznsync_serve_connections_refused_total{operator=\"oznsync\"} 0\n") ==
               std::string::npos);
+    }
+}
+
+namespace {
+
+const std::string kAcmeToken = "acme-only-token-7f3e2a9c41";
+
+/// Two operators (two simulated OZmaps, different networks over the same city) in a fleet folder, each
+/// pulled into its own database; a server config of [serve] keys only; tokens for all and for acme only.
+struct Fleet {
+    Sim acme_sim, beta_sim;
+    TempDir dir;
+    std::string folder, serve_config;
+    explicit Fleet()
+        : acme_sim(kGenerated), beta_sim({"--projects", "2", "--boxes", "300", "--splitters-per-box", "2",
+                                          "--ports", "8", "--occupancy", "0.5", "--seed", "12"}) {
+        folder = dir.file("operators.d");
+        std::filesystem::create_directories(folder);
+        for (auto [name, sim] : {std::pair<std::string, Sim*>{"acme", &acme_sim}, {"beta", &beta_sim}}) {
+            const std::string path = folder + "/" + name + ".ini";
+            write_file(path,
+                       "[ozmap]\nurl = " + sim->url() + "\napi_key = " + Sim::kApiKey +
+                           "\n[ozneutral]\nsales = file:" + fixture("sales-stage1.json") +
+                           "\n[safety]\nmax_invalid_pct = 50\nmax_removals_pct = 100\n[snapshot]\npath = " +
+                           dir.file(name + ".db") + "\n[reports]\ndir = " + dir.file(name + "-reports") +
+                           "\n");
+            ::chmod(path.c_str(), 0600);
+            Result pulled = oznsync({"pull", "--config", path});
+            REQUIRE_MESSAGE(pulled.exit_code == 0, pulled.err);
+        }
+        write_file(dir.file("tokens"), kToken + "\n" + kAcmeToken + " operators=acme\n");
+        ::chmod(dir.file("tokens").c_str(), 0600);
+        serve_config = dir.file("serve.ini");
+        write_file(serve_config, "[serve]\ntokens_file = " + dir.file("tokens") + "\nrate_limit = 100000\n");
+        ::chmod(serve_config.c_str(), 0600);
+    }
+    std::string config_of(const std::string& name) const { return folder + "/" + name + ".ini"; }
+};
+
+Poco::JSON::Object::Ptr parse_object(const std::string& text) {
+    return Poco::JSON::Parser().parse(text).extract<Poco::JSON::Object::Ptr>();
+}
+
+/// "id@distance" of each box of a list, of one operator (or every box when `name` is empty).
+std::vector<std::string> boxes_of(const Poco::JSON::Array::Ptr& list, const std::string& name) {
+    std::vector<std::string> out;
+    for (size_t i = 0; i < list->size(); ++i) {
+        auto b = list->getObject(static_cast<unsigned>(i));
+        if (!name.empty() && b->optValue<std::string>("operator", "") != name) continue;
+        out.push_back(b->getValue<std::string>("id") + "@" + b->get("distance").toString() + "#" +
+                      b->optValue<std::string>("free_port_count", "-"));
+    }
+    return out;
+}
+
+} // namespace
+
+TEST_SUITE("serve_fleet") {
+    TEST_CASE("serve --fleet: one answer across operators, each box with its operator, equal to each "
+              "operator's CLI answer, nearest first; per-operator resources; a new snapshot answered "
+              "without a restart") {
+        Fleet f;
+        Server server(f.serve_config, {"--fleet", f.folder});
+        auto b = parse_object(server.get("/v1/operators").body)->getArray("operators");
+        REQUIRE(b->size() == 2);
+        std::mt19937 rng(20261202);
+        std::uniform_real_distribution<double> lat(-27.64, -27.56), lng(-48.60, -48.42);
+        std::uniform_int_distribution<int> radius(0, 1500);
+        int both = 0;
+        for (int i = 0; i < 200; ++i) {
+            const std::string la = fixed(lat(rng)), ln = fixed(lng(rng)), r = std::to_string(radius(rng));
+            INFO("point " << i << ": " << la << "," << ln << " r=" << r);
+            auto http = server.get("/v1/feasibility?lat=" + la + "&lng=" + ln + "&radius=" + r);
+            REQUIRE(http.status == 200);
+            auto answer = parse_object(http.body);
+            auto viable = answer->getArray("viable_boxes");
+            // Nearest first across operators.
+            double last = -1;
+            for (size_t k = 0; k < viable->size(); ++k) {
+                const double d = viable->getObject(static_cast<unsigned>(k))->getValue<double>("distance");
+                CHECK(d >= last);
+                last = d;
+            }
+            int with_boxes = 0;
+            for (const std::string name : {"acme", "beta"}) {
+                Result cli = oznsync({"feasibility", "--config", f.config_of(name), "--lat", la, "--lng", ln,
+                                      "--radius", r, "--format", "json"});
+                REQUIRE(cli.exit_code == 0);
+                auto mine = parse_object(cli.out);
+                CHECK(boxes_of(viable, name) == boxes_of(mine->getArray("viable_boxes"), ""));
+                CHECK(boxes_of(answer->getArray("non_viable_boxes"), name) ==
+                      boxes_of(mine->getArray("non_viable_boxes"), ""));
+                with_boxes += mine->getArray("viable_boxes")->size() > 0;
+                // operator=NAME: that operator's boxes alone.
+                auto one = parse_object(server
+                                            .get("/v1/feasibility?lat=" + la + "&lng=" + ln + "&radius=" + r +
+                                                 "&operator=" + name)
+                                            .body);
+                CHECK(boxes_of(one->getArray("viable_boxes"), name) ==
+                      boxes_of(mine->getArray("viable_boxes"), ""));
+            }
+            both += with_boxes == 2;
+        }
+        CHECK(both > 10); // the points reach both networks at once, not only one
+
+        // Per-operator resources and health.
+        CHECK(server.get("/v1/operators/acme/availability").body.find("\"boxes\"") != std::string::npos);
+        auto runs = server.get("/v1/operators/beta/runs");
+        CHECK(runs.status == 200);
+        CHECK(server.get("/v1/operators/gamma/runs").status == 404);
+        CHECK(server.get("/v1/feasibility?lat=-27.6&lng=-48.5&operator=gamma").status == 404);
+        CHECK(server.get("/v1/availability").status == 404); // a fleet names the operator
+        auto health = server.get("/healthz");
+        CHECK(health.status == 200);
+        CHECK(parse_object(health.body)->getArray("operators")->size() == 2);
+        CHECK(server.get("/v1/operators/beta/healthz").status == 200);
+
+        // acme's run writes clients on 40 free ports (its snapshot gets a new revision): the server answers
+        // from the new boxes without a restart, the same as the CLI.
+        const std::string probe = "lat=-27.6&lng=-48.5&radius=100000&operator=acme";
+        const auto before = boxes_of(
+            parse_object(server.get("/v1/feasibility?" + probe).body)->getArray("viable_boxes"), "acme");
+        REQUIRE(run({"/usr/bin/python3", std::string(TOOLS_DIR) + "/../bench/sales_from_snapshot.py",
+                     f.dir.file("acme.db"), "40", f.dir.file("acme-sales.json")})
+                    .exit_code == 0);
+        std::string acme = read_file(f.config_of("acme"));
+        acme.replace(acme.find("file:" + fixture("sales-stage1.json")),
+                     5 + fixture("sales-stage1.json").size(), "file:" + f.dir.file("acme-sales.json"));
+        write_file(f.config_of("acme"), acme);
+        Result applied = oznsync({"run", "--config", f.config_of("acme")});
+        INFO(applied.out << applied.err);
+        REQUIRE(applied.exit_code == 0);
+        Result after = oznsync({"feasibility", "--config", f.config_of("acme"), "--lat", "-27.6", "--lng",
+                                "-48.5", "--radius", "100000", "--format", "json"});
+        const auto want = boxes_of(parse_object(after.out)->getArray("viable_boxes"), "");
+        REQUIRE(want != before);
+        std::vector<std::string> got;
+        for (int i = 0; i < 200 && got != want; ++i) { // the server looks every 0.5 s; 20 s at most
+            got = boxes_of(
+                parse_object(server.get("/v1/feasibility?" + probe).body)->getArray("viable_boxes"), "acme");
+            if (got != want) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+        CHECK(got == want);
+    }
+
+    TEST_CASE(
+        "tokens scoped to operators see only those: feasibility, operators, availability, runs, health, "
+        "metrics; another operator is indistinguishable from none") {
+        Fleet f;
+        Server server(f.serve_config, {"--fleet", f.folder});
+        const std::string point = "/v1/feasibility?lat=-27.6&lng=-48.5&radius=100000";
+        auto all = parse_object(server.get(point).body)->getArray("viable_boxes");
+        auto scoped = parse_object(server.get(point, kAcmeToken).body)->getArray("viable_boxes");
+        CHECK(boxes_of(all, "beta").size() > 0);
+        CHECK(boxes_of(scoped, "beta").empty());
+        CHECK(boxes_of(scoped, "acme") == boxes_of(all, "acme"));
+        CHECK(server.get("/v1/operators", kAcmeToken).body == "{\"operators\":[\"acme\"]}");
+        for (const std::string path :
+             {"/v1/operators/NAME/availability", "/v1/operators/NAME/runs", "/v1/operators/NAME/healthz"}) {
+            auto hidden = server.get(std::regex_replace(path, std::regex("NAME"), "beta"), kAcmeToken);
+            auto missing = server.get(std::regex_replace(path, std::regex("NAME"), "zeta"), kAcmeToken);
+            CHECK(hidden.status == 404);
+            CHECK(missing.status == 404);
+            CHECK(std::regex_replace(hidden.body, std::regex("beta"), "X") ==
+                  std::regex_replace(missing.body, std::regex("zeta"), "X"));
+            CHECK(server.get(std::regex_replace(path, std::regex("NAME"), "acme"), kAcmeToken).status == 200);
+        }
+        CHECK(server.get(point + "&operator=beta", kAcmeToken).status == 404);
+        const std::string health = server.get("/healthz", kAcmeToken).body;
+        CHECK(health.find("beta") == std::string::npos);
+        CHECK(health.find("acme") != std::string::npos);
+        const std::string metrics = server.get("/metrics", kAcmeToken).body;
+        CHECK(metrics.find("operator=\"beta\"") == std::string::npos);
+        CHECK(metrics.find("operator=\"acme\"") != std::string::npos);
+        const std::string every = server.get("/metrics").body;
+        CHECK(every.find("operator=\"beta\"") != std::string::npos);
+        CHECK(prometheus_samples(every) > 8);
+    }
+
+    TEST_CASE("serve --fleet: the server's config holds [serve] keys only; a broken operator config is left "
+              "out, the others served") {
+        Fleet f;
+        write_file(f.dir.file("bad-serve.ini"), read_file(f.serve_config) + "[ozmap]\nurl = http://x:1\n");
+        ::chmod(f.dir.file("bad-serve.ini").c_str(), 0600);
+        Result refused = oznsync({"serve", "--listen", "127.0.0.1:0", "--config", f.dir.file("bad-serve.ini"),
+                                  "--fleet", f.folder});
+        CHECK(refused.exit_code == 78);
+        CHECK(refused.err.find("ozmap.url: ") != std::string::npos);
+        CHECK(refused.err.find("only [serve] keys") != std::string::npos);
+        write_file(f.folder + "/broken.ini", "[ozmap]\nurl = nope\n");
+        ::chmod((f.folder + "/broken.ini").c_str(), 0600);
+        Server server(f.serve_config, {"--fleet", f.folder});
+        CHECK(server.get("/v1/operators").body == "{\"operators\":[\"acme\",\"beta\"]}");
     }
 }
