@@ -5,6 +5,7 @@
 #include "serve/box_index.hpp"
 #include "serve/rate_limit.hpp"
 #include "serve/request.hpp"
+#include "serve/tmf645.hpp"
 #include "store/store.hpp"
 #include "util/deadline.hpp"
 #include "util/error.hpp"
@@ -28,6 +29,7 @@
 #include <Poco/Net/TCPServerConnectionFactory.h>
 #include <Poco/Semaphore.h>
 #include <Poco/ThreadPool.h>
+#include <Poco/URI.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/ssl.h>
@@ -542,11 +544,58 @@ struct ApiServer::State {
         return out + p.text();
     }
 
+    /// TMF645 checkServiceQualification: for each item's point, one serviceQualificationItem per operator
+    /// this token sees (or `?operator=NAME`), within `?radius=` metres (default 150).
+    Reply qualification(const Target& t, const std::string& body, const Scope& scope) {
+        only(t, {"radius", "operator"});
+        Target point = t; // the same rules as /v1/feasibility for radius and operator
+        point.params.emplace_back("lat", "0");
+        point.params.emplace_back("lng", "0");
+        const FeasibilityQuery q = feasibility_query(point);
+        std::vector<OperatorView*> asked;
+        if (!q.operator_name.empty())
+            asked.push_back(&operator_named(q.operator_name, scope));
+        else
+            asked = visible(scope);
+        const QualificationRequest request = parse_qualification(body);
+        std::vector<std::vector<FeasibilityAnswer>> held(request.items.size());
+        std::vector<std::vector<OperatorAnswer>> answers(request.items.size());
+        for (size_t i = 0; i < request.items.size(); ++i) {
+            held[i].reserve(asked.size());
+            for (OperatorView* op : asked) {
+                const auto boxes = op->index.current();
+                if (!boxes) {
+                    answers[i].push_back({op->name(), nullptr});
+                    continue;
+                }
+                held[i].push_back(boxes->query(request.items[i].lat, request.items[i].lng, q.radius_m, 0));
+                answers[i].push_back({op->name(), &held[i].back()});
+            }
+        }
+        Reply r;
+        r.body = qualification_json(request, answers);
+        return r;
+    }
+
+    static constexpr std::string_view kQualificationPath =
+        "/tmf-api/serviceQualificationManagement/v4/checkServiceQualification";
+    static constexpr long long kMaxBodyBytes = 64 * 1024;
+
     Reply handle(Poco::Net::HTTPServerRequest& req) {
-        if (req.getMethod() != "GET" && req.getMethod() != "HEAD")
+        const bool post = req.getMethod() == "POST";
+        if (post) {
+            // The one question asked with a body: TMF645's checkServiceQualification.
+            const std::string& uri = req.getURI();
+            if (std::string_view(uri).substr(0, uri.find('?')) != kQualificationPath)
+                return error(405, "only GET (and POST to " + std::string(kQualificationPath) +
+                                      "): this API reads, it never writes");
+            if (!req.hasContentLength()) return error(411, "a Content-Length is needed");
+            if (req.getContentLength64() > kMaxBodyBytes) return error(413, "a body of at most 64 KiB");
+        } else if (req.getMethod() != "GET" && req.getMethod() != "HEAD") {
             return error(405, "only GET: this API reads, it never writes");
-        if (req.hasContentLength() && req.getContentLength64() > 0)
+        } else if (req.hasContentLength() && req.getContentLength64() > 0) {
             return error(413, "a GET carries no body");
+        }
         if (req.getURI().size() > kMaxTargetBytes) return error(414, "target longer than 2048 bytes");
         if (!limit.admit(req.clientAddress().host().toString(), monotonic_seconds())) {
             ++limited;
@@ -570,6 +619,13 @@ struct ApiServer::State {
         }
         ++requests;
         try {
+            if (post) {
+                std::string body(static_cast<size_t>(req.getContentLength64()), '\0');
+                req.stream().read(body.data(), static_cast<std::streamsize>(body.size()));
+                if (req.stream().gcount() != static_cast<std::streamsize>(body.size()))
+                    return error(400, "body: shorter than its Content-Length");
+                return qualification(t, body, *scope);
+            }
             return route(t, req.get("Accept", ""), *scope);
         } catch (const BadRequest& e) {
             return error(400, e.what());

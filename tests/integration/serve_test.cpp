@@ -58,7 +58,8 @@ public:
         std::string body, content_type;
     };
     Answer get(const std::string& target, const std::string& token = kToken,
-               const std::map<std::string, std::string>& headers = {}, const std::string& method = "GET") {
+               const std::map<std::string, std::string>& headers = {}, const std::string& method = "GET",
+               const std::string& body = "") {
         if (!m_session) {
             m_session = std::make_unique<Poco::Net::HTTPClientSession>("127.0.0.1",
                                                                        static_cast<Poco::UInt16>(m_port));
@@ -68,7 +69,8 @@ public:
         if (!token.empty()) req.set("Authorization", "Bearer " + token);
         for (const auto& [k, v] : headers)
             req.set(k, v);
-        m_session->sendRequest(req);
+        if (!body.empty()) req.setContentLength(static_cast<std::streamsize>(body.size()));
+        m_session->sendRequest(req) << body;
         Poco::Net::HTTPResponse resp;
         std::istream& in = m_session->receiveResponse(resp);
         Answer a;
@@ -569,5 +571,87 @@ TEST_SUITE("serve_fleet") {
         ::chmod((f.folder + "/broken.ini").c_str(), 0600);
         Server server(f.serve_config, {"--fleet", f.folder});
         CHECK(server.get("/v1/operators").body == "{\"operators\":[\"acme\",\"beta\"]}");
+    }
+}
+
+TEST_SUITE("serve_fleet") {
+    TEST_CASE("TMF645 checkServiceQualification: one item per operator, its boxes those of /v1/feasibility; "
+              "every request and answer valid by the ozn-sdk's own zod schemas") {
+        const std::string contract = std::string(FIXTURES_DIR) + "/../contract";
+        REQUIRE_MESSAGE(std::filesystem::exists(contract + "/node_modules/@ozmap/ozn-sdk"),
+                        "run `npm ci` in tests/contract (jobs/test.sh does)");
+        Fleet f;
+        Server server(f.serve_config, {"--fleet", f.folder});
+        const std::string path = "/tmf-api/serviceQualificationManagement/v4/checkServiceQualification";
+        std::mt19937 rng(645);
+        std::uniform_real_distribution<double> lat(-27.64, -27.56), lng(-48.60, -48.42);
+        std::string exchanges = "[";
+        int qualified = 0;
+        for (int i = 0; i < 300; ++i) {
+            const std::string la = fixed(lat(rng)), ln = fixed(lng(rng));
+            const std::string request =
+                "{\"provideUnavailabilityReason\":" + std::string(i % 2 ? "true" : "false") +
+                ",\"serviceQualificationItem\":[{\"codeOrder\":\"Q-" + std::to_string(i) +
+                "\",\"clientName\":\"Cliente\",\"service\":{\"place\":{\"type\":\"GeographicLocation\","
+                "\"geographicLocation\":{\"name\":\"point\",\"type\":\"Point\",\"geometry\":[{\"x\":" +
+                ln + ",\"y\":" + la + ",\"z\":null}]}}}}]}";
+            auto answer = server.get(path + "?radius=300", kToken, {{"Content-Type", "application/json"}},
+                                     "POST", request);
+            INFO("point " << i << ": " << answer.body);
+            REQUIRE(answer.status == 200);
+            exchanges +=
+                (i ? "," : "") + std::string("{\"request\":") + request + ",\"answer\":" + answer.body + "}";
+            // The same boxes as /v1/feasibility, operator by operator.
+            auto feasibility =
+                parse_object(server.get("/v1/feasibility?lat=" + la + "&lng=" + ln + "&radius=300").body)
+                    ->getArray("viable_boxes");
+            auto items = parse_object(answer.body)->getArray("serviceQualificationItem");
+            REQUIRE(items->size() == 2);
+            for (size_t k = 0; k < items->size(); ++k) {
+                auto item = items->getObject(static_cast<unsigned>(k));
+                const std::string name = item->getObject("service")
+                                             ->getArray("serviceCharacteristic")
+                                             ->getObject(0)
+                                             ->getValue<std::string>("value");
+                std::vector<std::string> ids;
+                auto related = item->getObject("service")->getArray("relatedEntity");
+                for (size_t e = 0; e < related->size(); ++e) {
+                    auto entity = related->getObject(static_cast<unsigned>(e));
+                    if (entity->getValue<std::string>("qualificationResult") == "qualified")
+                        ids.push_back(
+                            entity->getObject("resourceSpecification")->getValue<std::string>("id"));
+                }
+                std::vector<std::string> want;
+                for (const auto& b : boxes_of(feasibility, name))
+                    want.push_back(b.substr(0, b.find('@')));
+                CHECK(ids == want);
+                CHECK(item->getValue<std::string>("qualificationResult") ==
+                      (want.empty() ? "unqualified" : "qualified"));
+                qualified += !want.empty();
+            }
+        }
+        exchanges += "]";
+        CHECK(qualified > 30);
+        write_file(f.dir.file("tmf645.json"), exchanges);
+        Result r =
+            run({"/usr/bin/env", "node", contract + "/tmf645.js", f.dir.file("tmf645.json")}, {}, contract);
+        INFO(r.out << r.err);
+        CHECK(r.exit_code == 0);
+        CHECK(r.out.find("300 answers") != std::string::npos);
+        CHECK(r.out.find(", 0 failed") != std::string::npos);
+
+        // A scoped token qualifies its operators only; bad bodies are 400 naming the field.
+        auto scoped =
+            server.get(path, kAcmeToken, {}, "POST",
+                       "{\"serviceQualificationItem\":[{\"service\":{\"place\":{\"type\":\"x\","
+                       "\"geographicLocation\":{\"name\":\"p\",\"type\":\"Point\",\"geometry\":[{\"x\":-48.5,"
+                       "\"y\":-27.6,\"z\":null}]}}}}]}");
+        CHECK(scoped.status == 200);
+        CHECK(parse_object(scoped.body)->getArray("serviceQualificationItem")->size() == 1);
+        CHECK(scoped.body.find("\"beta\"") == std::string::npos);
+        auto bad = server.get(path, kToken, {}, "POST", "{\"serviceQualificationItem\":[{\"service\":{}}]}");
+        CHECK(bad.status == 400);
+        CHECK(bad.body.find("serviceQualificationItem[0].service.place") != std::string::npos);
+        CHECK(server.get("/v1/feasibility", kToken, {}, "POST", "{}").status == 405);
     }
 }
