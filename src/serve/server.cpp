@@ -269,7 +269,11 @@ struct ApiServer::State {
             t_owner = this;
         }
         auto& s = t_stores[&op];
-        if (!s) s = std::make_unique<Store>(op.config.snapshot_path, Access::ReadOnly, op.name());
+        if (!s) {
+            if (!file_exists(op.config.snapshot_path)) // before the first run: not yet, not broken (503)
+                throw UsageError("no snapshot yet: " + op.name() + "'s first run has not completed");
+            s = std::make_unique<Store>(op.config.snapshot_path, Access::ReadOnly, op.name());
+        }
         return *s;
     }
 
@@ -752,6 +756,15 @@ private:
 
 } // namespace
 
+namespace {
+/// Binds without SO_REUSEPORT (Poco's address constructors set it): a second server on a port that is
+/// taken fails at start instead of sharing the port and answering half of another's requests.
+void own_port(Poco::Net::ServerSocket& socket, const Poco::Net::SocketAddress& address) {
+    socket.bind(address, true, false);
+    socket.listen(256);
+}
+} // namespace
+
 ApiServer::ApiServer(const Config& config, const std::string& listen)
     : ApiServer(config, {config}, false, listen) {}
 
@@ -774,10 +787,14 @@ ApiServer::ApiServer(const Config& config, const std::vector<Config>& operators,
             if (SSL_CTX_check_private_key(ctx->sslContext()) != 1)
                 throw ConfigError("serve.tls_key: " + config.serve.tls_key +
                                   " is not the private key of serve.tls_cert " + config.serve.tls_cert);
-            m_state->socket = Poco::Net::SecureServerSocket(address, 256, ctx);
+            Poco::Net::SecureServerSocket tls_socket(ctx);
+            own_port(tls_socket, address);
+            m_state->socket = tls_socket;
             m_state->tls = true;
         } else {
-            m_state->socket = Poco::Net::ServerSocket(address, 256);
+            Poco::Net::ServerSocket plain;
+            own_port(plain, address);
+            m_state->socket = plain;
         }
     } catch (const Poco::Exception& e) {
         throw ConfigError("serve.listen " + where + ": " + e.displayText());

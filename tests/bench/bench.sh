@@ -186,7 +186,7 @@ if [ "${BENCH_SERVE:-1}" = 1 ] && ! only_other BENCH_ONLY_SERVE; then
   config http://127.0.0.1:9 "$work/pull.db"
   token=serve-bench-token-0123456789
   echo "$token" >"$work/tokens" && chmod 600 "$work/tokens"
-  printf '[serve]\ntokens_file = %s\nrate_limit = 1000000\nthreads = 64\n' "$work/tokens" >>"$work/bench.ini"
+  printf '[serve]\ntokens_file = %s\nrate_limit = 1000000\nthreads = 64\nmax_connections_per_client = 64\n' "$work/tokens" >>"$work/bench.ini"
   build/oznsync serve --listen 127.0.0.1:0 --config "$work/bench.ini" >"$work/serve.out" 2>"$work/serve.err" &
   serve_pid=$!
   for _ in $(seq 100); do grep -q listening "$work/serve.out" 2>/dev/null && break; sleep 0.1; done
@@ -195,7 +195,7 @@ if [ "${BENCH_SERVE:-1}" = 1 ] && ! only_other BENCH_ONLY_SERVE; then
   load=$(build/tests/bench/serve_load "$port" "$token" "$work/pull.db" 50 400 150)
   server=$(curl -sf -H "Authorization: Bearer $token" "http://127.0.0.1:$port/metrics" | python3 -c '
 import re, sys
-b = {m.group(1): int(m.group(2)) for m in re.finditer(r"oznsync_serve_request_duration_seconds_bucket\{le=\"([^\"]+)\"\} (\d+)", sys.stdin.read())}
+b = {m.group(1): int(m.group(2)) for m in re.finditer(r"oznsync_serve_request_duration_seconds_bucket\{(?:operator=\"[^\"]*\",)?le=\"([^\"]+)\"\} (\d+)", sys.stdin.read())}
 total = b["+Inf"]
 def q(p):
     for le, n in sorted(((float(k), v) for k, v in b.items() if k != "+Inf")):

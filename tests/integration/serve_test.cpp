@@ -655,3 +655,34 @@ TEST_SUITE("serve_fleet") {
         CHECK(server.get("/v1/feasibility", kToken, {}, "POST", "{}").status == 405);
     }
 }
+
+TEST_SUITE("serve") {
+    TEST_CASE("serve owns its port: a second server on it fails at start (78 naming the address); before the "
+              "first run every answer is 503 with a JSON reason") {
+        Setup s;
+        Server first(s.config);
+        const std::string port = first.url().substr(first.url().rfind(':') + 1);
+        Result second = oznsync({"serve", "--listen", "127.0.0.1:" + port, "--config", s.config});
+        INFO(second.err);
+        CHECK(second.exit_code == 78);
+        CHECK(second.err.find("serve.listen 127.0.0.1:" + port) != std::string::npos);
+        CHECK(first.get("/healthz").status == 200); // the first one still answers alone
+
+        // A config whose database does not exist yet (the first run has not happened).
+        TempDir empty;
+        std::string cfg = read_file(s.config);
+        cfg.replace(cfg.find(s.dir.file("oznsync.db")), s.dir.file("oznsync.db").size(),
+                    empty.file("none.db"));
+        write_file(empty.file("oznsync.ini"), cfg);
+        ::chmod(empty.file("oznsync.ini").c_str(), 0600);
+        Server fresh(empty.file("oznsync.ini"));
+        for (const std::string path :
+             {"/healthz", "/v1/feasibility?lat=-27.6&lng=-48.5", "/v1/availability", "/v1/runs"}) {
+            auto a = fresh.get(path);
+            INFO(path << ": " << a.body);
+            CHECK(a.status == 503);
+            CHECK(a.body.find("no snapshot yet") != std::string::npos);
+        }
+        CHECK_FALSE(std::filesystem::exists(empty.file("none.db"))); // serve creates no database
+    }
+}
