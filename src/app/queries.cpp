@@ -9,6 +9,7 @@
 #include "store/snapshot_reader.hpp"
 #include "store/store.hpp"
 #include "util/error.hpp"
+#include "util/fs.hpp"
 #include "util/json_writer.hpp"
 #include "util/time.hpp"
 
@@ -19,8 +20,19 @@
 
 namespace oznsync {
 
+namespace {
+/// The operator's database for a read-only command: never created here (exit 66 naming the path).
+const std::string& existing_database(const Config& cfg) {
+    if (!file_exists(cfg.snapshot_path))
+        throw NoInputError("snapshot.path: no database at " + cfg.snapshot_path + " (of operator " +
+                           cfg.operator_name +
+                           "): nothing has run yet; `oznsync pull` or `oznsync run` creates it");
+    return cfg.snapshot_path;
+}
+} // namespace
+
 FeasibilityResult query_feasibility(const Config& cfg, double lat, double lng, double radius_m, int limit) {
-    Store store(cfg.snapshot_path, Access::ReadOnly, cfg.operator_name);
+    Store store(existing_database(cfg), Access::ReadOnly, cfg.operator_name);
     return query_feasibility(store, lat, lng, radius_m, limit);
 }
 
@@ -33,7 +45,7 @@ FeasibilityResult query_feasibility(Store& store, double lat, double lng, double
 }
 
 AvailabilityExport export_availability(const Config& cfg, const std::string& format) {
-    Store store(cfg.snapshot_path, Access::ReadOnly, cfg.operator_name);
+    Store store(existing_database(cfg), Access::ReadOnly, cfg.operator_name);
     return export_availability(store, format);
 }
 
@@ -47,7 +59,7 @@ AvailabilityExport export_availability(Store& store, const std::string& format) 
 }
 
 std::vector<RunListing> list_runs(const Config& cfg, int limit) {
-    Store store(cfg.snapshot_path, Access::ReadWrite, cfg.operator_name);
+    Store store(existing_database(cfg), Access::ReadWrite, cfg.operator_name);
     return list_runs(store, limit);
 }
 
@@ -73,7 +85,7 @@ std::vector<RunListing> list_runs(Store& store, int limit) {
 }
 
 std::vector<RunDay> folded_runs(const Config& cfg) {
-    Store store(cfg.snapshot_path, Access::ReadWrite, cfg.operator_name);
+    Store store(existing_database(cfg), Access::ReadWrite, cfg.operator_name);
     return History(store).run_days();
 }
 
@@ -100,7 +112,7 @@ std::string runs_json(const std::string& operator_name, const std::vector<RunLis
 }
 
 std::string show_report(const Config& cfg, const std::string& run_id, const std::string& format) {
-    Store store(cfg.snapshot_path, Access::ReadWrite, cfg.operator_name);
+    Store store(existing_database(cfg), Access::ReadWrite, cfg.operator_name);
     return show_report(store, run_id, format);
 }
 
@@ -118,7 +130,7 @@ ChainVerdict verify_reports(const Config& cfg) {
     if (run_in_progress(cfg.snapshot_path))
         throw UnavailableError("a run is in progress (it holds " + cfg.snapshot_path +
                                "): verify again when it has finished");
-    Store store(cfg.snapshot_path, Access::ReadOnly, cfg.operator_name);
+    Store store(existing_database(cfg), Access::ReadOnly, cfg.operator_name);
     return verify_chain(cfg.reports_dir, ReportChain(store).all());
 }
 

@@ -134,7 +134,7 @@ std::string general_help() {
           "  --insecure            do not verify OZmap's TLS certificate (printed in every report)\n"
           "  -h, --help            this help; oznsync <command> --help for a command's options\n";
     os << "\nExit codes:\n";
-    for (int code : {0, 2, 3, 4, 5, 6, 64, 65, 74, 75, 77, 78, 1}) {
+    for (int code : {0, 2, 3, 4, 5, 6, 64, 65, 66, 74, 75, 77, 78, 1}) {
         std::string c = std::to_string(code);
         os << "  " << c << std::string(5 - c.size(), ' ') << exit_code_meaning(code) << "\n";
     }

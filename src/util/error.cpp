@@ -21,6 +21,8 @@ const char* exit_code_meaning(int code) {
         return "usage error";
     case kExitBadInput:
         return "bad input: the sale feed cannot be parsed";
+    case kExitNoInput:
+        return "no database yet: a read-only command found nothing to read (run or pull first)";
     case kExitIo:
         return "could not write the report, the journal or the database (disk full, read-only?)";
     case kExitUnavailable:

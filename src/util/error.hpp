@@ -17,6 +17,7 @@ enum ExitCode : int {
         6, // `fleet status`: an operator's last run failed, its snapshot is old, or it is unreadable
     kExitUsage = 64,
     kExitBadInput = 65,
+    kExitNoInput = 66, // a read-only command found no database: nothing has run yet
     kExitIo = 74,
     kExitUnavailable = 75,
     kExitAuth = 77,
@@ -61,6 +62,10 @@ struct Forbidden : AuthError {
 /// The report, the journal or the database could not be written (disk full, read-only, permissions).
 struct IoError : Error {
     explicit IoError(const std::string& w) : Error(kExitIo, w) {}
+};
+/// A read-only command's database does not exist (it never creates one).
+struct NoInputError : Error {
+    explicit NoInputError(const std::string& w) : Error(kExitNoInput, w) {}
 };
 struct SafetyError : Error {
     explicit SafetyError(const std::string& w) : Error(kExitSafety, w) {}

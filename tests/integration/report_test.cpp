@@ -284,6 +284,7 @@ TEST_SUITE("reports") {
         TempDir dir;
         const std::string cfg =
             write_config(dir, sim, "[ozneutral]\nsales = file:" + fixture("sales-stage1.json") + "\n");
+        REQUIRE(oznsync({"pull", "--config", cfg, "-q"}).exit_code == 0); // runs reads, never creates
         Result before = oznsync({"--config", cfg, "-q", "runs", "--format", "json"});
         CHECK(before.exit_code == 0);
         CHECK(before.out == "[]\n");
