@@ -552,8 +552,9 @@ Config load_serve_config(const std::string& path) {
     std::map<std::string, std::string> values = read_ini(config_text(path), path);
     for (const auto& [key, value] : values)
         if (key.rfind("serve.", 0) != 0)
-            throw ConfigError(key + ": " + path + " is the server's config (serve --fleet): only [serve] keys; "
-                                                  "each operator's settings are in its own config");
+            throw ConfigError(key + ": " + path +
+                              " is the server's config (serve --fleet): only [serve] keys; "
+                              "each operator's settings are in its own config");
     std::map<std::string, std::string> env;
     for (auto& [name, value] : environment())
         if (name.rfind("OZNSYNC_SERVE_", 0) == 0) env[name] = value;
@@ -566,22 +567,8 @@ Config load_serve_config(const std::string& path) {
 }
 
 Config load_config(const std::string& path) {
-    struct stat target {};
-    if (::stat(path.c_str(), &target) != 0)
-        throw ConfigError("config: cannot read " + path + ": " + std::strerror(errno));
-    if (!S_ISREG(target.st_mode)) throw ConfigError("config: " + path + " is not a regular file");
-    std::string text;
-    try {
-        text = read_file(path);
-    } catch (const std::exception& e) {
-        throw ConfigError(std::string("config: ") + e.what());
-    }
-    std::map<std::string, std::string> env;
-    for (char** e = environ; e && *e; ++e) {
-        std::string kv(*e);
-        auto eq = kv.find('=');
-        if (eq != std::string::npos) env[kv.substr(0, eq)] = kv.substr(eq + 1);
-    }
+    const std::string text = config_text(path);
+    const std::map<std::string, std::string> env = environment();
     Config cfg = parse_config(text, path, env);
     struct stat st {};
     if (::stat(path.c_str(), &st) == 0 && (st.st_mode & S_IROTH))

@@ -291,13 +291,15 @@ struct ApiServer::State {
         return out;
     }
 
+    /// The operators a question is for: `operator=NAME`, or every one this token sees.
+    std::vector<OperatorView*> asked_for(const FeasibilityQuery& q, const Scope& scope) {
+        if (q.operator_name.empty()) return visible(scope);
+        return {&operator_named(q.operator_name, scope)};
+    }
+
     Reply feasibility(const Target& t, const Scope& scope) {
         const FeasibilityQuery q = feasibility_query(t);
-        std::vector<OperatorView*> asked;
-        if (!q.operator_name.empty())
-            asked.push_back(&operator_named(q.operator_name, scope));
-        else
-            asked = visible(scope);
+        const std::vector<OperatorView*> asked = asked_for(q, scope);
         Reply r;
         if (!fleet) { // one operator: its answer as the CLI gives it
             const auto boxes = asked.at(0)->index.current();
@@ -556,11 +558,7 @@ struct ApiServer::State {
         point.params.emplace_back("lat", "0");
         point.params.emplace_back("lng", "0");
         const FeasibilityQuery q = feasibility_query(point);
-        std::vector<OperatorView*> asked;
-        if (!q.operator_name.empty())
-            asked.push_back(&operator_named(q.operator_name, scope));
-        else
-            asked = visible(scope);
+        const std::vector<OperatorView*> asked = asked_for(q, scope);
         const QualificationRequest request = parse_qualification(body);
         std::vector<std::vector<FeasibilityAnswer>> held(request.items.size());
         std::vector<std::vector<OperatorAnswer>> answers(request.items.size());
