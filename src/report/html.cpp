@@ -318,6 +318,9 @@ std::string changes_table(const ReportData& d, const std::map<std::string, long 
     for (const auto& e : d.entries)
         if (!e.change.project.empty()) projects.insert(e.change.project);
     h += "<h2 id=changes-title>Changes (" + std::to_string(d.entries.size()) + ")</h2>";
+    if (!d.kept_counts.empty())
+        h += "<p class=sub id=journal-pruned>The change list was removed by journal.keep_days; the counts "
+             "above are the run's.</p>";
     h += "<div class=filters><label>action <select id=f-action><option value=\"\">all</option>";
     for (const auto& [a, n] : counts)
         if (n) h += "<option>" + a + "</option>";

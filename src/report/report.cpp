@@ -61,6 +61,8 @@ std::map<std::string, long long> counts_by_action(const ReportData& d) {
         out[a] = 0;
     for (const auto& e : d.entries)
         ++out[action_name(e.change.action)];
+    for (const auto& [action, n] : d.kept_counts)
+        out[action] += n;
     return out;
 }
 
@@ -330,6 +332,8 @@ std::string text_report(const ReportData& d) {
                << "): " << e.error << "\n";
     }
     os << "\nChanges:\n";
+    if (!d.kept_counts.empty())
+        os << "  (the change list was removed by journal.keep_days; the counts above are the run's)\n";
     size_t listed = 0;
     for (const auto& e : d.entries) {
         if (++listed > kTextRowLimit) {
@@ -416,6 +420,7 @@ ReportData load_report_data(RunStore& runs, const std::string& run_id) {
     ReportData d;
     d.run = *run;
     d.entries = runs.entries(run_id);
+    if (d.entries.empty()) d.kept_counts = runs.action_counts(run_id); // journal.keep_days kept only these
     // The columns hold the run's facts; its summary the lists (selection, timings, config, occupancy).
     if (!run->summary_json.empty()) {
         try {

@@ -42,6 +42,8 @@ struct ReportData {
     long long owned_clients = 0, in_sync = 0;
     std::optional<Integrity> integrity; // set by write_report for the folder's summary.json
     std::string web_url;                // ozmap.web_url: links from ids to the operator's OZmap pages
+    // A past run whose change rows journal.keep_days removed: the counts it kept (by action).
+    std::map<std::string, long long> kept_counts;
 };
 
 /// One line of reports/index.html.

@@ -98,6 +98,12 @@ TEST_SUITE("history") {
             return text.substr(at, text.find('\n', at) - at);
         };
         CHECK(line_of(oznsync({"runs", "--config", cfg, "--limit", "100"}).out) == line_of(counts_before));
+        // `report show` renders its header and counts, and says where its change list went.
+        Result shown = oznsync({"report", "show", first, "--config", cfg});
+        INFO(shown.out);
+        CHECK(shown.exit_code == 0);
+        CHECK(shown.out.find("create=4") != std::string::npos);
+        CHECK(shown.out.find("removed by journal.keep_days") != std::string::npos);
         // Its hashes stay: the chain is intact, the folder counted as pruned.
         Result verify = oznsync({"report", "verify", "--config", cfg});
         INFO(verify.out << verify.err);
