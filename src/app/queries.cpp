@@ -171,3 +171,40 @@ ServiceStatus service_status(Store& store, bool with_ports) {
 }
 
 } // namespace oznsync
+
+namespace oznsync {
+
+MonitoringStatus monitoring_status(Store& store, const std::string& operator_name) {
+    MonitoringStatus out;
+    out.operator_name = operator_name;
+    RunStore runs(store);
+    const std::vector<std::vector<RunMode>> kinds{
+        {RunMode::Run, RunMode::Apply, RunMode::Adopt, RunMode::Partners},
+        {RunMode::Incremental},
+        {RunMode::Plan, RunMode::RunDry, RunMode::AdoptDry, RunMode::PartnersDry, RunMode::IncrementalDry}};
+    for (const auto& modes : kinds) {
+        auto r = runs.last_finished(modes);
+        if (!r) continue;
+        LastRun last{run_kind(r->mode), r->id,        mode_name(r->mode),        r->started_at,
+                     r->finished_at,    r->exit_code, runs.result_counts(r->id), {}};
+        if (!r->summary_json.empty()) {
+            try {
+                auto summary = Poco::JSON::Parser().parse(r->summary_json).extract<Poco::JSON::Object::Ptr>();
+                if (auto timings = summary->getObject("timings_s"))
+                    for (const auto& [phase, seconds] : *timings)
+                        last.phase_seconds[phase] = seconds.convert<double>();
+            } catch (const Poco::Exception&) {
+                // A summary without timings (an older version's): none shown.
+            }
+        }
+        out.last_runs.push_back(std::move(last));
+    }
+    const ServiceStatus s = service_status(store, true);
+    out.snapshot_age_s = s.snapshot_age_s;
+    out.owned_clients = s.owned_clients;
+    out.free_ports = s.free_ports;
+    out.project_names = s.project_names;
+    return out;
+}
+
+} // namespace oznsync

@@ -4,6 +4,7 @@
 #include "config/config.hpp"
 #include "core/feasibility.hpp"
 #include "report/integrity.hpp"
+#include "report/metrics.hpp"
 #include "store/history.hpp"
 #include "store/store.hpp"
 
@@ -71,5 +72,9 @@ struct ServiceStatus {
 /// `with_ports`: also the free ports per project (a scan of the snapshot's splitters; /metrics wants them,
 /// /healthz does not).
 ServiceStatus service_status(Store& store, bool with_ports = true);
+
+/// What the textfile and /metrics show of an operator: the last run of each kind, snapshot age, owned
+/// clients, free ports.
+MonitoringStatus monitoring_status(Store& store, const std::string& operator_name);
 
 } // namespace oznsync

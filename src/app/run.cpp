@@ -5,6 +5,7 @@
 #include "app/partners.hpp"
 #include "app/preflight.hpp"
 #include "app/pull.hpp"
+#include "app/queries.hpp"
 #include "app/saved_plan.hpp"
 #include "neutral/partnerships.hpp"
 #include "neutral/sale_source.hpp"
@@ -680,7 +681,7 @@ private:
             }
         }
         if (!recorded && d.run.exit_code == kExitOk) d.run.exit_code = kExitIo;
-        write_metrics(d);
+        write_metrics();
         print_summary(d, dir, quiet);
         prune_history();
         if (!quiet) write_index();
@@ -728,17 +729,14 @@ private:
         }
     }
 
-    /// reports.metrics_file: the run as Prometheus text, for node_exporter's textfile collector (written
-    /// atomically: the collector never reads half a file). A failure is logged; the run's code stands.
-    void write_metrics(const ReportData& d) {
+    /// reports.metrics_file: what monitoring sees, as Prometheus text for node_exporter's textfile
+    /// collector (the last run of each kind, from the database: this one included; written atomically: the
+    /// collector never reads half a file). A failure is logged; the run's code stands.
+    void write_metrics() {
         if (m_cfg.metrics_file.empty()) return;
         try {
-            double age = -1;
-            if (auto id = m_store.current_snapshot())
-                if (auto info = m_store.snapshot(*id))
-                    if (auto t = parse_iso8601(info->finished_at))
-                        age = std::chrono::duration<double>(now() - *t).count();
-            atomic_write(m_cfg.metrics_file, run_metrics(d, age), 0644);
+            atomic_write(m_cfg.metrics_file,
+                         monitoring_metrics({monitoring_status(m_store, m_cfg.operator_name)}), 0644);
         } catch (const std::exception& e) {
             spdlog::warn("reports.metrics_file {} could not be written: {}", m_cfg.metrics_file, e.what());
         }

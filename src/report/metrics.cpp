@@ -4,37 +4,88 @@
 #include "util/time.hpp"
 
 #include <chrono>
+#include <functional>
 
 namespace oznsync {
 
-std::string run_metrics(const ReportData& d, double snapshot_age_s) {
-    PrometheusText p({{"operator", d.operator_name}});
-    const PrometheusText::Labels mode{{"mode", mode_name(d.run.mode)}};
-    p.family("oznsync_last_run_exit_code", "gauge", "Exit code of the last run (see oznsync --help).")
-        .sample("oznsync_last_run_exit_code", mode, d.run.exit_code);
-    const auto started = parse_iso8601(d.run.started_at), finished = parse_iso8601(d.run.finished_at);
-    if (finished) {
-        p.family("oznsync_last_run_finished_timestamp_seconds", "gauge",
-                 "When the last run finished (Unix time).")
-            .sample("oznsync_last_run_finished_timestamp_seconds", mode,
-                    std::chrono::duration<double>(finished->time_since_epoch()).count());
-        if (started)
-            p.family("oznsync_last_run_duration_seconds", "gauge",
-                     "How long the last run took, start to end.")
-                .sample("oznsync_last_run_duration_seconds", mode,
-                        std::chrono::duration<double>(*finished - *started).count());
-    }
-    p.family("oznsync_last_run_changes", "gauge", "Changes of the last run, per action.");
-    for (const auto& [action, n] : counts_by_action(d))
-        p.sample("oznsync_last_run_changes", {{"action", action}}, static_cast<double>(n));
-    p.family("oznsync_last_run_phase_seconds", "gauge",
-             "Seconds each phase of the last run took (pull, plan, ...).");
-    for (const auto& [phase, seconds] : d.timings)
-        p.sample("oznsync_last_run_phase_seconds", {{"phase", phase}}, seconds);
-    p.family("oznsync_snapshot_age_seconds", "gauge",
-             "Seconds since the current snapshot was completed (-1: none).")
-        .sample("oznsync_snapshot_age_seconds", {}, snapshot_age_s);
-    return p.text();
+const char* run_kind(RunMode mode) {
+    if (is_dry(mode)) return "dry_run";
+    return mode == RunMode::Incremental ? "incremental" : "full";
+}
+
+std::string monitoring_metrics(const std::vector<MonitoringStatus>& operators) {
+    std::string out;
+    // One family: its HELP and TYPE, then each operator's samples (labelled with the operator).
+    const auto family = [&](const char* name, const char* type, const char* help,
+                            const std::function<void(PrometheusText&, const MonitoringStatus&)>& samples) {
+        out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
+        for (const auto& s : operators) {
+            PrometheusText p({{"operator", s.operator_name}});
+            samples(p, s);
+            out += p.text();
+        }
+    };
+    const auto per_run = [&](const char* name, const char* help,
+                             const std::function<void(PrometheusText&, const LastRun&)>& sample) {
+        family(name, "gauge", help, [&](PrometheusText& p, const MonitoringStatus& s) {
+            for (const auto& r : s.last_runs)
+                sample(p, r);
+        });
+    };
+    const auto seconds_of = [](const std::string& iso) {
+        const auto t = parse_iso8601(iso);
+        return t ? std::chrono::duration<double>(t->time_since_epoch()).count() : -1.0;
+    };
+    per_run("oznsync_last_run_exit_code",
+            "Exit code of the last finished run of each kind (see oznsync --help).",
+            [](PrometheusText& p, const LastRun& r) {
+                p.sample("oznsync_last_run_exit_code", {{"mode", r.kind}}, r.exit_code);
+            });
+    per_run("oznsync_last_run_finished_timestamp_seconds",
+            "When the last run of each kind finished (Unix time).", [&](PrometheusText& p, const LastRun& r) {
+                p.sample("oznsync_last_run_finished_timestamp_seconds", {{"mode", r.kind}},
+                         seconds_of(r.finished_at));
+            });
+    per_run("oznsync_last_run_duration_seconds", "How long the last run of each kind took, start to end.",
+            [&](PrometheusText& p, const LastRun& r) {
+                const double start = seconds_of(r.started_at), end = seconds_of(r.finished_at);
+                if (start >= 0 && end >= 0)
+                    p.sample("oznsync_last_run_duration_seconds", {{"mode", r.kind}}, end - start);
+            });
+    per_run("oznsync_last_run_changes",
+            "Changes of the last run of each kind, per action and result (done, failed, skipped, planned, "
+            "finding, interrupted).",
+            [](PrometheusText& p, const LastRun& r) {
+                for (const auto& [key, n] : r.changes)
+                    p.sample("oznsync_last_run_changes",
+                             {{"mode", r.kind}, {"action", key.first}, {"result", key.second}},
+                             static_cast<double>(n));
+            });
+    per_run("oznsync_last_run_phase_seconds", "Seconds each phase of the last run of each kind took.",
+            [](PrometheusText& p, const LastRun& r) {
+                for (const auto& [phase, seconds] : r.phase_seconds)
+                    p.sample("oznsync_last_run_phase_seconds", {{"mode", r.kind}, {"phase", phase}}, seconds);
+            });
+    family("oznsync_snapshot_age_seconds", "gauge",
+           "Seconds since the current snapshot was completed or refreshed (-1: none).",
+           [](PrometheusText& p, const MonitoringStatus& s) {
+               p.sample("oznsync_snapshot_age_seconds", {}, s.snapshot_age_s);
+           });
+    family("oznsync_owned_clients", "gauge", "OZmap clients oznsync owns (its base line).",
+           [](PrometheusText& p, const MonitoringStatus& s) {
+               p.sample("oznsync_owned_clients", {}, static_cast<double>(s.owned_clients));
+           });
+    family("oznsync_free_ports", "gauge", "Free, sellable drop-splitter ports per project.",
+           [](PrometheusText& p, const MonitoringStatus& s) {
+               for (const auto& [project, n] : s.free_ports) {
+                   auto name = s.project_names.find(project);
+                   p.sample(
+                       "oznsync_free_ports",
+                       {{"project", project}, {"name", name == s.project_names.end() ? "" : name->second}},
+                       static_cast<double>(n));
+               }
+           });
+    return out;
 }
 
 } // namespace oznsync

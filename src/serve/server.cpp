@@ -472,66 +472,15 @@ struct ApiServer::State {
     }
 
     std::string metrics(const Scope& scope) {
-        std::vector<std::pair<OperatorView*, ServiceStatus>> shown;
+        std::vector<MonitoringStatus> shown;
         for (OperatorView* op : visible(scope)) {
             try {
-                shown.emplace_back(op, service_status(store(*op)));
+                shown.push_back(monitoring_status(store(*op), op->name()));
             } catch (const std::exception& e) {
                 spdlog::warn("{}: metrics: {}", op->name(), e.what());
             }
         }
-        // Each family once, with a sample per operator (every sample labelled with its operator).
-        std::string out;
-        auto family = [&](const char* name, const char* type, const char* help, auto&& samples) {
-            out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
-            for (auto& [op, s] : shown) {
-                PrometheusText p({{"operator", op->name()}});
-                samples(p, s);
-                out += p.text();
-            }
-        };
-        family("oznsync_last_run_exit_code", "gauge", "Exit code of the last finished run.",
-               [](PrometheusText& p, const ServiceStatus& s) {
-                   if (s.last_run)
-                       p.sample("oznsync_last_run_exit_code", {{"mode", s.last_run->mode}},
-                                s.last_run->exit_code);
-               });
-        family("oznsync_last_run_finished_timestamp_seconds", "gauge",
-               "When the last run finished (Unix time).", [](PrometheusText& p, const ServiceStatus& s) {
-                   if (!s.last_run) return;
-                   if (auto t = parse_iso8601(s.last_run->finished_at))
-                       p.sample("oznsync_last_run_finished_timestamp_seconds", {},
-                                std::chrono::duration<double>(t->time_since_epoch()).count());
-               });
-        family("oznsync_last_run_changes", "gauge", "Changes of the last finished run, per action.",
-               [](PrometheusText& p, const ServiceStatus& s) {
-                   for (const auto& [action, n] : s.last_run_changes)
-                       p.sample("oznsync_last_run_changes", {{"action", action}}, static_cast<double>(n));
-               });
-        family("oznsync_last_run_phase_seconds", "gauge", "Seconds each phase of the last run took.",
-               [](PrometheusText& p, const ServiceStatus& s) {
-                   for (const auto& [phase, seconds] : s.last_run_seconds)
-                       p.sample("oznsync_last_run_phase_seconds", {{"phase", phase}}, seconds);
-               });
-        family("oznsync_snapshot_age_seconds", "gauge",
-               "Seconds since the current snapshot was completed or refreshed (-1: none).",
-               [](PrometheusText& p, const ServiceStatus& s) {
-                   p.sample("oznsync_snapshot_age_seconds", {}, s.snapshot_age_s);
-               });
-        family("oznsync_owned_clients", "gauge", "OZmap clients oznsync owns (its base line).",
-               [](PrometheusText& p, const ServiceStatus& s) {
-                   p.sample("oznsync_owned_clients", {}, static_cast<double>(s.owned_clients));
-               });
-        family("oznsync_free_ports", "gauge", "Free, sellable drop-splitter ports per project.",
-               [](PrometheusText& p, const ServiceStatus& s) {
-                   for (const auto& [project, n] : s.free_ports) {
-                       auto name = s.project_names.find(project);
-                       p.sample("oznsync_free_ports",
-                                {{"project", project},
-                                 {"name", name == s.project_names.end() ? "" : name->second}},
-                                static_cast<double>(n));
-                   }
-               });
+        const std::string out = monitoring_metrics(shown); // the textfile's families, the same labels
         // The server's own series: the operator's in a one-operator server, no operator's in a fleet's.
         PrometheusText p(fleet ? PrometheusText::Labels{}
                                : PrometheusText::Labels{{"operator", operators.at(0)->name()}});

@@ -206,6 +206,18 @@ std::string RunStore::previous_sales_fingerprint(const std::string& except_run) 
     return st.step() ? st.text(0) : std::string();
 }
 
+std::map<std::pair<std::string, std::string>, long long> RunStore::result_counts(const std::string& run_id) {
+    auto st = db_of(m_store).prepare(
+        "SELECT action, state, count(*) FROM changes WHERE run_id = ?1 GROUP BY action, state "
+        "UNION ALL SELECT c.key, 'kept', c.value FROM runs, json_each(runs.change_counts) AS c WHERE runs.id "
+        "= ?1");
+    st.bind(1, run_id);
+    std::map<std::pair<std::string, std::string>, long long> out;
+    while (st.step())
+        out[{st.text(0), st.text(1)}] += st.int64(2);
+    return out;
+}
+
 std::optional<long long> RunStore::last_sales_count(const std::string& except_run) {
     auto st = db_of(m_store).prepare(
         "SELECT sales_count FROM runs WHERE id != ? AND sales_count >= 0 AND status = 'done' "

@@ -51,6 +51,9 @@ public:
     std::optional<RunRecord> last_finished(const std::vector<RunMode>& modes);
     /// The run's journal counted by action (writes and findings), e.g. {create: 3, conflict: 1}.
     std::map<std::string, long long> action_counts(const std::string& run_id);
+    /// The run's journal counted by action and state ({create, done}: 3); counts kept after
+    /// journal.keep_days removed the rows have the state "kept".
+    std::map<std::pair<std::string, std::string>, long long> result_counts(const std::string& run_id);
     /// The same for each of the newest `limit` runs, in one query: run id -> action -> count.
     std::map<std::string, std::map<std::string, long long>> action_counts_of_newest(int limit);
     /// The feed fingerprint of the last run before `except_run` that read the feed ("" when none).

@@ -248,10 +248,10 @@ TEST_SUITE("serve") {
         CHECK(metrics.content_type.rfind("text/plain; version=0.0.4", 0) == 0);
         const int samples = prometheus_samples(metrics.body);
         CHECK(samples > 8);
-        CHECK(metrics.body.find("oznsync_last_run_exit_code{operator=\"oznsync\",mode=\"run\"} 3") !=
+        CHECK(metrics.body.find("oznsync_last_run_exit_code{operator=\"oznsync\",mode=\"full\"} 3") !=
               std::string::npos);
-        CHECK(metrics.body.find("oznsync_last_run_changes{operator=\"oznsync\",action=\"create\"} 4") !=
-              std::string::npos);
+        CHECK(metrics.body.find("oznsync_last_run_changes{operator=\"oznsync\",mode=\"full\",action="
+                                "\"create\",result=\"done\"} 4") != std::string::npos);
         CHECK(metrics.body.find("oznsync_owned_clients{operator=\"oznsync\"} 4") != std::string::npos);
         CHECK(metrics.body.find("oznsync_free_ports{operator=\"oznsync\",project=") != std::string::npos);
         CHECK(metrics.body.find(
@@ -262,11 +262,12 @@ TEST_SUITE("serve") {
         // The textfile written after the run, for node_exporter's textfile collector.
         const std::string textfile = read_file(s.dir.file("oznsync.prom"));
         CHECK(prometheus_samples(textfile) >= 8);
-        CHECK(textfile.find("oznsync_last_run_exit_code{operator=\"oznsync\",mode=\"run\"} 3") !=
+        CHECK(textfile.find("oznsync_last_run_exit_code{operator=\"oznsync\",mode=\"full\"} 3") !=
               std::string::npos);
-        CHECK(textfile.find("oznsync_last_run_changes{operator=\"oznsync\",action=\"create\"} 4") !=
-              std::string::npos);
-        CHECK(textfile.find("oznsync_last_run_phase_seconds{operator=\"oznsync\",phase=\"pull\"}") !=
+        CHECK(textfile.find("oznsync_last_run_changes{operator=\"oznsync\",mode=\"full\",action=\"create\","
+                            "result=\"done\"} 4") != std::string::npos);
+        CHECK(textfile.find(
+                  "oznsync_last_run_phase_seconds{operator=\"oznsync\",mode=\"full\",phase=\"pull\"}") !=
               std::string::npos);
         CHECK(textfile.find("oznsync_snapshot_age_seconds{operator=\"oznsync\"} ") != std::string::npos);
         // Every series says whose it is.
@@ -276,6 +277,25 @@ TEST_SUITE("serve") {
                 if (!line.empty() && line[0] != '#')
                     CHECK(line.find("{operator=\"oznsync\"") != std::string::npos);
         }
+        // The same series in both (names and labels): every textfile series is one of /metrics'.
+        const auto series = [](const std::string& text) {
+            std::set<std::string> out;
+            std::istringstream lines(text);
+            for (std::string line; std::getline(lines, line);)
+                if (!line.empty() && line[0] != '#') out.insert(line.substr(0, line.rfind(' ')));
+            return out;
+        };
+        const auto served = series(metrics.body);
+        for (const auto& one : series(textfile))
+            CHECK_MESSAGE(served.count(one) == 1, one);
+        // An incremental run after the night: the night's exit code stays visible beside it.
+        Result quick = oznsync({"run", "--incremental", "--config", s.config});
+        CHECK(quick.exit_code == 0);
+        const std::string after = read_file(s.dir.file("oznsync.prom"));
+        CHECK(after.find("oznsync_last_run_exit_code{operator=\"oznsync\",mode=\"full\"} 3") !=
+              std::string::npos);
+        CHECK(after.find("oznsync_last_run_exit_code{operator=\"oznsync\",mode=\"incremental\"} 0") !=
+              std::string::npos);
         // promtool checks the same when it is installed.
         if (::access("/usr/bin/promtool", X_OK) == 0) {
             write_file(s.dir.file("metrics.txt"), metrics.body);
