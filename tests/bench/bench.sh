@@ -15,7 +15,8 @@ BOXES=${BENCH_BOXES:-100000}
 LATENCY=${BENCH_LATENCY_MS:-20}
 work=$(mktemp -d /tmp/oznsync-bench-XXXXXX)
 stop_sim() { [ -f "$work/sim.pid" ] && kill "$(cat "$work/sim.pid")" 2>/dev/null; rm -f "$work/sim.pid"; }
-trap 'stop_sim; rm -rf "$work"' EXIT
+serve_pid=
+trap 'stop_sim; [ -n "$serve_pid" ] && kill "$serve_pid" 2>/dev/null; rm -rf "$work"' EXIT
 [ -x build/oznsync ] || jobs/build.sh
 
 start_sim() { # args... -> prints the simulator's URL
