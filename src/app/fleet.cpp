@@ -73,7 +73,7 @@ void judge(OperatorHealth& h) {
 
 } // namespace
 
-std::vector<OperatorHealth> fleet_status(const std::string& dir) {
+std::vector<std::string> fleet_configs(const std::string& dir) {
     namespace fs = std::filesystem;
     std::error_code ec;
     if (!fs::is_directory(dir, ec))
@@ -82,6 +82,12 @@ std::vector<OperatorHealth> fleet_status(const std::string& dir) {
     for (const auto& e : fs::directory_iterator(dir, ec))
         if (e.path().extension() == ".ini") configs.push_back(e.path().string());
     std::sort(configs.begin(), configs.end());
+    return configs;
+}
+
+std::vector<OperatorHealth> fleet_status(const std::string& dir) {
+    namespace fs = std::filesystem;
+    const std::vector<std::string> configs = fleet_configs(dir);
     std::vector<OperatorHealth> out;
     for (const auto& path : configs) {
         OperatorHealth h;

@@ -24,6 +24,9 @@ struct OperatorHealth {
     bool healthy() const { return attention.empty(); }
 };
 
+/// The operator configs of a fleet folder: its *.ini files, sorted; UsageError when `dir` is no folder.
+std::vector<std::string> fleet_configs(const std::string& dir);
+
 /// The configs (*.ini) of `dir`, by name, each read and judged.
 std::vector<OperatorHealth> fleet_status(const std::string& dir);
 

@@ -150,20 +150,11 @@ ServiceStatus service_status(Store& store, bool with_ports) {
         }
     }
     RunStore runs(store);
-    for (auto& r : list_runs(store, 20)) {
+    for (auto& r : runs.list(20)) {
         if (r.finished_at.empty() || r.exit_code < 0) continue; // still running
-        out.last_run_changes = runs.action_counts(r.id);
-        if (!r.summary_json.empty()) {
-            try {
-                auto summary = Poco::JSON::Parser().parse(r.summary_json).extract<Poco::JSON::Object::Ptr>();
-                if (auto timings = summary->getObject("timings_s"))
-                    for (const auto& [phase, seconds] : *timings)
-                        out.last_run_seconds[phase] = seconds.convert<double>();
-            } catch (const Poco::Exception&) {
-                // A summary written by an older version without timings: none are shown.
-            }
-        }
-        out.last_run = std::move(r);
+        out.last_run = RunListing{r.id,     r.started_at, r.finished_at, mode_name(r.mode),
+                                  r.status, r.exit_code,  r.snapshot_id, "",
+                                  ""};
         break;
     }
     out.owned_clients = runs.owned_count();
@@ -178,11 +169,14 @@ MonitoringStatus monitoring_status(Store& store, const std::string& operator_nam
     MonitoringStatus out;
     out.operator_name = operator_name;
     RunStore runs(store);
-    const std::vector<std::vector<RunMode>> kinds{
-        {RunMode::Run, RunMode::Apply, RunMode::Adopt, RunMode::Partners},
-        {RunMode::Incremental},
-        {RunMode::Plan, RunMode::RunDry, RunMode::AdoptDry, RunMode::PartnersDry, RunMode::IncrementalDry}};
-    for (const auto& modes : kinds) {
+    constexpr RunMode kEvery[] = {RunMode::Plan,          RunMode::Apply,       RunMode::Run,
+                                  RunMode::RunDry,        RunMode::Adopt,       RunMode::AdoptDry,
+                                  RunMode::Partners,      RunMode::PartnersDry, RunMode::Incremental,
+                                  RunMode::IncrementalDry};
+    for (const char* kind : {"full", "incremental", "dry_run"}) {
+        std::vector<RunMode> modes;
+        for (RunMode m : kEvery)
+            if (std::string_view(run_kind(m)) == kind) modes.push_back(m);
         auto r = runs.last_finished(modes);
         if (!r) continue;
         LastRun last{run_kind(r->mode), r->id,        mode_name(r->mode),        r->started_at,

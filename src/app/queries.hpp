@@ -63,8 +63,6 @@ struct ServiceStatus {
     std::string snapshot_finished_at;
     double snapshot_age_s = -1; // -1: no snapshot
     std::optional<RunListing> last_run;
-    std::map<std::string, long long> last_run_changes; // per action
-    std::map<std::string, double> last_run_seconds;    // per phase (pull, plan, ...)
     long long owned_clients = 0;
     std::map<std::string, long long> free_ports; // per project id
     std::map<std::string, std::string> project_names;

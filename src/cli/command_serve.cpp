@@ -1,13 +1,12 @@
+#include "app/fleet.hpp"
 #include "cli/commands.hpp"
 #include "serve/server.hpp"
 #include "util/error.hpp"
 
 #include <spdlog/spdlog.h>
 
-#include <algorithm>
 #include <csignal>
 #include <cstdlib>
-#include <filesystem>
 #include <iostream>
 #include <pthread.h>
 #include <set>
@@ -33,16 +32,9 @@ protected:
     /// The operators of the fleet folder: a config that cannot be read is logged and left out, the others
     /// are served.
     std::vector<Config> fleet_operators() const {
-        namespace fs = std::filesystem;
-        std::error_code ec;
-        if (!fs::is_directory(m_fleet, ec)) throw UsageError("--fleet: " + m_fleet + " is not a folder");
-        std::vector<std::string> paths;
-        for (const auto& e : fs::directory_iterator(m_fleet, ec))
-            if (e.path().extension() == ".ini") paths.push_back(e.path().string());
-        std::sort(paths.begin(), paths.end());
         std::vector<Config> out;
         std::set<std::string> names;
-        for (const auto& path : paths) {
+        for (const auto& path : fleet_configs(m_fleet)) {
             try {
                 Config c = load_config(path);
                 if (!names.insert(c.operator_name).second)

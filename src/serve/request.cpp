@@ -1,5 +1,6 @@
 #include "serve/request.hpp"
 
+#include "config/config.hpp"
 #include "util/strings.hpp"
 
 #include <algorithm>
@@ -122,11 +123,8 @@ FeasibilityQuery feasibility_query(const Target& t) {
 }
 
 std::string operator_segment(std::string_view segment, const char* what) {
-    const bool ok =
-        !segment.empty() && segment.size() <= 64 && std::all_of(segment.begin(), segment.end(), [](char c) {
-            return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
-        });
-    if (!ok) throw BadRequest(std::string(what) + ": an operator's name is letters, digits, '-' and '_'");
+    if (!valid_operator_name(segment))
+        throw BadRequest(std::string(what) + ": an operator's name is letters, digits, '-' and '_'");
     return std::string(segment);
 }
 

@@ -362,6 +362,7 @@ struct ApiServer::State {
         // One operator's resources: /v1/operators/NAME/{availability,runs,runs/ID,healthz}, and (one
         // operator's server) the same without the prefix.
         std::string_view rest = t.path;
+        std::string resource; // /v1/operators/NAME/x is answered as one operator's /v1/x
         OperatorView* op = nullptr;
         if (rest == "/v1/operators") {
             only(t, {});
@@ -384,9 +385,8 @@ struct ApiServer::State {
                 return health_of(*op);
             }
             if (rest.empty()) throw NotFound("no such path: " + clean_message(t.path, 80));
-            static thread_local std::string prefixed;
-            prefixed = "/v1" + std::string(rest);
-            rest = prefixed;
+            resource = "/v1" + std::string(rest);
+            rest = resource;
         } else if (!fleet && rest.rfind("/v1/", 0) == 0) {
             op = operators.at(0).get();
             if (!scope.sees(op->name())) throw NotFound("no such path: " + clean_message(t.path, 80));
@@ -399,8 +399,8 @@ struct ApiServer::State {
         throw NotFound("no such path: " + clean_message(t.path, 80));
     }
 
-    /// One operator's health: its snapshot and its last run.
-    void write_health(JsonWriter& w, OperatorView& op) {
+    /// One operator's health: its snapshot and its last run. True when it is ok.
+    bool write_health(JsonWriter& w, OperatorView& op) {
         std::optional<ServiceStatus> s;
         std::string problem;
         try {
@@ -432,13 +432,13 @@ struct ApiServer::State {
         else
             w.null();
         w.end_object();
+        return ok;
     }
 
     Reply health_of(OperatorView& op) {
         Reply r;
         JsonWriter w(r.body);
-        write_health(w, op);
-        r.status = r.body.find("\"status\":\"ok\"") != std::string::npos ? 200 : 503;
+        r.status = write_health(w, op) ? 200 : 503;
         return r;
     }
 
@@ -450,23 +450,11 @@ struct ApiServer::State {
         // The fleet: 200 while every operator it shows is ok, else 503 with each one's state.
         Reply r;
         JsonWriter w(r.body);
-        const auto shown = visible(scope);
-        std::string operators_json;
         bool all_ok = true;
-        {
-            JsonWriter each(operators_json);
-            each.begin_array();
-            for (OperatorView* op : shown) {
-                std::string one;
-                JsonWriter o(one);
-                write_health(o, *op);
-                all_ok = all_ok && one.find("\"status\":\"ok\"") != std::string::npos;
-                each.raw(one);
-            }
-            each.end_array();
-        }
-        w.begin_object().field("status", all_ok ? "ok" : "degraded").key("operators").raw(operators_json);
-        w.end_object();
+        w.begin_object().key("operators").begin_array();
+        for (OperatorView* op : visible(scope))
+            all_ok = write_health(w, *op) && all_ok;
+        w.end_array().field("status", all_ok ? "ok" : "degraded").end_object();
         r.status = all_ok ? 200 : 503;
         return r;
     }
