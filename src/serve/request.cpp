@@ -4,6 +4,8 @@
 #include "util/strings.hpp"
 
 #include <algorithm>
+#include <array>
+#include <cstdlib>
 #include <cctype>
 #include <cmath>
 
@@ -128,18 +130,116 @@ std::string operator_segment(std::string_view segment, const char* what) {
     return std::string(segment);
 }
 
+namespace {
+
+std::string_view trim(std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+        s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
+        s.remove_suffix(1);
+    return s;
+}
+
+bool same_text(std::string_view a, std::string_view b) { // ASCII, any case
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+           });
+}
+
+/// Each element of a comma-separated header with its q-value (1 when absent; -1 when it cannot be read).
+template <typename Each> void each_weighted(std::string_view header, Each each) {
+    while (!header.empty()) {
+        const size_t comma = header.find(',');
+        std::string_view item = header.substr(0, comma);
+        header = comma == std::string_view::npos ? std::string_view() : header.substr(comma + 1);
+        const size_t semi = item.find(';');
+        const std::string_view value = trim(item.substr(0, semi));
+        double q = 1;
+        for (std::string_view rest = semi == std::string_view::npos ? std::string_view() : item.substr(semi + 1);
+             !rest.empty();) {
+            const size_t next = rest.find(';');
+            const std::string_view param = trim(rest.substr(0, next));
+            rest = next == std::string_view::npos ? std::string_view() : rest.substr(next + 1);
+            if (param.size() >= 2 && (param[0] == 'q' || param[0] == 'Q') && param[1] == '=') {
+                const std::string number(trim(param.substr(2)));
+                char* end = nullptr;
+                q = std::strtod(number.c_str(), &end);
+                if (number.empty() || *end != '\0' || !(q >= 0 && q <= 1)) q = -1;
+            }
+        }
+        if (!value.empty()) each(value, q);
+    }
+}
+
+} // namespace
+
 std::string availability_format(const Target& t, std::string_view accept) {
     only(t, {"format"});
     if (const std::string* f = t.find("format")) {
         if (*f == "json" || *f == "csv" || *f == "geojson") return *f;
         throw BadRequest("format: must be json, csv or geojson");
     }
-    if (accept.empty() || accept.find("application/json") != std::string_view::npos ||
-        accept.find("*/*") != std::string_view::npos)
-        return "json";
-    if (accept.find("application/geo+json") != std::string_view::npos) return "geojson";
-    if (accept.find("text/csv") != std::string_view::npos) return "csv";
-    throw BadRequest("format: the Accept header asks for none of json, csv, geojson (or give format=)");
+    if (trim(accept).empty()) return "json";
+    // The q-value each format gets: from its exact type over a wildcard that covers it.
+    struct Choice {
+        const char* format;
+        const char* type;
+        const char* family;
+        double q = -1;
+        int precision = -1; // 2 exact type, 1 type/*, 0 */*
+    };
+    std::array<Choice, 3> choices{{{"json", "application/json", "application/*"},
+                                   {"geojson", "application/geo+json", "application/*"},
+                                   {"csv", "text/csv", "text/*"}}};
+    each_weighted(accept, [&](std::string_view type, double q) {
+        if (q < 0) return; // an unreadable q-value: that element is ignored
+        for (Choice& c : choices) {
+            const int precision = same_text(type, c.type)     ? 2
+                                  : same_text(type, c.family) ? 1
+                                  : type == "*/*"             ? 0
+                                                              : -1;
+            if (precision > c.precision) {
+                c.precision = precision;
+                c.q = q;
+            }
+        }
+    });
+    const Choice* best = nullptr;
+    for (const Choice& c : choices) // the first of equals wins: json, then geojson, then csv
+        if (c.q > 0 && (!best || c.q > best->q)) best = &c;
+    if (!best)
+        throw NotAcceptable("Accept: none of application/json, application/geo+json, text/csv is accepted "
+                            "(or give format=json|csv|geojson)");
+    return best->format;
+}
+
+bool accepts_gzip(std::string_view accept_encoding) {
+    double gzip = -1, any = -1;
+    each_weighted(accept_encoding, [&](std::string_view coding, double q) {
+        if (same_text(coding, "gzip") || same_text(coding, "x-gzip")) gzip = q;
+        if (coding == "*") any = q;
+    });
+    return gzip > 0 || (gzip < 0 && any > 0);
+}
+
+bool none_match(std::string_view if_none_match, std::string_view etag) {
+    bool found = false;
+    while (!if_none_match.empty() && !found) {
+        const size_t comma = if_none_match.find(',');
+        std::string_view tag = trim(if_none_match.substr(0, comma));
+        if_none_match = comma == std::string_view::npos ? std::string_view() : if_none_match.substr(comma + 1);
+        if (tag == "*") return true;
+        if (tag.size() > 2 && (tag[0] == 'W' || tag[0] == 'w') && tag[1] == '/') tag.remove_prefix(2);
+        found = tag == etag;
+    }
+    return found;
+}
+
+std::string_view bearer_token(std::string_view authorization) {
+    authorization = trim(authorization);
+    const size_t space = authorization.find_first_of(" \t");
+    if (space == std::string_view::npos || !same_text(authorization.substr(0, space), "Bearer")) return {};
+    return trim(authorization.substr(space));
 }
 
 int runs_limit(const Target& t) {

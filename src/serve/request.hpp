@@ -40,9 +40,25 @@ struct FeasibilityQuery {
 /// 1000, default 0 = all) optional: the CLI's rules; `operator` (a name: letters, digits, '-', '_').
 FeasibilityQuery feasibility_query(const Target& t);
 
-/// `format=json|csv|geojson`, else from `Accept` (application/json, text/csv, application/geo+json, */*);
-/// BadRequest names `format` when neither gives a format the export has.
+/// Nothing the client accepts can be given (406).
+struct NotAcceptable : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+/// `format=json|csv|geojson` (BadRequest otherwise), else the `Accept` header's most preferred of
+/// application/json, application/geo+json, text/csv by q-value (`*/*` and `application/*` mean json,
+/// `text/*` csv; q=0 refuses; no header: json). NotAcceptable when it accepts none of them.
 std::string availability_format(const Target& t, std::string_view accept);
+
+/// Whether `Accept-Encoding` takes gzip (`gzip` or `*` with a q-value above 0).
+bool accepts_gzip(std::string_view accept_encoding);
+
+/// Whether an `If-None-Match` header names `etag` (a quoted entity tag, weak or strong) or is `*`.
+bool none_match(std::string_view if_none_match, std::string_view etag);
+
+/// The token of an `Authorization` header whose scheme is Bearer (in any case, RFC 7235), without the
+/// spaces around it; empty when it is another scheme or none.
+std::string_view bearer_token(std::string_view authorization);
 
 /// `limit` of /v1/runs: 1 to 1000, default 50.
 int runs_limit(const Target& t);

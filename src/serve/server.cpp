@@ -1,6 +1,7 @@
 #include "serve/server.hpp"
 
 #include "app/queries.hpp"
+#include "report/availability.hpp"
 #include "core/feasibility.hpp"
 #include "serve/box_index.hpp"
 #include "serve/rate_limit.hpp"
@@ -15,6 +16,7 @@
 #include "util/strings.hpp"
 #include "util/time.hpp"
 
+#include <Poco/DeflatingStream.h>
 #include <Poco/Net/Context.h>
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
@@ -40,6 +42,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -112,10 +115,9 @@ public:
 
     /// The scope of the presented token; none when it is not one of ours.
     std::optional<Scope> scope_of(const std::string& authorization) const {
-        constexpr std::string_view kBearer = "Bearer ";
-        if (authorization.size() <= kBearer.size() || authorization.compare(0, kBearer.size(), kBearer) != 0)
-            return std::nullopt;
-        const Digest d = sha256(std::string_view(authorization).substr(kBearer.size()));
+        const std::string_view token = bearer_token(authorization);
+        if (token.empty()) return std::nullopt;
+        const Digest d = sha256(token);
         const Scope* found = nullptr;
         for (const auto& known : m_tokens) // every one compared: the time does not say which matched
             if (CRYPTO_memcmp(known.digest.data(), d.data(), d.size()) == 0) found = &known.scope;
@@ -167,6 +169,9 @@ struct Reply {
     int status = 200;
     std::string content_type = "application/json";
     std::string body;
+    /// A large answer written as it is made (chunked, gzip when the client takes it) instead of `body`.
+    std::function<void(std::ostream&)> stream;
+    std::string etag; // quoted; an If-None-Match naming it is answered 304
 };
 
 Reply error(int status, const std::string& message) {
@@ -319,13 +324,30 @@ struct ApiServer::State {
         return r;
     }
 
+    /// The operator's feed, from its boxes in memory (read again first if its database changed, so the
+    /// feed is the last committed snapshot, as the CLI's `availability` gives it), written as it is made.
     Reply availability(OperatorView& op, const Target& t, const std::string& accept) {
         const std::string format = availability_format(t, accept);
+        if (!file_exists(op.config.snapshot_path))
+            throw UsageError("no snapshot yet: " + op.name() + "'s first run has not completed");
+        op.index.refresh();
+        std::shared_ptr<const BoxIndex> boxes = op.index.current();
+        if (!boxes) throw UsageError("no snapshot yet: " + op.name() + "'s first run has not completed");
         Reply r;
-        r.body = export_availability(store(op), format).text;
         r.content_type = format == "csv"       ? "text/csv; charset=utf-8"
                          : format == "geojson" ? "application/geo+json"
                                                : "application/json";
+        const std::string version =
+            op.name() + "\n" + std::to_string(boxes->snapshot()) + "\n" + boxes->revision() + "\n" + format;
+        const Digest d = sha256(version);
+        r.etag = "\"" + to_hex(d.data(), 12) + "\"";
+        r.stream = [boxes, format](std::ostream& out) {
+            AvailabilityWriter writer(format, boxes->snapshot(), [&](std::string_view chunk) {
+                out.write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+            });
+            boxes->each_box([&](const BoxPorts& b) { writer.add(b); });
+            writer.finish();
+        };
         return r;
     }
 
@@ -570,6 +592,8 @@ struct ApiServer::State {
             return error(400, e.what());
         } catch (const NotFound& e) {
             return error(404, e.what());
+        } catch (const NotAcceptable& e) {
+            return error(406, e.what());
         } catch (const UsageError& e) {
             // No snapshot yet: what the caller asked for does not exist yet.
             return error(503, e.what());
@@ -608,16 +632,52 @@ public:
         resp.set("X-Content-Type-Options", "nosniff");
         if (r.status == 401) resp.set("WWW-Authenticate", "Bearer");
         if (r.status == 429) resp.set("Retry-After", "1");
-        resp.setContentLength64(static_cast<Poco::Int64>(r.body.size()));
-        auto& out = resp.send();
-        if (req.getMethod() != "HEAD") out.write(r.body.data(), static_cast<std::streamsize>(r.body.size()));
-        out.flush();
+        if (r.stream)
+            send_stream(req, resp, r);
+        else
+            send_body(req, resp, r.body);
         m_state.durations.add(monotonic_seconds() - t0);
         m_state.workers.set();
         arm(m_state.config.serve.idle_timeout_s); // the next request on this connection, or close it
     }
 
 private:
+    static void send_body(const Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp,
+                          const std::string& body) {
+        resp.setContentLength64(static_cast<Poco::Int64>(body.size()));
+        auto& out = resp.send();
+        if (req.getMethod() != "HEAD") out.write(body.data(), static_cast<std::streamsize>(body.size()));
+        out.flush();
+    }
+
+    /// A streamed answer: its entity tag (per encoding) first, 304 when the client has it, else chunks.
+    static void send_stream(const Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp,
+                            const Reply& r) {
+        const bool gzip = accepts_gzip(req.get("Accept-Encoding", ""));
+        const std::string etag = gzip ? r.etag.substr(0, r.etag.size() - 1) + "-gzip\"" : r.etag;
+        resp.set("ETag", etag);
+        resp.set("Vary", "Accept, Accept-Encoding");
+        if (none_match(req.get("If-None-Match", ""), etag)) {
+            resp.setStatusAndReason(Poco::Net::HTTPResponse::HTTP_NOT_MODIFIED);
+            resp.setContentLength64(0);
+            resp.send().flush();
+            return;
+        }
+        if (gzip) resp.set("Content-Encoding", "gzip");
+        resp.setChunkedTransferEncoding(true);
+        auto& out = resp.send();
+        if (req.getMethod() == "HEAD") return;
+        if (!gzip) {
+            r.stream(out);
+            out.flush();
+            return;
+        }
+        Poco::DeflatingOutputStream zipped(out, Poco::DeflatingStreamBuf::STREAM_GZIP, 1);
+        r.stream(zipped);
+        zipped.close();
+        out.flush();
+    }
+
     ApiServer::State& m_state;
 };
 
@@ -641,6 +701,7 @@ public:
     ~Connection() override { m_state.connections.leave(m_client); }
     void run() override {
         t_fd = static_cast<int>(socket().impl()->sockfd());
+        socket().setNoDelay(true); // an answer's last segment leaves now, not after the client's ACK
         {
             std::lock_guard lock(m_state.open_mutex);
             m_state.open_sockets.insert(t_fd);

@@ -2,6 +2,7 @@
 #include "store/store_access.hpp"
 
 #include <algorithm>
+#include <functional>
 #include <optional>
 
 namespace oznsync {
@@ -29,33 +30,50 @@ void add_box(const sql::Statement& st, std::vector<BoxPorts>& out) {
              {}});
 }
 
-/// Folds rows of box, splitter, port (ordered so) into BoxPorts.
+/// Folds the next row of box, splitter, port (ordered so) into `out`; false when there is none.
+bool collect_port_row(sql::Statement& st, std::vector<BoxPorts>& out) {
+    if (!st.step()) return false;
+    add_box(st, out);
+    if (st.is_null(7)) return true;
+    auto& splitters = out.back().splitters;
+    std::string sid = st.text(7);
+    if (splitters.empty() || splitters.back().id != sid) splitters.push_back({sid, st.text(8), {}});
+    if (st.is_null(9)) return true;
+    auto& ports = splitters.back().ports;
+    size_t n = static_cast<size_t>(st.int64(9));
+    if (ports.size() < n) ports.resize(n);
+    ports[n - 1] = PortState{st.int64(10) != 0, st.opt_text(11)};
+    return true;
+}
+
 void collect_port_rows(sql::Statement& st, std::vector<BoxPorts>& out) {
-    while (st.step()) {
-        add_box(st, out);
-        if (st.is_null(7)) continue;
-        auto& splitters = out.back().splitters;
-        std::string sid = st.text(7);
-        if (splitters.empty() || splitters.back().id != sid) splitters.push_back({sid, st.text(8), {}});
-        if (st.is_null(9)) continue;
-        auto& ports = splitters.back().ports;
-        size_t n = static_cast<size_t>(st.int64(9));
-        if (ports.size() < n) ports.resize(n);
-        ports[n - 1] = PortState{st.int64(10) != 0, st.opt_text(11)};
+    while (collect_port_row(st, out)) {
     }
+}
+
+/// Folds the next row of box, splitter, port_states into `out`; false when there is none. Throws
+/// `NoPortStates` at a splitter without them.
+struct NoPortStates {};
+bool collect_port_states_row(sql::Statement& st, std::vector<BoxPorts>& out) {
+    if (!st.step()) return false;
+    add_box(st, out);
+    if (st.is_null(7)) return true;
+    if (st.is_null(9)) throw NoPortStates{};
+    BoxPorts::SplitterPorts sp{st.text(7), st.text(8), {}};
+    for (char c : st.text(9))
+        sp.ports.push_back(PortState{c == 'b', c == 'o' ? std::optional<std::string>("") : std::nullopt});
+    out.back().splitters.push_back(std::move(sp));
+    return true;
 }
 
 /// Folds rows of box, splitter, port_states into BoxPorts; false at a splitter without port_states (a
 /// snapshot pulled before the column existed).
 bool collect_port_states(sql::Statement& st, std::vector<BoxPorts>& out) {
-    while (st.step()) {
-        add_box(st, out);
-        if (st.is_null(7)) continue;
-        if (st.is_null(9)) return false;
-        BoxPorts::SplitterPorts sp{st.text(7), st.text(8), {}};
-        for (char c : st.text(9))
-            sp.ports.push_back(PortState{c == 'b', c == 'o' ? std::optional<std::string>("") : std::nullopt});
-        out.back().splitters.push_back(std::move(sp));
+    try {
+        while (collect_port_states_row(st, out)) {
+        }
+    } catch (const NoPortStates&) {
+        return false;
     }
     return true;
 }
@@ -95,13 +113,38 @@ std::vector<BoxPorts> boxes_in_rects(Store& store, int64_t snapshot, const std::
     return out;
 }
 
+void each_box(Store& store, int64_t snapshot, const std::function<void(BoxPorts&&)>& each) {
+    // One row per splitter (its port_states) unless a splitter of the snapshot lacks them (a snapshot
+    // pulled before the column existed): then one row per port.
+    auto missing = db_of(store).prepare(
+        "SELECT EXISTS(SELECT 1 FROM splitters WHERE snapshot_id = ?1 AND port_states IS NULL)");
+    missing.bind(1, snapshot);
+    const bool port_states = missing.step() && missing.int64(0) == 0;
+    auto st = db_of(store).prepare(
+        std::string(kBoxSplitter) + (port_states ? "s.port_states FROM box_keys k" : "p.number, p.blocked, p.fiber FROM box_keys k") +
+        kJoins + (port_states ? "" : kPortRows) + "WHERE k.snapshot_id = ?1 ORDER BY b.project, b.id, s.id" +
+        (port_states ? "" : ", p.number"));
+    st.bind(1, snapshot);
+    // The rows come box by box: a box is complete when the next one starts.
+    std::vector<BoxPorts> one;
+    auto flush = [&](size_t keep) {
+        while (one.size() > keep) {
+            each(std::move(one.front()));
+            one.erase(one.begin());
+        }
+    };
+    while (true) {
+        const size_t before = one.size();
+        const bool more = port_states ? collect_port_states_row(st, one) : collect_port_row(st, one);
+        if (!more) break;
+        if (one.size() > before && one.size() > 1) flush(1);
+    }
+    flush(0);
+}
+
 std::vector<BoxPorts> all_boxes(Store& store, int64_t snapshot) {
     std::vector<BoxPorts> out;
-    auto st = db_of(store).prepare(std::string(kBoxSplitter) +
-                                   "p.number, p.blocked, p.fiber FROM box_keys k" + kJoins + kPortRows +
-                                   "WHERE k.snapshot_id = ?1 ORDER BY b.project, b.id, s.id, p.number");
-    st.bind(1, snapshot);
-    collect_port_rows(st, out);
+    each_box(store, snapshot, [&](BoxPorts&& b) { out.push_back(std::move(b)); });
     return out;
 }
 

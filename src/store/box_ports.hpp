@@ -5,6 +5,7 @@
 #include "core/geo.hpp"
 #include "store/store.hpp"
 
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -13,6 +14,8 @@ namespace oznsync {
 
 std::vector<BoxPorts> boxes_in_rects(Store& store, int64_t snapshot, const std::vector<LatLngRect>& rects);
 std::vector<BoxPorts> all_boxes(Store& store, int64_t snapshot);
+/// Every box of the snapshot, one at a time (by project, then id), without holding them all.
+void each_box(Store& store, int64_t snapshot, const std::function<void(BoxPorts&&)>& each);
 
 /// Free, sellable ports (not blocked, no fiber, on a box that is not a draft) per project id.
 std::map<std::string, long long> free_ports_by_project(Store& store, int64_t snapshot);

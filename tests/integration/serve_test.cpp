@@ -1,6 +1,7 @@
 // `oznsync serve` over real HTTP on loopback: the same answers as the CLI, tokens, limits, metrics, TLS.
 #include "support/harness.hpp"
 
+#include <Poco/InflatingStream.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 #include <Poco/Net/Context.h>
@@ -56,6 +57,7 @@ public:
     struct Answer {
         int status = 0;
         std::string body, content_type;
+        std::map<std::string, std::string> headers;
     };
     Answer get(const std::string& target, const std::string& token = kToken,
                const std::map<std::string, std::string>& headers = {}, const std::string& method = "GET",
@@ -77,6 +79,8 @@ public:
         Poco::StreamCopier::copyToString(in, a.body);
         a.status = resp.getStatus();
         a.content_type = resp.getContentType();
+        for (const auto& [k, v] : resp)
+            a.headers[k] = v;
         return a;
     }
 
@@ -221,9 +225,54 @@ TEST_SUITE("serve") {
         CHECK(geo.content_type == "application/geo+json");
         Result cli = oznsync({"availability", "--config", s.config, "--format", "geojson"});
         CHECK(geo.body == cli.out);
-        CHECK(server.get("/v1/availability", kToken, {{"Accept", "image/png"}}).status == 400);
+        // Accept with q-values; 406 (a JSON reason) when it takes none of the formats.
+        auto refused = server.get("/v1/availability", kToken, {{"Accept", "image/png"}});
+        CHECK(refused.status == 406);
+        CHECK(refused.body.find("\"error\":\"Accept: ") != std::string::npos);
+        CHECK(server.get("/v1/availability", kToken, {{"Accept", "text/csv;q=0.4, application/geo+json;q=0.8"}})
+                  .content_type == "application/geo+json");
+        CHECK(server.get("/v1/availability", kToken, {{"Accept", "*/*;q=0.1, text/csv"}})
+                  .content_type.rfind("text/csv", 0) == 0);
         // No client data: the export carries no codes, names or addresses of clients.
         CHECK(server.get("/v1/availability").body.find("OP-") == std::string::npos);
+        // The scheme of Authorization in any case.
+        CHECK(server.get("/v1/runs", "", {{"Authorization", "bearer " + kToken}}).status == 200);
+        CHECK(server.get("/v1/runs", "", {{"Authorization", "BEARER  " + kToken}}).status == 200);
+        CHECK(server.get("/v1/runs", "", {{"Authorization", "Basic " + kToken}}).status == 401);
+    }
+
+    TEST_CASE("availability streamed, gzip when asked, an ETag per snapshot: 304 until the next one") {
+        Setup s;
+        Server server(s.config);
+        const std::string cli = oznsync({"availability", "--config", s.config}).out;
+        auto plain = server.get("/v1/availability");
+        CHECK(plain.status == 200);
+        CHECK(plain.body == cli);
+        CHECK(plain.headers["Transfer-Encoding"] == "chunked");
+        const std::string etag = plain.headers["ETag"];
+        CHECK(etag.size() > 2);
+        auto zipped = server.get("/v1/availability", kToken, {{"Accept-Encoding", "gzip"}});
+        CHECK(zipped.headers["Content-Encoding"] == "gzip");
+        CHECK(zipped.headers["ETag"] != etag); // another representation, another tag
+        std::istringstream packed(zipped.body);
+        Poco::InflatingInputStream inflate(packed, Poco::InflatingStreamBuf::STREAM_GZIP);
+        std::string unpacked;
+        Poco::StreamCopier::copyToString(inflate, unpacked);
+        CHECK(unpacked == cli);
+        CHECK(zipped.body.size() < cli.size() / 3);
+        // The client that has it is told so, with no body.
+        auto same = server.get("/v1/availability", kToken, {{"If-None-Match", etag}});
+        CHECK(same.status == 304);
+        CHECK(same.body.empty());
+        CHECK(server.get("/v1/availability?format=csv", kToken, {{"If-None-Match", etag}}).status == 200);
+        // A new snapshot is a new tag, and is what the next request gets (no restart, no wait).
+        Result pulled = oznsync({"pull", "--config", s.config});
+        REQUIRE(pulled.exit_code == 0);
+        auto next = server.get("/v1/availability", kToken, {{"If-None-Match", etag}});
+        CHECK(next.status == 200);
+        CHECK(next.headers["ETag"] != etag);
+        CHECK(next.body == oznsync({"availability", "--config", s.config}).out);
+        CHECK(next.body.find("\"snapshot_id\":2") != std::string::npos);
     }
 
     TEST_CASE("metrics parse as Prometheus text; health; a finished run is seen without a restart") {
