@@ -219,12 +219,65 @@ private:
 
 } // namespace
 
-/// One operator the server answers for: its config (database path, name) and its boxes in memory.
+/// Read-only connections to one operator's database, lent to a request and given back: at most as many
+/// as answer at once (serve.workers), each with a small page cache, so a fleet of operators holds a few
+/// connections each, not one per server thread. SQLite in WAL mode shows each statement the last
+/// committed snapshot, so a run that completes is seen by the next request, without a restart.
+class StorePool {
+public:
+    static constexpr int kCacheKib = 1024;
+    explicit StorePool(std::string path, std::string operator_name)
+        : m_path(std::move(path)), m_operator(std::move(operator_name)) {}
+
+    class Lease {
+    public:
+        Lease(StorePool& pool, std::unique_ptr<Store> store) : m_pool(pool), m_store(std::move(store)) {}
+        Lease(const Lease&) = delete;
+        Lease& operator=(const Lease&) = delete;
+        ~Lease() { m_pool.give_back(std::move(m_store)); }
+        Store& operator*() const { return *m_store; }
+        operator Store&() const { return *m_store; }
+
+    private:
+        StorePool& m_pool;
+        std::unique_ptr<Store> m_store;
+    };
+
+    Lease lease() {
+        {
+            std::lock_guard lock(m_mutex);
+            if (!m_idle.empty()) {
+                auto store = std::move(m_idle.back());
+                m_idle.pop_back();
+                return Lease(*this, std::move(store));
+            }
+        }
+        if (!file_exists(m_path)) // before the first run: not yet, not broken (503)
+            throw UsageError("no snapshot yet: " + m_operator + "'s first run has not completed");
+        auto store = std::make_unique<Store>(m_path, Access::ReadOnly, m_operator);
+        store->limit_cache(kCacheKib);
+        return Lease(*this, std::move(store));
+    }
+
+private:
+    void give_back(std::unique_ptr<Store> store) {
+        std::lock_guard lock(m_mutex);
+        m_idle.push_back(std::move(store));
+    }
+    const std::string m_path, m_operator;
+    std::mutex m_mutex;
+    std::vector<std::unique_ptr<Store>> m_idle;
+};
+
+/// One operator the server answers for: its config (database path, name), its boxes in memory and the
+/// connections to its database.
 struct OperatorView {
     Config config;
-    LiveIndex index; // feasibility is answered from here, never from SQLite
+    LiveIndex index; // feasibility and availability are answered from here, never from SQLite
+    StorePool stores;
     explicit OperatorView(Config c)
-        : config(std::move(c)), index(config.snapshot_path, config.operator_name) {}
+        : config(std::move(c)), index(config.snapshot_path, config.operator_name),
+          stores(config.snapshot_path, config.operator_name) {}
     const std::string& name() const { return config.operator_name; }
 };
 
@@ -262,24 +315,6 @@ struct ApiServer::State {
           workers(cfg.serve.workers, cfg.serve.workers) {
         for (const auto& c : of)
             operators.push_back(std::make_unique<OperatorView>(c));
-    }
-
-    /// One read-only connection per server thread and operator: SQLite in WAL mode shows each statement
-    /// the last committed snapshot, so a run that completes is seen by the next request, without a restart.
-    Store& store(const OperatorView& op) {
-        thread_local std::map<const OperatorView*, std::unique_ptr<Store>> t_stores;
-        thread_local const State* t_owner = nullptr;
-        if (t_owner != this) {
-            t_stores.clear();
-            t_owner = this;
-        }
-        auto& s = t_stores[&op];
-        if (!s) {
-            if (!file_exists(op.config.snapshot_path)) // before the first run: not yet, not broken (503)
-                throw UsageError("no snapshot yet: " + op.name() + "'s first run has not completed");
-            s = std::make_unique<Store>(op.config.snapshot_path, Access::ReadOnly, op.name());
-        }
-        return *s;
     }
 
     /// The operator of this name, if this token may see it; else NotFound.
@@ -353,7 +388,7 @@ struct ApiServer::State {
 
     Reply runs(OperatorView& op, const Target& t) {
         Reply r;
-        r.body = runs_json(op.name(), list_runs(store(op), runs_limit(t)));
+        r.body = runs_json(op.name(), list_runs(op.stores.lease(), runs_limit(t)));
         return r;
     }
 
@@ -361,7 +396,7 @@ struct ApiServer::State {
         only(t, {});
         Reply r;
         try {
-            r.body = show_report(store(op), run_id_segment(id), "json");
+            r.body = show_report(op.stores.lease(), run_id_segment(id), "json");
         } catch (const UsageError& e) {
             throw NotFound(e.what());
         }
@@ -426,7 +461,7 @@ struct ApiServer::State {
         std::optional<ServiceStatus> s;
         std::string problem;
         try {
-            s = service_status(store(op), false);
+            s = service_status(op.stores.lease(), false);
         } catch (const std::exception& e) {
             problem = e.what();
         }
@@ -485,7 +520,7 @@ struct ApiServer::State {
         std::vector<MonitoringStatus> shown;
         for (OperatorView* op : visible(scope)) {
             try {
-                shown.push_back(monitoring_status(store(*op), op->name()));
+                shown.push_back(monitoring_status(op->stores.lease(), op->name()));
             } catch (const std::exception& e) {
                 spdlog::warn("{}: metrics: {}", op->name(), e.what());
             }

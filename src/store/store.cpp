@@ -44,6 +44,10 @@ void Store::claim(const std::string& operator_name, Access access) {
                           "' (operator.name): give each operator a database of its own");
 }
 
+void Store::limit_cache(int kib) {
+    m_db.exec("PRAGMA cache_size=-" + std::to_string(kib));
+}
+
 int Store::schema_version() {
     auto st = m_db.prepare("PRAGMA user_version");
     st.step();

@@ -30,6 +30,9 @@ public:
                    const std::string& operator_name = "");
 
     int schema_version();
+    /// The most page cache this connection keeps (64 MiB unless set): a server holding many connections
+    /// keeps each small; the file system's cache still holds the file.
+    void limit_cache(int kib);
     /// One transaction around many writes of the store's classes (committed by `commit()`, rolled back
     /// when dropped without).
     sql::Transaction transaction() { return sql::Transaction(m_db); }

@@ -5,6 +5,9 @@
 # server's own p99 from its /metrics histogram and its RSS. Timings are measured here, never asserted.
 # The operators are one generated network pulled once, copied, and shifted so they tile a region side by
 # side (each copy keeps its own operator name): the server holds FLEET_OPERATORS x FLEET_BOXES boxes.
+# Then PostgreSQL + PostGIS on the same boxes with pgbench (skipped with a line when not installed), and
+# one FLEET_BIG_BOXES-box operator (default 100,000): its availability feed streamed and gzipped, and
+# how soon a new snapshot of it is answered.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 N=${FLEET_OPERATORS:-50}
@@ -99,8 +102,98 @@ lat99() { echo "$1" | awk '$1 == "99%" {print $2}'; }
 boxes=$(( N * $(sqlite3 "$work/op-00.db" "select count(*) from boxes") ))
 echo "| \`serve --fleet\`: $N operators, $boxes boxes in memory (loaded in ${loaded} s), cross-operator feasibility, radius 150 m, \`wrk\` 50 connections ${DURATION} s | $(rate "$many") answers/s, client p99 $(lat99 "$many"); $(summary "$h0" "$h1"); peak RSS $((rss_kb / 1024)) MB |"
 echo "| the same, one connection | $(rate "$one") answers/s, client p99 $(lat99 "$one"); $(summary "$h1" "$h2") |"
-if command -v pg_ctl >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then
-  echo "| PostGIS beside it | not yet in this bench (issue: the shared store) |"
+
+# PostgreSQL 15 + PostGIS beside it, on the same boxes: the obvious alternative (a geography column with a
+# GiST index, ST_DWithin, pgbench with 50 clients). Each box's free ports are counted once at load, so
+# PostGIS answers the same question with less work per answer than serve does (serve reads the ports).
+pg=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+if [ -z "$pg" ] || [ ! -x "$pg/pgbench" ] || ! ls /usr/share/postgresql/*/extension/postgis.control >/dev/null 2>&1; then
+  echo "| PostGIS beside it | skipped: postgresql-15 and postgresql-15-postgis-3 are not installed |"
 else
-  echo "| PostGIS beside it | skipped: postgresql-15-postgis-3 is not installed |"
+  pgdir=$(mktemp -d /tmp/oznsync-bench-pg-XXXXXX)
+  chmod 755 "$pgdir"
+  as_pg() { if [ "$(id -u)" -eq 0 ]; then chown -R postgres "$pgdir"; su postgres -s /bin/sh -c "$*"; else sh -c "$*"; fi; }
+  trap 'as_pg "$pg/pg_ctl -D $pgdir/data -m immediate stop" >/dev/null 2>&1 || true; rm -rf "$pgdir"; for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"' EXIT
+  as_pg "$pg/initdb -D $pgdir/data -A trust -U postgres" >/dev/null
+  as_pg "$pg/pg_ctl -D $pgdir/data -w -l $pgdir/log -o \"-k $pgdir -c listen_addresses= -c max_connections=120 -c shared_buffers=512MB\" start" >/dev/null
+  psql=("$pg/psql" -q -h "$pgdir" -U postgres -v ON_ERROR_STOP=1)
+  "${psql[@]}" -c "CREATE DATABASE bench" >/dev/null
+  "${psql[@]}" -d bench -c "CREATE EXTENSION postgis;
+    CREATE TABLE staged (operator text, id text, name text, project text, lat float8, lng float8, draft bool, free_ports int)" >/dev/null
+  for i in $(seq 0 $((N - 1))); do
+    name=$(printf 'op-%02d' "$i")
+    sqlite3 -csv "$work/$name.db" "SELECT '$name', b.id, b.name, b.project, b.lat, b.lng, b.draft,
+        coalesce(sum(length(s.port_states) - length(replace(s.port_states, '.', ''))), 0)
+      FROM boxes b LEFT JOIN splitters s ON s.snapshot_id = b.snapshot_id AND s.box = b.id
+      WHERE b.snapshot_id = (SELECT max(id) FROM snapshots WHERE status = 'complete') GROUP BY b.id"
+  done | "${psql[@]}" -d bench -c "\copy staged FROM STDIN WITH (FORMAT csv)"
+  "${psql[@]}" -d bench -c "CREATE TABLE boxes AS SELECT operator, id, name, project, draft, free_ports,
+      ST_SetSRID(ST_MakePoint(lng, lat), 4326)::geography AS geog FROM staged;
+    DROP TABLE staged; CREATE INDEX boxes_geog ON boxes USING gist (geog)" >/dev/null
+  "${psql[@]}" -d bench -c "VACUUM ANALYZE boxes" >/dev/null
+  cat >"$work/postgis.sql" <<SQL
+\set r1 random(0, 1000000)
+\set r2 random(0, 1000000)
+\set lat $lat1 - :r1 / 1000000.0 * ($rows * $span_lat)
+\set lng $lng0 + :r2 / 1000000.0 * ($cols * $span_lng)
+SELECT operator, id, name, project, free_ports, ST_Distance(geog, p, false) AS d
+  FROM boxes, (SELECT ST_SetSRID(ST_MakePoint(:lng, :lat), 4326)::geography AS p) q
+  WHERE ST_DWithin(geog, p, 150, false) AND free_ports > 0 AND NOT draft ORDER BY d;
+SQL
+  "$pg/pgbench" -n -h "$pgdir" -U postgres -c 50 -j 2 -T 2 -f "$work/postgis.sql" bench >/dev/null 2>&1 # warm
+  bench_pg=$("$pg/pgbench" -n -h "$pgdir" -U postgres -c 50 -j 2 -T "$DURATION" -f "$work/postgis.sql" bench 2>&1)
+  tps=$(echo "$bench_pg" | awk -F'[ =(]+' '/^tps/ {print $2; exit}')
+  avg=$(echo "$bench_pg" | awk -F' = ' '/latency average/ {print $2}')
+  # The same answers: the viable boxes (operator, id) of serve and of PostGIS at 50 random points.
+  same=$(python3 - "$base" "$token" "$lat1" "$lng0" "$rows" "$span_lat" "$cols" "$span_lng" "${psql[*]}" <<'PY'
+import json, random, subprocess, sys, urllib.request
+base, token, lat1, lng0, rows, span_lat, cols, span_lng, psql = sys.argv[1:]
+lat1, lng0, span_lat, span_lng, rows, cols = map(float, (lat1, lng0, span_lat, span_lng, rows, cols))
+random.seed(7)
+same = 0
+for _ in range(50):
+    lat = lat1 - random.random() * rows * span_lat
+    lng = lng0 + random.random() * cols * span_lng
+    req = urllib.request.Request(f"{base}/v1/feasibility?lat={lat:.6f}&lng={lng:.6f}&radius=150",
+                                 headers={"Authorization": "Bearer " + token})
+    answer = json.load(urllib.request.urlopen(req))
+    ours = {(b["operator"], b["id"]) for b in answer["viable_boxes"]}
+    sql = (f"SELECT operator || ' ' || id FROM boxes WHERE ST_DWithin(geog, ST_SetSRID(ST_MakePoint({lng}, {lat}), 4326)::geography, 150, false) "
+           "AND free_ports > 0 AND NOT draft")
+    out = subprocess.run(psql.split() + ["-d", "bench", "-At", "-c", sql], capture_output=True, text=True, check=True).stdout
+    theirs = {tuple(line.split(" ", 1)) for line in out.split("\n") if line}
+    same += ours == theirs
+print(same)
+PY
+)
+  ratio=$(python3 -c "print(round($(rate "$many") / $tps, 1))")
+  echo "| PostgreSQL 15 + PostGIS on the same $boxes boxes (ST_DWithin on geography, GiST), \`pgbench\` 50 clients ${DURATION} s | $(printf '%.0f' "$tps") answers/s, latency average $avg; the same viable boxes at $same of 50 random points; serve answers **${ratio}x** as many |"
 fi
+
+# One 100,000-box operator alone: how soon a new snapshot is answered, and its availability feed.
+BIG=${FLEET_BIG_BOXES:-100000}
+build/ozmap-sim --api-key bench-key-0001 --projects 4 --boxes "$BIG" --splitters-per-box 2 --ports 8 \
+  --occupancy 0.5 --seed 5 >"$work/big-sim.out" 2>/dev/null &
+pids+=($!)
+for _ in $(seq 1200); do grep -q listening "$work/big-sim.out" 2>/dev/null && break; sleep 0.1; done
+big_url=$(sed -n 's/^listening //p' "$work/big-sim.out")
+printf '[ozmap]\nurl = %s\napi_key = bench-key-0001\n[ozneutral]\nsales = file:/dev/null\n[snapshot]\npath = %s/big.db\n[reports]\ndir = %s/big-reports\n[serve]\ntokens_file = %s/tokens\nrate_limit = 1000000\n' \
+  "$big_url" "$work" "$work" "$work" >"$work/big.ini"
+chmod 600 "$work/big.ini"
+build/oznsync pull --config "$work/big.ini" -q >/dev/null
+build/oznsync serve --listen 127.0.0.1:0 --config "$work/big.ini" >"$work/big-serve.out" 2>"$work/big-serve.err" &
+pids+=($!)
+for _ in $(seq 600); do grep -q 'in memory' "$work/big-serve.err" 2>/dev/null && break; sleep 0.1; done
+big=$(sed -n 's/^listening //p' "$work/big-serve.out")
+feed() { curl -s -o /dev/null -w '%{time_starttransfer} %{time_total} %{size_download}\n' -H "Authorization: Bearer $token" "$@" "$big/v1/availability"; }
+read -r plain_first plain_total plain_bytes < <(feed)
+read -r gz_first gz_total gz_bytes < <(feed -H 'Accept-Encoding: gzip')
+ms() { python3 -c "print(round($1 * 1000, 1))"; }
+kib() { echo $(($1 / 1024)); }
+echo "| \`/v1/availability\` of $BIG boxes (one operator's serve, curl) | first byte $(ms "$plain_first") ms, all $(ms "$plain_total") ms, $(kib "$plain_bytes") KiB; gzip: first byte $(ms "$gz_first") ms, all $(ms "$gz_total") ms, $(kib "$gz_bytes") KiB |"
+# A new snapshot (a pull) is current when the pull ends; from then until serve answers from it.
+build/oznsync pull --config "$work/big.ini" -q >/dev/null
+current=$(date +%s.%N)
+until curl -s -H "Authorization: Bearer $token" "$big/healthz" | grep -q '"snapshot_in_memory":2'; do sleep 0.02; done
+seen=$(python3 -c "import time; print(round(time.time() - $current, 2))")
+echo "| a new snapshot of the $BIG-box operator, from the pull's end to serve answering from it | ${seen} s |"
