@@ -14,9 +14,11 @@
 #include "util/time.hpp"
 
 #include <Poco/JSON/Object.h>
+#include <Poco/JSON/ParseHandler.h>
 #include <Poco/JSON/Parser.h>
 
 #include <chrono>
+#include <sstream>
 
 namespace oznsync {
 
@@ -89,7 +91,24 @@ std::vector<RunDay> folded_runs(const Config& cfg) {
     return History(store).run_days();
 }
 
-std::string runs_json(const std::string& operator_name, const std::vector<RunListing>& runs) {
+std::string public_summary(const std::string& summary_json) {
+    Poco::JSON::Parser parser(new Poco::JSON::ParseHandler(true)); // the keys in their order
+    auto o = parser.parse(summary_json).extract<Poco::JSON::Object::Ptr>();
+    for (const char* key : {"host", "user", "partner_handover_file", "config", "report_error"})
+        o->remove(key);
+    if (auto inputs = o->getObject("inputs"); inputs && inputs->has("sales_source")) {
+        // A feed's URL says where OZneutral's sales come from; a file's path says how the host is laid out.
+        const std::string source = inputs->getValue<std::string>("sales_source");
+        if (source.rfind("http://", 0) != 0 && source.rfind("https://", 0) != 0)
+            inputs->set("sales_source", source.substr(0, source.find(':')));
+    }
+    std::ostringstream out;
+    o->stringify(out);
+    return out.str();
+}
+
+std::string runs_json(const std::string& operator_name, const std::vector<RunListing>& runs,
+                      bool public_view) {
     std::string out;
     JsonWriter w(out);
     w.begin_array();
@@ -104,7 +123,8 @@ std::string runs_json(const std::string& operator_name, const std::vector<RunLis
         if (r.summary_json.empty())
             w.null();
         else
-            w.raw(r.summary_json.substr(0, r.summary_json.find_last_not_of("\n") + 1));
+            w.raw(public_view ? public_summary(r.summary_json)
+                              : r.summary_json.substr(0, r.summary_json.find_last_not_of("\n") + 1));
         w.end_object();
     }
     w.end_array();

@@ -47,7 +47,12 @@ std::vector<RunListing> list_runs(Store& store, int limit);
 /// The runs runs.keep_days folded into daily counts, oldest day first.
 std::vector<RunDay> folded_runs(const Config& cfg);
 /// `oznsync runs --format json`'s document.
-std::string runs_json(const std::string& operator_name, const std::vector<RunListing>& runs);
+/// `public_view`: each summary as `public_summary` gives it (the read API's).
+std::string runs_json(const std::string& operator_name, const std::vector<RunListing>& runs,
+                      bool public_view = false);
+/// A run's summary.json for the read API: without the host, the user, file paths (the config's values,
+/// the hand-over file, a sales file's path) or a report error's text.
+std::string public_summary(const std::string& summary_json);
 
 /// A past run's report as text, json (its summary.json) or html; UsageError for an unknown run.
 std::string show_report(const Config& cfg, const std::string& run_id, const std::string& format);

@@ -774,6 +774,8 @@ private:
         for (const auto& [a, n] : counts_by_action(d))
             if (n) std::cout << " " << a << "=" << n;
         std::cout << " in_sync=" << d.run.in_sync << "\n";
+        for (const auto& [a, r] : results_by_action(d))
+            std::cout << "  " << results_line(a, r) << "\n";
         for (const auto& [p, counts] : counts_by_project(d)) {
             auto name = d.project_names.find(p);
             std::cout << "  project " << p << (name != d.project_names.end() ? " " + name->second : "")

@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <cstdio>
 #include <set>
+#include <tuple>
+#include <vector>
 
 namespace oznsync {
 
@@ -107,8 +109,10 @@ std::string occupancy_chart(const ReportData& d) {
     return s;
 }
 
-/// Vertical bars: changes per action.
-std::string actions_chart(const std::map<std::string, long long>& counts) {
+/// Vertical bars: changes per action; a write's bar split into done (green), failed (red) and the rest
+/// (grey: skipped or not sent), so a night of failed writes never looks like a night of writes.
+std::string actions_chart(const std::map<std::string, long long>& counts,
+                          const std::map<std::string, ActionResults>& results) {
     const int bar_w = 56, gap = 18, chart_h = 150, left = 10, top = 18;
     long long max = 1;
     for (const auto& [a, n] : counts)
@@ -120,14 +124,29 @@ std::string actions_chart(const std::map<std::string, long long>& counts) {
                     std::to_string(width) + "\">";
     int x = left;
     for (const auto& [a, n] : counts) {
-        double h = chart_h * static_cast<double>(n) / static_cast<double>(max);
-        std::string color = a == "remove" || a == "conflict" || a == "invalid" ? "var(--bad)"
-                            : a == "drift" || a == "orphan"                    ? "var(--reserved)"
-                            : a == "create"                                    ? "var(--free)"
-                                                                               : "var(--active)";
-        s += "<rect x=\"" + std::to_string(x) + "\" y=\"" + num(top + chart_h - h, 1) + "\" width=\"" +
-             std::to_string(bar_w) + "\" height=\"" + num(h, 1) + "\" fill=\"" + color + "\"><title>" + a +
-             ": " + std::to_string(n) + "</title></rect>";
+        const double h = chart_h * static_cast<double>(n) / static_cast<double>(max);
+        std::vector<std::tuple<long long, std::string, std::string>> parts; // count, colour, what
+        if (auto r = results.find(a); r != results.end()) {
+            parts = {{r->second.done, "var(--free)", "done"},
+                     {r->second.failed, "var(--bad)", "failed"},
+                     {r->second.skipped + r->second.not_sent, "var(--blocked)", "skipped or not sent"}};
+        } else {
+            parts = {{n,
+                      a == "conflict" || a == "invalid" ? "var(--bad)"
+                      : a == "drift" || a == "orphan"   ? "var(--reserved)"
+                                                        : "var(--active)",
+                      a}};
+        }
+        double y = top + chart_h; // parts stacked from the bottom
+        for (const auto& [count, color, what] : parts) {
+            if (count == 0) continue;
+            const double ph = h * static_cast<double>(count) / static_cast<double>(std::max(1LL, n));
+            y -= ph;
+            s += "<rect class=\"part-" + (what.find(' ') == std::string::npos ? what : "other") + "\" x=\"" +
+                 std::to_string(x) + "\" y=\"" + num(y, 1) + "\" width=\"" + std::to_string(bar_w) +
+                 "\" height=\"" + num(ph, 1) + "\" fill=\"" + color + "\"><title>" + a + " " + what + ": " +
+                 std::to_string(count) + "</title></rect>";
+        }
         s += "<text x=\"" + std::to_string(x + bar_w / 2) + "\" y=\"" + num(top + chart_h - h - 4, 1) +
              "\" text-anchor=\"middle\">" + std::to_string(n) + "</text>";
         s += "<text x=\"" + std::to_string(x + bar_w / 2) + "\" y=\"" + std::to_string(top + chart_h + 16) +
@@ -285,12 +304,27 @@ std::string run_cards(const ReportData& d) {
 /// Changes per action (table and chart), per project, and the port occupancy.
 std::string counts_section(const ReportData& d, const std::map<std::string, long long>& counts) {
     std::string h;
+    const auto results = results_by_action(d);
     h += "<h2>Counts</h2><div class=grid><div><table id=counts><thead><tr><th>action</th><th "
-         "class=n>count</th></tr></thead><tbody>";
-    for (const auto& [a, n] : counts)
-        h +=
-            "<tr><td class=\"act a-" + a + "\">" + a + "</td><td class=n>" + std::to_string(n) + "</td></tr>";
-    h += "</tbody></table></div><div>" + actions_chart(counts) + "</div></div>";
+         "class=n>count</th><th class=n>done</th><th class=n>failed</th><th class=n>skipped</th><th "
+         "class=n>not sent</th></tr></thead><tbody>";
+    for (const auto& [a, n] : counts) {
+        h += "<tr><td class=\"act a-" + a + "\">" + a + "</td><td class=n>" + std::to_string(n) + "</td>";
+        if (auto r = results.find(a); r != results.end())
+            h += "<td class=n>" + std::to_string(r->second.done) + "</td><td class=\"n" +
+                 (r->second.failed ? " st-failed" : "") + "\">" + std::to_string(r->second.failed) +
+                 "</td><td class=n>" + std::to_string(r->second.skipped) + "</td><td class=n>" +
+                 std::to_string(r->second.not_sent) + "</td>";
+        else
+            h += "<td></td><td></td><td></td><td></td>";
+        h += "</tr>";
+    }
+    h += "</tbody></table></div><div>" + actions_chart(counts, results);
+    if (!results.empty())
+        h += "<div class=legend><span><i style=\"background:var(--free)\"></i>done</span><span><i "
+             "style=\"background:var(--bad)\"></i>failed</span><span><i "
+             "style=\"background:var(--blocked)\"></i>skipped or not sent</span></div>";
+    h += "</div></div>";
     const auto per_project = counts_by_project(d);
     if (!per_project.empty()) {
         h += "<table id=project-counts><thead><tr><th>project</th>";

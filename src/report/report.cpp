@@ -66,6 +66,38 @@ std::map<std::string, long long> counts_by_action(const ReportData& d) {
     return out;
 }
 
+std::map<std::string, ActionResults> results_by_action(const ReportData& d) {
+    std::map<std::string, ActionResults> out;
+    for (const auto& e : d.entries) {
+        if (!is_write(e.change.action) || e.state == EntryState::Finding) continue;
+        ActionResults& r = out[action_name(e.change.action)];
+        ++r.planned;
+        switch (e.state) {
+        case EntryState::Done:
+            ++r.done;
+            break;
+        case EntryState::Failed:
+            ++r.failed;
+            break;
+        case EntryState::Skipped:
+            ++r.skipped;
+            break;
+        default:
+            ++r.not_sent;
+            break;
+        }
+    }
+    return out;
+}
+
+std::string results_line(const std::string& action, const ActionResults& r) {
+    std::string line = action + ": planned " + std::to_string(r.planned) + ", done " +
+                       std::to_string(r.done) + ", failed " + std::to_string(r.failed) + ", skipped " +
+                       std::to_string(r.skipped);
+    if (r.not_sent) line += ", not sent " + std::to_string(r.not_sent);
+    return line;
+}
+
 std::string drift_jsonl(const ReportData& d) {
     std::string out;
     for (const auto& e : d.entries) {
@@ -171,6 +203,17 @@ std::string summary_json(const ReportData& d) {
     w.key("results").begin_object();
     for (const auto& [s, n] : states)
         w.field(s, n);
+    w.end_object();
+    w.key("results_by_action").begin_object();
+    for (const auto& [a, r] : results_by_action(d))
+        w.key(a)
+            .begin_object()
+            .field("planned", r.planned)
+            .field("done", r.done)
+            .field("failed", r.failed)
+            .field("skipped", r.skipped)
+            .field("not_sent", r.not_sent)
+            .end_object();
     w.end_object();
     write_projects(w, d);
     w.key("timings_s").begin_object();
@@ -316,6 +359,8 @@ std::string text_report(const ReportData& d) {
     for (const auto& [a, n] : counts_by_action(d))
         if (n) os << " " << a << "=" << n;
     os << " in_sync=" << d.run.in_sync << "\n";
+    for (const auto& [a, r] : results_by_action(d))
+        os << "  " << results_line(a, r) << "\n";
     for (const auto& [p, counts] : counts_by_project(d)) {
         auto name = d.project_names.find(p);
         os << "  project " << p

@@ -59,6 +59,16 @@ std::string index_html(const std::vector<IndexRun>& runs);
 
 /// Counts per action, and per project per action.
 std::map<std::string, long long> counts_by_action(const ReportData& d);
+
+/// What became of the writes of one action: `planned` of them, of which done, failed, skipped, and
+/// not_sent (a dry run's, or interrupted before their answer).
+struct ActionResults {
+    long long planned = 0, done = 0, failed = 0, skipped = 0, not_sent = 0;
+};
+/// Per write action (create, move, promote, demote, remove) that the run planned.
+std::map<std::string, ActionResults> results_by_action(const ReportData& d);
+/// "create: planned 20, done 0, failed 20, skipped 0" (", not sent N" when some were not).
+std::string results_line(const std::string& action, const ActionResults& r);
 std::map<std::string, std::map<std::string, long long>> counts_by_project(const ReportData& d);
 
 /// What the run's exit means for this run: a dry run with pending changes or conflicts never reads "in

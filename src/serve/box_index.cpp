@@ -48,8 +48,8 @@ BoxIndex::BoxIndex(Store& store, int64_t snapshot, std::string revision)
             m_splitters.push_back({keep(sp.id), keep(sp.name), static_cast<uint32_t>(m_ports.size()),
                                    static_cast<uint32_t>(sp.ports.size())});
             for (const PortState& port : sp.ports)
-                m_ports.push_back(static_cast<uint8_t>((port.blocked ? kBlocked : 0) |
-                                                       (port.fiber ? kOccupied : 0)));
+                m_ports.push_back(
+                    static_cast<uint8_t>((port.blocked ? kBlocked : 0) | (port.fiber ? kOccupied : 0)));
         }
         m_boxes.push_back(p);
     });
@@ -82,9 +82,9 @@ BoxPorts BoxIndex::unpack(const PackedBox& p) const {
         BoxPorts::SplitterPorts out{std::string(text(sp.id)), std::string(text(sp.name)), {}};
         out.ports.reserve(sp.ports);
         for (uint32_t i = sp.first_port; i < sp.first_port + sp.ports; ++i)
-            out.ports.push_back(PortState{(m_ports[i] & kBlocked) != 0,
-                                          (m_ports[i] & kOccupied) ? std::optional<std::string>("")
-                                                                   : std::nullopt});
+            out.ports.push_back(PortState{(m_ports[i] & kBlocked) != 0, (m_ports[i] & kOccupied)
+                                                                            ? std::optional<std::string>("")
+                                                                            : std::nullopt});
         b.splitters.push_back(std::move(out));
     }
     return b;

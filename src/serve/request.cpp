@@ -5,9 +5,9 @@
 
 #include <algorithm>
 #include <array>
-#include <cstdlib>
 #include <cctype>
 #include <cmath>
+#include <cstdlib>
 
 namespace oznsync::serve {
 
@@ -142,7 +142,8 @@ std::string_view trim(std::string_view s) {
 
 bool same_text(std::string_view a, std::string_view b) { // ASCII, any case
     return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+               return std::tolower(static_cast<unsigned char>(x)) ==
+                      std::tolower(static_cast<unsigned char>(y));
            });
 }
 
@@ -155,7 +156,8 @@ template <typename Each> void each_weighted(std::string_view header, Each each) 
         const size_t semi = item.find(';');
         const std::string_view value = trim(item.substr(0, semi));
         double q = 1;
-        for (std::string_view rest = semi == std::string_view::npos ? std::string_view() : item.substr(semi + 1);
+        for (std::string_view rest = semi == std::string_view::npos ? std::string_view()
+                                                                    : item.substr(semi + 1);
              !rest.empty();) {
             const size_t next = rest.find(';');
             const std::string_view param = trim(rest.substr(0, next));
@@ -227,7 +229,8 @@ bool none_match(std::string_view if_none_match, std::string_view etag) {
     while (!if_none_match.empty() && !found) {
         const size_t comma = if_none_match.find(',');
         std::string_view tag = trim(if_none_match.substr(0, comma));
-        if_none_match = comma == std::string_view::npos ? std::string_view() : if_none_match.substr(comma + 1);
+        if_none_match =
+            comma == std::string_view::npos ? std::string_view() : if_none_match.substr(comma + 1);
         if (tag == "*") return true;
         if (tag.size() > 2 && (tag[0] == 'W' || tag[0] == 'w') && tag[1] == '/') tag.remove_prefix(2);
         found = tag == etag;

@@ -1,8 +1,8 @@
 #include "serve/server.hpp"
 
 #include "app/queries.hpp"
-#include "report/availability.hpp"
 #include "core/feasibility.hpp"
+#include "report/availability.hpp"
 #include "serve/box_index.hpp"
 #include "serve/rate_limit.hpp"
 #include "serve/request.hpp"
@@ -388,7 +388,7 @@ struct ApiServer::State {
 
     Reply runs(OperatorView& op, const Target& t) {
         Reply r;
-        r.body = runs_json(op.name(), list_runs(op.stores.lease(), runs_limit(t)));
+        r.body = runs_json(op.name(), list_runs(op.stores.lease(), runs_limit(t)), true);
         return r;
     }
 
@@ -396,7 +396,7 @@ struct ApiServer::State {
         only(t, {});
         Reply r;
         try {
-            r.body = show_report(op.stores.lease(), run_id_segment(id), "json");
+            r.body = public_summary(show_report(op.stores.lease(), run_id_segment(id), "json"));
         } catch (const UsageError& e) {
             throw NotFound(e.what());
         }

@@ -121,7 +121,8 @@ void each_box(Store& store, int64_t snapshot, const std::function<void(BoxPorts&
     missing.bind(1, snapshot);
     const bool port_states = missing.step() && missing.int64(0) == 0;
     auto st = db_of(store).prepare(
-        std::string(kBoxSplitter) + (port_states ? "s.port_states FROM box_keys k" : "p.number, p.blocked, p.fiber FROM box_keys k") +
+        std::string(kBoxSplitter) +
+        (port_states ? "s.port_states FROM box_keys k" : "p.number, p.blocked, p.fiber FROM box_keys k") +
         kJoins + (port_states ? "" : kPortRows) + "WHERE k.snapshot_id = ?1 ORDER BY b.project, b.id, s.id" +
         (port_states ? "" : ", p.number"));
     st.bind(1, snapshot);

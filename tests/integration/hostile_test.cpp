@@ -278,6 +278,21 @@ TEST_SUITE("hostile") {
             write_config(dir, sim, "[ozneutral]\nsales = file:" + dir.file("sales.json") + "\n");
         Result r = oznsync({"run", "--config", cfg});
         CHECK(r.exit_code == 5); // every write refused: a failed night, never exit 3
+        // What became of each action's writes: in the closing line, the report and summary.json; the
+        // chart's bar is red, not the green of a done create.
+        CHECK(r.out.find("  create: planned 1, done 0, failed 1, skipped 0\n") != std::string::npos);
+        {
+            const auto folder = newest_run_folder(dir);
+            CHECK(
+                read_file(folder / "report.txt").find("  create: planned 1, done 0, failed 1, skipped 0\n") !=
+                std::string::npos);
+            CHECK(read_file(folder / "summary.json")
+                      .find("\"results_by_action\":{\"create\":{\"planned\":1,\"done\":0,\"failed\":1,"
+                            "\"skipped\":0,\"not_sent\":0}}") != std::string::npos);
+            const std::string html = read_file(folder / "report.html");
+            CHECK(html.find("<rect class=\"part-failed\"") != std::string::npos);
+            CHECK(html.find("<rect class=\"part-done\"") == std::string::npos);
+        }
         CHECK(r.err.size() < 20000);
         CHECK(r.err.find('\x1b') == std::string::npos);
         for (const auto& e : std::filesystem::recursive_directory_iterator(dir.file("reports"))) {
@@ -291,6 +306,10 @@ TEST_SUITE("hostile") {
             CHECK_MESSAGE(text.find('\x1b') == std::string::npos, e.path());
             CHECK_MESSAGE(text.find("\\u001b") == std::string::npos, e.path());
         }
+        // A dry run sends nothing: its writes are planned and not sent.
+        Result dry = oznsync({"run", "--dry-run", "--config", cfg});
+        CHECK(dry.out.find("  create: planned 1, done 0, failed 0, skipped 0, not sent 1\n") !=
+              std::string::npos);
     }
 
     TEST_CASE("paths: run ids are names, not paths; the lock follows symlinks; the database is 0600 and "

@@ -229,8 +229,9 @@ TEST_SUITE("serve") {
         auto refused = server.get("/v1/availability", kToken, {{"Accept", "image/png"}});
         CHECK(refused.status == 406);
         CHECK(refused.body.find("\"error\":\"Accept: ") != std::string::npos);
-        CHECK(server.get("/v1/availability", kToken, {{"Accept", "text/csv;q=0.4, application/geo+json;q=0.8"}})
-                  .content_type == "application/geo+json");
+        CHECK(
+            server.get("/v1/availability", kToken, {{"Accept", "text/csv;q=0.4, application/geo+json;q=0.8"}})
+                .content_type == "application/geo+json");
         CHECK(server.get("/v1/availability", kToken, {{"Accept", "*/*;q=0.1, text/csv"}})
                   .content_type.rfind("text/csv", 0) == 0);
         // No client data: the export carries no codes, names or addresses of clients.
@@ -363,6 +364,20 @@ TEST_SUITE("serve") {
         CHECK(summary.status == 200);
         CHECK(summary.body.find("\"run_id\":\"" + id + "\"") != std::string::npos);
         CHECK(summary.body.find(Sim::kApiKey) == std::string::npos);
+        // No host, user or path of this machine, in one run's summary or in the list (the report's
+        // summary.json on disk keeps them for the auditor).
+        const std::string on_disk =
+            oznsync({"report", "show", id, "--config", s.config, "--format", "json"}).out;
+        REQUIRE(on_disk.find("\"host\"") != std::string::npos);
+        REQUIRE(on_disk.find(FIXTURES_DIR) != std::string::npos);
+        for (const std::string& body : {summary.body, server.get("/v1/runs").body}) {
+            CHECK(body.find("\"host\"") == std::string::npos);
+            CHECK(body.find("\"user\"") == std::string::npos);
+            CHECK(body.find(s.dir.path()) == std::string::npos);
+            CHECK(body.find(FIXTURES_DIR) == std::string::npos);
+            CHECK(body.find("\"sales_source\":\"file\"") != std::string::npos);
+        }
+        CHECK(summary.body.find("\"run_id\":\"" + id + "\"") != std::string::npos);
     }
 
     TEST_CASE("TLS with serve.tls_cert and serve.tls_key; a missing tokens file is a config error") {
