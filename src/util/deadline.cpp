@@ -19,11 +19,15 @@ struct DeadlineWatch::State {
     std::map<long long, Entry> watched;
     std::set<long long> expired; // ids whose socket was shut down, until their Guard goes
     long long next_id = 1;
+    // When the thread wakes next by itself: a new deadline later than this needs no wake-up (every
+    // request of a server sets one, and waking this thread for each cost a context switch per answer).
+    Clock::time_point wakes_at = Clock::time_point::max();
 
     void run() {
         std::unique_lock lock(mutex);
         for (;;) {
             if (watched.empty()) {
+                wakes_at = Clock::time_point::max();
                 changed.wait(lock);
                 continue;
             }
@@ -31,6 +35,7 @@ struct DeadlineWatch::State {
             for (auto it = watched.begin(); it != watched.end(); ++it)
                 if (it->second.deadline < first->second.deadline) first = it;
             if (Clock::now() < first->second.deadline) {
+                wakes_at = first->second.deadline;
                 changed.wait_until(lock, first->second.deadline);
                 continue;
             }
@@ -64,7 +69,10 @@ DeadlineWatch::Guard DeadlineWatch::watch(int fd, Clock::time_point deadline) {
     std::lock_guard lock(s.mutex);
     const long long id = s.next_id++;
     if (fd >= 0) s.watched.emplace(id, State::Entry{fd, deadline});
-    s.changed.notify_one();
+    if (fd >= 0 && deadline < s.wakes_at) {
+        s.wakes_at = deadline; // the thread recomputes it when it wakes
+        s.changed.notify_one();
+    }
     return Guard(id);
 }
 
