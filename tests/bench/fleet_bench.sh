@@ -15,7 +15,12 @@ BOXES=${FLEET_BOXES:-20000}
 DURATION=${FLEET_DURATION_S:-20}
 work=$(mktemp -d /tmp/oznsync-fleet-bench-XXXXXX)
 pids=()
-trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"' EXIT
+stop_all() { # the servers and simulators this bench started, then their files
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap stop_all EXIT
 [ -x build/oznsync ] || jobs/build.sh
 command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install wrk)"; exit 1; }
 
@@ -113,7 +118,7 @@ else
   pgdir=$(mktemp -d /tmp/oznsync-bench-pg-XXXXXX)
   chmod 755 "$pgdir"
   as_pg() { if [ "$(id -u)" -eq 0 ]; then chown -R postgres "$pgdir"; su postgres -s /bin/sh -c "$*"; else sh -c "$*"; fi; }
-  trap 'as_pg "$pg/pg_ctl -D $pgdir/data -m immediate stop" >/dev/null 2>&1 || true; rm -rf "$pgdir"; for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"' EXIT
+  trap 'as_pg "$pg/pg_ctl -D $pgdir/data -m immediate stop" >/dev/null 2>&1 || true; rm -rf "$pgdir"; stop_all' EXIT
   as_pg "$pg/initdb -D $pgdir/data -A trust -U postgres" >/dev/null
   as_pg "$pg/pg_ctl -D $pgdir/data -w -l $pgdir/log -o \"-k $pgdir -c listen_addresses= -c max_connections=120 -c shared_buffers=512MB\" start" >/dev/null
   psql=("$pg/psql" -q -h "$pgdir" -U postgres -v ON_ERROR_STOP=1)
