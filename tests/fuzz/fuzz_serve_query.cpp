@@ -1,5 +1,6 @@
-// libFuzzer: request targets and Accept headers `oznsync serve` reads; anything wrong must be a
-// BadRequest (a 400 naming the parameter), never a crash, and what passes must be within its bounds.
+// libFuzzer: request targets and the headers `oznsync serve` reads (Accept, Accept-Encoding,
+// If-None-Match, Authorization); anything wrong must be a BadRequest (a 400 naming the parameter) or
+// NotAcceptable (406), never a crash, and what passes must be within its bounds.
 #include "serve/request.hpp"
 
 #include <cmath>
@@ -28,6 +29,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             const std::string f = availability_format(t, accept);
             if (f != "json" && f != "csv" && f != "geojson") std::abort();
         } catch (const BadRequest&) {
+        } catch (const NotAcceptable&) {
         }
         try {
             const int n = runs_limit(t);
@@ -40,5 +42,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         }
     } catch (const BadRequest&) {
     }
+    // The same text as the other headers the server reads: they never throw, and a token is never empty
+    // or padded.
+    (void)accepts_gzip(accept);
+    (void)none_match(accept, "\"tag\"");
+    const std::string_view token = bearer_token(accept);
+    if (!token.empty() && (token.front() == ' ' || token.back() == ' ')) std::abort();
     return 0;
 }
