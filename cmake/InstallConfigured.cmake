@@ -2,7 +2,8 @@
 # nightly script, the crontab example), configured with the prefix of this installation and installed.
 set(OZNSYNC_BINDIR "${CMAKE_INSTALL_PREFIX}/${OZNSYNC_REL_BINDIR}")
 set(OZNSYNC_LIBEXECDIR "${CMAKE_INSTALL_PREFIX}/${OZNSYNC_REL_LIBEXECDIR}/oznsync")
-foreach(unit oznsync.service oznsync@.service oznsync-incremental.service oznsync-serve.service)
+foreach(unit oznsync.service oznsync@.service oznsync-incremental.service oznsync-incremental@.service
+             oznsync-serve.service oznsync-serve@.service oznsync-fleet-serve.service)
   configure_file("${OZNSYNC_SOURCE_DIR}/jobs/systemd/${unit}.in" "${OZNSYNC_STAGING}/${unit}" @ONLY)
   file(INSTALL "${OZNSYNC_STAGING}/${unit}" DESTINATION "${CMAKE_INSTALL_PREFIX}/lib/systemd/system")
 endforeach()
@@ -17,6 +18,7 @@ if(CMAKE_INSTALL_PREFIX STREQUAL "/usr")
 else()
   set(OZNSYNC_SYSCONFDIR "${CMAKE_INSTALL_PREFIX}/etc")
 endif()
-file(INSTALL "${OZNSYNC_SOURCE_DIR}/jobs/oznsync.ini.example" DESTINATION "${OZNSYNC_SYSCONFDIR}/oznsync")
+file(INSTALL "${OZNSYNC_SOURCE_DIR}/jobs/oznsync.ini.example" "${OZNSYNC_SOURCE_DIR}/jobs/operator.ini.example"
+     DESTINATION "${OZNSYNC_SYSCONFDIR}/oznsync")
 file(INSTALL "${OZNSYNC_SOURCE_DIR}/jobs/oznsync.logrotate" DESTINATION "${OZNSYNC_SYSCONFDIR}/logrotate.d"
      RENAME oznsync)

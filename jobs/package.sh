@@ -55,7 +55,7 @@ else
   echo "dpkg install/remove/purge not checked: needs root (the maintainer scripts run in a chroot)"
 fi
 "$root/usr/bin/ozmap-sim" --help >/dev/null
-for f in usr/share/man/man1/oznsync.1.gz usr/share/man/man1/ozmap-sim.1.gz usr/share/doc/oznsync/copyright \
+for f in etc/oznsync/operator.ini.example usr/share/man/man1/oznsync.1.gz usr/share/man/man1/ozmap-sim.1.gz usr/share/doc/oznsync/copyright \
          usr/share/doc/oznsync/changelog.gz usr/share/bash-completion/completions/oznsync etc/oznsync/oznsync.ini.example \
          etc/logrotate.d/oznsync usr/lib/sysusers.d/oznsync.conf usr/lib/tmpfiles.d/oznsync.conf \
          usr/libexec/oznsync/oznsync-nightly.sh; do
@@ -75,13 +75,25 @@ rm -rf "$root/usr/lib/.systemd-host"
 [ -e "$root/bin" ] || ln -s usr/bin "$root/bin"
 cp /bin/sh "$root/usr/bin/sh"
 units=(oznsync.service oznsync.timer oznsync@.service oznsync@.timer oznsync-incremental.service
-       oznsync-incremental.timer oznsync-serve.service oznsync-failure@.service)
+       oznsync-incremental.timer oznsync-incremental@.service oznsync-incremental@.timer oznsync-serve.service
+       oznsync-serve@.service oznsync-fleet-serve.service oznsync-failure@.service)
 for u in "${units[@]}"; do
   out=$(MANPATH="$root/usr/share/man" systemd-analyze verify --root="$root" "/usr/lib/systemd/system/$u" 2>&1) || { echo "$out"; exit 1; }
   [ -z "$out" ] || { echo "systemd-analyze verify $u:"; echo "$out"; exit 1; }
 done
 echo "systemd-analyze verify: ${#units[@]} units clean"
-for u in oznsync.service oznsync@operator.service oznsync-incremental.service oznsync-serve.service \
+# One operator, one config, one database: the per-operator units read operators.d/NAME.ini and override
+# none of its paths, so the same file by hand reaches the same database.
+for u in oznsync@.service oznsync-incremental@.service oznsync-serve@.service; do
+  grep -q "/etc/oznsync/operators.d/%i.ini" "$root/usr/lib/systemd/system/$u" ||
+    { echo "$u does not read /etc/oznsync/operators.d/%i.ini"; exit 1; }
+  if grep -E "OZNSYNC_(SNAPSHOT_PATH|REPORTS_DIR|REPORTS_METRICS_FILE|PARTNERS_HANDOVER_DIR)" \
+       "$root/usr/lib/systemd/system/$u"; then
+    echo "$u overrides a path of the operator's config"; exit 1
+  fi
+done
+for u in oznsync.service oznsync@operator.service oznsync-incremental.service oznsync-incremental@operator.service \
+         oznsync-serve.service oznsync-serve@operator.service oznsync-fleet-serve.service \
          oznsync-failure@oznsync.service.service; do
   line=$(systemd-analyze security --offline=true --root="$root" "$u" 2>&1 | grep "Overall exposure level")
   score=$(echo "$line" | sed -n 's/.*: \([0-9.]*\) .*/\1/p')

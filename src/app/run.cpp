@@ -828,10 +828,11 @@ int execute_run(const Config& config, const RunOptions& options) {
     try {
         lock.emplace(config.snapshot_path);
     } catch (const LockBusy& e) {
-        // The incremental timer fires every minute: a run still going is normal, not an error.
+        // The incremental timer fires every minute: a run still going is normal, not an error (exit 0, so
+        // the units keep 75 for what is one: OZmap or OZneutral unreachable). It does the work.
         if (!options.incremental()) throw;
-        spdlog::info("{}: this incremental run is skipped", e.what());
-        return kExitUnavailable;
+        spdlog::info("{}: this incremental run is skipped (the run holding it does the work)", e.what());
+        return kExitOk;
     }
     RunOptions opt = options;
     if (opt.incremental()) {
