@@ -22,8 +22,6 @@
 
 namespace oznsync {
 
-namespace {
-/// The operator's database for a read-only command: never created here (exit 66 naming the path).
 const std::string& existing_database(const Config& cfg) {
     if (!file_exists(cfg.snapshot_path))
         throw NoInputError("snapshot.path: no database at " + cfg.snapshot_path + " (of operator " +
@@ -31,7 +29,6 @@ const std::string& existing_database(const Config& cfg) {
                            "): nothing has run yet; `oznsync pull` or `oznsync run` creates it");
     return cfg.snapshot_path;
 }
-} // namespace
 
 FeasibilityResult query_feasibility(const Config& cfg, double lat, double lng, double radius_m, int limit) {
     Store store(existing_database(cfg), Access::ReadOnly, cfg.operator_name);
@@ -58,6 +55,13 @@ AvailabilityExport export_availability(Store& store, const std::string& format) 
     out.boxes = boxes.size();
     out.text = render_availability(boxes, format, out.snapshot);
     return out;
+}
+
+void write_availability(const std::string& format, int64_t snapshot, const BoxSource& boxes,
+                        const std::function<void(std::string_view)>& sink) {
+    AvailabilityWriter writer(format, snapshot, sink);
+    boxes([&](const BoxPorts& b) { writer.add(b); });
+    writer.finish();
 }
 
 std::vector<RunListing> list_runs(const Config& cfg, int limit) {

@@ -9,9 +9,11 @@
 #include "store/store.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace oznsync {
@@ -21,6 +23,16 @@ struct FeasibilityResult {
     FeasibilityAnswer answer;
 };
 /// The boxes within `radius_m` of (lat, lng) with a sellable port, nearest first (`limit` 0: all).
+/// The availability feed (as `export_availability` renders it) of the boxes `boxes` hands out one at a
+/// time, given to `sink` in chunks as it is written: the read API streams it from its boxes in memory.
+using BoxSource = std::function<void(const std::function<void(const BoxPorts&)>&)>;
+void write_availability(const std::string& format, int64_t snapshot, const BoxSource& boxes,
+                        const std::function<void(std::string_view)>& sink);
+
+/// The operator's database for a command that must not create one (read-only commands, hold, release):
+/// its path, or NoInputError (exit 66) naming it.
+const std::string& existing_database(const Config& cfg);
+
 FeasibilityResult query_feasibility(const Config& cfg, double lat, double lng, double radius_m, int limit);
 /// The same over an open database (a server's, kept open between requests).
 FeasibilityResult query_feasibility(Store& store, double lat, double lng, double radius_m, int limit);

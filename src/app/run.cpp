@@ -1,6 +1,7 @@
 #include "app/run.hpp"
 
 #include "app/apply.hpp"
+#include "app/hold.hpp"
 #include "app/incremental.hpp"
 #include "app/partners.hpp"
 #include "app/preflight.hpp"
@@ -65,18 +66,18 @@ std::string make_run_id() {
     return compact + "-" + random_hex(3);
 }
 
+std::string user_name() {
+    if (const char* u = std::getenv("USER")) return u;
+    if (auto* pw = ::getpwuid(::geteuid())) return pw->pw_name;
+    return std::to_string(::geteuid());
+}
+
 namespace {
 
 std::string host_name() {
     char buf[256] = {};
     ::gethostname(buf, sizeof buf - 1);
     return buf;
-}
-
-std::string user_name() {
-    if (const char* u = std::getenv("USER")) return u;
-    if (auto* pw = ::getpwuid(::geteuid())) return pw->pw_name;
-    return std::to_string(::geteuid());
 }
 
 class Run {
@@ -837,12 +838,24 @@ int execute_run(const Config& config, const RunOptions& options) {
     RunOptions opt = options;
     if (opt.incremental()) {
         Store store(config.snapshot_path, Access::ReadWrite, config.operator_name);
+        if (const auto hold = current_hold(store)) { // someone reviews a plan: write nothing under it
+            spdlog::info("incremental runs are {}: this run is skipped (oznsync release ends the hold)",
+                         describe(*hold));
+            return kExitOk;
+        }
         if (std::string why = incremental_refusal(store); !why.empty()) {
             spdlog::warn("{}: this run is a full run", why);
             opt.mode = is_dry(opt.mode) ? RunMode::RunDry : RunMode::Run;
         }
     }
-    return Run(config, opt).execute();
+    const int code = Run(config, opt).execute();
+    const bool applied = code == kExitOk || code == kExitPartial || code == kExitWritesFailed;
+    if (!opt.plan_run_id.empty() && opt.sends() && applied) { // the plan under review went through
+        Store store(config.snapshot_path, Access::ReadWrite, config.operator_name);
+        if (release_hold(store))
+            spdlog::info("the hold on incremental runs is released: plan {} was applied", opt.plan_run_id);
+    }
+    return code;
 }
 
 } // namespace oznsync

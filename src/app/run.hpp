@@ -36,6 +36,9 @@ struct RunOptions {
     bool incremental() const { return mode == RunMode::Incremental || mode == RunMode::IncrementalDry; }
 };
 
+/// Who runs this process (for a run's record, a hold).
+std::string user_name();
+
 /// Runs and returns the exit code; throws Error only for failures before a run could be recorded.
 int execute_run(const Config& config, const RunOptions& options);
 

@@ -18,17 +18,18 @@ SavedPlan load_saved_plan(RunStore& runs, const std::string& run_id, int64_t sna
                           const std::string& snapshot_revision, const std::string& sales_fingerprint) {
     const auto saved = require_saved_plan(runs, run_id);
     if (saved.snapshot_id != snapshot)
-        throw SafetyError("saved plan " + saved.id + " is stale: it was made from snapshot " +
+        throw SafetyError("stale plan: saved plan " + saved.id + " was made from snapshot " +
                           std::to_string(saved.snapshot_id) + ", the current one is " +
                           std::to_string(snapshot) + "; run `oznsync plan` again");
     // The snapshot's revision, not its time: an incremental run or an apply in the same second changed it.
     if (saved.snapshot_revision != snapshot_revision)
-        throw SafetyError("saved plan " + saved.id + " is stale: snapshot " + std::to_string(snapshot) +
-                          " changed since it was made (an incremental run or an apply wrote into it); run "
+        throw SafetyError("stale plan: snapshot " + std::to_string(snapshot) + " changed since saved plan " +
+                          saved.id +
+                          " was made (an incremental run or an apply wrote into it); run "
                           "`oznsync plan` again");
     if (saved.sales_fingerprint != sales_fingerprint)
-        throw SafetyError("saved plan " + saved.id +
-                          " is stale: the sale feed changed since it was made; run `oznsync plan` again");
+        throw SafetyError("stale plan: the sale feed changed since saved plan " + saved.id +
+                          " was made; run `oznsync plan` again");
     SavedPlan plan;
     for (auto& e : runs.entries(saved.id))
         (e.state == EntryState::Finding ? plan.changes.findings : plan.changes.writes)

@@ -35,6 +35,11 @@ const std::vector<CommandInfo>& command_table() {
          "(--dry-run: report only).",
          make_adopt_command},
         {"runs", "Run history: id, time, mode, status, exit code, changes.", make_runs_command},
+        {"hold",
+         "Hold incremental runs (at most --hours, 24 by default) while a dry run is reviewed: they skip "
+         "and write nothing; nightly runs go on.",
+         make_hold_command},
+        {"release", "End a hold on incremental runs (apply --plan ends it too).", make_release_command},
         {"report",
          "report show RUN_ID [--format text|json|html]: re-render a past run's report from the database.",
          make_report_command},

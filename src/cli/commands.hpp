@@ -15,4 +15,6 @@ std::unique_ptr<Command> make_runs_command();
 std::unique_ptr<Command> make_report_command();
 std::unique_ptr<Command> make_serve_command();
 std::unique_ptr<Command> make_fleet_command();
+std::unique_ptr<Command> make_hold_command();
+std::unique_ptr<Command> make_release_command();
 } // namespace oznsync

@@ -121,6 +121,13 @@ std::map<std::string, std::map<std::string, long long>> counts_by_project(const 
 }
 
 std::string outcome_text(const ReportData& d) {
+    // A safety stop says which: a stale saved plan is not a tripped cap.
+    if (d.run.exit_code == kExitSafety) {
+        if (d.run.abort_reason.rfind("stale plan: ", 0) == 0)
+            return "stale plan: nothing was changed in OZmap; run `oznsync plan` again";
+        if (!d.run.guard_reason.empty()) return "feed guard: nothing was planned or changed";
+        if (!d.run.cap_reason.empty()) return "safety cap tripped: " + d.run.cap_reason;
+    }
     if (d.run.exit_code != kExitOk && d.run.exit_code != kExitChangesPending)
         return exit_code_meaning(d.run.exit_code);
     long long writes = 0, conflicts = 0;

@@ -2,7 +2,6 @@
 
 #include "app/queries.hpp"
 #include "core/feasibility.hpp"
-#include "report/availability.hpp"
 #include "serve/box_index.hpp"
 #include "serve/rate_limit.hpp"
 #include "serve/request.hpp"
@@ -377,11 +376,11 @@ struct ApiServer::State {
         const Digest d = sha256(version);
         r.etag = "\"" + to_hex(d.data(), 12) + "\"";
         r.stream = [boxes, format](std::ostream& out) {
-            AvailabilityWriter writer(format, boxes->snapshot(), [&](std::string_view chunk) {
-                out.write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
-            });
-            boxes->each_box([&](const BoxPorts& b) { writer.add(b); });
-            writer.finish();
+            write_availability(
+                format, boxes->snapshot(), [&](const auto& each) { boxes->each_box(each); },
+                [&](std::string_view chunk) {
+                    out.write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+                });
         };
         return r;
     }

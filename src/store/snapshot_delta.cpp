@@ -83,7 +83,9 @@ DeltaScope apply_delta(Store& store, int64_t snapshot, const InventoryDelta& del
         scope.codes.insert(c.code);
     }
     db.prepare("UPDATE snapshots SET finished_at = ? WHERE id = ?").bind(1, now).bind(2, snapshot).exec();
-    store.new_revision(snapshot);
+    // Only a delta that changed rows is a new revision: an incremental pull that found nothing leaves a
+    // saved plan of this snapshot applicable (its refresh time still moves).
+    if (delta.rows() > 0) store.new_revision(snapshot);
     return scope;
 }
 

@@ -16,7 +16,7 @@ const char* exit_code_meaning(int code) {
                "config "
                "or database unusable)";
     case kExitSafety:
-        return "safety cap tripped: removals skipped or run aborted";
+        return "safety stop: a safety cap tripped, the feed guard held, or a saved plan is stale";
     case kExitUsage:
         return "usage error";
     case kExitBadInput:

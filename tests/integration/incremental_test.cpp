@@ -231,6 +231,14 @@ TEST_SUITE("incremental") {
             return env;
         };
         REQUIRE(oznsync({"plan", "--config", cfg}, with_id("plan-x")).exit_code == 0);
+        // An incremental run that finds nothing new writes nothing into the snapshot: the plan stands.
+        Result idle = oznsync({"run", "--incremental", "--config", cfg}, with_id("inc-idle"));
+        REQUIRE((idle.exit_code == 0 || idle.exit_code == 3));
+        // One that pulls an OZmap edit (a technician demotes B's client) does: the plan is stale.
+        int status = 0;
+        sim.request("PATCH", "/api/v2/ftth-clients/" + client_id_of(sim, "ORD-B"), R"({"implanted":false})",
+                    &status);
+        REQUIRE(status == 204);
         Result inc = oznsync({"run", "--incremental", "--config", cfg}, with_id("inc-x"));
         INFO(inc.out << inc.err);
         REQUIRE((inc.exit_code == 0 || inc.exit_code == 3));
@@ -238,7 +246,55 @@ TEST_SUITE("incremental") {
         Result apply = oznsync({"apply", "--config", cfg, "--plan", "plan-x"}, with_id("apply-x"));
         INFO(apply.out << apply.err);
         CHECK(apply.exit_code == 4);
-        CHECK(apply.err.find("changed since it was made") != std::string::npos);
+        CHECK(apply.err.find("changed since saved plan plan-x was made") != std::string::npos);
+        // Said as what it is: a stale plan, never a safety cap.
+        CHECK(apply.out.find("exit 4: stale plan: ") != std::string::npos);
+        CHECK(apply.out.find("safety cap") == std::string::npos);
         CHECK(sim.get("/__sim/requests") == "[]");
+    }
+
+    TEST_CASE(
+        "hold: incremental runs skip and write nothing while a plan is reviewed; apply --plan releases") {
+        Sim sim({"--fixture", fixture("network-small.json")});
+        TempDir dir;
+        const std::string cfg = config_for(dir, sim, "file:" + dir.file("sales.json"));
+        write_file(dir.file("sales.json"), read_file(fixture("sales-stage1.json")));
+        // Nothing to hold before the first run: no database is created for it.
+        CHECK(oznsync({"hold", "--config", cfg}).exit_code == 66);
+        REQUIRE(oznsync({"run", "--config", cfg}).exit_code == 3);
+        CHECK(oznsync({"hold", "--hours", "0", "--config", cfg}).exit_code == 64);
+        Result held = oznsync({"hold", "--reason", "reviewing plan-h", "--config", cfg});
+        INFO(held.out << held.err);
+        REQUIRE(held.exit_code == 0);
+        CHECK(held.out.find("held until ") != std::string::npos);
+        CHECK(held.out.find("(reviewing plan-h)") != std::string::npos);
+        REQUIRE(oznsync({"plan", "--config", cfg}, {{"OZNSYNC_RUN_ID", "plan-h"}}).exit_code == 0);
+        // OZmap and OZneutral change (an edit, a new stage of sales): a held incremental run skips them.
+        int status = 0;
+        sim.request("PATCH", "/api/v2/ftth-clients/" + client_id_of(sim, "ORD-B"), R"({"implanted":false})",
+                    &status);
+        REQUIRE(status == 204);
+        write_file(dir.file("sales.json"), read_file(fixture("sales-stage2.json")));
+        sim.request("DELETE", "/__sim/requests", "");
+        const std::string runs_before = oznsync({"runs", "--format", "json", "--config", cfg}).out;
+        Result skipped = oznsync({"run", "--incremental", "--config", cfg});
+        INFO(skipped.out << skipped.err);
+        CHECK(skipped.exit_code == 0);
+        CHECK(skipped.err.find("incremental runs are held until ") != std::string::npos);
+        CHECK(sim.get("/__sim/requests") == "[]"); // not even a read
+        CHECK(oznsync({"runs", "--format", "json", "--config", cfg}).out == runs_before);
+        // The plan under review is still the plan: apply --plan goes through and ends the hold.
+        write_file(dir.file("sales.json"), read_file(fixture("sales-stage1.json")));
+        Result apply = oznsync({"apply", "--config", cfg, "--plan", "plan-h"});
+        INFO(apply.out << apply.err);
+        CHECK((apply.exit_code == 0 || apply.exit_code == 3));
+        CHECK(apply.err.find("the hold on incremental runs is released") != std::string::npos);
+        Result next = oznsync({"run", "--incremental", "--config", cfg});
+        CHECK(next.err.find("held") == std::string::npos);
+        CHECK(read_file(newest_run_folder(dir) / "drift.jsonl").find("ORD-B") != std::string::npos);
+        // release says whether there was a hold.
+        CHECK(oznsync({"release", "--config", cfg}).out.find("were not held") != std::string::npos);
+        REQUIRE(oznsync({"hold", "--config", cfg}).exit_code == 0);
+        CHECK(oznsync({"release", "--config", cfg}).out.find("are no longer held") != std::string::npos);
     }
 }

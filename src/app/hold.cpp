@@ -1,0 +1,36 @@
+#include "app/hold.hpp"
+
+#include "util/time.hpp"
+
+namespace oznsync {
+
+std::optional<Hold> current_hold(Store& store) {
+    const std::string until = store.get_state("hold_until").value_or("");
+    if (until.empty()) return std::nullopt;
+    const auto end = parse_iso8601(until);
+    if (!end || *end <= now()) return std::nullopt; // ended (or unreadable: never a hold for ever)
+    return Hold{until, store.get_state("hold_by").value_or(""), store.get_state("hold_reason").value_or("")};
+}
+
+void set_hold(Store& store, const Hold& hold) {
+    auto tx = store.transaction();
+    store.set_state("hold_until", hold.until);
+    store.set_state("hold_by", hold.by);
+    store.set_state("hold_reason", hold.reason);
+    tx.commit();
+}
+
+bool release_hold(Store& store) {
+    const bool was = current_hold(store).has_value();
+    store.set_state("hold_until", "");
+    return was;
+}
+
+std::string describe(const Hold& hold) {
+    std::string out = "held until " + hold.until;
+    if (!hold.by.empty()) out += " by " + hold.by;
+    if (!hold.reason.empty()) out += " (" + hold.reason + ")";
+    return out;
+}
+
+} // namespace oznsync

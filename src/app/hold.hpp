@@ -1,0 +1,27 @@
+#pragma once
+// An operator's hold on incremental runs: while someone reviews a dry run (`oznsync plan`), the minute
+// timer's runs write nothing, so the plan they review stays the plan they apply. Explicit (`oznsync hold`,
+// `oznsync release`) and bounded in time, so a forgotten hold ends by itself; `apply --plan` releases it.
+// Nightly full runs are never held: they are the safety net (and their changes make a plan stale, as they
+// should).
+#include "store/store.hpp"
+
+#include <optional>
+#include <string>
+
+namespace oznsync {
+
+struct Hold {
+    std::string until; // ISO 8601, UTC
+    std::string by, reason;
+};
+
+/// The hold in force now (none when there is none or it has ended).
+std::optional<Hold> current_hold(Store& store);
+void set_hold(Store& store, const Hold& hold);
+/// Ends the hold; false when there was none in force.
+bool release_hold(Store& store);
+/// "held until 2026-12-03T14:00:00Z by ana (reviewing plan X)".
+std::string describe(const Hold& hold);
+
+} // namespace oznsync
