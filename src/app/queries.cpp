@@ -18,6 +18,7 @@
 #include <Poco/JSON/Parser.h>
 
 #include <chrono>
+#include <limits>
 #include <sstream>
 
 namespace oznsync {
@@ -64,15 +65,18 @@ void write_availability(const std::string& format, int64_t snapshot, const BoxSo
     writer.finish();
 }
 
-std::vector<RunListing> list_runs(const Config& cfg, int limit) {
+std::vector<RunListing> list_runs(const Config& cfg, int limit, const std::string& kind) {
     Store store(existing_database(cfg), Access::ReadWrite, cfg.operator_name);
-    return list_runs(store, limit);
+    return list_runs(store, limit, kind);
 }
 
-std::vector<RunListing> list_runs(Store& store, int limit) {
+std::vector<RunListing> list_runs(Store& store, int limit, const std::string& kind) {
     RunStore runs(store);
     std::vector<RunListing> out;
-    for (auto& r : runs.list(limit)) {
+    // Of one kind: every run read (runs.keep_days bounds them), the newest `limit` of that kind kept.
+    for (auto& r : runs.list(kind.empty() ? limit : std::numeric_limits<int>::max())) {
+        if (!kind.empty() && run_kind(r.mode) != kind) continue;
+        if (static_cast<int>(out.size()) >= limit) break;
         RunListing l{r.id,
                      r.started_at,
                      r.finished_at,

@@ -53,9 +53,10 @@ struct RunListing {
     std::string counts;       // "create=3 remove=1", or "in sync"
     std::string summary_json; // as recorded
 };
-/// The newest `limit` runs, newest first.
-std::vector<RunListing> list_runs(const Config& cfg, int limit);
-std::vector<RunListing> list_runs(Store& store, int limit);
+/// The newest `limit` runs, newest first; with `kind` (full, incremental, dry_run: as the metrics' `mode`
+/// label) only runs of that kind.
+std::vector<RunListing> list_runs(const Config& cfg, int limit, const std::string& kind = "");
+std::vector<RunListing> list_runs(Store& store, int limit, const std::string& kind = "");
 /// The runs runs.keep_days folded into daily counts, oldest day first.
 std::vector<RunDay> folded_runs(const Config& cfg);
 /// `oznsync runs --format json`'s document.

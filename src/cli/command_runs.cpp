@@ -13,22 +13,26 @@ namespace {
 class RunsCommand : public Command {
 public:
     std::string name() const override { return "runs"; }
-    std::string synopsis() const override { return "[--limit N] [--format text|json]"; }
+    std::string synopsis() const override {
+        return "[--limit N] [--mode full|incremental|dry-run] [--format text|json]";
+    }
 
 protected:
     void add_options(po::options_description& d) override {
         d.add_options()("limit", po::value(&m_limit)->default_value(20), "newest N runs")(
+            "mode", po::value(&m_mode), "only runs of this kind: full, incremental or dry-run")(
             "format", po::value(&m_format)->default_value("text"), "text or json");
     }
     void validate(const po::variables_map&) override {
         if (m_limit < 1) throw UsageError("--limit must be >= 1");
         require_one_of("format", m_format, {"text", "json"});
+        if (!m_mode.empty()) require_one_of("mode", m_mode, {"full", "incremental", "dry-run"});
     }
 
 public:
     int run() override {
         Config cfg = load();
-        const auto list = list_runs(cfg, m_limit);
+        const auto list = list_runs(cfg, m_limit, m_mode == "dry-run" ? "dry_run" : m_mode);
         if (m_format == "json") {
             std::cout << runs_json(cfg.operator_name, list) << "\n";
             return 0;
@@ -63,7 +67,7 @@ private:
     }
 
     int m_limit = 20;
-    std::string m_format;
+    std::string m_format, m_mode;
 };
 
 } // namespace

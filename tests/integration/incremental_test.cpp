@@ -292,6 +292,16 @@ TEST_SUITE("incremental") {
         Result next = oznsync({"run", "--incremental", "--config", cfg});
         CHECK(next.err.find("held") == std::string::npos);
         CHECK(read_file(newest_run_folder(dir) / "drift.jsonl").find("ORD-B") != std::string::npos);
+        // runs by kind: the dry run under review, the incremental runs, the full ones.
+        const std::string dry = oznsync({"runs", "--mode", "dry-run", "--config", cfg}).out;
+        CHECK(dry.find("plan-h") != std::string::npos);
+        CHECK(dry.find(" incremental ") == std::string::npos);
+        const std::string inc = oznsync({"runs", "--mode", "incremental", "--config", cfg}).out;
+        CHECK(inc.find(" incremental ") != std::string::npos);
+        CHECK(inc.find("plan-h") == std::string::npos);
+        CHECK(inc.find(" run ") == std::string::npos);
+        CHECK(oznsync({"runs", "--mode", "full", "--config", cfg}).out.find(" run ") != std::string::npos);
+        CHECK(oznsync({"runs", "--mode", "nightly", "--config", cfg}).exit_code == 64);
         // release says whether there was a hold.
         CHECK(oznsync({"release", "--config", cfg}).out.find("were not held") != std::string::npos);
         REQUIRE(oznsync({"hold", "--config", cfg}).exit_code == 0);
