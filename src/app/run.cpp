@@ -33,6 +33,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
 #include <pwd.h>
 #include <unistd.h>
@@ -72,6 +73,19 @@ std::string user_name() {
     return std::to_string(::geteuid());
 }
 
+std::string started_by() {
+    if (const char* timer = std::getenv("TRIGGER_UNIT"); timer && *timer)
+        return std::string("timer ") + timer;
+    if (std::getenv("INVOCATION_ID")) { // a systemd unit: its name is the last part of our cgroup
+        std::ifstream cgroup("/proc/self/cgroup");
+        std::string line, unit;
+        while (std::getline(cgroup, line))
+            if (line.rfind("0::", 0) == 0) unit = line.substr(line.rfind('/') + 1);
+        if (!unit.empty()) return "unit " + unit;
+    }
+    return "user " + user_name();
+}
+
 namespace {
 
 std::string host_name() {
@@ -98,6 +112,8 @@ public:
         r.status = "running";
         r.host = host_name();
         r.user = user_name();
+        r.started_by = clean_message(started_by(), 200);
+        r.reason = opt.reason;
         r.config_fingerprint = cfg.fingerprint();
         r.insecure_tls = cfg.ozmap.insecure || cfg.ozneutral.insecure;
         r.ozmap_url = cfg.ozmap.url;

@@ -21,6 +21,7 @@ struct RunOptions {
     std::vector<std::string> only_projects;
     bool progress = false;
     std::string reset_password; // `partners --reset-password PARTNER_ID`: only that user's new password
+    std::string reason;         // --reason TEXT: why this run was started (in its record and report)
 
     /// Writes to OZmap (else a dry run through the recording gateway).
     bool sends() const { return !is_dry(mode); }
@@ -38,6 +39,9 @@ struct RunOptions {
 
 /// Who runs this process (for a run's record, a hold).
 std::string user_name();
+/// Who started this run: "timer NAME.timer" (systemd's TRIGGER_UNIT), "unit NAME.service" (a systemd
+/// unit started otherwise), else "user NAME".
+std::string started_by();
 
 /// Runs and returns the exit code; throws Error only for failures before a run could be recorded.
 int execute_run(const Config& config, const RunOptions& options);

@@ -15,11 +15,16 @@ void add_reconcile_options(po::options_description& d, RunOptions& o) {
         "max-removals-pct", po::value<double>(),
         "removal cap in % of owned clients (default safety.max_removals_pct)")(
         "detailed-exitcode", po::bool_switch(&o.detailed_exitcode),
-        "dry runs exit 2 when changes are pending");
+        "dry runs exit 2 when changes are pending")(
+        "reason", po::value(&o.reason),
+        "why this run was started: in its record and report (200 characters)");
 }
 
 void read_reconcile_options(const po::variables_map& vm, RunOptions& o) {
     require_project_ids(o.only_projects);
+    for (unsigned char c : o.reason)
+        if (c < 0x20 || c == 0x7f) throw UsageError("--reason: a control character");
+    if (o.reason.size() > 200) throw UsageError("--reason: at most 200 characters");
     o.reconcile.create = !vm.count("no-create");
     o.reconcile.promote = !vm.count("no-promote");
     o.reconcile.demote = !vm.count("no-demote");

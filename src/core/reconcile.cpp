@@ -411,13 +411,6 @@ private:
             c.action = Action::Move;
             c.from = now;
             c.target = target;
-            // Within one box the box id (in its own column) would only repeat.
-            c.before = now.box == target.box
-                           ? "splitter " + now.splitter + " port " + std::to_string(now.port)
-                           : now.text();
-            c.after = now.box == target.box
-                          ? "splitter " + target.splitter + " port " + std::to_string(target.port)
-                          : target.text();
             c.reason = target == applied.port ? "reverting an OZmap edit (reconcile.drift = revert)"
                        : s.port_replace_reason.empty()
                            ? "port changed in OZneutral"
@@ -509,13 +502,30 @@ private:
         name_places(m_out.findings);
     }
 
-    /// The names OZmap gives the box and splitter of each change's port, beside their ids.
+    /// The names OZmap gives the box and splitter of each change's port, beside their ids; a move's before
+    /// and after read as names too (its ids stay in `from` and `target`).
     void name_places(std::vector<Change>& changes) const {
         for (auto& c : changes) {
             if (auto b = m_inv.boxes.find(c.target.box); b != m_inv.boxes.end()) c.box_name = b->second.name;
             if (auto s = m_inv.splitters.find(c.target.splitter); s != m_inv.splitters.end())
                 c.splitter_name = s->second.name;
+            if (c.action == Action::Move && !c.from.empty()) {
+                const bool same_box = c.from.box == c.target.box;
+                c.before = place_name(c.from, same_box);
+                c.after = place_name(c.target, same_box);
+            }
         }
+    }
+
+    /// "CTO-000005-S2 port 2" (within one box), else "box CTO-000005 / CTO-000005-S2 port 2"; an id where
+    /// the snapshot has no name.
+    std::string place_name(const PortRef& p, bool same_box) const {
+        auto name = [](const auto& map, const std::string& id) {
+            auto it = map.find(id);
+            return it == map.end() || it->second.name.empty() ? id : it->second.name;
+        };
+        std::string out = same_box ? "" : "box " + name(m_inv.boxes, p.box) + " / ";
+        return out + name(m_inv.splitters, p.splitter) + " port " + std::to_string(p.port);
     }
 
 public:

@@ -42,8 +42,9 @@ h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bott
 .alert{border-left:4px solid var(--bad);background:#fff5f5;padding:8px 12px;margin:8px 0}.alert.warn{border-color:var(--warn);background:#fffaf0}
 table{border-collapse:collapse;width:100%;font-size:13px}th,td{border-bottom:1px solid var(--line);padding:4px 6px;text-align:left;vertical-align:top}
 th{background:var(--bg);position:sticky;top:0}td.n,th.n{text-align:right}code,.id{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px}
+td{overflow-wrap:break-word}td.long,td.st{overflow-wrap:anywhere;min-width:14ch}td.act{white-space:nowrap}
 td.id,td.place .id{word-break:break-all;font-size:10px;min-width:12ch;max-width:13ch}td.place{white-space:nowrap}td.place .id{display:block;white-space:normal;color:var(--muted,#666)}
-td.sale{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:10px;white-space:nowrap}.addr{font-size:11px;color:var(--muted,#666)}.scroll{overflow-x:auto}
+td.sale{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:10px;word-break:break-all;min-width:12ch;max-width:13ch}.addr{font-size:11px;color:var(--muted,#666)}.scroll{overflow-x:auto}
 .act{font-weight:600}.a-create{color:var(--ok)}.a-remove{color:var(--bad)}.a-conflict,.a-invalid{color:var(--bad)}.a-drift,.a-orphan{color:var(--warn)}
 .st-failed,.st-skipped,.st-interrupted{color:var(--bad);font-weight:600}.st-done{color:var(--ok)}
 .filters{margin:8px 0;display:flex;gap:8px;align-items:center}.filters select,.filters input{font:inherit;padding:2px 4px}
@@ -197,8 +198,8 @@ std::string change_row(const ReportData& d, const JournalEntry& e) {
          place_cell(d, "box", c.box_name, c.target.box) +
          place_cell(d, "splitter", c.splitter_name, c.target.splitter) + "<td class=n>" +
          (c.target.port ? std::to_string(c.target.port) : "") + "</td>";
-    r += "<td>" + esc(c.before) + (c.before.empty() && c.after.empty() ? "" : " &rarr; ") + esc(c.after) +
-         "</td><td>" + esc(c.reason) + "</td>" + result_cell(e) + "</tr>\n";
+    r += "<td class=long>" + esc(c.before) + (c.before.empty() && c.after.empty() ? "" : " &rarr; ") +
+         esc(c.after) + "</td><td class=long>" + esc(c.reason) + "</td>" + result_cell(e) + "</tr>\n";
     return r;
 }
 
@@ -207,7 +208,8 @@ const char* kChangeHead =
     "<th>box</th><th>splitter</th><th class=n>port</th><th>before &rarr; after</th><th>reason</th>"
     "<th>result</th></tr>";
 
-std::string section(const ReportData& d, const char* title, const char* id, Action action, const char* none) {
+std::string section(const ReportData& d, const char* title, const char* id, Action action,
+                    const std::string& none) {
     std::string rows;
     long long n = 0;
     for (const auto& e : d.entries)
@@ -219,6 +221,50 @@ std::string section(const ReportData& d, const char* title, const char* id, Acti
            "</tbody></table></div>";
 }
 
+/// What the run did to OZmap, in a word: a dry run; writes applied; writes sent and none went through; or a
+/// sending run with nothing to send.
+std::string badge_of(const ReportData& d) {
+    if (d.run.dry_run()) return "dry\">DRY RUN";
+    bool planned = false, done = false;
+    for (const auto& e : d.entries)
+        if (is_write(e.change.action) && e.state != EntryState::Finding) {
+            planned = true;
+            done = done || e.state == EntryState::Done;
+        }
+    if (done) return "apply\">APPLIED";
+    return planned ? "exit-bad\">NOTHING APPLIED" : "apply\">NOTHING TO APPLY";
+}
+
+/// The folder's hashes and how to check them with coreutils alone: the data files above this page (their
+/// SHA-256 as `sha256sum -c` reads them), the previous run's summary.json, and where the hashes of this
+/// page, report.txt and summary.json itself are kept.
+std::string integrity_section(const ReportData& d) {
+    if (!d.integrity) return "";
+    std::string h = "<h2 id=integrity>Integrity</h2><p>Each report folder is chained to the one before it: "
+                    "this run's <code>summary.json</code> holds the SHA-256 of every other file of the "
+                    "folder (this page and <code>report.txt</code> included) and of the previous run's "
+                    "<code>summary.json</code>; the next run's summary holds this one's, and the database "
+                    "keeps them all (<code>oznsync report verify</code> walks the chain). Without oznsync, "
+                    "in this folder:</p><pre id=sha256sums>";
+    std::string list;
+    for (const auto& [name, hash] : d.integrity->files)
+        list += hash.substr(hash.find(':') + 1) + "  " + name + "\n";
+    h += esc(list) +
+         "</pre><p><code>sha256sum -c</code> with the lines above (saved to a file, or "
+         "<code>sha256sum -c &lt;&lt;'EOF'</code> &hellip; <code>EOF</code>) must print OK for each "
+         "file; <code>sha256sum report.html report.txt</code> must print the hashes "
+         "<code>summary.json</code> lists under <code>integrity.files</code>.";
+    if (!d.integrity->previous_run.empty()) {
+        const std::string prev = d.integrity->previous_summary_sha256;
+        h += " The previous run, <code>" + esc(d.integrity->previous_run) + "</code>: <code>sha256sum ../" +
+             esc(d.integrity->previous_run) + "/summary.json</code> must print <code id=previous-summary>" +
+             esc(prev.substr(prev.find(':') + 1)) + "</code>.";
+    } else {
+        h += " This is the first run of the chain.";
+    }
+    return h + "</p>\n";
+}
+
 /// The page head, the title with its badges and the alerts (TLS off, guards, caps, interrupted changes).
 std::string head_and_alerts(const ReportData& d) {
     std::string h =
@@ -226,9 +272,9 @@ std::string head_and_alerts(const ReportData& d) {
         "content=\"width=device-width,initial-scale=1\"><title>" +
         esc(d.operator_name) + ": oznsync run " + esc(d.run.id) + "</title><style>" + kCss +
         "</style></head><body><main>\n";
-    h += "<h1>oznsync run <code>" + esc(d.run.id) + "</code> <span class=\"badge " +
-         (d.run.dry_run() ? "dry\">DRY RUN" : "apply\">APPLIED") + "</span> <span class=\"badge " +
-         exit_class(d.run.exit_code) + "\">exit " + std::to_string(d.run.exit_code) + "</span></h1>";
+    h += "<h1>oznsync run <code>" + esc(d.run.id) + "</code> <span class=\"badge " + badge_of(d) +
+         "</span> <span class=\"badge " + exit_class(d.run.exit_code) + "\">exit " +
+         std::to_string(d.run.exit_code) + "</span></h1>";
     h += "<p class=sub>operator <b id=operator>" + esc(d.operator_name) + "</b> &middot; " +
          esc(outcome_text(d)) + " &middot; mode <b>" + esc(mode_name(d.run.mode)) + "</b> &middot; " +
          esc(d.run.started_at) + " &rarr; " + esc(d.run.finished_at) + "</p>\n";
@@ -266,8 +312,11 @@ std::string head_and_alerts(const ReportData& d) {
 std::string run_cards(const ReportData& d) {
     std::string h;
     h += "<h2>Run</h2><div class=grid><dl class=card><dt>Host / user</dt><dd>" + esc(d.run.host) + " / " +
-         esc(d.run.user) +
-         "</dd><dt>oznsync</dt><dd>" OZNSYNC_VERSION
+         esc(d.run.user) + "</dd>";
+    if (!d.run.started_by.empty())
+        h += "<dt>Started by</dt><dd id=started-by>" + esc(d.run.started_by) + "</dd>";
+    if (!d.run.reason.empty()) h += "<dt>Reason</dt><dd id=reason>" + esc(d.run.reason) + "</dd>";
+    h += "<dt>oznsync</dt><dd>" OZNSYNC_VERSION
          "</dd><dt>Config fingerprint (secrets masked)</dt><dd><code>" +
          esc(d.run.config_fingerprint) + "</code></dd></dl>";
     h += "<dl class=card><dt>OZmap</dt><dd>" + esc(d.run.ozmap_url) + "</dd><dt>Snapshot</dt><dd>" +
@@ -383,7 +432,13 @@ std::string findings_and_config(const ReportData& d) {
     std::string h;
     h += section(d, "Conflicts", "conflicts", Action::Conflict,
                  "No sale was blocked by the state of its port.");
-    h += section(d, "Invalid records", "invalid", Action::Invalid, "Every record in the feed was usable.");
+    // An incremental run restates no invalid record an earlier run reported: say so, not "every record".
+    const std::string no_invalid =
+        d.run.sales_invalid > 0
+            ? "No invalid record new in this run (the feed's " + std::to_string(d.run.sales_invalid) +
+                  " invalid record(s) were listed by an earlier run and are counted above)."
+            : "Every record in the feed was usable.";
+    h += section(d, "Invalid records", "invalid", Action::Invalid, no_invalid);
     h += section(d, "Orphans", "orphans", Action::Orphan, "Every client oznsync owns has its sale record.");
     h += section(d, "Drift", "drift", Action::Drift,
                  "No owned client was changed in OZmap since the last run.");
@@ -403,7 +458,8 @@ std::string findings_and_config(const ReportData& d) {
 std::string html_report(const ReportData& d) {
     const auto counts = counts_by_action(d);
     return head_and_alerts(d) + run_cards(d) + counts_section(d, counts) + changes_table(d, counts) +
-           findings_and_config(d) + "<script>" + std::string(kScript) + "</script></main></body></html>\n";
+           findings_and_config(d) + integrity_section(d) + "<script>" + std::string(kScript) +
+           "</script></main></body></html>\n";
 }
 
 } // namespace oznsync

@@ -187,6 +187,7 @@ std::string summary_json(const ReportData& d) {
         .field("dry_run", d.run.dry_run())
         .field("oznsync_version", OZNSYNC_VERSION);
     w.field("host", d.run.host).field("user", d.run.user);
+    w.field("started_by", d.run.started_by).field("reason", d.run.reason);
     w.field("started_at", d.run.started_at).field("finished_at", d.run.finished_at);
     w.key("exit").begin_object().field("code", d.run.exit_code).field("meaning", outcome_text(d));
     w.end_object();
@@ -349,6 +350,9 @@ std::string text_report(const ReportData& d) {
     os << "  operator " << d.operator_name << "\n";
     os << "  started " << d.run.started_at << ", finished " << d.run.finished_at << " on " << d.run.host
        << " by " << d.run.user << "\n";
+    if (!d.run.started_by.empty())
+        os << "  started by " << d.run.started_by << (d.run.reason.empty() ? "" : "; reason: " + d.run.reason)
+           << "\n";
     os << "  exit " << d.run.exit_code << ": " << outcome_text(d) << "\n";
     os << "  snapshot " << d.run.snapshot_id << " of " << d.run.ozmap_url << "; sales " << d.run.sales_source
        << " (" << d.run.sales_records << " records, " << d.run.sales_invalid << " invalid, "
@@ -439,6 +443,7 @@ WrittenReport write_report(const std::string& reports_dir, ReportData& d,
     stream("changes.csv", write_changes_csv);
     whole("drift.jsonl", drift_jsonl(d));
     if (d.run.dry_run()) stream("plan.json", write_plan_json);
+    d.integrity = integrity; // the pages show the data files' hashes (they cannot hold their own)
     whole("report.html", html_report(d));
     whole("report.txt", text_report(d));
     d.integrity = integrity;

@@ -155,26 +155,42 @@ std::string file_signature(const std::string& path) {
 void LiveIndex::refresh() {
     std::lock_guard reading(m_refresh_mutex);
     try {
-        if (!file_exists(m_path)) return;
-        // Opening the database 2 times a second for each of a fleet's operators costs more than a look at
-        // its files: it is read only when they changed.
+        if (!file_exists(m_path)) {
+            m_store.reset();
+            return;
+        }
+        // One read-only connection kept open: SQLite's data_version says whether another process committed
+        // since the last look (a commit in the same clock tick as that look included, which the files' times
+        // cannot tell). The files are looked at too: a file replaced (or read as immutable, where
+        // data_version never moves) is opened again.
         const std::string signature = file_signature(m_path);
-        if (signature == m_signature) return;
-        Store store(m_path, Access::ReadOnly, m_operator);
-        const auto id = store.current_snapshot();
+        bool changed = false;
+        if (!m_store || signature != m_signature) {
+            m_store.reset();
+            m_store = std::make_unique<Store>(m_path, Access::ReadOnly, m_operator);
+            m_store->limit_cache(1024);
+            m_signature = signature;
+            changed = true;
+        }
+        const int64_t version = m_store->data_version();
+        if (!changed && version == m_version) return;
+        m_version = version;
+        const auto id = m_store->current_snapshot();
         if (!id) return;
-        const auto info = store.snapshot(*id);
+        const auto info = m_store->snapshot(*id);
         const std::string revision = info ? info->revision : "";
         const auto now = current();
         if (!(now && now->snapshot() == *id && now->revision() == revision)) {
-            auto next = std::make_shared<const BoxIndex>(store, *id, revision);
+            auto next = std::make_shared<const BoxIndex>(*m_store, *id, revision);
             spdlog::info("{}: snapshot {} in memory ({} boxes)", m_operator, *id, next->size());
             std::lock_guard lock(m_mutex);
             m_current = std::move(next);
         }
-        m_signature = signature;
     } catch (const std::exception& e) {
-        // The last index stays: answers go on from what was read, and the next look tries again.
+        // The last index stays: answers go on from what was read, and the next look opens the database
+        // again and tries again.
+        m_store.reset();
+        m_signature.clear();
         spdlog::warn("{}: the snapshot could not be read: {}", m_operator, e.what());
     }
 }

@@ -79,8 +79,10 @@ private:
     void loop();
     const std::string m_path, m_operator;
     const int m_poll_ms;
-    std::mutex m_refresh_mutex; // one reader at a time: the polling thread or a request
-    std::string m_signature;    // of the database's files when they were last read
+    std::mutex m_refresh_mutex;     // one reader at a time: the polling thread or a request
+    std::unique_ptr<Store> m_store; // read-only, kept open between looks
+    std::string m_signature;        // of the database's files when it was opened
+    int64_t m_version = -1;         // its data_version at the last look
     mutable std::mutex m_mutex;
     std::shared_ptr<const BoxIndex> m_current;
     std::mutex m_stop_mutex;

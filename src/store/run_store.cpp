@@ -42,6 +42,8 @@ constexpr const char* kRunFields[] = {
     "guard_reason",
     "abort_reason",
     "handover_file",
+    "started_by",
+    "reason",
     "summary",
 };
 
@@ -76,7 +78,8 @@ void bind_run(sql::Statement& st, const RunRecord& r) {
     for (long long n :
          {r.sales_records, r.sales_valid, r.sales_invalid, r.sales_count, r.owned_clients, r.in_sync})
         number(n);
-    for (const std::string* v : {&r.cap_reason, &r.guard_reason, &r.abort_reason, &r.handover_file})
+    for (const std::string* v :
+         {&r.cap_reason, &r.guard_reason, &r.abort_reason, &r.handover_file, &r.started_by, &r.reason})
         text(*v);
     text_or_null(r.summary_json);
 }
@@ -112,6 +115,8 @@ RunRecord read_run(sql::Statement& st) {
     r.guard_reason = st.text(++i);
     r.abort_reason = st.text(++i);
     r.handover_file = st.text(++i);
+    r.started_by = st.text(++i);
+    r.reason = st.text(++i);
     r.summary_json = st.text(++i);
     return r;
 }

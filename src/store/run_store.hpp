@@ -22,6 +22,8 @@ struct RunRecord {
     std::string status; // running | done | failed | died
     int exit_code = -1;
     std::string host, user, config_fingerprint;
+    std::string started_by; // "timer NAME.timer", "unit NAME.service" or "user NAME"
+    std::string reason;     // --reason TEXT ('' when none)
     bool insecure_tls = false;
     // Inputs.
     std::string ozmap_url, sales_source;

@@ -48,6 +48,12 @@ void Store::limit_cache(int kib) {
     m_db.exec("PRAGMA cache_size=-" + std::to_string(kib));
 }
 
+int64_t Store::data_version() {
+    auto st = m_db.prepare("PRAGMA data_version");
+    st.step();
+    return st.int64(0);
+}
+
 int Store::schema_version() {
     auto st = m_db.prepare("PRAGMA user_version");
     st.step();

@@ -30,6 +30,9 @@ public:
                    const std::string& operator_name = "");
 
     int schema_version();
+    /// SQLite's `data_version`: changes whenever another connection (another process) committed since
+    /// this connection last asked; a watcher's cheap "did anything change?".
+    int64_t data_version();
     /// The most page cache this connection keeps (64 MiB unless set): a server holding many connections
     /// keeps each small; the file system's cache still holds the file.
     void limit_cache(int kib);

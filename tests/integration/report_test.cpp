@@ -24,7 +24,8 @@ std::string iso_from_now(long long seconds) {
 
 const std::map<std::string, std::string> kFixed = {{"OZNSYNC_FIXED_CLOCK", "2026-03-15T03:00:00Z"},
                                                    {"OZNSYNC_RUN_ID", "20260315T030000Z-golden"},
-                                                   {"USER", "auditor"}};
+                                                   {"USER", "auditor"},
+                                                   {"TRIGGER_UNIT", "oznsync@golden.timer"}};
 
 /// The host name differs between machines (and with it the hashes of the files that print it, in
 /// summary.json's integrity block); everything else in a golden file must match to the byte.
@@ -496,5 +497,93 @@ TEST_SUITE("browser") {
             run(with({"--window-size=1300,900", "--screenshot=" + artifacts + "/index.png", index}));
         CHECK(index_shot.exit_code == 0);
         CHECK(fs::file_size(artifacts + "/index.png") > 5000);
+    }
+
+    TEST_CASE("the auditor's page at 1280 px: a move by name, failed writes in red, who started it, the "
+              "hashes that check it without oznsync") {
+        std::string chromium;
+        for (const char* c : {"/usr/bin/chromium", "/usr/bin/chromium-browser"})
+            if (fs::exists(c)) chromium = c;
+        REQUIRE_MESSAGE(!chromium.empty(), "chromium is not installed (jobs/test.sh installs it)");
+        TempDir dir;
+        // A night with a move (stage 1, then stage 2), started with a reason by a timer.
+        Sim sim({"--fixture", fixture("network-small.json")});
+        std::string cfg = write_config(dir, sim,
+                                       "[ozneutral]\nsales = file:" + dir.file("sales.json") +
+                                           "\n[safety]\nmax_removals_pct = 100\nmax_invalid_pct = 50\n");
+        write_file(dir.file("sales.json"), read_file(fixture("sales-stage1.json")));
+        REQUIRE(oznsync({"run", "--config", cfg}, {{"OZNSYNC_RUN_ID", "night-1"}}).exit_code == 3);
+        write_file(dir.file("sales.json"), read_file(fixture("sales-stage2.json")));
+        REQUIRE(oznsync({"run", "--reason", "ticket 4711: port change", "--config", cfg},
+                        {{"OZNSYNC_RUN_ID", "night-2"}, {"TRIGGER_UNIT", "oznsync@acme.timer"}})
+                    .exit_code == 3);
+        // A night where OZmap refused every write.
+        TempDir failing;
+        Sim refusing({"--fixture", fixture("network-small.json")});
+        refusing.set_faults(R"({"echo_authorization": true})");
+        std::string failing_cfg = write_config(failing, refusing,
+                                               "[ozneutral]\nsales = file:" + fixture("sales-stage1.json") +
+                                                   "\n[safety]\nmax_invalid_pct = 50\n");
+        REQUIRE(oznsync({"run", "--config", failing_cfg}, {{"OZNSYNC_RUN_ID", "night-f"}}).exit_code == 5);
+        // Each page in Chromium at 1280 px, measured by a script added to a copy: no table wider than the
+        // window (the columns wrap, none is cut off).
+        const std::string measure =
+            "<script>addEventListener('load',()=>{const w=document.documentElement.clientWidth;"
+            "const "
+            "over=[...document.querySelectorAll('table')].filter(t=>t.getBoundingClientRect().right>w+1)"
+            ".map(t=>t.id||'table');document.body.setAttribute('data-overflow',over.join(',')||'none');});"
+            "</script></body>";
+        auto rendered = [&](const fs::path& folder) {
+            std::string page = read_file(folder / "report.html");
+            page.replace(page.rfind("</body>"), 7, measure);
+            write_file((folder / "measured.html").string(), page);
+            Result dom = run({chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                              "--disable-background-networking", "--disable-component-update",
+                              "--window-size=1280,900", "--user-data-dir=" + dir.file("chromium"),
+                              "--virtual-time-budget=2000", "--dump-dom",
+                              "file://" + (folder / "measured.html").string()});
+            REQUIRE(dom.exit_code == 0);
+            return dom.out;
+        };
+        const fs::path moved = fs::path(dir.file("reports")) / "night-2";
+        const std::string night = rendered(moved);
+        CHECK(night.find("data-overflow=\"none\"") != std::string::npos);
+        // The move's origin and target by name (OZmap's names of splitter 65f0...0040), not by id.
+        CHECK(night.find("CTO-000005-S2 port 2 → CTO-000005-S2 port 4") != std::string::npos);
+        CHECK(night.find("done: moved to CTO-000005-S2 port 4") != std::string::npos);
+        CHECK(night.find("<dd id=\"started-by\">timer oznsync@acme.timer</dd>") != std::string::npos);
+        CHECK(night.find("<dd id=\"reason\">ticket 4711: port change</dd>") != std::string::npos);
+        // Integrity: sha256sum's own lines for the data files, and the previous summary's hash.
+        const std::string csv_hash =
+            run({"/usr/bin/sha256sum", (moved / "changes.csv").string()}).out.substr(0, 64);
+        CHECK(night.find(csv_hash + "  changes.csv") != std::string::npos);
+        const std::string previous =
+            run({"/usr/bin/sha256sum", dir.file("reports/night-1/summary.json")}).out.substr(0, 64);
+        CHECK(night.find("<code id=\"previous-summary\">" + previous + "</code>") != std::string::npos);
+        Result checked =
+            run({"/bin/sh", "-c",
+                 "cd " + moved.string() +
+                     " && sed -n '/<pre id=sha256sums>/,/<\\/pre>/p' report.html | "
+                     "sed -e 's/<pre id=sha256sums>//' -e 's/<\\/pre>.*//' | grep . | sha256sum -c"});
+        INFO(checked.out << checked.err);
+        CHECK(checked.exit_code == 0);
+        CHECK(checked.out.find("changes.jsonl: OK") != std::string::npos);
+
+        const std::string failed = rendered(fs::path(failing.file("reports")) / "night-f");
+        CHECK(failed.find("data-overflow=\"none\"") != std::string::npos);
+        CHECK(failed.find("<rect class=\"part-failed\"") != std::string::npos);
+        CHECK(failed.find("<rect class=\"part-done\"") == std::string::npos);
+        CHECK(failed.find("<td class=\"n st-failed\">4</td>") != std::string::npos);
+        CHECK(failed.find("exit 5") != std::string::npos);
+        // No contradiction: every write failed, so the page never says APPLIED.
+        CHECK(failed.find("some writes failed") != std::string::npos);
+        CHECK(failed.find(">NOTHING APPLIED</span>") != std::string::npos);
+        CHECK(failed.find(">APPLIED</span>") == std::string::npos);
+        CHECK(night.find(">APPLIED</span>") != std::string::npos);
+        Result shot = run({chromium, "--headless", "--no-sandbox", "--disable-gpu", "--window-size=1280,1600",
+                           "--user-data-dir=" + dir.file("chromium"),
+                           "--screenshot=" + std::string(ARTIFACTS_DIR) + "/report-failed-writes.png",
+                           "file://" + failing.file("reports/night-f/report.html")});
+        CHECK(shot.exit_code == 0);
     }
 }
