@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <sstream>
+#include <unistd.h>
 
 namespace oznsync {
 
@@ -95,7 +96,18 @@ Config Command::load() const {
     std::string path = m_global.config_path;
     if (path.empty()) {
         const char* env = std::getenv("OZNSYNC_CONFIG");
-        path = env ? env : "oznsync.ini";
+        if (env && *env) {
+            path = env;
+        } else {
+            // Here, then where the package installs it.
+            for (const char* candidate : {"oznsync.ini", "/etc/oznsync/oznsync.ini"})
+                if (path.empty() && ::access(candidate, F_OK) == 0) path = candidate;
+            if (path.empty())
+                throw ConfigError(
+                    "no config: neither ./oznsync.ini nor /etc/oznsync/oznsync.ini exists; give "
+                    "--config FILE (or OZNSYNC_CONFIG); an example is "
+                    "/etc/oznsync/oznsync.ini.example");
+        }
     }
     Config cfg = load_config(path);
     set_log_field("operator", cfg.operator_name); // every JSON log line says whose OZmap it is about

@@ -17,6 +17,7 @@
 #include <boost/program_options.hpp>
 
 #include <cstdlib>
+#include <set>
 #include <sstream>
 #include <sys/stat.h>
 
@@ -319,8 +320,11 @@ std::map<std::string, std::string> read_ini(const std::string& ini_text, const s
     return values;
 }
 
-/// OZNSYNC_<SECTION>_<KEY> variables over the file's values.
+/// OZNSYNC_<SECTION>_<KEY> variables over the file's values. A secret from the environment wins over the
+/// file's way of giving the same secret: OZNSYNC_OZMAP_API_KEY over the file's api_key_file, and
+/// OZNSYNC_OZMAP_API_KEY_FILE over its api_key.
 void apply_env(std::map<std::string, std::string>& values, const std::map<std::string, std::string>& env) {
+    std::set<std::string> from_env;
     for (const auto& [name, value] : env) {
         if (name.rfind("OZNSYNC_", 0) != 0 || is_process_variable(name)) continue;
         std::string key = env_to_key(name);
@@ -328,6 +332,13 @@ void apply_env(std::map<std::string, std::string>& values, const std::map<std::s
             throw ConfigError(
                 name + ": not an oznsync setting (OZNSYNC_<SECTION>_<KEY>, e.g. OZNSYNC_OZMAP_API_KEY)");
         values[key] = value;
+        if (!trim(value).empty()) from_env.insert(key);
+    }
+    for (const std::string key :
+         {"ozmap.api_key", "ozmap.password", "ozneutral.client_secret", "ozneutral.token"}) {
+        const std::string file_key = key + "_file";
+        if (from_env.count(key) && !from_env.count(file_key)) values.erase(file_key);
+        if (from_env.count(file_key) && !from_env.count(key)) values.erase(key);
     }
 }
 

@@ -168,6 +168,16 @@ TEST_SUITE("hostile") {
         CHECK(dump.out.find("Authorization: ***") != std::string::npos);
     }
 
+    TEST_CASE("no config anywhere: exit 78 naming --config and where it looked") {
+        TempDir empty;
+        if (::access("/etc/oznsync/oznsync.ini", F_OK) == 0) return; // an installed host: that one is found
+        Result r = oznsync({"runs"}, {}, empty.path());
+        CHECK(r.exit_code == 78);
+        CHECK(r.err.find("give --config FILE") != std::string::npos);
+        CHECK(r.err.find("/etc/oznsync/oznsync.ini") != std::string::npos);
+        CHECK(std::filesystem::is_empty(empty.path())); // nothing created
+    }
+
     TEST_CASE(
         "command-line values are checked (exit 64); names from OZmap reach the terminal without escapes") {
         // A box named with an escape sequence in OZmap.

@@ -6,6 +6,9 @@
 #include <Poco/JSON/Parser.h>
 #include <doctest/doctest.h>
 
+#include <set>
+#include <sys/stat.h>
+
 #include <filesystem>
 #include <sstream>
 
@@ -196,6 +199,47 @@ TEST_SUITE("pull") {
             oznsync({"check", "--config", cfg}, {{"OZNSYNC_OZMAP_PROJECTS", "aaaaaaaaaaaaaaaaaaaaaaaa"}});
         CHECK(bad.exit_code == 78);
         CHECK(bad.out.find("aaaaaaaaaaaaaaaaaaaaaaaa") != std::string::npos);
+    }
+
+    TEST_CASE("check creates nothing; it checks the metrics file's folder and serve's tokens file") {
+        Sim sim(kNetwork);
+        TempDir dir;
+        write_file(dir.file("sales.json"), "[]");
+        write_file(dir.file("tokens"), "# for serve\nshort-token\n");
+        ::chmod(dir.file("tokens").c_str(), 0600);
+        const std::string cfg =
+            write_config(dir, sim, "[ozneutral]\nsales = file:" + dir.file("sales.json") + "\n");
+        const std::map<std::string, std::string> env{
+            {"OZNSYNC_SNAPSHOT_PATH", dir.file("state/oznsync.db")},
+            {"OZNSYNC_REPORTS_DIR", dir.file("state/reports")},
+            {"OZNSYNC_REPORTS_METRICS_FILE", dir.file("prom/oznsync.prom")},
+            {"OZNSYNC_SERVE_TOKENS_FILE", dir.file("tokens")}};
+        std::set<std::string> before;
+        for (const auto& e : std::filesystem::recursive_directory_iterator(dir.path()))
+            before.insert(e.path().string());
+        Result r = oznsync({"check", "--config", cfg}, env);
+        INFO(r.out << r.err);
+        CHECK(r.exit_code == 78); // the short token
+        CHECK(r.out.find("serve.tokens_file: " + dir.file("tokens") + " line 2: a token shorter than 16") !=
+              std::string::npos);
+        CHECK(r.out.find("reports.dir " + dir.file("state/reports") + " does not exist yet") !=
+              std::string::npos);
+        CHECK(r.out.find("reports.metrics_file " + dir.file("prom/oznsync.prom") + ": its folder") !=
+              std::string::npos);
+        std::set<std::string> after;
+        for (const auto& e : std::filesystem::recursive_directory_iterator(dir.path()))
+            after.insert(e.path().string());
+        CHECK(after == before); // no database, no folder, no probe file
+        write_file(dir.file("tokens"), "a-token-of-enough-length-0123\n");
+        std::filesystem::create_directories(dir.file("prom"));
+        ::chmod(dir.file("prom").c_str(), 0777); // a folder anyone can write: links could be planted there
+        Result shared = oznsync({"check", "--config", cfg}, env);
+        CHECK(shared.exit_code == 78);
+        CHECK(shared.out.find("reports.metrics_file: ") != std::string::npos);
+        ::chmod(dir.file("prom").c_str(), 0750);
+        Result ok = oznsync({"check", "--config", cfg}, env);
+        INFO(ok.out << ok.err);
+        CHECK(ok.exit_code == 0);
     }
 
     TEST_CASE("config errors exit 78 naming the key") {

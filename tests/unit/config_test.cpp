@@ -130,6 +130,20 @@ TEST_SUITE("config") {
         CHECK(mask_secrets("key secret-key-123 and cs-98765") == "key *** and ***");
     }
 
+    TEST_CASE("a secret from the environment wins over the file's way of giving it") {
+        const std::string with_file = "[ozmap]\nurl = http://h\napi_key_file = /nonexistent/key\n";
+        Config c = parse_config(with_file, "t", {{"OZNSYNC_OZMAP_API_KEY", "env-key-0123456789"}});
+        CHECK(c.ozmap.api_key == "env-key-0123456789");
+        // And a file from the environment over the file's inline secret.
+        const std::string key_file = std::string(FIXTURES_DIR) + "/../../README.md"; // its first line
+        Config d = parse_config("[ozmap]\nurl = http://h\napi_key = inline-key-0123456\n", "t",
+                                {{"OZNSYNC_OZMAP_API_KEY_FILE", key_file}});
+        CHECK(d.ozmap.api_key != "inline-key-0123456");
+        // Both ways in the file itself stay ambiguous.
+        CHECK(config_error("[ozmap]\nurl = http://h\napi_key = k-0123456789\napi_key_file = /etc/hostname\n")
+                  .find("given both inline and as ozmap.api_key_file") != std::string::npos);
+    }
+
     TEST_CASE("a missing secret file is named") {
         CHECK(config_error("[ozmap]\nurl = http://h\napi_key_file = /nonexistent/key\n")
                   .find("ozmap.api_key_file") != std::string::npos);
