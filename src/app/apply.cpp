@@ -2,6 +2,7 @@
 
 #include "core/ownership.hpp"
 #include "util/error.hpp"
+#include "util/interrupt.hpp"
 #include "util/log.hpp"
 #include "util/parallel.hpp"
 #include "util/strings.hpp"
@@ -50,6 +51,7 @@ public:
             for (JournalEntry* e : lanes[i]) {
                 if (m_stopped) return;
                 try {
+                    stop_if_interrupted("before a write: the writes sent were answered, the rest not sent");
                     change(*e);
                 } catch (...) {
                     m_stopped = true;
@@ -93,6 +95,7 @@ public:
 
     /// The properties OZmap holds for the codes of a chunk of creates, read in one look-up before them.
     void look_up(const std::vector<JournalEntry*>& chunk) {
+        stop_if_interrupted("before a write: the writes sent were answered, the rest not sent");
         std::vector<std::string> codes;
         for (const auto* e : chunk)
             codes.push_back(e->change.code);
@@ -162,6 +165,8 @@ public:
 
     /// One batch request per chunk of clients (each client is in one chunk: chunks go side by side).
     void flip(const std::vector<JournalEntry*>& chunk, bool implanted) {
+        if (m_stopped) return;
+        stop_if_interrupted("before a write: the writes sent were answered, the rest not sent");
         std::vector<std::string> ids;
         for (auto* e : chunk) {
             ids.push_back(e->change.client_id);

@@ -258,7 +258,7 @@ PullResult pull_inventory(const Config& config, Store& store, OzmapClient& clien
     const double t0 = monotonic_seconds();
     const std::string started = now_iso(); // what changed after this, the next incremental pull reads
     PullResult result;
-    Progress progress("pull", options.progress);
+    Progress progress("pull", "pages", options.progress);
     result.projects = resolve_projects(config, client, options.only_projects, &result.selection);
     if (result.projects.empty())
         throw ConfigError("ozmap.projects: the integration user can read no project");

@@ -23,6 +23,7 @@
 #include "util/error.hpp"
 #include "util/fs.hpp"
 #include "util/ids.hpp"
+#include "util/interrupt.hpp"
 #include "util/log.hpp"
 #include "util/progress.hpp"
 #include "util/strings.hpp"
@@ -230,6 +231,7 @@ private:
             m_run.snapshot_finished_at = info->finished_at;
             m_run.snapshot_revision = info->revision;
         }
+        stop_if_interrupted("after the pull: nothing was sent");
         SaleFeed feed = read_sales();
         ChangeSet changes = plan(snapshot, feed);
         journal(snapshot, feed, changes);
@@ -433,7 +435,7 @@ private:
     /// true to what succeeded.
     int apply(int64_t snapshot, const ChangeSet& changes) {
         double t = phase_start();
-        Progress progress(m_opt.sends() ? "apply" : "plan", m_opt.progress && m_opt.sends());
+        Progress progress(m_opt.sends() ? "apply" : "plan", "changes", m_opt.progress && m_opt.sends());
         // A real apply journals every change in its own commit (intent before the call); a dry run's
         // outcomes go in together.
         std::optional<sql::Transaction> dry_tx;
@@ -841,6 +843,7 @@ private:
 } // namespace
 
 int execute_run(const Config& config, const RunOptions& options) {
+    const InterruptWatch stop_on_signal; // Ctrl-C or SIGTERM: stop sending, end the run as it is
     std::optional<RunLock> lock;
     try {
         lock.emplace(config.snapshot_path);

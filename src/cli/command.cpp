@@ -7,8 +7,11 @@
 #include "util/strings.hpp"
 
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
+#include <pwd.h>
 #include <sstream>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace oznsync {
@@ -122,7 +125,27 @@ Config Command::load() const {
         spdlog::warn("TLS verification of OZneutral is OFF (ozneutral.insecure)");
     for (const auto& w : cfg.warnings)
         spdlog::warn("{}", w);
+    warn_root_on_service_files(cfg);
     return cfg;
+}
+
+void Command::warn_root_on_service_files(const Config& cfg) {
+    if (::geteuid() != 0) return;
+    // The database (or, before the first run, its folder) belongs to another user (the units' oznsync):
+    // what root writes now (a new WAL, report folders) would be root's, and the service could not use it.
+    std::string path = cfg.snapshot_path;
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) {
+        const std::string dir = std::filesystem::path(path).parent_path().string();
+        path = dir.empty() ? "." : dir;
+        if (::stat(path.c_str(), &st) != 0) return;
+    }
+    if (st.st_uid == 0) return;
+    const struct passwd* owner = ::getpwuid(st.st_uid);
+    const std::string name = owner ? owner->pw_name : std::to_string(st.st_uid);
+    spdlog::warn("running as root on {}, which belongs to {}: files this command writes would be root's and "
+                 "the service could not use them; run it as {} (sudo -u {} oznsync ...)",
+                 path, name, name, name);
 }
 
 bool Command::show_progress() const {
@@ -146,7 +169,7 @@ std::string general_help() {
           "  --insecure            do not verify OZmap's TLS certificate (printed in every report)\n"
           "  -h, --help            this help; oznsync <command> --help for a command's options\n";
     os << "\nExit codes:\n";
-    for (int code : {0, 2, 3, 4, 5, 6, 64, 65, 66, 74, 75, 77, 78, 1}) {
+    for (int code : {0, 2, 3, 4, 5, 6, 64, 65, 66, 74, 75, 77, 78, 130, 1}) {
         std::string c = std::to_string(code);
         os << "  " << c << std::string(5 - c.size(), ' ') << exit_code_meaning(code) << "\n";
     }

@@ -43,6 +43,8 @@ protected:
     /// Loads the config named by --config (or OZNSYNC_CONFIG, or ./oznsync.ini), with --insecure applied.
     Config load() const;
     bool show_progress() const;
+    /// As root, on a database (or its folder) another user owns: a warning to run as that user.
+    static void warn_root_on_service_files(const Config& cfg);
 
     GlobalOptions m_global;
 };

@@ -31,6 +31,9 @@ const char* exit_code_meaning(int code) {
         return "authentication or permission denied";
     case kExitConfig:
         return "configuration error";
+    case kExitInterrupted:
+        return "interrupted (Ctrl-C or SIGTERM): the writes in flight were answered, the rest not sent; run "
+               "again";
     case kExitInternal:
         return "internal error";
     default:

@@ -22,6 +22,7 @@ enum ExitCode : int {
     kExitUnavailable = 75,
     kExitAuth = 77,
     kExitConfig = 78,
+    kExitInterrupted = 130, // Ctrl-C or SIGTERM: stopped after the writes in flight were answered
 };
 
 const char* exit_code_meaning(int code);
@@ -33,6 +34,11 @@ public:
 
 private:
     int m_exit_code;
+};
+
+/// A stop the operator asked for (SIGINT, SIGTERM): the run stops sending and ends as it is.
+struct InterruptedError : Error {
+    explicit InterruptedError(const std::string& w) : Error(kExitInterrupted, w) {}
 };
 
 struct UsageError : Error {

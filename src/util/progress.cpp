@@ -12,8 +12,9 @@ std::mutex g_shown_mutex;
 Progress* g_shown = nullptr; // the bar on screen, if any
 } // namespace
 
-Progress::Progress(std::string label, bool enabled, std::FILE* out)
-    : m_label(std::move(label)), m_enabled(enabled), m_out(out), m_started(monotonic_seconds()) {
+Progress::Progress(std::string label, std::string unit, bool enabled, std::FILE* out)
+    : m_label(std::move(label)), m_unit(std::move(unit)), m_enabled(enabled), m_out(out),
+      m_started(monotonic_seconds()) {
     if (!m_enabled) return;
     std::lock_guard lock(g_shown_mutex);
     g_shown = this;
@@ -51,18 +52,20 @@ std::string Progress::line() const {
     // A list without a total (a cursor-only server) adds its pages as they come: never fewer than done.
     const long long total = std::max(m_total, m_done);
     const double share = total > 0 ? std::min(1.0, double(m_done) / double(total)) : 0;
-    std::string bar(static_cast<size_t>(width * share), '#');
+    m_filled = std::max(m_filled, static_cast<int>(width * share));
+    std::string bar(static_cast<size_t>(m_filled), '#');
     bar.resize(width, '.');
     const double elapsed = monotonic_seconds() - m_started;
     const double rate = elapsed > 0 ? double(m_done) / elapsed : 0;
     char text[256];
     if (rate > 0 && total > m_done) {
         const long long left = static_cast<long long>(double(total - m_done) / rate);
-        std::snprintf(text, sizeof text, "%-28s [%s] %lld/%lld  %.0f/s  ETA %lld:%02lld", m_label.c_str(),
-                      bar.c_str(), m_done, total, rate, left / 60, left % 60);
+        std::snprintf(text, sizeof text, "%-28s [%s] %lld/%lld %s  %.0f %s/s  ETA %lld:%02lld",
+                      m_label.c_str(), bar.c_str(), m_done, total, m_unit.c_str(), rate, m_unit.c_str(),
+                      left / 60, left % 60);
     } else {
-        std::snprintf(text, sizeof text, "%-28s [%s] %lld/%lld  %.0f/s", m_label.c_str(), bar.c_str(), m_done,
-                      total, rate);
+        std::snprintf(text, sizeof text, "%-28s [%s] %lld/%lld %s  %.0f %s/s", m_label.c_str(), bar.c_str(),
+                      m_done, total, m_unit.c_str(), rate, m_unit.c_str());
     }
     return text;
 }

@@ -168,6 +168,22 @@ TEST_SUITE("hostile") {
         CHECK(dump.out.find("Authorization: ***") != std::string::npos);
     }
 
+    TEST_CASE("as root on the service user's database: a warning to run as that user") {
+        if (::geteuid() != 0) return; // only root can hand a file to another user (CI runs as root)
+        Sim sim(sim_args());
+        TempDir dir;
+        std::string cfg =
+            write_config(dir, sim, "[ozneutral]\nsales = file:" + fixture("sales-stage1.json") + "\n");
+        REQUIRE(oznsync({"pull", "--config", cfg}).exit_code == 0);
+        CHECK(oznsync({"runs", "--config", cfg}).err.find("running as root") == std::string::npos);
+        REQUIRE(::chown(dir.file("oznsync.db").c_str(), 65534, 65534) ==
+                0); // nobody's, as the units' oznsync
+        Result r = oznsync({"runs", "--config", cfg});
+        CHECK(r.err.find("running as root on " + dir.file("oznsync.db") + ", which belongs to ") !=
+              std::string::npos);
+        CHECK(r.err.find("sudo -u ") != std::string::npos);
+    }
+
     TEST_CASE("no config anywhere: exit 78 naming --config and where it looked") {
         TempDir empty;
         if (::access("/etc/oznsync/oznsync.ini", F_OK) == 0) return; // an installed host: that one is found

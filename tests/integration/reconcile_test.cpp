@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <csignal>
 #include <filesystem>
 #include <thread>
 
@@ -274,6 +275,46 @@ TEST_SUITE("reconcile_run") {
             Result again = oznsync({"run", "--config", cfg}, env);
             CHECK(writes_planned(latest_summary(dir)) == 0);
         }
+    }
+
+    TEST_CASE("Ctrl-C during apply: the write in flight is answered, the rest not sent, exit 130; the next "
+              "run completes them") {
+        // Every write after the second is applied and never answered: the client's timeout (5 s) ends
+        // each, so the signal arrives while the third is in flight, whatever the machine's speed.
+        Sim sim(sim_args({"--hang-after-writes", "2"}));
+        TempDir dir;
+        use_sales(dir, "stage1");
+        std::string cfg = config_for(dir, sim, dir.file("sales.json"));
+        const std::map<std::string, std::string> env{{"OZNSYNC_OZMAP_CONCURRENCY", "1"},
+                                                     {"OZNSYNC_OZMAP_TIMEOUT_S", "5"}};
+        {
+            Child job({OZNSYNC_BIN, "run", "--config", cfg}, env);
+            bool third = false;
+            for (int i = 0; i < 1200 && !third; ++i) {
+                third = sim.stat("writes") == 3;
+                if (!third) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+            }
+            REQUIRE(third);
+            job.kill_now(SIGINT);
+            std::string out, line;
+            while (!(line = job.read_line()).empty())
+                out += line + "\n";
+            CHECK(job.wait() == 130);
+            INFO(out);
+            CHECK(out.find("exit 130: interrupted") != std::string::npos);
+            CHECK(out.find("  create: planned 4, done ") != std::string::npos);
+            CHECK(out.find(", not sent 1\n") != std::string::npos); // the fourth
+        }
+        CHECK(sim.stat("writes") == 3); // nothing sent after the signal
+        sim.set_faults(R"({"hang_after_writes": -1})");
+        Result r = oznsync({"run", "--config", cfg}, env);
+        INFO(r.out << r.err);
+        CHECK(r.exit_code == 3);
+        CHECK(latest_summary(dir)->getValue<int>("interrupted_changes_recovered") ==
+              0); // none left in flight
+        CHECK(owned_clients(sim) == kAfterStage1);
+        for (const auto& [code, n] : code_counts(sim.get("/__sim/state")))
+            CHECK_MESSAGE(n == 1, code);
     }
 
     TEST_CASE("a tripped removal cap exits 4 and removes nothing; the rest is applied") {

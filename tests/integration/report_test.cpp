@@ -305,7 +305,13 @@ TEST_SUITE("reports") {
         CHECK(key.exit_code == 78);
         CHECK(key.err.find("unknown key 'reports.keep_dayz' (did you mean 'reports.keep_days'?)") !=
               std::string::npos);
-        CHECK(oznsync({"--help"}).out.find("before or after the command's name") != std::string::npos);
+        const std::string help = oznsync({"--help"}).out;
+        CHECK(help.find("before or after the command's name") != std::string::npos);
+        // Every exit code the job can return, each with its meaning.
+        for (int code : {0, 1, 2, 3, 4, 5, 6, 64, 65, 66, 74, 75, 77, 78, 130}) {
+            const std::string c = std::to_string(code);
+            CHECK_MESSAGE(help.find("\n  " + c + std::string(5 - c.size(), ' ')) != std::string::npos, c);
+        }
     }
 
     TEST_CASE("tamper-evident history: report verify names the folder edited, removed or swapped; pruning "

@@ -68,7 +68,7 @@ public:
 };
 
 ApplyOutcome apply(FakeGateway& gw, std::vector<JournalEntry>& entries, int concurrency) {
-    Progress progress("apply", false);
+    Progress progress("apply", "changes", false);
     SafetyLimits limits;
     limits.max_removals = 1000;
     limits.max_removals_pct = 100;
@@ -158,7 +158,7 @@ TEST_SUITE("apply") {
             entry(1, Action::Move, "A", "s1", 1), entry(2, Action::Move, "B", "s2", 1),
             entry(3, Action::Move, "A", "s3", 1), entry(4, Action::Remove, "C", "s4", 1)};
         RecordingGateway gw;
-        Progress progress("plan", false);
+        Progress progress("plan", "changes", false);
         SafetyLimits limits;
         limits.max_removals = 1000;
         limits.max_removals_pct = 100;

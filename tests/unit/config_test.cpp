@@ -135,7 +135,7 @@ TEST_SUITE("config") {
         Config c = parse_config(with_file, "t", {{"OZNSYNC_OZMAP_API_KEY", "env-key-0123456789"}});
         CHECK(c.ozmap.api_key == "env-key-0123456789");
         // And a file from the environment over the file's inline secret.
-        const std::string key_file = std::string(FIXTURES_DIR) + "/../../README.md"; // its first line
+        const std::string key_file = std::string(FIXTURES_DIR) + "/sales-stage1.json"; // its first line
         Config d = parse_config("[ozmap]\nurl = http://h\napi_key = inline-key-0123456\n", "t",
                                 {{"OZNSYNC_OZMAP_API_KEY_FILE", key_file}});
         CHECK(d.ozmap.api_key != "inline-key-0123456");

@@ -25,15 +25,15 @@ TEST_SUITE("progress") {
         std::FILE* out = std::tmpfile();
         REQUIRE(out);
         {
-            Progress p("apply", true, out);
+            Progress p("apply", "changes", true, out);
             p.add_total(1000);
             p.add_total(-500); // a total only grows
             p.set_label("apply 1000 changes");
             p.advance(10);
             p.set_label("apply 1000 changes"); // drawn now, whatever the time
             const std::string drawn = read_all(out);
-            CHECK(drawn.find("10/1000") != std::string::npos);
-            CHECK(drawn.find("/s") != std::string::npos);
+            CHECK(drawn.find("10/1000 changes") != std::string::npos);
+            CHECK(drawn.find(" changes/s") != std::string::npos);
             CHECK(drawn.find("ETA ") != std::string::npos);
             CHECK(drawn.find("/500") == std::string::npos);
             // What the log sink does around a line: clear the bar's line, write, draw the bar again.
@@ -52,6 +52,25 @@ TEST_SUITE("progress") {
         Progress::redraw_shown();
         std::fseek(out, 0, SEEK_END);
         CHECK(std::ftell(out) == before);
+        std::fclose(out);
+    }
+
+    TEST_CASE("the bar never runs backwards when the total grows (more pages found)") {
+        std::FILE* out = std::tmpfile();
+        REQUIRE(out);
+        {
+            Progress p("pull", "pages", true, out);
+            p.add_total(10);
+            p.advance(5);
+            p.set_label("pull"); // drawn now: 5/10, half the bar
+            p.add_total(90);     // now 5/100: the share drops to 5%
+            std::fseek(out, 0, SEEK_END);
+            const long half = std::ftell(out);
+            p.set_label("pull");
+            const std::string after = read_all(out).substr(static_cast<size_t>(half));
+            CHECK(after.find("5/100 pages") != std::string::npos);
+            CHECK(after.find("[############............]") != std::string::npos); // still half
+        }
         std::fclose(out);
     }
 }
