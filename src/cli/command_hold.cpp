@@ -3,6 +3,7 @@
 #include "app/queries.hpp"
 #include "app/run.hpp"
 #include "cli/commands.hpp"
+#include "cli/run_options.hpp"
 #include "util/error.hpp"
 #include "util/time.hpp"
 
@@ -26,9 +27,7 @@ protected:
     }
     void validate(const po::variables_map&) override {
         if (m_hours < 1 || m_hours > 168) throw UsageError("--hours must be from 1 to 168");
-        for (unsigned char c : m_reason)
-            if (c < 0x20 || c == 0x7f) throw UsageError("--reason: a control character");
-        if (m_reason.size() > 200) throw UsageError("--reason: at most 200 characters");
+        check_reason(m_reason);
     }
 
 public:

@@ -20,11 +20,15 @@ void add_reconcile_options(po::options_description& d, RunOptions& o) {
         "why this run was started: in its record and report (200 characters)");
 }
 
+void check_reason(const std::string& reason) {
+    for (unsigned char c : reason)
+        if (c < 0x20 || c == 0x7f) throw UsageError("--reason: a control character");
+    if (reason.size() > 200) throw UsageError("--reason: at most 200 characters");
+}
+
 void read_reconcile_options(const po::variables_map& vm, RunOptions& o) {
     require_project_ids(o.only_projects);
-    for (unsigned char c : o.reason)
-        if (c < 0x20 || c == 0x7f) throw UsageError("--reason: a control character");
-    if (o.reason.size() > 200) throw UsageError("--reason: at most 200 characters");
+    check_reason(o.reason);
     o.reconcile.create = !vm.count("no-create");
     o.reconcile.promote = !vm.count("no-promote");
     o.reconcile.demote = !vm.count("no-demote");

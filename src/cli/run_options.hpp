@@ -7,6 +7,8 @@ namespace oznsync {
 
 void add_reconcile_options(po::options_description& d, RunOptions& o);
 void read_reconcile_options(const po::variables_map& vm, RunOptions& o);
+/// `--reason TEXT` (of a run, of a hold): at most 200 characters, no control character; UsageError else.
+void check_reason(const std::string& reason);
 
 /// A command that is one run of the job (plan, apply, run, adopt, partners): its options, and the start.
 class OneRunCommand : public Command {
