@@ -50,6 +50,7 @@ void read_operator(const Config& cfg, OperatorHealth& h) {
     h.owned_clients = s.owned_clients;
     for (const auto& [project, n] : s.free_ports)
         h.free_ports += n;
+    h.hold = current_hold(store);
 }
 
 void judge(OperatorHealth& h) {

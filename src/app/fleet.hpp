@@ -2,6 +2,7 @@
 // `oznsync fleet status`: every operator of a fleet folder (one NAME.ini per operator) at a glance. Each
 // operator is read on its own, read-only: a broken config, a missing, locked or corrupt database is that
 // operator's line, never a reason to stop reading the others.
+#include "app/hold.hpp"
 #include "store/run_store.hpp"
 
 #include <optional>
@@ -20,6 +21,7 @@ struct OperatorHealth {
     std::optional<double> snapshot_age_h;            // none: no snapshot
     long long owned_clients = 0, free_ports = 0;
     int max_snapshot_age_h = 26;
+    std::optional<Hold> hold;           // incremental runs held (`oznsync hold`): said, not unhealthy
     std::vector<std::string> attention; // why it is not healthy; empty when it is
     bool healthy() const { return attention.empty(); }
 };

@@ -51,6 +51,15 @@ std::string fleet_json(const std::vector<OperatorHealth>& fleet) {
         else
             w.null();
         w.field("owned_clients", h.owned_clients).field("free_ports", h.free_ports);
+        w.key("hold");
+        if (h.hold)
+            w.begin_object()
+                .field("until", h.hold->until)
+                .field("by", h.hold->by)
+                .field("reason", h.hold->reason)
+                .end_object();
+        else
+            w.null();
         w.end_object();
     }
     w.end_array();
@@ -127,6 +136,9 @@ public:
                             h.free_ports);
                 for (const auto& a : h.attention)
                     std::printf("  %s: %s\n", terminal_safe(h.name).c_str(), terminal_safe(a).c_str());
+                if (h.hold)
+                    std::printf("  %s: incremental runs %s\n", terminal_safe(h.name).c_str(),
+                                terminal_safe(describe(*h.hold)).c_str());
             }
         }
         for (const auto& h : fleet)

@@ -269,6 +269,12 @@ TEST_SUITE("incremental") {
         CHECK(held.out.find("held until ") != std::string::npos);
         CHECK(held.out.find("(reviewing plan-h)") != std::string::npos);
         REQUIRE(oznsync({"plan", "--config", cfg}, {{"OZNSYNC_RUN_ID", "plan-h"}}).exit_code == 0);
+        // fleet status says so (a hold is not a reason for attention).
+        const std::string fleet = oznsync({"fleet", "status", "--fleet", dir.path()}).out;
+        CHECK(fleet.find(": incremental runs held until ") != std::string::npos);
+        CHECK(fleet.find("(reviewing plan-h)") != std::string::npos);
+        CHECK(oznsync({"fleet", "status", "--fleet", dir.path(), "--format", "json"})
+                  .out.find("\"hold\":{\"until\":") != std::string::npos);
         // OZmap and OZneutral change (an edit, a new stage of sales): a held incremental run skips them.
         int status = 0;
         sim.request("PATCH", "/api/v2/ftth-clients/" + client_id_of(sim, "ORD-B"), R"({"implanted":false})",
