@@ -52,17 +52,20 @@ AvailabilityExport export_availability(const Config& cfg, const std::string& for
 AvailabilityExport export_availability(Store& store, const std::string& format) {
     AvailabilityExport out;
     out.snapshot = store.require_snapshot();
-    auto boxes = available_boxes(all_boxes(store, out.snapshot));
-    out.boxes = boxes.size();
-    out.text = render_availability(boxes, format, out.snapshot);
+    // The read API's stream, collected: the snapshot read a box at a time into one writer.
+    out.boxes = write_availability(
+        format, out.snapshot,
+        [&](const auto& each) { each_box(store, out.snapshot, [&](BoxPorts&& b) { each(b); }); },
+        [&](std::string_view chunk) { out.text += chunk; });
     return out;
 }
 
-void write_availability(const std::string& format, int64_t snapshot, const BoxSource& boxes,
-                        const std::function<void(std::string_view)>& sink) {
+size_t write_availability(const std::string& format, int64_t snapshot, const BoxSource& boxes,
+                          const std::function<void(std::string_view)>& sink) {
     AvailabilityWriter writer(format, snapshot, sink);
     boxes([&](const BoxPorts& b) { writer.add(b); });
     writer.finish();
+    return writer.boxes();
 }
 
 std::vector<RunListing> list_runs(const Config& cfg, int limit, const std::string& kind) {
@@ -104,6 +107,9 @@ std::string public_summary(const std::string& summary_json) {
     auto o = parser.parse(summary_json).extract<Poco::JSON::Object::Ptr>();
     for (const char* key : {"host", "user", "partner_handover_file", "config", "report_error"})
         o->remove(key);
+    // A person who started the run is said as "person", not by name (a timer or unit keeps its name).
+    if (o->has("started_by") && o->getValue<std::string>("started_by").rfind("user ", 0) == 0)
+        o->set("started_by", "person");
     if (auto inputs = o->getObject("inputs"); inputs && inputs->has("sales_source")) {
         // A feed's URL says where OZneutral's sales come from; a file's path says how the host is laid out.
         const std::string source = inputs->getValue<std::string>("sales_source");

@@ -24,10 +24,11 @@ struct FeasibilityResult {
 };
 /// The boxes within `radius_m` of (lat, lng) with a sellable port, nearest first (`limit` 0: all).
 /// The availability feed (as `export_availability` renders it) of the boxes `boxes` hands out one at a
-/// time, given to `sink` in chunks as it is written: the read API streams it from its boxes in memory.
+/// time, given to `sink` in chunks as it is written (the read API streams it from its boxes in memory, the
+/// CLI from the snapshot); returns the number of boxes in it.
 using BoxSource = std::function<void(const std::function<void(const BoxPorts&)>&)>;
-void write_availability(const std::string& format, int64_t snapshot, const BoxSource& boxes,
-                        const std::function<void(std::string_view)>& sink);
+size_t write_availability(const std::string& format, int64_t snapshot, const BoxSource& boxes,
+                          const std::function<void(std::string_view)>& sink);
 
 /// The operator's database for a command that must not create one (read-only commands, hold, release):
 /// its path, or NoInputError (exit 66) naming it.

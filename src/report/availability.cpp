@@ -14,13 +14,6 @@ std::optional<AvailableBox> available(const BoxPorts& b) {
     return a;
 }
 
-std::vector<AvailableBox> available_boxes(const std::vector<BoxPorts>& boxes) {
-    std::vector<AvailableBox> out;
-    for (const auto& b : boxes)
-        if (auto a = available(b)) out.push_back(std::move(*a));
-    return out;
-}
-
 namespace {
 void ports_array(JsonWriter& w, const AvailableBox& b) {
     w.key("free_ports").begin_array();
@@ -90,16 +83,6 @@ void AvailabilityWriter::flush() {
     if (m_buffer.empty()) return;
     m_sink(m_buffer);
     m_buffer.clear(); // the writer only appends: its place in the document is its own state
-}
-
-std::string render_availability(const std::vector<AvailableBox>& boxes, const std::string& format,
-                                int64_t snapshot_id) {
-    std::string out;
-    AvailabilityWriter writer(format, snapshot_id, [&](std::string_view chunk) { out += chunk; });
-    for (const auto& b : boxes)
-        writer.add(b);
-    writer.finish();
-    return out;
 }
 
 } // namespace oznsync

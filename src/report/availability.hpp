@@ -19,7 +19,6 @@ struct AvailableBox {
 
 /// The box's free, sellable ports; nullopt when it has none (it is not in the feed).
 std::optional<AvailableBox> available(const BoxPorts& box);
-std::vector<AvailableBox> available_boxes(const std::vector<BoxPorts>& boxes);
 
 /// The feed written a box at a time, handed to `sink` in chunks of about kChunkBytes (so a server can
 /// send the first bytes of 100,000 boxes at once). `format`: json | csv | geojson.
@@ -43,9 +42,5 @@ private:
     JsonWriter m_json;
     size_t m_boxes = 0;
 };
-
-/// The whole feed as one text. `format`: json | csv | geojson.
-std::string render_availability(const std::vector<AvailableBox>& boxes, const std::string& format,
-                                int64_t snapshot_id);
 
 } // namespace oznsync

@@ -24,7 +24,7 @@ public:
     ~BoxIndex();
     /// The same answer as the CLI's `feasibility` over the same snapshot.
     FeasibilityAnswer query(double lat, double lng, double radius_m, int limit) const;
-    /// Every box, in the snapshot's order (by project, then id), as `all_boxes` reads it.
+    /// Every box, in the snapshot's order (by project, then id), as `each_box` reads it.
     void each_box(const std::function<void(const BoxPorts&)>& each) const;
     int64_t snapshot() const { return m_snapshot; }
     const std::string& revision() const { return m_revision; }

@@ -143,12 +143,6 @@ void each_box(Store& store, int64_t snapshot, const std::function<void(BoxPorts&
     flush(0);
 }
 
-std::vector<BoxPorts> all_boxes(Store& store, int64_t snapshot) {
-    std::vector<BoxPorts> out;
-    each_box(store, snapshot, [&](BoxPorts&& b) { out.push_back(std::move(b)); });
-    return out;
-}
-
 std::map<std::string, long long> free_ports_by_project(Store& store, int64_t snapshot) {
     std::map<std::string, long long> out;
     // One row per splitter (its port_states string); a snapshot pulled before that column reads the ports.

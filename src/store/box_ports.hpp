@@ -1,6 +1,6 @@
 #pragma once
 // Boxes with their drop splitters and ports, read from a snapshot: near a point through the R*Tree
-// (feasibility), or all of them (availability).
+// (feasibility), or all of them one at a time (availability, the read API's index).
 #include "core/feasibility.hpp"
 #include "core/geo.hpp"
 #include "store/store.hpp"
@@ -13,7 +13,6 @@
 namespace oznsync {
 
 std::vector<BoxPorts> boxes_in_rects(Store& store, int64_t snapshot, const std::vector<LatLngRect>& rects);
-std::vector<BoxPorts> all_boxes(Store& store, int64_t snapshot);
 /// Every box of the snapshot, one at a time (by project, then id), without holding them all.
 void each_box(Store& store, int64_t snapshot, const std::function<void(BoxPorts&&)>& each);
 

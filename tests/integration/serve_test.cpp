@@ -376,6 +376,7 @@ TEST_SUITE("serve") {
             CHECK(body.find(s.dir.path()) == std::string::npos);
             CHECK(body.find(FIXTURES_DIR) == std::string::npos);
             CHECK(body.find("\"sales_source\":\"file\"") != std::string::npos);
+            CHECK(body.find("\"started_by\":\"person\"") != std::string::npos); // not a name
         }
         CHECK(summary.body.find("\"run_id\":\"" + id + "\"") != std::string::npos);
     }
