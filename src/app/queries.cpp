@@ -1,5 +1,7 @@
 #include "app/queries.hpp"
 
+#include "app/publish.hpp"
+
 #include "core/geo.hpp"
 #include "report/availability.hpp"
 #include "report/report.hpp"
@@ -232,6 +234,8 @@ MonitoringStatus monitoring_status(Store& store, const std::string& operator_nam
     out.owned_clients = s.owned_clients;
     out.free_ports = s.free_ports;
     out.project_names = s.project_names;
+    if (const PublishState p = publish_state(store); p.configured)
+        out.publish = MonitoringStatus::Publishing{p.last_success, p.failures, p.boxes, p.seconds};
     return out;
 }
 

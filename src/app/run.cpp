@@ -5,6 +5,7 @@
 #include "app/incremental.hpp"
 #include "app/partners.hpp"
 #include "app/preflight.hpp"
+#include "app/publish.hpp"
 #include "app/pull.hpp"
 #include "app/queries.hpp"
 #include "app/saved_plan.hpp"
@@ -662,7 +663,8 @@ private:
     /// the run before read as it is; exit 0) leaves its row in `runs` and its metrics, not a report
     /// folder: 1,440 folders a day would say nothing.
     bool nothing_to_report(const ReportData& d) {
-        if (d.run.mode != RunMode::Incremental || d.run.exit_code != kExitOk || !d.interrupted.empty())
+        if (d.run.mode != RunMode::Incremental || d.run.exit_code != kExitOk || !d.interrupted.empty() ||
+            d.publish.status == PublishResult::Status::Failed)
             return false;
         const bool only_invalid = std::all_of(d.entries.begin(), d.entries.end(), [](const JournalEntry& e) {
             return e.change.action == Action::Invalid;
@@ -675,6 +677,11 @@ private:
     int finish(int code) {
         ReportData d = report_data(code);
         d.web_url = m_cfg.ozmap.web_url;
+        // What OZneutral may see, to the shared store (publish.url) when it changed: a failure is a
+        // finding of this run (and a metric), never its exit code; the next run publishes again.
+        if (m_opt.sends() && m_store.current_snapshot())
+            d.publish = publish_after_run(
+                m_store, m_cfg, d.run.mode == RunMode::Incremental ? PublishCheck::Local : PublishCheck::Store);
         const bool quiet = nothing_to_report(d);
         if (quiet) d.run.summary_json.clear();
         const bool recorded = quiet ? record_row(d.run) : record(d.run, d);

@@ -18,7 +18,7 @@ namespace {
 class ServeCommand : public Command {
 public:
     std::string name() const override { return "serve"; }
-    std::string synopsis() const override { return "[--listen HOST:PORT] [--fleet DIR]"; }
+    std::string synopsis() const override { return "[--listen HOST:PORT] [--fleet DIR | --store postgresql://...]"; }
 
 protected:
     void add_options(po::options_description& d) override {
@@ -26,7 +26,10 @@ protected:
                         "HOST:PORT to serve on (port 0: any free port); default serve.listen")(
             "fleet", po::value(&m_fleet),
             "serve every operator of this folder of configs (NAME.ini); --config then names a file of "
-            "[serve] settings only");
+            "[serve] settings only")(
+            "store", po::value(&m_store),
+            "serve every operator published to this shared store (PostgreSQL); --config then "
+            "names a file of [serve] settings only, the password in serve.store_password(_file)");
     }
 
     /// The operators of the fleet folder: a config that cannot be read is logged and left out, the others
@@ -53,15 +56,21 @@ public:
     int run() override {
         std::vector<Config> operators;
         Config cfg;
-        if (!m_fleet.empty()) {
+        if (!m_fleet.empty() && !m_store.empty())
+            throw UsageError("serve: --fleet (operators' own databases) or --store (the shared store), not both");
+        if (!m_fleet.empty() || !m_store.empty()) {
+            const char* flag = m_fleet.empty() ? "--store" : "--fleet";
             std::string path = m_global.config_path;
             if (path.empty())
                 if (const char* env = std::getenv("OZNSYNC_CONFIG")) path = env;
             if (path.empty())
-                throw UsageError("serve --fleet: name the server's settings with --config SERVE.ini ([serve] "
-                                 "keys only)");
+                throw UsageError(std::string("serve ") + flag +
+                                 ": name the server's settings with --config SERVE.ini ([serve] keys only)");
             cfg = load_serve_config(path);
-            operators = fleet_operators();
+            if (!m_store.empty())
+                cfg.serve.store = checked_postgres_url("--store", m_store, "serve.store_password");
+            else
+                operators = fleet_operators();
         } else {
             cfg = load();
             operators.push_back(cfg);
@@ -72,12 +81,14 @@ public:
         sigaddset(&stop, SIGTERM);
         sigaddset(&stop, SIGINT);
         pthread_sigmask(SIG_BLOCK, &stop, nullptr);
-        serve::ApiServer server(cfg, operators, !m_fleet.empty(), m_listen);
+        serve::ApiServer server(cfg, operators, !m_fleet.empty() || !cfg.serve.store.empty(), m_listen);
         server.start();
         std::cout << "listening " << server.url() << std::endl;
         for (const auto& op : operators)
             spdlog::info("serving operator {} ({}) read-only at {}", op.operator_name, op.snapshot_path,
                          server.url());
+        if (!cfg.serve.store.empty())
+            spdlog::info("serving every operator of the shared store {} at {}", cfg.serve.store, server.url());
         int sig = 0;
         sigwait(&stop, &sig);
         spdlog::info("stopping (signal {})", sig);
@@ -86,7 +97,7 @@ public:
     }
 
 private:
-    std::string m_listen, m_fleet;
+    std::string m_listen, m_fleet, m_store;
 };
 
 } // namespace

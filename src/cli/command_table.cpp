@@ -43,6 +43,10 @@ const std::vector<CommandInfo>& command_table() {
         {"report",
          "report show RUN_ID [--format text|json|html]: re-render a past run's report from the database.",
          make_report_command},
+        {"publish",
+         "Publish the current snapshot's availability to the shared store (publish.url, PostgreSQL + "
+         "PostGIS) now; runs do it themselves when it changed.",
+         make_publish_command},
         {"serve",
          "Read-only HTTP API over the snapshot: feasibility, availability, runs, /healthz, /metrics "
          "(bearer tokens, TLS, rate limit).",

@@ -4,6 +4,7 @@
 namespace oznsync {
 std::unique_ptr<Command> make_check_command();
 std::unique_ptr<Command> make_pull_command();
+std::unique_ptr<Command> make_publish_command();
 std::unique_ptr<Command> make_plan_command();
 std::unique_ptr<Command> make_apply_command();
 std::unique_ptr<Command> make_run_command();

@@ -107,6 +107,12 @@ const KeyInfo kKeys[] = {
     {"serve.max_connections_per_client", false},
     {"serve.header_timeout_s", false},
     {"serve.idle_timeout_s", false},
+    {"serve.store_password", true},
+    {"serve.store_password_file", false},
+    {"publish.url", false},
+    {"publish.password", true},
+    {"publish.password_file", false},
+    {"publish.timeout_s", false},
 };
 
 class Reader {
@@ -320,6 +326,10 @@ std::map<std::string, std::string> read_ini(const std::string& ini_text, const s
     return values;
 }
 
+/// The secrets a config may give inline or in a file (<key>_file), never both.
+constexpr const char* kSecretKeys[] = {"ozmap.api_key",   "ozmap.password",   "ozneutral.client_secret",
+                                       "ozneutral.token", "publish.password", "serve.store_password"};
+
 /// OZNSYNC_<SECTION>_<KEY> variables over the file's values. A secret from the environment wins over the
 /// file's way of giving the same secret: OZNSYNC_OZMAP_API_KEY over the file's api_key_file, and
 /// OZNSYNC_OZMAP_API_KEY_FILE over its api_key.
@@ -334,8 +344,7 @@ void apply_env(std::map<std::string, std::string>& values, const std::map<std::s
         values[key] = value;
         if (!trim(value).empty()) from_env.insert(key);
     }
-    for (const std::string key :
-         {"ozmap.api_key", "ozmap.password", "ozneutral.client_secret", "ozneutral.token"}) {
+    for (const std::string key : kSecretKeys) {
         const std::string file_key = key + "_file";
         if (from_env.count(key) && !from_env.count(file_key)) values.erase(file_key);
         if (from_env.count(file_key) && !from_env.count(key)) values.erase(key);
@@ -357,7 +366,7 @@ void read_ozmap(const Reader& r, OzmapConfig& oz) {
     if (const size_t path = oz.url.find_first_of("/?#", oz.url.find("://") + 3); path != std::string::npos)
         throw ConfigError("ozmap.url: must be http(s)://host[:port] with no path, query or fragment (got '" +
                           oz.url.substr(path) + "'); oznsync adds /api/v2 itself");
-    for (const char* key : {"ozmap.api_key", "ozmap.password", "ozneutral.client_secret", "ozneutral.token"})
+    for (const char* key : kSecretKeys)
         if (r.has(key) && r.has(std::string(key) + "_file"))
             throw ConfigError(std::string(key) + ": given both inline and as " + key + "_file; keep one");
     if (r.has("ozmap.api_key") || r.has("ozmap.api_key_file"))
@@ -423,6 +432,36 @@ void read_ozneutral(const Reader& r, OzneutralConfig& on, bool projects_from_ozn
     read_transport(r, "ozneutral", on);
 }
 
+/// A PostgreSQL URL (libpq's URI form) without a password in it: the password has its own secret key.
+std::string postgres_url(const Reader& r, const std::string& key, const std::string& password_key) {
+    return checked_postgres_url(key, r.str(key), password_key);
+}
+} // namespace
+
+std::string checked_postgres_url(const std::string& key, const std::string& url, const std::string& password_key) {
+    if (url.empty()) return url;
+    if (url.rfind("postgresql://", 0) != 0 && url.rfind("postgres://", 0) != 0)
+        throw ConfigError(key + ": expected postgresql://[user@]host[:port]/dbname, got '" + url + "'");
+    const size_t host = url.find("://") + 3;
+    const size_t end = url.find_first_of("/?#", host);
+    const size_t at = url.find('@', host);
+    if (at < end && url.find(':', host) < at)
+        throw ConfigError(key + ": must not hold a password (user:password@); use " + password_key + " or " +
+                          password_key + "_file");
+    if (to_lower(url).find("password=") != std::string::npos)
+        throw ConfigError(key + ": must not hold a password (password=); use " + password_key + " or " +
+                          password_key + "_file");
+    return url;
+}
+
+namespace {
+
+void read_publish(const Reader& r, PublishConfig& p) {
+    p.url = postgres_url(r, "publish.url", "publish.password");
+    p.password = r.secret("publish.password");
+    p.timeout_s = r.integer("publish.timeout_s", 10, 1, 300);
+}
+
 void read_serve(const Reader& r, ServeConfig& s) {
     s.listen = r.str("serve.listen", s.listen);
     if (s.listen.rfind(':') == std::string::npos)
@@ -441,6 +480,7 @@ void read_serve(const Reader& r, ServeConfig& s) {
     s.header_timeout_s = r.integer("serve.header_timeout_s", 5, 1, 300);
     s.idle_timeout_s = r.integer("serve.idle_timeout_s", 5, 1, 300);
     if (s.workers == 0) s.workers = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    s.store_password = r.secret("serve.store_password");
 }
 
 /// The metrics file is rewritten after every run: it must never be the database (or its log), nor lie
@@ -503,6 +543,7 @@ void read_job(const Reader& r, Config& cfg) {
     cfg.partners.handover_dir = r.str("partners.handover_dir", cfg.reports_dir + "/handover");
     cfg.partners.email_fallback = r.str("partners.email_fallback");
     read_serve(r, cfg.serve);
+    read_publish(r, cfg.publish);
 }
 
 } // namespace
@@ -530,7 +571,8 @@ Config parse_config(const std::string& ini_text, const std::string& source,
         if (!r.has(k.name)) continue;
         cfg.masked[k.name] = k.secret ? "***" : r.str(k.name);
     }
-    for (const std::string* s : {&oz.api_key, &oz.password, &on.client_secret, &on.token})
+    for (const std::string* s :
+         {&oz.api_key, &oz.password, &on.client_secret, &on.token, &cfg.publish.password, &cfg.serve.store_password})
         register_secret(*s);
     return cfg;
 }
@@ -574,6 +616,7 @@ Config load_serve_config(const std::string& path) {
     cfg.source = path;
     cfg.operator_name = "fleet";
     read_serve(Reader(values), cfg.serve);
+    register_secret(cfg.serve.store_password);
     return cfg;
 }
 

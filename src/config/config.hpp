@@ -86,6 +86,15 @@ struct ServeConfig {
     int max_connections_per_client = 16;   // open connections one client address may hold
     int header_timeout_s = 5;              // a request's headers must be complete this soon after connecting
     int idle_timeout_s = 5;                // a kept-alive connection idle this long is closed
+    std::string store;                     // serve --store: answer from the shared store (postgresql://)
+    std::string store_password;            // serve.store_password(_file) or OZNSYNC_SERVE_STORE_PASSWORD
+};
+
+/// The shared store OZneutral reads (publish.url): PostgreSQL with PostGIS. Off when the URL is empty.
+struct PublishConfig {
+    std::string url;      // postgresql://[user@]host[:port]/dbname[?params]: never a password in it
+    std::string password; // publish.password, publish.password_file or OZNSYNC_PUBLISH_PASSWORD
+    int timeout_s = 10;   // connecting
 };
 
 /// How long the history is kept (days; 0 = for ever). What an audit needs outlives them all: every report
@@ -105,6 +114,7 @@ struct Config {
     PartnersConfig partners;
     ReconcileConfig reconcile;
     ServeConfig serve;
+    PublishConfig publish;
     std::string snapshot_path = "oznsync.db";
     std::string reports_dir = "reports";
     RetentionConfig retention;
@@ -119,6 +129,10 @@ struct Config {
 
 /// An operator's name: 1 to 64 letters, digits, '-' or '_' (it names files and metric labels).
 bool valid_operator_name(std::string_view name);
+
+/// A PostgreSQL URL as `key` may hold it (postgresql://[user@]host[:port]/dbname, no password: that is
+/// `password_key`'s); ConfigError naming `key` otherwise.
+std::string checked_postgres_url(const std::string& key, const std::string& url, const std::string& password_key);
 
 /// The settings of `serve --fleet` alone: a file of [serve] keys (any other key is refused).
 Config load_serve_config(const std::string& path);

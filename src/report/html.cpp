@@ -343,6 +343,10 @@ std::string run_cards(const ReportData& d) {
             h += std::to_string(n) + " " + esc(why) + "<br>";
         h += "</dd>";
     }
+    if (const std::string line = publish_text(d.publish); !line.empty())
+        h += std::string("<dt>Shared store</dt><dd") +
+             (d.publish.status == PublishResult::Status::Failed ? " class=\"a-remove\"" : "") + ">" + esc(line) +
+             "</dd>";
     if (!d.run.handover_file.empty())
         h +=
             "<dt>Partner passwords handed over in</dt><dd><code>" + esc(d.run.handover_file) + "</code></dd>";

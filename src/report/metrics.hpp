@@ -6,6 +6,7 @@
 #include "core/journal.hpp"
 
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -31,6 +32,14 @@ struct MonitoringStatus {
     long long owned_clients = 0;
     std::map<std::string, long long> free_ports; // per project id
     std::map<std::string, std::string> project_names;
+    /// Publishing to the shared store (publish.url), when it has been tried.
+    struct Publishing {
+        double last_success = 0; // Unix time; 0: never
+        long long failures = 0;  // in a row
+        long long boxes = 0;
+        double seconds = 0;
+    };
+    std::optional<Publishing> publish;
 };
 
 /// Each family once, with the samples of every operator given.

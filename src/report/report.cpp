@@ -233,6 +233,13 @@ std::string summary_json(const ReportData& d) {
         .field("aborted", d.run.abort_reason);
     w.field("interrupted_changes_recovered", static_cast<int64_t>(d.interrupted.size()));
     if (!d.report_error.empty()) w.field("report_error", d.report_error);
+    if (d.publish.status != PublishResult::Status::Off) {
+        w.key("publish").begin_object().field("status", status_name(d.publish.status));
+        w.field("snapshot_id", d.publish.snapshot_id).field("boxes", d.publish.boxes);
+        w.field("seconds", static_cast<double>(static_cast<long long>(d.publish.seconds * 1000)) / 1000);
+        if (!d.publish.error.empty()) w.field("error", d.publish.error);
+        w.end_object();
+    }
     if (!d.selection.empty()) {
         w.key("project_selection").begin_array();
         for (const auto& line : d.selection)
@@ -363,6 +370,7 @@ std::string text_report(const ReportData& d) {
         os << "  project " << line << "\n";
     for (const auto& [why, n] : d.pull_skipped)
         os << "  pull: " << n << " " << why << "\n";
+    if (const std::string line = publish_text(d.publish); !line.empty()) os << "  shared store: " << line << "\n";
     if (!d.run.guard_reason.empty()) os << "  ABORTED before planning: " << d.run.guard_reason << "\n";
     if (!d.run.cap_reason.empty()) os << "  SAFETY CAP: " << d.run.cap_reason << "\n";
     if (!d.run.abort_reason.empty()) os << "  STOPPED: " << d.run.abort_reason << "\n";
@@ -485,6 +493,16 @@ ReportData load_report_data(RunStore& runs, const std::string& run_id) {
             if (auto sel = o->getArray("project_selection"))
                 for (size_t i = 0; i < sel->size(); ++i)
                     d.selection.push_back(sel->getElement<std::string>(static_cast<unsigned>(i)));
+            if (auto p = o->getObject("publish")) {
+                const std::string status = p->optValue<std::string>("status", "off");
+                for (auto s : {PublishResult::Status::Unchanged, PublishResult::Status::Published,
+                               PublishResult::Status::Failed})
+                    if (status == status_name(s)) d.publish.status = s;
+                d.publish.snapshot_id = p->optValue<int64_t>("snapshot_id", 0);
+                d.publish.boxes = p->optValue<int64_t>("boxes", 0);
+                d.publish.seconds = p->optValue<double>("seconds", 0);
+                d.publish.error = p->optValue<std::string>("error", "");
+            }
             if (auto ps = o->getObject("pull_skipped"))
                 for (const auto& [k, v] : *ps)
                     d.pull_skipped[k] = v.convert<long long>();

@@ -6,6 +6,7 @@
 #include "core/journal.hpp"
 #include "report/integrity.hpp"
 #include "store/run_store.hpp"
+#include "store/shared_store.hpp"
 #include "util/fs.hpp"
 
 #include <map>
@@ -44,6 +45,7 @@ struct ReportData {
     std::string web_url;                // ozmap.web_url: links from ids to the operator's OZmap pages
     // A past run whose change rows journal.keep_days removed: the counts it kept (by action).
     std::map<std::string, long long> kept_counts;
+    PublishResult publish; // to the shared store after the run (publish.url)
 };
 
 /// One line of reports/index.html.

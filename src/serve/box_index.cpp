@@ -26,10 +26,13 @@ struct BoxIndex::Tree {
 };
 
 BoxIndex::BoxIndex(Store& store, int64_t snapshot, std::string revision)
+    : BoxIndex([&](const auto& each) { oznsync::each_box(store, snapshot, each); }, snapshot, std::move(revision)) {}
+
+BoxIndex::BoxIndex(const Feed& feed, int64_t snapshot, std::string revision)
     : m_snapshot(snapshot), m_revision(std::move(revision)), m_tree(std::make_unique<Tree>()) {
     std::string last_project;
     Text project;
-    oznsync::each_box(store, snapshot, [&](BoxPorts&& b) {
+    feed([&](BoxPorts&& b) {
         PackedBox p;
         p.lat = b.box.lat;
         p.lng = b.box.lng;

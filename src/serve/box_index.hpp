@@ -19,13 +19,22 @@ namespace oznsync::serve {
 
 class BoxIndex {
 public:
+    /// Hands every box of a snapshot, one at a time, to the function it is given.
+    using Feed = std::function<void(const std::function<void(BoxPorts&&)>&)>;
     /// Every box of `snapshot` (read through `store`), indexed by position.
     BoxIndex(Store& store, int64_t snapshot, std::string revision);
+    /// Every box `feed` gives (the shared store's published boxes), indexed by position.
+    BoxIndex(const Feed& feed, int64_t snapshot, std::string revision);
     ~BoxIndex();
     /// The same answer as the CLI's `feasibility` over the same snapshot.
     FeasibilityAnswer query(double lat, double lng, double radius_m, int limit) const;
     /// Every box, in the snapshot's order (by project, then id), as `each_box` reads it.
     void each_box(const std::function<void(const BoxPorts&)>& each) const;
+    /// The snapshot the boxes are of, when it is known only after they were read (before it is shared).
+    void identify(int64_t snapshot, std::string revision) {
+        m_snapshot = snapshot;
+        m_revision = std::move(revision);
+    }
     int64_t snapshot() const { return m_snapshot; }
     const std::string& revision() const { return m_revision; }
     size_t size() const { return m_boxes.size(); }

@@ -5,6 +5,7 @@
 #include "serve/box_index.hpp"
 #include "serve/rate_limit.hpp"
 #include "serve/request.hpp"
+#include "serve/shared_index.hpp"
 #include "serve/tmf645.hpp"
 #include "store/store.hpp"
 #include "util/deadline.hpp"
@@ -268,16 +269,111 @@ private:
     std::vector<std::unique_ptr<Store>> m_idle;
 };
 
-/// One operator the server answers for: its config (database path, name), its boxes in memory and the
-/// connections to its database.
-struct OperatorView {
-    Config config;
-    LiveIndex index; // feasibility and availability are answered from here, never from SQLite
-    StorePool stores;
-    explicit OperatorView(Config c)
-        : config(std::move(c)), index(config.snapshot_path, config.operator_name),
-          stores(config.snapshot_path, config.operator_name) {}
-    const std::string& name() const { return config.operator_name; }
+/// One operator the server answers for: its boxes in memory, its health and (from its own database)
+/// its runs and monitoring.
+class OperatorView {
+public:
+    virtual ~OperatorView() = default;
+    virtual const std::string& name() const = 0;
+    /// The boxes feasibility is answered from (null: no snapshot yet).
+    virtual std::shared_ptr<const BoxIndex> boxes() const = 0;
+    /// The boxes as last committed, for availability (a database is looked at again first).
+    virtual std::shared_ptr<const BoxIndex> latest_boxes() { return boxes(); }
+    /// Its health as one JSON object; true when it is ok.
+    virtual bool write_health(JsonWriter& w) = 0;
+    /// What the monitoring families say of it (none when only the shared store is known).
+    virtual std::optional<MonitoringStatus> monitoring() { return std::nullopt; }
+    /// Its database's connections, for its runs (none from the shared store).
+    virtual StorePool* stores() { return nullptr; }
+    /// Seconds since its boxes were published to the shared store (-1: not from there).
+    virtual double published_age_s() const { return -1; }
+};
+
+/// An operator served from its own database (SQLite): its config, its boxes in memory and the connections
+/// to its database.
+class DatabaseOperator : public OperatorView {
+public:
+    explicit DatabaseOperator(Config c)
+        : m_config(std::move(c)), m_index(m_config.snapshot_path, m_config.operator_name),
+          m_stores(m_config.snapshot_path, m_config.operator_name) {}
+    const std::string& name() const override { return m_config.operator_name; }
+    std::shared_ptr<const BoxIndex> boxes() const override { return m_index.current(); }
+    std::shared_ptr<const BoxIndex> latest_boxes() override {
+        if (!file_exists(m_config.snapshot_path)) return nullptr;
+        m_index.refresh();
+        return m_index.current();
+    }
+    std::optional<MonitoringStatus> monitoring() override { return monitoring_status(m_stores.lease(), name()); }
+    StorePool* stores() override { return &m_stores; }
+
+    /// Its snapshot and its last run.
+    bool write_health(JsonWriter& w) override {
+        std::optional<ServiceStatus> s;
+        std::string problem;
+        try {
+            s = service_status(m_stores.lease(), false);
+        } catch (const std::exception& e) {
+            problem = e.what();
+        }
+        const bool ok = s && s->snapshot;
+        w.begin_object()
+            .field("operator", name())
+            .field("status", ok  ? "ok"
+                             : s ? "no snapshot"
+                                 : "unreadable");
+        if (!problem.empty()) w.field("problem", clean_message(problem, 200));
+        if (ok) {
+            w.field("snapshot_id", *s->snapshot)
+                .field("snapshot_finished_at", s->snapshot_finished_at)
+                .field("snapshot_age_s", s->snapshot_age_s);
+            if (const auto held = boxes()) w.field("snapshot_in_memory", held->snapshot());
+        }
+        w.key("last_run");
+        if (s && s->last_run)
+            w.begin_object()
+                .field("id", s->last_run->id)
+                .field("mode", s->last_run->mode)
+                .field("exit_code", s->last_run->exit_code)
+                .field("finished_at", s->last_run->finished_at)
+                .end_object();
+        else
+            w.null();
+        w.end_object();
+        return ok;
+    }
+
+private:
+    Config m_config;
+    LiveIndex m_index; // feasibility and availability are answered from here, never from SQLite
+    StorePool m_stores;
+};
+
+/// Seconds from an ISO 8601 time to now (-1 when it is not one).
+double age_of(const std::string& iso) {
+    const auto t = parse_iso8601(iso);
+    return t ? std::chrono::duration<double>(now() - *t).count() : -1;
+}
+
+/// An operator as the shared store published it (serve --store): immutable, a publish makes a new one.
+class PublishedOperator : public OperatorView {
+public:
+    explicit PublishedOperator(std::shared_ptr<const Published> p) : m_published(std::move(p)) {}
+    const std::string& name() const override { return m_published->head.operator_name; }
+    std::shared_ptr<const BoxIndex> boxes() const override { return m_published->boxes; }
+    double published_age_s() const override { return age_of(m_published->head.published_at); }
+    bool write_health(JsonWriter& w) override {
+        const PublishedHead& h = m_published->head;
+        w.begin_object().field("operator", name()).field("status", "ok");
+        w.field("snapshot_id", h.snapshot_id).field("snapshot_finished_at", h.snapshot_finished_at);
+        w.field("snapshot_age_s", static_cast<int64_t>(age_of(h.snapshot_finished_at)));
+        w.field("published_at", h.published_at).field("published_age_s", static_cast<int64_t>(age_of(h.published_at)));
+        w.field("snapshot_in_memory", m_published->boxes->snapshot()).field("boxes", h.boxes);
+        w.key("last_run").null().end_object();
+        return true;
+    }
+
+private:
+    std::shared_ptr<const Published> m_published;
 };
 
 /// What the caller asked for does not exist, or not for this token: 404 (the same words either way, so a
@@ -288,8 +384,9 @@ struct NotFound : std::runtime_error {
 
 struct ApiServer::State {
     const Config& config; // the server's own settings (serve.*)
-    const bool fleet;     // several operators (serve --fleet), or one operator's config
-    std::vector<std::unique_ptr<OperatorView>> operators;
+    const bool fleet;     // several operators (serve --fleet, --store), or one operator's config
+    std::vector<std::shared_ptr<OperatorView>> databases; // their own databases (SQLite)
+    std::unique_ptr<SharedIndex> shared;                  // or the shared store (serve --store)
     Tokens tokens;
     RateLimit limit;
     ConnectionLimits connections;
@@ -312,43 +409,59 @@ struct ApiServer::State {
         : config(cfg), fleet(is_fleet), tokens(cfg.serve.tokens_file), limit(cfg.serve.rate_limit),
           connections(cfg.serve.max_connections_per_client, cfg.serve.threads),
           workers(cfg.serve.workers, cfg.serve.workers) {
+        if (!cfg.serve.store.empty()) {
+            shared = std::make_unique<SharedIndex>(
+                pg::Target{cfg.serve.store, cfg.serve.store_password, "serve.store_password", 10});
+            return;
+        }
         for (const auto& c : of)
-            operators.push_back(std::make_unique<OperatorView>(c));
+            databases.push_back(std::make_shared<DatabaseOperator>(c));
+    }
+
+    using Views = std::vector<std::shared_ptr<OperatorView>>;
+
+    /// Every operator served now (from the shared store: as last published).
+    Views all() const {
+        if (!shared) return databases;
+        Views out;
+        for (auto& [name, published] : shared->operators())
+            out.push_back(std::make_shared<PublishedOperator>(published));
+        return out;
     }
 
     /// The operator of this name, if this token may see it; else NotFound.
-    OperatorView& operator_named(const std::string& name, const Scope& scope) {
-        for (auto& op : operators)
-            if (op->name() == name && scope.sees(name)) return *op;
+    std::shared_ptr<OperatorView> operator_named(const std::string& name, const Scope& scope) {
+        for (auto& op : all())
+            if (op->name() == name && scope.sees(name)) return op;
         throw NotFound("no operator " + name);
     }
 
-    std::vector<OperatorView*> visible(const Scope& scope) {
-        std::vector<OperatorView*> out;
-        for (auto& op : operators)
-            if (scope.sees(op->name())) out.push_back(op.get());
+    Views visible(const Scope& scope) {
+        Views out;
+        for (auto& op : all())
+            if (scope.sees(op->name())) out.push_back(op);
         return out;
     }
 
     /// The operators a question is for: `operator=NAME`, or every one this token sees.
-    std::vector<OperatorView*> asked_for(const FeasibilityQuery& q, const Scope& scope) {
+    Views asked_for(const FeasibilityQuery& q, const Scope& scope) {
         if (q.operator_name.empty()) return visible(scope);
-        return {&operator_named(q.operator_name, scope)};
+        return {operator_named(q.operator_name, scope)};
     }
 
     Reply feasibility(const Target& t, const Scope& scope) {
         const FeasibilityQuery q = feasibility_query(t);
-        const std::vector<OperatorView*> asked = asked_for(q, scope);
+        const Views asked = asked_for(q, scope);
         Reply r;
         if (!fleet) { // one operator: its answer as the CLI gives it
-            const auto boxes = asked.at(0)->index.current();
+            const auto boxes = asked.at(0)->boxes();
             if (!boxes) throw UsageError("no snapshot yet: the first run has not completed");
             r.body = feasibility_json(boxes->query(q.lat, q.lng, q.radius_m, q.limit));
             return r;
         }
         std::vector<std::pair<std::string, FeasibilityAnswer>> answers;
-        for (OperatorView* op : asked)
-            if (const auto boxes = op->index.current()) // an operator without a snapshot has no boxes yet
+        for (const auto& op : asked)
+            if (const auto boxes = op->boxes()) // an operator without a snapshot has no boxes yet
                 answers.emplace_back(op->name(), boxes->query(q.lat, q.lng, q.radius_m, q.limit));
         FeasibilityAnswer merged = merge_feasibility(std::move(answers), q.limit);
         merged.lat = q.lat;
@@ -362,10 +475,7 @@ struct ApiServer::State {
     /// feed is the last committed snapshot, as the CLI's `availability` gives it), written as it is made.
     Reply availability(OperatorView& op, const Target& t, const std::string& accept) {
         const std::string format = availability_format(t, accept);
-        if (!file_exists(op.config.snapshot_path))
-            throw UsageError("no snapshot yet: " + op.name() + "'s first run has not completed");
-        op.index.refresh();
-        std::shared_ptr<const BoxIndex> boxes = op.index.current();
+        std::shared_ptr<const BoxIndex> boxes = op.latest_boxes();
         if (!boxes) throw UsageError("no snapshot yet: " + op.name() + "'s first run has not completed");
         Reply r;
         r.content_type = format == "csv"       ? "text/csv; charset=utf-8"
@@ -385,9 +495,15 @@ struct ApiServer::State {
         return r;
     }
 
+    /// An operator's own database: its runs are not in the shared store.
+    static StorePool& stores_of(OperatorView& op) {
+        if (StorePool* pool = op.stores()) return *pool;
+        throw NotFound("runs are not in the shared store: ask the operator's own host (serve without --store)");
+    }
+
     Reply runs(OperatorView& op, const Target& t) {
         Reply r;
-        r.body = runs_json(op.name(), list_runs(op.stores.lease(), runs_limit(t)), true);
+        r.body = runs_json(op.name(), list_runs(stores_of(op).lease(), runs_limit(t)), true);
         return r;
     }
 
@@ -395,7 +511,7 @@ struct ApiServer::State {
         only(t, {});
         Reply r;
         try {
-            r.body = public_summary(show_report(op.stores.lease(), run_id_segment(id), "json"));
+            r.body = public_summary(show_report(stores_of(op).lease(), run_id_segment(id), "json"));
         } catch (const UsageError& e) {
             throw NotFound(e.what());
         }
@@ -419,13 +535,13 @@ struct ApiServer::State {
         // operator's server) the same without the prefix.
         std::string_view rest = t.path;
         std::string resource; // /v1/operators/NAME/x is answered as one operator's /v1/x
-        OperatorView* op = nullptr;
+        std::shared_ptr<OperatorView> op;
         if (rest == "/v1/operators") {
             only(t, {});
             Reply r;
             JsonWriter w(r.body);
             w.begin_object().key("operators").begin_array();
-            for (OperatorView* o : visible(scope))
+            for (const auto& o : visible(scope))
                 w.value(o->name());
             w.end_array().end_object();
             return r;
@@ -434,7 +550,7 @@ struct ApiServer::State {
         if (rest.rfind(kOperators, 0) == 0) {
             rest.remove_prefix(kOperators.size());
             const size_t slash = rest.find('/');
-            op = &operator_named(operator_segment(rest.substr(0, slash)), scope);
+            op = operator_named(operator_segment(rest.substr(0, slash)), scope);
             rest = slash == std::string_view::npos ? std::string_view() : rest.substr(slash);
             if (rest == "/healthz") {
                 only(t, {});
@@ -444,7 +560,7 @@ struct ApiServer::State {
             resource = "/v1" + std::string(rest);
             rest = resource;
         } else if (!fleet && rest.rfind("/v1/", 0) == 0) {
-            op = operators.at(0).get();
+            op = databases.at(0);
             if (!scope.sees(op->name())) throw NotFound("no such path: " + clean_message(t.path, 80));
         }
         if (op) {
@@ -455,71 +571,48 @@ struct ApiServer::State {
         throw NotFound("no such path: " + clean_message(t.path, 80));
     }
 
-    /// One operator's health: its snapshot and its last run. True when it is ok.
-    bool write_health(JsonWriter& w, OperatorView& op) {
-        std::optional<ServiceStatus> s;
-        std::string problem;
-        try {
-            s = service_status(op.stores.lease(), false);
-        } catch (const std::exception& e) {
-            problem = e.what();
-        }
-        const bool ok = s && s->snapshot;
-        w.begin_object()
-            .field("operator", op.name())
-            .field("status", ok  ? "ok"
-                             : s ? "no snapshot"
-                                 : "unreadable");
-        if (!problem.empty()) w.field("problem", clean_message(problem, 200));
-        if (ok) {
-            w.field("snapshot_id", *s->snapshot)
-                .field("snapshot_finished_at", s->snapshot_finished_at)
-                .field("snapshot_age_s", s->snapshot_age_s);
-            if (const auto boxes = op.index.current()) w.field("snapshot_in_memory", boxes->snapshot());
-        }
-        w.key("last_run");
-        if (s && s->last_run)
-            w.begin_object()
-                .field("id", s->last_run->id)
-                .field("mode", s->last_run->mode)
-                .field("exit_code", s->last_run->exit_code)
-                .field("finished_at", s->last_run->finished_at)
-                .end_object();
-        else
-            w.null();
-        w.end_object();
-        return ok;
-    }
-
     Reply health_of(OperatorView& op) {
         Reply r;
         JsonWriter w(r.body);
-        r.status = write_health(w, op) ? 200 : 503;
+        r.status = op.write_health(w) ? 200 : 503;
         return r;
     }
 
     Reply health(const Scope& scope) {
         if (!fleet) {
-            if (!scope.sees(operators.at(0)->name())) throw NotFound("no such path: /healthz");
-            return health_of(*operators.at(0));
+            if (!scope.sees(databases.at(0)->name())) throw NotFound("no such path: /healthz");
+            return health_of(*databases.at(0));
         }
         // The fleet: 200 while every operator it shows is ok, else 503 with each one's state.
         Reply r;
         JsonWriter w(r.body);
         bool all_ok = true;
         w.begin_object().key("operators").begin_array();
-        for (OperatorView* op : visible(scope))
-            all_ok = write_health(w, *op) && all_ok;
-        w.end_array().field("status", all_ok ? "ok" : "degraded").end_object();
+        for (const auto& op : visible(scope))
+            all_ok = op->write_health(w) && all_ok;
+        w.end_array();
+        if (shared) {
+            // The shared store: while it cannot be reached the answers come from memory, so the replica
+            // stays in service (200) and says how old what it holds is ("degraded", contact_age_s).
+            const SharedIndex::Health h = shared->health();
+            w.key("store").begin_object().field("status", h.up ? "up" : "down");
+            w.field("contact_age_s", static_cast<int64_t>(h.contact_age_s));
+            if (!h.problem.empty()) w.field("problem", h.problem);
+            w.end_object();
+            w.field("status", h.up ? "ok" : "degraded").end_object();
+            return r;
+        }
+        w.field("status", all_ok ? "ok" : "degraded").end_object();
         r.status = all_ok ? 200 : 503;
         return r;
     }
 
     std::string metrics(const Scope& scope) {
         std::vector<MonitoringStatus> shown;
-        for (OperatorView* op : visible(scope)) {
+        const Views seen = visible(scope);
+        for (const auto& op : seen) {
             try {
-                shown.push_back(monitoring_status(op->stores.lease(), op->name()));
+                if (auto m = op->monitoring()) shown.push_back(std::move(*m));
             } catch (const std::exception& e) {
                 spdlog::warn("{}: metrics: {}", op->name(), e.what());
             }
@@ -527,7 +620,7 @@ struct ApiServer::State {
         const std::string out = monitoring_metrics(shown); // the textfile's families, the same labels
         // The server's own series: the operator's in a one-operator server, no operator's in a fleet's.
         PrometheusText p(fleet ? PrometheusText::Labels{}
-                               : PrometheusText::Labels{{"operator", operators.at(0)->name()}});
+                               : PrometheusText::Labels{{"operator", databases.at(0)->name()}});
         p.family("oznsync_serve_requests_total", "counter", "Requests this server answered, by outcome.")
             .sample("oznsync_serve_requests_total", {{"outcome", "answered"}},
                     static_cast<double>(requests.load()))
@@ -540,7 +633,28 @@ struct ApiServer::State {
                  "server serve.threads.")
             .sample("oznsync_serve_connections_refused_total", {}, static_cast<double>(turned_away.load()));
         durations.render(p);
+        if (shared) shared_metrics(p, seen);
         return out + p.text();
+    }
+
+    /// The shared store as this replica sees it: reachable, since when, and each operator's age.
+    void shared_metrics(PrometheusText& p, const Views& seen) {
+        const SharedIndex::Health h = shared->health();
+        p.family("oznsync_serve_store_up", "gauge", "1 while the shared store answers this replica.")
+            .sample("oznsync_serve_store_up", {}, h.up ? 1 : 0);
+        p.family("oznsync_serve_store_contact_age_seconds", "gauge",
+                 "Seconds since the shared store last answered this replica.")
+            .sample("oznsync_serve_store_contact_age_seconds", {}, h.contact_age_s);
+        p.family("oznsync_serve_store_loads_total", "counter", "Operators' publishes loaded into memory.")
+            .sample("oznsync_serve_store_loads_total", {}, static_cast<double>(h.loads));
+        p.family("oznsync_serve_published_age_seconds", "gauge",
+                 "Seconds since each operator's boxes in memory were published.");
+        for (const auto& op : seen)
+            p.sample("oznsync_serve_published_age_seconds", {{"operator", op->name()}}, op->published_age_s());
+        p.family("oznsync_serve_boxes", "gauge", "Boxes with a free port held in memory per operator.");
+        for (const auto& op : seen)
+            if (auto boxes = op->boxes())
+                p.sample("oznsync_serve_boxes", {{"operator", op->name()}}, static_cast<double>(boxes->size()));
     }
 
     /// TMF645 checkServiceQualification: for each item's point, one serviceQualificationItem per operator
@@ -551,14 +665,14 @@ struct ApiServer::State {
         point.params.emplace_back("lat", "0");
         point.params.emplace_back("lng", "0");
         const FeasibilityQuery q = feasibility_query(point);
-        const std::vector<OperatorView*> asked = asked_for(q, scope);
+        const Views asked = asked_for(q, scope);
         const QualificationRequest request = parse_qualification(body);
         std::vector<std::vector<FeasibilityAnswer>> held(request.items.size());
         std::vector<std::vector<OperatorAnswer>> answers(request.items.size());
         for (size_t i = 0; i < request.items.size(); ++i) {
             held[i].reserve(asked.size());
-            for (OperatorView* op : asked) {
-                const auto boxes = op->index.current();
+            for (const auto& op : asked) {
+                const auto boxes = op->boxes();
                 if (!boxes) {
                     answers[i].push_back({op->name(), nullptr});
                     continue;
@@ -607,7 +721,7 @@ struct ApiServer::State {
         std::optional<Scope> scope = tokens.scope_of(req.get("Authorization", ""));
         if (!scope && open) scope = Scope{};
         // A token scoped to other operators opens nothing on one operator's server.
-        if (scope && !fleet && !scope->sees(operators.at(0)->name()) && !open) scope.reset();
+        if (scope && !fleet && !scope->sees(databases.at(0)->name()) && !open) scope.reset();
         if (!scope) {
             ++refused;
             return error(401, "a bearer token from serve.tokens_file is needed");

@@ -1,5 +1,7 @@
 #include "store/store.hpp"
 
+#include "store/embedded_migration.hpp"
+
 #include <filesystem>
 
 #include "util/error.hpp"
