@@ -42,7 +42,8 @@ PublishResult publish_snapshot(Store& store, const Config& cfg, PublishCheck che
     SharedStore shared(target_of(cfg));
     shared.migrate();
     const auto held = shared.head(cfg.operator_name);
-    if (check != PublishCheck::Force && held && held->snapshot_id == info.id && held->revision == info.revision) {
+    if (check != PublishCheck::Force && held && held->snapshot_id == info.id &&
+        held->revision == info.revision) {
         store.set_state("publish.snapshot", mark);
         return r;
     }
@@ -70,8 +71,9 @@ PublishResult publish_after_run(Store& store, const Config& cfg, PublishCheck ch
         r.error = clean_message(e.what(), 300);
         if (const auto current = store.current_snapshot()) r.snapshot_id = *current;
         try {
-            store.set_state("publish.failures",
-                            std::to_string(static_cast<long long>(number_state(store, "publish.failures")) + 1));
+            store.set_state(
+                "publish.failures",
+                std::to_string(static_cast<long long>(number_state(store, "publish.failures")) + 1));
         } catch (const std::exception& also) {
             spdlog::warn("shared store: the failed publish could not be recorded: {}", also.what());
         }

@@ -680,8 +680,9 @@ private:
         // What OZneutral may see, to the shared store (publish.url) when it changed: a failure is a
         // finding of this run (and a metric), never its exit code; the next run publishes again.
         if (m_opt.sends() && m_store.current_snapshot())
-            d.publish = publish_after_run(
-                m_store, m_cfg, d.run.mode == RunMode::Incremental ? PublishCheck::Local : PublishCheck::Store);
+            d.publish = publish_after_run(m_store, m_cfg,
+                                          d.run.mode == RunMode::Incremental ? PublishCheck::Local
+                                                                             : PublishCheck::Store);
         const bool quiet = nothing_to_report(d);
         if (quiet) d.run.summary_json.clear();
         const bool recorded = quiet ? record_row(d.run) : record(d.run, d);

@@ -26,11 +26,13 @@ public:
     int run() override {
         Config cfg = load();
         if (cfg.publish.url.empty())
-            throw ConfigError("publish.url: missing (postgresql://user@host/dbname: the shared store to publish to)");
+            throw ConfigError(
+                "publish.url: missing (postgresql://user@host/dbname: the shared store to publish to)");
         const std::string path = existing_database(cfg);
         RunLock lock(path); // what is published is one snapshot, not one a run is changing
         Store store(path, Access::ReadWrite, cfg.operator_name);
-        const PublishResult r = publish_snapshot(store, cfg, m_force ? PublishCheck::Force : PublishCheck::Store);
+        const PublishResult r =
+            publish_snapshot(store, cfg, m_force ? PublishCheck::Force : PublishCheck::Store);
         std::cout << cfg.operator_name << ": " << publish_text(r) << "\n";
         return 0;
     }

@@ -18,7 +18,9 @@ namespace {
 class ServeCommand : public Command {
 public:
     std::string name() const override { return "serve"; }
-    std::string synopsis() const override { return "[--listen HOST:PORT] [--fleet DIR | --store postgresql://...]"; }
+    std::string synopsis() const override {
+        return "[--listen HOST:PORT] [--fleet DIR | --store postgresql://...]";
+    }
 
 protected:
     void add_options(po::options_description& d) override {
@@ -57,7 +59,8 @@ public:
         std::vector<Config> operators;
         Config cfg;
         if (!m_fleet.empty() && !m_store.empty())
-            throw UsageError("serve: --fleet (operators' own databases) or --store (the shared store), not both");
+            throw UsageError(
+                "serve: --fleet (operators' own databases) or --store (the shared store), not both");
         if (!m_fleet.empty() || !m_store.empty()) {
             const char* flag = m_fleet.empty() ? "--store" : "--fleet";
             std::string path = m_global.config_path;
@@ -88,7 +91,8 @@ public:
             spdlog::info("serving operator {} ({}) read-only at {}", op.operator_name, op.snapshot_path,
                          server.url());
         if (!cfg.serve.store.empty())
-            spdlog::info("serving every operator of the shared store {} at {}", cfg.serve.store, server.url());
+            spdlog::info("serving every operator of the shared store {} at {}", cfg.serve.store,
+                         server.url());
         int sig = 0;
         sigwait(&stop, &sig);
         spdlog::info("stopping (signal {})", sig);

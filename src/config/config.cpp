@@ -438,7 +438,8 @@ std::string postgres_url(const Reader& r, const std::string& key, const std::str
 }
 } // namespace
 
-std::string checked_postgres_url(const std::string& key, const std::string& url, const std::string& password_key) {
+std::string checked_postgres_url(const std::string& key, const std::string& url,
+                                 const std::string& password_key) {
     if (url.empty()) return url;
     if (url.rfind("postgresql://", 0) != 0 && url.rfind("postgres://", 0) != 0)
         throw ConfigError(key + ": expected postgresql://[user@]host[:port]/dbname, got '" + url + "'");
@@ -571,8 +572,8 @@ Config parse_config(const std::string& ini_text, const std::string& source,
         if (!r.has(k.name)) continue;
         cfg.masked[k.name] = k.secret ? "***" : r.str(k.name);
     }
-    for (const std::string* s :
-         {&oz.api_key, &oz.password, &on.client_secret, &on.token, &cfg.publish.password, &cfg.serve.store_password})
+    for (const std::string* s : {&oz.api_key, &oz.password, &on.client_secret, &on.token,
+                                 &cfg.publish.password, &cfg.serve.store_password})
         register_secret(*s);
     return cfg;
 }

@@ -132,7 +132,8 @@ bool valid_operator_name(std::string_view name);
 
 /// A PostgreSQL URL as `key` may hold it (postgresql://[user@]host[:port]/dbname, no password: that is
 /// `password_key`'s); ConfigError naming `key` otherwise.
-std::string checked_postgres_url(const std::string& key, const std::string& url, const std::string& password_key);
+std::string checked_postgres_url(const std::string& key, const std::string& url,
+                                 const std::string& password_key);
 
 /// The settings of `serve --fleet` alone: a file of [serve] keys (any other key is refused).
 Config load_serve_config(const std::string& path);

@@ -345,8 +345,8 @@ std::string run_cards(const ReportData& d) {
     }
     if (const std::string line = publish_text(d.publish); !line.empty())
         h += std::string("<dt>Shared store</dt><dd") +
-             (d.publish.status == PublishResult::Status::Failed ? " class=\"a-remove\"" : "") + ">" + esc(line) +
-             "</dd>";
+             (d.publish.status == PublishResult::Status::Failed ? " class=\"a-remove\"" : "") + ">" +
+             esc(line) + "</dd>";
     if (!d.run.handover_file.empty())
         h +=
             "<dt>Partner passwords handed over in</dt><dd><code>" + esc(d.run.handover_file) + "</code></dd>";

@@ -88,7 +88,8 @@ std::string monitoring_metrics(const std::vector<MonitoringStatus>& operators) {
            });
     if (std::none_of(operators.begin(), operators.end(), [](const auto& s) { return s.publish.has_value(); }))
         return out;
-    const auto published = [&](const char* name, const char* help, double (*value)(const MonitoringStatus::Publishing&)) {
+    const auto published = [&](const char* name, const char* help,
+                               double (*value)(const MonitoringStatus::Publishing&)) {
         family(name, "gauge", help, [&](PrometheusText& p, const MonitoringStatus& s) {
             if (s.publish) p.sample(name, {}, value(*s.publish));
         });
@@ -96,7 +97,8 @@ std::string monitoring_metrics(const std::vector<MonitoringStatus>& operators) {
     published("oznsync_publish_last_success_timestamp_seconds",
               "When the operator's availability last reached the shared store (Unix time; 0: never).",
               [](const auto& p) { return p.last_success; });
-    published("oznsync_publish_failures", "Publishes to the shared store that failed in a row since the last success.",
+    published("oznsync_publish_failures",
+              "Publishes to the shared store that failed in a row since the last success.",
               [](const auto& p) { return static_cast<double>(p.failures); });
     published("oznsync_publish_boxes", "Boxes with a free port in the last successful publish.",
               [](const auto& p) { return static_cast<double>(p.boxes); });

@@ -370,7 +370,8 @@ std::string text_report(const ReportData& d) {
         os << "  project " << line << "\n";
     for (const auto& [why, n] : d.pull_skipped)
         os << "  pull: " << n << " " << why << "\n";
-    if (const std::string line = publish_text(d.publish); !line.empty()) os << "  shared store: " << line << "\n";
+    if (const std::string line = publish_text(d.publish); !line.empty())
+        os << "  shared store: " << line << "\n";
     if (!d.run.guard_reason.empty()) os << "  ABORTED before planning: " << d.run.guard_reason << "\n";
     if (!d.run.cap_reason.empty()) os << "  SAFETY CAP: " << d.run.cap_reason << "\n";
     if (!d.run.abort_reason.empty()) os << "  STOPPED: " << d.run.abort_reason << "\n";

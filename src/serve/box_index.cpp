@@ -26,7 +26,8 @@ struct BoxIndex::Tree {
 };
 
 BoxIndex::BoxIndex(Store& store, int64_t snapshot, std::string revision)
-    : BoxIndex([&](const auto& each) { oznsync::each_box(store, snapshot, each); }, snapshot, std::move(revision)) {}
+    : BoxIndex([&](const auto& each) { oznsync::each_box(store, snapshot, each); }, snapshot,
+               std::move(revision)) {}
 
 BoxIndex::BoxIndex(const Feed& feed, int64_t snapshot, std::string revision)
     : m_snapshot(snapshot), m_revision(std::move(revision)), m_tree(std::make_unique<Tree>()) {

@@ -303,7 +303,9 @@ public:
         m_index.refresh();
         return m_index.current();
     }
-    std::optional<MonitoringStatus> monitoring() override { return monitoring_status(m_stores.lease(), name()); }
+    std::optional<MonitoringStatus> monitoring() override {
+        return monitoring_status(m_stores.lease(), name());
+    }
     StorePool* stores() override { return &m_stores; }
 
     /// Its snapshot and its last run.
@@ -366,7 +368,8 @@ public:
         w.begin_object().field("operator", name()).field("status", "ok");
         w.field("snapshot_id", h.snapshot_id).field("snapshot_finished_at", h.snapshot_finished_at);
         w.field("snapshot_age_s", static_cast<int64_t>(age_of(h.snapshot_finished_at)));
-        w.field("published_at", h.published_at).field("published_age_s", static_cast<int64_t>(age_of(h.published_at)));
+        w.field("published_at", h.published_at)
+            .field("published_age_s", static_cast<int64_t>(age_of(h.published_at)));
         w.field("snapshot_in_memory", m_published->boxes->snapshot()).field("boxes", h.boxes);
         w.key("last_run").null().end_object();
         return true;
@@ -498,7 +501,8 @@ struct ApiServer::State {
     /// An operator's own database: its runs are not in the shared store.
     static StorePool& stores_of(OperatorView& op) {
         if (StorePool* pool = op.stores()) return *pool;
-        throw NotFound("runs are not in the shared store: ask the operator's own host (serve without --store)");
+        throw NotFound(
+            "runs are not in the shared store: ask the operator's own host (serve without --store)");
     }
 
     Reply runs(OperatorView& op, const Target& t) {
@@ -650,11 +654,13 @@ struct ApiServer::State {
         p.family("oznsync_serve_published_age_seconds", "gauge",
                  "Seconds since each operator's boxes in memory were published.");
         for (const auto& op : seen)
-            p.sample("oznsync_serve_published_age_seconds", {{"operator", op->name()}}, op->published_age_s());
+            p.sample("oznsync_serve_published_age_seconds", {{"operator", op->name()}},
+                     op->published_age_s());
         p.family("oznsync_serve_boxes", "gauge", "Boxes with a free port held in memory per operator.");
         for (const auto& op : seen)
             if (auto boxes = op->boxes())
-                p.sample("oznsync_serve_boxes", {{"operator", op->name()}}, static_cast<double>(boxes->size()));
+                p.sample("oznsync_serve_boxes", {{"operator", op->name()}},
+                         static_cast<double>(boxes->size()));
     }
 
     /// TMF645 checkServiceQualification: for each item's point, one serviceQualificationItem per operator

@@ -12,9 +12,9 @@
 namespace oznsync::serve {
 
 namespace {
-constexpr int kWaitMs = 500;          // between looks at the connection for NOTIFYs
-constexpr double kKeepAliveS = 5;     // a question to the store at least this often: a silent loss shows
-constexpr int kReconnectMs = 1000;    // between attempts while the store is down
+constexpr int kWaitMs = 500;       // between looks at the connection for NOTIFYs
+constexpr double kKeepAliveS = 5;  // a question to the store at least this often: a silent loss shows
+constexpr int kReconnectMs = 1000; // between attempts while the store is down
 } // namespace
 
 SharedIndex::SharedIndex(pg::Target target) : m_target(std::move(target)) {
@@ -71,8 +71,8 @@ void SharedIndex::connect_and_catch_up() {
 void SharedIndex::load(const std::string& operator_name) {
     const double t0 = monotonic_seconds();
     std::optional<PublishedHead> head;
-    auto boxes = std::make_shared<BoxIndex>([&](const auto& each) { head = m_store->load(operator_name, each); },
-                                            0, "");
+    auto boxes = std::make_shared<BoxIndex>(
+        [&](const auto& each) { head = m_store->load(operator_name, each); }, 0, "");
     std::lock_guard lock(m_mutex);
     m_contact = monotonic_seconds();
     if (!head) { // gone from the store (or never there): not answered for any more
@@ -109,9 +109,9 @@ void SharedIndex::loop() {
             // Answers go on from what is held; the age in /healthz and the metrics says how old it is.
             {
                 std::lock_guard lock(m_mutex);
-                if (m_problem.empty() || m_store)
-                    spdlog::warn("shared store: {}; answering from memory and reconnecting", e.what());
                 m_problem = clean_message(e.what(), 200);
+                if (m_store)
+                    spdlog::warn("shared store: {}; answering from memory and reconnecting", m_problem);
                 m_store.reset();
             }
             std::unique_lock lock(m_stop_mutex);

@@ -35,10 +35,10 @@ public:
     std::map<std::string, std::shared_ptr<const Published>> operators() const;
 
     struct Health {
-        bool up = false;            // connected now
-        double contact_age_s = 0;   // since the store last answered
-        std::string problem;        // why it is down
-        long long loads = 0;        // operators loaded since start
+        bool up = false;          // connected now
+        double contact_age_s = 0; // since the store last answered
+        std::string problem;      // why it is down
+        long long loads = 0;      // operators loaded since start
     };
     Health health() const;
 

@@ -37,7 +37,8 @@ bool deployment_problem(const std::string& state) {
 } // namespace
 
 Error::Error(const std::string& what, std::string sqlstate)
-    : oznsync::Error(deployment_problem(sqlstate) ? kExitConfig : kExitUnavailable, what), state(std::move(sqlstate)) {}
+    : oznsync::Error(deployment_problem(sqlstate) ? kExitConfig : kExitUnavailable, what),
+      state(std::move(sqlstate)) {}
 
 bool Row::is_null(int col) const {
     return PQgetisnull(m_result, m_row, col) != 0;
@@ -62,11 +63,20 @@ bool Row::boolean(int col) const {
 void copy_escape(std::string& out, std::string_view text) {
     for (char c : text) {
         switch (c) {
-        case '\\': out += "\\\\"; break;
-        case '\t': out += "\\t"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        default: out += c;
+        case '\\':
+            out += "\\\\";
+            break;
+        case '\t':
+            out += "\\t";
+            break;
+        case '\n':
+            out += "\\n";
+            break;
+        case '\r':
+            out += "\\r";
+            break;
+        default:
+            out += c;
         }
     }
 }
@@ -116,7 +126,8 @@ Connection::Connection(const Target& target) {
     values.push_back(nullptr);
     m_conn = PQconnectdbParams(keys.data(), values.data(), 1); // 1: dbname is a URI to expand
     if (m_conn && PQstatus(m_conn) == CONNECTION_OK) {
-        PQsetNoticeProcessor(m_conn, [](void*, const char*) {}, nullptr); // "already exists, skipping"
+        PQsetNoticeProcessor(
+            m_conn, [](void*, const char*) {}, nullptr); // "already exists, skipping"
         return;
     }
     const std::string why = m_conn ? message_of(m_conn) : "out of memory";
@@ -130,7 +141,8 @@ Connection::Connection(const Target& target) {
     if (password_missing)
         throw ConfigError(target.password_key + ": missing; " + where + " asks for a password");
     if (why.find("invalid connection option") != std::string::npos ||
-        why.find("invalid URI") != std::string::npos || why.find("invalid integer value") != std::string::npos)
+        why.find("invalid URI") != std::string::npos ||
+        why.find("invalid integer value") != std::string::npos)
         throw ConfigError(where + ": " + why);
     throw UnavailableError(where + ": " + why);
 }
@@ -158,7 +170,8 @@ void Connection::fail(const std::string& what, pg_result* result) {
     throw Error("PostgreSQL: " + what + ": " + why, sqlstate);
 }
 
-void Connection::exec(const std::string& sql, const Params& params, const std::function<void(const Row&)>& each) {
+void Connection::exec(const std::string& sql, const Params& params,
+                      const std::function<void(const Row&)>& each) {
     std::vector<const char*> values;
     values.reserve(params.size());
     for (const auto& p : params)

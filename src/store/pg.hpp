@@ -53,6 +53,7 @@ class CopyRow {
 public:
     explicit CopyRow(std::string& out) : m_out(out) {}
     CopyRow& field(std::string_view text);
+    CopyRow& field(const char* text) { return field(std::string_view(text)); } // not the bool overload
     CopyRow& field(int64_t value);
     CopyRow& field(double value);
     CopyRow& field(bool value);
@@ -75,13 +76,14 @@ public:
     Connection& operator=(const Connection&) = delete;
 
     /// Runs a statement; its rows (if any) handed to `each`, one at a time, as they arrive.
-    void exec(const std::string& sql, const Params& params = {}, const std::function<void(const Row&)>& each = {});
+    void exec(const std::string& sql, const Params& params = {},
+              const std::function<void(const Row&)>& each = {});
     /// Runs a script of several statements without parameters (a migration: constant SQL).
     void exec_script(const std::string& sql);
     /// Runs `COPY ... FROM STDIN`; `fill` appends rows (CopyRow) to the buffer it is given, which is sent
     /// whenever it grows past a chunk.
-    void copy_in(const std::string& copy_sql, const std::function<void(std::string& buffer,
-                                                                        const std::function<void()>& flush)>& fill);
+    void copy_in(const std::string& copy_sql,
+                 const std::function<void(std::string& buffer, const std::function<void()>& flush)>& fill);
     /// The notifications received so far ({channel, payload}), after reading what the socket holds.
     std::vector<std::pair<std::string, std::string>> notifications();
     /// Waits until the socket has something to read or `timeout_ms` passed.

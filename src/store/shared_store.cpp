@@ -16,8 +16,8 @@ namespace {
 constexpr const char* kIsoUtc = "YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"";
 
 PublishedHead head_of(const pg::Row& row) {
-    return {std::string(row.text(0)), row.int64(1),           std::string(row.text(2)),
-            std::string(row.text(3)), std::string(row.text(4)), row.int64(5)};
+    return {std::string(row.text(0)), row.int64(1), std::string(row.text(2)), std::string(row.text(3)),
+            std::string(row.text(4)), row.int64(5)};
 }
 
 const std::string kHeadColumns = std::string("operator, snapshot_id, revision, snapshot_finished_at, "
@@ -42,7 +42,8 @@ BoxPorts box_of(const pg::Row& row, simdjson::dom::parser& parser) {
         sp.name = std::string_view(s["name"]);
         for (int64_t port : s["free_ports"].get_array()) {
             if (port < 1 || port > 4096) continue; // not a port number: never offered
-            if (sp.ports.size() < static_cast<size_t>(port)) sp.ports.resize(static_cast<size_t>(port), {false, ""});
+            if (sp.ports.size() < static_cast<size_t>(port))
+                sp.ports.resize(static_cast<size_t>(port), {false, ""});
             sp.ports[static_cast<size_t>(port - 1)].fiber.reset();
         }
         b.splitters.push_back(std::move(sp));
@@ -53,22 +54,28 @@ BoxPorts box_of(const pg::Row& row, simdjson::dom::parser& parser) {
 
 const char* status_name(PublishResult::Status s) {
     switch (s) {
-    case PublishResult::Status::Off: return "off";
-    case PublishResult::Status::Unchanged: return "unchanged";
-    case PublishResult::Status::Published: return "published";
-    case PublishResult::Status::Failed: return "failed";
+    case PublishResult::Status::Off:
+        return "off";
+    case PublishResult::Status::Unchanged:
+        return "unchanged";
+    case PublishResult::Status::Published:
+        return "published";
+    case PublishResult::Status::Failed:
+        return "failed";
     }
     return "off";
 }
 
 std::string publish_text(const PublishResult& r) {
     switch (r.status) {
-    case PublishResult::Status::Off: return "";
+    case PublishResult::Status::Off:
+        return "";
     case PublishResult::Status::Unchanged:
         return "unchanged: snapshot " + std::to_string(r.snapshot_id) + " is what the shared store holds";
     case PublishResult::Status::Published:
-        return "published " + std::to_string(r.boxes) + " boxes of snapshot " + std::to_string(r.snapshot_id) +
-               " in " + format_double(static_cast<double>(static_cast<long long>(r.seconds * 100)) / 100) + " s";
+        return "published " + std::to_string(r.boxes) + " boxes of snapshot " +
+               std::to_string(r.snapshot_id) + " in " +
+               format_double(static_cast<double>(static_cast<long long>(r.seconds * 100)) / 100) + " s";
     case PublishResult::Status::Failed:
         return "FAILED: " + r.error +
                " (the shared store keeps the boxes published before; the next run publishes again)";
@@ -85,7 +92,8 @@ std::string published_splitters(const BoxPorts& box, int64_t& free_ports) {
         bool opened = false;
         for (size_t i = 0; i < s.ports.size(); ++i) {
             if (!sellable(box.box, s.ports[i])) continue;
-            if (!opened) w.begin_object().field("id", s.id).field("name", s.name).key("free_ports").begin_array();
+            if (!opened)
+                w.begin_object().field("id", s.id).field("name", s.name).key("free_ports").begin_array();
             opened = true;
             w.value(static_cast<int64_t>(i + 1));
             ++free_ports;
@@ -111,8 +119,9 @@ void SharedStore::migrate() {
     // Two operators' first publishes at once: one migrates, the other waits and finds it done.
     m_conn.exec("SELECT pg_advisory_xact_lock(hashtext('oznsync.migrate'))");
     m_conn.exec("CREATE SCHEMA IF NOT EXISTS oznsync");
-    m_conn.exec("CREATE TABLE IF NOT EXISTS oznsync.schema_migrations (version integer PRIMARY KEY, name text "
-                "NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())");
+    m_conn.exec(
+        "CREATE TABLE IF NOT EXISTS oznsync.schema_migrations (version integer PRIMARY KEY, name text "
+        "NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())");
     const int current = schema_version();
     int n = 0;
     for (const auto& m : kPgMigrations) {
@@ -145,11 +154,12 @@ std::vector<PublishedHead> SharedStore::heads() {
 int64_t SharedStore::publish(PublishedHead head, const BoxFeed& feed) {
     pg::Transaction tx(m_conn);
     // The operator's row first: it locks out another publish of the same operator until this one ends.
-    m_conn.exec("INSERT INTO oznsync.operators (operator, snapshot_id, revision, snapshot_finished_at, boxes) "
-                "VALUES ($1, $2, $3, $4, 0) ON CONFLICT (operator) DO UPDATE SET snapshot_id = excluded.snapshot_id, "
-                "revision = excluded.revision, snapshot_finished_at = excluded.snapshot_finished_at, "
-                "published_at = now()",
-                {head.operator_name, std::to_string(head.snapshot_id), head.revision, head.snapshot_finished_at});
+    m_conn.exec(
+        "INSERT INTO oznsync.operators (operator, snapshot_id, revision, snapshot_finished_at, boxes) "
+        "VALUES ($1, $2, $3, $4, 0) ON CONFLICT (operator) DO UPDATE SET snapshot_id = excluded.snapshot_id, "
+        "revision = excluded.revision, snapshot_finished_at = excluded.snapshot_finished_at, "
+        "published_at = now()",
+        {head.operator_name, std::to_string(head.snapshot_id), head.revision, head.snapshot_finished_at});
     m_conn.exec("DELETE FROM oznsync.available_boxes WHERE operator = $1", {head.operator_name});
     int64_t boxes = 0;
     m_conn.copy_in("COPY oznsync.available_boxes (operator, box_id, project, name, lat, lng, implanted, "

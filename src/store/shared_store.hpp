@@ -55,7 +55,8 @@ public:
     int64_t publish(PublishedHead head, const BoxFeed& feed);
     /// The operator's published boxes (as BoxPorts whose only sellable ports are the published ones) and
     /// the head they belong to, read in one snapshot of the database; nullopt when it has published none.
-    std::optional<PublishedHead> load(const std::string& operator_name, const std::function<void(BoxPorts&&)>& each);
+    std::optional<PublishedHead> load(const std::string& operator_name,
+                                      const std::function<void(BoxPorts&&)>& each);
     /// From now on, publishes are announced to this connection.
     void listen();
     /// The operators announced within `timeout_ms` (none when it passed).

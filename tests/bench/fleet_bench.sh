@@ -5,7 +5,8 @@
 # server's own p99 from its /metrics histogram and its RSS. Timings are measured here, never asserted.
 # The operators are one generated network pulled once, copied, and shifted so they tile a region side by
 # side (each copy keeps its own operator name): the server holds FLEET_OPERATORS x FLEET_BOXES boxes.
-# Then PostgreSQL + PostGIS on the same boxes with pgbench (skipped with a line when not installed), and
+# Then PostgreSQL + PostGIS on the same boxes with pgbench (skipped with a line when not installed), the
+# shared store (every operator published, a `serve --store` replica loading them and answering), and
 # one FLEET_BIG_BOXES-box operator (default 100,000): its availability feed streamed and gzipped, and
 # how soon a new snapshot of it is answered.
 set -euo pipefail
@@ -173,6 +174,43 @@ PY
 )
   ratio=$(python3 -c "print(round($(rate "$many") / $tps, 1))")
   echo "| PostgreSQL 15 + PostGIS on the same $boxes boxes (ST_DWithin on geography, GiST), \`pgbench\` 50 clients ${DURATION} s | $(printf '%.0f' "$tps") answers/s, latency average $avg; the same viable boxes at $same of 50 random points; serve answers **${ratio}x** as many |"
+
+  # The shared store: every operator publishes to it (publish.url), then a `serve --store` replica loads
+  # them all, answers under the same load, and takes up a new publish of one operator (NOTIFY).
+  "${psql[@]}" -c "CREATE DATABASE shared" >/dev/null
+  "${psql[@]}" -d shared -c "CREATE EXTENSION postgis" >/dev/null
+  store="postgresql:///shared?host=$pgdir&user=postgres"
+  published0=$(date +%s.%N)
+  for i in $(seq 0 $((N - 1))); do
+    name=$(printf 'op-%02d' "$i")
+    printf '[publish]\nurl = %s\n' "$store" >>"$work/operators.d/$name.ini"
+    build/oznsync publish --config "$work/operators.d/$name.ini" -q >/dev/null
+  done
+  published=$(python3 -c "import time; print(round(time.time() - $published0, 1))")
+  in_store=$("${psql[@]}" -d shared -At -c "SELECT sum(boxes) FROM oznsync.operators")
+  t0=$(date +%s.%N)
+  build/oznsync serve --listen 127.0.0.1:0 --config "$work/serve.ini" --store "$store" \
+    >"$work/replica.out" 2>"$work/replica.err" &
+  replica_pid=$!
+  pids+=("$replica_pid")
+  for _ in $(seq 1200); do grep -q listening "$work/replica.out" 2>/dev/null && break; sleep 0.05; done
+  replica_loaded=$(python3 -c "import time; print(round(time.time() - $t0, 1))")
+  replica=$(sed -n 's/^listening //p' "$work/replica.out")
+  wrk -t2 -c50 -d2s -s "$work/feasibility.lua" "$replica" >/dev/null # warm
+  from_store=$(wrk -t2 -c50 -d"${DURATION}s" --latency -s "$work/feasibility.lua" "$replica")
+  replica_rss=$(awk '/VmHWM/ {print $2}' "/proc/$replica_pid/status")
+  # A publish of one operator: from its commit (the NOTIFY) until the replica answers from it.
+  before=$(curl -s -H "Authorization: Bearer $token" "$replica/v1/operators/op-07/healthz" | python3 -c 'import json,sys; print(json.load(sys.stdin)["published_at"])')
+  sleep 1.1 # published_at has whole seconds: the next publish shows a new one
+  build/oznsync publish --force --config "$work/operators.d/op-07.ini" -q >/dev/null
+  committed=$(date +%s.%N)
+  until [ "$(curl -s -H "Authorization: Bearer $token" "$replica/v1/operators/op-07/healthz" | python3 -c 'import json,sys; print(json.load(sys.stdin)["published_at"])')" != "$before" ]; do sleep 0.01; done
+  notified=$(python3 -c "import time; print(round(time.time() - $committed, 2))")
+  ratio_store=$(python3 -c "print(round($(rate "$from_store") / $tps, 1))")
+  echo "| shared store: $N operators publish to PostgreSQL (\`oznsync publish\` each, one after another) | $in_store boxes with a free port in ${published} s |"
+  echo "| \`serve --store\` replica: full load of the $N operators from PostgreSQL | listening after ${replica_loaded} s; peak RSS $((replica_rss / 1024)) MB |"
+  echo "| the replica under the same load as \`serve --fleet\` (\`wrk\` 50 connections ${DURATION} s) | $(rate "$from_store") answers/s, client p99 $(lat99 "$from_store"); **${ratio_store}x** PostGIS's |"
+  echo "| one operator publishes again: its commit (NOTIFY) until the replica answers from it | ${notified} s |"
 fi
 
 # One 100,000-box operator alone: how soon a new snapshot is answered, and its availability feed.
@@ -186,6 +224,17 @@ printf '[ozmap]\nurl = %s\napi_key = bench-key-0001\n[ozneutral]\nsales = file:/
   "$big_url" "$work" "$work" "$work" >"$work/big.ini"
 chmod 600 "$work/big.ini"
 build/oznsync pull --config "$work/big.ini" -q >/dev/null
+if [ -n "${store:-}" ]; then # publish the big operator: its time and the peak memory of the process
+  printf '[publish]\nurl = %s\n' "$store" >>"$work/big.ini"
+  read -r big_s big_rss < <(python3 - "$work/big.ini" <<'PY'
+import resource, subprocess, sys, time
+t = time.time()
+subprocess.run(["build/oznsync", "publish", "--config", sys.argv[1], "-q"], check=True, stdout=subprocess.DEVNULL)
+print(round(time.time() - t, 2), resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024)
+PY
+)
+  echo "| publish of the $BIG-box operator to the shared store (\`oznsync publish\`) | ${big_s} s, peak RSS ${big_rss} MB |"
+fi
 build/oznsync serve --listen 127.0.0.1:0 --config "$work/big.ini" >"$work/big-serve.out" 2>"$work/big-serve.err" &
 pids+=($!)
 for _ in $(seq 600); do grep -q 'in memory' "$work/big-serve.err" 2>/dev/null && break; sleep 0.1; done

@@ -21,8 +21,9 @@ using namespace harness;
 
 namespace {
 
-const std::vector<std::string> kNetwork{"--projects", "2", "--boxes", "400", "--splitters-per-box", "2",
-                                        "--ports",    "8", "--occupancy", "0.4", "--seed", "11"};
+const std::vector<std::string> kNetwork{"--projects",          "2",   "--boxes", "400",
+                                        "--splitters-per-box", "2",   "--ports", "8",
+                                        "--occupancy",         "0.4", "--seed",  "11"};
 
 /// One operator: a simulated OZmap, its database pulled, a config that publishes to `db`.
 struct Operator {
@@ -32,11 +33,11 @@ struct Operator {
     Operator(const std::string& name, const std::string& db, std::vector<std::string> network = kNetwork,
              const std::string& password_file = PgCluster::shared().password_file())
         : sim(network) {
-        config = write_config(dir, sim,
-                              "[operator]\nname = " + name + "\n[ozneutral]\nsales = file:" +
-                                  fixture("sales-stage1.json") + "\n[safety]\nmax_invalid_pct = 50\n" +
-                                  "[publish]\nurl = " + PgCluster::shared().url(db) +
-                                  "\npassword_file = " + password_file + "\n");
+        config = write_config(
+            dir, sim,
+            "[operator]\nname = " + name + "\n[ozneutral]\nsales = file:" + fixture("sales-stage1.json") +
+                "\n[safety]\nmax_invalid_pct = 50\n" + "[publish]\nurl = " + PgCluster::shared().url(db) +
+                "\npassword_file = " + password_file + "\n");
         Result pulled = oznsync({"pull", "--config", config});
         REQUIRE_MESSAGE(pulled.exit_code == 0, pulled.err);
     }
@@ -52,7 +53,8 @@ std::string serve_settings(const TempDir& dir, const std::string& password_file)
     write_file(dir.file("tokens"), kToken + "\n");
     ::chmod(dir.file("tokens").c_str(), 0600);
     write_file(dir.file("serve.ini"), "[serve]\ntokens_file = " + dir.file("tokens") +
-                                          "\nrate_limit = 100000\nstore_password_file = " + password_file + "\n");
+                                          "\nrate_limit = 100000\nstore_password_file = " + password_file +
+                                          "\n");
     ::chmod(dir.file("serve.ini").c_str(), 0600);
     return dir.file("serve.ini");
 }
@@ -119,13 +121,16 @@ TEST_SUITE("shared_store") {
         const auto folder = newest_run_folder(acme.dir);
         const std::string summary = read_file((folder / "summary.json").string());
         CHECK(summary.find("\"publish\":{\"status\":\"published\"") != std::string::npos);
-        CHECK(read_file((folder / "report.txt").string()).find("shared store: published ") != std::string::npos);
+        CHECK(read_file((folder / "report.txt").string()).find("shared store: published ") !=
+              std::string::npos);
         // Only what availability exports: no client data in the store.
-        const Result columns = pg.psql(db, "SELECT string_agg(column_name, ',' ORDER BY ordinal_position) FROM "
-                                           "information_schema.columns WHERE table_name = 'available_boxes'");
+        const Result columns =
+            pg.psql(db, "SELECT string_agg(column_name, ',' ORDER BY ordinal_position) FROM "
+                        "information_schema.columns WHERE table_name = 'available_boxes'");
         CHECK(first_line(columns) ==
               "operator,box_id,project,name,lat,lng,implanted,location,free_port_count,splitters");
-        const Result count = pg.psql(db, "SELECT count(*) FROM oznsync.available_boxes WHERE operator = 'acme'");
+        const Result count =
+            pg.psql(db, "SELECT count(*) FROM oznsync.available_boxes WHERE operator = 'acme'");
         Result feed = oznsync({"availability", "--config", acme.config, "--format", "csv"});
         REQUIRE(feed.exit_code == 0);
         const long long lines = std::count(feed.out.begin(), feed.out.end(), '\n') - 1; // the header
@@ -137,7 +142,8 @@ TEST_SUITE("shared_store") {
         write_file(acme.config, read_file(acme.config) + read_file(tokens));
         Server sqlite_server(acme.config);
         Replica replica(db);
-        const auto bounds = pg.psql(db, "SELECT min(lat), max(lat), min(lng), max(lng) FROM oznsync.available_boxes");
+        const auto bounds =
+            pg.psql(db, "SELECT min(lat), max(lat), min(lng), max(lng) FROM oznsync.available_boxes");
         std::vector<double> b;
         std::istringstream in(first_line(bounds));
         for (std::string part; std::getline(in, part, '|');)
@@ -158,8 +164,8 @@ TEST_SUITE("shared_store") {
             REQUIRE(from_store.status == 200);
             REQUIRE(viable_part(from_store.body) == viable_part(from_sqlite.body));
             if (i % 10 == 0) { // the CLI is a process a question: every tenth point
-                Result cli = oznsync({"feasibility", "--config", acme.config, "--lat", la, "--lng", ln, "--radius",
-                                      r, "--limit", l, "--format", "json"});
+                Result cli = oznsync({"feasibility", "--config", acme.config, "--lat", la, "--lng", ln,
+                                      "--radius", r, "--limit", l, "--format", "json"});
                 REQUIRE(cli.exit_code == 0);
                 REQUIRE(viable_part(cli.out) == viable_part(from_store.body));
             }
@@ -170,7 +176,8 @@ TEST_SUITE("shared_store") {
         for (const char* format : {"json", "csv", "geojson"}) {
             INFO(format);
             Result cli = oznsync({"availability", "--config", acme.config, "--format", format});
-            const auto served = replica.server.get(std::string("/v1/operators/acme/availability?format=") + format);
+            const auto served =
+                replica.server.get(std::string("/v1/operators/acme/availability?format=") + format);
             REQUIRE(served.status == 200);
             CHECK(served.body == cli.out);
         }
@@ -184,47 +191,54 @@ TEST_SUITE("shared_store") {
         Operator acme("acme", db);
         Result first = acme.publish();
         REQUIRE_MESSAGE(first.exit_code == 0, first.err);
-        const std::string before = first_line(pg.psql(db, "SELECT snapshot_id || ':' || revision || ':' || boxes "
-                                                           "FROM oznsync.operators"));
+        const std::string before =
+            first_line(pg.psql(db, "SELECT snapshot_id || ':' || revision || ':' || boxes "
+                                   "FROM oznsync.operators"));
         const std::string rows_before = first_line(pg.psql(
             db, "SELECT count(*) || ':' || md5(string_agg(box_id || splitters::text, ',' ORDER BY box_id)) "
                 "FROM oznsync.available_boxes"));
         // A new snapshot, then a publish held inside its COPY: the 100th row waits until the test kills it.
         Result pulled = oznsync({"pull", "--config", acme.config});
         REQUIRE(pulled.exit_code == 0);
-        REQUIRE(pg.psql(db, "CREATE TABLE held (n int); INSERT INTO held VALUES (0); "
-                            "CREATE FUNCTION hold_row() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-                            "UPDATE held SET n = n + 1; IF (SELECT n FROM held) = 100 THEN PERFORM pg_sleep(600); "
-                            "END IF; RETURN NEW; END $$; "
-                            "CREATE TRIGGER hold BEFORE INSERT ON oznsync.available_boxes FOR EACH ROW "
-                            "EXECUTE FUNCTION hold_row()")
-                    .exit_code == 0);
+        REQUIRE(
+            pg.psql(db,
+                    "CREATE TABLE held (n int); INSERT INTO held VALUES (0); "
+                    "CREATE FUNCTION hold_row() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                    "UPDATE held SET n = n + 1; IF (SELECT n FROM held) = 100 THEN PERFORM pg_sleep(600); "
+                    "END IF; RETURN NEW; END $$; "
+                    "CREATE TRIGGER hold BEFORE INSERT ON oznsync.available_boxes FOR EACH ROW "
+                    "EXECUTE FUNCTION hold_row()")
+                .exit_code == 0);
         Child publish({OZNSYNC_BIN, "publish", "--config", acme.config});
         REQUIRE(eventually([&] {
-            return first_line(pg.psql(db, "SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'PgSleep'")) ==
-                   "1";
+            return first_line(pg.psql(
+                       db, "SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'PgSleep'")) == "1";
         }));
         // Mid-way: 99 new rows written, not committed. A reader sees the old set.
-        CHECK(first_line(pg.psql(db, "SELECT snapshot_id || ':' || revision || ':' || boxes FROM oznsync.operators")) ==
+        CHECK(first_line(pg.psql(
+                  db, "SELECT snapshot_id || ':' || revision || ':' || boxes FROM oznsync.operators")) ==
               before);
         publish.kill_now(SIGKILL);
         publish.wait();
         // The server ends the dead client's transaction (here at once; on its own once it notices).
         pg.psql(db, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE wait_event = 'PgSleep'");
         REQUIRE(eventually([&] {
-            return first_line(pg.psql(db, "SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'PgSleep'")) ==
-                   "0";
+            return first_line(pg.psql(
+                       db, "SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'PgSleep'")) == "0";
         }));
-        CHECK(first_line(pg.psql(db, "SELECT snapshot_id || ':' || revision || ':' || boxes FROM oznsync.operators")) ==
+        CHECK(first_line(pg.psql(
+                  db, "SELECT snapshot_id || ':' || revision || ':' || boxes FROM oznsync.operators")) ==
               before);
-        CHECK(first_line(pg.psql(db, "SELECT count(*) || ':' || md5(string_agg(box_id || splitters::text, ',' "
-                                     "ORDER BY box_id)) FROM oznsync.available_boxes")) == rows_before);
+        CHECK(
+            first_line(pg.psql(db, "SELECT count(*) || ':' || md5(string_agg(box_id || splitters::text, ',' "
+                                   "ORDER BY box_id)) FROM oznsync.available_boxes")) == rows_before);
         // The next publish puts the new snapshot there.
         REQUIRE(pg.psql(db, "DROP TRIGGER hold ON oznsync.available_boxes").exit_code == 0);
         Result again = acme.publish();
         REQUIRE_MESSAGE(again.exit_code == 0, again.err);
         CHECK(again.out.find("published") != std::string::npos);
-        CHECK(first_line(pg.psql(db, "SELECT snapshot_id FROM oznsync.operators")) != before.substr(0, before.find(':')));
+        CHECK(first_line(pg.psql(db, "SELECT snapshot_id FROM oznsync.operators")) !=
+              before.substr(0, before.find(':')));
     }
 
     TEST_CASE("two operators publish at once; a replica running during it and one started after converge") {
@@ -248,8 +262,8 @@ TEST_SUITE("shared_store") {
             const std::string name = op == &acme ? "acme" : "beta";
             Result feed = oznsync({"availability", "--config", op->config, "--format", "csv"});
             const long long lines = std::count(feed.out.begin(), feed.out.end(), '\n') - 1;
-            CHECK(first_line(pg.psql(db, "SELECT count(*) FROM oznsync.available_boxes WHERE operator = '" + name +
-                                             "'")) == std::to_string(lines));
+            CHECK(first_line(pg.psql(db, "SELECT count(*) FROM oznsync.available_boxes WHERE operator = '" +
+                                             name + "'")) == std::to_string(lines));
         }
         Replica after(db);
         REQUIRE(eventually([&] { return held_snapshot(during.server, "beta") > 0; }));
@@ -264,7 +278,8 @@ TEST_SUITE("shared_store") {
         // A new snapshot of one operator reaches the running replica (NOTIFY), not only new ones.
         REQUIRE(oznsync({"pull", "--config", beta.config}).exit_code == 0);
         REQUIRE(beta.publish().exit_code == 0);
-        const std::string snapshot = first_line(pg.psql(db, "SELECT snapshot_id FROM oznsync.operators WHERE operator = 'beta'"));
+        const std::string snapshot =
+            first_line(pg.psql(db, "SELECT snapshot_id FROM oznsync.operators WHERE operator = 'beta'"));
         CHECK(eventually([&] { return std::to_string(held_snapshot(during.server, "beta")) == snapshot; }));
         CHECK(eventually([&] { return std::to_string(held_snapshot(after.server, "beta")) == snapshot; }));
     }
@@ -281,7 +296,9 @@ TEST_SUITE("shared_store") {
         REQUIRE(before.status == 200);
         REQUIRE(before.body.find("\"viable\":true") != std::string::npos);
         pg.stop();
-        REQUIRE(eventually([&] { return replica.server.get("/healthz").body.find("\"status\":\"down\"") != std::string::npos; }));
+        REQUIRE(eventually([&] {
+            return replica.server.get("/healthz").body.find("\"status\":\"down\"") != std::string::npos;
+        }));
         const auto health = replica.server.get("/healthz");
         CHECK(health.status == 200); // still in service: it answers from what it holds
         CHECK(health.body.find("\"status\":\"degraded\"") != std::string::npos);
@@ -294,12 +311,15 @@ TEST_SUITE("shared_store") {
         Result run = oznsync({"run", "--config", acme.config});
         CHECK_MESSAGE((run.exit_code == 0 || run.exit_code == 3), run.err);
         const auto folder = newest_run_folder(acme.dir);
-        CHECK(read_file((folder / "report.txt").string()).find("shared store: FAILED: ") != std::string::npos);
+        CHECK(read_file((folder / "report.txt").string()).find("shared store: FAILED: ") !=
+              std::string::npos);
         CHECK(read_file((folder / "summary.json").string()).find("\"publish\":{\"status\":\"failed\"") !=
               std::string::npos);
         CHECK(read_file(metrics).find("oznsync_publish_failures{operator=\"acme\"} 1") != std::string::npos);
         pg.start();
-        REQUIRE(eventually([&] { return replica.server.get("/healthz").body.find("\"status\":\"up\"") != std::string::npos; }));
+        REQUIRE(eventually([&] {
+            return replica.server.get("/healthz").body.find("\"status\":\"up\"") != std::string::npos;
+        }));
         // The next run (incremental: it asks the store only because the last publish failed) publishes.
         Result next = oznsync({"run", "--incremental", "--config", acme.config});
         CHECK_MESSAGE((next.exit_code == 0 || next.exit_code == 3), next.err);

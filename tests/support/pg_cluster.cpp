@@ -51,17 +51,18 @@ PgCluster& PgCluster::shared() {
 PgCluster::PgCluster() : m_bin(postgres_bin()) {
     REQUIRE_MESSAGE(!m_bin.empty(), "PostgreSQL is not installed (jobs/test.sh installs postgresql-15)");
     const std::string version = std::filesystem::path(m_bin).parent_path().filename();
-    const std::string missing = "PostGIS is not installed (jobs/test.sh installs postgresql-" + version + "-postgis-3)";
-    REQUIRE_MESSAGE(std::filesystem::exists("/usr/share/postgresql/" + version + "/extension/postgis.control"),
-                    missing);
+    const std::string missing =
+        "PostGIS is not installed (jobs/test.sh installs postgresql-" + version + "-postgis-3)";
+    REQUIRE_MESSAGE(
+        std::filesystem::exists("/usr/share/postgresql/" + version + "/extension/postgis.control"), missing);
     char tmpl[] = "/tmp/oznsync-pg-XXXXXX";
     REQUIRE(::mkdtemp(tmpl) != nullptr);
     m_dir = tmpl;
     m_port = free_port();
     write_file(m_dir + "/pw", std::string(kPassword) + "\n");
     if (::geteuid() == 0) REQUIRE(run({"/bin/chown", "-R", "postgres", m_dir}).exit_code == 0);
-    Result init = as_postgres(m_bin + "/initdb -D " + m_dir + "/data -U postgres -A scram-sha-256 --pwfile=" +
-                              m_dir + "/pw --no-sync");
+    Result init = as_postgres(m_bin + "/initdb -D " + m_dir +
+                              "/data -U postgres -A scram-sha-256 --pwfile=" + m_dir + "/pw --no-sync");
     REQUIRE_MESSAGE(init.exit_code == 0, init.err);
     // The password file oznsync reads: the test process's own (root may read anything, a user its own).
     m_password_file = m_dir + "/password";

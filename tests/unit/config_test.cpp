@@ -233,4 +233,33 @@ TEST_SUITE("config") {
             base_with("[reports]\ndir = /var/lib/x/reports\nmetrics_file = /var/lib/x/reports-m.prom\n"), "t",
             {}));
     }
+
+    TEST_CASE("publish.url: a PostgreSQL URL without a password; the password a masked secret") {
+        Config c = parse_config(
+            base_with("[publish]\nurl = postgresql://oznsync@db.example:5433/shared?sslmode=verify-full\n"
+                      "password = pg-secret-value\n"),
+            "t", {});
+        CHECK(c.publish.url == "postgresql://oznsync@db.example:5433/shared?sslmode=verify-full");
+        CHECK(c.publish.password == "pg-secret-value");
+        CHECK(c.masked.at("publish.password") == "***");
+        CHECK(c.publish.timeout_s == 10);
+        CHECK(parse_config(base_with("[publish]\nurl = postgresql:///shared?host=/run/postgresql\n"), "t", {})
+                  .publish.url == "postgresql:///shared?host=/run/postgresql");
+        CHECK(parse_config(kMinimal, "t", {}).publish.url.empty()); // off unless configured
+        const std::string in_url = config_error(base_with("[publish]\nurl = postgresql://u:hunter2@db/x\n"));
+        CHECK(in_url.find("publish.url: must not hold a password") != std::string::npos);
+        CHECK(in_url.find("hunter2") == std::string::npos);
+        CHECK(config_error(base_with("[publish]\nurl = postgresql://db/x?password=hunter2\n"))
+                  .find("publish.url") != std::string::npos);
+        CHECK(config_error(base_with("[publish]\nurl = mysql://db/x\n")).find("expected postgresql://") !=
+              std::string::npos);
+        CHECK(config_error(base_with("[publish]\npassword = a\npassword_file = /etc/x\n"))
+                  .find("publish.password: given both inline and as publish.password_file") !=
+              std::string::npos);
+        // The environment's secret wins over the file's way of giving it.
+        Config env =
+            parse_config(base_with("[publish]\nurl = postgresql://db/x\npassword_file = /nonexistent\n"), "t",
+                         {{"OZNSYNC_PUBLISH_PASSWORD", "from-env"}});
+        CHECK(env.publish.password == "from-env");
+    }
 }
