@@ -1,5 +1,7 @@
+#include "app/publish.hpp"
 #include "app/pull.hpp"
 #include "cli/commands.hpp"
+#include "util/error.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -33,10 +35,24 @@ public:
         if (r.skipped_rows)
             spdlog::warn("{} rows were unusable and skipped (see warnings above)", r.skipped_rows);
         std::cout << "snapshot " << r.snapshot_id << ": " << r.counts_json() << "\n";
+        publish(cfg);
         return 0;
     }
 
 private:
+    /// A new snapshot changes what OZneutral may see: to the shared store (publish.url), as a run does. A
+    /// failure is logged and counted in the metrics (the pull itself succeeded); the next run publishes.
+    static void publish(const Config& cfg) {
+        if (cfg.publish.url.empty()) return;
+        try {
+            RunLock lock(cfg.snapshot_path);
+            Store store(cfg.snapshot_path, Access::ReadWrite, cfg.operator_name);
+            const PublishResult r = publish_after_run(store, cfg, PublishCheck::Local);
+            std::cout << "shared store: " << publish_text(r) << "\n";
+        } catch (const LockBusy&) {
+            spdlog::info("shared store: a run started meanwhile; it publishes the snapshot");
+        }
+    }
     std::vector<std::string> m_only;
 };
 

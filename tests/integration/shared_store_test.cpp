@@ -38,7 +38,11 @@ struct Operator {
             "[operator]\nname = " + name + "\n[ozneutral]\nsales = file:" + fixture("sales-stage1.json") +
                 "\n[safety]\nmax_invalid_pct = 50\n" + "[publish]\nurl = " + PgCluster::shared().url(db) +
                 "\npassword_file = " + password_file + "\n");
-        Result pulled = oznsync({"pull", "--config", config});
+        pull_only();
+    }
+    /// A pull that publishes nothing (a pull publishes its snapshot when publish.url is set).
+    void pull_only() const {
+        Result pulled = oznsync({"pull", "--config", config}, {{"OZNSYNC_PUBLISH_URL", ""}});
         REQUIRE_MESSAGE(pulled.exit_code == 0, pulled.err);
     }
     Result publish(const std::vector<std::string>& extra = {}) const {
@@ -198,8 +202,7 @@ TEST_SUITE("shared_store") {
             db, "SELECT count(*) || ':' || md5(string_agg(box_id || splitters::text, ',' ORDER BY box_id)) "
                 "FROM oznsync.available_boxes"));
         // A new snapshot, then a publish held inside its COPY: the 100th row waits until the test kills it.
-        Result pulled = oznsync({"pull", "--config", acme.config});
-        REQUIRE(pulled.exit_code == 0);
+        acme.pull_only();
         REQUIRE(
             pg.psql(db,
                     "CREATE TABLE held (n int); INSERT INTO held VALUES (0); "
@@ -234,7 +237,13 @@ TEST_SUITE("shared_store") {
                                    "ORDER BY box_id)) FROM oznsync.available_boxes")) == rows_before);
         // The next publish puts the new snapshot there.
         REQUIRE(pg.psql(db, "DROP TRIGGER hold ON oznsync.available_boxes").exit_code == 0);
-        Result again = acme.publish();
+        // (a pull publishes the snapshot it made, as a run does)
+        Result pulled_again = oznsync({"pull", "--config", acme.config});
+        REQUIRE(pulled_again.exit_code == 0);
+        CHECK(pulled_again.out.find("shared store: published ") != std::string::npos);
+        CHECK(first_line(pg.psql(db, "SELECT snapshot_id FROM oznsync.operators")) ==
+              pulled_again.out.substr(9, pulled_again.out.find(':') - 9));
+        Result again = acme.publish({"--force"});
         REQUIRE_MESSAGE(again.exit_code == 0, again.err);
         CHECK(again.out.find("published") != std::string::npos);
         CHECK(first_line(pg.psql(db, "SELECT snapshot_id FROM oznsync.operators")) !=
@@ -276,7 +285,7 @@ TEST_SUITE("shared_store") {
         const std::string question = "/v1/feasibility?lat=-27.6&lng=-48.5&radius=100000&limit=50";
         CHECK(during.server.get(question).body == after.server.get(question).body);
         // A new snapshot of one operator reaches the running replica (NOTIFY), not only new ones.
-        REQUIRE(oznsync({"pull", "--config", beta.config}).exit_code == 0);
+        beta.pull_only();
         REQUIRE(beta.publish().exit_code == 0);
         const std::string snapshot =
             first_line(pg.psql(db, "SELECT snapshot_id FROM oznsync.operators WHERE operator = 'beta'"));
