@@ -1,5 +1,7 @@
 #include "app/check.hpp"
 
+#include "store/shared_store.hpp"
+
 #include "app/partners.hpp"
 #include "app/preflight.hpp"
 #include "app/pull.hpp"
@@ -44,6 +46,22 @@ std::string folder_would_work(const std::string& dir, const std::string& key) {
         throw ConfigError(key + ": " + dir + " does not exist and cannot be created in " + parent.string() +
                           ": " + std::strerror(errno));
     return dir + " does not exist yet; the first run creates it (in " + parent.string() + ", writable)";
+}
+
+/// The shared store as a publish would find it, without creating anything (the first publish does).
+std::string shared_store_check(const Config& cfg) {
+    SharedStore store({cfg.publish.url, cfg.publish.password, "publish.password", cfg.publish.timeout_s});
+    std::string out = "publish.url " + store.describe() + ": connected";
+    const std::string postgis = store.postgis_version();
+    out += postgis.empty() ? "; PostGIS not in the database yet (the first publish creates it: that needs a "
+                             "superuser, or run CREATE EXTENSION postgis once)"
+                           : "; PostGIS " + postgis;
+    if (store.schema_version() == 0) return out + "; schema oznsync not created yet (the first publish does)";
+    const auto head = store.head(cfg.operator_name);
+    return out +
+           (head ? "; " + cfg.operator_name + "'s snapshot " + std::to_string(head->snapshot_id) +
+                       " published at " + head->published_at + " (" + std::to_string(head->boxes) + " boxes)"
+                 : "; nothing of " + cfg.operator_name + " published yet");
 }
 
 /// serve.tokens_file as serve reads it: a regular file of tokens (one per line, at least 16 characters,
@@ -134,6 +152,7 @@ std::vector<CheckLine> check_setup(const Config& cfg) {
         return "snapshot.path " + cfg.snapshot_path + ": its folder " +
                folder_would_work(dir.empty() ? "." : dir, "snapshot.path");
     });
+    if (!cfg.publish.url.empty()) step([&] { return shared_store_check(cfg); });
     if (!cfg.serve.tokens_file.empty())
         step([&] {
             if (std::string why = tokens_file_problem(cfg.serve.tokens_file); !why.empty())

@@ -137,6 +137,13 @@ void SharedStore::migrate() {
     tx.commit();
 }
 
+std::string SharedStore::postgis_version() {
+    std::string version;
+    m_conn.exec("SELECT extversion FROM pg_extension WHERE extname = 'postgis'", {},
+                [&](const pg::Row& r) { version = r.text(0); });
+    return version;
+}
+
 std::optional<PublishedHead> SharedStore::head(const std::string& operator_name) {
     std::optional<PublishedHead> out;
     m_conn.exec("SELECT " + kHeadColumns + " WHERE operator = $1", {operator_name},

@@ -48,6 +48,8 @@ public:
     void migrate();
     /// The schema's version (0: none yet; a replica waits for the first publish, it never creates it).
     int schema_version();
+    /// PostGIS's version in the database; empty when the extension is not there yet.
+    std::string postgis_version();
     std::optional<PublishedHead> head(const std::string& operator_name);
     std::vector<PublishedHead> heads();
     /// Replaces the operator's rows with the boxes of `feed` that have a free, sellable port, in one

@@ -349,6 +349,10 @@ TEST_SUITE("shared_store") {
         CHECK(r.err.find("publish.password: ") != std::string::npos);
         CHECK(r.err.find("refused the password") != std::string::npos);
         CHECK(r.err.find("not-the-password-91c") == std::string::npos);
+        Result checked = oznsync({"check", "--config", acme.config});
+        CHECK(checked.exit_code == 78);
+        CHECK(checked.out.find("FAIL publish.password: ") != std::string::npos);
+        CHECK(checked.out.find("not-the-password-91c") == std::string::npos);
         Result served = oznsync({"serve", "--listen", "127.0.0.1:0", "--config",
                                  serve_settings(keys, keys.file("wrong")), "--store", pg.url(db)});
         CHECK(served.exit_code == 78);
