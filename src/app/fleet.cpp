@@ -2,6 +2,7 @@
 
 #include "app/queries.hpp"
 #include "config/config.hpp"
+#include "core/exit_meaning.hpp"
 #include "util/error.hpp"
 #include "util/fs.hpp"
 #include "util/log.hpp"

@@ -1,5 +1,6 @@
 #include "cli/command.hpp"
 
+#include "core/exit_meaning.hpp"
 #include "util/error.hpp"
 #include "util/ids.hpp"
 #include "util/log.hpp"

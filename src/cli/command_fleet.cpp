@@ -1,5 +1,6 @@
 #include "app/fleet.hpp"
 #include "cli/commands.hpp"
+#include "core/exit_meaning.hpp"
 #include "util/error.hpp"
 #include "util/json_writer.hpp"
 #include "util/strings.hpp"

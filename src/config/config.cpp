@@ -1,5 +1,7 @@
 #include "config/config.hpp"
 
+#include "util/digest.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
@@ -13,7 +15,6 @@
 #include "util/log.hpp"
 #include "util/strings.hpp"
 
-#include <Poco/SHA2Engine.h>
 #include <boost/program_options.hpp>
 
 #include <cstdlib>
@@ -285,11 +286,10 @@ void read_transport(const Reader& r, const std::string& upstream, TransportConfi
 } // namespace
 
 std::string Config::fingerprint() const {
-    Poco::SHA2Engine sha(Poco::SHA2Engine::SHA_256);
-    for (const auto& [k, v] : masked) {
+    Sha256Stream sha;
+    for (const auto& [k, v] : masked)
         sha.update(k + "=" + v + "\n");
-    }
-    return "sha256:" + Poco::DigestEngine::digestToHex(sha.digest()).substr(0, 16);
+    return "sha256:" + sha.hex().substr(0, 16);
 }
 
 namespace {

@@ -1,11 +1,12 @@
 #include "neutral/sale_parser.hpp"
 
+#include "util/digest.hpp"
+
 #include "util/error.hpp"
 #include "util/ids.hpp"
 #include "util/strings.hpp"
 #include "util/time.hpp"
 
-#include <openssl/evp.h>
 #include <simdjson.h>
 
 #include <algorithm>
@@ -16,16 +17,6 @@
 namespace oznsync {
 
 namespace od = simdjson::ondemand;
-
-std::string sha256_hex(const std::string& data) {
-    // OpenSSL's SHA-256 uses the CPU's SHA or vector instructions: a 200 MB feed in a fraction of a
-    // second (Poco's portable one took seconds).
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int length = 0;
-    if (EVP_Digest(data.data(), data.size(), digest, &length, EVP_sha256(), nullptr) != 1)
-        throw std::runtime_error("SHA-256 failed");
-    return to_hex(digest, length);
-}
 
 namespace {
 

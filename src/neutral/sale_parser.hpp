@@ -22,6 +22,4 @@ SaleFeed parse_sale_feed(std::string& text, const std::string& source);
 /// Parses one JSON array of records (a page of the HTTP source) into `feed`.
 void parse_sale_page(std::string& text, const std::string& source, SaleFeed& feed);
 
-std::string sha256_hex(const std::string& data);
-
 } // namespace oznsync

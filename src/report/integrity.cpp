@@ -1,10 +1,11 @@
 #include "report/integrity.hpp"
 
+#include "util/digest.hpp"
+
 #include "util/error.hpp"
 
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
-#include <openssl/evp.h>
 
 #include <filesystem>
 #include <fstream>
@@ -13,25 +14,7 @@
 namespace oznsync {
 
 std::string sha256_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw IoError("cannot read " + path);
-    std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
-    EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr);
-    std::string buffer(1 << 20, '\0');
-    while (in) {
-        in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
-        EVP_DigestUpdate(ctx.get(), buffer.data(), static_cast<size_t>(in.gcount()));
-    }
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int n = 0;
-    EVP_DigestFinal_ex(ctx.get(), digest, &n);
-    static const char* hex = "0123456789abcdef";
-    std::string out = "sha256:";
-    for (unsigned int i = 0; i < n; ++i) {
-        out += hex[digest[i] >> 4];
-        out += hex[digest[i] & 15];
-    }
-    return out;
+    return "sha256:" + sha256_file_hex(path);
 }
 
 namespace {

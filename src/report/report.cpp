@@ -1,5 +1,6 @@
 #include "report/report.hpp"
 
+#include "core/exit_meaning.hpp"
 #include "store/change_codec.hpp"
 #include "util/error.hpp"
 #include "util/fs.hpp"

@@ -9,6 +9,7 @@
 #include "serve/tmf645.hpp"
 #include "store/store.hpp"
 #include "util/deadline.hpp"
+#include "util/digest.hpp"
 #include "util/error.hpp"
 #include "util/fs.hpp"
 #include "util/json_writer.hpp"
@@ -33,7 +34,6 @@
 #include <Poco/ThreadPool.h>
 #include <Poco/URI.h>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 #include <openssl/ssl.h>
 #include <spdlog/spdlog.h>
 
@@ -54,14 +54,7 @@ namespace oznsync::serve {
 
 namespace {
 
-using Digest = std::array<unsigned char, 32>;
-
-Digest sha256(std::string_view text) {
-    Digest d{};
-    unsigned int n = 0;
-    EVP_Digest(text.data(), text.size(), d.data(), &n, EVP_sha256(), nullptr);
-    return d;
-}
+using Digest = Sha256;
 
 /// What a token may see: every operator, or the ones its line names (`TOKEN operators=acme,beta`).
 struct Scope {

@@ -253,7 +253,7 @@ std::vector<JournalEntry> RunStore::save_plan(const std::string& run_id, std::ve
     const std::string ts = iso8601(t, true);
     const uint64_t ms = static_cast<uint64_t>(
         std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count());
-    const bool fixed_clock = std::getenv("OZNSYNC_FIXED_CLOCK") != nullptr;
+    const bool fixed_clock = clock_is_fixed();
     auto add = [&](Change& c, EntryState state) {
         ++seq;
         std::string ulid =

@@ -12,9 +12,8 @@ enum ExitCode : int {
     kExitChangesPending = 2,
     kExitPartial = 3,
     kExitSafety = 4,
-    kExitWritesFailed = 5, // some writes failed: a failure, never a night like any other
-    kExitFleetAttention =
-        6, // `fleet status`: an operator's last run failed, its snapshot is old, or it is unreadable
+    kExitWritesFailed = 5,   // some writes failed: a failure, never a night like any other
+    kExitFleetAttention = 6, // a status check found something that needs a person
     kExitUsage = 64,
     kExitBadInput = 65,
     kExitNoInput = 66, // a read-only command found no database: nothing has run yet
@@ -24,8 +23,6 @@ enum ExitCode : int {
     kExitConfig = 78,
     kExitInterrupted = 130, // Ctrl-C or SIGTERM: stopped after the writes in flight were answered
 };
-
-const char* exit_code_meaning(int code);
 
 class Error : public std::runtime_error {
 public:

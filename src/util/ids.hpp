@@ -5,7 +5,7 @@
 
 namespace oznsync {
 
-/// OZmap and OZneutral ids are 24 lower/upper-case hex digits (MongoDB ObjectIds).
+/// A MongoDB ObjectId: 24 lower/upper-case hex digits.
 bool is_object_id(std::string_view s);
 /// A ULID (Crockford base32, 26 chars) from a millisecond timestamp and random bits (CSPRNG-seeded),
 /// monotonic: ids of one millisecond made by one thread count up from a random start.

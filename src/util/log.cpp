@@ -45,7 +45,7 @@ protected:
                 if (!v.empty()) w.field(k, mask_secrets(v));
             w.end_object();
         } else {
-            // Names from OZmap and the feed reach log lines: no escape sequence reaches the terminal.
+            // Names from other systems reach log lines: no escape sequence reaches the terminal.
             line = iso8601(msg.time) + " " + std::string(spdlog::level::to_string_view(msg.level).data()) +
                    " " + terminal_safe(text, true);
         }

@@ -16,7 +16,7 @@ void register_secret(const std::string& secret);
 using LogFields = std::vector<std::pair<std::string, std::string>>;
 /// Every line of this process from now on (e.g. run_id).
 void set_log_field(const std::string& key, const std::string& value);
-/// The lines this thread logs while the object lives (a change's action, code, sale_id, project, box).
+/// The lines this thread logs while the object lives carry these fields (e.g. the keys of what it works on).
 class ScopedLogFields {
 public:
     explicit ScopedLogFields(LogFields fields);

@@ -35,7 +35,7 @@ std::string html_escape(std::string_view s);
 /// Server text made safe to store and print: secrets masked, escape sequences and control characters
 /// dropped, valid UTF-8, at most `max_bytes`.
 std::string clean_message(std::string_view text, size_t max_bytes = 500);
-/// Text from outside (a box name from OZmap) made safe for a terminal: control characters (C0 but tab,
+/// Text from outside (a name another system gave) made safe for a terminal: control characters (C0 but tab,
 /// DEL, C1) become '?', so no escape sequence reaches it; `keep_newlines` for multi-line log messages.
 std::string terminal_safe(std::string_view text, bool keep_newlines = false);
 /// Whether `text` is valid UTF-8; when not, `bad_at` gets the offset of the first bad byte.

@@ -10,8 +10,19 @@ namespace oznsync {
 
 using namespace std::chrono;
 
+namespace {
+/// OZNSYNC_FIXED_CLOCK, read in this one place.
+const char* fixed_clock_value() {
+    return std::getenv("OZNSYNC_FIXED_CLOCK");
+}
+} // namespace
+
+bool clock_is_fixed() {
+    return fixed_clock_value() != nullptr;
+}
+
 system_clock::time_point now() {
-    if (const char* fixed = std::getenv("OZNSYNC_FIXED_CLOCK")) {
+    if (const char* fixed = fixed_clock_value()) {
         if (auto tp = parse_iso8601(fixed)) return *tp;
     }
     return system_clock::now();
@@ -71,7 +82,7 @@ std::optional<system_clock::time_point> parse_iso8601(std::string_view s) {
 }
 
 double monotonic_seconds() {
-    if (std::getenv("OZNSYNC_FIXED_CLOCK")) return 0; // a fixed clock does not move: durations are 0
+    if (clock_is_fixed()) return 0; // a fixed clock does not move: durations are 0
     return duration<double>(steady_clock::now().time_since_epoch()).count();
 }
 

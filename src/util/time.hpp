@@ -10,6 +10,8 @@ namespace oznsync {
 /// Wall clock for run ids and audit timestamps. OZNSYNC_FIXED_CLOCK (ISO-8601 UTC) pins it, so golden
 /// tests produce byte-identical reports.
 std::chrono::system_clock::time_point now();
+/// True while OZNSYNC_FIXED_CLOCK pins the clock (ids made from it are made deterministic too).
+bool clock_is_fixed();
 std::string iso8601(std::chrono::system_clock::time_point tp, bool millis = false);
 std::string now_iso();
 /// Parses "YYYY-MM-DDTHH:MM:SS[.fff]Z" (or +00:00); nullopt on anything else.

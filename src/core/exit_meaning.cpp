@@ -1,6 +1,9 @@
+#include "core/exit_meaning.hpp"
+
 #include "util/error.hpp"
 
 namespace oznsync {
+
 const char* exit_code_meaning(int code) {
     switch (code) {
     case kExitOk:
