@@ -61,7 +61,7 @@ public:
             std::printf("%zu box(es) in range without a sellable port:\n", a.non_viable.size());
         for (const auto& n : a.non_viable)
             std::printf("  %8.1f m  %s  %-14s %s\n", round_distance(n.distance_m), n.box.id.c_str(),
-                        terminal_safe(n.box.name).c_str(), n.reason.c_str());
+                        terminal_safe(n.box.name).c_str(), reason_name(n.reason));
         return 0;
     }
 

@@ -1,5 +1,6 @@
 #include "core/feasibility.hpp"
 
+#include "core/enum_names.hpp"
 #include "core/geo.hpp"
 #include "util/json_writer.hpp"
 
@@ -17,6 +18,17 @@ int ViableBox::free_count() const {
 
 bool sellable(const Box& box, const PortState& port) {
     return !box.draft && !port.blocked && !port.fiber;
+}
+
+namespace {
+constexpr Named<NonViableReason> kReasons[] = {{NonViableReason::Draft, "draft"},
+                                               {NonViableReason::Full, "full"},
+                                               {NonViableReason::OnlyBlocked, "only_blocked"},
+                                               {NonViableReason::NoDropSplitter, "no_drop_splitter"}};
+} // namespace
+
+const char* reason_name(NonViableReason r) {
+    return name_of(kReasons, r);
 }
 
 double round_distance(double metres) {
@@ -54,10 +66,10 @@ FeasibilityAnswer evaluate_feasibility(double lat, double lng, double radius_m,
             a.viable.push_back(std::move(v));
             continue;
         }
-        std::string reason = c.box.draft        ? "draft"
-                             : !any_port        ? "no_drop_splitter"
-                             : free_but_blocked ? "only_blocked"
-                                                : "full";
+        const NonViableReason reason = c.box.draft        ? NonViableReason::Draft
+                                       : !any_port        ? NonViableReason::NoDropSplitter
+                                       : free_but_blocked ? NonViableReason::OnlyBlocked
+                                                          : NonViableReason::Full;
         a.non_viable.push_back({"", c.box, d, reason});
     }
     auto by_distance = [](const auto& x, const auto& y) {
@@ -122,7 +134,7 @@ std::string feasibility_json(const FeasibilityAnswer& a) {
         w.begin_object();
         if (!n.operator_name.empty()) w.field("operator", n.operator_name);
         w.field("id", n.box.id).field("name", n.box.name).field("project", n.box.project);
-        w.field("distance", round_distance(n.distance_m)).field("reason", n.reason).end_object();
+        w.field("distance", round_distance(n.distance_m)).field("reason", reason_name(n.reason)).end_object();
     }
     w.end_array().end_object();
     return out;

@@ -30,11 +30,16 @@ struct ViableBox {
     int free_count() const;
 };
 
+/// Why a box in range cannot take a client.
+enum class NonViableReason { Draft, Full, OnlyBlocked, NoDropSplitter };
+/// draft | full | only_blocked | no_drop_splitter: the names every answer uses.
+const char* reason_name(NonViableReason r);
+
 struct NonViableBox {
     std::string operator_name;
     Box box;
     double distance_m = 0;
-    std::string reason; // draft | full | only_blocked | no_drop_splitter
+    NonViableReason reason = NonViableReason::Full;
 };
 
 struct FeasibilityAnswer {

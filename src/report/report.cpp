@@ -496,10 +496,8 @@ ReportData load_report_data(RunStore& runs, const std::string& run_id) {
                 for (size_t i = 0; i < sel->size(); ++i)
                     d.selection.push_back(sel->getElement<std::string>(static_cast<unsigned>(i)));
             if (auto p = o->getObject("publish")) {
-                const std::string status = p->optValue<std::string>("status", "off");
-                for (auto s : {PublishResult::Status::Unchanged, PublishResult::Status::Published,
-                               PublishResult::Status::Failed})
-                    if (status == status_name(s)) d.publish.status = s;
+                d.publish.status =
+                    status_of(p->optValue<std::string>("status", "off")).value_or(PublishResult::Status::Off);
                 d.publish.snapshot_id = p->optValue<int64_t>("snapshot_id", 0);
                 d.publish.boxes = p->optValue<int64_t>("boxes", 0);
                 d.publish.seconds = p->optValue<double>("seconds", 0);

@@ -62,12 +62,18 @@ void characteristic(JsonWriter& w, const char* name, const char* type, const std
     w.begin_object().field("name", name).field("valueType", type).field("value", value).end_object();
 }
 
-std::string reason_label(const std::string& reason) {
-    if (reason == "draft") return "the box is a draft: its ports are not sellable";
-    if (reason == "full") return "every port of the box is taken";
-    if (reason == "only_blocked") return "the box's free ports are blocked";
-    if (reason == "no_drop_splitter") return "the box has no drop splitter";
-    return reason;
+const char* reason_label(NonViableReason reason) {
+    switch (reason) {
+    case NonViableReason::Draft:
+        return "the box is a draft: its ports are not sellable";
+    case NonViableReason::Full:
+        return "every port of the box is taken";
+    case NonViableReason::OnlyBlocked:
+        return "the box's free ports are blocked";
+    case NonViableReason::NoDropSplitter:
+        return "the box has no drop splitter";
+    }
+    return reason_name(reason);
 }
 
 void resource(JsonWriter& w, const Box& box) {
@@ -135,7 +141,7 @@ void unqualified_entity(JsonWriter& w, const NonViableBox& n) {
     w.end_array();
     resource(w, n.box);
     w.key("eligibilityUnavailabilityReason").begin_array();
-    w.begin_object().field("code", n.reason).field("label", reason_label(n.reason)).end_object();
+    w.begin_object().field("code", reason_name(n.reason)).field("label", reason_label(n.reason)).end_object();
     w.end_array().end_object();
 }
 

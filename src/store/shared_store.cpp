@@ -1,5 +1,6 @@
 #include "store/shared_store.hpp"
 
+#include "core/enum_names.hpp"
 #include "store/embedded_migration.hpp"
 #include "util/json_writer.hpp"
 #include "util/strings.hpp"
@@ -52,18 +53,19 @@ BoxPorts box_of(const pg::Row& row, simdjson::dom::parser& parser) {
 }
 } // namespace
 
+namespace {
+constexpr Named<PublishResult::Status> kStatuses[] = {{PublishResult::Status::Off, "off"},
+                                                      {PublishResult::Status::Unchanged, "unchanged"},
+                                                      {PublishResult::Status::Published, "published"},
+                                                      {PublishResult::Status::Failed, "failed"}};
+} // namespace
+
 const char* status_name(PublishResult::Status s) {
-    switch (s) {
-    case PublishResult::Status::Off:
-        return "off";
-    case PublishResult::Status::Unchanged:
-        return "unchanged";
-    case PublishResult::Status::Published:
-        return "published";
-    case PublishResult::Status::Failed:
-        return "failed";
-    }
-    return "off";
+    return name_of(kStatuses, s);
+}
+
+std::optional<PublishResult::Status> status_of(std::string_view name) {
+    return value_of(kStatuses, name);
 }
 
 std::string publish_text(const PublishResult& r) {

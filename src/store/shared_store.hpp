@@ -33,6 +33,7 @@ struct PublishResult {
     std::string error; // Failed: why (the store keeps the boxes published before; the next run tries again)
 };
 const char* status_name(PublishResult::Status s);
+std::optional<PublishResult::Status> status_of(std::string_view name);
 /// "published 1,234 boxes of snapshot 7 in 0.4 s", "unchanged", "FAILED: ... (...)"; "" when off.
 std::string publish_text(const PublishResult& r);
 

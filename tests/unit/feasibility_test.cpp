@@ -89,9 +89,9 @@ TEST_SUITE("feasibility") {
         CHECK(a.viable[1].free[0].ports == std::vector<int>{2});
         REQUIRE(a.non_viable.size() == 3);
         // b3, b4 and b5 all sit 55.6 m away: ties go by box id.
-        CHECK(a.non_viable[0].reason == "full");
-        CHECK(a.non_viable[1].reason == "draft");
-        CHECK(a.non_viable[2].reason == "only_blocked");
+        CHECK(a.non_viable[0].reason == NonViableReason::Full);
+        CHECK(a.non_viable[1].reason == NonViableReason::Draft);
+        CHECK(a.non_viable[2].reason == NonViableReason::OnlyBlocked);
         CHECK(evaluate_feasibility(0, 0, edge, c, 1).viable.size() == 1);
         CHECK(evaluate_feasibility(0, 0, edge - 0.01, c, 0).viable.empty());
         CHECK(feasibility_json(a).rfind("{\"viable\":true,", 0) == 0);
