@@ -7,8 +7,6 @@
 #include "util/parallel.hpp"
 #include "util/strings.hpp"
 
-#include <Poco/JSON/Object.h>
-#include <Poco/JSON/Parser.h>
 #include <spdlog/spdlog.h>
 
 #include <atomic>
@@ -61,17 +59,6 @@ public:
         });
     }
 
-    static std::string describe(const WriteResult& r) {
-        std::string msg = "HTTP " + std::to_string(r.status);
-        try {
-            auto o = Poco::JSON::Parser().parse(r.body).extract<Poco::JSON::Object::Ptr>();
-            if (o && o->has("message")) msg += ": " + clean_message(o->getValue<std::string>("message"));
-        } catch (...) {
-            if (!r.body.empty()) msg += ": " + clean_message(r.body, 200);
-        }
-        return msg;
-    }
-
     void finish(JournalEntry& e, const WriteResult& r, const std::string& ok_result) {
         if (r.ok()) {
             mark(e, m_sends ? EntryState::Done : EntryState::Planned,
@@ -84,11 +71,11 @@ public:
             else
                 spdlog::debug("{}", change_text(e.change, ChangeTense::Would));
         } else {
-            mark(e, EntryState::Failed, "", describe(r));
+            mark(e, EntryState::Failed, "", r.message);
             count(&ApplyOutcome::failed);
             remember_failure(e.change);
             const ScopedLogFields fields(change_fields(e.change));
-            spdlog::warn("{} failed: {}", change_text(e.change, ChangeTense::Plain), describe(r));
+            spdlog::warn("{} failed: {}", change_text(e.change, ChangeTense::Plain), r.message);
         }
         m_progress.advance();
     }
@@ -147,13 +134,8 @@ public:
         }
         WriteResult r = send(create_request(c));
         if (r.ok() && m_sends) {
-            try {
-                auto o = Poco::JSON::Parser().parse(r.body).extract<Poco::JSON::Object::Ptr>();
-                e.change.property_id = o->optValue<std::string>("id", "");
-                auto client = o->get("client");
-                e.change.client_id = client.isString() ? client.convert<std::string>() : "";
-            } catch (...) {
-            }
+            e.change.property_id = r.property_id;
+            e.change.client_id = r.client_id;
         }
         finish(e, r, "created property " + e.change.property_id);
     }
@@ -218,10 +200,11 @@ public:
 
     void remove(JournalEntry& e) {
         mark(e, EntryState::Intent);
-        WriteResult last{204, ""};
+        WriteResult last;
+        last.status = 204; // nothing to remove: the goal holds
         for (const auto& r : remove_requests(e.change)) {
             last = send(r);
-            if (last.status == 404) last.status = 204; // already gone: the goal holds
+            if (last.status == 404) last = WriteResult{204, {}, {}, {}, {}}; // already gone: the goal holds
             if (!last.ok()) break;
         }
         finish(e, last, "removed");

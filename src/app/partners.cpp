@@ -8,13 +8,9 @@
 #include "util/log.hpp"
 #include "util/strings.hpp"
 
-#include <Poco/JSON/Object.h>
-#include <Poco/JSON/Parser.h>
 #include <spdlog/spdlog.h>
 
 namespace oznsync {
-
-using Poco::JSON::Object;
 
 std::map<std::string, ExistingUser> find_users(OzmapClient& client,
                                                const std::vector<std::string>& usernames) {
@@ -67,8 +63,7 @@ PartnerApplyOutcome apply_partner_changes(OzmapGateway& gateway, RunStore* journ
         }
         if (!r.ok()) {
             ++out.failed;
-            mark(e, EntryState::Failed, "",
-                 "HTTP " + std::to_string(r.status) + ": " + clean_message(r.body, 200));
+            mark(e, EntryState::Failed, "", r.message);
             spdlog::warn("{} {} failed: HTTP {}", action_name(c.action), c.username, r.status);
             continue;
         }
@@ -93,13 +88,7 @@ PartnerApplyOutcome apply_partner_changes(OzmapGateway& gateway, RunStore* journ
         // The user exists in OZmap now: its password must reach the hand-over file before the change counts
         // as done; if it cannot, the run says so (and every later run, until the password is reset).
         std::string user_id = c.user_id;
-        if (user_id.empty()) {
-            try {
-                user_id = Poco::JSON::Parser().parse(r.body).extract<Object::Ptr>()->optValue<std::string>(
-                    "id", "");
-            } catch (const Poco::Exception&) {
-            }
-        }
+        if (user_id.empty()) user_id = r.user_id;
         e.change.user_id = user_id;
         // A new password counts only once OZmap lets the user log in with it: the SDK's UpdateUserDTO
         // has no password, so an OZmap that drops it answers the PATCH with success all the same.

@@ -15,10 +15,6 @@
 #include "util/json_writer.hpp"
 #include "util/time.hpp"
 
-#include <Poco/JSON/Object.h>
-#include <Poco/JSON/ParseHandler.h>
-#include <Poco/JSON/Parser.h>
-
 #include <chrono>
 #include <limits>
 #include <sstream>
@@ -104,23 +100,8 @@ std::vector<RunDay> folded_runs(const Config& cfg) {
     return History(store).run_days();
 }
 
-std::string public_summary(const std::string& summary_json) {
-    Poco::JSON::Parser parser(new Poco::JSON::ParseHandler(true)); // the keys in their order
-    auto o = parser.parse(summary_json).extract<Poco::JSON::Object::Ptr>();
-    for (const char* key : {"host", "user", "partner_handover_file", "config", "report_error"})
-        o->remove(key);
-    // A person who started the run is said as "person", not by name (a timer or unit keeps its name).
-    if (o->has("started_by") && o->getValue<std::string>("started_by").rfind("user ", 0) == 0)
-        o->set("started_by", "person");
-    if (auto inputs = o->getObject("inputs"); inputs && inputs->has("sales_source")) {
-        // A feed's URL says where OZneutral's sales come from; a file's path says how the host is laid out.
-        const std::string source = inputs->getValue<std::string>("sales_source");
-        if (source.rfind("http://", 0) != 0 && source.rfind("https://", 0) != 0)
-            inputs->set("sales_source", source.substr(0, source.find(':')));
-    }
-    std::ostringstream out;
-    o->stringify(out);
-    return out.str();
+std::string public_run_summary(Store& store, const std::string& run_id) {
+    return public_summary(show_report(store, run_id, "json"));
 }
 
 std::string runs_json(const std::string& operator_name, const std::vector<RunListing>& runs,
@@ -217,16 +198,7 @@ MonitoringStatus monitoring_status(Store& store, const std::string& operator_nam
         if (!r) continue;
         LastRun last{run_kind(r->mode), r->id,        mode_name(r->mode),        r->started_at,
                      r->finished_at,    r->exit_code, runs.result_counts(r->id), {}};
-        if (!r->summary_json.empty()) {
-            try {
-                auto summary = Poco::JSON::Parser().parse(r->summary_json).extract<Poco::JSON::Object::Ptr>();
-                if (auto timings = summary->getObject("timings_s"))
-                    for (const auto& [phase, seconds] : *timings)
-                        last.phase_seconds[phase] = seconds.convert<double>();
-            } catch (const Poco::Exception&) {
-                // A summary without timings (an older version's): none shown.
-            }
-        }
+        last.phase_seconds = summary_timings(r->summary_json);
         out.last_runs.push_back(std::move(last));
     }
     const ServiceStatus s = service_status(store, true);

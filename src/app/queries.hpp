@@ -64,9 +64,9 @@ std::vector<RunDay> folded_runs(const Config& cfg);
 /// `public_view`: each summary as `public_summary` gives it (the read API's).
 std::string runs_json(const std::string& operator_name, const std::vector<RunListing>& runs,
                       bool public_view = false);
-/// A run's summary.json for the read API: without the host, the user, file paths (the config's values,
-/// the hand-over file, a sales file's path) or a report error's text.
-std::string public_summary(const std::string& summary_json);
+/// One run's summary.json as the read API shows it (report/'s public_summary: without the host, the user,
+/// file paths or a report error's text).
+std::string public_run_summary(Store& store, const std::string& run_id);
 
 /// A past run's report as text, json (its summary.json) or html; UsageError for an unknown run.
 std::string show_report(const Config& cfg, const std::string& run_id, const std::string& format);

@@ -51,8 +51,18 @@ bool is_dry(RunMode m);
 bool is_saved_plan(RunMode m);
 
 /// One OZmap write, as sent (or, in a dry run, as it would be).
+/// What a write creates, when it creates something: a create whose answer is lost is looked for by its
+/// keys before it is sent again.
+enum class Creates { Nothing, Property, User };
+
 struct WriteRequest {
+    WriteRequest() = default;
+    WriteRequest(std::string m, std::string r, std::string b)
+        : method(std::move(m)), route(std::move(r)), body(std::move(b)) {}
     std::string method, route, body; // route relative to /api/v2/
+    Creates creates = Creates::Nothing;
+    std::string code, external_id; // Creates::Property: its client's code and its external_id
+    std::string username;          // Creates::User
     bool operator==(const WriteRequest&) const = default;
 };
 

@@ -13,16 +13,6 @@
 namespace oznsync {
 
 namespace {
-std::string member(const std::string& json, const char* object, const char* key) {
-    try {
-        auto o = Poco::JSON::Parser().parse(json).extract<Poco::JSON::Object::Ptr>();
-        if (object) o = o->getObject(object);
-        return o ? o->optValue<std::string>(key, "") : "";
-    } catch (const Poco::Exception&) {
-        return "";
-    }
-}
-
 /// What OZmap would have answered a create that took effect: the new object's ids.
 HttpResponse created(const std::string& id, const std::string& client_id = "") {
     HttpResponse r;
@@ -33,29 +23,59 @@ HttpResponse created(const std::string& id, const std::string& client_id = "") {
     w.end_object();
     return r;
 }
+
+/// An answer as the apply reads it: a create's ids, or a refusal's message (OZmap's `message` when it
+/// gave one, else the body's start).
+WriteResult result_of(const HttpResponse& resp, Creates creates) {
+    WriteResult r;
+    r.status = resp.status;
+    Poco::JSON::Object::Ptr o;
+    try {
+        o = Poco::JSON::Parser().parse(resp.body).extract<Poco::JSON::Object::Ptr>();
+    } catch (const Poco::Exception&) { // not a JSON object: an empty 204, or an error page
+        o = nullptr;
+    }
+    if (r.ok()) {
+        if (o && creates == Creates::Property) {
+            r.property_id = o->optValue<std::string>("id", "");
+            const auto client = o->get("client");
+            r.client_id = client.isString() ? client.convert<std::string>() : "";
+        } else if (o && creates == Creates::User) {
+            r.user_id = o->optValue<std::string>("id", "");
+        }
+        return r;
+    }
+    r.message = "HTTP " + std::to_string(resp.status);
+    if (o && o->has("message") && o->get("message").isString())
+        r.message += ": " + clean_message(o->getValue<std::string>("message"));
+    else if (!resp.body.empty())
+        r.message += ": " + clean_message(resp.body, 200);
+    return r;
+}
 } // namespace
 
 WriteResult HttpGateway::write(const WriteRequest& r) {
     HttpResponse resp;
-    if (r.method == "POST" && r.route == "properties") {
-        // A create whose answer is lost is looked up by its client code before it is sent again.
-        const std::string code = member(r.body, "client", "code");
-        const std::string external_id = member(r.body, nullptr, "external_id");
+    switch (r.creates) {
+    case Creates::Property: // a create whose answer is lost is looked up by its client code before a re-send
         resp = m_client.create(r.route, r.body, [&]() -> std::optional<HttpResponse> {
-            for (const Property& p : m_client.find_by_client_code(code))
-                if (p.client_code == code && p.external_id == external_id) return created(p.id, p.client_id);
+            for (const Property& p : m_client.find_by_client_code(r.code))
+                if (p.client_code == r.code && p.external_id == r.external_id)
+                    return created(p.id, p.client_id);
             return std::nullopt;
         });
-    } else if (r.method == "POST" && r.route == "users") {
-        const std::string username = member(r.body, nullptr, "username");
+        break;
+    case Creates::User:
         resp = m_client.create(r.route, r.body, [&]() -> std::optional<HttpResponse> {
-            if (auto user = m_client.find_user(username)) return created(user->id);
+            if (auto user = m_client.find_user(r.username)) return created(user->id);
             return std::nullopt;
         });
-    } else {
+        break;
+    case Creates::Nothing:
         resp = m_client.send(r.method, r.route, r.body);
+        break;
     }
-    return {resp.status, resp.body};
+    return result_of(resp, r.creates);
 }
 
 std::vector<Property> HttpGateway::find_by_code(const std::string& code) {
@@ -83,7 +103,9 @@ WriteResult RecordingGateway::write(const WriteRequest& r) {
         std::lock_guard lock(m_mutex);
         m_requests.push_back(std::move(kept));
     }
-    return {r.method == "POST" ? 201 : 204, ""};
+    WriteResult done;
+    done.status = r.method == "POST" ? 201 : 204;
+    return done;
 }
 
 WriteRequest create_request(const Change& c) {
@@ -99,7 +121,11 @@ WriteRequest create_request(const Change& c) {
     w.key("client").begin_object().field("code", c.code).field("name", c.client_name);
     w.field("observation", "OZneutral sale " + c.sale_id + (c.partner.empty() ? "" : " (" + c.partner + ")"));
     w.field("implanted", c.implanted).end_object().end_object();
-    return {"POST", "properties", body};
+    WriteRequest r{"POST", "properties", body};
+    r.creates = Creates::Property;
+    r.code = c.code;
+    r.external_id = external_id_for(c.sale_id);
+    return r;
 }
 
 WriteRequest move_request(const Change& c) {
@@ -183,7 +209,10 @@ WriteRequest user_create_request(const Change& c, const std::string& role,
     w.field("observation", "OZneutral partner (partnership " + c.sale_id + "), managed by oznsync");
     w.field("locale", "pt-BR").field("external_id", partner_external_id(partner_of_username(c.username)));
     w.end_object();
-    return {"POST", "users", body};
+    WriteRequest r{"POST", "users", body};
+    r.creates = Creates::User;
+    r.username = c.username;
+    return r;
 }
 
 WriteRequest user_update_request(const Change& c, const std::string& role) {

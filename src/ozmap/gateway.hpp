@@ -16,9 +16,11 @@ namespace oznsync {
 
 class OzmapClient;
 
+/// OZmap's answer to a write, read once here: what a create made, or why a write was refused.
 struct WriteResult {
     int status = 0;
-    std::string body;
+    std::string property_id, client_id, user_id; // of a create that succeeded (empty in a dry run)
+    std::string message;                         // a refusal: "HTTP 422: <OZmap's message>"
     bool ok() const { return status >= 200 && status < 300; }
 };
 

@@ -8,6 +8,7 @@
 #include "util/strings.hpp"
 
 #include <Poco/JSON/Object.h>
+#include <Poco/JSON/ParseHandler.h>
 #include <Poco/JSON/Parser.h>
 
 #include <chrono>
@@ -479,6 +480,39 @@ std::vector<std::string> remove_report_folders(const std::string& reports_dir,
         if (!ec) removed.push_back(id);
     }
     return removed;
+}
+
+std::string public_summary(const std::string& summary_json) {
+    Poco::JSON::Parser parser(new Poco::JSON::ParseHandler(true)); // the keys in their order
+    auto o = parser.parse(summary_json).extract<Poco::JSON::Object::Ptr>();
+    for (const char* key : {"host", "user", "partner_handover_file", "config", "report_error"})
+        o->remove(key);
+    // A person who started the run is said as "person", not by name (a timer or unit keeps its name).
+    if (o->has("started_by") && o->getValue<std::string>("started_by").rfind("user ", 0) == 0)
+        o->set("started_by", "person");
+    if (auto inputs = o->getObject("inputs"); inputs && inputs->has("sales_source")) {
+        // A feed's URL says where OZneutral's sales come from; a file's path says how the host is laid out.
+        const std::string source = inputs->getValue<std::string>("sales_source");
+        if (source.rfind("http://", 0) != 0 && source.rfind("https://", 0) != 0)
+            inputs->set("sales_source", source.substr(0, source.find(':')));
+    }
+    std::ostringstream out;
+    o->stringify(out);
+    return out.str();
+}
+
+std::map<std::string, double> summary_timings(const std::string& summary_json) {
+    std::map<std::string, double> out;
+    if (summary_json.empty()) return out;
+    try {
+        auto summary = Poco::JSON::Parser().parse(summary_json).extract<Poco::JSON::Object::Ptr>();
+        if (auto timings = summary->getObject("timings_s"))
+            for (const auto& [phase, seconds] : *timings)
+                out[phase] = seconds.convert<double>();
+    } catch (const Poco::Exception&) {
+        // A summary without timings (an older version's): none shown.
+    }
+    return out;
 }
 
 ReportData load_report_data(RunStore& runs, const std::string& run_id) {

@@ -78,6 +78,11 @@ std::map<std::string, std::map<std::string, long long>> counts_by_project(const 
 std::string outcome_text(const ReportData& d);
 
 std::string summary_json(const ReportData& d);
+/// A run's summary as OZneutral may see it (the read API): without host, user, config, hand-over file or a
+/// report error's text; a person who started it as "person"; a sales file as "file".
+std::string public_summary(const std::string& summary_json);
+/// The phases' seconds of a summary (none when it has none).
+std::map<std::string, double> summary_timings(const std::string& summary_json);
 /// The large files are written piece by piece (write_*, into a TextOut); the string forms serve tests.
 void write_plan_json(const ReportData& d, TextOut& out);
 void write_changes_jsonl(const ReportData& d, TextOut& out);

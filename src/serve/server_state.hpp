@@ -169,7 +169,7 @@ struct ApiServer::State {
         only(t, {});
         Reply r;
         try {
-            r.body = public_summary(show_report(stores_of(op).lease(), run_id_segment(id), "json"));
+            r.body = public_run_summary(stores_of(op).lease(), run_id_segment(id));
         } catch (const UsageError& e) {
             throw NotFound(e.what());
         }

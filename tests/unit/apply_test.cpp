@@ -47,7 +47,8 @@ public:
         if (!unavailable_on.empty() && r.body.find(unavailable_on) != std::string::npos)
             throw UnavailableError("OZmap unavailable");
         written.push_back(r);
-        return {r.method == "POST" ? 201 : 204, R"({"id":"new-property","client":"new-client"})"};
+        if (r.method != "POST") return {204, {}, {}, {}, {}};
+        return {201, "new-property", "new-client", {}, {}}; // what the gateway reads from OZmap's answer
     }
     std::vector<Property> find_by_code(const std::string& code) override {
         std::lock_guard lock(mutex);
