@@ -1,4 +1,7 @@
 #include "app/partners.hpp"
+#include "app/pull.hpp"
+#include "neutral/partnerships.hpp"
+#include "store/handover_store.hpp"
 
 #include "app/apply.hpp"
 
@@ -9,6 +12,8 @@
 #include "util/strings.hpp"
 
 #include <spdlog/spdlog.h>
+
+#include <algorithm>
 
 namespace oznsync {
 
@@ -133,6 +138,104 @@ std::string write_handover(const std::string& dir, const std::string& operator_n
         text += user + "\t" + pw + "\n";
     atomic_write(path, text, 0600);
     return path;
+}
+
+namespace {
+
+/// Partnerships that carry no projects (the ozn-sdk's shape) grant what the first sending run that saw
+/// them accepted fixed: that run's effective selection, kept in the database and never widened.
+void fix_partnership_projects(const PartnerContext& ctx, PartnerPlanInput& input) {
+    HandoverStore store(ctx.store);
+    const auto fixed = store.fixed_projects();
+    const std::vector<std::string> selection(input.selected_projects.begin(), input.selected_projects.end());
+    for (auto& p : input.partnerships) {
+        if (p.projects_given || p.status != "accepted") continue;
+        if (auto it = fixed.find(p.id); it != fixed.end()) {
+            p.projects = it->second;
+            continue;
+        }
+        p.projects = selection;
+        if (ctx.sends) store.fix_projects(p.id, selection, ctx.run_id);
+        spdlog::info("partnership {} ({}) carries no projects: {} fixed at its first sight, the selection of "
+                     "this run{}",
+                     p.id, p.partner_name, join(selection, ","), ctx.sends ? "" : " (dry run: not recorded)");
+    }
+}
+
+/// `partners --reset-password PARTNER_ID`: a new password for that partner's user, handed over.
+PreparedPartners prepare_password_reset(const PartnerContext& ctx, const std::string& partner) {
+    Change c;
+    c.action = Action::UserUpdate;
+    c.username = partner_username(partner);
+    c.partner = partner;
+    auto user = ctx.client.find_user(c.username);
+    if (!user) throw UsageError("--reset-password " + partner + ": OZmap has no user " + c.username);
+    // A password is written only to a user oznsync can prove is its own.
+    if (partner_user_proof(*user, partner, HandoverStore(ctx.store).recorded().count(c.username)) ==
+        UserProof::Foreign)
+        throw UsageError("--reset-password " + partner + ": OZmap user " + c.username +
+                         " is not proven oznsync's (external_id '" + user->external_id +
+                         "'): its password is not oznsync's to set");
+    c.user_id = user->id;
+    c.reset_password = true;
+    c.before = "password not handed over";
+    c.after = "new password in the hand-over file";
+    c.reason = "password reset (--reset-password)";
+    PreparedPartners out;
+    out.plan.writes = {c};
+    return out;
+}
+
+} // namespace
+
+/// Reads the partnership feed, the partners' existing users and partners.role: before any write of
+/// the run, so a missing role or an unreadable feed stops the run with nothing changed.
+PreparedPartners prepare_partner_users(const PartnerContext& ctx, const std::string& reset_partner) {
+    if (!reset_partner.empty()) return prepare_password_reset(ctx, reset_partner);
+    PreparedPartners out;
+    if (ctx.cfg.ozneutral.partnerships.empty())
+        throw ConfigError("ozneutral.partnerships: missing (file:PATH or https://...)");
+    PartnershipFeed feed = fetch_partnerships(ctx.cfg);
+    std::vector<std::string> usernames;
+    for (const auto& p : feed.partnerships)
+        usernames.push_back(partner_username(p.partner_id));
+    std::sort(usernames.begin(), usernames.end());
+    usernames.erase(std::unique(usernames.begin(), usernames.end()), usernames.end());
+    PartnerPlanInput input;
+    input.partnerships = feed.partnerships;
+    input.existing = find_users(ctx.client, usernames);
+    for (const auto& p : resolve_projects(ctx.cfg, ctx.client, {}))
+        input.selected_projects.insert(p.id);
+    fix_partnership_projects(ctx, input);
+    input.granted = HandoverStore(ctx.store).grants();
+    input.recorded = HandoverStore(ctx.store).recorded();
+    input.email_fallback = ctx.cfg.partners.email_fallback;
+    PartnerPlan plan = plan_partner_users(input);
+    out.plan.writes = std::move(plan.writes);
+    out.plan.findings = std::move(plan.findings);
+    out.grants = std::move(plan.grants);
+    for (const auto& bad : feed.invalid) {
+        Change c = invalid_finding(bad);
+        c.partner = std::exchange(c.code, ""); // a partnership's code is its partner
+        out.plan.findings.push_back(std::move(c));
+    }
+    // A password that never reached a hand-over file is reported every run until it is reset; a user
+    // whose create was recorded but never reached OZmap (killed before the POST) is simply created
+    // again, with a new password handed over.
+    for (const auto& u : HandoverStore(ctx.store).not_handed_over()) {
+        const bool exists = input.existing.count(u.username) || ctx.client.find_user(u.username);
+        if (!exists) continue;
+        Change c;
+        c.action = Action::Conflict;
+        c.username = u.username;
+        c.user_id = u.user_id;
+        c.partner = u.partner_id;
+        c.reason = "the password of OZmap user " + u.username + " (created by run " + u.created_run +
+                   ") was never handed over: run `oznsync partners --reset-password " + u.partner_id + "`";
+        out.plan.findings.push_back(c);
+    }
+    out.role = resolve_role(ctx.client, ctx.cfg.partners.role);
+    return out;
 }
 
 } // namespace oznsync

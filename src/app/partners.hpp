@@ -7,6 +7,7 @@
 #include "ozmap/gateway.hpp"
 #include "ozmap/ozmap_client.hpp"
 #include "store/run_store.hpp"
+#include "store/store.hpp"
 
 #include <functional>
 #include <string>
@@ -35,6 +36,26 @@ PartnerApplyOutcome apply_partner_changes(OzmapGateway& gateway, RunStore* journ
                                           std::vector<JournalEntry>& entries, const std::string& role,
                                           const std::vector<std::string>& resources,
                                           const HandOver& hand_over);
+
+/// What a partner step works with: the run's config, OZmap, its database, its id, and whether it sends.
+struct PartnerContext {
+    const Config& cfg;
+    OzmapClient& client;
+    Store& store;
+    const std::string& run_id;
+    bool sends;
+};
+
+/// The partner users a run will write, planned before its first write: the partnership feed, the
+/// partners' existing users and partners.role read (a missing role or an unreadable feed stops the run with
+/// nothing changed); or, with `reset_partner`, a new password for that partner's user (refused unless the
+/// user is proven oznsync's).
+struct PreparedPartners {
+    ChangeSet plan;
+    std::map<std::string, PartnerGrant> grants; // what each planned user write grants
+    std::string role;
+};
+PreparedPartners prepare_partner_users(const PartnerContext& ctx, const std::string& reset_partner);
 
 /// Writes the handover file `partners-<operator>-<run>.txt` (0600) and returns its path.
 std::string write_handover(const std::string& dir, const std::string& operator_name,

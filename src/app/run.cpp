@@ -474,99 +474,11 @@ private:
     /// Reads the partnership feed, the partners' existing users and partners.role: before any write of
     /// the run, so a missing role or an unreadable feed stops the run with nothing changed.
     void prepare_partners() {
-        if (!m_opt.reset_password.empty()) {
-            prepare_password_reset();
-            return;
-        }
-        if (m_cfg.ozneutral.partnerships.empty())
-            throw ConfigError("ozneutral.partnerships: missing (file:PATH or https://...)");
-        PartnershipFeed feed = fetch_partnerships(m_cfg);
-        std::vector<std::string> usernames;
-        for (const auto& p : feed.partnerships)
-            usernames.push_back(partner_username(p.partner_id));
-        std::sort(usernames.begin(), usernames.end());
-        usernames.erase(std::unique(usernames.begin(), usernames.end()), usernames.end());
-        PartnerPlanInput input;
-        input.partnerships = feed.partnerships;
-        input.existing = find_users(client(), usernames);
-        for (const auto& p : resolve_projects(m_cfg, client(), {}))
-            input.selected_projects.insert(p.id);
-        fix_partnership_projects(input);
-        input.granted = HandoverStore(m_store).grants();
-        input.recorded = HandoverStore(m_store).recorded();
-        input.email_fallback = m_cfg.partners.email_fallback;
-        PartnerPlan plan = plan_partner_users(input);
-        m_partner_plan.writes = std::move(plan.writes);
-        m_partner_plan.findings = std::move(plan.findings);
-        m_partner_grants = std::move(plan.grants);
-        for (const auto& bad : feed.invalid) {
-            Change c = invalid_finding(bad);
-            c.partner = std::exchange(c.code, ""); // a partnership's code is its partner
-            m_partner_plan.findings.push_back(std::move(c));
-        }
-        // A password that never reached a hand-over file is reported every run until it is reset; a user
-        // whose create was recorded but never reached OZmap (killed before the POST) is simply created
-        // again, with a new password handed over.
-        for (const auto& u : HandoverStore(m_store).not_handed_over()) {
-            const bool exists = input.existing.count(u.username) || client().find_user(u.username);
-            if (!exists) continue;
-            Change c;
-            c.action = Action::Conflict;
-            c.username = u.username;
-            c.user_id = u.user_id;
-            c.partner = u.partner_id;
-            c.reason = "the password of OZmap user " + u.username + " (created by run " + u.created_run +
-                       ") was never handed over: run `oznsync partners --reset-password " + u.partner_id +
-                       "`";
-            m_partner_plan.findings.push_back(c);
-        }
-        m_partner_role = resolve_role(client(), m_cfg.partners.role);
-    }
-
-    /// Partnerships that carry no projects (the ozn-sdk's shape) grant what the first sending run that saw
-    /// them accepted fixed: that run's effective selection, kept in the database and never widened.
-    void fix_partnership_projects(PartnerPlanInput& input) {
-        HandoverStore store(m_store);
-        const auto fixed = store.fixed_projects();
-        const std::vector<std::string> selection(input.selected_projects.begin(),
-                                                 input.selected_projects.end());
-        for (auto& p : input.partnerships) {
-            if (p.projects_given || p.status != "accepted") continue;
-            if (auto it = fixed.find(p.id); it != fixed.end()) {
-                p.projects = it->second;
-                continue;
-            }
-            p.projects = selection;
-            if (m_opt.sends()) store.fix_projects(p.id, selection, m_run.id);
-            spdlog::info(
-                "partnership {} ({}) carries no projects: {} fixed at its first sight, the selection of "
-                "this run{}",
-                p.id, p.partner_name, join(selection, ","), m_opt.sends() ? "" : " (dry run: not recorded)");
-        }
-    }
-
-    /// `partners --reset-password PARTNER_ID`: a new password for that partner's user, handed over.
-    void prepare_password_reset() {
-        Change c;
-        c.action = Action::UserUpdate;
-        c.username = partner_username(m_opt.reset_password);
-        c.partner = m_opt.reset_password;
-        auto user = client().find_user(c.username);
-        if (!user)
-            throw UsageError("--reset-password " + m_opt.reset_password + ": OZmap has no user " +
-                             c.username);
-        // A password is written only to a user oznsync can prove is its own.
-        if (partner_user_proof(*user, m_opt.reset_password,
-                               HandoverStore(m_store).recorded().count(c.username)) == UserProof::Foreign)
-            throw UsageError("--reset-password " + m_opt.reset_password + ": OZmap user " + c.username +
-                             " is not proven oznsync's (external_id '" + user->external_id +
-                             "'): its password is not oznsync's to set");
-        c.user_id = user->id;
-        c.reset_password = true;
-        c.before = "password not handed over";
-        c.after = "new password in the hand-over file";
-        c.reason = "password reset (--reset-password)";
-        m_partner_plan.writes = {c};
+        PreparedPartners p = prepare_partner_users(
+            PartnerContext{m_cfg, client(), m_store, m_run.id, m_opt.sends()}, m_opt.reset_password);
+        m_partner_plan = std::move(p.plan);
+        m_partner_grants = std::move(p.grants);
+        m_partner_role = std::move(p.role);
     }
 
     /// Partner users for accepted partnerships, journaled and reported like every other change.
