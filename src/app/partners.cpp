@@ -238,4 +238,47 @@ PreparedPartners prepare_partner_users(const PartnerContext& ctx, const std::str
     return out;
 }
 
+PartnerStepOutcome apply_partner_step(const PartnerStepContext& ctx, OzmapGateway& gateway,
+                                      std::vector<JournalEntry>& entries, const std::string& role,
+                                      const std::map<std::string, PartnerGrant>& grants,
+                                      std::vector<std::pair<std::string, std::string>>& credentials) {
+    PartnerStepOutcome step;
+    HandoverStore handovers(ctx.store);
+    // Before a password is sent, the database says it is not handed over yet: a run killed after OZmap
+    // applied the POST (or PATCH) but before the hand-over file was written leaves a user whose password is
+    // written nowhere, and every later run says so until it is reset.
+    if (gateway.sends())
+        for (const auto& e : entries)
+            if (e.state == EntryState::Planned &&
+                (e.change.action == Action::UserCreate || e.change.reset_password))
+                handovers.record({e.change.username, partner_of_username(e.change.username), e.change.user_id,
+                                  ctx.run_id, ""});
+    auto hand_over = [&](const Change& c, const std::string& user_id, const std::string& password) {
+        PartnerUserRecord record{c.username, partner_of_username(c.username), user_id, ctx.run_id, ""};
+        try {
+            credentials.emplace_back(c.username, password);
+            record.handed_over =
+                write_handover(ctx.cfg.partners.handover_dir, ctx.cfg.operator_name, ctx.run_id, credentials);
+        } catch (const std::exception&) {
+            credentials.pop_back();
+            handovers.record(record);
+            throw;
+        }
+        handovers.record(record);
+        step.handover_file = record.handed_over;
+        return record.handed_over;
+    };
+    const PartnerApplyOutcome out = apply_partner_changes(gateway, &ctx.runs, ctx.run_id, entries, role,
+                                                          ctx.cfg.partners.resources, hand_over);
+    // What was granted is recorded once done: the next runs leave an operator's own edits alone.
+    for (const auto& e : entries) {
+        if (e.state != EntryState::Done || e.change.reset_password || !grants.count(e.change.username))
+            continue;
+        handovers.record_grant(e.change.username, partner_of_username(e.change.username), ctx.run_id,
+                               grants.at(e.change.username));
+    }
+    step.failed = out.failed;
+    return step;
+}
+
 } // namespace oznsync

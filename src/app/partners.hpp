@@ -57,6 +57,24 @@ struct PreparedPartners {
 };
 PreparedPartners prepare_partner_users(const PartnerContext& ctx, const std::string& reset_partner);
 
+/// A run's partner users written: journaled, each new password handed over (the hand-over file) right
+/// after OZmap took it, and recorded as not handed over before it is sent; what each done write granted
+/// recorded. `credentials`: the run's hand-over so far (the file holds them all).
+struct PartnerStepContext {
+    const Config& cfg;
+    Store& store;
+    RunStore& runs;
+    const std::string& run_id;
+};
+struct PartnerStepOutcome {
+    int failed = 0;
+    std::string handover_file; // empty when no password was handed over
+};
+PartnerStepOutcome apply_partner_step(const PartnerStepContext& ctx, OzmapGateway& gateway,
+                                      std::vector<JournalEntry>& entries, const std::string& role,
+                                      const std::map<std::string, PartnerGrant>& grants,
+                                      std::vector<std::pair<std::string, std::string>>& credentials);
+
 /// Writes the handover file `partners-<operator>-<run>.txt` (0600) and returns its path.
 std::string write_handover(const std::string& dir, const std::string& operator_name,
                            const std::string& run_id,

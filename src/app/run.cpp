@@ -487,41 +487,10 @@ private:
         auto entries = m_runs.save_plan(m_run.id, std::move(m_partner_plan.writes),
                                         std::move(m_partner_plan.findings), planned_result());
         m_planned = true;
-        HandoverStore handovers(m_store);
-        // Before a password is sent, the database says it is not handed over yet: a run killed after
-        // OZmap applied the POST (or PATCH) but before the hand-over file was written leaves a user whose
-        // password is written nowhere, and every later run says so until it is reset.
-        if (gateway().sends())
-            for (const auto& e : entries)
-                if (e.state == EntryState::Planned &&
-                    (e.change.action == Action::UserCreate || e.change.reset_password))
-                    handovers.record({e.change.username, partner_of_username(e.change.username),
-                                      e.change.user_id, m_run.id, ""});
-        auto hand_over = [&](const Change& c, const std::string& user_id, const std::string& password) {
-            PartnerUserRecord record{c.username, partner_of_username(c.username), user_id, m_run.id, ""};
-            try {
-                m_credentials.emplace_back(c.username, password);
-                record.handed_over =
-                    write_handover(m_cfg.partners.handover_dir, m_cfg.operator_name, m_run.id, m_credentials);
-            } catch (const std::exception&) {
-                m_credentials.pop_back();
-                handovers.record(record);
-                throw;
-            }
-            handovers.record(record);
-            m_run.handover_file = record.handed_over;
-            return record.handed_over;
-        };
-        PartnerApplyOutcome out = apply_partner_changes(gateway(), &m_runs, m_run.id, entries, m_partner_role,
-                                                        m_cfg.partners.resources, hand_over);
-        // What was granted is recorded once done: the next runs leave an operator's own edits alone.
-        for (const auto& e : entries) {
-            if (e.state != EntryState::Done || e.change.reset_password ||
-                !m_partner_grants.count(e.change.username))
-                continue;
-            handovers.record_grant(e.change.username, partner_of_username(e.change.username), m_run.id,
-                                   m_partner_grants.at(e.change.username));
-        }
+        const PartnerStepOutcome out =
+            apply_partner_step({m_cfg, m_store, m_runs, m_run.id}, gateway(), entries, m_partner_role,
+                               m_partner_grants, m_credentials);
+        if (!out.handover_file.empty()) m_run.handover_file = out.handover_file;
         m_failed += out.failed;
         for (const auto& e : entries) {
             if (is_write(e.change.action)) ++m_pending;
