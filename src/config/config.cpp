@@ -514,6 +514,10 @@ void read_job(const Reader& r, Config& cfg) {
         if (r.given_empty(key))
             throw ConfigError(std::string(key) + ": given empty; name a path or leave the key out");
     cfg.snapshot_path = r.str("snapshot.path", "oznsync.db");
+    // SQLite reads these names as a throw-away database or a URI: a run would keep no history.
+    if (cfg.snapshot_path == ":memory:" || cfg.snapshot_path.rfind("file:", 0) == 0)
+        throw ConfigError("snapshot.path: '" + cfg.snapshot_path +
+                          "' is not a file path (SQLite would keep no database); name a file");
     cfg.reports_dir = r.str("reports.dir", "reports");
     cfg.retention.reports_days = r.integer("reports.keep_days", 0, 0, 36500);
     cfg.retention.journal_days = r.integer("journal.keep_days", 90, 0, 36500);

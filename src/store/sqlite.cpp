@@ -131,6 +131,13 @@ void require_single_name(const std::string& path) {
 } // namespace
 
 Database::Database(const std::string& path, Mode mode) : m_path(path) {
+    if (path == kInMemory) { // the tests' database: no file, nothing else to check
+        if (sqlite3_open_v2(path.c_str(), &m_db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
+            SQLITE_OK)
+            raise("cannot open an in-memory database", SQLITE_NOMEM);
+        exec("PRAGMA foreign_keys=ON;");
+        return;
+    }
     if (mode == ReadWrite) {
         // Created owner-only before SQLite opens it (its -wal and -shm files take the same mode). Only a
         // file that did not exist is opened here: closing a descriptor of a file SQLite already has open

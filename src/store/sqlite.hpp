@@ -59,6 +59,8 @@ private:
 
 class Database {
 public:
+    /// SQLite's in-memory database (unit tests of the store); never a configured path (config refuses it).
+    static constexpr const char* kInMemory = ":memory:";
     enum Mode { ReadWrite, ReadOnly };
     /// ReadWrite creates the file (mode 0600: it holds client names and addresses) when missing.
     explicit Database(const std::string& path, Mode mode = ReadWrite);

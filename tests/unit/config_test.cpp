@@ -262,4 +262,12 @@ TEST_SUITE("config") {
                          {{"OZNSYNC_PUBLISH_PASSWORD", "from-env"}});
         CHECK(env.publish.password == "from-env");
     }
+
+    TEST_CASE("snapshot.path: SQLite's in-memory and URI names are refused (a run would keep no history)") {
+        for (const char* path : {":memory:", "file:x.db?mode=memory"}) {
+            INFO(path);
+            CHECK(config_error(base_with(std::string("[snapshot]\npath = ") + path + "\n"))
+                      .find("snapshot.path: ") != std::string::npos);
+        }
+    }
 }

@@ -1,0 +1,185 @@
+// The store's readers and writers over an in-memory SQLite database (every migration applied): snapshots
+// written, completed, revised and discarded; runs; the journal and its states; the report folders' chain.
+#include "store/box_ports.hpp"
+#include "store/report_chain.hpp"
+#include "store/run_store.hpp"
+#include "store/snapshot_reader.hpp"
+#include "store/snapshot_writer.hpp"
+#include "store/store.hpp"
+#include "util/error.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace oznsync;
+
+namespace {
+
+/// One project, one box with a drop splitter of four ports (port 2 occupied, port 3 blocked).
+int64_t write_snapshot(Store& store, const std::string& box_name) {
+    const int64_t id = store.begin_snapshot("test", {"p1"});
+    {
+        SnapshotWriter w(store, id);
+        w.add(Project{"p1", "Project 1", "P1"});
+        w.add(Box{"b1", "p1", box_name, -27.6, -48.5, false, true});
+        Splitter s{"s1", "b1", "p1", "S1", true, false, {}};
+        for (int n = 1; n <= 4; ++n)
+            s.ports.push_back(
+                Port{"s1", n, n == 3, n == 2 ? std::optional<std::string>("f2") : std::nullopt});
+        w.add(s);
+    }
+    store.complete_snapshot(id, "{}");
+    return id;
+}
+
+RunRecord run_record(const std::string& id, RunMode mode, const std::string& started_at) {
+    RunRecord r;
+    r.id = id;
+    r.mode = mode;
+    r.started_at = started_at;
+    r.finished_at = started_at;
+    r.status = "done";
+    r.exit_code = 0;
+    return r;
+}
+
+Change change(Action action, const std::string& sale, const std::string& code) {
+    Change c;
+    c.action = action;
+    c.sale_id = sale;
+    c.code = code;
+    c.project = "p1";
+    c.target = PortRef{"b1", "s1", 1};
+    c.reason = "test";
+    return c;
+}
+
+} // namespace
+
+TEST_SUITE("store") {
+    TEST_CASE("a snapshot: written, current when complete, read back whole; a revision per change; a "
+              "discarded one leaves the current") {
+        Store store(sql::Database::kInMemory);
+        CHECK_FALSE(store.current_snapshot());
+        CHECK_THROWS_AS(store.require_snapshot(), UsageError);
+        const int64_t id = write_snapshot(store, "CTO 1");
+        REQUIRE(store.current_snapshot() == id);
+        const auto info = store.snapshot(id);
+        REQUIRE(info);
+        CHECK(info->status == "complete");
+        CHECK_FALSE(info->revision.empty());
+        std::vector<BoxPorts> boxes;
+        each_box(store, id, [&](BoxPorts&& b) { boxes.push_back(std::move(b)); });
+        REQUIRE(boxes.size() == 1);
+        CHECK(boxes[0].box.name == "CTO 1");
+        REQUIRE(boxes[0].splitters.size() == 1);
+        REQUIRE(boxes[0].splitters[0].ports.size() == 4);
+        CHECK(boxes[0].splitters[0].ports[1].fiber.has_value());
+        CHECK(boxes[0].splitters[0].ports[2].blocked);
+        CHECK(free_ports_by_project(store, id).at("p1") == 2);
+        const Inventory inv = load_inventory(store, id);
+        CHECK(inv.boxes.size() == 1);
+
+        {
+            auto tx = store.transaction();
+            store.new_revision(id);
+            tx.commit();
+        }
+        CHECK(store.snapshot(id)->revision != info->revision);
+
+        const int64_t unfinished = store.begin_snapshot("test", {"p1"});
+        store.discard_snapshot(unfinished);
+        CHECK(store.current_snapshot() == id);
+        const int64_t next = write_snapshot(store, "CTO 1b");
+        CHECK(store.current_snapshot() == next);
+        CHECK(store.snapshot(id)->status == "superseded"); // its rows go when a new one completes
+        size_t old_boxes = 0;
+        each_box(store, id, [&](BoxPorts&&) { ++old_boxes; });
+        CHECK(old_boxes == 0);
+    }
+
+    TEST_CASE("state keys; a database is one operator's") {
+        Store store(sql::Database::kInMemory, Access::ReadWrite, "acme");
+        CHECK_FALSE(store.get_state("publish.snapshot"));
+        store.set_state("publish.snapshot", "1:abc");
+        store.set_state("publish.snapshot", "2:def");
+        CHECK(store.get_state("publish.snapshot") == "2:def");
+        CHECK(store.schema_version() > 0);
+    }
+
+    TEST_CASE("runs: saved, read back, listed newest first, the last finished of some modes") {
+        Store store(sql::Database::kInMemory);
+        RunStore runs(store);
+        runs.begin(run_record("r1", RunMode::Run, "2026-12-01T02:00:00Z"));
+        runs.begin(run_record("r2", RunMode::Incremental, "2026-12-01T02:01:00Z"));
+        RunRecord dry = run_record("r3", RunMode::RunDry, "2026-12-01T02:02:00Z");
+        dry.reason = "rehearsal";
+        runs.begin(dry);
+        const auto got = runs.get("r3");
+        REQUIRE(got);
+        CHECK(got->mode == RunMode::RunDry);
+        CHECK(got->reason == "rehearsal");
+        CHECK(got->dry_run());
+        const auto listed = runs.list(10);
+        REQUIRE(listed.size() == 3);
+        CHECK(listed[0].id == "r3");
+        CHECK(listed[2].id == "r1");
+        CHECK(runs.last_finished({RunMode::Run, RunMode::Apply})->id == "r1");
+        CHECK_FALSE(runs.get("nope"));
+    }
+
+    TEST_CASE("the journal: a plan's writes planned and findings as findings, their states moved, an intent "
+              "left by a run that died taken as interrupted") {
+        Store store(sql::Database::kInMemory);
+        RunStore runs(store);
+        runs.begin(run_record("r1", RunMode::Run, "2026-12-01T02:00:00Z"));
+        std::vector<Change> writes{change(Action::Create, "sale1", "ORD-1"),
+                                   change(Action::Create, "sale2", "ORD-2")};
+        std::vector<Change> findings{change(Action::Conflict, "sale3", "ORD-3")};
+        const auto entries = runs.save_plan("r1", std::move(writes), std::move(findings));
+        REQUIRE(entries.size() == 3);
+        CHECK(entries[0].state == EntryState::Planned);
+        CHECK(entries[2].state == EntryState::Finding);
+        runs.set_state("r1", entries[0].seq, EntryState::Done, "created property p9");
+        runs.set_state("r1", entries[1].seq, EntryState::Intent);
+        const auto read = runs.entries("r1");
+        REQUIRE(read.size() == 3);
+        CHECK(read[0].state == EntryState::Done);
+        CHECK(read[0].result == "created property p9");
+        CHECK(read[0].change.code == "ORD-1");
+        CHECK(read[1].state == EntryState::Intent);
+        CHECK(runs.action_counts("r1").at("create") == 2);
+        // The run died with a write in flight (its row still says running): the next run takes it as
+        // interrupted.
+        RunRecord died = run_record("r1", RunMode::Run, "2026-12-01T02:00:00Z");
+        died.status = "running";
+        runs.save(died);
+        runs.begin(run_record("r2", RunMode::Run, "2026-12-02T02:00:00Z"));
+        const auto interrupted = runs.take_interrupted("r2");
+        REQUIRE(interrupted.size() == 1);
+        CHECK(interrupted[0].change.code == "ORD-2");
+        CHECK(runs.entries("r1")[1].state == EntryState::Interrupted);
+        CHECK(runs.take_interrupted("r2").empty()); // taken once
+    }
+
+    TEST_CASE("the report folders' chain: appended in order, the last, pruned links kept and marked") {
+        Store store(sql::Database::kInMemory);
+        RunStore runs(store);
+        ReportChain chain(store);
+        CHECK_FALSE(chain.last());
+        for (const char* id : {"r1", "r2", "r3"}) {
+            runs.begin(run_record(id, RunMode::Run, "2026-12-01T02:00:00Z"));
+            chain.append(ChainLink{0, id, std::string("sha256:") + id, {{"report.html", "sha256:h"}}, false});
+        }
+        REQUIRE(chain.last());
+        CHECK(chain.last()->run_id == "r3");
+        const auto all = chain.all();
+        REQUIRE(all.size() == 3);
+        CHECK(all[0].run_id == "r1");
+        CHECK(all[0].files.at("report.html") == "sha256:h");
+        CHECK(all[0].seq < all[1].seq);
+        chain.mark_pruned({"r1"});
+        CHECK(chain.all()[0].pruned);
+        CHECK(chain.all().size() == 3); // a pruned folder keeps its link: verify still walks it
+        CHECK(chain.written_before("1970-01-01T00:00:00Z").empty());
+    }
+}
