@@ -42,12 +42,12 @@ FeasibilityResult query_feasibility(Store& store, double lat, double lng, double
     return out;
 }
 
-AvailabilityExport export_availability(const Config& cfg, const std::string& format) {
+AvailabilityExport export_availability(const Config& cfg, OutputFormat format) {
     Store store(existing_database(cfg), Access::ReadOnly, cfg.operator_name);
     return export_availability(store, format);
 }
 
-AvailabilityExport export_availability(Store& store, const std::string& format) {
+AvailabilityExport export_availability(Store& store, OutputFormat format) {
     AvailabilityExport out;
     out.snapshot = store.require_snapshot();
     // The read API's stream, collected: the snapshot read a box at a time into one writer.
@@ -58,7 +58,7 @@ AvailabilityExport export_availability(Store& store, const std::string& format) 
     return out;
 }
 
-size_t write_availability(const std::string& format, int64_t snapshot, const BoxSource& boxes,
+size_t write_availability(OutputFormat format, int64_t snapshot, const BoxSource& boxes,
                           const std::function<void(std::string_view)>& sink) {
     AvailabilityWriter writer(format, snapshot, sink);
     boxes([&](const BoxPorts& b) { writer.add(b); });
@@ -101,7 +101,7 @@ std::vector<RunDay> folded_runs(const Config& cfg) {
 }
 
 std::string public_run_summary(Store& store, const std::string& run_id) {
-    return public_summary(show_report(store, run_id, "json"));
+    return public_summary(show_report(store, run_id, OutputFormat::Json));
 }
 
 std::string runs_json(const std::string& operator_name, const std::vector<RunListing>& runs,
@@ -128,17 +128,17 @@ std::string runs_json(const std::string& operator_name, const std::vector<RunLis
     return out;
 }
 
-std::string show_report(const Config& cfg, const std::string& run_id, const std::string& format) {
+std::string show_report(const Config& cfg, const std::string& run_id, OutputFormat format) {
     Store store(existing_database(cfg), Access::ReadWrite, cfg.operator_name);
     return show_report(store, run_id, format);
 }
 
-std::string show_report(Store& store, const std::string& run_id, const std::string& format) {
+std::string show_report(Store& store, const std::string& run_id, OutputFormat format) {
     RunStore runs(store);
     ReportData d = load_report_data(runs, run_id);
     d.operator_name = store.get_state("operator").value_or("");
-    if (format == "json") return summary_json(d);
-    if (format == "html") return html_report(d);
+    if (format == OutputFormat::Json) return summary_json(d);
+    if (format == OutputFormat::Html) return html_report(d);
     return text_report(d);
 }
 

@@ -3,6 +3,7 @@
 // the run history and a past run's report. Each opens the database itself (read-only where it can).
 #include "config/config.hpp"
 #include "core/feasibility.hpp"
+#include "core/output_format.hpp"
 #include "report/integrity.hpp"
 #include "report/metrics.hpp"
 #include "store/history.hpp"
@@ -27,7 +28,7 @@ struct FeasibilityResult {
 /// time, given to `sink` in chunks as it is written (the read API streams it from its boxes in memory, the
 /// CLI from the snapshot); returns the number of boxes in it.
 using BoxSource = std::function<void(const std::function<void(const BoxPorts&)>&)>;
-size_t write_availability(const std::string& format, int64_t snapshot, const BoxSource& boxes,
+size_t write_availability(OutputFormat format, int64_t snapshot, const BoxSource& boxes,
                           const std::function<void(std::string_view)>& sink);
 
 /// The operator's database for a command that must not create one (read-only commands, hold, release):
@@ -43,8 +44,8 @@ struct AvailabilityExport {
     size_t boxes = 0;
     std::string text; // in `format`: json, csv or geojson
 };
-AvailabilityExport export_availability(const Config& cfg, const std::string& format);
-AvailabilityExport export_availability(Store& store, const std::string& format);
+AvailabilityExport export_availability(const Config& cfg, OutputFormat format);
+AvailabilityExport export_availability(Store& store, OutputFormat format);
 
 /// One line of `oznsync runs`.
 struct RunListing {
@@ -69,8 +70,8 @@ std::string runs_json(const std::string& operator_name, const std::vector<RunLis
 std::string public_run_summary(Store& store, const std::string& run_id);
 
 /// A past run's report as text, json (its summary.json) or html; UsageError for an unknown run.
-std::string show_report(const Config& cfg, const std::string& run_id, const std::string& format);
-std::string show_report(Store& store, const std::string& run_id, const std::string& format);
+std::string show_report(const Config& cfg, const std::string& run_id, OutputFormat format);
+std::string show_report(Store& store, const std::string& run_id, OutputFormat format);
 
 /// `oznsync report verify`: the report folders against the hashes recorded when they were written.
 ChainVerdict verify_reports(const Config& cfg);

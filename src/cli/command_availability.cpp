@@ -1,5 +1,6 @@
 #include "app/queries.hpp"
 #include "cli/commands.hpp"
+#include "core/output_format.hpp"
 #include "util/error.hpp"
 #include "util/fs.hpp"
 
@@ -23,20 +24,20 @@ protected:
             "out", po::value(&m_out), "write to this file (atomically) instead of stdout");
     }
     void validate(const po::variables_map&) override {
-        require_one_of("format", m_format, {"json", "csv", "geojson"});
+        m_as = format_option(m_format, {OutputFormat::Json, OutputFormat::Csv, OutputFormat::Geojson});
     }
 
 public:
     int run() override {
         Config cfg = load();
-        const AvailabilityExport out = export_availability(cfg, m_format);
+        const AvailabilityExport out = export_availability(cfg, m_as);
         const std::string& text = out.text;
         if (m_out.empty()) {
             std::cout << text;
         } else {
             if (std::filesystem::is_directory(m_out))
                 throw UsageError("--out " + m_out + " is a folder; name the file to write (e.g. " + m_out +
-                                 "/availability." + m_format + ")");
+                                 "/availability." + format_name(m_as) + ")");
             try {
                 atomic_write(m_out, text, 0644);
             } catch (const std::exception& e) {
@@ -49,6 +50,7 @@ public:
 
 private:
     std::string m_format, m_out;
+    OutputFormat m_as = OutputFormat::Json;
 };
 
 } // namespace

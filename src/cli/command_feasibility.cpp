@@ -1,5 +1,6 @@
 #include "app/queries.hpp"
 #include "cli/commands.hpp"
+#include "core/output_format.hpp"
 #include "util/error.hpp"
 #include "util/strings.hpp"
 
@@ -32,7 +33,7 @@ protected:
         if (!(m_radius >= 0 && m_radius <= 100000))
             throw UsageError("--radius must be a number from 0 to 100000 metres");
         if (m_limit < 0) throw UsageError("--limit must be >= 0");
-        require_one_of("format", m_format, {"table", "json"});
+        m_as = format_option(m_format, {OutputFormat::Table, OutputFormat::Json});
     }
 
 public:
@@ -40,7 +41,7 @@ public:
         Config cfg = load();
         const FeasibilityResult result = query_feasibility(cfg, m_lat, m_lng, m_radius, m_limit);
         const FeasibilityAnswer& a = result.answer;
-        if (m_format == "json") {
+        if (m_as == OutputFormat::Json) {
             std::cout << feasibility_json(a) << "\n";
             return 0;
         }
@@ -69,6 +70,7 @@ private:
     double m_lat = 0, m_lng = 0, m_radius = 150;
     int m_limit = 0;
     std::string m_format;
+    OutputFormat m_as = OutputFormat::Table;
 };
 
 } // namespace

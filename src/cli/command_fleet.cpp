@@ -1,6 +1,7 @@
 #include "app/fleet.hpp"
 #include "cli/commands.hpp"
 #include "core/exit_meaning.hpp"
+#include "core/output_format.hpp"
 #include "util/error.hpp"
 #include "util/json_writer.hpp"
 #include "util/strings.hpp"
@@ -113,7 +114,7 @@ protected:
     }
     void validate(const po::variables_map&) override {
         if (m_verb != "status") throw UsageError("fleet: the verb is status (oznsync fleet status)");
-        require_one_of("format", m_format, {"text", "json", "html"});
+        m_as = format_option(m_format, {OutputFormat::Text, OutputFormat::Json, OutputFormat::Html});
     }
 
 public:
@@ -121,9 +122,9 @@ public:
     int run() override {
         const auto fleet = fleet_status(m_dir);
         if (fleet.empty()) throw UsageError("--fleet: " + m_dir + " holds no operator config (NAME.ini)");
-        if (m_format == "json") {
+        if (m_as == OutputFormat::Json) {
             std::cout << fleet_json(fleet) << "\n";
-        } else if (m_format == "html") {
+        } else if (m_as == OutputFormat::Html) {
             std::cout << fleet_html(fleet);
         } else {
             std::printf("%-16s %-9s %-31s %-31s %9s %6s %7s %9s %6s  %s\n", "OPERATOR", "STATUS",
@@ -149,6 +150,7 @@ public:
 
 private:
     std::string m_verb, m_dir, m_format;
+    OutputFormat m_as = OutputFormat::Text;
 };
 
 } // namespace

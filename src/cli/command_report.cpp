@@ -1,5 +1,6 @@
 #include "app/queries.hpp"
 #include "cli/commands.hpp"
+#include "core/output_format.hpp"
 #include "util/error.hpp"
 
 #include <iostream>
@@ -33,14 +34,14 @@ protected:
                              "report verify)");
         if (m_run.empty())
             throw UsageError("report show: name the run (oznsync report show RUN_ID; see oznsync runs)");
-        require_one_of("format", m_format, {"text", "json", "html"});
+        m_as = format_option(m_format, {OutputFormat::Text, OutputFormat::Json, OutputFormat::Html});
     }
 
 public:
     int run() override {
         Config cfg = load();
         if (m_verb == "verify") return verify(cfg);
-        std::cout << show_report(cfg, m_run, m_format);
+        std::cout << show_report(cfg, m_run, m_as);
         return 0;
     }
 
@@ -61,6 +62,7 @@ private:
     }
 
     std::string m_verb, m_run, m_format;
+    OutputFormat m_as = OutputFormat::Text;
 };
 
 } // namespace

@@ -1,5 +1,6 @@
 #include "app/queries.hpp"
 #include "cli/commands.hpp"
+#include "core/output_format.hpp"
 #include "util/error.hpp"
 
 #include <cstdio>
@@ -25,7 +26,7 @@ protected:
     }
     void validate(const po::variables_map&) override {
         if (m_limit < 1) throw UsageError("--limit must be >= 1");
-        require_one_of("format", m_format, {"text", "json"});
+        m_as = format_option(m_format, {OutputFormat::Text, OutputFormat::Json});
         if (!m_mode.empty()) require_one_of("mode", m_mode, {"full", "incremental", "dry-run"});
     }
 
@@ -33,7 +34,7 @@ public:
     int run() override {
         Config cfg = load();
         const auto list = list_runs(cfg, m_limit, m_mode == "dry-run" ? "dry_run" : m_mode);
-        if (m_format == "json") {
+        if (m_as == OutputFormat::Json) {
             std::cout << runs_json(cfg.operator_name, list) << "\n";
             return 0;
         }
@@ -68,6 +69,7 @@ private:
 
     int m_limit = 20;
     std::string m_format, m_mode;
+    OutputFormat m_as = OutputFormat::Text;
 };
 
 } // namespace

@@ -23,11 +23,11 @@ void ports_array(JsonWriter& w, const AvailableBox& b) {
 }
 } // namespace
 
-AvailabilityWriter::AvailabilityWriter(std::string format, int64_t snapshot_id, Sink sink)
-    : m_format(std::move(format)), m_sink(std::move(sink)), m_json(m_buffer) {
-    if (m_format == "csv") {
+AvailabilityWriter::AvailabilityWriter(OutputFormat format, int64_t snapshot_id, Sink sink)
+    : m_format(format), m_sink(std::move(sink)), m_json(m_buffer) {
+    if (m_format == OutputFormat::Csv) {
         m_buffer = "box_id,name,project,lat,lng,free_port_count,free_ports\r\n";
-    } else if (m_format == "geojson") {
+    } else if (m_format == OutputFormat::Geojson) {
         m_json.begin_object().field("type", "FeatureCollection").key("features").begin_array();
     } else {
         m_json.begin_object().field("format_version", 1).field("snapshot_id", snapshot_id).key("boxes");
@@ -37,7 +37,7 @@ AvailabilityWriter::AvailabilityWriter(std::string format, int64_t snapshot_id, 
 
 void AvailabilityWriter::add(const AvailableBox& b) {
     ++m_boxes;
-    if (m_format == "csv") {
+    if (m_format == OutputFormat::Csv) {
         append_csv_field(m_buffer, b.box.id);
         m_buffer += ',';
         append_csv_field(m_buffer, b.box.name); // an OZmap user's text: never a formula in a spreadsheet
@@ -47,7 +47,7 @@ void AvailabilityWriter::add(const AvailableBox& b) {
                     std::to_string(b.free_ports.size()) + ",";
         append_csv_field(m_buffer, join(b.free_ports, ";"));
         m_buffer += "\r\n";
-    } else if (m_format == "geojson") {
+    } else if (m_format == OutputFormat::Geojson) {
         JsonWriter& w = m_json;
         w.begin_object().field("type", "Feature").key("geometry").begin_object().field("type", "Point");
         w.key("coordinates").begin_array().value(b.box.lng).value(b.box.lat).end_array().end_object();
@@ -72,7 +72,7 @@ void AvailabilityWriter::add(const BoxPorts& b) {
 }
 
 void AvailabilityWriter::finish() {
-    if (m_format != "csv") {
+    if (m_format != OutputFormat::Csv) {
         m_json.end_array().end_object();
         m_buffer += '\n';
     }

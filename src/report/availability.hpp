@@ -2,6 +2,7 @@
 // The per-box available-ports feed OZneutral reads: viable boxes only, their free ports, nothing else
 // (no clients, no occupied ports, no draft boxes).
 #include "core/feasibility.hpp"
+#include "core/output_format.hpp"
 #include "util/json_writer.hpp"
 
 #include <functional>
@@ -26,7 +27,7 @@ class AvailabilityWriter {
 public:
     using Sink = std::function<void(std::string_view)>;
     static constexpr size_t kChunkBytes = 64 * 1024;
-    AvailabilityWriter(std::string format, int64_t snapshot_id, Sink sink);
+    AvailabilityWriter(OutputFormat format, int64_t snapshot_id, Sink sink); // json, csv or geojson
     AvailabilityWriter(const AvailabilityWriter&) = delete;
     AvailabilityWriter& operator=(const AvailabilityWriter&) = delete;
     void add(const AvailableBox& box);
@@ -36,7 +37,7 @@ public:
 
 private:
     void flush();
-    const std::string m_format;
+    const OutputFormat m_format;
     Sink m_sink;
     std::string m_buffer;
     JsonWriter m_json;

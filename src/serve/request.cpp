@@ -175,24 +175,26 @@ template <typename Each> void each_weighted(std::string_view header, Each each) 
 
 } // namespace
 
-std::string availability_format(const Target& t, std::string_view accept) {
+OutputFormat availability_format(const Target& t, std::string_view accept) {
     only(t, {"format"});
     if (const std::string* f = t.find("format")) {
-        if (*f == "json" || *f == "csv" || *f == "geojson") return *f;
+        if (const auto format = format_of(*f);
+            format == OutputFormat::Json || format == OutputFormat::Csv || format == OutputFormat::Geojson)
+            return *format;
         throw BadRequest("format: must be json, csv or geojson");
     }
-    if (trim(accept).empty()) return "json";
+    if (trim(accept).empty()) return OutputFormat::Json;
     // The q-value each format gets: from its exact type over a wildcard that covers it.
     struct Choice {
-        const char* format;
+        OutputFormat format;
         const char* type;
         const char* family;
         double q = -1;
         int precision = -1; // 2 exact type, 1 type/*, 0 */*
     };
-    std::array<Choice, 3> choices{{{"json", "application/json", "application/*"},
-                                   {"geojson", "application/geo+json", "application/*"},
-                                   {"csv", "text/csv", "text/*"}}};
+    std::array<Choice, 3> choices{{{OutputFormat::Json, "application/json", "application/*"},
+                                   {OutputFormat::Geojson, "application/geo+json", "application/*"},
+                                   {OutputFormat::Csv, "text/csv", "text/*"}}};
     each_weighted(accept, [&](std::string_view type, double q) {
         if (q < 0) return; // an unreadable q-value: that element is ignored
         for (Choice& c : choices) {

@@ -1,6 +1,7 @@
 #pragma once
 // `oznsync serve`: a request target read and checked, before anything touches the database. Pure: no
 // HTTP, no SQLite; fuzzed (tests/fuzz/fuzz_serve_query.cpp).
+#include "core/output_format.hpp"
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -48,7 +49,7 @@ struct NotAcceptable : std::runtime_error {
 /// `format=json|csv|geojson` (BadRequest otherwise), else the `Accept` header's most preferred of
 /// application/json, application/geo+json, text/csv by q-value (`*/*` and `application/*` mean json,
 /// `text/*` csv; q=0 refuses; no header: json). NotAcceptable when it accepts none of them.
-std::string availability_format(const Target& t, std::string_view accept);
+OutputFormat availability_format(const Target& t, std::string_view accept);
 
 /// Whether `Accept-Encoding` takes gzip (`gzip` or `*` with a q-value above 0).
 bool accepts_gzip(std::string_view accept_encoding);

@@ -131,15 +131,15 @@ struct ApiServer::State {
     /// The operator's feed, from its boxes in memory (read again first if its database changed, so the
     /// feed is the last committed snapshot, as the CLI's `availability` gives it), written as it is made.
     Reply availability(OperatorView& op, const Target& t, const std::string& accept) {
-        const std::string format = availability_format(t, accept);
+        const OutputFormat format = availability_format(t, accept);
         std::shared_ptr<const BoxIndex> boxes = op.latest_boxes();
         if (!boxes) throw UsageError("no snapshot yet: " + op.name() + "'s first run has not completed");
         Reply r;
-        r.content_type = format == "csv"       ? "text/csv; charset=utf-8"
-                         : format == "geojson" ? "application/geo+json"
-                                               : "application/json";
-        const std::string version =
-            op.name() + "\n" + std::to_string(boxes->snapshot()) + "\n" + boxes->revision() + "\n" + format;
+        r.content_type = format == OutputFormat::Csv       ? "text/csv; charset=utf-8"
+                         : format == OutputFormat::Geojson ? "application/geo+json"
+                                                           : "application/json";
+        const std::string version = op.name() + "\n" + std::to_string(boxes->snapshot()) + "\n" +
+                                    boxes->revision() + "\n" + format_name(format);
         const Digest d = sha256(version);
         r.etag = "\"" + to_hex(d.data(), 12) + "\"";
         r.stream = [boxes, format](std::ostream& out) {

@@ -26,8 +26,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         } catch (const BadRequest&) {
         }
         try {
-            const std::string f = availability_format(t, accept);
-            if (f != "json" && f != "csv" && f != "geojson") std::abort();
+            const OutputFormat f = availability_format(t, accept);
+            if (f != OutputFormat::Json && f != OutputFormat::Csv && f != OutputFormat::Geojson) std::abort();
         } catch (const BadRequest&) {
         } catch (const NotAcceptable&) {
         }
