@@ -149,7 +149,7 @@ void fix_partnership_projects(const PartnerContext& ctx, PartnerPlanInput& input
     const auto fixed = store.fixed_projects();
     const std::vector<std::string> selection(input.selected_projects.begin(), input.selected_projects.end());
     for (auto& p : input.partnerships) {
-        if (p.projects_given || p.status != "accepted") continue;
+        if (p.projects_given || p.status != PartnershipStatus::Accepted) continue;
         if (auto it = fixed.find(p.id); it != fixed.end()) {
             p.projects = it->second;
             continue;

@@ -82,7 +82,7 @@ std::vector<RunListing> list_runs(Store& store, int limit, const std::string& ki
                      r.started_at,
                      r.finished_at,
                      mode_name(r.mode),
-                     r.status,
+                     status_name(r.status),
                      r.exit_code,
                      r.snapshot_id,
                      "",
@@ -169,8 +169,14 @@ ServiceStatus service_status(Store& store, bool with_ports) {
     RunStore runs(store);
     for (auto& r : runs.list(20)) {
         if (r.finished_at.empty() || r.exit_code < 0) continue; // still running
-        out.last_run = RunListing{r.id,     r.started_at, r.finished_at, mode_name(r.mode),
-                                  r.status, r.exit_code,  r.snapshot_id, "",
+        out.last_run = RunListing{r.id,
+                                  r.started_at,
+                                  r.finished_at,
+                                  mode_name(r.mode),
+                                  status_name(r.status),
+                                  r.exit_code,
+                                  r.snapshot_id,
+                                  "",
                                   ""};
         break;
     }

@@ -112,7 +112,7 @@ public:
             throw UsageError("run id " + r.id + " is already in the database (OZNSYNC_RUN_ID reused)");
         r.started_at = now_iso();
         r.mode = opt.mode;
-        r.status = "running";
+        r.status = RunStatus::Running;
         r.host = host_name();
         r.user = user_name();
         r.started_by = clean_message(started_by(), 200);
@@ -507,8 +507,8 @@ private:
         m_run.finished_at = now_iso();
         // A run that got as far as a plan counts (for the feed-shrink guard) even when some changes failed.
         m_run.status = m_planned && code != kExitUnavailable && code != kExitAuth && code != kExitInternal
-                           ? "done"
-                           : "failed";
+                           ? RunStatus::Done
+                           : RunStatus::Failed;
         ReportData d;
         d.operator_name = m_cfg.operator_name;
         d.run = m_run;

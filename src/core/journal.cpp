@@ -36,6 +36,21 @@ std::optional<EntryState> state_from_name(std::string_view name) {
     return value_of(kStates, name);
 }
 
+namespace {
+constexpr Named<RunStatus> kRunStatuses[] = {{RunStatus::Running, "running"},
+                                             {RunStatus::Done, "done"},
+                                             {RunStatus::Failed, "failed"},
+                                             {RunStatus::Died, "died"}};
+} // namespace
+
+const char* status_name(RunStatus s) {
+    return name_of(kRunStatuses, s);
+}
+
+std::optional<RunStatus> run_status_of(std::string_view name) {
+    return value_of(kRunStatuses, name);
+}
+
 const char* mode_name(RunMode m) {
     return name_of(kModes, m);
 }

@@ -29,6 +29,12 @@ struct JournalEntry {
     std::string result, error;
 };
 
+/// Where a run is: running, done (it got as far as a plan), failed (before one), died (killed: found
+/// still running by a later run).
+enum class RunStatus { Running, Done, Failed, Died };
+const char* status_name(RunStatus s);
+std::optional<RunStatus> run_status_of(std::string_view name);
+
 /// The command a run was: it decides whether anything is sent and whether the run is a saved plan.
 enum class RunMode {
     Plan,

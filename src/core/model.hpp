@@ -88,8 +88,15 @@ struct InvalidRecord {
     std::string reason;
 };
 
+/// A partnership's status in OZneutral (the ozn-sdk's "active" reads as accepted).
+enum class PartnershipStatus { Requested, Accepted, Rejected, Ended };
+const char* partnership_status_name(PartnershipStatus s);
+std::optional<PartnershipStatus> partnership_status_of(std::string_view name);
+
 struct Partnership {
-    std::string id, status, approved_at;
+    std::string id;
+    PartnershipStatus status = PartnershipStatus::Requested;
+    std::string approved_at;
     std::string partner_id, partner_name, partner_email;
     std::vector<std::string> projects;
     /// False for the ozn-sdk's shape, which carries no projects: the first run that sees the partnership

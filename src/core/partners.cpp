@@ -114,7 +114,7 @@ private:
             auto& partner = partners[p.partner_id];
             if (partner.name.empty()) partner.name = p.partner_name;
             if (partner.email.empty()) partner.email = p.partner_email;
-            if (p.status == "accepted") {
+            if (p.status == PartnershipStatus::Accepted) {
                 partner.accepted = true;
                 partner.fixed_projects = partner.fixed_projects || !p.projects_given;
                 partner.partnership_ids.push_back(p.id);
@@ -127,7 +127,7 @@ private:
                                 "partnership " + p.id + " names project " + project +
                                     ", which is not among the selected projects: not granted");
                 }
-            } else if (p.status == "ended") {
+            } else if (p.status == PartnershipStatus::Ended) {
                 partner.ended = true;
             }
         }

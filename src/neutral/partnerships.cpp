@@ -37,8 +37,9 @@ PartnershipFeed parse_partnerships(const std::string& text, const std::string& s
             Partnership p;
             // The flat shape of ozneutral-feed.md, or the ozn-sdk's ({_id, idPartner, status: "active"}).
             p.id = o->optValue<std::string>("id", o->optValue<std::string>("_id", ""));
-            p.status = o->optValue<std::string>("status", "");
-            if (p.status == "active") p.status = "accepted";
+            const std::string status = o->optValue<std::string>("status", "");
+            const std::optional<PartnershipStatus> known = partnership_status_of(status);
+            if (known) p.status = *known;
             p.approved_at = o->optValue<std::string>("approvedAt", o->optValue<std::string>("createdAt", ""));
             auto partner = o->getObject("partner");
             if (!partner) partner = o->getObject("idPartner"); // populated
@@ -56,9 +57,8 @@ PartnershipFeed parse_partnerships(const std::string& text, const std::string& s
             std::string problem;
             if (!is_object_id(p.id))
                 problem = "id '" + p.id + "' is not a 24-hex id";
-            else if (p.status != "requested" && p.status != "accepted" && p.status != "rejected" &&
-                     p.status != "ended")
-                problem = "status '" + p.status + "' is not requested|accepted|rejected|ended";
+            else if (!known)
+                problem = "status '" + status + "' is not requested|accepted|rejected|ended";
             else if (!is_object_id(p.partner_id))
                 problem = "partner.id is missing or not a 24-hex id";
             if (auto projects = o->getArray("projects"))
@@ -70,7 +70,7 @@ PartnershipFeed parse_partnerships(const std::string& text, const std::string& s
                 }
             else if (o->has("idPartner"))
                 p.projects_given = false; // the ozn-sdk's shape: the run fixes them at first sight
-            else if (problem.empty() && p.status == "accepted")
+            else if (problem.empty() && p.status == PartnershipStatus::Accepted)
                 problem = "an accepted partnership needs its projects";
             if (!problem.empty())
                 feed.invalid.push_back({p.id, p.partner_name, where + problem});

@@ -63,7 +63,7 @@ void bind_run(sql::Statement& st, const RunRecord& r) {
     text(r.started_at);
     text_or_null(r.finished_at);
     text(mode_name(r.mode));
-    text(r.status);
+    text(status_name(r.status));
     number(r.exit_code);
     text(r.host);
     text(r.user);
@@ -95,7 +95,7 @@ RunRecord read_run(sql::Statement& st) {
         r.mode = *m;
     else
         throw IoError("run " + r.id + " has mode '" + mode + "', which this oznsync does not know");
-    r.status = st.text(++i);
+    r.status = run_status_of(st.text(++i)).value_or(RunStatus::Failed);
     r.exit_code = st.is_null(++i) ? -1 : st.integer(i);
     r.host = st.text(++i);
     r.user = st.text(++i);

@@ -19,7 +19,7 @@ namespace oznsync {
 struct RunRecord {
     std::string id, started_at, finished_at;
     RunMode mode = RunMode::Plan;
-    std::string status; // running | done | failed | died
+    RunStatus status = RunStatus::Running;
     int exit_code = -1;
     std::string host, user, config_fingerprint;
     std::string started_by; // "timer NAME.timer", "unit NAME.service" or "user NAME"

@@ -15,7 +15,7 @@ TEST_SUITE("partners") {
                      const std::string& approved_at = "2026-02-01T12:00:00Z") {
         Partnership p;
         p.id = id;
-        p.status = status;
+        p.status = partnership_status_of(status).value();
         p.partner_id = partner;
         p.partner_name = "Partner " + partner;
         p.partner_email = "noc@" + partner + ".example";
@@ -154,11 +154,11 @@ TEST_SUITE("partners") {
             "test");
         CHECK(f.invalid.empty());
         REQUIRE(f.partnerships.size() == 3);
-        CHECK(f.partnerships[1].status == "accepted");
+        CHECK(f.partnerships[1].status == PartnershipStatus::Accepted);
         CHECK(f.partnerships[1].partner_id == "65a000000000000000000017");
         CHECK(f.partnerships[1].approved_at == "2026-02-03T09:30:00Z");
         CHECK(f.partnerships[2].partner_id == "65a000000000000000000027");
-        CHECK(f.partnerships[2].status == "ended");
+        CHECK(f.partnerships[2].status == PartnershipStatus::Ended);
     }
 }
 
@@ -173,7 +173,7 @@ TEST_SUITE("partners") {
         CHECK(f.invalid.empty());
         REQUIRE(f.partnerships.size() == 1);
         const Partnership& p = f.partnerships[0];
-        CHECK(p.status == "accepted");
+        CHECK(p.status == PartnershipStatus::Accepted);
         CHECK(p.partner_name == "Provedor Sul");
         CHECK(p.partner_email.empty());
         CHECK_FALSE(p.projects_given);

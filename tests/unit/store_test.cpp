@@ -37,7 +37,7 @@ RunRecord run_record(const std::string& id, RunMode mode, const std::string& sta
     r.mode = mode;
     r.started_at = started_at;
     r.finished_at = started_at;
-    r.status = "done";
+    r.status = RunStatus::Done;
     r.exit_code = 0;
     return r;
 }
@@ -151,13 +151,14 @@ TEST_SUITE("store") {
         // The run died with a write in flight (its row still says running): the next run takes it as
         // interrupted.
         RunRecord died = run_record("r1", RunMode::Run, "2026-12-01T02:00:00Z");
-        died.status = "running";
+        died.status = RunStatus::Running;
         runs.save(died);
         runs.begin(run_record("r2", RunMode::Run, "2026-12-02T02:00:00Z"));
         const auto interrupted = runs.take_interrupted("r2");
         REQUIRE(interrupted.size() == 1);
         CHECK(interrupted[0].change.code == "ORD-2");
         CHECK(runs.entries("r1")[1].state == EntryState::Interrupted);
+        CHECK(runs.get("r1")->status == RunStatus::Died);
         CHECK(runs.take_interrupted("r2").empty()); // taken once
     }
 
