@@ -26,8 +26,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         } catch (const BadRequest&) {
         }
         try {
-            const OutputFormat f = availability_format(t, accept);
-            if (f != OutputFormat::Json && f != OutputFormat::Csv && f != OutputFormat::Geojson) std::abort();
+            const oznsync::OutputFormat f = availability_format(t, accept);
+            if (f != oznsync::OutputFormat::Json && f != oznsync::OutputFormat::Csv &&
+                f != oznsync::OutputFormat::Geojson)
+                std::abort();
         } catch (const BadRequest&) {
         } catch (const NotAcceptable&) {
         }
