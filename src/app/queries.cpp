@@ -71,6 +71,21 @@ std::vector<RunListing> list_runs(const Config& cfg, int limit, const std::strin
     return list_runs(store, limit, kind);
 }
 
+namespace {
+/// A run as the listings show it (its counts and summary added where they are wanted).
+RunListing listing_of(const RunRecord& r) {
+    return {r.id,
+            r.started_at,
+            r.finished_at,
+            mode_name(r.mode),
+            status_name(r.status),
+            r.exit_code,
+            r.snapshot_id,
+            "",
+            ""};
+}
+} // namespace
+
 std::vector<RunListing> list_runs(Store& store, int limit, const std::string& kind) {
     RunStore runs(store);
     std::vector<RunListing> out;
@@ -78,15 +93,8 @@ std::vector<RunListing> list_runs(Store& store, int limit, const std::string& ki
     for (auto& r : runs.list(kind.empty() ? limit : std::numeric_limits<int>::max())) {
         if (!kind.empty() && run_kind(r.mode) != kind) continue;
         if (static_cast<int>(out.size()) >= limit) break;
-        RunListing l{r.id,
-                     r.started_at,
-                     r.finished_at,
-                     mode_name(r.mode),
-                     status_name(r.status),
-                     r.exit_code,
-                     r.snapshot_id,
-                     "",
-                     std::move(r.summary_json)};
+        RunListing l = listing_of(r);
+        l.summary_json = std::move(r.summary_json);
         for (const auto& [action, n] : runs.action_counts(r.id))
             l.counts += (l.counts.empty() ? "" : " ") + action + "=" + std::to_string(n);
         if (l.counts.empty()) l.counts = "in sync";
@@ -169,15 +177,7 @@ ServiceStatus service_status(Store& store, bool with_ports) {
     RunStore runs(store);
     for (auto& r : runs.list(20)) {
         if (r.finished_at.empty() || r.exit_code < 0) continue; // still running
-        out.last_run = RunListing{r.id,
-                                  r.started_at,
-                                  r.finished_at,
-                                  mode_name(r.mode),
-                                  status_name(r.status),
-                                  r.exit_code,
-                                  r.snapshot_id,
-                                  "",
-                                  ""};
+        out.last_run = listing_of(r);
         break;
     }
     out.owned_clients = runs.owned_count();

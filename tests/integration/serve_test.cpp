@@ -30,10 +30,7 @@ using namespace harness;
 
 namespace {
 
-/// A database pulled from a generated network, and a config with tokens for serve.
-const std::vector<std::string> kGenerated{"--projects",          "2",   "--boxes", "400",
-                                          "--splitters-per-box", "2",   "--ports", "8",
-                                          "--occupancy",         "0.4", "--seed",  "11"};
+/// A database pulled from a generated network (kGenerated), and a config with tokens for serve.
 
 struct Setup {
     Sim sim;

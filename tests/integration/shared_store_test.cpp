@@ -21,9 +21,7 @@ using namespace harness;
 
 namespace {
 
-const std::vector<std::string> kNetwork{"--projects",          "2",   "--boxes", "400",
-                                        "--splitters-per-box", "2",   "--ports", "8",
-                                        "--occupancy",         "0.4", "--seed",  "11"};
+const std::vector<std::string>& kNetwork = kGenerated;
 
 /// One operator: a simulated OZmap, its database pulled, a config that publishes to `db`.
 struct Operator {

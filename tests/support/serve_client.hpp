@@ -18,6 +18,12 @@ namespace harness {
 
 inline const std::string kToken = "serve-test-token-5d1c9a0e7b";
 
+/// A small generated network (2 projects, 400 boxes of 2 drop splitters x 8 ports, 40 % taken) for the
+/// read API's tests.
+inline const std::vector<std::string> kGenerated{"--projects",          "2",   "--boxes", "400",
+                                                 "--splitters-per-box", "2",   "--ports", "8",
+                                                 "--occupancy",         "0.4", "--seed",  "11"};
+
 /// `oznsync serve --listen 127.0.0.1:0` with `config`, stopped (SIGTERM) at the end.
 class Server {
 public:
