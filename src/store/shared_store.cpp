@@ -128,6 +128,11 @@ void SharedStore::migrate() {
     int n = 0;
     for (const auto& m : kPgMigrations) {
         ++n;
+        if (std::string_view(m.name).substr(0, 4) != (n < 10    ? "00"
+                                                      : n < 100 ? "0"
+                                                                : "") +
+                                                         std::to_string(n) + "_")
+            throw std::logic_error(std::string("sql/postgres: migration out of sequence: ") + m.name);
         if (n <= current) continue;
         m_conn.exec_script(m.sql);
         m_conn.exec("INSERT INTO oznsync.schema_migrations (version, name) VALUES ($1, $2)",

@@ -323,6 +323,13 @@ TEST_SUITE("shared_store") {
         CHECK(read_file((folder / "summary.json").string()).find("\"publish\":{\"status\":\"failed\"") !=
               std::string::npos);
         CHECK(read_file(metrics).find("oznsync_publish_failures{operator=\"acme\"} 1") != std::string::npos);
+        // Both read as Prometheus exposition text (promtool, Debian's prometheus package).
+        write_file(acme.dir.file("replica.prom"), replica.server.get("/metrics").body);
+        for (const std::string& file : {metrics, acme.dir.file("replica.prom")}) {
+            Result check = harness::run({"/bin/sh", "-c", "/usr/bin/promtool check metrics < " + file});
+            INFO(file << ": " << check.out << check.err);
+            CHECK(check.exit_code == 0);
+        }
         pg.start();
         REQUIRE(eventually([&] {
             return replica.server.get("/healthz").body.find("\"status\":\"up\"") != std::string::npos;
