@@ -56,11 +56,11 @@ bool is_dry(RunMode m);
 /// Its journal may be executed later by `oznsync apply --plan RUN_ID`.
 bool is_saved_plan(RunMode m);
 
-/// One OZmap write, as sent (or, in a dry run, as it would be).
 /// What a write creates, when it creates something: a create whose answer is lost is looked for by its
 /// keys before it is sent again.
 enum class Creates { Nothing, Property, User };
 
+/// One OZmap write, as sent (or, in a dry run, as it would be).
 struct WriteRequest {
     WriteRequest() = default;
     WriteRequest(std::string m, std::string r, std::string b)
