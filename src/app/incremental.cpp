@@ -10,6 +10,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <set>
+#include <unordered_set>
+
 #include <algorithm>
 #include <chrono>
 #include <map>
@@ -189,6 +192,50 @@ IncrementalScope incremental_scope(Store& store, int64_t snapshot, const SaleFee
     }
     out.inventory = load_inventory_part(store, snapshot, part);
     return out;
+}
+
+/// The latest record of each id, leaving out the ids the feed contradicts (two different records of one
+/// version): reconcile used neither, so neither may stand for the sale later.
+std::vector<const Sale*> recordable(const SaleFeed& feed) {
+    std::unordered_set<std::string_view> contradicted;
+    for (const Sale* s : contradictions(feed.sales))
+        contradicted.insert(s->id);
+    std::vector<const Sale*> all;
+    all.reserve(feed.sales.size());
+    for (const auto& s : feed.sales)
+        if (contradicted.empty() || !contradicted.count(s.id)) all.push_back(&s);
+    return latest_versions(all);
+}
+
+/// Records these sale records and whether each one's writes all went through (else the next
+/// incremental run plans it again); `whole_feed`: they are the whole feed, ids not among them are
+/// forgotten.
+void record_sales(Store& store, const std::vector<const Sale*>& sales,
+                  const std::vector<JournalEntry>& entries, bool whole_feed, const std::string& run_id,
+                  const std::string& read_at) {
+    std::set<std::string> unsettled;
+    for (const auto& e : entries)
+        if (is_write(e.change.action) && e.state != EntryState::Done && !e.change.sale_id.empty())
+            unsettled.insert(e.change.sale_id);
+    SaleRecords records(store);
+    auto tx = store.transaction();
+    if (whole_feed) {
+        const auto recorded = records.versions();
+        std::vector<const Sale*> changed;
+        for (const Sale* s : sales) {
+            auto it = recorded.find(s->id);
+            if (it == recorded.end() || it->second.version != s->version ||
+                it->second.settled != !unsettled.count(s->id))
+                changed.push_back(s);
+        }
+        records.record(changed, unsettled);
+        records.keep_only(sales, recorded);
+        store.set_state(kSalesRecordedBy, run_id);
+    } else {
+        records.record(sales, unsettled);
+    }
+    store.set_state(kSalesReadAt, read_at);
+    tx.commit();
 }
 
 } // namespace oznsync

@@ -5,6 +5,7 @@
 #include "config/config.hpp"
 #include "core/change.hpp"
 #include "core/inventory.hpp"
+#include "core/journal.hpp"
 #include "core/model.hpp"
 #include "neutral/sale_parser.hpp"
 #include "ozmap/ozmap_client.hpp"
@@ -53,5 +54,15 @@ struct IncrementalScope {
 /// go through last time, those on a splitter or with a code or client the increment touched.
 IncrementalScope incremental_scope(Store& store, int64_t snapshot, const SaleFeed& feed,
                                    const DeltaScope& touched);
+
+/// The latest record of each id, leaving out the ids the feed contradicts (two different records of one
+/// version): reconcile used neither, so neither may stand for the sale later.
+std::vector<const Sale*> recordable(const SaleFeed& feed);
+
+/// Records these sale records and whether each one's writes all went through (else the next incremental
+/// run plans it again); `whole_feed`: they are the whole feed, ids not among them are forgotten.
+void record_sales(Store& store, const std::vector<const Sale*>& sales,
+                  const std::vector<JournalEntry>& entries, bool whole_feed, const std::string& run_id,
+                  const std::string& read_at);
 
 } // namespace oznsync

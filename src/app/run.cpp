@@ -7,24 +7,16 @@
 #include "app/preflight.hpp"
 #include "app/publish.hpp"
 #include "app/pull.hpp"
-#include "app/queries.hpp"
 #include "app/run_report.hpp"
 #include "app/saved_plan.hpp"
-#include "neutral/partnerships.hpp"
 #include "neutral/sale_source.hpp"
 #include "ozmap/gateway.hpp"
-#include "report/metrics.hpp"
 #include "report/report.hpp"
-#include "store/handover_store.hpp"
-#include "store/history.hpp"
-#include "store/report_chain.hpp"
 #include "store/run_store.hpp"
 #include "store/sale_records.hpp"
 #include "store/snapshot_patch.hpp"
 #include "store/snapshot_reader.hpp"
 #include "util/error.hpp"
-#include "util/fs.hpp"
-#include "util/ids.hpp"
 #include "util/interrupt.hpp"
 #include "util/log.hpp"
 #include "util/progress.hpp"
@@ -34,68 +26,11 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <cctype>
-#include <cstdlib>
-#include <fstream>
-#include <iostream>
-#include <pwd.h>
-#include <unistd.h>
-#include <unordered_set>
 #include <utility>
 
 namespace oznsync {
 
-std::string make_run_id() {
-    if (const char* fixed = std::getenv("OZNSYNC_RUN_ID")) {
-        // It names a folder under reports.dir: letters, digits, '.', '_' and '-' only, never a path.
-        const std::string id = fixed;
-        bool ok = !id.empty() && id.size() <= 64 && std::isalnum(static_cast<unsigned char>(id[0]));
-        for (char c : id)
-            ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-');
-        if (!ok)
-            throw UsageError("OZNSYNC_RUN_ID '" + clean_message(id, 80) +
-                             "' is not a run id (1 to 64 letters, digits, '.', '_' or '-', starting with a "
-                             "letter or digit)");
-        // reports.dir holds more than run folders: a run id must not be the name of one of its own files.
-        for (const char* taken : {"index.html", "handover", "README.md", "README"})
-            if (to_lower(id) == to_lower(taken))
-                throw UsageError("OZNSYNC_RUN_ID '" + id + "' is the name of a file reports.dir keeps (" +
-                                 taken + "); choose another run id");
-        return id;
-    }
-    std::string ts = iso8601(now());
-    std::string compact;
-    for (char c : ts)
-        if (c != '-' && c != ':') compact += c;
-    return compact + "-" + random_hex(3);
-}
-
-std::string user_name() {
-    if (const char* u = std::getenv("USER")) return u;
-    if (auto* pw = ::getpwuid(::geteuid())) return pw->pw_name;
-    return std::to_string(::geteuid());
-}
-
-std::string started_by() {
-    if (const char* timer = std::getenv("TRIGGER_UNIT"); timer && *timer)
-        return std::string("timer ") + timer;
-    if (std::getenv("INVOCATION_ID")) { // a systemd unit: its name is the last part of our cgroup
-        std::ifstream cgroup("/proc/self/cgroup");
-        std::string line, unit;
-        while (std::getline(cgroup, line))
-            if (line.rfind("0::", 0) == 0) unit = line.substr(line.rfind('/') + 1);
-        if (!unit.empty()) return "unit " + unit;
-    }
-    return "user " + user_name();
-}
-
 namespace {
-
-std::string host_name() {
-    char buf[256] = {};
-    ::gethostname(buf, sizeof buf - 1);
-    return buf;
-}
 
 class Run {
 public:
@@ -242,19 +177,6 @@ private:
         return code;
     }
 
-    /// The latest record of each id, leaving out the ids the feed contradicts (two different records of one
-    /// version): reconcile used neither, so neither may stand for the sale later.
-    static std::vector<const Sale*> recordable(const SaleFeed& feed) {
-        std::unordered_set<std::string_view> contradicted;
-        for (const Sale* s : contradictions(feed.sales))
-            contradicted.insert(s->id);
-        std::vector<const Sale*> all;
-        all.reserve(feed.sales.size());
-        for (const auto& s : feed.sales)
-            if (contradicted.empty() || !contradicted.count(s.id)) all.push_back(&s);
-        return latest_versions(all);
-    }
-
     /// A full run that sends its writes over every project records the feed it reconciled: what the next
     /// incremental runs compare with.
     bool records_whole_feed() const {
@@ -313,34 +235,9 @@ private:
         return code;
     }
 
-    /// Records these sale records and whether each one's writes all went through (else the next
-    /// incremental run plans it again); `whole_feed`: they are the whole feed, ids not among them are
-    /// forgotten.
     void record_sales(const std::vector<const Sale*>& sales, bool whole_feed) {
         double t = phase_start();
-        std::set<std::string> unsettled;
-        for (const auto& e : m_entries)
-            if (is_write(e.change.action) && e.state != EntryState::Done && !e.change.sale_id.empty())
-                unsettled.insert(e.change.sale_id);
-        SaleRecords records(m_store);
-        auto tx = m_store.transaction();
-        if (whole_feed) {
-            const auto recorded = records.versions();
-            std::vector<const Sale*> changed;
-            for (const Sale* s : sales) {
-                auto it = recorded.find(s->id);
-                if (it == recorded.end() || it->second.version != s->version ||
-                    it->second.settled != !unsettled.count(s->id))
-                    changed.push_back(s);
-            }
-            records.record(changed, unsettled);
-            records.keep_only(sales, recorded);
-            m_store.set_state(kSalesRecordedBy, m_run.id);
-        } else {
-            records.record(sales, unsettled);
-        }
-        m_store.set_state(kSalesReadAt, m_sales_read_at);
-        tx.commit();
+        oznsync::record_sales(m_store, sales, m_entries, whole_feed, m_run.id, m_sales_read_at);
         phase_end("record_sales", t);
     }
 

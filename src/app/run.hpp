@@ -47,5 +47,7 @@ std::string started_by();
 int execute_run(const Config& config, const RunOptions& options);
 
 std::string make_run_id();
+/// This host's name, as the run's record keeps it.
+std::string host_name();
 
 } // namespace oznsync

@@ -1,6 +1,7 @@
 #include "core/reconcile.hpp"
 
 #include "core/ownership.hpp"
+#include "core/reconcile_index.hpp"
 
 #include <algorithm>
 #include <string_view>
@@ -12,86 +13,7 @@ namespace oznsync {
 
 namespace {
 
-std::string implanted_text(bool implanted) {
-    return implanted ? "implanted" : "not implanted";
-}
-
-PortRef where(const Property& p) {
-    return PortRef{p.box, p.splitter, p.port};
-}
-
-std::string join(const std::vector<std::string>& parts) {
-    std::string out;
-    for (size_t i = 0; i < parts.size(); ++i)
-        out += (i ? "; " : "") + parts[i];
-    return out;
-}
-
-/// Lookups over a snapshot shared by reconcile and adopt.
-struct Index {
-    explicit Index(const Inventory& inv) : inv(inv) {
-        by_code.reserve(inv.properties.size());
-        by_sale.reserve(inv.properties.size());
-        by_port.reserve(inv.properties.size());
-        property_clients.reserve(inv.properties.size());
-        for (size_t i = 0; i < inv.properties.size(); ++i) {
-            const Property& p = inv.properties[i];
-            if (!p.client_code.empty()) by_code.emplace(p.client_code, i);
-            if (std::string sale = sale_of_external_id(p.external_id); !sale.empty())
-                by_sale.emplace(sale, i);
-            if (!p.splitter.empty() && p.port > 0) by_port[PortAt{p.splitter, p.port}] = i;
-            if (!p.client_id.empty()) property_clients.insert(p.client_id);
-        }
-        for (size_t i = 0; i < inv.clients.size(); ++i) {
-            clients_by_id.emplace(inv.clients[i].id, i);
-            client_codes.emplace(inv.clients[i].code, i);
-        }
-    }
-
-    /// The property proven to belong to this sale (external_id), if any.
-    const Property* owned_property(const std::string& sale_id) const {
-        auto it = by_sale.find(sale_id);
-        return it == by_sale.end() ? nullptr : &inv.properties[it->second];
-    }
-
-    /// A client without a property, known as this sale's from the base line (its id was recorded when
-    /// oznsync created it).
-    const Client* lone_client(const OwnedState* base) const {
-        if (!base || base->client_id.empty() || property_clients.count(base->client_id)) return nullptr;
-        auto it = clients_by_id.find(base->client_id);
-        return it == clients_by_id.end() ? nullptr : &inv.clients[it->second];
-    }
-
-    /// A client with this code that oznsync cannot prove is its own; empty when there is none.
-    std::string foreign_code_holder(const std::string& code) const {
-        auto it = by_code.find(code);
-        if (it != by_code.end()) return "property " + inv.properties[it->second].id;
-        if (auto c = client_codes.find(code); c != client_codes.end())
-            return "client " + inv.clients[c->second].id + " (no property)";
-        return "";
-    }
-
-    const Inventory& inv;
-    std::unordered_multimap<std::string, size_t> by_code;
-    std::unordered_map<std::string, size_t> by_sale, clients_by_id, client_codes;
-    std::unordered_map<PortAt, size_t, PortAtHash> by_port; // views into the inventory
-    std::unordered_set<std::string_view> property_clients;  // views into the inventory
-};
-
-/// The owned client of one sale as OZmap shows it: the property (with or without its client), or a
-/// client whose property is gone.
-struct Owned {
-    const Property* property = nullptr;
-    const Client* lone_client = nullptr;
-
-    bool has_client() const { return lone_client || (property && !property->client_id.empty()); }
-    /// A client on its property: the only shape oznsync moves and flips.
-    bool whole() const { return property && !property->client_id.empty(); }
-    std::string client_id() const {
-        return lone_client ? lone_client->id : property ? property->client_id : "";
-    }
-    bool exists() const { return property || lone_client; }
-};
+using namespace reconcile_detail;
 
 class Reconciler {
 public:
@@ -476,28 +398,9 @@ private:
         if (m_opt.create) m_out.writes.push_back(c);
     }
 
-    /// Sorts by (action, project, box, splitter, port, sale, code, property). Indices are sorted, not the
-    /// changes themselves: a change is large, and a plan can hold hundreds of thousands.
-    static void order(std::vector<Change>& changes) {
-        auto key = [](const Change& c) {
-            return std::tie(c.action, c.project, c.target.box, c.target.splitter, c.target.port, c.sale_id,
-                            c.code, c.property_id);
-        };
-        std::vector<size_t> idx(changes.size());
-        for (size_t i = 0; i < idx.size(); ++i)
-            idx[i] = i;
-        std::stable_sort(idx.begin(), idx.end(),
-                         [&](size_t a, size_t b) { return key(changes[a]) < key(changes[b]); });
-        std::vector<Change> sorted;
-        sorted.reserve(changes.size());
-        for (size_t i : idx)
-            sorted.push_back(std::move(changes[i]));
-        changes.swap(sorted);
-    }
-
     void order() {
-        order(m_out.writes);
-        order(m_out.findings);
+        order_changes(m_out.writes);
+        order_changes(m_out.findings);
         name_places(m_out.writes);
         name_places(m_out.findings);
     }
@@ -577,41 +480,6 @@ private:
 };
 
 } // namespace
-
-std::vector<const Sale*> contradictions(const std::vector<Sale>& sales) {
-    // The first record of each (id, version); records of one id are few, so a short list each.
-    std::unordered_map<std::string_view, std::vector<const Sale*>> first_of_id;
-    std::unordered_set<std::string_view> contradicted;
-    std::vector<const Sale*> out;
-    for (const auto& s : sales) {
-        auto& versions = first_of_id[s.id];
-        auto it = std::find_if(versions.begin(), versions.end(),
-                               [&](const Sale* f) { return f->version == s.version; });
-        if (it == versions.end()) {
-            versions.push_back(&s);
-            continue;
-        }
-        if (!(**it == s) && contradicted.insert(s.id).second) out.push_back(&s);
-    }
-    return out;
-}
-
-std::vector<const Sale*> latest_versions(const std::vector<const Sale*>& sales) {
-    std::unordered_map<std::string_view, size_t> best;
-    best.reserve(sales.size());
-    for (size_t i = 0; i < sales.size(); ++i) {
-        auto [it, fresh] = best.emplace(sales[i]->id, i);
-        if (fresh) continue;
-        const Sale& cur = *sales[it->second];
-        if (std::tie(sales[i]->version, sales[i]->updated_at) > std::tie(cur.version, cur.updated_at))
-            it->second = i;
-    }
-    std::vector<const Sale*> out;
-    out.reserve(best.size());
-    for (size_t i = 0; i < sales.size(); ++i)
-        if (best[sales[i]->id] == i) out.push_back(sales[i]);
-    return out;
-}
 
 ChangeSet reconcile(const Inventory& inventory, const std::vector<Sale>& sales,
                     const std::vector<InvalidRecord>& invalid_records, const Baseline& baseline,

@@ -7,18 +7,12 @@
 #include "util/json_writer.hpp"
 #include "util/strings.hpp"
 
-#include <Poco/JSON/Object.h>
-#include <Poco/JSON/ParseHandler.h>
-#include <Poco/JSON/Parser.h>
-
 #include <chrono>
 #include <filesystem>
 #include <set>
 #include <sstream>
 
 namespace oznsync {
-
-namespace {
 
 std::string result_text(const JournalEntry& e) {
     if (e.state == EntryState::Finding) return "";
@@ -27,6 +21,8 @@ std::string result_text(const JournalEntry& e) {
     if (!e.result.empty()) return state + ": " + e.result;
     return state;
 }
+
+namespace {
 
 void write_event(JsonWriter& w, const ReportData& d, const JournalEntry& e) {
     const Change& c = e.change;
@@ -352,78 +348,6 @@ void write_changes_csv(const ReportData& d, TextOut& to) {
     }
 }
 
-std::string text_report(const ReportData& d) {
-    std::ostringstream os;
-    os << "oznsync run " << d.run.id << " (" << mode_name(d.run.mode) << (d.run.dry_run() ? ", dry run" : "")
-       << ")\n";
-    os << "  operator " << d.operator_name << "\n";
-    os << "  started " << d.run.started_at << ", finished " << d.run.finished_at << " on " << d.run.host
-       << " by " << d.run.user << "\n";
-    if (!d.run.started_by.empty())
-        os << "  started by " << d.run.started_by << (d.run.reason.empty() ? "" : "; reason: " + d.run.reason)
-           << "\n";
-    os << "  exit " << d.run.exit_code << ": " << outcome_text(d) << "\n";
-    os << "  snapshot " << d.run.snapshot_id << " of " << d.run.ozmap_url << "; sales " << d.run.sales_source
-       << " (" << d.run.sales_records << " records, " << d.run.sales_invalid << " invalid, "
-       << d.run.sales_fingerprint.substr(0, 19) << ")\n";
-    os << "  config " << d.run.config_fingerprint << (d.run.insecure_tls ? " (TLS verification OFF)" : "")
-       << "\n";
-    for (const auto& line : d.selection)
-        os << "  project " << line << "\n";
-    for (const auto& [why, n] : d.pull_skipped)
-        os << "  pull: " << n << " " << why << "\n";
-    if (const std::string line = publish_text(d.publish); !line.empty())
-        os << "  shared store: " << line << "\n";
-    if (!d.run.guard_reason.empty()) os << "  ABORTED before planning: " << d.run.guard_reason << "\n";
-    if (!d.run.cap_reason.empty()) os << "  SAFETY CAP: " << d.run.cap_reason << "\n";
-    if (!d.run.abort_reason.empty()) os << "  STOPPED: " << d.run.abort_reason << "\n";
-    os << "\nCounts:";
-    for (const auto& [a, n] : counts_by_action(d))
-        if (n) os << " " << a << "=" << n;
-    os << " in_sync=" << d.run.in_sync << "\n";
-    for (const auto& [a, r] : results_by_action(d))
-        os << "  " << results_line(a, r) << "\n";
-    for (const auto& [p, counts] : counts_by_project(d)) {
-        auto name = d.project_names.find(p);
-        os << "  project " << p
-           << (name != d.project_names.end() && !name->second.empty() ? " (" + name->second + ")" : "")
-           << ":";
-        for (const auto& [a, n] : counts)
-            os << " " << a << "=" << n;
-        os << "\n";
-    }
-    if (!d.interrupted.empty()) {
-        os << "\nInterrupted changes from earlier runs:\n";
-        for (const auto& e : d.interrupted)
-            os << "  " << action_name(e.change.action) << " " << e.change.code << " (run " << e.result
-               << "): " << e.error << "\n";
-    }
-    os << "\nChanges:\n";
-    if (!d.kept_counts.empty())
-        os << "  (the change list was removed by journal.keep_days; the counts above are the run's)\n";
-    size_t listed = 0;
-    for (const auto& e : d.entries) {
-        if (++listed > kTextRowLimit) {
-            os << "  ... and " << d.entries.size() - kTextRowLimit
-               << " more: changes.csv and changes.jsonl list every change\n";
-            break;
-        }
-        const Change& c = e.change;
-        os << "  " << e.seq << ". " << action_name(c.action) << " " << c.code;
-        if (!c.sale_id.empty()) os << " sale " << c.sale_id;
-        if (!c.partner.empty()) os << " partner " << c.partner;
-        if (!c.target.empty()) os << " @ " << c.target.text();
-        if (!c.before.empty() || !c.after.empty()) os << " [" << c.before << " -> " << c.after << "]";
-        if (!c.reason.empty()) os << " (" << c.reason << ")";
-        std::string r = result_text(e);
-        if (!r.empty()) os << " => " << r;
-        os << "\n";
-    }
-    if (!d.run.handover_file.empty())
-        os << "\nPartner passwords handed over in " << d.run.handover_file << "\n";
-    return os.str();
-}
-
 WrittenReport write_report(const std::string& reports_dir, ReportData& d,
                            const std::optional<ChainLink>& previous) {
     WrittenReport out;
@@ -480,87 +404,6 @@ std::vector<std::string> remove_report_folders(const std::string& reports_dir,
         if (!ec) removed.push_back(id);
     }
     return removed;
-}
-
-std::string public_summary(const std::string& summary_json) {
-    Poco::JSON::Parser parser(new Poco::JSON::ParseHandler(true)); // the keys in their order
-    auto o = parser.parse(summary_json).extract<Poco::JSON::Object::Ptr>();
-    for (const char* key : {"host", "user", "partner_handover_file", "config", "report_error"})
-        o->remove(key);
-    // A person who started the run is said as "person", not by name (a timer or unit keeps its name).
-    if (o->has("started_by") && o->getValue<std::string>("started_by").rfind("user ", 0) == 0)
-        o->set("started_by", "person");
-    if (auto inputs = o->getObject("inputs"); inputs && inputs->has("sales_source")) {
-        // A feed's URL says where OZneutral's sales come from; a file's path says how the host is laid out.
-        const std::string source = inputs->getValue<std::string>("sales_source");
-        if (source.rfind("http://", 0) != 0 && source.rfind("https://", 0) != 0)
-            inputs->set("sales_source", source.substr(0, source.find(':')));
-    }
-    std::ostringstream out;
-    o->stringify(out);
-    return out.str();
-}
-
-std::map<std::string, double> summary_timings(const std::string& summary_json) {
-    std::map<std::string, double> out;
-    if (summary_json.empty()) return out;
-    try {
-        auto summary = Poco::JSON::Parser().parse(summary_json).extract<Poco::JSON::Object::Ptr>();
-        if (auto timings = summary->getObject("timings_s"))
-            for (const auto& [phase, seconds] : *timings)
-                out[phase] = seconds.convert<double>();
-    } catch (const Poco::Exception&) {
-        // A summary without timings (an older version's): none shown.
-    }
-    return out;
-}
-
-ReportData load_report_data(RunStore& runs, const std::string& run_id) {
-    auto run = runs.get(run_id);
-    if (!run) throw UsageError("no run " + run_id + " in the database (see oznsync runs)");
-    ReportData d;
-    d.run = *run;
-    d.entries = runs.entries(run_id);
-    if (d.entries.empty()) d.kept_counts = runs.action_counts(run_id); // journal.keep_days kept only these
-    // The columns hold the run's facts; its summary the lists (selection, timings, config, occupancy).
-    if (!run->summary_json.empty()) {
-        try {
-            auto o = Poco::JSON::Parser().parse(run->summary_json).extract<Poco::JSON::Object::Ptr>();
-            if (auto sel = o->getArray("project_selection"))
-                for (size_t i = 0; i < sel->size(); ++i)
-                    d.selection.push_back(sel->getElement<std::string>(static_cast<unsigned>(i)));
-            if (auto p = o->getObject("publish")) {
-                d.publish.status =
-                    status_of(p->optValue<std::string>("status", "off")).value_or(PublishResult::Status::Off);
-                d.publish.snapshot_id = p->optValue<int64_t>("snapshot_id", 0);
-                d.publish.boxes = p->optValue<int64_t>("boxes", 0);
-                d.publish.seconds = p->optValue<double>("seconds", 0);
-                d.publish.error = p->optValue<std::string>("error", "");
-            }
-            if (auto ps = o->getObject("pull_skipped"))
-                for (const auto& [k, v] : *ps)
-                    d.pull_skipped[k] = v.convert<long long>();
-            if (auto t = o->getObject("timings_s"))
-                for (const auto& [k, v] : *t)
-                    d.timings.emplace_back(k, v.convert<double>());
-            if (auto c = o->getObject("config"))
-                for (const auto& [k, v] : *c)
-                    d.config[k] = v.convert<std::string>();
-            if (auto ps = o->getObject("projects"))
-                for (const auto& [id, v] : *ps) {
-                    auto p = v.extract<Poco::JSON::Object::Ptr>();
-                    d.project_names[id] = p->optValue<std::string>("name", "");
-                    if (auto ports = p->getObject("ports"))
-                        d.occupancy.push_back({id, d.project_names[id], ports->optValue<long long>("free", 0),
-                                               ports->optValue<long long>("reserved", 0),
-                                               ports->optValue<long long>("active", 0),
-                                               ports->optValue<long long>("blocked", 0)});
-                }
-        } catch (const Poco::Exception&) {
-            // An unreadable summary leaves the header thin; the changes still render.
-        }
-    }
-    return d;
 }
 
 namespace {

@@ -78,6 +78,8 @@ std::map<std::string, std::map<std::string, long long>> counts_by_project(const 
 std::string outcome_text(const ReportData& d);
 
 std::string summary_json(const ReportData& d);
+/// What became of a change, as the reports say it: "done: created property p9", "failed: HTTP 422: ...".
+std::string result_text(const JournalEntry& e);
 /// A run's summary as OZneutral may see it (the read API): without host, user, config, hand-over file or a
 /// report error's text; a person who started it as "person"; a sales file as "file".
 std::string public_summary(const std::string& summary_json);
