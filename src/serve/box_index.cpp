@@ -126,11 +126,7 @@ LiveIndex::LiveIndex(std::string db_path, std::string operator_name, int poll_ms
 }
 
 LiveIndex::~LiveIndex() {
-    {
-        std::lock_guard lock(m_stop_mutex);
-        m_stop = true;
-    }
-    m_stop_cv.notify_all();
+    m_stop.stop();
     if (m_thread.joinable()) m_thread.join();
 }
 
@@ -200,12 +196,8 @@ void LiveIndex::refresh() {
 }
 
 void LiveIndex::loop() {
-    std::unique_lock lock(m_stop_mutex);
-    while (!m_stop_cv.wait_for(lock, std::chrono::milliseconds(m_poll_ms), [this] { return m_stop; })) {
-        lock.unlock();
+    while (!m_stop.wait_for(std::chrono::milliseconds(m_poll_ms)))
         refresh();
-        lock.lock();
-    }
 }
 
 } // namespace oznsync::serve

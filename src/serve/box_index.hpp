@@ -5,6 +5,7 @@
 // sees the old boxes or the new, never a mix.
 #include "core/feasibility.hpp"
 #include "store/store.hpp"
+#include "util/stop_signal.hpp"
 
 #include <atomic>
 #include <condition_variable>
@@ -94,9 +95,7 @@ private:
     int64_t m_version = -1;         // its data_version at the last look
     mutable std::mutex m_mutex;
     std::shared_ptr<const BoxIndex> m_current;
-    std::mutex m_stop_mutex;
-    std::condition_variable m_stop_cv;
-    bool m_stop = false;
+    StopSignal m_stop;
     std::thread m_thread;
 };
 

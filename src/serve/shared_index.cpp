@@ -23,11 +23,7 @@ SharedIndex::SharedIndex(pg::Target target) : m_target(std::move(target)) {
 }
 
 SharedIndex::~SharedIndex() {
-    {
-        std::lock_guard lock(m_stop_mutex);
-        m_stop = true;
-    }
-    m_stop_cv.notify_all();
+    m_stop.stop();
     if (m_thread.joinable()) m_thread.join();
 }
 
@@ -89,10 +85,7 @@ void SharedIndex::load(const std::string& operator_name) {
 void SharedIndex::loop() {
     double last_question = monotonic_seconds();
     while (true) {
-        {
-            std::unique_lock lock(m_stop_mutex);
-            if (m_stop) return;
-        }
+        if (m_stop.stopped()) return;
         try {
             if (!m_store) connect_and_catch_up();
             const std::vector<std::string> names = m_store->wait_for_publishes(kWaitMs);
@@ -114,9 +107,7 @@ void SharedIndex::loop() {
                     spdlog::warn("shared store: {}; answering from memory and reconnecting", m_problem);
                 m_store.reset();
             }
-            std::unique_lock lock(m_stop_mutex);
-            if (m_stop_cv.wait_for(lock, std::chrono::milliseconds(kReconnectMs), [this] { return m_stop; }))
-                return;
+            if (m_stop.wait_for(std::chrono::milliseconds(kReconnectMs))) return;
         }
     }
 }

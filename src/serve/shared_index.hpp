@@ -5,6 +5,7 @@
 // since when, and reconnects (catching up on every operator that published meanwhile).
 #include "serve/box_index.hpp"
 #include "store/shared_store.hpp"
+#include "util/stop_signal.hpp"
 
 #include <condition_variable>
 #include <map>
@@ -54,9 +55,7 @@ private:
     double m_contact = 0; // monotonic seconds
     std::string m_problem;
     long long m_loads = 0;
-    std::mutex m_stop_mutex;
-    std::condition_variable m_stop_cv;
-    bool m_stop = false;
+    StopSignal m_stop;
     std::thread m_thread;
 };
 
