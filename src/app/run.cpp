@@ -478,7 +478,7 @@ int execute_run(const Config& config, const RunOptions& options) {
         }
         if (std::string why = incremental_refusal(store); !why.empty()) {
             spdlog::warn("{}: this run is a full run", why);
-            opt.mode = is_dry(opt.mode) ? RunMode::RunDry : RunMode::Run;
+            opt.mode.kind = RunKind::Run;
         }
     }
     const int code = Run(config, opt).execute();

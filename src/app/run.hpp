@@ -28,13 +28,13 @@ struct RunOptions {
     /// Pulls a fresh snapshot first (run, adopt); plan and apply use the current one.
     bool pulls() const { return is_run() || adopts(); }
     /// `oznsync adopt`: plans adoptions instead of the sale rules.
-    bool adopts() const { return mode == RunMode::Adopt || mode == RunMode::AdoptDry; }
+    bool adopts() const { return mode.kind == RunKind::Adopt; }
     /// `oznsync partners`: only partner users.
-    bool partners_only() const { return mode == RunMode::Partners || mode == RunMode::PartnersDry; }
+    bool partners_only() const { return mode.kind == RunKind::Partners; }
     /// `oznsync run` reconciles partner users too (when a partnership feed is configured).
-    bool is_run() const { return mode == RunMode::Run || mode == RunMode::RunDry; }
+    bool is_run() const { return mode.kind == RunKind::Run; }
     /// `oznsync run --incremental`: what changed since the last run, into the current snapshot.
-    bool incremental() const { return mode == RunMode::Incremental || mode == RunMode::IncrementalDry; }
+    bool incremental() const { return mode.kind == RunKind::Incremental; }
 };
 
 /// Who runs this process (for a run's record, a hold).

@@ -22,7 +22,7 @@ protected:
     void validate(const po::variables_map&) override { require_project_ids(m_opt.only_projects); }
 
 public:
-    int run() override { return start(m_dry ? RunMode::AdoptDry : RunMode::Adopt); }
+    int run() override { return start({RunKind::Adopt, m_dry}); }
 
 private:
     bool m_dry = false;

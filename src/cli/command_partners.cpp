@@ -20,7 +20,7 @@ protected:
 public:
     int run() override {
         m_opt.reset_password = m_reset;
-        return start(m_dry ? RunMode::PartnersDry : RunMode::Partners);
+        return start({RunKind::Partners, m_dry});
     }
 
 private:

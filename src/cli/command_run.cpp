@@ -32,10 +32,7 @@ protected:
     }
 
 public:
-    int run() override {
-        if (m_incremental) return start(m_dry ? RunMode::IncrementalDry : RunMode::Incremental);
-        return start(m_dry ? RunMode::RunDry : RunMode::Run);
-    }
+    int run() override { return start({m_incremental ? RunKind::Incremental : RunKind::Run, m_dry}); }
 
 private:
     bool m_dry = false, m_incremental = false;

@@ -60,12 +60,11 @@ std::optional<RunMode> mode_from_name(std::string_view name) {
 }
 
 bool is_dry(RunMode m) {
-    return m == RunMode::Plan || m == RunMode::RunDry || m == RunMode::AdoptDry ||
-           m == RunMode::PartnersDry || m == RunMode::IncrementalDry;
+    return m.dry;
 }
 
 bool is_saved_plan(RunMode m) {
-    return m == RunMode::Plan || m == RunMode::RunDry || m == RunMode::AdoptDry;
+    return m.dry && (m.kind == RunKind::Snapshot || m.kind == RunKind::Run || m.kind == RunKind::Adopt);
 }
 
 OwnedUpdate owned_after(const ChangeSet& plan, const std::vector<JournalEntry>& entries) {

@@ -35,19 +35,30 @@ enum class RunStatus { Running, Done, Failed, Died };
 const char* status_name(RunStatus s);
 std::optional<RunStatus> run_status_of(std::string_view name);
 
-/// The command a run was: it decides whether anything is sent and whether the run is a saved plan.
-enum class RunMode {
-    Plan,
-    Apply,
-    Run,
-    RunDry,
-    Adopt,
-    AdoptDry,
-    Partners,
-    PartnersDry,
-    Incremental,    // `run --incremental`: what changed since the last run
-    IncrementalDry, // `run --incremental --dry-run`
+/// What a run does: plan from the current snapshot (`plan`, `apply`), the nightly job (`run`: pull
+/// first), adoptions, partner users only, or what changed since the last run (`run --incremental`).
+enum class RunKind { Snapshot, Run, Adopt, Partners, Incremental };
+
+/// The command a run was: its kind, and whether it only rehearses (dry: nothing is sent; its journal says
+/// what would have been). The commands' modes are named below (RunMode::Plan is a dry Snapshot run).
+struct RunMode {
+    RunKind kind = RunKind::Snapshot;
+    bool dry = true;
+    bool operator==(const RunMode&) const = default;
+
+    static const RunMode Plan, Apply, Run, RunDry, Adopt, AdoptDry, Partners, PartnersDry, Incremental,
+        IncrementalDry;
 };
+inline constexpr RunMode RunMode::Plan{RunKind::Snapshot, true};
+inline constexpr RunMode RunMode::Apply{RunKind::Snapshot, false};
+inline constexpr RunMode RunMode::Run{RunKind::Run, false};
+inline constexpr RunMode RunMode::RunDry{RunKind::Run, true};
+inline constexpr RunMode RunMode::Adopt{RunKind::Adopt, false};
+inline constexpr RunMode RunMode::AdoptDry{RunKind::Adopt, true};
+inline constexpr RunMode RunMode::Partners{RunKind::Partners, false};
+inline constexpr RunMode RunMode::PartnersDry{RunKind::Partners, true};
+inline constexpr RunMode RunMode::Incremental{RunKind::Incremental, false};
+inline constexpr RunMode RunMode::IncrementalDry{RunKind::Incremental, true};
 
 const char* mode_name(RunMode m);
 std::optional<RunMode> mode_from_name(std::string_view name);

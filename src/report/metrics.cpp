@@ -11,7 +11,7 @@ namespace oznsync {
 
 const char* run_kind(RunMode mode) {
     if (is_dry(mode)) return "dry_run";
-    return mode == RunMode::Incremental ? "incremental" : "full";
+    return mode.kind == RunKind::Incremental ? "incremental" : "full";
 }
 
 std::string monitoring_metrics(const std::vector<MonitoringStatus>& operators) {
