@@ -255,7 +255,9 @@ TEST_SUITE("shared_store") {
         std::vector<std::string> other = kNetwork;
         other.back() = "12"; // another seed: another network
         Operator beta("beta", db, other);
-        REQUIRE(acme.publish().exit_code == 0); // the schema exists: a replica may start
+        Replica early(db); // before anything was published: no schema yet, no operator, it waits
+        CHECK(early.server.get("/v1/operators").body == "{\"operators\":[]}");
+        REQUIRE(acme.publish().exit_code == 0);
         Replica during(db);
         REQUIRE(during.server.get("/v1/operators").body == "{\"operators\":[\"acme\"]}");
         // Both at once, several times (each publish of an operator replaces its rows only).
@@ -275,6 +277,8 @@ TEST_SUITE("shared_store") {
         Replica after(db);
         REQUIRE(eventually([&] { return held_snapshot(during.server, "beta") > 0; }));
         CHECK(during.server.get("/v1/operators").body == "{\"operators\":[\"acme\",\"beta\"]}");
+        REQUIRE(eventually([&] { return held_snapshot(early.server, "beta") > 0; }));
+        CHECK(early.server.get("/v1/operators").body == "{\"operators\":[\"acme\",\"beta\"]}");
         CHECK(after.server.get("/v1/operators").body == "{\"operators\":[\"acme\",\"beta\"]}");
         for (const char* op : {"acme", "beta"}) {
             const std::string path = std::string("/v1/operators/") + op + "/availability";
