@@ -10,7 +10,7 @@ set(MAY_USE_neutral "util;config;core;http")
 set(MAY_USE_store "util;core")
 set(MAY_USE_report "util;core;store")
 set(MAY_USE_app "util;config;core;http;ozmap;neutral;store;report")
-set(MAY_USE_serve "util;config;core;store;app")
+set(MAY_USE_serve "util;config;core;store;report;app")
 set(MAY_USE_cli "util;config;core;app;serve")
 set(MAY_USE_sim "util;core")
 

@@ -112,30 +112,6 @@ std::string public_run_summary(Store& store, const std::string& run_id) {
     return public_summary(show_report(store, run_id, OutputFormat::Json));
 }
 
-std::string runs_json(const std::string& operator_name, const std::vector<RunListing>& runs,
-                      bool public_view) {
-    std::string out;
-    JsonWriter w(out);
-    w.begin_array();
-    for (const auto& r : runs) {
-        w.begin_object()
-            .field("operator", operator_name)
-            .field("id", r.id)
-            .field("started_at", r.started_at)
-            .field("finished_at", r.finished_at);
-        w.field("mode", r.mode).field("status", r.status).field("exit_code", r.exit_code);
-        w.field("snapshot_id", r.snapshot_id).key("summary");
-        if (r.summary_json.empty())
-            w.null();
-        else
-            w.raw(public_view ? public_summary(r.summary_json)
-                              : r.summary_json.substr(0, r.summary_json.find_last_not_of("\n") + 1));
-        w.end_object();
-    }
-    w.end_array();
-    return out;
-}
-
 std::string show_report(const Config& cfg, const std::string& run_id, OutputFormat format) {
     Store store(existing_database(cfg), Access::ReadWrite, cfg.operator_name);
     return show_report(store, run_id, format);

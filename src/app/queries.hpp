@@ -6,6 +6,7 @@
 #include "core/output_format.hpp"
 #include "report/integrity.hpp"
 #include "report/metrics.hpp"
+#include "report/views.hpp"
 #include "store/history.hpp"
 #include "store/store.hpp"
 
@@ -47,24 +48,12 @@ struct AvailabilityExport {
 AvailabilityExport export_availability(const Config& cfg, OutputFormat format);
 AvailabilityExport export_availability(Store& store, OutputFormat format);
 
-/// One line of `oznsync runs`.
-struct RunListing {
-    std::string id, started_at, finished_at, mode, status;
-    int exit_code = -1;
-    int64_t snapshot_id = 0;
-    std::string counts;       // "create=3 remove=1", or "in sync"
-    std::string summary_json; // as recorded
-};
 /// The newest `limit` runs, newest first; with `kind` (full, incremental, dry_run: as the metrics' `mode`
 /// label) only runs of that kind.
 std::vector<RunListing> list_runs(const Config& cfg, int limit, const std::string& kind = "");
 std::vector<RunListing> list_runs(Store& store, int limit, const std::string& kind = "");
 /// The runs runs.keep_days folded into daily counts, oldest day first.
 std::vector<RunDay> folded_runs(const Config& cfg);
-/// `oznsync runs --format json`'s document.
-/// `public_view`: each summary as `public_summary` gives it (the read API's).
-std::string runs_json(const std::string& operator_name, const std::vector<RunListing>& runs,
-                      bool public_view = false);
 /// One run's summary.json as the read API shows it (report/'s public_summary: without the host, the user,
 /// file paths or a report error's text).
 std::string public_run_summary(Store& store, const std::string& run_id);
@@ -76,17 +65,6 @@ std::string show_report(Store& store, const std::string& run_id, OutputFormat fo
 /// `oznsync report verify`: the report folders against the hashes recorded when they were written.
 ChainVerdict verify_reports(const Config& cfg);
 
-/// What monitoring asks of the job (`oznsync serve`'s /healthz and /metrics): the current snapshot and
-/// its age, the last finished run, owned clients and free ports per project.
-struct ServiceStatus {
-    std::optional<int64_t> snapshot;
-    std::string snapshot_finished_at;
-    double snapshot_age_s = -1; // -1: no snapshot
-    std::optional<RunListing> last_run;
-    long long owned_clients = 0;
-    std::map<std::string, long long> free_ports; // per project id
-    std::map<std::string, std::string> project_names;
-};
 /// `with_ports`: also the free ports per project (a scan of the snapshot's splitters; /metrics wants them,
 /// /healthz does not).
 ServiceStatus service_status(Store& store, bool with_ports = true);

@@ -38,13 +38,7 @@ public:
             std::cout << runs_json(cfg.operator_name, list) << "\n";
             return 0;
         }
-        std::printf("operator %s\n", cfg.operator_name.c_str());
-        std::printf("%-24s %-20s %-12s %-7s %4s  %s\n", "RUN", "STARTED", "MODE", "STATUS", "EXIT",
-                    "CHANGES");
-        for (const auto& r : list)
-            std::printf("%-24s %-20s %-12s %-7s %4d  %s\n", r.id.c_str(), r.started_at.c_str(),
-                        r.mode.c_str(), r.status.c_str(), r.exit_code, r.counts.c_str());
-        if (list.empty()) std::printf("(no runs yet)\n");
+        std::fputs(runs_table(cfg.operator_name, list).c_str(), stdout);
         print_folded(folded_runs(cfg));
         return 0;
     }

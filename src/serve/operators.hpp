@@ -3,6 +3,7 @@
 // monitoring) or as the shared store published them (serve --store).
 #include "app/queries.hpp"
 #include "config/config.hpp"
+#include "report/views.hpp"
 #include "serve/box_index.hpp"
 #include "serve/shared_index.hpp"
 #include "store/store.hpp"
@@ -119,31 +120,9 @@ public:
         } catch (const std::exception& e) {
             problem = e.what();
         }
-        const bool ok = s && s->snapshot;
-        w.begin_object()
-            .field("operator", name())
-            .field("status", ok  ? "ok"
-                             : s ? "no snapshot"
-                                 : "unreadable");
-        if (!problem.empty()) w.field("problem", clean_message(problem, 200));
-        if (ok) {
-            w.field("snapshot_id", *s->snapshot)
-                .field("snapshot_finished_at", s->snapshot_finished_at)
-                .field("snapshot_age_s", s->snapshot_age_s);
-            if (const auto held = boxes()) w.field("snapshot_in_memory", held->snapshot());
-        }
-        w.key("last_run");
-        if (s && s->last_run)
-            w.begin_object()
-                .field("id", s->last_run->id)
-                .field("mode", s->last_run->mode)
-                .field("exit_code", s->last_run->exit_code)
-                .field("finished_at", s->last_run->finished_at)
-                .end_object();
-        else
-            w.null();
-        w.end_object();
-        return ok;
+        const auto held = boxes();
+        return oznsync::write_health(w, name(), s, problem,
+                                     held ? std::optional<int64_t>(held->snapshot()) : std::nullopt);
     }
 
 private:
@@ -166,14 +145,7 @@ public:
     std::shared_ptr<const BoxIndex> boxes() const override { return m_published->boxes; }
     double published_age_s() const override { return age_of(m_published->head.published_at); }
     bool write_health(JsonWriter& w) override {
-        const PublishedHead& h = m_published->head;
-        w.begin_object().field("operator", name()).field("status", "ok");
-        w.field("snapshot_id", h.snapshot_id).field("snapshot_finished_at", h.snapshot_finished_at);
-        w.field("snapshot_age_s", static_cast<int64_t>(age_of(h.snapshot_finished_at)));
-        w.field("published_at", h.published_at)
-            .field("published_age_s", static_cast<int64_t>(age_of(h.published_at)));
-        w.field("snapshot_in_memory", m_published->boxes->snapshot()).field("boxes", h.boxes);
-        w.key("last_run").null().end_object();
+        write_published_health(w, m_published->head, m_published->boxes->snapshot());
         return true;
     }
 
