@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <exception>
 #include <memory>
 
 #include <poll.h>
@@ -182,20 +183,30 @@ void Connection::exec(const std::string& sql, const Params& params,
     if (each) PQsetSingleRowMode(m_conn); // rows as they arrive: a million never held at once
     std::optional<std::string> failed;
     Result keep_error;
+    std::exception_ptr refused; // a row `each` could not take: the rest are drained, then it is rethrown
+    const auto take = [&](const PGresult* r, int row) {
+        if (failed || refused) return;
+        try {
+            each(Row(r, row));
+        } catch (...) { // kept and rethrown below, once the connection is ready for the next statement
+            refused = std::current_exception();
+        }
+    };
     while (Result r{PQgetResult(m_conn)}) {
         const ExecStatusType status = PQresultStatus(r.get());
         if (status == PGRES_SINGLE_TUPLE) {
-            if (!failed) each(Row(r.get(), 0));
+            take(r.get(), 0);
         } else if (status == PGRES_TUPLES_OK) {
-            if (each && !failed)
+            if (each)
                 for (int i = 0; i < PQntuples(r.get()); ++i)
-                    each(Row(r.get(), i));
+                    take(r.get(), i);
         } else if (status != PGRES_COMMAND_OK && !failed) {
             failed = "a statement";
             keep_error = std::move(r);
         }
     }
     if (failed) fail(*failed, keep_error.get());
+    if (refused) std::rethrow_exception(refused);
 }
 
 void Connection::exec_script(const std::string& sql) {

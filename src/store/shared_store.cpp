@@ -6,6 +6,7 @@
 #include "util/strings.hpp"
 
 #include <simdjson.h>
+#include <spdlog/spdlog.h>
 
 #include <iterator>
 
@@ -216,9 +217,19 @@ std::optional<PublishedHead> SharedStore::load(const std::string& operator_name,
     std::optional<PublishedHead> out = head(operator_name);
     if (!out) return out;
     simdjson::dom::parser parser;
+    long long unreadable = 0;
     m_conn.exec("SELECT box_id, project, name, lat, lng, implanted, splitters FROM oznsync.available_boxes "
                 "WHERE operator = $1 ORDER BY project COLLATE \"C\", box_id COLLATE \"C\"",
-                {operator_name}, [&](const pg::Row& r) { each(box_of(r, parser)); });
+                {operator_name}, [&](const pg::Row& r) {
+                    try {
+                        each(box_of(r, parser));
+                    } catch (const simdjson::simdjson_error&) { // a row edited by hand: not offered
+                        ++unreadable;
+                    }
+                });
+    if (unreadable)
+        spdlog::warn("shared store: {} box(es) of {} have unreadable free ports and are not offered",
+                     unreadable, operator_name);
     tx.commit();
     return out;
 }

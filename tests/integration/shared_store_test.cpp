@@ -293,6 +293,21 @@ TEST_SUITE("shared_store") {
             first_line(pg.psql(db, "SELECT snapshot_id FROM oznsync.operators WHERE operator = 'beta'"));
         CHECK(eventually([&] { return std::to_string(held_snapshot(during.server, "beta")) == snapshot; }));
         CHECK(eventually([&] { return std::to_string(held_snapshot(after.server, "beta")) == snapshot; }));
+        // A row edited by hand into something that is not free ports: that box is not offered, the rest are.
+        const auto offered = [&](Server& s) {
+            const std::string body = s.get("/v1/operators/acme/availability").body;
+            size_t n = 0;
+            for (size_t at = 0; (at = body.find("\"free_port_count\"", at)) != std::string::npos; ++at)
+                ++n;
+            return n;
+        };
+        const size_t before_edit = offered(during.server);
+        REQUIRE(before_edit > 1);
+        REQUIRE(pg.psql(db, "UPDATE oznsync.available_boxes SET splitters = '{\"not\": \"a list\"}' WHERE "
+                            "operator = 'acme' AND box_id = (SELECT min(box_id) FROM oznsync.available_boxes "
+                            "WHERE operator = 'acme'); SELECT pg_notify('oznsync_published', 'acme')")
+                    .exit_code == 0);
+        CHECK(eventually([&] { return offered(during.server) == before_edit - 1; }));
     }
 
     TEST_CASE("PostgreSQL stopped and started under a running replica: it answers from memory, says so, and "
