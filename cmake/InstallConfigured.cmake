@@ -3,7 +3,8 @@
 set(OZNSYNC_BINDIR "${CMAKE_INSTALL_PREFIX}/${OZNSYNC_REL_BINDIR}")
 set(OZNSYNC_LIBEXECDIR "${CMAKE_INSTALL_PREFIX}/${OZNSYNC_REL_LIBEXECDIR}/oznsync")
 foreach(unit oznsync.service oznsync@.service oznsync-incremental.service oznsync-incremental@.service
-             oznsync-serve.service oznsync-serve@.service oznsync-fleet-serve.service)
+             oznsync-serve.service oznsync-serve@.service oznsync-fleet-serve.service
+             oznsync-store-serve.service)
   configure_file("${OZNSYNC_SOURCE_DIR}/jobs/systemd/${unit}.in" "${OZNSYNC_STAGING}/${unit}" @ONLY)
   file(INSTALL "${OZNSYNC_STAGING}/${unit}" DESTINATION "${CMAKE_INSTALL_PREFIX}/lib/systemd/system")
 endforeach()

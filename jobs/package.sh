@@ -76,7 +76,7 @@ rm -rf "$root/usr/lib/.systemd-host"
 cp /bin/sh "$root/usr/bin/sh"
 units=(oznsync.service oznsync.timer oznsync@.service oznsync@.timer oznsync-incremental.service
        oznsync-incremental.timer oznsync-incremental@.service oznsync-incremental@.timer oznsync-serve.service
-       oznsync-serve@.service oznsync-fleet-serve.service oznsync-failure@.service)
+       oznsync-serve@.service oznsync-fleet-serve.service oznsync-store-serve.service oznsync-failure@.service)
 for u in "${units[@]}"; do
   out=$(MANPATH="$root/usr/share/man" systemd-analyze verify --root="$root" "/usr/lib/systemd/system/$u" 2>&1) || { echo "$out"; exit 1; }
   [ -z "$out" ] || { echo "systemd-analyze verify $u:"; echo "$out"; exit 1; }
@@ -93,7 +93,7 @@ for u in oznsync@.service oznsync-incremental@.service oznsync-serve@.service; d
   fi
 done
 for u in oznsync.service oznsync@operator.service oznsync-incremental.service oznsync-incremental@operator.service \
-         oznsync-serve.service oznsync-serve@operator.service oznsync-fleet-serve.service \
+         oznsync-serve.service oznsync-serve@operator.service oznsync-fleet-serve.service oznsync-store-serve.service \
          oznsync-failure@oznsync.service.service; do
   line=$(systemd-analyze security --offline=true --root="$root" "$u" 2>&1 | grep "Overall exposure level")
   score=$(echo "$line" | sed -n 's/.*: \([0-9.]*\) .*/\1/p')
