@@ -103,4 +103,67 @@ Change change_from_json(const std::string& json) {
     return c;
 }
 
+std::string journal_payload(const Change& c) {
+    std::string out;
+    JsonWriter w(out);
+    w.begin_object();
+    if (!c.from.empty()) port_ref(w, "from", c.from);
+    if (!c.box_name.empty()) w.field("box_name", c.box_name);
+    if (!c.splitter_name.empty()) w.field("splitter_name", c.splitter_name);
+    if (!c.property_id.empty()) w.field("property_id", c.property_id);
+    if (!c.client_id.empty()) w.field("client_id", c.client_id);
+    if (c.implanted) w.field("implanted", true);
+    if (!c.address.empty()) w.field("address", c.address);
+    if (c.action == Action::Create)
+        w.field("client_name", c.client_name).field("lat", c.lat).field("lng", c.lng);
+    if (c.action == Action::Remove && c.keep_property) w.field("keep_property", true).field("drop", c.drop);
+    if (c.action == Action::UserCreate || c.action == Action::UserUpdate) {
+        w.field("username", c.username).field("user_id", c.user_id).field("email", c.email);
+        if (c.reset_password) w.field("reset_password", true);
+        if (c.claim_user) w.field("claim_user", true);
+        w.key("projects").begin_array();
+        for (const auto& p : c.projects)
+            w.value(p);
+        w.end_array();
+    }
+    w.end_object();
+    return out;
+}
+
+Change change_from_row(Change c, const std::string& payload) {
+    try {
+        auto o = Poco::JSON::Parser().parse(payload).extract<Poco::JSON::Object::Ptr>();
+        const auto text = [&](const char* key, std::string& into) {
+            if (o->has(key) && !o->isNull(key)) into = o->getValue<std::string>(key);
+        };
+        const auto flag = [&](const char* key, bool& into) {
+            if (o->has(key)) into = o->getValue<bool>(key);
+        };
+        // An older row's payload repeats its columns (the same values); only what has no column is read.
+        c.from = port_ref(o, "from");
+        text("box_name", c.box_name);
+        text("splitter_name", c.splitter_name);
+        text("property_id", c.property_id);
+        text("client_id", c.client_id);
+        flag("implanted", c.implanted);
+        text("address", c.address);
+        text("client_name", c.client_name);
+        if (o->has("lat")) c.lat = o->getValue<double>("lat");
+        if (o->has("lng")) c.lng = o->getValue<double>("lng");
+        flag("keep_property", c.keep_property);
+        text("drop", c.drop);
+        text("username", c.username);
+        text("user_id", c.user_id);
+        text("email", c.email);
+        flag("reset_password", c.reset_password);
+        flag("claim_user", c.claim_user);
+        if (auto ps = o->getArray("projects"))
+            for (size_t i = 0; i < ps->size(); ++i)
+                c.projects.push_back(ps->getElement<std::string>(static_cast<unsigned>(i)));
+    } catch (const Poco::Exception& e) {
+        throw std::runtime_error("saved change is not readable: " + e.displayText());
+    }
+    return c;
+}
+
 } // namespace oznsync

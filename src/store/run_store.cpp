@@ -232,6 +232,27 @@ std::optional<long long> RunStore::last_sales_count(const std::string& except_ru
     return st.int64(0);
 }
 
+namespace {
+/// A change's columns in the journal, then its payload (what has no column): read by change_of_row.
+constexpr const char* kChangeColumns =
+    "action, sale_id, code, partner, project, box, splitter, port, before, after, reason, payload";
+
+Change change_of_row(sql::Statement& st, int first) {
+    Change c;
+    if (!action_from_name(st.text(first), c.action))
+        throw std::runtime_error("saved change has an unknown action " + st.text(first));
+    c.sale_id = st.text(first + 1);
+    c.code = st.text(first + 2);
+    c.partner = st.text(first + 3);
+    c.project = st.text(first + 4);
+    c.target = PortRef{st.text(first + 5), st.text(first + 6), st.integer(first + 7)};
+    c.before = st.text(first + 8);
+    c.after = st.text(first + 9);
+    c.reason = st.text(first + 10);
+    return change_from_row(std::move(c), st.text(first + 11));
+}
+} // namespace
+
 std::vector<JournalEntry> RunStore::save_plan(const std::string& run_id, std::vector<Change>&& writes,
                                               std::vector<Change>&& findings,
                                               const std::string& planned_result) {
@@ -263,7 +284,7 @@ std::vector<JournalEntry> RunStore::save_plan(const std::string& run_id, std::ve
         ins.bind(1, run_id).bind(2, e.seq).bind(3, e.ulid).bind(4, e.ts).bind(5, action_name(c.action));
         ins.bind(6, c.sale_id).bind(7, c.code).bind(8, c.partner).bind(9, c.project).bind(10, c.target.box);
         ins.bind(11, c.target.splitter).bind(12, c.target.port).bind(13, c.before).bind(14, c.after);
-        ins.bind(15, c.reason).bind(16, change_to_json(c)).bind(17, std::string(state_name(state)));
+        ins.bind(15, c.reason).bind(16, journal_payload(c)).bind(17, std::string(state_name(state)));
         ins.bind_text_or_null(18, result);
         ins.exec();
         e.change = std::move(c);
@@ -281,14 +302,14 @@ std::vector<JournalEntry> RunStore::save_plan(const std::string& run_id, std::ve
 }
 
 std::vector<JournalEntry> RunStore::entries(const std::string& run_id) {
-    auto st = db_of(m_store).prepare(
-        "SELECT seq, ulid, ts, payload, state, coalesce(result,''), coalesce(error,'') "
-        "FROM changes WHERE run_id = ? ORDER BY seq");
+    auto st =
+        db_of(m_store).prepare("SELECT seq, ulid, ts, state, coalesce(result,''), coalesce(error,''), " +
+                               std::string(kChangeColumns) + " FROM changes WHERE run_id = ? ORDER BY seq");
     st.bind(1, run_id);
     std::vector<JournalEntry> out;
     while (st.step())
-        out.push_back({st.integer(0), st.text(1), st.text(2), change_from_json(st.text(3)),
-                       state_from_name(st.text(4)).value_or(EntryState::Failed), st.text(5), st.text(6)});
+        out.push_back({st.integer(0), st.text(1), st.text(2), change_of_row(st, 6),
+                       state_from_name(st.text(3)).value_or(EntryState::Failed), st.text(4), st.text(5)});
     return out;
 }
 
@@ -309,11 +330,10 @@ std::vector<JournalEntry> RunStore::take_interrupted(const std::string& current_
     std::vector<JournalEntry> out;
     std::vector<std::string> runs;
     {
-        auto st = db_of(m_store).prepare(
-            "SELECT run_id, seq, ulid, ts, payload FROM changes WHERE state = 'intent' "
-            "ORDER BY run_id, seq");
+        auto st = db_of(m_store).prepare("SELECT run_id, seq, ulid, ts, " + std::string(kChangeColumns) +
+                                         " FROM changes WHERE state = 'intent' ORDER BY run_id, seq");
         while (st.step()) {
-            out.push_back({st.integer(1), st.text(2), st.text(3), change_from_json(st.text(4)),
+            out.push_back({st.integer(1), st.text(2), st.text(3), change_of_row(st, 4),
                            EntryState::Interrupted, "", ""});
             runs.push_back(st.text(0));
         }

@@ -1,6 +1,7 @@
 // The store's readers and writers over an in-memory SQLite database (every migration applied): snapshots
 // written, completed, revised and discarded; runs; the journal and its states; the report folders' chain.
 #include "store/box_ports.hpp"
+#include "store/change_codec.hpp"
 #include "store/report_chain.hpp"
 #include "store/run_store.hpp"
 #include "store/snapshot_reader.hpp"
@@ -182,5 +183,37 @@ TEST_SUITE("store") {
         CHECK(chain.all()[0].pruned);
         CHECK(chain.all().size() == 3); // a pruned folder keeps its link: verify still walks it
         CHECK(chain.written_before("1970-01-01T00:00:00Z").empty());
+    }
+
+    TEST_CASE("a journal row: its columns and a payload of what has no column; an older row's full payload "
+              "reads the same") {
+        Change c = change(Action::UserUpdate, "ship1", "");
+        c.username = "ozn-partner-1";
+        c.user_id = "65f000000000000000000001";
+        c.claim_user = true;
+        c.projects = {"p1", "p2"};
+        c.before = "no external_id";
+        c.after = "ozneutral-partner:1";
+        const std::string payload = journal_payload(c);
+        CHECK(payload.find("\"sale_id\"") == std::string::npos); // a column's field is not repeated
+        CHECK(payload.find("\"reason\"") == std::string::npos);
+        Change columns;
+        columns.action = c.action;
+        columns.sale_id = c.sale_id;
+        columns.project = c.project;
+        columns.target = c.target;
+        columns.before = c.before;
+        columns.after = c.after;
+        columns.reason = c.reason;
+        const Change read = change_from_row(columns, payload);
+        CHECK(read.username == c.username);
+        CHECK(read.claim_user);
+        CHECK(read.projects == c.projects);
+        CHECK(read.target.port == 1);
+        const Change older = change_from_row(columns, change_to_json(c)); // a row of an earlier version
+        CHECK(older.username == c.username);
+        CHECK(older.projects == c.projects);
+        CHECK(older.reason == c.reason);
+        CHECK_THROWS_AS(change_from_row(columns, "{not json"), std::runtime_error);
     }
 }
