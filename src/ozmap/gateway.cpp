@@ -97,8 +97,7 @@ std::optional<std::string> HttpGateway::user_external_id(const std::string& user
 }
 
 WriteResult RecordingGateway::write(const WriteRequest& r) {
-    WriteRequest kept = r;
-    kept.body = mask_secrets(kept.body);
+    WriteRequest kept(r.method, r.route, mask_secrets(r.body)); // what plan.json lists; not its look-up keys
     {
         std::lock_guard lock(m_mutex);
         m_requests.push_back(std::move(kept));
