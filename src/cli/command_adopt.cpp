@@ -11,15 +11,20 @@ namespace {
 class AdoptCommand : public OneRunCommand {
 public:
     std::string name() const override { return "adopt"; }
-    std::string synopsis() const override { return "[--dry-run] [--only-project ID]"; }
+    std::string synopsis() const override { return "[--dry-run] [--only-project ID] [--reason TEXT]"; }
 
 protected:
     void add_options(po::options_description& d) override {
         d.add_options()("dry-run", po::bool_switch(&m_dry), "pull and report the adoptions; change nothing")(
             "only-project", po::value(&m_opt.only_projects)->composing(),
-            "adopt in this project only (repeatable); one of ozmap.projects");
+            "adopt in this project only (repeatable); one of ozmap.projects")(
+            "reason", po::value(&m_opt.reason),
+            "why this run was started: in its record and report (200 characters)");
     }
-    void validate(const po::variables_map&) override { require_project_ids(m_opt.only_projects); }
+    void validate(const po::variables_map&) override {
+        require_project_ids(m_opt.only_projects);
+        check_reason(m_opt.reason);
+    }
 
 public:
     int run() override { return start({RunKind::Adopt, m_dry}); }

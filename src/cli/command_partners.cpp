@@ -8,14 +8,19 @@ namespace {
 class PartnersCommand : public OneRunCommand {
 public:
     std::string name() const override { return "partners"; }
-    std::string synopsis() const override { return "[--dry-run] [--reset-password PARTNER_ID]"; }
+    std::string synopsis() const override {
+        return "[--dry-run] [--reset-password PARTNER_ID] [--reason TEXT]";
+    }
 
 protected:
     void add_options(po::options_description& d) override {
         d.add_options()("dry-run", po::bool_switch(&m_dry), "plan and report the user changes; send nothing")(
             "reset-password", po::value(&m_reset),
-            "give this partner's user (partner id) a new password, written to the hand-over file");
+            "give this partner's user (partner id) a new password, written to the hand-over file")(
+            "reason", po::value(&m_opt.reason),
+            "why this run was started: in its record and report (200 characters)");
     }
+    void validate(const po::variables_map&) override { check_reason(m_opt.reason); }
 
 public:
     int run() override {

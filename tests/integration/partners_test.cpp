@@ -97,10 +97,15 @@ TEST_SUITE("partners_run") {
         std::string cfg = write_config(dir, sim,
                                        "[ozneutral]\npartnerships = file:" + dir.file("partnerships.json") +
                                            "\n[partners]\nrole = Partner\n");
-        // No usable e-mail: no user, and the run says why.
-        Result none = oznsync({"partners", "--config", cfg});
+        // No usable e-mail: no user, and the run says why. Why it was started is in its record (--reason).
+        Result none = oznsync({"partners", "--config", cfg, "--reason", "new partner signed"});
         CHECK(none.exit_code == 3);
         CHECK(sim.get("/__sim/requests") == "[]");
+        CHECK(read_file((newest_run_folder(dir) / "summary.json").string())
+                  .find("\"reason\":\"new partner signed\"") != std::string::npos);
+        CHECK(oznsync({"partners", "--config", cfg, "--reason", std::string("bad\x1b[31m")}).exit_code == 64);
+        CHECK(oznsync({"adopt", "--dry-run", "--config", cfg, "--reason", std::string(201, 'x')}).exit_code ==
+              64);
         // With partners.email_fallback the user is made, with a body the SDK's CreateUserDTO accepts.
         cfg = write_config(
             dir, sim,
