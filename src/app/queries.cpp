@@ -141,8 +141,7 @@ ServiceStatus service_status(Store& store, bool with_ports) {
     if (out.snapshot) {
         if (auto info = store.snapshot(*out.snapshot)) {
             out.snapshot_finished_at = info->finished_at;
-            if (auto t = parse_iso8601(info->finished_at))
-                out.snapshot_age_s = std::chrono::duration<double>(now() - *t).count();
+            out.snapshot_age_s = seconds_since(info->finished_at); // -1 when it is not a time
         }
         if (with_ports) {
             out.free_ports = free_ports_by_project(store, *out.snapshot);

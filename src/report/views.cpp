@@ -77,19 +77,12 @@ bool write_health(JsonWriter& w, const std::string& operator_name, const std::op
     return ok;
 }
 
-namespace {
-/// Seconds from an ISO 8601 time to now (-1 when it is not one).
-int64_t age_of(const std::string& iso) {
-    const auto t = parse_iso8601(iso);
-    return t ? static_cast<int64_t>(std::chrono::duration<double>(now() - *t).count()) : -1;
-}
-} // namespace
-
 void write_published_health(JsonWriter& w, const PublishedHead& h, int64_t snapshot_in_memory) {
     w.begin_object().field("operator", h.operator_name).field("status", "ok");
     w.field("snapshot_id", h.snapshot_id).field("snapshot_finished_at", h.snapshot_finished_at);
-    w.field("snapshot_age_s", age_of(h.snapshot_finished_at));
-    w.field("published_at", h.published_at).field("published_age_s", age_of(h.published_at));
+    w.field("snapshot_age_s", static_cast<int64_t>(seconds_since(h.snapshot_finished_at)));
+    w.field("published_at", h.published_at)
+        .field("published_age_s", static_cast<int64_t>(seconds_since(h.published_at)));
     w.field("snapshot_in_memory", snapshot_in_memory).field("boxes", h.boxes);
     w.key("last_run").null().end_object();
 }

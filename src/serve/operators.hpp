@@ -131,19 +131,13 @@ private:
     StorePool m_stores;
 };
 
-/// Seconds from an ISO 8601 time to now (-1 when it is not one).
-inline double age_of(const std::string& iso) {
-    const auto t = parse_iso8601(iso);
-    return t ? std::chrono::duration<double>(now() - *t).count() : -1;
-}
-
 /// An operator as the shared store published it (serve --store): immutable, a publish makes a new one.
 class PublishedOperator : public OperatorView {
 public:
     explicit PublishedOperator(std::shared_ptr<const Published> p) : m_published(std::move(p)) {}
     const std::string& name() const override { return m_published->head.operator_name; }
     std::shared_ptr<const BoxIndex> boxes() const override { return m_published->boxes; }
-    double published_age_s() const override { return age_of(m_published->head.published_at); }
+    double published_age_s() const override { return seconds_since(m_published->head.published_at); }
     bool write_health(JsonWriter& w) override {
         write_published_health(w, m_published->head, m_published->boxes->snapshot());
         return true;

@@ -77,14 +77,22 @@ struct ApiServer::State {
 
     using Views = std::vector<std::shared_ptr<OperatorView>>;
 
-    /// Every operator served now (from the shared store: as last published).
+    /// Every operator served now (from the shared store: as last published; the views are made once per
+    /// change of the store's operators, not per request).
     Views all() const {
         if (!shared) return databases;
-        Views out;
-        for (auto& [name, published] : shared->operators())
-            out.push_back(std::make_shared<PublishedOperator>(published));
-        return out;
+        std::lock_guard lock(published_mutex);
+        if (const uint64_t now_at = shared->generation(); now_at != published_generation) {
+            published.clear();
+            for (auto& [name, op] : shared->operators())
+                published.push_back(std::make_shared<PublishedOperator>(op));
+            published_generation = now_at;
+        }
+        return published;
     }
+    mutable std::mutex published_mutex;
+    mutable Views published; // shared's operators as views, as of published_generation
+    mutable uint64_t published_generation = ~uint64_t{0};
 
     /// The operator of this name, if this token may see it; else NotFound.
     std::shared_ptr<OperatorView> operator_named(const std::string& name, const Scope& scope) {

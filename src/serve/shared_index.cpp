@@ -61,7 +61,12 @@ void SharedIndex::connect_and_catch_up() {
     }
     std::lock_guard lock(m_mutex);
     for (auto it = m_operators.begin(); it != m_operators.end();)
-        it = present.count(it->first) ? std::next(it) : m_operators.erase(it);
+        if (present.count(it->first)) {
+            ++it;
+        } else {
+            it = m_operators.erase(it);
+            ++m_generation;
+        }
 }
 
 void SharedIndex::load(const std::string& operator_name) {
@@ -72,11 +77,12 @@ void SharedIndex::load(const std::string& operator_name) {
     std::lock_guard lock(m_mutex);
     m_contact = monotonic_seconds();
     if (!head) { // gone from the store (or never there): not answered for any more
-        m_operators.erase(operator_name);
+        if (m_operators.erase(operator_name)) ++m_generation;
         return;
     }
     boxes->identify(head->snapshot_id, head->revision); // read in the same transaction as the boxes
     m_operators[operator_name] = std::make_shared<const Published>(Published{*head, std::move(boxes)});
+    ++m_generation;
     ++m_loads;
     spdlog::info("{}: snapshot {} from the shared store in memory ({} boxes, {:.2f} s)", operator_name,
                  head->snapshot_id, head->boxes, monotonic_seconds() - t0);

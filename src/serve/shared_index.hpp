@@ -7,6 +7,7 @@
 #include "store/shared_store.hpp"
 #include "util/stop_signal.hpp"
 
+#include <atomic>
 #include <condition_variable>
 #include <map>
 #include <memory>
@@ -34,6 +35,9 @@ public:
 
     /// Every operator published, by name.
     std::map<std::string, std::shared_ptr<const Published>> operators() const;
+    /// Moves whenever an operator is loaded, replaced or dropped: what was built from operators() is current
+    /// while it has not moved.
+    uint64_t generation() const { return m_generation.load(); }
 
     struct Health {
         bool up = false;          // connected now
@@ -55,6 +59,7 @@ private:
     double m_contact = 0; // monotonic seconds
     std::string m_problem;
     long long m_loads = 0;
+    std::atomic<uint64_t> m_generation{0};
     StopSignal m_stop;
     std::thread m_thread;
 };

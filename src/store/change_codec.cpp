@@ -27,6 +27,21 @@ PortRef port_ref(const Poco::JSON::Object::Ptr& o, const char* key) {
     p.port = r->optValue<int>("port", 0);
     return p;
 }
+/// The fields only some actions have: a create's client, a kept property, a partner user's (and, for the
+/// journal, whether the user is being claimed).
+void action_fields(JsonWriter& w, const Change& c, bool with_claim) {
+    if (c.action == Action::Create)
+        w.field("client_name", c.client_name).field("lat", c.lat).field("lng", c.lng);
+    if (c.action == Action::Remove && c.keep_property) w.field("keep_property", true).field("drop", c.drop);
+    if (c.action != Action::UserCreate && c.action != Action::UserUpdate) return;
+    w.field("username", c.username).field("user_id", c.user_id).field("email", c.email);
+    if (c.reset_password) w.field("reset_password", true);
+    if (with_claim && c.claim_user) w.field("claim_user", true);
+    w.key("projects").begin_array();
+    for (const auto& p : c.projects)
+        w.value(p);
+    w.end_array();
+}
 } // namespace
 
 void write_change(JsonWriter& w, const Change& c) {
@@ -41,18 +56,7 @@ void write_change(JsonWriter& w, const Change& c) {
     if (!c.splitter_name.empty()) w.field("splitter_name", c.splitter_name);
     w.field("property_id", c.property_id).field("client_id", c.client_id).field("implanted", c.implanted);
     if (!c.address.empty()) w.field("address", c.address);
-    if (c.action == Action::Create) {
-        w.field("client_name", c.client_name).field("lat", c.lat).field("lng", c.lng);
-    }
-    if (c.action == Action::Remove && c.keep_property) w.field("keep_property", true).field("drop", c.drop);
-    if (c.action == Action::UserCreate || c.action == Action::UserUpdate) {
-        w.field("username", c.username).field("user_id", c.user_id).field("email", c.email);
-        if (c.reset_password) w.field("reset_password", true);
-        w.key("projects").begin_array();
-        for (const auto& p : c.projects)
-            w.value(p);
-        w.end_array();
-    }
+    action_fields(w, c, false);
     w.field("before", c.before).field("after", c.after).field("reason", c.reason).end_object();
 }
 
@@ -61,46 +65,6 @@ std::string change_to_json(const Change& c) {
     JsonWriter w(out);
     write_change(w, c);
     return out;
-}
-
-Change change_from_json(const std::string& json) {
-    Change c;
-    try {
-        auto o = Poco::JSON::Parser().parse(json).extract<Poco::JSON::Object::Ptr>();
-        if (!action_from_name(o->getValue<std::string>("action"), c.action))
-            throw std::runtime_error("unknown action " + o->getValue<std::string>("action"));
-        auto s = [&](const char* k) { return o->optValue<std::string>(k, ""); };
-        c.sale_id = s("sale_id");
-        c.code = s("code");
-        c.partner = s("partner");
-        c.project = s("project");
-        c.target = port_ref(o, "target");
-        c.from = port_ref(o, "from");
-        c.box_name = s("box_name");
-        c.splitter_name = s("splitter_name");
-        c.property_id = s("property_id");
-        c.client_id = s("client_id");
-        c.implanted = o->optValue<bool>("implanted", false);
-        c.keep_property = o->optValue<bool>("keep_property", false);
-        c.drop = s("drop");
-        c.client_name = s("client_name");
-        c.address = s("address");
-        c.lat = o->optValue<double>("lat", 0);
-        c.lng = o->optValue<double>("lng", 0);
-        c.username = s("username");
-        c.user_id = s("user_id");
-        c.email = s("email");
-        c.reset_password = o->optValue<bool>("reset_password", false);
-        if (auto ps = o->getArray("projects"))
-            for (size_t i = 0; i < ps->size(); ++i)
-                c.projects.push_back(ps->getElement<std::string>(static_cast<unsigned>(i)));
-        c.before = s("before");
-        c.after = s("after");
-        c.reason = s("reason");
-    } catch (const Poco::Exception& e) {
-        throw std::runtime_error("saved change is not readable: " + e.displayText());
-    }
-    return c;
 }
 
 std::string journal_payload(const Change& c) {
@@ -114,18 +78,7 @@ std::string journal_payload(const Change& c) {
     if (!c.client_id.empty()) w.field("client_id", c.client_id);
     if (c.implanted) w.field("implanted", true);
     if (!c.address.empty()) w.field("address", c.address);
-    if (c.action == Action::Create)
-        w.field("client_name", c.client_name).field("lat", c.lat).field("lng", c.lng);
-    if (c.action == Action::Remove && c.keep_property) w.field("keep_property", true).field("drop", c.drop);
-    if (c.action == Action::UserCreate || c.action == Action::UserUpdate) {
-        w.field("username", c.username).field("user_id", c.user_id).field("email", c.email);
-        if (c.reset_password) w.field("reset_password", true);
-        if (c.claim_user) w.field("claim_user", true);
-        w.key("projects").begin_array();
-        for (const auto& p : c.projects)
-            w.value(p);
-        w.end_array();
-    }
+    action_fields(w, c, true);
     w.end_object();
     return out;
 }

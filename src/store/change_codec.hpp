@@ -10,9 +10,6 @@ namespace oznsync {
 
 void write_change(JsonWriter& w, const Change& c);
 std::string change_to_json(const Change& c);
-/// Throws std::runtime_error when the JSON is not a change this version wrote.
-Change change_from_json(const std::string& json);
-
 /// The journal row's columns of a change (action, sale, code, partner, project, target port, before, after,
 /// reason) are set from the change itself; the payload holds what has no column.
 std::string journal_payload(const Change& c);

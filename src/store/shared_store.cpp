@@ -240,12 +240,15 @@ void SharedStore::listen() {
 
 std::vector<std::string> SharedStore::wait_for_publishes(int timeout_ms) {
     std::vector<std::string> out;
-    for (auto& [channel, payload] : m_conn.notifications())
-        if (channel == kChannel) out.push_back(std::move(payload));
-    if (!out.empty()) return out;
-    m_conn.wait_readable(timeout_ms);
-    for (auto& [channel, payload] : m_conn.notifications())
-        if (channel == kChannel) out.push_back(std::move(payload));
+    const auto take = [&] {
+        for (auto& [channel, payload] : m_conn.notifications())
+            if (channel == kChannel) out.push_back(std::move(payload));
+    };
+    take(); // already read with an earlier answer
+    if (out.empty()) {
+        m_conn.wait_readable(timeout_ms);
+        take();
+    }
     return out;
 }
 

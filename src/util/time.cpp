@@ -81,6 +81,11 @@ std::optional<system_clock::time_point> parse_iso8601(std::string_view s) {
     return sys_days(ymd) + hours(h) + minutes(mi) + seconds(se) + milliseconds(frac_ms);
 }
 
+double seconds_since(std::string_view iso) {
+    const auto t = parse_iso8601(iso);
+    return t ? duration<double>(now() - *t).count() : -1;
+}
+
 double monotonic_seconds() {
     if (clock_is_fixed()) return 0; // a fixed clock does not move: durations are 0
     return duration<double>(steady_clock::now().time_since_epoch()).count();

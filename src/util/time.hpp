@@ -17,6 +17,9 @@ std::string now_iso();
 /// Parses "YYYY-MM-DDTHH:MM:SS[.fff]Z" (or +00:00); nullopt on anything else.
 std::optional<std::chrono::system_clock::time_point> parse_iso8601(std::string_view s);
 
+/// Seconds from an ISO 8601 time (as parse_iso8601 reads it) to now(); -1 when it is not one.
+double seconds_since(std::string_view iso);
+
 /// Monotonic seconds since an arbitrary point, for durations.
 double monotonic_seconds();
 
