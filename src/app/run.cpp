@@ -413,7 +413,7 @@ private:
         d.timings = std::move(m_timings);
         d.entries = std::move(m_entries);
         d.interrupted = std::move(m_interrupted);
-        if (m_recording) d.requests = m_recording->requests();
+        if (m_recording) d.requests = m_recording->take_requests();
         d.occupancy = std::move(m_occupancy);
         d.project_names = std::move(m_project_names);
         d.pull_skipped = std::move(m_pull_skipped);

@@ -38,8 +38,7 @@ Change invalid_finding(const InvalidRecord& r) {
 }
 
 void refuse_unsafe_ids(std::vector<Change>& writes, std::vector<Change>& findings) {
-    std::vector<Change> kept;
-    kept.reserve(writes.size());
+    size_t kept = 0; // writes[0, kept) are the safe ones, in their order
     for (auto& c : writes) {
         std::string why;
         for (const auto& [what, id] : {std::pair<const char*, const std::string*>{"property", &c.property_id},
@@ -52,14 +51,15 @@ void refuse_unsafe_ids(std::vector<Change>& writes, std::vector<Change>& finding
                 break;
             }
         if (why.empty()) {
-            kept.push_back(std::move(c));
+            if (&c != &writes[kept]) writes[kept] = std::move(c);
+            ++kept;
             continue;
         }
         c.reason = why;
         c.action = Action::Conflict;
         findings.push_back(std::move(c));
     }
-    writes.swap(kept);
+    writes.erase(writes.begin() + static_cast<std::ptrdiff_t>(kept), writes.end());
 }
 
 std::string PortRef::text() const {

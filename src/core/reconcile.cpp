@@ -27,6 +27,8 @@ public:
 
     ChangeSet run(const std::vector<Sale>& raw_sales, const std::vector<InvalidRecord>& invalid_records) {
         m_known_records.reserve(raw_sales.size() + invalid_records.size());
+        m_out.writes.reserve(
+            raw_sales.size()); // a first night: one create per sale (untouched pages cost nothing)
         for (const auto& r : invalid_records) {
             m_out.findings.push_back(invalid_finding(r));
             m_known_records.insert(r.id);
@@ -120,7 +122,7 @@ private:
                 c.before = "present, " + implanted_text(p.client_implanted);
                 c.after = "absent";
                 fill_removal(c, &p);
-                m_out.writes.push_back(c);
+                m_out.writes.push_back(std::move(c));
             }
         }
     }
@@ -129,14 +131,14 @@ private:
         Change c = base_for(s);
         c.action = Action::Invalid;
         c.reason = reason;
-        m_out.findings.push_back(c);
+        m_out.findings.push_back(std::move(c));
     }
 
     void finding(const Sale& s, Action action, const std::string& reason, const Owned* owned = nullptr) {
         Change c = owned ? base_for(s, *owned) : base_for(s);
         c.action = action;
         c.reason = reason;
-        m_out.findings.push_back(c);
+        m_out.findings.push_back(std::move(c));
     }
 
     Change base_for(const Sale& s) const {
@@ -267,7 +269,7 @@ private:
                                        : "";
         c.after = c.keep_property ? "absent (property kept, disconnected)" : "absent";
         c.reason = s.status_text();
-        if (m_opt.remove) m_out.writes.push_back(c);
+        if (m_opt.remove) m_out.writes.push_back(std::move(c));
     }
 
     /// A whole owned client (property + client) of a live sale.
@@ -302,7 +304,7 @@ private:
                                "applied (new database?): ") +
                        join(drift) + (p.updated_at.empty() ? "" : " (OZmap updatedAt " + p.updated_at + ")") +
                        (m_opt.drift == DriftMode::Report ? "; left as it is" : "; reverted");
-            m_out.findings.push_back(c);
+            m_out.findings.push_back(std::move(c));
             ++m_out.drifted;
         }
         // OZmap already shows what the sale asks: that is the state to keep from now on.
@@ -326,7 +328,7 @@ private:
                 c.reason = why;
                 c.from = now;
                 c.target = target;
-                m_out.findings.push_back(c);
+                m_out.findings.push_back(std::move(c));
                 return;
             }
             Change c = base_for(s, owned);
@@ -337,7 +339,7 @@ private:
                        : s.port_replace_reason.empty()
                            ? "port changed in OZneutral"
                            : "port changed in OZneutral, portReplaceReason: " + s.port_replace_reason;
-            if (m_opt.move) m_out.writes.push_back(c);
+            if (m_opt.move) m_out.writes.push_back(std::move(c));
         }
         if (flip) {
             Change c = base_for(s, owned);
@@ -348,7 +350,7 @@ private:
             c.reason = s.wants_implanted() == applied.implanted
                            ? "reverting an OZmap edit (reconcile.drift = revert)"
                            : s.status_text();
-            if (s.wants_implanted() ? m_opt.promote : m_opt.demote) m_out.writes.push_back(c);
+            if (s.wants_implanted() ? m_opt.promote : m_opt.demote) m_out.writes.push_back(std::move(c));
         }
     }
 
@@ -371,7 +373,7 @@ private:
         c.before = base ? base->port.text() + ", " + implanted_text(base->implanted) : "";
         c.after = owned.exists() ? "partly deleted" : "absent";
         c.reason = "the client oznsync created " + what + "; left as it is";
-        m_out.findings.push_back(c);
+        m_out.findings.push_back(std::move(c));
     }
 
     void create(const Sale& s, const std::string& why) {
@@ -395,7 +397,7 @@ private:
         c.before = "absent";
         c.after = "present, " + implanted_text(s.wants_implanted());
         c.reason = why.empty() ? s.status_text() : why;
-        if (m_opt.create) m_out.writes.push_back(c);
+        if (m_opt.create) m_out.writes.push_back(std::move(c));
     }
 
     void order() {
@@ -461,7 +463,7 @@ public:
                 c.before = "operator's client (no external_id)";
                 c.after = "owned by oznsync (external_id " + external_id_for(s->id) + ")";
                 c.reason = "code equals the sale's codeOrder and the client sits on the sale's port";
-                m_out.writes.push_back(c);
+                m_out.writes.push_back(std::move(c));
             }
         }
         refuse_unsafe_ids(m_out.writes, m_out.findings);

@@ -9,6 +9,7 @@
 
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
+#include <simdjson.h>
 
 namespace oznsync {
 
@@ -96,8 +97,20 @@ std::optional<std::string> HttpGateway::user_external_id(const std::string& user
     return std::nullopt;
 }
 
+/// A body as plan.json holds it: the JSON value itself. Our bodies are JSON; masking a secret can only
+/// break one when the secret spans JSON's own characters, and such a body is kept as a string of its text.
+std::string recorded_body(const std::string& body) {
+    std::string masked = mask_secrets(body);
+    if (masked.empty() || masked == body) return masked;
+    simdjson::dom::parser parser;
+    if (!parser.parse(simdjson::padded_string(masked)).error()) return masked;
+    std::string quoted;
+    append_json_string(quoted, masked);
+    return quoted;
+}
+
 WriteResult RecordingGateway::write(const WriteRequest& r) {
-    WriteRequest kept(r.method, r.route, mask_secrets(r.body)); // what plan.json lists; not its look-up keys
+    WriteRequest kept(r.method, r.route, recorded_body(r.body)); // what plan.json lists; not its look-up keys
     {
         std::lock_guard lock(m_mutex);
         m_requests.push_back(std::move(kept));

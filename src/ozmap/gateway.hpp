@@ -57,11 +57,14 @@ private:
 };
 
 /// The dry run: answers every write as OZmap would on success, sends nothing and keeps the requests, in
-/// the order they came (plan.json lists them). Secrets in a body are masked before it is kept.
+/// the order they came (plan.json lists them). Secrets in a body are masked before it is kept; a kept body
+/// is always one JSON value (a masked body that no longer parses is kept as a JSON string of its text).
 class RecordingGateway : public OzmapGateway {
 public:
     WriteResult write(const WriteRequest& request) override;
     const std::vector<WriteRequest>& requests() const { return m_requests; }
+    /// The requests, moved out (a first night's are hundreds of MB).
+    std::vector<WriteRequest> take_requests() { return std::move(m_requests); }
     std::vector<Property> find_by_code(const std::string&) override { return {}; }
     std::optional<std::map<std::string, std::vector<Property>>>
     find_by_codes(const std::vector<std::string>&) override {

@@ -3,6 +3,7 @@
 #include "app/apply.hpp"
 #include "core/ownership.hpp"
 #include "util/error.hpp"
+#include "util/log.hpp"
 
 #include <doctest/doctest.h>
 
@@ -176,5 +177,20 @@ TEST_SUITE("apply") {
         CHECK(sent[2].route == "properties/property-A");
         CHECK(sent[3].route == "properties/property-C");
         CHECK(sent[4].route == "ftth-clients/client-C");
+    }
+
+    TEST_CASE("a dry run keeps each body as one JSON value, secrets masked") {
+        register_secret("pw-unit-7731");
+        register_secret("Q7\",\"b"); // a secret that spans JSON's own characters where it occurs
+        RecordingGateway gw;
+        gw.write(WriteRequest("POST", "users", "{\"username\":\"u\",\"password\":\"pw-unit-7731\"}"));
+        gw.write(WriteRequest("PATCH", "users/x", "{\"a\":\"Q7\",\"b\":\"c\"}"));
+        gw.write(WriteRequest("DELETE", "ftth-clients/x", ""));
+        const auto& kept = gw.requests();
+        REQUIRE(kept.size() == 3);
+        CHECK(kept[0].body == "{\"username\":\"u\",\"password\":\"***\"}");
+        // Masked into `{"a":"***":"c"}`, which is not JSON: kept as a string of that text.
+        CHECK(kept[1].body == "\"{\\\"a\\\":\\\"***\\\":\\\"c\\\"}\"");
+        CHECK(kept[2].body.empty());
     }
 }
