@@ -39,6 +39,7 @@ AtomicFile::~AtomicFile() {
 }
 
 void AtomicFile::write(std::string_view data) {
+    m_digest.update(data);
     size_t off = 0;
     while (off < data.size()) {
         ssize_t n = ::write(m_fd, data.data() + off, data.size() - off);

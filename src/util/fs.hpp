@@ -1,4 +1,6 @@
 #pragma once
+#include "util/digest.hpp"
+
 #include <string>
 #include <string_view>
 #include <sys/types.h>
@@ -17,10 +19,13 @@ public:
     AtomicFile& operator=(const AtomicFile&) = delete;
     void write(std::string_view data);
     void commit();
+    /// The SHA-256 (64 hex digits) of every byte written; call once, after the last write.
+    std::string sha256_hex() { return m_digest.hex(); }
 
 private:
     std::string m_path, m_tmp;
     int m_fd = -1;
+    Sha256Stream m_digest; // of what was written, so the file need not be read back to be hashed
 };
 
 /// Writes `content` with an AtomicFile.
