@@ -3,6 +3,7 @@
 #include "core/reconcile.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <string_view>
 #include <tuple>
 #include <unordered_map>
@@ -10,20 +11,28 @@
 
 namespace oznsync {
 
+namespace {
+struct IdVersion {
+    std::string_view id;
+    int64_t version;
+    bool operator==(const IdVersion&) const = default;
+};
+struct IdVersionHash {
+    size_t operator()(const IdVersion& k) const {
+        return std::hash<std::string_view>()(k.id) ^ (std::hash<int64_t>()(k.version) * 0x9e3779b97f4a7c15ULL);
+    }
+};
+} // namespace
+
 std::vector<const Sale*> contradictions(const std::vector<Sale>& sales) {
-    // The first record of each (id, version); records of one id are few, so a short list each.
-    std::unordered_map<std::string_view, std::vector<const Sale*>> first_of_id;
+    // The first record of each (id, version); a later one that differs from it contradicts it.
+    std::unordered_map<IdVersion, const Sale*, IdVersionHash> first;
+    first.reserve(sales.size());
     std::unordered_set<std::string_view> contradicted;
     std::vector<const Sale*> out;
     for (const auto& s : sales) {
-        auto& versions = first_of_id[s.id];
-        auto it = std::find_if(versions.begin(), versions.end(),
-                               [&](const Sale* f) { return f->version == s.version; });
-        if (it == versions.end()) {
-            versions.push_back(&s);
-            continue;
-        }
-        if (!(**it == s) && contradicted.insert(s.id).second) out.push_back(&s);
+        auto [it, fresh] = first.emplace(IdVersion{s.id, s.version}, &s);
+        if (!fresh && !(*it->second == s) && contradicted.insert(s.id).second) out.push_back(&s);
     }
     return out;
 }
@@ -38,10 +47,13 @@ std::vector<const Sale*> latest_versions(const std::vector<const Sale*>& sales) 
         if (std::tie(sales[i]->version, sales[i]->updated_at) > std::tie(cur.version, cur.updated_at))
             it->second = i;
     }
-    std::vector<const Sale*> out;
+    std::vector<bool> chosen(sales.size());
+    for (const auto& [id, i] : best)
+        chosen[i] = true;
+    std::vector<const Sale*> out; // in the feed's order
     out.reserve(best.size());
     for (size_t i = 0; i < sales.size(); ++i)
-        if (best[sales[i]->id] == i) out.push_back(sales[i]);
+        if (chosen[i]) out.push_back(sales[i]);
     return out;
 }
 
