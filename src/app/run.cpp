@@ -172,6 +172,9 @@ private:
         SaleFeed feed = read_sales();
         ChangeSet changes = plan(snapshot, feed);
         journal(snapshot, feed, changes);
+        // The changes hold what apply and the report need; the feed is kept only to be recorded (hundreds
+        // of MB on a first night: not held through the dry run and the report).
+        if (!records_whole_feed()) feed = SaleFeed();
         const int code = apply(snapshot, changes);
         if (records_whole_feed() && code != kExitIo) record_sales(recordable(feed), true);
         return code;
