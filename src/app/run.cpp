@@ -171,7 +171,7 @@ private:
         stop_if_interrupted("after the pull: nothing was sent");
         SaleFeed feed = read_sales();
         ChangeSet changes = plan(snapshot, feed);
-        journal(snapshot, feed, changes);
+        journal(changes);
         // The changes hold what apply and the report need; the feed is kept only to be recorded (hundreds
         // of MB on a first night: not held through the dry run and the report).
         if (!records_whole_feed()) feed = SaleFeed();
@@ -227,7 +227,7 @@ private:
         m_run.owned_clients = m_runs.owned_count(); // the base of the removal cap: every owned client
         m_run.in_sync = changes.in_sync;
         m_runs.save(m_run);
-        journal(snapshot, feed, changes);
+        journal(changes);
         const int code = apply(snapshot, changes);
         if (m_opt.sends() && code != kExitIo) {
             std::vector<const Sale*> planned;
@@ -295,7 +295,8 @@ private:
         return feed;
     }
 
-    /// Reconcile (or, `adopt`, the adoptions) over the snapshot, the feed and the base line.
+    /// Reconcile (or, `adopt`, the adoptions) over the snapshot, the feed and the base line; `apply
+    /// --plan`: the saved plan's changes and base-line updates, refused when stale, not reconciled again.
     ChangeSet plan(int64_t snapshot, const SaleFeed& feed) {
         double t = phase_start();
         Inventory inv = load_inventory(m_store, snapshot);
@@ -303,12 +304,30 @@ private:
         for (const auto& p : inv.projects)
             m_project_names[p.id] = p.name;
         m_occupancy = occupancy_of(inv);
+        std::optional<SavedPlan> saved;
+        if (!m_opt.plan_run_id.empty()) {
+            t = phase_start();
+            saved = load_saved_plan(m_runs, m_opt.plan_run_id, snapshot, m_run.snapshot_revision,
+                                    feed.fingerprint);
+            phase_end("saved_plan", t);
+            m_run.owned_clients = saved->owned_clients;
+            m_run.in_sync = saved->in_sync;
+            if (saved->baseline_kept) return std::move(saved->changes);
+            spdlog::info("saved plan {} kept no base-line updates (an older version made it): reconciled "
+                         "again for them; its changes stay the saved ones",
+                         m_opt.plan_run_id);
+        }
         const ReconcileOptions ropt = reconcile_options();
         t = phase_start();
         ChangeSet changes = m_opt.adopts() ? plan_adoptions(inv, feed.sales, ropt)
                                            : reconcile(inv, feed.sales, feed.invalid, m_runs.baseline(), ropt,
                                                        SaleRecords(m_store).reconciled_versions());
         phase_end("plan", t);
+        if (saved) {
+            saved->changes.baseline = std::move(changes.baseline);
+            saved->changes.forget = std::move(changes.forget);
+            return std::move(saved->changes);
+        }
         m_run.owned_clients = changes.owned_clients;
         m_run.in_sync = changes.in_sync;
         return changes;
@@ -316,19 +335,14 @@ private:
 
     /// Writes the changes to apply (this plan's, or a saved plan's) as the run's journal. The run's own
     /// state holds the entries from here on: whatever fails later, the report lists every change and the
-    /// state it reached.
-    void journal(int64_t snapshot, const SaleFeed& feed, ChangeSet& changes) {
+    /// state it reached. A dry run `apply --plan` can take keeps its base-line updates with it.
+    void journal(ChangeSet& changes) {
         double t = phase_start();
-        if (!m_opt.plan_run_id.empty()) {
-            SavedPlan saved = load_saved_plan(m_runs, m_opt.plan_run_id, snapshot, m_run.snapshot_revision,
-                                              feed.fingerprint);
-            m_run.owned_clients = saved.owned_clients;
-            m_entries = m_runs.save_plan(m_run.id, std::move(saved.changes.writes),
-                                         std::move(saved.changes.findings));
-        } else {
-            m_entries = m_runs.save_plan(m_run.id, std::move(changes.writes), std::move(changes.findings),
-                                         planned_result());
-        }
+        m_entries = m_opt.plan_run_id.empty()
+                        ? m_runs.save_plan(m_run.id, std::move(changes.writes), std::move(changes.findings),
+                                           planned_result())
+                        : m_runs.save_plan(m_run.id, std::move(changes.writes), std::move(changes.findings));
+        if (is_saved_plan(m_run.mode)) m_runs.save_plan_baseline(m_run.id, changes.baseline, changes.forget);
         m_planned = true;
         phase_end("journal", t);
     }

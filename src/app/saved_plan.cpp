@@ -35,6 +35,12 @@ SavedPlan load_saved_plan(RunStore& runs, const std::string& run_id, int64_t sna
         (e.state == EntryState::Finding ? plan.changes.findings : plan.changes.writes)
             .push_back(std::move(e.change));
     plan.owned_clients = saved.owned_clients;
+    plan.in_sync = saved.in_sync;
+    if (auto update = runs.plan_baseline(saved.id)) {
+        plan.baseline_kept = true;
+        plan.changes.baseline = std::move(update->upsert);
+        plan.changes.forget = std::move(update->forget);
+    }
     spdlog::info("executing saved plan {}: {} change(s)", saved.id, plan.changes.writes.size());
     return plan;
 }

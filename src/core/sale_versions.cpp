@@ -19,7 +19,8 @@ struct IdVersion {
 };
 struct IdVersionHash {
     size_t operator()(const IdVersion& k) const {
-        return std::hash<std::string_view>()(k.id) ^ (std::hash<int64_t>()(k.version) * 0x9e3779b97f4a7c15ULL);
+        return std::hash<std::string_view>()(k.id) ^
+               (std::hash<int64_t>()(k.version) * 0x9e3779b97f4a7c15ULL);
     }
 };
 } // namespace

@@ -63,7 +63,11 @@ long long History::keep_counts_only(const std::string& run_id) {
         .bind(1, run_id)
         .exec();
     db.prepare("DELETE FROM changes WHERE run_id = ? AND state != 'intent'").bind(1, run_id).exec();
-    return db.changes();
+    const long long removed = db.changes();
+    // A saved plan without its changes cannot be applied: its base-line updates go with them.
+    db.prepare("DELETE FROM plan_baseline WHERE run_id = ?").bind(1, run_id).exec();
+    db.prepare("UPDATE runs SET plan_baseline = 0 WHERE id = ?").bind(1, run_id).exec();
+    return removed;
 }
 
 std::vector<RunDay> History::run_days() {

@@ -423,6 +423,48 @@ void RunStore::save_baseline(const std::string& run_id, const Baseline& upsert,
     tx.commit();
 }
 
+void RunStore::save_plan_baseline(const std::string& run_id, const Baseline& upsert,
+                                  const std::set<std::string>& forget) {
+    auto& db = db_of(m_store);
+    sql::Transaction tx(db);
+    auto ins = db.prepare("INSERT OR REPLACE INTO plan_baseline(run_id, sale_id, forget, code, property_id, "
+                          "client_id, box, splitter, port, implanted) VALUES(?,?,?,?,?,?,?,?,?,?)");
+    for (const auto& sale : forget)
+        ins.bind(1, run_id).bind(2, sale).bind(3, 1).exec();
+    for (const auto& [sale, s] : upsert) {
+        ins.bind(1, run_id)
+            .bind(2, sale)
+            .bind(3, 0)
+            .bind(4, s.code)
+            .bind(5, s.property_id)
+            .bind(6, s.client_id);
+        ins.bind(7, s.port.box).bind(8, s.port.splitter).bind(9, s.port.port).bind(10, s.implanted).exec();
+    }
+    db.prepare("UPDATE runs SET plan_baseline = 1 WHERE id = ?").bind(1, run_id).exec();
+    tx.commit();
+}
+
+std::optional<OwnedUpdate> RunStore::plan_baseline(const std::string& run_id) {
+    auto& db = db_of(m_store);
+    auto kept = db.prepare("SELECT plan_baseline FROM runs WHERE id = ?");
+    kept.bind(1, run_id);
+    if (!kept.step() || kept.int64(0) == 0) return std::nullopt;
+    OwnedUpdate out;
+    auto st = db.prepare("SELECT sale_id, forget, coalesce(property_id,''), coalesce(client_id,''), "
+                         "coalesce(code,''), coalesce(box,''), coalesce(splitter,''), coalesce(port,0), "
+                         "coalesce(implanted,0) FROM plan_baseline WHERE run_id = ?");
+    st.bind(1, run_id);
+    while (st.step()) {
+        if (st.int64(1) != 0) {
+            out.forget.insert(st.text(0));
+            continue;
+        }
+        out.upsert[st.text(0)] = OwnedState{st.text(2), st.text(3), st.text(4),
+                                            PortRef{st.text(5), st.text(6), st.integer(7)}, st.int64(8) != 0};
+    }
+    return out;
+}
+
 std::vector<std::string> RunStore::owned_codes_not_on_a_property(int64_t snapshot) {
     std::vector<std::string> out;
     auto st = db_of(m_store).prepare(

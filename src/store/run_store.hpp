@@ -86,6 +86,11 @@ public:
     /// Writes the rows of `upsert` and deletes those of `forget`; other rows stay.
     void save_baseline(const std::string& run_id, const Baseline& upsert,
                        const std::set<std::string>& forget);
+    /// A saved plan's base-line updates, kept with it: `apply --plan` applies them without reconciling.
+    void save_plan_baseline(const std::string& run_id, const Baseline& upsert,
+                            const std::set<std::string>& forget);
+    /// Those of the saved plan `run_id`; nullopt for a plan saved before they were kept.
+    std::optional<OwnedUpdate> plan_baseline(const std::string& run_id);
     /// The codes of owned clients that no property of `snapshot` carries: the pull reads these clients
     /// by code (a half-done removal, a technician's delete). Usually none, so it costs no request.
     std::vector<std::string> owned_codes_not_on_a_property(int64_t snapshot);

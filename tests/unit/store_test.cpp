@@ -2,6 +2,7 @@
 // written, completed, revised and discarded; runs; the journal and its states; the report folders' chain.
 #include "store/box_ports.hpp"
 #include "store/change_codec.hpp"
+#include "store/history.hpp"
 #include "store/report_chain.hpp"
 #include "store/run_store.hpp"
 #include "store/snapshot_reader.hpp"
@@ -161,6 +162,31 @@ TEST_SUITE("store") {
         CHECK(runs.entries("r1")[1].state == EntryState::Interrupted);
         CHECK(runs.get("r1")->status == RunStatus::Died);
         CHECK(runs.take_interrupted("r2").empty()); // taken once
+    }
+
+    TEST_CASE("a saved plan's base-line updates: kept with it, read back whole, gone with its changes") {
+        Store store(sql::Database::kInMemory);
+        RunStore runs(store);
+        runs.begin(run_record("p1", RunMode::Plan, "2026-12-01T02:00:00Z"));
+        runs.save_plan("p1", {change(Action::Create, "sale1", "ORD-1")}, {});
+        CHECK_FALSE(runs.plan_baseline("p1")); // not kept (a plan of an older version)
+        Baseline upsert;
+        upsert["sale2"] = OwnedState{"property-2", "client-2", "ORD-2", PortRef{"b1", "s1", 4}, true};
+        upsert["sale3"] = OwnedState{"", "client-3", "ORD-3", PortRef{}, false};
+        runs.save_plan_baseline("p1", upsert, {"sale4"});
+        auto kept = runs.plan_baseline("p1");
+        REQUIRE(kept);
+        CHECK(kept->upsert == upsert);
+        CHECK(kept->forget == std::set<std::string>{"sale4"});
+        // Kept, and empty: a plan that updates nothing reads as "nothing", not as "not kept".
+        runs.begin(run_record("p2", RunMode::Plan, "2026-12-01T03:00:00Z"));
+        runs.save_plan_baseline("p2", {}, {});
+        REQUIRE(runs.plan_baseline("p2"));
+        CHECK(runs.plan_baseline("p2")->upsert.empty());
+        CHECK_FALSE(runs.plan_baseline("missing"));
+        // journal.keep_days removes the plan's changes: its updates cannot be applied without them.
+        History(store).keep_counts_only("p1");
+        CHECK_FALSE(runs.plan_baseline("p1"));
     }
 
     TEST_CASE("the report folders' chain: appended in order, the last, pruned links kept and marked") {
