@@ -12,9 +12,13 @@ std::string external_id_for(std::string_view sale_id) {
     return out;
 }
 
+std::string_view sale_in_external_id(std::string_view external_id) {
+    if (external_id.size() <= kPrefix.size() || external_id.substr(0, kPrefix.size()) != kPrefix) return {};
+    return external_id.substr(kPrefix.size());
+}
+
 std::string sale_of_external_id(std::string_view external_id) {
-    if (external_id.size() <= kPrefix.size() || external_id.substr(0, kPrefix.size()) != kPrefix) return "";
-    return std::string(external_id.substr(kPrefix.size()));
+    return std::string(sale_in_external_id(external_id));
 }
 
 std::string port_key(std::string_view splitter, int port) {

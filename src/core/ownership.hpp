@@ -15,6 +15,8 @@ std::string external_id_for(std::string_view sale_id);
 
 /// The sale id an external_id proves ownership for; empty when it is not oznsync's.
 std::string sale_of_external_id(std::string_view external_id);
+/// The same, as a view into `external_id` (empty when it is not oznsync's).
+std::string_view sale_in_external_id(std::string_view external_id);
 
 /// A key for (splitter, 1-based port), as text (lanes, the apply's failure keys).
 std::string port_key(std::string_view splitter, int port);

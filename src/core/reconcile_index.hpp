@@ -39,11 +39,13 @@ struct Index {
         for (size_t i = 0; i < inv.properties.size(); ++i) {
             const Property& p = inv.properties[i];
             if (!p.client_code.empty()) by_code.emplace(p.client_code, i);
-            if (std::string sale = sale_of_external_id(p.external_id); !sale.empty())
+            if (std::string_view sale = sale_in_external_id(p.external_id); !sale.empty())
                 by_sale.emplace(sale, i);
             if (!p.splitter.empty() && p.port > 0) by_port[PortAt{p.splitter, p.port}] = i;
             if (!p.client_id.empty()) property_clients.insert(p.client_id);
         }
+        clients_by_id.reserve(inv.clients.size());
+        client_codes.reserve(inv.clients.size());
         for (size_t i = 0; i < inv.clients.size(); ++i) {
             clients_by_id.emplace(inv.clients[i].id, i);
             client_codes.emplace(inv.clients[i].code, i);
@@ -73,11 +75,12 @@ struct Index {
         return "";
     }
 
+    // Every key is a view into the inventory, which outlives the index: nothing is copied.
     const Inventory& inv;
-    std::unordered_multimap<std::string, size_t> by_code;
-    std::unordered_map<std::string, size_t> by_sale, clients_by_id, client_codes;
-    std::unordered_map<PortAt, size_t, PortAtHash> by_port; // views into the inventory
-    std::unordered_set<std::string_view> property_clients;  // views into the inventory
+    std::unordered_multimap<std::string_view, size_t> by_code;
+    std::unordered_map<std::string_view, size_t> by_sale, clients_by_id, client_codes;
+    std::unordered_map<PortAt, size_t, PortAtHash> by_port;
+    std::unordered_set<std::string_view> property_clients;
 };
 
 /// The owned client of one sale as OZmap shows it: the property (with or without its client), or a

@@ -25,6 +25,12 @@ sql::Statement select(sql::Database& db, const std::string& sql, int64_t snapsho
     return st;
 }
 
+/// How many rows a reader will take (to size its container once, not grow it a doubling at a time).
+size_t count_rows(sql::Database& db, const char* table, int64_t snapshot, const Rows& rows) {
+    auto st = select(db, std::string("SELECT count(*) FROM ") + table, snapshot, rows);
+    return st.step() ? static_cast<size_t>(st.int64(0)) : 0;
+}
+
 /// The snapshot's projects.
 void read_projects(sql::Database& db, int64_t snapshot, Inventory& inv, const Rows& rows) {
     auto st = select(db, "SELECT id, name, identifier FROM projects", snapshot, rows, " ORDER BY id");
@@ -34,6 +40,7 @@ void read_projects(sql::Database& db, int64_t snapshot, Inventory& inv, const Ro
 
 /// Its boxes, by id.
 void read_boxes(sql::Database& db, int64_t snapshot, Inventory& inv, const Rows& rows) {
+    inv.boxes.reserve(inv.boxes.size() + count_rows(db, "boxes", snapshot, rows));
     auto st = select(db, "SELECT id, project, name, lat, lng, draft, implanted FROM boxes", snapshot, rows);
     while (st.step()) {
         Box b{st.text(0), st.text(1), st.text(2), st.real(3), st.real(4), st.int64(5) != 0, st.int64(6) != 0};
@@ -43,6 +50,7 @@ void read_boxes(sql::Database& db, int64_t snapshot, Inventory& inv, const Rows&
 
 /// Drop splitters, their ports sized.
 void read_splitters(sql::Database& db, int64_t snapshot, Inventory& inv, const Rows& rows) {
+    inv.splitters.reserve(inv.splitters.size() + count_rows(db, "splitters", snapshot, rows));
     auto st = select(db, "SELECT id, box, project, name, port_count FROM splitters", snapshot, rows);
     while (st.step()) {
         SplitterState s{st.text(1), st.text(2), st.text(3), {}};
@@ -72,6 +80,7 @@ void read_ports(sql::Database& db, int64_t snapshot, Inventory& inv, const Rows&
 
 /// Properties with their clients.
 void read_properties(sql::Database& db, int64_t snapshot, Inventory& inv, const Rows& rows) {
+    inv.properties.reserve(inv.properties.size() + count_rows(db, "properties", snapshot, rows));
     auto st = select(
         db,
         "SELECT id, project, coalesce(box,''), coalesce(splitter,''), coalesce(port,0), coalesce(lat,0), "
