@@ -10,6 +10,10 @@
 #include <csignal>
 #include <iostream>
 
+#ifdef OZNSYNC_WITH_MIMALLOC
+#include <mimalloc.h>
+#endif
+
 namespace {
 
 /// Where the command's name is: the first word that is neither an option every command takes nor the
@@ -37,6 +41,12 @@ size_t command_position(const std::vector<std::string>& args) {
 
 int main(int argc, char** argv) {
     using namespace oznsync;
+#ifdef OZNSYNC_WITH_MIMALLOC
+    // mimalloc hands freed memory back to the system 25 ms after it went unused by default: `serve`'s
+    // threads then map it in again all the time (measured: 11.5k feasibility answers/s instead of 15k).
+    // A second keeps a busy server's memory and still returns a quiet one's.
+    mi_option_set(mi_option_decommit_delay, 1000);
+#endif
     std::vector<std::string> args(argv + 1, argv + argc);
     if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
         std::cout << general_help();
