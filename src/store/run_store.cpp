@@ -281,11 +281,18 @@ std::vector<JournalEntry> RunStore::save_plan(const std::string& run_id, std::ve
             fixed_clock ? deterministic_ulid(ms, run_id + "#" + std::to_string(seq)) : new_ulid(ms);
         const std::string& result = state == EntryState::Planned ? planned_result : "";
         JournalEntry e{seq, std::move(ulid), ts, {}, state, result, ""};
-        ins.bind(1, run_id).bind(2, e.seq).bind(3, e.ulid).bind(4, e.ts).bind(5, action_name(c.action));
-        ins.bind(6, c.sale_id).bind(7, c.code).bind(8, c.partner).bind(9, c.project).bind(10, c.target.box);
-        ins.bind(11, c.target.splitter).bind(12, c.target.port).bind(13, c.before).bind(14, c.after);
-        ins.bind(15, c.reason).bind(16, journal_payload(c)).bind(17, std::string(state_name(state)));
-        ins.bind_text_or_null(18, result);
+        const std::string payload = journal_payload(c);
+        // Every text bound here outlives the insert: bound without a copy (500k rows on a first night).
+        ins.bind_static(1, run_id).bind(2, e.seq).bind_static(3, e.ulid).bind_static(4, e.ts);
+        ins.bind_static(5, action_name(c.action)).bind_static(6, c.sale_id).bind_static(7, c.code);
+        ins.bind_static(8, c.partner).bind_static(9, c.project).bind_static(10, c.target.box);
+        ins.bind_static(11, c.target.splitter).bind(12, c.target.port).bind_static(13, c.before);
+        ins.bind_static(14, c.after).bind_static(15, c.reason).bind_static(16, payload);
+        ins.bind_static(17, state_name(state));
+        if (result.empty())
+            ins.bind_null(18);
+        else
+            ins.bind_static(18, result);
         ins.exec();
         e.change = std::move(c);
         out.push_back(std::move(e));

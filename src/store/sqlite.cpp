@@ -55,6 +55,11 @@ Statement& Statement::bind(int i, std::string_view v) {
     if (rc != SQLITE_OK) fail(m_db, rc, "bind");
     return *this;
 }
+Statement& Statement::bind_static(int i, std::string_view v) {
+    int rc = sqlite3_bind_text(m_stmt, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
+    if (rc != SQLITE_OK) fail(m_db, rc, "bind");
+    return *this;
+}
 Statement& Statement::bind(int i, int64_t v) {
     int rc = sqlite3_bind_int64(m_stmt, i, v);
     if (rc != SQLITE_OK) fail(m_db, rc, "bind");

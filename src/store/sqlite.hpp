@@ -35,6 +35,9 @@ public:
     Statement& bind(int i, bool v) { return bind(i, static_cast<int64_t>(v ? 1 : 0)); }
     Statement& bind(int i, double v);
     Statement& bind_null(int i);
+    /// Binds text without copying it: `v` must stay as it is until the statement is stepped and reset
+    /// (a bulk insert binding fields of objects that outlive the row).
+    Statement& bind_static(int i, std::string_view v);
     Statement& bind(int i, const std::optional<std::string>& v) { return v ? bind(i, *v) : bind_null(i); }
     /// Binds empty strings as NULL (for optional ids).
     Statement& bind_text_or_null(int i, std::string_view v) { return v.empty() ? bind_null(i) : bind(i, v); }
