@@ -29,6 +29,7 @@ int RunEnding::finish(ReportData d, bool sends) {
     const bool quiet = nothing_to_report(d);
     if (quiet) d.run.summary_json.clear();
     const bool recorded = quiet ? record_row(d.run) : record(d.run, d);
+    if (recorded) keep_action_counts(d.run.id); // before a quiet run's rows go
     if (quiet && !d.entries.empty()) forget_restated_findings(d.run.id);
     std::string dir;
     if (!quiet) {
@@ -88,6 +89,16 @@ bool RunEnding::nothing_to_report(const ReportData& d) {
     if (!only_invalid) return false;
     return d.entries.empty() || (!d.run.sales_fingerprint.empty() &&
                                  m_runs.previous_sales_fingerprint(d.run.id) == d.run.sales_fingerprint);
+}
+
+/// The run's counts by action on its row (reports/index.html reads them there). A failure is logged: the
+/// index then counts the run's rows, as it did before.
+void RunEnding::keep_action_counts(const std::string& run_id) {
+    try {
+        m_runs.keep_action_counts(run_id);
+    } catch (const std::exception& e) {
+        spdlog::warn("the change counts of run {} could not be kept on its row: {}", run_id, e.what());
+    }
 }
 
 /// A quiet run's findings restate the run before's: its row keeps their counts, not their rows.

@@ -181,16 +181,28 @@ std::optional<RunRecord> RunStore::last_finished(const std::vector<RunMode>& mod
 
 std::map<std::string, std::map<std::string, long long>> RunStore::action_counts_of_newest(int limit) {
     // A run whose change rows journal.keep_days removed keeps their counts on its row.
+    // A run that kept its counts at its end is read from them alone; one that did not (still running, or
+    // recorded before migration 017) is counted from its rows and the counts journal.keep_days left.
     auto st = db_of(m_store).prepare(
-        "WITH newest AS (SELECT id, change_counts FROM runs ORDER BY rowid DESC LIMIT ?) "
-        "SELECT run_id, action, count(*) FROM changes WHERE run_id IN (SELECT id FROM newest) "
-        "GROUP BY run_id, action "
-        "UNION ALL SELECT newest.id, c.key, c.value FROM newest, json_each(newest.change_counts) AS c");
+        "WITH newest AS (SELECT id, change_counts, action_counts FROM runs ORDER BY rowid DESC LIMIT ?) "
+        "SELECT run_id, action, count(*) FROM changes WHERE run_id IN (SELECT id FROM newest WHERE "
+        "action_counts IS NULL) GROUP BY run_id, action "
+        "UNION ALL SELECT newest.id, c.key, c.value FROM newest, json_each(newest.change_counts) AS c "
+        "WHERE newest.action_counts IS NULL "
+        "UNION ALL SELECT newest.id, c.key, c.value FROM newest, json_each(newest.action_counts) AS c");
     st.bind(1, limit);
     std::map<std::string, std::map<std::string, long long>> out;
     while (st.step())
         out[st.text(0)][st.text(1)] += st.int64(2);
     return out;
+}
+
+void RunStore::keep_action_counts(const std::string& run_id) {
+    db_of(m_store)
+        .prepare("UPDATE runs SET action_counts = (SELECT json_group_object(action, n) FROM (SELECT action, "
+                 "count(*) AS n FROM changes WHERE run_id = ?1 GROUP BY action)) WHERE id = ?1")
+        .bind(1, run_id)
+        .exec();
 }
 
 std::map<std::string, long long> RunStore::action_counts(const std::string& run_id) {

@@ -12,6 +12,8 @@
 
 #include <doctest/doctest.h>
 
+#include <map>
+
 using namespace oznsync;
 
 namespace {
@@ -187,6 +189,28 @@ TEST_SUITE("store") {
         // journal.keep_days removes the plan's changes: its updates cannot be applied without them.
         History(store).keep_counts_only("p1");
         CHECK_FALSE(runs.plan_baseline("p1"));
+    }
+
+    TEST_CASE("the newest runs' counts: kept on a finished run's row (its rows not read again, nor counted "
+              "twice once journal.keep_days removes them); counted from the rows for a run without them") {
+        Store store(sql::Database::kInMemory);
+        RunStore runs(store);
+        runs.begin(run_record("r1", RunMode::Run, "2026-12-01T02:00:00Z"));
+        runs.save_plan("r1",
+                       {change(Action::Create, "sale1", "ORD-1"), change(Action::Create, "sale2", "ORD-2")},
+                       {change(Action::Conflict, "sale3", "ORD-3")});
+        runs.begin(run_record("r2", RunMode::Run, "2026-12-02T02:00:00Z"));
+        runs.save_plan("r2", {change(Action::Move, "sale1", "ORD-1")}, {});
+        const std::map<std::string, long long> r1{{"conflict", 1}, {"create", 2}}, r2{{"move", 1}};
+        CHECK(runs.action_counts_of_newest(10).at("r1") == r1);
+        runs.keep_action_counts("r1");
+        // The rows are not read for a run that kept its counts: a row added by hand does not show.
+        runs.save_plan("r1", {change(Action::Remove, "sale4", "ORD-4")}, {});
+        auto counts = runs.action_counts_of_newest(10);
+        CHECK(counts.at("r1") == r1);
+        CHECK(counts.at("r2") == r2);          // no counts kept: its rows
+        History(store).keep_counts_only("r1"); // journal.keep_days
+        CHECK(runs.action_counts_of_newest(10).at("r1") == r1);
     }
 
     TEST_CASE("the report folders' chain: appended in order, the last, pruned links kept and marked") {
