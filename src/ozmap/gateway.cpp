@@ -97,6 +97,7 @@ std::optional<std::string> HttpGateway::user_external_id(const std::string& user
     return std::nullopt;
 }
 
+namespace {
 /// A body as plan.json holds it: the JSON value itself. Our bodies are JSON; masking a secret can only
 /// break one when the secret spans JSON's own characters, and such a body is kept as a string of its text.
 std::string recorded_body(const std::string& body) {
@@ -108,6 +109,7 @@ std::string recorded_body(const std::string& body) {
     append_json_string(quoted, masked);
     return quoted;
 }
+} // namespace
 
 WriteResult RecordingGateway::write(const WriteRequest& r) {
     WriteRequest kept(r.method, r.route, recorded_body(r.body)); // what plan.json lists; not its look-up keys

@@ -180,9 +180,9 @@ std::optional<RunRecord> RunStore::last_finished(const std::vector<RunMode>& mod
 }
 
 std::map<std::string, std::map<std::string, long long>> RunStore::action_counts_of_newest(int limit) {
-    // A run whose change rows journal.keep_days removed keeps their counts on its row.
     // A run that kept its counts at its end is read from them alone; one that did not (still running, or
-    // recorded before migration 017) is counted from its rows and the counts journal.keep_days left.
+    // recorded before migration 017) is counted from its rows plus the counts of those journal.keep_days
+    // removed.
     auto st = db_of(m_store).prepare(
         "WITH newest AS (SELECT id, change_counts, action_counts FROM runs ORDER BY rowid DESC LIMIT ?) "
         "SELECT run_id, action, count(*) FROM changes WHERE run_id IN (SELECT id FROM newest WHERE "
@@ -370,9 +370,11 @@ std::vector<JournalEntry> RunStore::take_interrupted(const std::string& current_
 }
 
 namespace {
-constexpr const char* kOwnedColumns =
-    "SELECT sale_id, coalesce(property_id,''), coalesce(client_id,''), code, coalesce(box,''), "
-    "coalesce(splitter,''), coalesce(port,0), coalesce(implanted,0) FROM owned";
+/// A base-line row as read_owned takes it, from `owned` or a saved plan's `plan_baseline`.
+constexpr const char* kOwnedFields =
+    "SELECT sale_id, coalesce(property_id,''), coalesce(client_id,''), coalesce(code,''), coalesce(box,''), "
+    "coalesce(splitter,''), coalesce(port,0), coalesce(implanted,0)";
+const std::string kOwnedColumns = std::string(kOwnedFields) + " FROM owned";
 
 void read_owned(sql::Statement& st, Baseline& out) {
     while (st.step())
@@ -411,8 +413,7 @@ std::set<std::string> RunStore::sales_owning(const std::set<std::string>& client
 
 Baseline RunStore::baseline_of(const std::set<std::string>& sale_ids) {
     Baseline out;
-    auto st = db_of(m_store).prepare(std::string(kOwnedColumns) +
-                                     " WHERE sale_id IN (SELECT value FROM json_each(?))");
+    auto st = db_of(m_store).prepare(kOwnedColumns + " WHERE sale_id IN (SELECT value FROM json_each(?))");
     st.bind(1, json_array_of(sale_ids));
     read_owned(st, out);
     return out;
@@ -469,18 +470,14 @@ std::optional<OwnedUpdate> RunStore::plan_baseline(const std::string& run_id) {
     kept.bind(1, run_id);
     if (!kept.step() || kept.int64(0) == 0) return std::nullopt;
     OwnedUpdate out;
-    auto st = db.prepare("SELECT sale_id, forget, coalesce(property_id,''), coalesce(client_id,''), "
-                         "coalesce(code,''), coalesce(box,''), coalesce(splitter,''), coalesce(port,0), "
-                         "coalesce(implanted,0) FROM plan_baseline WHERE run_id = ?");
-    st.bind(1, run_id);
-    while (st.step()) {
-        if (st.int64(1) != 0) {
-            out.forget.insert(st.text(0));
-            continue;
-        }
-        out.upsert[st.text(0)] = OwnedState{st.text(2), st.text(3), st.text(4),
-                                            PortRef{st.text(5), st.text(6), st.integer(7)}, st.int64(8) != 0};
-    }
+    auto forget = db.prepare("SELECT sale_id FROM plan_baseline WHERE run_id = ? AND forget = 1");
+    forget.bind(1, run_id);
+    while (forget.step())
+        out.forget.insert(forget.text(0));
+    auto upsert =
+        db.prepare(std::string(kOwnedFields) + " FROM plan_baseline WHERE run_id = ? AND forget = 0");
+    upsert.bind(1, run_id);
+    read_owned(upsert, out.upsert);
     return out;
 }
 

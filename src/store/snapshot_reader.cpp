@@ -25,8 +25,10 @@ sql::Statement select(sql::Database& db, const std::string& sql, int64_t snapsho
     return st;
 }
 
-/// How many rows a reader will take (to size its container once, not grow it a doubling at a time).
+/// How many rows a whole-snapshot reader will take (to size its container once, not grow it a doubling
+/// at a time); 0 for a reader of some rows (an incremental run's few: not worth a second query).
 size_t count_rows(sql::Database& db, const char* table, int64_t snapshot, const Rows& rows) {
+    if (!rows.where.empty()) return 0;
     auto st = select(db, std::string("SELECT count(*) FROM ") + table, snapshot, rows);
     return st.step() ? static_cast<size_t>(st.int64(0)) : 0;
 }
