@@ -2,7 +2,6 @@
 
 #include "core/enum_names.hpp"
 #include "core/geo.hpp"
-#include "util/json_writer.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -106,37 +105,6 @@ FeasibilityAnswer merge_feasibility(std::vector<std::pair<std::string, Feasibili
     std::sort(out.non_viable.begin(), out.non_viable.end(), order);
     if (limit > 0 && out.viable.size() > static_cast<size_t>(limit))
         out.viable.resize(static_cast<size_t>(limit));
-    return out;
-}
-
-std::string feasibility_json(const FeasibilityAnswer& a) {
-    std::string out;
-    JsonWriter w(out);
-    w.begin_object().field("viable", !a.viable.empty()).field("lat", a.lat).field("lng", a.lng);
-    w.field("radius", a.radius_m).key("viable_boxes").begin_array();
-    for (const auto& v : a.viable) {
-        w.begin_object();
-        if (!v.operator_name.empty()) w.field("operator", v.operator_name);
-        w.field("id", v.box.id).field("name", v.box.name).field("project", v.box.project);
-        w.field("distance", round_distance(v.distance_m));
-        w.key("coords").begin_array().value(v.box.lng).value(v.box.lat).end_array();
-        w.field("free_port_count", v.free_count()).key("splitters").begin_array();
-        for (const auto& f : v.free) {
-            w.begin_object().field("id", f.splitter).field("name", f.name).key("free_ports").begin_array();
-            for (int p : f.ports)
-                w.value(p);
-            w.end_array().end_object();
-        }
-        w.end_array().end_object();
-    }
-    w.end_array().key("non_viable_boxes").begin_array();
-    for (const auto& n : a.non_viable) {
-        w.begin_object();
-        if (!n.operator_name.empty()) w.field("operator", n.operator_name);
-        w.field("id", n.box.id).field("name", n.box.name).field("project", n.box.project);
-        w.field("distance", round_distance(n.distance_m)).field("reason", reason_name(n.reason)).end_object();
-    }
-    w.end_array().end_object();
     return out;
 }
 

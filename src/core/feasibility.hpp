@@ -65,7 +65,6 @@ FeasibilityAnswer evaluate_feasibility(double lat, double lng, double radius_m,
 FeasibilityAnswer merge_feasibility(std::vector<std::pair<std::string, FeasibilityAnswer>> answers,
                                     int limit);
 
-std::string feasibility_json(const FeasibilityAnswer& a);
 /// One decimal of a metre: how distances are shown, everywhere.
 double round_distance(double metres);
 

@@ -1,6 +1,8 @@
 #pragma once
-// What the read-only commands and the read API show of an operator, rendered here: the run listing
-// (`oznsync runs`, text and JSON, and the read API's /v1/runs) and an operator's health (/healthz).
+// What the read-only commands and the read API show of an operator, rendered here: a feasibility
+// answer (`oznsync feasibility --format json`, the read API's), the run listing (`oznsync runs`, text and
+// JSON, and the read API's /v1/runs) and an operator's health (/healthz).
+#include "core/feasibility.hpp"
 #include "report/report.hpp"
 #include "store/shared_store.hpp"
 #include "util/json_writer.hpp"
@@ -12,6 +14,10 @@
 #include <vector>
 
 namespace oznsync {
+
+/// A feasibility answer as JSON: the keys of OZmap's /ftth-viability/radius (one operator's boxes), each
+/// box named with its operator in an answer across operators.
+std::string feasibility_json(const FeasibilityAnswer& a);
 
 /// One line of `oznsync runs`.
 struct RunListing {

@@ -2,6 +2,7 @@
 // The server's state and how it answers a request (routing, each endpoint): included by server.cpp only.
 #include "app/queries.hpp"
 #include "core/feasibility.hpp"
+#include "report/views.hpp"
 #include "serve/access.hpp"
 #include "serve/operators.hpp"
 #include "serve/rate_limit.hpp"

@@ -3,6 +3,7 @@
 #include "core/feasibility.hpp"
 #include "sim/fixture.hpp"
 #include "util/ids.hpp"
+#include "util/json_writer.hpp"
 #include "util/strings.hpp"
 #include "util/time.hpp"
 
@@ -103,6 +104,39 @@ std::string without_key(const std::string& body, const std::string& key) {
     } catch (const Poco::Exception&) {
         return body;
     }
+}
+
+/// OZmap's answer to /ftth-viability/radius, as the simulator models it: one operator's boxes, so no
+/// operator key. The simulator renders it itself (it stands in for OZmap): the integration tests compare
+/// oznsync's own rendering with this one, byte for byte.
+std::string viability_body(const FeasibilityAnswer& a) {
+    std::string out;
+    JsonWriter w(out);
+    auto box_head = [&w](const Box& b, double distance_m) {
+        w.begin_object().field("id", b.id).field("name", b.name).field("project", b.project);
+        w.field("distance", round_distance(distance_m));
+    };
+    w.begin_object().field("viable", !a.viable.empty()).field("lat", a.lat).field("lng", a.lng);
+    w.field("radius", a.radius_m).key("viable_boxes").begin_array();
+    for (const ViableBox& v : a.viable) {
+        box_head(v.box, v.distance_m);
+        w.key("coords").begin_array().value(v.box.lng).value(v.box.lat).end_array();
+        w.field("free_port_count", v.free_count()).key("splitters").begin_array();
+        for (const ViableBox::Free& s : v.free) {
+            w.begin_object().field("id", s.splitter).field("name", s.name).key("free_ports").begin_array();
+            for (int port : s.ports)
+                w.value(port);
+            w.end_array().end_object();
+        }
+        w.end_array().end_object();
+    }
+    w.end_array().key("non_viable_boxes").begin_array();
+    for (const NonViableBox& n : a.non_viable) {
+        box_head(n.box, n.distance_m);
+        w.field("reason", reason_name(n.reason)).end_object();
+    }
+    w.end_array().end_object();
+    return out;
 }
 } // namespace
 
@@ -420,7 +454,7 @@ Reply OzmapApi::viability(const Query& q) {
         candidates.push_back(std::move(bp));
     }
     Reply r;
-    r.body = feasibility_json(evaluate_feasibility(lat, lng, radius, candidates, static_cast<int>(limit)));
+    r.body = viability_body(evaluate_feasibility(lat, lng, radius, candidates, static_cast<int>(limit)));
     return r;
 }
 

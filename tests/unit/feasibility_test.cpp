@@ -1,5 +1,6 @@
 #include "core/feasibility.hpp"
 #include "core/geo.hpp"
+#include "report/views.hpp"
 
 #include <doctest/doctest.h>
 
