@@ -4,6 +4,7 @@
 #include "app/hold.hpp"
 #include "app/incremental.hpp"
 #include "app/partners.hpp"
+#include "app/plan_inputs.hpp"
 #include "app/preflight.hpp"
 #include "app/publish.hpp"
 #include "app/pull.hpp"
@@ -169,8 +170,15 @@ private:
             m_run.snapshot_revision = info->revision;
         }
         stop_if_interrupted("after the pull: nothing was sent");
-        SaleFeed feed = read_sales();
-        ChangeSet changes = plan(snapshot, feed);
+        m_sales_read_at = now_iso();
+        PlanInputs in =
+            read_plan_inputs(m_cfg, m_store, snapshot, m_opt.plan_run_id.empty() && !m_opt.adopts());
+        m_timings.emplace_back("sales", in.feed_s);
+        m_timings.emplace_back("load_snapshot", in.snapshot_s);
+        if (in.baseline) m_timings.emplace_back("load_baseline", in.baseline_s);
+        SaleFeed feed = std::move(in.feed);
+        check_feed(feed);
+        ChangeSet changes = plan(snapshot, std::move(in), feed);
         journal(changes);
         // The changes hold what apply and the report need; the feed is kept only to be recorded (hundreds
         // of MB on a first night: not held through the dry run and the report).
@@ -273,12 +281,8 @@ private:
                      pr.snapshot_id, pr.boxes, pr.splitters, pr.ports, pr.properties, pr.seconds);
     }
 
-    /// The sale feed, refused (nothing planned) when it is unusable or shrank past the guard.
-    SaleFeed read_sales() {
-        double t = phase_start();
-        m_sales_read_at = now_iso();
-        SaleFeed feed = fetch_sales(m_cfg);
-        phase_end("sales", t);
+    /// Refuses the sale feed (nothing planned) when it is unusable or shrank past the guard.
+    void check_feed(const SaleFeed& feed) {
         note_feed(feed);
         try {
             require_usable_feed(feed, m_cfg.safety);
@@ -292,21 +296,18 @@ private:
         }
         m_run.sales_count = feed.records;
         m_runs.save(m_run);
-        return feed;
     }
 
     /// Reconcile (or, `adopt`, the adoptions) over the snapshot, the feed and the base line; `apply
     /// --plan`: the saved plan's changes and base-line updates, refused when stale, not reconciled again.
-    ChangeSet plan(int64_t snapshot, const SaleFeed& feed) {
-        double t = phase_start();
-        Inventory inv = load_inventory(m_store, snapshot);
-        phase_end("load_snapshot", t);
+    ChangeSet plan(int64_t snapshot, PlanInputs in, const SaleFeed& feed) {
+        const Inventory& inv = in.inventory;
         for (const auto& p : inv.projects)
             m_project_names[p.id] = p.name;
         m_occupancy = occupancy_of(inv);
         std::optional<SavedPlan> saved;
         if (!m_opt.plan_run_id.empty()) {
-            t = phase_start();
+            const double t = phase_start();
             saved = load_saved_plan(m_runs, m_opt.plan_run_id, snapshot, m_run.snapshot_revision,
                                     feed.fingerprint);
             phase_end("saved_plan", t);
@@ -318,10 +319,14 @@ private:
                          m_opt.plan_run_id);
         }
         const ReconcileOptions ropt = reconcile_options();
-        t = phase_start();
-        ChangeSet changes = m_opt.adopts() ? plan_adoptions(inv, feed.sales, ropt)
-                                           : reconcile(inv, feed.sales, feed.invalid, m_runs.baseline(), ropt,
-                                                       SaleRecords(m_store).reconciled_versions());
+        if (!m_opt.adopts() && !in.baseline) { // a saved plan that kept no base-line updates
+            in.baseline = m_runs.baseline();
+            in.reconciled = SaleRecords(m_store).reconciled_versions();
+        }
+        double t = phase_start();
+        ChangeSet changes =
+            m_opt.adopts() ? plan_adoptions(inv, feed.sales, ropt)
+                           : reconcile(inv, feed.sales, feed.invalid, *in.baseline, ropt, *in.reconciled);
         phase_end("plan", t);
         if (saved) {
             saved->changes.baseline = std::move(changes.baseline);

@@ -1,0 +1,33 @@
+#pragma once
+// What a full plan reconciles, read side by side: the sale feed (a download or a file, then parsed) on a
+// second thread while this one reads the snapshot's inventory, the base line and the reconciled versions
+// from the database. Neither side waits for the other; a feed that cannot be read is reported before
+// anything the database said (as when they were read one after the other).
+#include "config/config.hpp"
+#include "core/change.hpp"
+#include "core/inventory.hpp"
+#include "core/reconcile.hpp"
+#include "neutral/sale_source.hpp"
+#include "store/store.hpp"
+
+#include <cstdint>
+#include <optional>
+
+namespace oznsync {
+
+struct PlanInputs {
+    SaleFeed feed;
+    Inventory inventory;
+    // Read only for a plan that reconciles against them (not `adopt`, not a saved plan):
+    std::optional<Baseline> baseline;
+    std::optional<ReconciledVersions> reconciled;
+    // How long each side took (they overlap: together they take about the longer one).
+    double feed_s = 0, snapshot_s = 0, baseline_s = 0;
+};
+
+/// Reads the feed (as `fetch_sales`) and, meanwhile, the snapshot `snapshot` of `store` and, with
+/// `with_baseline`, the base line and the reconciled versions. The feed's error, when it has one, is the
+/// one thrown.
+PlanInputs read_plan_inputs(const Config& cfg, Store& store, int64_t snapshot, bool with_baseline);
+
+} // namespace oznsync
