@@ -3,7 +3,7 @@
 set -euo pipefail
 packages=(build-essential cmake ninja-build ccache pkg-config
           libpoco-dev libboost-program-options-dev libspdlog-dev doctest-dev
-          libsqlite3-dev sqlite3 libsimdjson-dev libmimalloc-dev zlib1g-dev libpq-dev curl python3
+          libsqlite3-dev sqlite3 libsimdjson-dev libmimalloc-dev libtsl-hopscotch-map-dev zlib1g-dev libpq-dev curl python3
           python3-prometheus-client prometheus "$@")
 missing=()
 for p in "${packages[@]}"; do

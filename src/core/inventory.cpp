@@ -1,10 +1,10 @@
 #include "core/inventory.hpp"
 
 #include "core/ownership.hpp"
+#include "util/hash_map.hpp"
 
 #include <algorithm>
 #include <map>
-#include <unordered_map>
 
 namespace oznsync {
 
@@ -22,7 +22,7 @@ void Inventory::add_splitter(const Splitter& s) {
 
 std::vector<ProjectOccupancy> occupancy_of(const Inventory& inv) {
     // The implanted flag of the client on each connected port (the first property there).
-    std::unordered_map<PortAt, bool, PortAtHash> implanted_at;
+    HashMap<PortAt, bool, PortAtHash> implanted_at;
     implanted_at.reserve(inv.properties.size());
     for (const auto& p : inv.properties)
         if (!p.splitter.empty() && p.port > 0 && !p.client_id.empty())

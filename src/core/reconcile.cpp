@@ -6,8 +6,6 @@
 #include <algorithm>
 #include <string_view>
 #include <tuple>
-#include <unordered_map>
-#include <unordered_set>
 
 namespace oznsync {
 
@@ -76,8 +74,8 @@ private:
     }
 
     std::vector<const Sale*> reject_duplicates(const std::vector<const Sale*>& sales) {
-        std::unordered_map<PortAt, int, PortAtHash> live_ports; // views into the feed
-        std::unordered_map<std::string_view, int> live_codes;
+        HashMap<PortAt, int, PortAtHash> live_ports; // views into the feed
+        HashMap<std::string_view, int> live_codes;
         live_ports.reserve(sales.size());
         live_codes.reserve(sales.size());
         for (const Sale* s : sales) {
@@ -477,7 +475,7 @@ private:
     const ReconcileOptions& m_opt;
     const Baseline& m_baseline;
     const ReconciledVersions& m_reconciled;
-    std::unordered_set<std::string_view> m_known_records; // views into the feed
+    HashSet<std::string_view> m_known_records; // views into the feed
     ChangeSet m_out;
 };
 

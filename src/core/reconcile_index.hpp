@@ -3,13 +3,12 @@
 // the owned client of one sale as OZmap shows it. For core/reconcile only.
 #include "core/ownership.hpp"
 #include "core/reconcile.hpp"
+#include "util/hash_map.hpp"
 
 #include <algorithm>
 #include <string>
 #include <string_view>
 #include <tuple>
-#include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 namespace oznsync::reconcile_detail {
@@ -38,7 +37,7 @@ struct Index {
         property_clients.reserve(inv.properties.size());
         for (size_t i = 0; i < inv.properties.size(); ++i) {
             const Property& p = inv.properties[i];
-            if (!p.client_code.empty()) by_code.emplace(p.client_code, i);
+            if (!p.client_code.empty()) by_code[p.client_code] = i;
             if (std::string_view sale = sale_in_external_id(p.external_id); !sale.empty())
                 by_sale.emplace(sale, i);
             if (!p.splitter.empty() && p.port > 0) by_port[PortAt{p.splitter, p.port}] = i;
@@ -77,10 +76,10 @@ struct Index {
 
     // Every key is a view into the inventory, which outlives the index: nothing is copied.
     const Inventory& inv;
-    std::unordered_multimap<std::string_view, size_t> by_code;
-    std::unordered_map<std::string_view, size_t> by_sale, clients_by_id, client_codes;
-    std::unordered_map<PortAt, size_t, PortAtHash> by_port;
-    std::unordered_set<std::string_view> property_clients;
+    HashMap<std::string_view, size_t> by_code; // of several properties with one code: the last one
+    HashMap<std::string_view, size_t> by_sale, clients_by_id, client_codes;
+    HashMap<PortAt, size_t, PortAtHash> by_port;
+    HashSet<std::string_view> property_clients;
 };
 
 /// The owned client of one sale as OZmap shows it: the property (with or without its client), or a

@@ -1,12 +1,12 @@
 // Which records of a feed stand for their sale: the latest version of each id, and the ids whose feed
 // contradicts itself (two different records of one version: neither is used).
 #include "core/reconcile.hpp"
+#include "util/hash_map.hpp"
 
 #include <algorithm>
 #include <cstdint>
 #include <string_view>
 #include <tuple>
-#include <unordered_map>
 #include <unordered_set>
 
 namespace oznsync {
@@ -27,7 +27,7 @@ struct IdVersionHash {
 
 std::vector<const Sale*> contradictions(const std::vector<Sale>& sales) {
     // The first record of each (id, version); a later one that differs from it contradicts it.
-    std::unordered_map<IdVersion, const Sale*, IdVersionHash> first;
+    HashMap<IdVersion, const Sale*, IdVersionHash> first;
     first.reserve(sales.size());
     std::unordered_set<std::string_view> contradicted;
     std::vector<const Sale*> out;
@@ -39,14 +39,14 @@ std::vector<const Sale*> contradictions(const std::vector<Sale>& sales) {
 }
 
 std::vector<const Sale*> latest_versions(const std::vector<const Sale*>& sales) {
-    std::unordered_map<std::string_view, size_t> best;
+    HashMap<std::string_view, size_t> best;
     best.reserve(sales.size());
     for (size_t i = 0; i < sales.size(); ++i) {
         auto [it, fresh] = best.emplace(sales[i]->id, i);
         if (fresh) continue;
         const Sale& cur = *sales[it->second];
         if (std::tie(sales[i]->version, sales[i]->updated_at) > std::tie(cur.version, cur.updated_at))
-            it->second = i;
+            it.value() = i;
     }
     std::vector<bool> chosen(sales.size());
     for (const auto& [id, i] : best)
