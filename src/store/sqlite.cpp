@@ -7,6 +7,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <system_error>
 #include <unistd.h>
 
 namespace oznsync::sql {
@@ -135,6 +136,16 @@ void require_single_name(const std::string& path) {
 }
 } // namespace
 
+namespace {
+constexpr int kCheckpointPages = 16384; // 64 MiB of 4 KiB pages in the log between checkpoints
+}
+
+/// After every commit of a read-write connection: `frames`, the pages now in the write-ahead log.
+int on_commit(void* self, sqlite3* /*db*/, const char* /*name*/, int frames) {
+    if (frames >= kCheckpointPages) static_cast<Database*>(self)->checkpoint_in_background();
+    return SQLITE_OK;
+}
+
 Database::Database(const std::string& path, Mode mode) : m_path(path) {
     if (path == kInMemory) { // the tests' database: no file, nothing else to check
         if (sqlite3_open_v2(path.c_str(), &m_db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
@@ -181,12 +192,39 @@ Database::Database(const std::string& path, Mode mode) : m_path(path) {
     }
     // WAL: readers (feasibility) never wait for a pull; a 64 MiB page cache keeps B-tree work off the disk.
     exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA "
-         "cache_size=-65536; "
-         "PRAGMA temp_store=MEMORY; PRAGMA wal_autocheckpoint=16384;"); // 64 MiB of WAL between checkpoints
+         "cache_size=-65536; PRAGMA temp_store=MEMORY;");
+    sqlite3_wal_hook(m_db, on_commit, this); // in place of SQLite's own checkpoint inside the commit
 }
 
 Database::~Database() {
+    finish_checkpoint();
     sqlite3_close(m_db);
+}
+
+void Database::finish_checkpoint() {
+    if (m_checkpoint.joinable()) m_checkpoint.join();
+}
+
+void Database::checkpoint_in_background() {
+    if (m_checkpointing.load()) return; // one copy at a time; the commits after it start the next
+    finish_checkpoint();                // the last one, finished
+    m_checkpointing = true;
+    try {
+        m_checkpoint = std::thread([path = m_path, &busy = m_checkpointing] {
+            // PASSIVE: copies what no reader still needs, never waits for a writer or blocks one.
+            // The pragma, not sqlite3_wal_checkpoint_v2: a connection that has read nothing yet does not
+            // know its database is in WAL mode, and the call would do nothing.
+            sqlite3* db = nullptr;
+            if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr) ==
+                SQLITE_OK)
+                sqlite3_exec(db, "PRAGMA wal_checkpoint(PASSIVE)", nullptr, nullptr, nullptr);
+            sqlite3_close(db);
+            busy = false;
+        });
+    } catch (const std::system_error&) { // no thread to be had: copied here, as SQLite would
+        m_checkpointing = false;
+        sqlite3_wal_checkpoint_v2(m_db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    }
 }
 
 void Database::exec(std::string_view sql) {

@@ -1,11 +1,13 @@
 #pragma once
 // A thin RAII layer over the SQLite C API: a database handle, prepared statements with typed binds,
 // and a transaction guard. Errors become exceptions carrying SQLite's message.
+#include <atomic>
 #include <cstdint>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <thread>
 
 struct sqlite3;
 struct sqlite3_stmt;
@@ -66,8 +68,16 @@ public:
     static constexpr const char* kInMemory = ":memory:";
     enum Mode { ReadWrite, ReadOnly };
     /// ReadWrite creates the file (mode 0600: it holds client names and addresses) when missing.
+    ///
+    /// A read-write database copies its write-ahead log into the file (a checkpoint) once a commit leaves
+    /// 64 MiB of it, on a thread of its own with a connection of its own: the commit that filled it (a
+    /// first night's journal or snapshot, hundreds of MB) returns at once, and the copy overlaps what the
+    /// caller does next. One copy at a time; the destructor waits for it. What is copied is committed
+    /// already: a process killed during the copy loses nothing (the log is read again on the next open).
     explicit Database(const std::string& path, Mode mode = ReadWrite);
     ~Database();
+    /// Waits for a checkpoint under way on its own thread, if any.
+    void finish_checkpoint();
     Database(const Database&) = delete;
     Database& operator=(const Database&) = delete;
 
@@ -79,8 +89,13 @@ public:
     const std::string& path() const { return m_path; }
 
 private:
+    friend int on_commit(void* self, sqlite3* db, const char* name, int frames);
+    void checkpoint_in_background();
+
     sqlite3* m_db = nullptr;
     std::string m_path;
+    std::thread m_checkpoint;
+    std::atomic<bool> m_checkpointing{false};
 };
 
 /// Throws a ConfigError when the database file has more than one name (hard links): SQLite names its

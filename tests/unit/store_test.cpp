@@ -7,12 +7,16 @@
 #include "store/run_store.hpp"
 #include "store/snapshot_reader.hpp"
 #include "store/snapshot_writer.hpp"
+#include "store/sqlite.hpp"
 #include "store/store.hpp"
 #include "util/error.hpp"
 
 #include <doctest/doctest.h>
 
+#include <filesystem>
 #include <map>
+
+#include <unistd.h>
 
 using namespace oznsync;
 
@@ -265,5 +269,41 @@ TEST_SUITE("store") {
         CHECK(older.projects == c.projects);
         CHECK(older.reason == c.reason);
         CHECK_THROWS_AS(change_from_row(columns, "{not json"), std::runtime_error);
+    }
+}
+
+TEST_SUITE("sqlite") {
+    TEST_CASE(
+        "a commit that leaves 64 MiB of write-ahead log has it copied into the file (on a thread of its "
+        "own) while the database stays open; a small commit leaves it in the log; every row is there") {
+        namespace fs = std::filesystem;
+        const fs::path dir = fs::temp_directory_path() / ("oznsync-wal-" + std::to_string(::getpid()));
+        fs::remove_all(dir);
+        fs::create_directories(dir);
+        const std::string path = (dir / "t.db").string();
+        {
+            sql::Database db(path);
+            db.exec("CREATE TABLE t (x BLOB)");
+            auto fill = [&](int rows) { // one 4 KiB page a row
+                sql::Transaction tx(db);
+                db.prepare("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?) "
+                           "INSERT INTO t SELECT zeroblob(4000) FROM n")
+                    .bind(1, rows)
+                    .exec();
+                tx.commit();
+            };
+            fill(100);
+            db.finish_checkpoint();
+            const auto small = fs::file_size(path);
+            CHECK(small < 100 * 4096); // still in the log: nothing copied for a small commit
+            fill(18000);               // ~70 MiB
+            db.finish_checkpoint();
+            CHECK(fs::file_size(path) > 18000u * 4096u); // copied while `db` stays open
+            sql::Database reader(path, sql::Database::ReadOnly);
+            auto n = reader.prepare("SELECT count(*) FROM t");
+            REQUIRE(n.step());
+            CHECK(n.int64(0) == 18100);
+        }
+        fs::remove_all(dir);
     }
 }
