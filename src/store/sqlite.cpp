@@ -210,13 +210,17 @@ void Database::checkpoint_in_background() {
     finish_checkpoint();                // the last one, finished
     m_checkpointing = true;
     try {
-        m_checkpoint = std::thread([path = m_path, &busy = m_checkpointing] {
+        // The file this connection has open, by the full name SQLite resolved it to, and no symlink
+        // followed: a name swapped since the open leads nowhere, not to another database.
+        std::string file = sqlite3_db_filename(m_db, "main");
+        m_checkpoint = std::thread([path = std::move(file), &busy = m_checkpointing] {
             // PASSIVE: copies what no reader still needs, never waits for a writer or blocks one.
             // The pragma, not sqlite3_wal_checkpoint_v2: a connection that has read nothing yet does not
             // know its database is in WAL mode, and the call would do nothing.
             sqlite3* db = nullptr;
-            if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr) ==
-                SQLITE_OK)
+            if (sqlite3_open_v2(path.c_str(), &db,
+                                SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW,
+                                nullptr) == SQLITE_OK)
                 sqlite3_exec(db, "PRAGMA wal_checkpoint(PASSIVE)", nullptr, nullptr, nullptr);
             sqlite3_close(db);
             busy = false;
