@@ -9,31 +9,43 @@
 
 namespace oznsync {
 
+ReconcileOptions reconcile_options(const Config& cfg, const RunOptions& opt) {
+    ReconcileOptions ropt = opt.reconcile;
+    ropt.drift = cfg.reconcile.revert_drift ? DriftMode::Revert : DriftMode::Report;
+    ropt.keep_property = cfg.reconcile.keep_property;
+    for (const auto& p : opt.only_projects)
+        ropt.only_projects.insert(p);
+    return ropt;
+}
+
 PlanInputs read_plan_inputs(const Config& cfg, Store& store, int64_t snapshot, bool with_baseline) {
     PlanInputs in;
+    double feed_s = 0;
     // The feed's thread touches no database and nothing of this one: the config is read-only.
-    std::future<SaleFeed> feed = std::async(std::launch::async, [&cfg, &in] {
+    std::future<SaleFeed> feed = std::async(std::launch::async, [&cfg, &feed_s] {
         const double t = monotonic_seconds();
         SaleFeed f = fetch_sales(cfg);
-        in.feed_s = monotonic_seconds() - t;
+        feed_s = monotonic_seconds() - t;
         return f;
     });
+    std::vector<std::pair<std::string, double>> store_timings;
     try {
         double t = monotonic_seconds();
         in.inventory = load_inventory(store, snapshot);
-        in.snapshot_s = monotonic_seconds() - t;
+        store_timings.emplace_back("load_snapshot", monotonic_seconds() - t);
         if (with_baseline) {
             t = monotonic_seconds();
-            RunStore runs(store);
-            in.baseline = runs.baseline();
+            in.baseline = RunStore(store).baseline();
             in.reconciled = SaleRecords(store).reconciled_versions();
-            in.baseline_s = monotonic_seconds() - t;
+            store_timings.emplace_back("load_baseline", monotonic_seconds() - t);
         }
     } catch (...) {
         feed.get(); // the feed's own error first, as when the feed was read before the snapshot
         throw;
     }
     in.feed = feed.get();
+    in.timings.emplace_back("sales", feed_s);
+    in.timings.insert(in.timings.end(), store_timings.begin(), store_timings.end());
     return in;
 }
 

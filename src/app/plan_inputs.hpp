@@ -3,6 +3,7 @@
 // second thread while this one reads the snapshot's inventory, the base line and the reconciled versions
 // from the database. Neither side waits for the other; a feed that cannot be read is reported before
 // anything the database said (as when they were read one after the other).
+#include "app/run.hpp"
 #include "config/config.hpp"
 #include "core/change.hpp"
 #include "core/inventory.hpp"
@@ -12,6 +13,9 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
+#include <utility>
+#include <vector>
 
 namespace oznsync {
 
@@ -21,9 +25,13 @@ struct PlanInputs {
     // Read only for a plan that reconciles against them (not `adopt`, not a saved plan):
     std::optional<Baseline> baseline;
     std::optional<ReconciledVersions> reconciled;
-    // How long each side took (they overlap: together they take about the longer one).
-    double feed_s = 0, snapshot_s = 0, baseline_s = 0;
+    // How long each part took, as a summary's `timings_s` names them: sales, load_snapshot and (with the
+    // base line) load_baseline. They overlap: the feed beside the other two.
+    std::vector<std::pair<std::string, double>> timings;
 };
+
+/// The rules a plan reconciles by: the command's options with the config's drift and keep_property.
+ReconcileOptions reconcile_options(const Config& cfg, const RunOptions& opt);
 
 /// Reads the feed (as `fetch_sales`) and, meanwhile, the snapshot `snapshot` of `store` and, with
 /// `with_baseline`, the base line and the reconciled versions. The feed's error, when it has one, is the

@@ -42,22 +42,10 @@ public:
         m_limits.max_removals_pct = opt.max_removals_pct.value_or(cfg.safety.max_removals_pct);
         m_limits.max_feed_shrink_pct = cfg.safety.max_feed_shrink_pct;
         m_limits.min_removals_for_pct = cfg.safety.min_removals_for_pct;
-        auto& r = m_run;
-        r.id = make_run_id();
-        if (m_runs.get(r.id))
-            throw UsageError("run id " + r.id + " is already in the database (OZNSYNC_RUN_ID reused)");
-        r.started_at = now_iso();
-        r.mode = opt.mode;
-        r.status = RunStatus::Running;
-        r.host = host_name();
-        r.user = user_name();
-        r.started_by = clean_message(started_by(), 200);
-        r.reason = opt.reason;
-        r.config_fingerprint = cfg.fingerprint();
-        r.insecure_tls = cfg.ozmap.insecure || cfg.ozneutral.insecure;
-        r.ozmap_url = cfg.ozmap.url;
-        r.sales_source = cfg.ozneutral.sales;
-        set_log_field("run_id", r.id); // every JSON log line of the run says which run it belongs to
+        m_run = new_run_record(cfg, opt);
+        if (m_runs.get(m_run.id))
+            throw UsageError("run id " + m_run.id + " is already in the database (OZNSYNC_RUN_ID reused)");
+        set_log_field("run_id", m_run.id); // every JSON log line of the run says which run it belongs to
     }
 
     int execute() {
@@ -173,9 +161,7 @@ private:
         m_sales_read_at = now_iso();
         PlanInputs in =
             read_plan_inputs(m_cfg, m_store, snapshot, m_opt.plan_run_id.empty() && !m_opt.adopts());
-        m_timings.emplace_back("sales", in.feed_s);
-        m_timings.emplace_back("load_snapshot", in.snapshot_s);
-        if (in.baseline) m_timings.emplace_back("load_baseline", in.baseline_s);
+        m_timings.insert(m_timings.end(), in.timings.begin(), in.timings.end());
         SaleFeed feed = std::move(in.feed);
         check_feed(feed);
         ChangeSet changes = plan(snapshot, std::move(in), feed);
@@ -224,7 +210,7 @@ private:
             m_project_names[p.id] = p.name;
         spdlog::info("incremental: {} record(s) new or changed, {} sale(s) to plan", scope.changed.size(),
                      scope.sales.size());
-        ReconcileOptions ropt = reconcile_options();
+        ReconcileOptions ropt = reconcile_options(m_cfg, m_opt);
         ropt.find_orphans = false;
         t = phase_start();
         // A file is read whole: its invalid records are the nightly run's to report, not every minute's.
@@ -250,15 +236,6 @@ private:
         double t = phase_start();
         oznsync::record_sales(m_store, sales, m_entries, whole_feed, m_run.id, m_sales_read_at);
         phase_end("record_sales", t);
-    }
-
-    ReconcileOptions reconcile_options() const {
-        ReconcileOptions ropt = m_opt.reconcile;
-        ropt.drift = m_cfg.reconcile.revert_drift ? DriftMode::Revert : DriftMode::Report;
-        ropt.keep_property = m_cfg.reconcile.keep_property;
-        for (const auto& p : m_opt.only_projects)
-            ropt.only_projects.insert(p);
-        return ropt;
     }
 
     void note_feed(const SaleFeed& feed) {
@@ -318,7 +295,7 @@ private:
                          "again for them; its changes stay the saved ones",
                          m_opt.plan_run_id);
         }
-        const ReconcileOptions ropt = reconcile_options();
+        const ReconcileOptions ropt = reconcile_options(m_cfg, m_opt);
         if (!m_opt.adopts() && !in.baseline) { // a saved plan that kept no base-line updates
             in.baseline = m_runs.baseline();
             in.reconciled = SaleRecords(m_store).reconciled_versions();

@@ -4,6 +4,7 @@
 #include "config/config.hpp"
 #include "core/journal.hpp"
 #include "core/reconcile.hpp"
+#include "store/run_store.hpp"
 
 #include <optional>
 #include <string>
@@ -47,6 +48,8 @@ std::string started_by();
 int execute_run(const Config& config, const RunOptions& options);
 
 std::string make_run_id();
+/// The record a run starts with (status running): who and what it is, from the config and the options.
+RunRecord new_run_record(const Config& cfg, const RunOptions& opt);
 /// This host's name, as the run's record keeps it.
 std::string host_name();
 

@@ -1,4 +1,5 @@
-// Who and what a run is: its id (OZNSYNC_RUN_ID or time + random), the user, what started it, the host.
+// Who and what a run is: its id (OZNSYNC_RUN_ID or time + random), the user, what started it, the host,
+// and the record a new run starts with.
 #include "app/run.hpp"
 
 #include "util/error.hpp"
@@ -56,6 +57,23 @@ std::string started_by() {
         if (!unit.empty()) return "unit " + unit;
     }
     return "user " + user_name();
+}
+
+RunRecord new_run_record(const Config& cfg, const RunOptions& opt) {
+    RunRecord r;
+    r.id = make_run_id();
+    r.started_at = now_iso();
+    r.mode = opt.mode;
+    r.status = RunStatus::Running;
+    r.host = host_name();
+    r.user = user_name();
+    r.started_by = clean_message(started_by(), 200);
+    r.reason = opt.reason;
+    r.config_fingerprint = cfg.fingerprint();
+    r.insecure_tls = cfg.ozmap.insecure || cfg.ozneutral.insecure;
+    r.ozmap_url = cfg.ozmap.url;
+    r.sales_source = cfg.ozneutral.sales;
+    return r;
 }
 
 std::string host_name() {
