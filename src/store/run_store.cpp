@@ -378,8 +378,9 @@ const std::string kOwnedColumns = std::string(kOwnedFields) + " FROM owned";
 
 void read_owned(sql::Statement& st, Baseline& out) {
     while (st.step())
-        out[st.text(0)] = OwnedState{st.text(1), st.text(2), st.text(3),
-                                     PortRef{st.text(4), st.text(5), st.integer(6)}, st.int64(7) != 0};
+        out.insert_or_assign(st.text(0),
+                             OwnedState{st.text(1), st.text(2), st.text(3),
+                                        PortRef{st.text(4), st.text(5), st.integer(6)}, st.int64(7) != 0});
 }
 } // namespace
 

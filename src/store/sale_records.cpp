@@ -68,6 +68,9 @@ std::unordered_map<std::string, RecordedVersion> SaleRecords::versions() {
 
 ReconciledVersions SaleRecords::reconciled_versions() {
     ReconciledVersions out;
+    auto n = db_of(m_store).prepare("SELECT count(*) FROM sale_records");
+    n.step();
+    out.reserve(static_cast<size_t>(n.int64(0))); // 500k ids after a large operator's first night
     auto st = db_of(m_store).prepare("SELECT id, version FROM sale_records");
     while (st.step())
         out.emplace(st.text(0), st.int64(1));
