@@ -67,11 +67,11 @@ void read_ports(sql::Database& db, int64_t snapshot, Inventory& inv, const Rows&
     std::string last_id;
     SplitterState* last = nullptr;
     while (st.step()) {
-        std::string sid = st.text(0);
+        const std::string_view sid = st.text_view(0); // a splitter's ports come together: copied once
         if (sid != last_id) {
-            auto it = inv.splitters.find(sid);
-            last = it == inv.splitters.end() ? nullptr : &it->second;
             last_id = sid;
+            auto it = inv.splitters.find(last_id);
+            last = it == inv.splitters.end() ? nullptr : &it->second;
         }
         if (!last) continue;
         size_t n = static_cast<size_t>(st.int64(1));
@@ -92,7 +92,7 @@ void read_properties(sql::Database& db, int64_t snapshot, Inventory& inv, const 
         "coalesce(updated_at,''), coalesce(drop_id,'') FROM properties",
         snapshot, rows, " ORDER BY id");
     while (st.step()) {
-        Property p;
+        Property& p = inv.properties.emplace_back(); // filled in place: a property is 13 strings
         p.id = st.text(0);
         p.project = st.text(1);
         p.box = st.text(2);
@@ -109,7 +109,6 @@ void read_properties(sql::Database& db, int64_t snapshot, Inventory& inv, const 
         p.client_external_id = st.text(13);
         p.updated_at = st.text(14);
         p.drop = st.text(15);
-        inv.properties.push_back(std::move(p));
     }
 }
 

@@ -113,6 +113,12 @@ std::string Statement::text(int col) const {
                            static_cast<size_t>(sqlite3_column_bytes(m_stmt, col)))
              : std::string();
 }
+std::string_view Statement::text_view(int col) const {
+    auto p = sqlite3_column_text(m_stmt, col);
+    return p ? std::string_view(reinterpret_cast<const char*>(p),
+                                static_cast<size_t>(sqlite3_column_bytes(m_stmt, col)))
+             : std::string_view();
+}
 std::optional<std::string> Statement::opt_text(int col) const {
     if (is_null(col)) return std::nullopt;
     return text(col);

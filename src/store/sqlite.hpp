@@ -55,6 +55,8 @@ public:
     int integer(int col) const { return static_cast<int>(int64(col)); }
     double real(int col) const;
     std::string text(int col) const;
+    /// The same without a copy: valid until the statement steps again or is reset.
+    std::string_view text_view(int col) const;
     std::optional<std::string> opt_text(int col) const;
 
 private:
