@@ -6,6 +6,7 @@
 #include "util/hash_map.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -97,21 +98,62 @@ struct Owned {
     bool exists() const { return property || lone_client; }
 };
 
-/// Sorts by (action, project, box, splitter, port, sale, code, property). Indices are sorted, not the
-/// changes themselves: a change is large, and a plan can hold hundreds of thousands.
+/// Where each change's id of one kind (`id_of`: its project, box or splitter) stands among the distinct
+/// ids of that kind in string order: comparing two of these integers compares the two ids.
+template <class IdOf> std::vector<uint32_t> id_ranks(const std::vector<Change>& changes, IdOf id_of) {
+    HashMap<std::string_view, uint32_t> rank;
+    for (const Change& c : changes)
+        rank.emplace(id_of(c), 0);
+    std::vector<std::string_view> ids;
+    ids.reserve(rank.size());
+    for (const auto& entry : rank)
+        ids.push_back(entry.first);
+    std::sort(ids.begin(), ids.end());
+    for (uint32_t i = 0; i < ids.size(); ++i)
+        rank[ids[i]] = i;
+    std::vector<uint32_t> out(changes.size());
+    for (size_t i = 0; i < changes.size(); ++i)
+        out[i] = rank.find(id_of(changes[i]))->second;
+    return out;
+}
+
+/// Sorts by (action, project, box, splitter, port, sale, code, property), equal changes in the order they
+/// came. A plan can hold hundreds of thousands of changes of ~20 strings each: the ids are ranked once
+/// (a project, box or splitter id is compared by its rank), indices are sorted, not the changes, and
+/// each change is moved once into its place; changes already in order are not moved at all.
 inline void order_changes(std::vector<Change>& changes) {
-    auto key = [](const Change& c) {
-        return std::tie(c.action, c.project, c.target.box, c.target.splitter, c.target.port, c.sale_id,
-                        c.code, c.property_id);
+    auto in_order = [](const Change& a, const Change& b) {
+        return std::tie(a.action, a.project, a.target.box, a.target.splitter, a.target.port, a.sale_id,
+                        a.code, a.property_id) <= std::tie(b.action, b.project, b.target.box,
+                                                           b.target.splitter, b.target.port, b.sale_id,
+                                                           b.code, b.property_id);
     };
-    std::vector<size_t> idx(changes.size());
-    for (size_t i = 0; i < idx.size(); ++i)
+    if (std::adjacent_find(changes.begin(), changes.end(), [&](const Change& a, const Change& b) {
+            return !in_order(a, b);
+        }) == changes.end())
+        return; // in order already (a feed in port order): nothing to move
+    const auto project = id_ranks(changes, [](const Change& c) -> std::string_view { return c.project; });
+    const auto box = id_ranks(changes, [](const Change& c) -> std::string_view { return c.target.box; });
+    const auto splitter =
+        id_ranks(changes, [](const Change& c) -> std::string_view { return c.target.splitter; });
+    std::vector<uint32_t> idx(changes.size());
+    for (uint32_t i = 0; i < idx.size(); ++i)
         idx[i] = i;
-    std::stable_sort(idx.begin(), idx.end(),
-                     [&](size_t a, size_t b) { return key(changes[a]) < key(changes[b]); });
+    auto key = [&](uint32_t i) {
+        return std::tuple(static_cast<int>(changes[i].action), project[i], box[i], splitter[i],
+                          changes[i].target.port);
+    };
+    auto rest = [&](uint32_t i) {
+        return std::tie(changes[i].sale_id, changes[i].code, changes[i].property_id);
+    };
+    std::sort(idx.begin(), idx.end(), [&](uint32_t a, uint32_t b) {
+        if (key(a) != key(b)) return key(a) < key(b);
+        if (rest(a) != rest(b)) return rest(a) < rest(b);
+        return a < b; // as they came
+    });
     std::vector<Change> sorted;
     sorted.reserve(changes.size());
-    for (size_t i : idx)
+    for (uint32_t i : idx)
         sorted.push_back(std::move(changes[i]));
     changes.swap(sorted);
 }

@@ -1,10 +1,13 @@
 #include "core/reconcile.hpp"
+#include "core/reconcile_index.hpp"
 #include "core/safety.hpp"
 
 #include <doctest/doctest.h>
 
 #include <algorithm>
 #include <cstdio>
+#include <random>
+#include <tuple>
 
 using namespace oznsync;
 
@@ -517,5 +520,46 @@ TEST_SUITE("reconcile") {
         CHECK(actions(reconcile(inv, {sale(id, "reserved", "A", S1, 1, 3)}, {}, base, {}, reconciled)) ==
               V{"demote:A"});
         CHECK(actions(reconcile(inv, {v1}, {}, base, {})) == V{"demote:A"}); // nothing reconciled before
+    }
+}
+
+TEST_SUITE("reconcile") {
+    TEST_CASE("changes are ordered by action, project, box, splitter, port, sale, code and property; equal "
+              "ones keep the order they came in; changes in order already stay as they are") {
+        using oznsync::reconcile_detail::order_changes;
+        std::vector<Change> in;
+        std::mt19937 rng(7);
+        std::uniform_int_distribution<int> pick(0, 2);
+        for (int i = 0; i < 3000; ++i) {
+            Change c;
+            c.action = pick(rng) == 0 ? Action::Conflict : pick(rng) == 1 ? Action::Move : Action::Create;
+            c.project = "p" + std::to_string(pick(rng));
+            c.target = PortRef{"b" + std::to_string(pick(rng) * 7), "s" + std::to_string(pick(rng) + 10),
+                               pick(rng) + 1};
+            c.sale_id = "sale" + std::to_string(pick(rng));
+            c.code = "code" + std::to_string(pick(rng));
+            c.property_id = "seq" + std::to_string(i); // not a key here: tells equal changes apart
+            c.reason = std::to_string(i);              // the order they came in
+            if (i % 5 == 0) c.property_id.clear();     // an equal key, told apart by arrival only
+            in.push_back(c);
+        }
+        std::vector<Change> out = in;
+        order_changes(out);
+        REQUIRE(out.size() == in.size());
+        auto key = [](const Change& c) {
+            return std::tie(c.action, c.project, c.target.box, c.target.splitter, c.target.port, c.sale_id,
+                            c.code, c.property_id);
+        };
+        std::vector<size_t> expected(in.size());
+        for (size_t i = 0; i < in.size(); ++i)
+            expected[i] = i;
+        std::stable_sort(expected.begin(), expected.end(),
+                         [&](size_t a, size_t b) { return key(in[a]) < key(in[b]); });
+        for (size_t i = 0; i < out.size(); ++i)
+            REQUIRE(out[i].reason == in[expected[i]].reason);
+        std::vector<Change> again = out;
+        order_changes(again);
+        for (size_t i = 0; i < out.size(); ++i)
+            CHECK(again[i].reason == out[i].reason);
     }
 }
