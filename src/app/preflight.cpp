@@ -56,6 +56,15 @@ void require_operator_dir(const std::string& dir, const std::string& key, const 
     }
 }
 
+void require_run_outputs(const Config& cfg, bool partner_users) {
+    require_writable_dir(cfg.reports_dir, "reports.dir");
+    require_operator_dir(cfg.reports_dir, "reports.dir", cfg.operator_name);
+    if (!cfg.metrics_file.empty()) require_safe_output(cfg.metrics_file, "reports.metrics_file");
+    if (!partner_users) return;
+    require_writable_dir(cfg.partners.handover_dir, "partners.handover_dir", 0700);
+    require_operator_dir(cfg.partners.handover_dir, "partners.handover_dir", cfg.operator_name);
+}
+
 void require_safe_output(const std::string& file, const std::string& key) {
     struct stat st {};
     if (::stat(file.c_str(), &st) == 0 && !S_ISREG(st.st_mode))

@@ -22,6 +22,10 @@ void require_operator_dir(const std::string& dir, const std::string& key, const 
 /// in a folder no other user can write to; else ConfigError naming `key`.
 void require_safe_output(const std::string& file, const std::string& key);
 
+/// The folders and files a run writes to: reports.dir (and the metrics file), and partners.handover_dir
+/// when the run makes partner users; each created if needed, proven writable, and the operator's.
+void require_run_outputs(const Config& cfg, bool partner_users);
+
 /// A feed where every record, or more than safety.max_invalid_pct of them, is invalid is not planned
 /// from: throws InputError (exit 65) saying how many and why.
 void require_usable_feed(const SaleFeed& feed, const SafetyConfig& safety);

@@ -20,6 +20,7 @@
 #include "util/error.hpp"
 #include "util/interrupt.hpp"
 #include "util/log.hpp"
+#include "util/parallel.hpp"
 #include "util/progress.hpp"
 #include "util/strings.hpp"
 #include "util/time.hpp"
@@ -27,6 +28,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <future>
 #include <utility>
 
 namespace oznsync {
@@ -110,14 +112,8 @@ private:
     /// Everything a run needs is checked before its first write: the folders it writes to, and (when
     /// partner users are part of the run) the partnership feed and partners.role.
     void preflight() {
-        require_writable_dir(m_cfg.reports_dir, "reports.dir");
-        require_operator_dir(m_cfg.reports_dir, "reports.dir", m_cfg.operator_name);
-        if (!m_cfg.metrics_file.empty()) require_safe_output(m_cfg.metrics_file, "reports.metrics_file");
-        if (partners_wanted()) {
-            require_writable_dir(m_cfg.partners.handover_dir, "partners.handover_dir", 0700);
-            require_operator_dir(m_cfg.partners.handover_dir, "partners.handover_dir", m_cfg.operator_name);
-            prepare_partners();
-        }
+        require_run_outputs(m_cfg, partners_wanted());
+        if (partners_wanted()) prepare_partners();
     }
 
     bool partners_wanted() const {
@@ -278,10 +274,18 @@ private:
     /// Reconcile (or, `adopt`, the adoptions) over the snapshot, the feed and the base line; `apply
     /// --plan`: the saved plan's changes and base-line updates, refused when stale, not reconciled again.
     ChangeSet plan(int64_t snapshot, PlanInputs in, const SaleFeed& feed) {
-        const Inventory& inv = in.inventory;
-        for (const auto& p : inv.projects)
+        for (const auto& p : in.inventory.projects)
             m_project_names[p.id] = p.name;
-        m_occupancy = occupancy_of(inv);
+        // The report's port counts, on the second core while reconcile reads the same snapshot.
+        auto occupancy = std::async(std::launch::async, [&in] { return occupancy_of(in.inventory); });
+        ChangeSet changes = decide(snapshot, in, feed);
+        m_occupancy = occupancy.get();
+        m_released = destroy_in_background(std::move(in)); // the snapshot and the base line, let go
+        return changes;
+    }
+
+    ChangeSet decide(int64_t snapshot, PlanInputs& in, const SaleFeed& feed) {
+        const Inventory& inv = in.inventory;
         std::optional<SavedPlan> saved;
         if (!m_opt.plan_run_id.empty()) {
             const double t = phase_start();
@@ -451,6 +455,7 @@ private:
     bool m_planned = false;
     long long m_failed = 0, m_pending = 0;
     bool m_conflicts = false;
+    std::future<void> m_released; // what the plan read, being freed on another thread
 };
 
 } // namespace

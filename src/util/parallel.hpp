@@ -2,13 +2,15 @@
 // Work on several threads. Many producers, one consumer: worker threads make items (pages fetched over
 // the network), the calling thread consumes them one at a time (the single SQLite writer); the queue
 // between them is bounded, so a slow consumer slows the producers instead of filling memory. And a plain
-// parallel loop that stops at the first failure (the apply's lanes of writes).
+// parallel loop that stops at the first failure (the apply's lanes of writes). And a large value let go
+// on a thread of its own.
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <exception>
 #include <functional>
+#include <future>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
@@ -120,6 +122,14 @@ inline void parallel_for(int threads, size_t n, const std::function<void(size_t)
     for (auto& t : pool)
         t.join();
     if (failure) std::rethrow_exception(failure);
+}
+
+/// Destroys `value` on a thread of its own: freeing a structure of millions of small pieces takes a
+/// noticeable time the caller need not wait for. The returned future waits for it when dropped.
+template <typename T> std::future<void> destroy_in_background(T&& value) {
+    return std::async(std::launch::async, [v = std::forward<T>(value)]() mutable {
+        T gone = std::move(v); // destroyed here, on that thread (the capture is left empty)
+    });
 }
 
 } // namespace oznsync
