@@ -7,6 +7,7 @@
 #include <memory>
 #include <numeric>
 #include <set>
+#include <thread>
 
 using namespace oznsync;
 
@@ -106,5 +107,31 @@ TEST_SUITE("parallel") {
         started = 0;
         CHECK_THROWS_WITH(run(1), "OZmap unavailable");
         CHECK(started == 4);
+    }
+
+    TEST_CASE("destroy_in_background: the value is destroyed once, on another thread, and the future waits "
+              "for it") {
+        struct Watched {
+            std::shared_ptr<std::thread::id> destroyed_on;
+            std::shared_ptr<int> destructions;
+            ~Watched() {
+                if (!destroyed_on) return; // a moved-from shell
+                *destroyed_on = std::this_thread::get_id();
+                ++*destructions;
+            }
+            Watched(std::shared_ptr<std::thread::id> on, std::shared_ptr<int> n)
+                : destroyed_on(std::move(on)), destructions(std::move(n)) {}
+            Watched(Watched&& o) noexcept = default;
+        };
+        auto on = std::make_shared<std::thread::id>();
+        auto n = std::make_shared<int>(0);
+        {
+            Watched w(on, n);
+            std::future<void> gone = destroy_in_background(std::move(w));
+            gone.wait();
+        }
+        CHECK(*n == 1);
+        CHECK(*on != std::thread::id());
+        CHECK(*on != std::this_thread::get_id());
     }
 }
