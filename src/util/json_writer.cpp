@@ -4,16 +4,42 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 
 namespace oznsync {
 
+namespace {
+/// The bytes JSON does not allow unescaped in a string: controls, the quote and the backslash.
+struct EscapeTable {
+    bool needed[256] = {};
+    constexpr EscapeTable() {
+        for (int c = 0; c < 256; ++c)
+            needed[c] = c < 0x20 || c == '"' || c == '\\';
+    }
+};
+constexpr EscapeTable kEscape;
+} // namespace
+
 void append_json_string(std::string& out, std::string_view s) {
-    out.reserve(out.size() + s.size() + 2);
+    size_t i = 0;
+    while (i < s.size() && !kEscape.needed[static_cast<unsigned char>(s[i])])
+        ++i;
+    const size_t at = out.size();
+    if (i == s.size()) { // nothing to escape (nearly every string): quotes and bytes in one go
+        out.resize(at + s.size() + 2);
+        char* p = out.data() + at;
+        p[0] = '"';
+        std::memcpy(p + 1, s.data(), s.size());
+        p[s.size() + 1] = '"';
+        return;
+    }
+    out.reserve(at + s.size() + 8);
     out += '"';
-    size_t plain = 0; // start of the run of characters that need no escape
-    for (size_t i = 0; i < s.size(); ++i) {
+    out.append(s.data(), i);
+    size_t plain = i; // start of the run of characters that need no escape
+    for (; i < s.size(); ++i) {
         const auto c = static_cast<unsigned char>(s[i]);
-        if (c >= 0x20 && c != '"' && c != '\\') continue;
+        if (!kEscape.needed[c]) continue;
         out.append(s.data() + plain, i - plain);
         plain = i + 1;
         switch (c) {
