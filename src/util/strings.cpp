@@ -209,9 +209,12 @@ void append_csv_field(std::string& out, std::string_view field) {
     const bool quote = field.find_first_of(",\"\r\n") != std::string_view::npos;
     if (quote) out += '"';
     if (formula) out += '\'';
-    for (char c : field) {
-        if (c == '"') out += '"';
-        out += c;
+    for (size_t from = 0; from < field.size();) { // runs between quotes copied whole; a quote doubled
+        const size_t q = field.find('"', from);
+        const size_t end = q == std::string_view::npos ? field.size() : q + 1;
+        out.append(field.data() + from, end - from);
+        if (q != std::string_view::npos) out += '"';
+        from = end;
     }
     if (quote) out += '"';
 }

@@ -115,6 +115,8 @@ TEST_SUITE("strings") {
         CHECK(csv("CTO-000123") == "CTO-000123");
         CHECK(csv("a,b") == "\"a,b\"");
         CHECK(csv("say \"hi\"") == "\"say \"\"hi\"\"\"");
+        CHECK(csv("\"\"") == "\"\"\"\"\"\""); // quotes only
+        CHECK(csv("x\"") == "\"x\"\"\"");     // a quote last
         CHECK(csv("=HYPERLINK(\"http://x\")") == "\"'=HYPERLINK(\"\"http://x\"\")\"");
         CHECK(csv("+1") == "'+1");
         CHECK(csv("-2+3") == "'-2+3");
