@@ -161,10 +161,10 @@ private:
         SaleFeed feed = std::move(in.feed);
         check_feed(feed);
         ChangeSet changes = plan(snapshot, std::move(in), feed);
-        journal(changes);
-        // The changes hold what apply and the report need; the feed is kept only to be recorded (hundreds
-        // of MB on a first night: not held through the dry run and the report).
+        // The changes hold what the journal, apply and the report need; the feed is kept only to be
+        // recorded (hundreds of MB on a first night: not held while the journal copies the changes).
         if (!records_whole_feed()) feed = SaleFeed();
+        journal(changes);
         const int code = apply(snapshot, changes);
         if (records_whole_feed() && code != kExitIo) record_sales(recordable(feed), true);
         return code;
