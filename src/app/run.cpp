@@ -163,7 +163,7 @@ private:
         ChangeSet changes = plan(snapshot, std::move(in), feed);
         // The changes hold what the journal, apply and the report need; the feed is kept only to be
         // recorded (hundreds of MB on a first night: not held while the journal copies the changes).
-        if (!records_whole_feed()) feed = SaleFeed();
+        if (!records_whole_feed()) m_released.push_back(destroy_in_background(std::move(feed)));
         journal(changes);
         const int code = apply(snapshot, changes);
         if (records_whole_feed() && code != kExitIo) record_sales(recordable(feed), true);
@@ -280,7 +280,7 @@ private:
         auto occupancy = std::async(std::launch::async, [&in] { return occupancy_of(in.inventory); });
         ChangeSet changes = decide(snapshot, in, feed);
         m_occupancy = occupancy.get();
-        m_released = destroy_in_background(std::move(in)); // the snapshot and the base line, let go
+        m_released.push_back(destroy_in_background(std::move(in))); // the snapshot and base line, let go
         return changes;
     }
 
@@ -455,7 +455,7 @@ private:
     bool m_planned = false;
     long long m_failed = 0, m_pending = 0;
     bool m_conflicts = false;
-    std::future<void> m_released; // what the plan read, being freed on another thread
+    std::vector<std::future<void>> m_released; // what the plan read, being freed on other threads
 };
 
 } // namespace
