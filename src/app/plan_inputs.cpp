@@ -28,24 +28,23 @@ PlanInputs read_plan_inputs(const Config& cfg, Store& store, int64_t snapshot, b
         feed_s = monotonic_seconds() - t;
         return f;
     });
-    std::vector<std::pair<std::string, double>> store_timings;
+    in.timings.emplace_back("sales", 0); // the feed's, filled in once it is read
     try {
         double t = monotonic_seconds();
         in.inventory = load_inventory(store, snapshot);
-        store_timings.emplace_back("load_snapshot", monotonic_seconds() - t);
+        in.timings.emplace_back("load_snapshot", monotonic_seconds() - t);
         if (with_baseline) {
             t = monotonic_seconds();
             in.baseline = RunStore(store).baseline();
             in.reconciled = SaleRecords(store).reconciled_versions();
-            store_timings.emplace_back("load_baseline", monotonic_seconds() - t);
+            in.timings.emplace_back("load_baseline", monotonic_seconds() - t);
         }
     } catch (...) {
         feed.get(); // the feed's own error first, as when the feed was read before the snapshot
         throw;
     }
     in.feed = feed.get();
-    in.timings.emplace_back("sales", feed_s);
-    in.timings.insert(in.timings.end(), store_timings.begin(), store_timings.end());
+    in.timings.front().second = feed_s;
     return in;
 }
 

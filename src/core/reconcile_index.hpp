@@ -122,15 +122,12 @@ template <class IdOf> std::vector<uint32_t> id_ranks(const std::vector<Change>& 
 /// (a project, box or splitter id is compared by its rank), indices are sorted, not the changes, and
 /// each change is moved once into its place, in the same vector; changes already in order are not moved.
 inline void order_changes(std::vector<Change>& changes) {
-    auto in_order = [](const Change& a, const Change& b) {
-        return std::tie(a.action, a.project, a.target.box, a.target.splitter, a.target.port, a.sale_id,
-                        a.code, a.property_id) <= std::tie(b.action, b.project, b.target.box,
-                                                           b.target.splitter, b.target.port, b.sale_id,
-                                                           b.code, b.property_id);
+    auto full_key = [](const Change& c) {
+        return std::tie(c.action, c.project, c.target.box, c.target.splitter, c.target.port, c.sale_id,
+                        c.code, c.property_id);
     };
-    if (std::adjacent_find(changes.begin(), changes.end(), [&](const Change& a, const Change& b) {
-            return !in_order(a, b);
-        }) == changes.end())
+    if (std::is_sorted(changes.begin(), changes.end(),
+                       [&](const Change& a, const Change& b) { return full_key(a) < full_key(b); }))
         return; // in order already (a feed in port order): nothing to move
     const auto project = id_ranks(changes, [](const Change& c) -> std::string_view { return c.project; });
     const auto box = id_ranks(changes, [](const Change& c) -> std::string_view { return c.target.box; });

@@ -140,11 +140,9 @@ void require_single_name(const std::string& path) {
     if (!S_ISREG(st.st_mode)) throw ConfigError("snapshot.path: " + path + " is not a regular file");
     refuse_extra_names(path, st.st_nlink);
 }
-} // namespace
 
-namespace {
 constexpr int kCheckpointPages = 16384; // 64 MiB of 4 KiB pages in the log between checkpoints
-}
+} // namespace
 
 /// After every commit of a read-write connection: `frames`, the pages now in the write-ahead log.
 int on_commit(void* self, sqlite3* /*db*/, const char* /*name*/, int frames) {
