@@ -73,9 +73,7 @@ bool Command::setup(const std::vector<std::string>& args) {
     // --help answers before required options are checked: `oznsync feasibility --help` needs no --lat.
     if (vm.count("help")) {
         std::ostringstream os;
-        os << "Usage: oznsync " << name() << " " << synopsis() << "\n\n";
-        for (const auto& c : command_table())
-            if (name() == c.name) os << c.description << "\n\n";
+        os << "Usage: oznsync " << name() << " " << synopsis() << "\n\n" << m_info->description << "\n\n";
         if (!specific.options().empty()) os << specific << "\n";
         os << common;
         std::cout << os.str();
@@ -149,6 +147,20 @@ void Command::warn_root_on_service_files(const Config& cfg) {
                  path, name, name, name);
 }
 
+std::unique_ptr<Command> make_command(const CommandInfo& info) {
+    std::unique_ptr<Command> c = info.make();
+    c->m_info = &info;
+    return c;
+}
+
+std::string Command::name() const {
+    return m_info->name;
+}
+
+std::string Command::synopsis() const {
+    return m_info->synopsis;
+}
+
 bool Command::show_progress() const {
     return Progress::terminal_wanted(m_global.quiet) && m_global.log_format == "text";
 }
@@ -184,7 +196,7 @@ std::string bash_completion() {
     for (const auto& c : command_table()) {
         names += std::string(names.empty() ? "" : " ") + c.name;
         std::string opts;
-        for (const auto& o : c.make()->option_names())
+        for (const auto& o : make_command(c)->option_names())
             opts += (opts.empty() ? "" : " ") + o;
         cases += std::string("        ") + c.name + ") opts=\"" + opts + "\" ;;\n";
     }

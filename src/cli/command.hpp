@@ -23,11 +23,14 @@ struct GlobalOptions {
     bool insecure = false;
 };
 
+struct CommandInfo;
+
 class Command {
 public:
     virtual ~Command() = default;
-    virtual std::string name() const = 0;
-    virtual std::string synopsis() const { return ""; }
+    /// Its name and synopsis, from its entry in the command table (make_command gives it).
+    std::string name() const;
+    std::string synopsis() const;
     /// Parses `args` (after the command name); throws UsageError. Returns false when --help was shown.
     bool setup(const std::vector<std::string>& args);
     virtual int run() = 0;
@@ -47,6 +50,10 @@ protected:
     static void warn_root_on_service_files(const Config& cfg);
 
     GlobalOptions m_global;
+
+private:
+    friend std::unique_ptr<Command> make_command(const CommandInfo& info);
+    const CommandInfo* m_info = nullptr;
 };
 
 /// UsageError "--OPTION must be a, b or c" unless `value` is one of `allowed`.
@@ -54,13 +61,17 @@ void require_one_of(const char* option, const std::string& value, std::initializ
 /// UsageError unless every `--only-project` value is an OZmap id (24 hex digits), named with its value.
 void require_project_ids(const std::vector<std::string>& ids);
 
+/// A command's entry in the table: what --help, the completion and the dispatch read.
 struct CommandInfo {
     const char* name;
+    const char* synopsis; // the usage line after the name
     const char* description;
     std::function<std::unique_ptr<Command>()> make;
 };
 
 const std::vector<CommandInfo>& command_table();
+/// The command of a table entry, knowing its entry.
+std::unique_ptr<Command> make_command(const CommandInfo& info);
 std::string general_help();
 /// A bash completion script for oznsync, from the command table (`oznsync --bash-completion`).
 std::string bash_completion();

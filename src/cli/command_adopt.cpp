@@ -9,10 +9,6 @@ namespace {
 /// sit on that sale's port get oznsync's external_id and become owned. Never implicit; every adoption is
 /// a change in the report.
 class AdoptCommand : public OneRunCommand {
-public:
-    std::string name() const override { return "adopt"; }
-    std::string synopsis() const override { return "[--dry-run] [--only-project ID] [--reason TEXT]"; }
-
 protected:
     void add_options(po::options_description& d) override {
         d.add_options()("dry-run", po::bool_switch(&m_dry), "pull and report the adoptions; change nothing")(

@@ -6,10 +6,6 @@ namespace oznsync {
 namespace {
 
 class ApplyCommand : public OneRunCommand {
-public:
-    std::string name() const override { return "apply"; }
-    std::string synopsis() const override { return "[--plan RUN_ID] [--only-project ID] [--no-...]"; }
-
 protected:
     void add_options(po::options_description& d) override {
         d.add_options()("plan", po::value(&m_opt.plan_run_id),

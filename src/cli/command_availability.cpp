@@ -14,10 +14,6 @@ namespace oznsync {
 namespace {
 
 class AvailabilityCommand : public Command {
-public:
-    std::string name() const override { return "availability"; }
-    std::string synopsis() const override { return "[--format json|csv|geojson] [--out FILE]"; }
-
 protected:
     void add_options(po::options_description& d) override {
         d.add_options()("format", po::value(&m_format)->default_value("json"), "json, csv or geojson")(

@@ -10,9 +10,6 @@ namespace {
 
 class CheckCommand : public Command {
 public:
-    std::string name() const override { return "check"; }
-    std::string synopsis() const override { return "[--config FILE]"; }
-
     int run() override {
         Config cfg = load();
         std::cout << "ok   config " << cfg.source << " (fingerprint " << cfg.fingerprint() << ")\n";

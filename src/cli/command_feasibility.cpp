@@ -12,12 +12,6 @@ namespace oznsync {
 namespace {
 
 class FeasibilityCommand : public Command {
-public:
-    std::string name() const override { return "feasibility"; }
-    std::string synopsis() const override {
-        return "--lat LAT --lng LNG [--radius M] [--limit N] [--format table|json]";
-    }
-
 protected:
     void add_options(po::options_description& d) override {
         d.add_options()("lat", po::value(&m_lat)->required(), "latitude of the point (degrees)")(

@@ -96,10 +96,6 @@ std::string fleet_html(const std::vector<OperatorHealth>& fleet) {
 }
 
 class FleetCommand : public Command {
-public:
-    std::string name() const override { return "fleet"; }
-    std::string synopsis() const override { return "status [--fleet DIR] [--format text|json|html]"; }
-
 protected:
     void add_options(po::options_description& d) override {
         d.add_options()("fleet", po::value(&m_dir)->default_value("/etc/oznsync/operators.d"),

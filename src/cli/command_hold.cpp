@@ -15,10 +15,6 @@ namespace oznsync {
 namespace {
 
 class HoldCommand : public Command {
-public:
-    std::string name() const override { return "hold"; }
-    std::string synopsis() const override { return "[--hours N] [--reason TEXT]"; }
-
 protected:
     void add_options(po::options_description& d) override {
         d.add_options()("hours", po::value(&m_hours)->default_value(24),
@@ -49,8 +45,6 @@ private:
 
 class ReleaseCommand : public Command {
 public:
-    std::string name() const override { return "release"; }
-    std::string synopsis() const override { return ""; }
     int run() override {
         Config cfg = load();
         Store store(existing_database(cfg), Access::ReadWrite, cfg.operator_name);

@@ -6,12 +6,6 @@ namespace oznsync {
 namespace {
 
 class PartnersCommand : public OneRunCommand {
-public:
-    std::string name() const override { return "partners"; }
-    std::string synopsis() const override {
-        return "[--dry-run] [--reset-password PARTNER_ID] [--reason TEXT]";
-    }
-
 protected:
     void add_options(po::options_description& d) override {
         d.add_options()("dry-run", po::bool_switch(&m_dry), "plan and report the user changes; send nothing")(

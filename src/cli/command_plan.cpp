@@ -6,10 +6,6 @@ namespace oznsync {
 namespace {
 
 class PlanCommand : public OneRunCommand {
-public:
-    std::string name() const override { return "plan"; }
-    std::string synopsis() const override { return "[--detailed-exitcode] [--only-project ID] [--no-...]"; }
-
 protected:
     void add_options(po::options_description& d) override { add_reconcile_options(d, m_opt); }
     void validate(const po::variables_map& vm) override { read_reconcile_options(vm, m_opt); }

@@ -12,10 +12,6 @@ namespace oznsync {
 namespace {
 
 class PublishCommand : public Command {
-public:
-    std::string name() const override { return "publish"; }
-    std::string synopsis() const override { return "[--force]"; }
-
 protected:
     void add_options(po::options_description& d) override {
         d.add_options()("force", po::bool_switch(&m_force),

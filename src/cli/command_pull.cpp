@@ -12,10 +12,6 @@ namespace oznsync {
 namespace {
 
 class PullCommand : public Command {
-public:
-    std::string name() const override { return "pull"; }
-    std::string synopsis() const override { return "[--only-project ID]..."; }
-
 protected:
     void add_options(po::options_description& d) override {
         d.add_options()("only-project", po::value(&m_only)->composing(),

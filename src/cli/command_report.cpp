@@ -10,10 +10,6 @@ namespace oznsync {
 namespace {
 
 class ReportCommand : public Command {
-public:
-    std::string name() const override { return "report"; }
-    std::string synopsis() const override { return "show RUN_ID [--format text|json|html] | verify"; }
-
 protected:
     void add_options(po::options_description& d) override {
         d.add_options()("format", po::value(&m_format)->default_value("text"),

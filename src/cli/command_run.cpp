@@ -7,12 +7,6 @@ namespace oznsync {
 namespace {
 
 class RunCommand : public OneRunCommand {
-public:
-    std::string name() const override { return "run"; }
-    std::string synopsis() const override {
-        return "[--dry-run] [--incremental] [--only-project ID] [--no-...]";
-    }
-
 protected:
     void add_options(po::options_description& d) override {
         d.add_options()("dry-run", po::bool_switch(&m_dry), "pull, plan and report; change nothing in OZmap")(

@@ -12,12 +12,6 @@ namespace oznsync {
 namespace {
 
 class RunsCommand : public Command {
-public:
-    std::string name() const override { return "runs"; }
-    std::string synopsis() const override {
-        return "[--limit N] [--mode full|incremental|dry-run] [--format text|json]";
-    }
-
 protected:
     void add_options(po::options_description& d) override {
         d.add_options()("limit", po::value(&m_limit)->default_value(20), "newest N runs")(

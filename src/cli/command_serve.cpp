@@ -16,12 +16,6 @@ namespace oznsync {
 namespace {
 
 class ServeCommand : public Command {
-public:
-    std::string name() const override { return "serve"; }
-    std::string synopsis() const override {
-        return "[--listen HOST:PORT] [--fleet DIR | --store postgresql://...]";
-    }
-
 protected:
     void add_options(po::options_description& d) override {
         d.add_options()("listen", po::value(&m_listen),

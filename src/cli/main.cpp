@@ -80,7 +80,7 @@ int main(int argc, char** argv) {
         // The options given before the command's name are its options too.
         std::vector<std::string> rest(args.begin() + static_cast<long>(at) + 1, args.end());
         rest.insert(rest.end(), args.begin(), args.begin() + static_cast<long>(at));
-        auto command = info->make();
+        auto command = make_command(*info);
         if (!command->setup(rest)) return kExitOk;
         code = command->run();
     } catch (const Error& e) {
