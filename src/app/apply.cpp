@@ -64,12 +64,15 @@ public:
             mark(e, m_sends ? EntryState::Done : EntryState::Planned,
                  m_sends ? ok_result : Journal::kNotSent);
             if (m_sends) count(&ApplyOutcome::done);
-            // A real write is logged for the audit trail; a dry run's changes are in its report (and at -v).
-            const ScopedLogFields fields(change_fields(e.change));
-            if (m_sends)
-                spdlog::info("{}: {}", change_text(e.change, ChangeTense::Done), ok_result);
-            else
-                spdlog::debug("{}", change_text(e.change, ChangeTense::Would));
+            // A real write is logged for the audit trail; a dry run's changes are in its report (and at -v:
+            // its line and fields are not even made otherwise, 500k of them on a first night).
+            if (m_sends || spdlog::should_log(spdlog::level::debug)) {
+                const ScopedLogFields fields(change_fields(e.change));
+                if (m_sends)
+                    spdlog::info("{}: {}", change_text(e.change, ChangeTense::Done), ok_result);
+                else
+                    spdlog::debug("{}", change_text(e.change, ChangeTense::Would));
+            }
         } else {
             mark(e, EntryState::Failed, "", r.message);
             count(&ApplyOutcome::failed);
