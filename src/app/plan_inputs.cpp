@@ -33,12 +33,19 @@ PlanInputs read_plan_inputs(const Config& cfg, Store& store, int64_t snapshot, b
         double t = monotonic_seconds();
         in.inventory = load_inventory(store, snapshot);
         in.timings.emplace_back("load_snapshot", monotonic_seconds() - t);
+        std::future<void> indexed = std::async(std::launch::async, [&in] { in.index.emplace(in.inventory); });
         if (with_baseline) {
             t = monotonic_seconds();
-            in.baseline = RunStore(store).baseline();
-            in.reconciled = SaleRecords(store).reconciled_versions();
+            try {
+                in.baseline = RunStore(store).baseline();
+                in.reconciled = SaleRecords(store).reconciled_versions();
+            } catch (...) {
+                indexed.wait();
+                throw;
+            }
             in.timings.emplace_back("load_baseline", monotonic_seconds() - t);
         }
+        indexed.get();
     } catch (...) {
         feed.get(); // the feed's own error first, as when the feed was read before the snapshot
         throw;

@@ -1,8 +1,9 @@
 #pragma once
 // What a full plan reconciles, read side by side: the sale feed (a download or a file, then parsed) on a
 // second thread while this one reads the snapshot's inventory, the base line and the reconciled versions
-// from the database. Neither side waits for the other; a feed that cannot be read is reported before
-// anything the database said (as when they were read one after the other).
+// from the database (the inventory's index is built beside the last two). Neither side waits for the other; a
+// feed that cannot be read is reported before anything the database said (as when they were read one after
+// the other).
 #include "app/run.hpp"
 #include "config/config.hpp"
 #include "core/change.hpp"
@@ -22,6 +23,9 @@ namespace oznsync {
 struct PlanInputs {
     SaleFeed feed;
     Inventory inventory;
+    // The inventory's look-ups, built on a thread of their own while the base line is read (it sees the
+    // inventory's elements, which stay put when PlanInputs moves).
+    std::optional<InventoryIndex> index;
     // Read only for a plan that reconciles against them (not `adopt`, not a saved plan):
     std::optional<Baseline> baseline;
     std::optional<ReconciledVersions> reconciled;

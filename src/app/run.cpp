@@ -305,9 +305,9 @@ private:
             in.reconciled = SaleRecords(m_store).reconciled_versions();
         }
         double t = phase_start();
-        ChangeSet changes =
-            m_opt.adopts() ? plan_adoptions(inv, feed.sales, ropt)
-                           : reconcile(inv, feed.sales, feed.invalid, *in.baseline, ropt, *in.reconciled);
+        ChangeSet changes = m_opt.adopts() ? plan_adoptions(inv, *in.index, feed.sales, ropt)
+                                           : reconcile(inv, *in.index, feed.sales, feed.invalid, *in.baseline,
+                                                       ropt, *in.reconciled);
         phase_end("plan", t);
         if (saved) {
             saved->changes.baseline = std::move(changes.baseline);

@@ -15,9 +15,9 @@ using namespace reconcile_detail;
 
 class Reconciler {
 public:
-    Reconciler(const Inventory& inv, const ReconcileOptions& opt, const Baseline& baseline,
-               const ReconciledVersions& reconciled)
-        : m_inv(inv), m_ix(inv), m_opt(opt), m_baseline(baseline), m_reconciled(reconciled) {}
+    Reconciler(const Inventory& inv, const InventoryIndex& index, const ReconcileOptions& opt,
+               const Baseline& baseline, const ReconciledVersions& reconciled)
+        : m_inv(inv), m_ix(index), m_opt(opt), m_baseline(baseline), m_reconciled(reconciled) {}
 
     bool in_scope(const std::string& project) const {
         return m_opt.only_projects.empty() || m_opt.only_projects.count(project);
@@ -186,9 +186,8 @@ private:
         const Box& box = m_inv.boxes.at(s.box);
         if (box.draft) return "box " + s.box + " is a draft (in project): its ports are not sellable";
         const PortState& port = m_inv.splitters.at(s.splitter).ports[static_cast<size_t>(s.port - 1)];
-        auto occupant = m_ix.by_port.find(PortAt{s.splitter, s.port});
-        if (occupant != m_ix.by_port.end()) {
-            const Property& p = m_inv.properties[occupant->second];
+        if (const Property* occupant = m_ix.on_port(PortAt{s.splitter, s.port})) {
+            const Property& p = *occupant;
             if (owned && &p == owned) return "";
             if (std::string other = sale_of_external_id(p.external_id); !other.empty())
                 return "port taken by the client of sale " + other + " (" + p.client_code + ")";
@@ -220,7 +219,7 @@ private:
         const OwnedState* base = nullptr;
         if (auto it = m_baseline.find(s.id); it != m_baseline.end()) base = &it->second;
         Owned owned{m_ix.owned_property(s.id), nullptr};
-        if (!owned.property) owned.lone_client = m_ix.lone_client(base);
+        if (!owned.property && base) owned.lone_client = m_ix.lone_client(base->client_id);
         if (owned.has_client()) ++m_out.owned_clients;
 
         if (!s.wants_present()) {
@@ -440,9 +439,9 @@ public:
         const std::vector<const Sale*> sales = latest_versions(all);
         for (const Sale* s : reject_duplicates(sales)) {
             if (!in_scope(s->project) || !s->wants_present() || m_ix.owned_property(s->id)) continue;
-            auto it = m_ix.by_code.find(s->code_order);
-            if (it == m_ix.by_code.end()) continue;
-            const Property& p = m_inv.properties[it->second];
+            const Property* holder = m_ix.with_code(s->code_order);
+            if (!holder) continue;
+            const Property& p = *holder;
             const PortRef target{s->box, s->splitter, s->port};
             Owned found{&p, nullptr};
             if (!p.external_id.empty()) {
@@ -471,7 +470,7 @@ public:
 
 private:
     const Inventory& m_inv;
-    Index m_ix;
+    const InventoryIndex& m_ix;
     const ReconcileOptions& m_opt;
     const Baseline& m_baseline;
     const ReconciledVersions& m_reconciled;
@@ -481,17 +480,17 @@ private:
 
 } // namespace
 
-ChangeSet reconcile(const Inventory& inventory, const std::vector<Sale>& sales,
+ChangeSet reconcile(const Inventory& inventory, const InventoryIndex& index, const std::vector<Sale>& sales,
                     const std::vector<InvalidRecord>& invalid_records, const Baseline& baseline,
                     const ReconcileOptions& options, const ReconciledVersions& reconciled) {
-    return Reconciler(inventory, options, baseline, reconciled).run(sales, invalid_records);
+    return Reconciler(inventory, index, options, baseline, reconciled).run(sales, invalid_records);
 }
 
-ChangeSet plan_adoptions(const Inventory& inventory, const std::vector<Sale>& sales,
-                         const ReconcileOptions& options) {
+ChangeSet plan_adoptions(const Inventory& inventory, const InventoryIndex& index,
+                         const std::vector<Sale>& sales, const ReconcileOptions& options) {
     static const Baseline no_baseline;
     static const ReconciledVersions no_versions;
-    return Reconciler(inventory, options, no_baseline, no_versions).adoptions(sales);
+    return Reconciler(inventory, index, options, no_baseline, no_versions).adoptions(sales);
 }
 
 } // namespace oznsync

@@ -3,6 +3,7 @@
 // Pure and deterministic: same inputs, same change set in the same order.
 #include "core/change.hpp"
 #include "core/inventory.hpp"
+#include "core/inventory_index.hpp"
 #include "core/model.hpp"
 #include "util/hash_map.hpp"
 
@@ -44,14 +45,22 @@ using ReconciledVersions = HashMap<std::string, int64_t>;
 
 /// `baseline`: sale id -> what oznsync last applied to its client (the `owned` table). A record whose
 /// version is lower than `reconciled` says is a finding ("stale record"), never applied.
-ChangeSet reconcile(const Inventory& inventory, const std::vector<Sale>& sales,
+/// `index`: the inventory's (built beforehand, so a plan can build it while it reads the base line).
+ChangeSet reconcile(const Inventory& inventory, const InventoryIndex& index, const std::vector<Sale>& sales,
                     const std::vector<InvalidRecord>& invalid_records, const Baseline& baseline,
                     const ReconcileOptions& options, const ReconciledVersions& reconciled = {});
+/// The same, indexing the inventory itself.
+inline ChangeSet reconcile(const Inventory& inventory, const std::vector<Sale>& sales,
+                           const std::vector<InvalidRecord>& invalid_records, const Baseline& baseline,
+                           const ReconcileOptions& options, const ReconciledVersions& reconciled = {}) {
+    return reconcile(inventory, InventoryIndex(inventory), sales, invalid_records, baseline, options,
+                     reconciled);
+}
 
 /// `oznsync adopt`: clients an earlier integration made, recognised by the code of a live sale, that sit
 /// on that sale's port and carry no other external id. Each becomes an Adopt write; a client with the
 /// code elsewhere, or with a foreign external id, is a conflict. Never implicit.
-ChangeSet plan_adoptions(const Inventory& inventory, const std::vector<Sale>& sales,
-                         const ReconcileOptions& options);
+ChangeSet plan_adoptions(const Inventory& inventory, const InventoryIndex& index,
+                         const std::vector<Sale>& sales, const ReconcileOptions& options);
 
 } // namespace oznsync

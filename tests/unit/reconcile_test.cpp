@@ -435,7 +435,7 @@ TEST_SUITE("reconcile") {
         put(inv, "LEGACY-2", S1, 3, false);           // elsewhere: conflict
         put(inv, "LEGACY-3", S1, 4, false, "erp:77"); // another integration's id: conflict
         put(inv, "LEGACY-4", S1, 5, false);           // its sale ended: left alone
-        ChangeSet cs = plan_adoptions(inv,
+        ChangeSet cs = plan_adoptions(inv, InventoryIndex(inv),
                                       {sale("5e0000000000000000000001", "active", "LEGACY-1", S1, 1),
                                        sale("5e0000000000000000000002", "reserved", "LEGACY-2", S2, 3),
                                        sale("5e0000000000000000000003", "reserved", "LEGACY-3", S1, 4),
@@ -561,5 +561,30 @@ TEST_SUITE("reconcile") {
         order_changes(again);
         for (size_t i = 0; i < out.size(); ++i)
             CHECK(again[i].reason == out[i].reason);
+    }
+}
+
+TEST_SUITE("reconcile") {
+    TEST_CASE("the index answers for the inventory it was built from, also after that inventory moved") {
+        Inventory inv = inventory();
+        own(inv, "sale-1", "OWNED", S1, 1, true);
+        put(inv, "THEIRS", S1, 2, false);
+        put(inv, "TWICE", S2, 1, false);
+        put(inv, "TWICE", S2, 2, false); // of two properties with one code: the last one listed
+        inv.clients.push_back(Client{oid("lone"), "LONE", "", "", false});
+        inv.clients.push_back(Client{inv.properties[1].client_id, "THEIRS", "", "", false});
+        const InventoryIndex index(inv);
+        const Inventory moved = std::move(inv); // as PlanInputs moves after its index is built
+        REQUIRE(index.owned_property("sale-1") == &moved.properties[0]);
+        CHECK(index.owned_property("sale-2") == nullptr);
+        CHECK(index.on_port(PortAt{S1, 2}) == &moved.properties[1]);
+        CHECK(index.on_port(PortAt{S1, 3}) == nullptr);
+        CHECK(index.with_code("TWICE") == &moved.properties[3]);
+        CHECK(index.lone_client(oid("lone")) == &moved.clients[0]);
+        CHECK(index.lone_client(moved.properties[1].client_id) == nullptr); // it has its property
+        CHECK(index.lone_client("") == nullptr);
+        CHECK(index.foreign_code_holder("THEIRS") == "property " + moved.properties[1].id);
+        CHECK(index.foreign_code_holder("LONE") == "client " + oid("lone") + " (no property)");
+        CHECK(index.foreign_code_holder("NOBODY").empty());
     }
 }
