@@ -45,7 +45,7 @@ PartnerApplyOutcome apply_partner_changes(OzmapGateway& gateway, RunStore* journ
     for (auto& e : entries) {
         if (e.state != EntryState::Planned) continue;
         const Change& c = e.change;
-        const bool new_password = c.action == Action::UserCreate || c.reset_password;
+        const bool new_password = c.action == Action::UserCreate || c.user->reset_password;
         std::string password;
         if (new_password) {
             password = sends ? random_password(kPartnerPasswordLength) : "***";
@@ -55,9 +55,9 @@ PartnerApplyOutcome apply_partner_changes(OzmapGateway& gateway, RunStore* journ
         if (c.action == Action::UserCreate)
             req = user_create_request(c, role, resources, password);
         else if (c.action == Action::UserUpdate)
-            req = c.reset_password ? user_password_request(c, password)
-                  : c.claim_user   ? user_claim_request(c)
-                                   : user_update_request(c, role);
+            req = c.user->reset_password ? user_password_request(c, password)
+                  : c.user->claim_user   ? user_claim_request(c)
+                                         : user_update_request(c, role);
         else
             continue;
         mark(e, EntryState::Intent);
@@ -69,13 +69,13 @@ PartnerApplyOutcome apply_partner_changes(OzmapGateway& gateway, RunStore* journ
         if (!r.ok()) {
             ++out.failed;
             mark(e, EntryState::Failed, "", r.message);
-            spdlog::warn("{} {} failed: HTTP {}", action_name(c.action), c.username, r.status);
+            spdlog::warn("{} {} failed: HTTP {}", action_name(c.action), c.user->username, r.status);
             continue;
         }
-        if (c.claim_user) {
+        if (c.user->claim_user) {
             // Read back: an OZmap that drops the external_id leaves the user unproven (a conflict next run).
-            const auto kept = gateway.user_external_id(c.username);
-            const bool ok = kept && *kept == partner_external_id(partner_of_username(c.username));
+            const auto kept = gateway.user_external_id(c.user->username);
+            const bool ok = kept && *kept == partner_external_id(partner_of_username(c.user->username));
             if (ok)
                 ++out.done;
             else
@@ -87,39 +87,40 @@ PartnerApplyOutcome apply_partner_changes(OzmapGateway& gateway, RunStore* journ
         if (!new_password) {
             ++out.done;
             mark(e, EntryState::Done, "projects set");
-            spdlog::info("applied {} {}: {}", action_name(c.action), c.username, e.result);
+            spdlog::info("applied {} {}: {}", action_name(c.action), c.user->username, e.result);
             continue;
         }
         // The user exists in OZmap now: its password must reach the hand-over file before the change counts
         // as done; if it cannot, the run says so (and every later run, until the password is reset).
-        std::string user_id = c.user_id;
+        std::string user_id = c.user->user_id;
         if (user_id.empty()) user_id = r.user_id;
-        e.change.user_id = user_id;
+        e.change.user.edit().user_id = user_id;
         // A new password counts only once OZmap lets the user log in with it: the SDK's UpdateUserDTO
         // has no password, so an OZmap that drops it answers the PATCH with success all the same.
-        if (c.reset_password && !gateway.credentials_work(c.username, password)) {
+        if (c.user->reset_password && !gateway.credentials_work(c.user->username, password)) {
             ++out.failed;
             mark(e, EntryState::Failed, "",
-                 "OZmap accepted the new password but does not let " + c.username +
+                 "OZmap accepted the new password but does not let " + c.user->username +
                      " log in with it: it did not keep it, so it is NOT handed over (the user's password is "
                      "unknown; set one in OZmap and hand it over by hand)");
-            spdlog::error("partner user {}: the new password does not work; NOT handed over", c.username);
+            spdlog::error("partner user {}: the new password does not work; NOT handed over",
+                          c.user->username);
             continue;
         }
         try {
             std::string file = hand_over(c, user_id, password);
             ++out.done;
             mark(e, EntryState::Done,
-                 c.reset_password ? "password reset; the new one is in the hand-over file"
-                                  : "user created; password in the hand-over file");
-            spdlog::info("applied {} {}: {}", action_name(c.action), c.username, e.result);
+                 c.user->reset_password ? "password reset; the new one is in the hand-over file"
+                                        : "user created; password in the hand-over file");
+            spdlog::info("applied {} {}: {}", action_name(c.action), c.user->username, e.result);
         } catch (const std::exception& ex) {
             ++out.failed;
             mark(e, EntryState::Failed, "",
                  "the user exists in OZmap but its password could not be written to the hand-over file (" +
                      std::string(ex.what()) + "); run `oznsync partners --reset-password " +
-                     partner_of_username(c.username) + "`");
-            spdlog::error("partner user {}: password NOT handed over: {}", c.username, ex.what());
+                     partner_of_username(c.user->username) + "`");
+            spdlog::error("partner user {}: password NOT handed over: {}", c.user->username, ex.what());
         }
     }
     return out;
@@ -166,18 +167,18 @@ void fix_partnership_projects(const PartnerContext& ctx, PartnerPlanInput& input
 PreparedPartners prepare_password_reset(const PartnerContext& ctx, const std::string& partner) {
     Change c;
     c.action = Action::UserUpdate;
-    c.username = partner_username(partner);
+    c.user.edit().username = partner_username(partner);
     c.partner = partner;
-    auto user = ctx.client.find_user(c.username);
-    if (!user) throw UsageError("--reset-password " + partner + ": OZmap has no user " + c.username);
+    auto user = ctx.client.find_user(c.user->username);
+    if (!user) throw UsageError("--reset-password " + partner + ": OZmap has no user " + c.user->username);
     // A password is written only to a user oznsync can prove is its own.
-    if (partner_user_proof(*user, partner, HandoverStore(ctx.store).recorded().count(c.username)) ==
+    if (partner_user_proof(*user, partner, HandoverStore(ctx.store).recorded().count(c.user->username)) ==
         UserProof::Foreign)
-        throw UsageError("--reset-password " + partner + ": OZmap user " + c.username +
+        throw UsageError("--reset-password " + partner + ": OZmap user " + c.user->username +
                          " is not proven oznsync's (external_id '" + user->external_id +
                          "'): its password is not oznsync's to set");
-    c.user_id = user->id;
-    c.reset_password = true;
+    c.user.edit().user_id = user->id;
+    c.user.edit().reset_password = true;
     c.before = "password not handed over";
     c.after = "new password in the hand-over file";
     c.reason = "password reset (--reset-password)";
@@ -227,8 +228,8 @@ PreparedPartners prepare_partner_users(const PartnerContext& ctx, const std::str
         if (!exists) continue;
         Change c;
         c.action = Action::Conflict;
-        c.username = u.username;
-        c.user_id = u.user_id;
+        c.user.edit().username = u.username;
+        c.user.edit().user_id = u.user_id;
         c.partner = u.partner_id;
         c.reason = "the password of OZmap user " + u.username + " (created by run " + u.created_run +
                    ") was never handed over: run `oznsync partners --reset-password " + u.partner_id + "`";
@@ -250,13 +251,14 @@ PartnerStepOutcome apply_partner_step(const PartnerStepContext& ctx, OzmapGatewa
     if (gateway.sends())
         for (const auto& e : entries)
             if (e.state == EntryState::Planned &&
-                (e.change.action == Action::UserCreate || e.change.reset_password))
-                handovers.record({e.change.username, partner_of_username(e.change.username), e.change.user_id,
-                                  ctx.run_id, ""});
+                (e.change.action == Action::UserCreate || e.change.user->reset_password))
+                handovers.record({e.change.user->username, partner_of_username(e.change.user->username),
+                                  e.change.user->user_id, ctx.run_id, ""});
     auto hand_over = [&](const Change& c, const std::string& user_id, const std::string& password) {
-        PartnerUserRecord record{c.username, partner_of_username(c.username), user_id, ctx.run_id, ""};
+        PartnerUserRecord record{c.user->username, partner_of_username(c.user->username), user_id, ctx.run_id,
+                                 ""};
         try {
-            credentials.emplace_back(c.username, password);
+            credentials.emplace_back(c.user->username, password);
             record.handed_over =
                 write_handover(ctx.cfg.partners.handover_dir, ctx.cfg.operator_name, ctx.run_id, credentials);
         } catch (const std::exception&) {
@@ -272,10 +274,11 @@ PartnerStepOutcome apply_partner_step(const PartnerStepContext& ctx, OzmapGatewa
                                                           ctx.cfg.partners.resources, hand_over);
     // What was granted is recorded once done: the next runs leave an operator's own edits alone.
     for (const auto& e : entries) {
-        if (e.state != EntryState::Done || e.change.reset_password || !grants.count(e.change.username))
+        if (e.state != EntryState::Done || e.change.user->reset_password ||
+            !grants.count(e.change.user->username))
             continue;
-        handovers.record_grant(e.change.username, partner_of_username(e.change.username), ctx.run_id,
-                               grants.at(e.change.username));
+        handovers.record_grant(e.change.user->username, partner_of_username(e.change.user->username),
+                               ctx.run_id, grants.at(e.change.user->username));
     }
     step.failed = out.failed;
     return step;

@@ -44,7 +44,7 @@ void refuse_unsafe_ids(std::vector<Change>& writes, std::vector<Change>& finding
         for (const auto& [what, id] : {std::pair<const char*, const std::string*>{"property", &c.property_id},
                                        {"client", &c.client_id},
                                        {"drop cable", &c.drop},
-                                       {"user", &c.user_id}})
+                                       {"user", &c.user->user_id}})
             if (!id->empty() && !is_object_id(*id)) {
                 why = std::string("OZmap gave the ") + what + " the id '" + *id +
                       "', which is not an OZmap id (24 hex digits): nothing written with it";
@@ -94,7 +94,7 @@ std::string verb(Action a, ChangeTense tense) {
 } // namespace
 
 std::string change_text(const Change& c, ChangeTense tense) {
-    std::string s = verb(c.action, tense) + " " + (c.code.empty() ? c.username : c.code);
+    std::string s = verb(c.action, tense) + " " + (c.code.empty() ? c.user->username : c.code);
     if (!c.target.empty()) {
         s += (c.action == Action::Move ? " to " : " on ") + (c.box_name.empty() ? c.target.box : c.box_name);
         if (!c.splitter_name.empty()) s += " " + c.splitter_name;
@@ -106,7 +106,7 @@ std::string change_text(const Change& c, ChangeTense tense) {
 
 std::vector<std::pair<std::string, std::string>> change_fields(const Change& c) {
     return {{"action", action_name(c.action)},
-            {"code", c.code.empty() ? c.username : c.code},
+            {"code", c.code.empty() ? c.user->username : c.code},
             {"sale_id", c.sale_id},
             {"project", c.project},
             {"box", c.target.box}};

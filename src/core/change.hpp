@@ -1,6 +1,7 @@
 #pragma once
 // A change set: what reconcile decided, one entry per OZmap write (or per finding that needs no write).
 #include "core/model.hpp"
+#include "util/boxed.hpp"
 
 #include <cstdint>
 #include <map>
@@ -41,6 +42,14 @@ struct PortRef {
     std::string text() const;
 };
 
+/// What a partner-user change (user_create / user_update) carries beside the fields every change has.
+struct UserChange {
+    std::string username, user_id, email;
+    std::vector<std::string> projects;
+    bool reset_password = false; // user_update: a new password (`partners --reset-password`)
+    bool claim_user = false;     // user_update: the user gets oznsync's external_id (a user it made before)
+};
+
 struct Change {
     Action action = Action::Create;
     std::string sale_id, code, partner, project;
@@ -58,11 +67,7 @@ struct Change {
     double lat = 0, lng = 0;
     std::string reason;
     std::string before, after; // human-readable states for the report
-    // Partner users (user_create / user_update):
-    std::string username, user_id, email;
-    std::vector<std::string> projects;
-    bool reset_password = false; // user_update: a new password (`partners --reset-password`)
-    bool claim_user = false;     // user_update: the user gets oznsync's external_id (a user it made before)
+    Boxed<UserChange> user;    // user_create / user_update only (an empty UserChange elsewhere)
 };
 
 /// How a change reads in a log line: "create ORD-A on CTO-000123 S2 port 4 (sale 5e..01)", as done

@@ -99,8 +99,8 @@ private:
                  const std::string& reason) {
         Change c;
         c.action = action;
-        c.username = partner_username(partner_id);
-        c.code = c.username;
+        c.user.edit().username = partner_username(partner_id);
+        c.code = c.user->username;
         c.partner = name;
         c.reason = reason;
         m_out.findings.push_back(c);
@@ -142,10 +142,10 @@ private:
             p.accepted ? std::vector<std::string>(p.projects.begin(), p.projects.end())
                        : std::vector<std::string>{};
         Change c;
-        c.username = username;
+        c.user.edit().username = username;
         c.code = username;
         c.partner = p.name;
-        c.projects = want;
+        c.user.edit().projects = want;
         c.sale_id = join(p.partnership_ids, ",");
         auto user = m_in.existing.find(username);
         if (user == m_in.existing.end()) {
@@ -168,9 +168,9 @@ private:
             }
             Change claim = c;
             claim.action = Action::UserUpdate;
-            claim.user_id = u.id;
-            claim.claim_user = true;
-            claim.projects.clear();
+            claim.user.edit().user_id = u.id;
+            claim.user.edit().claim_user = true;
+            claim.user.edit().projects.clear();
             claim.before = "no external_id";
             claim.after = "external_id " + proof;
             claim.reason = "made by oznsync (its database says so): the proof of ownership, set once";
@@ -181,9 +181,10 @@ private:
 
     /// A partner without an OZmap user: one is created when there is something to grant.
     void plan_create(Change c, const std::string& partner_id, const Partner& p) {
-        if (c.projects.empty()) return; // ended (or nothing selected) and never created: nothing to take away
-        c.email = usable_email(p.email) ? p.email : fill(m_in.email_fallback, partner_id);
-        if (!usable_email(c.email)) {
+        if (c.user->projects.empty())
+            return; // ended (or nothing selected) and never created: nothing to take away
+        c.user.edit().email = usable_email(p.email) ? p.email : fill(m_in.email_fallback, partner_id);
+        if (!usable_email(c.user->email)) {
             finding(Action::Conflict, partner_id, p.name,
                     "partner " + partner_id + " has no usable e-mail ('" + p.email +
                         "'): no OZmap user created (set partners.email_fallback, or fix it in OZneutral)");
@@ -191,12 +192,12 @@ private:
         }
         c.action = Action::UserCreate;
         c.before = "absent";
-        c.after = projects_text(c.projects);
+        c.after = projects_text(c.user->projects);
         c.reason = p.fixed_projects
                        ? "accepted partnership (it names no projects: those of the selection when "
                          "oznsync first saw it accepted, fixed since)"
                        : "accepted partnership";
-        m_out.grants[c.username] = {p.approved_at, c.projects};
+        m_out.grants[c.user->username] = {p.approved_at, c.user->projects};
         m_out.writes.push_back(std::move(c));
     }
 
@@ -206,9 +207,9 @@ private:
         std::vector<std::string> have = user.projects;
         std::sort(have.begin(), have.end());
         have.erase(std::unique(have.begin(), have.end()), have.end());
-        const std::vector<std::string>& want = c.projects;
-        c.user_id = user.id;
-        const auto grant = m_in.granted.find(c.username);
+        const std::vector<std::string>& want = c.user->projects;
+        c.user.edit().user_id = user.id;
+        const auto grant = m_in.granted.find(c.user->username);
         bool change;
         if (!p.accepted)
             change = !have.empty(); // ended: the partner loses every project, whoever granted them
@@ -219,8 +220,9 @@ private:
         if (!change) {
             if (p.accepted && grant != m_in.granted.end() && have != grant->second.projects)
                 finding(Action::Drift, partner_id, p.name,
-                        "the projects of " + c.username + " were changed in OZmap (" + projects_text(have) +
-                            "; oznsync granted " + projects_text(grant->second.projects) +
+                        "the projects of " + c.user->username + " were changed in OZmap (" +
+                            projects_text(have) + "; oznsync granted " +
+                            projects_text(grant->second.projects) +
                             "): left as they are until the partnership changes in OZneutral");
             return;
         }
@@ -230,7 +232,7 @@ private:
         c.reason = !p.accepted                   ? "partnership ended"
                    : grant == m_in.granted.end() ? "accepted partnership (no record of an earlier grant)"
                                                  : "partnership approved again (" + p.approved_at + ")";
-        m_out.grants[c.username] = {p.approved_at, want};
+        m_out.grants[c.user->username] = {p.approved_at, want};
         m_out.writes.push_back(std::move(c));
     }
 

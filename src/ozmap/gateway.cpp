@@ -199,7 +199,7 @@ namespace oznsync {
 namespace {
 void user_projects(JsonWriter& w, const Change& c, const std::string& role) {
     w.key("projects").begin_array();
-    for (const auto& p : c.projects)
+    for (const auto& p : c.user->projects)
         // fromGroup: a direct grant, not one through a project group (CreateUserDTO requires it).
         w.begin_object().field("project", p).field("role", role).field("fromGroup", false).end_object();
     w.end_array();
@@ -210,8 +210,11 @@ WriteRequest user_create_request(const Change& c, const std::string& role,
                                  const std::vector<std::string>& resources, const std::string& password) {
     std::string body;
     JsonWriter w(body);
-    w.begin_object().field("username", c.username).field("password", password).field("email", c.email);
-    w.field("name", c.partner.empty() ? c.username : c.partner)
+    w.begin_object()
+        .field("username", c.user->username)
+        .field("password", password)
+        .field("email", c.user->email);
+    w.field("name", c.partner.empty() ? c.user->username : c.partner)
         .field("role", role)
         .key("resources")
         .begin_array();
@@ -221,11 +224,12 @@ WriteRequest user_create_request(const Change& c, const std::string& role,
     user_projects(w, c, role);
     w.key("projectGroups").begin_array().end_array();
     w.field("observation", "OZneutral partner (partnership " + c.sale_id + "), managed by oznsync");
-    w.field("locale", "pt-BR").field("external_id", partner_external_id(partner_of_username(c.username)));
+    w.field("locale", "pt-BR")
+        .field("external_id", partner_external_id(partner_of_username(c.user->username)));
     w.end_object();
     WriteRequest r{"POST", "users", body};
     r.creates = Creates::User;
-    r.username = c.username;
+    r.username = c.user->username;
     return r;
 }
 
@@ -235,22 +239,22 @@ WriteRequest user_update_request(const Change& c, const std::string& role) {
     w.begin_object();
     user_projects(w, c, role);
     w.end_object();
-    return {"PATCH", "users/" + url_encode(c.user_id), body};
+    return {"PATCH", "users/" + url_encode(c.user->user_id), body};
 }
 
 WriteRequest user_claim_request(const Change& c) {
     std::string body;
     JsonWriter(body)
         .begin_object()
-        .field("external_id", partner_external_id(partner_of_username(c.username)))
+        .field("external_id", partner_external_id(partner_of_username(c.user->username)))
         .end_object();
-    return {"PATCH", "users/" + url_encode(c.user_id), body};
+    return {"PATCH", "users/" + url_encode(c.user->user_id), body};
 }
 
 WriteRequest user_password_request(const Change& c, const std::string& password) {
     std::string body;
     JsonWriter(body).begin_object().field("password", password).end_object();
-    return {"PATCH", "users/" + url_encode(c.user_id), body};
+    return {"PATCH", "users/" + url_encode(c.user->user_id), body};
 }
 
 } // namespace oznsync

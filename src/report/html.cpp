@@ -191,7 +191,7 @@ std::string change_row(const ReportData& d, const JournalEntry& e) {
     std::string a = action_name(c.action);
     std::string r = "<tr data-action=\"" + a + "\" data-project=\"" + esc(c.project) + "\"><td class=n>" +
                     std::to_string(e.seq) + "</td><td class=\"act a-" + a + "\">" + a + "</td>";
-    r += "<td class=sale>" + esc(c.sale_id) + "</td><td>" + esc(c.code.empty() ? c.username : c.code) +
+    r += "<td class=sale>" + esc(c.sale_id) + "</td><td>" + esc(c.code.empty() ? c.user->username : c.code) +
          (c.address.empty() ? "" : "<div class=addr>" + esc(c.address) + "</div>") + "</td><td>" +
          esc(c.partner) + "</td>";
     r += "<td>" + esc(c.project.empty() ? "" : project_label(d, c.project)) + "</td>" +

@@ -41,7 +41,7 @@ void write_event(JsonWriter& w, const ReportData& d, const JournalEntry& e) {
         .field("partner", c.partner);
     w.field("project", c.project).field("box", c.target.box).field("splitter", c.target.splitter);
     w.field("port", c.target.port).field("property_id", c.property_id).field("client_id", c.client_id);
-    if (!c.username.empty()) w.field("username", c.username);
+    if (!c.user->username.empty()) w.field("username", c.user->username);
     w.end_object();
     w.field("before", c.before).field("after", c.after).field("reason", c.reason);
     w.key("result")

@@ -34,11 +34,11 @@ void action_fields(JsonWriter& w, const Change& c, bool with_claim) {
         w.field("client_name", c.client_name).field("lat", c.lat).field("lng", c.lng);
     if (c.action == Action::Remove && c.keep_property) w.field("keep_property", true).field("drop", c.drop);
     if (c.action != Action::UserCreate && c.action != Action::UserUpdate) return;
-    w.field("username", c.username).field("user_id", c.user_id).field("email", c.email);
-    if (c.reset_password) w.field("reset_password", true);
-    if (with_claim && c.claim_user) w.field("claim_user", true);
+    w.field("username", c.user->username).field("user_id", c.user->user_id).field("email", c.user->email);
+    if (c.user->reset_password) w.field("reset_password", true);
+    if (with_claim && c.user->claim_user) w.field("claim_user", true);
     w.key("projects").begin_array();
-    for (const auto& p : c.projects)
+    for (const auto& p : c.user->projects)
         w.value(p);
     w.end_array();
 }
@@ -105,14 +105,18 @@ Change change_from_row(Change c, const std::string& payload) {
         if (o->has("lng")) c.lng = o->getValue<double>("lng");
         flag("keep_property", c.keep_property);
         text("drop", c.drop);
-        text("username", c.username);
-        text("user_id", c.user_id);
-        text("email", c.email);
-        flag("reset_password", c.reset_password);
-        flag("claim_user", c.claim_user);
+        UserChange u; // a partner user's fields (an older row's payload has them empty for every action)
+        text("username", u.username);
+        text("user_id", u.user_id);
+        text("email", u.email);
+        flag("reset_password", u.reset_password);
+        flag("claim_user", u.claim_user);
         if (auto ps = o->getArray("projects"))
             for (size_t i = 0; i < ps->size(); ++i)
-                c.projects.push_back(ps->getElement<std::string>(static_cast<unsigned>(i)));
+                u.projects.push_back(ps->getElement<std::string>(static_cast<unsigned>(i)));
+        if (!u.username.empty() || !u.user_id.empty() || !u.email.empty() || !u.projects.empty() ||
+            u.reset_password || u.claim_user)
+            c.user.edit() = std::move(u);
     } catch (const Poco::Exception& e) {
         throw std::runtime_error("saved change is not readable: " + e.displayText());
     }

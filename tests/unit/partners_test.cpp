@@ -41,17 +41,17 @@ TEST_SUITE("partners") {
             plan({ship("s1", "accepted", partner, {"p2", "p1"}), ship("s2", "requested", "x", {"p3"})});
         REQUIRE(first.writes.size() == 1);
         CHECK(first.writes[0].action == Action::UserCreate);
-        CHECK(first.writes[0].username == partner_username(partner));
-        CHECK(first.writes[0].projects == std::vector<std::string>{"p1", "p2"});
-        const std::string user = first.writes[0].username;
+        CHECK(first.writes[0].user->username == partner_username(partner));
+        CHECK(first.writes[0].user->projects == std::vector<std::string>{"p1", "p2"});
+        const std::string user = first.writes[0].user->username;
         std::map<std::string, ExistingUser> existing = {
             {user, {"65f0000000000000000000a1", user, {"p2", "p1"}, partner_external_id(partner)}}};
         CHECK(plan({ship("s1", "accepted", partner, {"p1", "p2"})}, existing, first.grants).writes.empty());
         auto ended = plan({ship("s1", "ended", partner, {"p1", "p2"})}, existing, first.grants);
         REQUIRE(ended.writes.size() == 1);
         CHECK(ended.writes[0].action == Action::UserUpdate);
-        CHECK(ended.writes[0].projects.empty());
-        CHECK(ended.writes[0].user_id == "65f0000000000000000000a1");
+        CHECK(ended.writes[0].user->projects.empty());
+        CHECK(ended.writes[0].user->user_id == "65f0000000000000000000a1");
         CHECK(plan({ship("s1", "ended", partner, {"p1"})}).writes.empty());
         CHECK(plan({ship("s1", "rejected", partner, {"p1"})}).writes.empty());
     }
@@ -80,22 +80,22 @@ TEST_SUITE("partners") {
         in.existing[user].external_id = "";
         auto claimed = plan_partner_users(in);
         REQUIRE(claimed.writes.size() == 2);
-        CHECK(claimed.writes[0].claim_user);
-        CHECK(claimed.writes[0].user_id == "65f0000000000000000000a1");
-        CHECK(claimed.writes[1].projects == std::vector<std::string>{"p1"});
+        CHECK(claimed.writes[0].user->claim_user);
+        CHECK(claimed.writes[0].user->user_id == "65f0000000000000000000a1");
+        CHECK(claimed.writes[1].user->projects == std::vector<std::string>{"p1"});
     }
 
     TEST_CASE("two accepted partnerships of one partner: one user, the union of projects") {
         auto p = plan({ship("s1", "accepted", "a", {"p1"}), ship("s2", "accepted", "a", {"p3"}),
                        ship("s3", "ended", "a", {"p2"})});
         REQUIRE(p.writes.size() == 1);
-        CHECK(p.writes[0].projects == std::vector<std::string>{"p1", "p3"});
+        CHECK(p.writes[0].user->projects == std::vector<std::string>{"p1", "p3"});
     }
 
     TEST_CASE("an unselected project is a finding, never a grant") {
         auto p = plan({ship("s1", "accepted", "a", {"p1", "p9"})});
         REQUIRE(p.writes.size() == 1);
-        CHECK(p.writes[0].projects == std::vector<std::string>{"p1"});
+        CHECK(p.writes[0].user->projects == std::vector<std::string>{"p1"});
         REQUIRE(p.findings.size() == 1);
         CHECK(p.findings[0].reason.find("p9, which is not among the selected projects") != std::string::npos);
     }
@@ -109,7 +109,7 @@ TEST_SUITE("partners") {
         CHECK(none.findings[0].reason.find("no usable e-mail") != std::string::npos);
         auto fallback = plan({s}, {}, {}, "noc+{partner_id}@operator.example");
         REQUIRE(fallback.writes.size() == 1);
-        CHECK(fallback.writes[0].email == "noc+a@operator.example");
+        CHECK(fallback.writes[0].user->email == "noc+a@operator.example");
         CHECK(usable_email("noc@fibramais.example"));
         CHECK_FALSE(usable_email("not an email@x.y"));
         CHECK_FALSE(usable_email("a@b"));
@@ -134,7 +134,7 @@ TEST_SUITE("partners") {
         auto again =
             plan({ship("s1", "accepted", "a", {"p1", "p3"}, "2026-05-01T00:00:00Z")}, edited, granted);
         REQUIRE(again.writes.size() == 1);
-        CHECK(again.writes[0].projects == std::vector<std::string>{"p1", "p3"});
+        CHECK(again.writes[0].user->projects == std::vector<std::string>{"p1", "p3"});
         CHECK(again.grants.at(user).approved_at == "2026-05-01T00:00:00Z");
         // Ended always takes every project away, whoever granted them.
         CHECK(plan({ship("s1", "ended", "a", {"p1"})}, edited, granted).writes.size() == 1);
@@ -196,7 +196,7 @@ TEST_SUITE("partners") {
         in.email_fallback = "noc+{partner_id}@operator.example";
         auto made = plan_partner_users(in);
         REQUIRE(made.writes.size() == 1);
-        CHECK(made.writes[0].email == "noc+65a000000000000000000047@operator.example");
+        CHECK(made.writes[0].user->email == "noc+65a000000000000000000047@operator.example");
         CHECK(made.writes[0].reason.find("fixed since") != std::string::npos);
     }
 }

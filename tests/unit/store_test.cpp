@@ -242,10 +242,10 @@ TEST_SUITE("store") {
     TEST_CASE("a journal row: its columns and a payload of what has no column; an older row's full payload "
               "reads the same") {
         Change c = change(Action::UserUpdate, "ship1", "");
-        c.username = "ozn-partner-1";
-        c.user_id = "65f000000000000000000001";
-        c.claim_user = true;
-        c.projects = {"p1", "p2"};
+        c.user.edit().username = "ozn-partner-1";
+        c.user.edit().user_id = "65f000000000000000000001";
+        c.user.edit().claim_user = true;
+        c.user.edit().projects = {"p1", "p2"};
         c.before = "no external_id";
         c.after = "ozneutral-partner:1";
         const std::string payload = journal_payload(c);
@@ -260,15 +260,40 @@ TEST_SUITE("store") {
         columns.after = c.after;
         columns.reason = c.reason;
         const Change read = change_from_row(columns, payload);
-        CHECK(read.username == c.username);
-        CHECK(read.claim_user);
-        CHECK(read.projects == c.projects);
+        CHECK(read.user->username == c.user->username);
+        CHECK(read.user->claim_user);
+        CHECK(read.user->projects == c.user->projects);
         CHECK(read.target.port == 1);
         const Change older = change_from_row(columns, change_to_json(c)); // a row of an earlier version
-        CHECK(older.username == c.username);
-        CHECK(older.projects == c.projects);
+        CHECK(older.user->username == c.user->username);
+        CHECK(older.user->projects == c.user->projects);
         CHECK(older.reason == c.reason);
         CHECK_THROWS_AS(change_from_row(columns, "{not json"), std::runtime_error);
+        // A client's change carries no partner-user part, read back either way (an older row's payload
+        // has its user fields, empty).
+        Change create = change(Action::Create, "ship2", "");
+        create.client_name = "Maria";
+        Change create_columns;
+        create_columns.action = Action::Create;
+        CHECK_FALSE(change_from_row(create_columns, journal_payload(create)).user.present());
+        CHECK_FALSE(change_from_row(create_columns,
+                                    "{\"username\":\"\",\"user_id\":\"\",\"email\":\"\",\"projects\":[]}")
+                        .user.present());
+    }
+
+    TEST_CASE("a change's partner-user part: absent reads empty, copies are deep, written only where set") {
+        Change c;
+        CHECK_FALSE(c.user.present());
+        CHECK(c.user->username.empty()); // read without being made
+        CHECK_FALSE(c.user.present());
+        c.user.edit().username = "ozn-partner-1";
+        Change copy = c;
+        copy.user.edit().username = "ozn-partner-2";
+        CHECK(c.user->username == "ozn-partner-1");
+        CHECK(copy.user->username == "ozn-partner-2");
+        copy = Change{};
+        CHECK_FALSE(copy.user.present());
+        CHECK(c.user.present());
     }
 }
 
