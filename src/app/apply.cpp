@@ -197,7 +197,7 @@ public:
     void remember_failure(const Change& c) {
         std::lock_guard lock(m_mutex);
         m_failed_keys.insert(c.code);
-        for (const PortRef* p : {&c.target, &c.from})
+        for (const PortRef* p : {&c.target, &*c.from})
             if (!p->empty()) m_failed_keys.insert(port_key(p->splitter, p->port));
     }
 
@@ -247,7 +247,7 @@ std::vector<std::vector<JournalEntry*>> lanes_of(const std::vector<JournalEntry*
     for (size_t i = 0; i < changes.size(); ++i) {
         const Change& c = changes[i]->change;
         std::vector<std::string> keys{"code " + c.code};
-        for (const PortRef* p : {&c.target, &c.from})
+        for (const PortRef* p : {&c.target, &*c.from})
             if (!p->empty()) keys.push_back("port " + port_key(p->splitter, p->port));
         for (const auto& k : keys) {
             auto [it, fresh] = first_with.emplace(k, i);

@@ -54,7 +54,7 @@ struct Change {
     Action action = Action::Create;
     std::string sale_id, code, partner, project;
     PortRef target;                      // where the client must be (create/move), or where it is (others)
-    PortRef from;                        // move: where it was
+    Boxed<PortRef> from;                 // move (and its conflict): where it was; empty elsewhere
     std::string box_name, splitter_name; // of `target`, as OZmap names them (for people reading reports)
     std::string property_id, client_id;
     bool implanted = false; // the client's implanted flag after the change

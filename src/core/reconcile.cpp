@@ -323,14 +323,14 @@ private:
                 Change c = base_for(s, owned);
                 c.action = Action::Conflict;
                 c.reason = why;
-                c.from = now;
+                c.from.edit() = now;
                 c.target = target;
                 m_out.findings.push_back(std::move(c));
                 return;
             }
             Change c = base_for(s, owned);
             c.action = Action::Move;
-            c.from = now;
+            c.from.edit() = now;
             c.target = target;
             c.reason = target == applied.port ? "reverting an OZmap edit (reconcile.drift = revert)"
                        : s.port_replace_reason.empty()
@@ -411,9 +411,9 @@ private:
             if (auto b = m_inv.boxes.find(c.target.box); b != m_inv.boxes.end()) c.box_name = b->second.name;
             if (auto s = m_inv.splitters.find(c.target.splitter); s != m_inv.splitters.end())
                 c.splitter_name = s->second.name;
-            if (c.action == Action::Move && !c.from.empty()) {
-                const bool same_box = c.from.box == c.target.box;
-                c.before = place_name(c.from, same_box);
+            if (c.action == Action::Move && !c.from->empty()) {
+                const bool same_box = c.from->box == c.target.box;
+                c.before = place_name(*c.from, same_box);
                 c.after = place_name(c.target, same_box);
             }
         }

@@ -51,7 +51,7 @@ void write_change(JsonWriter& w, const Change& c) {
         .field("partner", c.partner)
         .field("project", c.project);
     port_ref(w, "target", c.target);
-    port_ref(w, "from", c.from);
+    port_ref(w, "from", *c.from);
     if (!c.box_name.empty()) w.field("box_name", c.box_name);
     if (!c.splitter_name.empty()) w.field("splitter_name", c.splitter_name);
     w.field("property_id", c.property_id).field("client_id", c.client_id).field("implanted", c.implanted);
@@ -71,7 +71,7 @@ std::string journal_payload(const Change& c) {
     std::string out;
     JsonWriter w(out);
     w.begin_object();
-    if (!c.from.empty()) port_ref(w, "from", c.from);
+    if (!c.from->empty()) port_ref(w, "from", *c.from);
     if (!c.box_name.empty()) w.field("box_name", c.box_name);
     if (!c.splitter_name.empty()) w.field("splitter_name", c.splitter_name);
     if (!c.property_id.empty()) w.field("property_id", c.property_id);
@@ -93,7 +93,7 @@ Change change_from_row(Change c, const std::string& payload) {
             if (o->has(key)) into = o->getValue<bool>(key);
         };
         // An older row's payload repeats its columns (the same values); only what has no column is read.
-        c.from = port_ref(o, "from");
+        if (PortRef from = port_ref(o, "from"); !from.empty()) c.from.edit() = std::move(from);
         text("box_name", c.box_name);
         text("splitter_name", c.splitter_name);
         text("property_id", c.property_id);

@@ -49,7 +49,7 @@ void patch_snapshot(Store& store, int64_t snapshot, const std::vector<JournalEnt
             add.bind(11, c.client_id).bind(12, c.code).bind(13, c.client_name).bind(14, c.implanted).exec();
             break;
         case Action::Move:
-            release.bind(1, snapshot).bind(2, c.from.splitter).bind(3, c.from.port).exec();
+            release.bind(1, snapshot).bind(2, c.from->splitter).bind(3, c.from->port).exec();
             occupy.bind(1, "oznsync:" + c.property_id)
                 .bind(2, snapshot)
                 .bind(3, c.target.splitter)

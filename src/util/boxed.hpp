@@ -18,7 +18,7 @@ public:
     Boxed& operator=(Boxed&&) noexcept = default;
     ~Boxed() = default;
 
-    const T& operator*() const { return m_value ? *m_value : empty(); }
+    const T& operator*() const { return m_value ? *m_value : absent(); }
     const T* operator->() const { return &**this; }
     /// The part to write into, made (empty) where it was absent.
     T& edit() {
@@ -28,7 +28,7 @@ public:
     bool present() const { return m_value != nullptr; }
 
 private:
-    static const T& empty() {
+    static const T& absent() {
         static const T value{};
         return value;
     }

@@ -85,7 +85,7 @@ TEST_SUITE("apply") {
             entry(1, Action::Move, "A", "s1", 1), entry(2, Action::Move, "B", "s2", 1),
             entry(3, Action::Move, "C", "s1", 1), entry(4, Action::Move, "A", "s9", 9),
             entry(5, Action::Move, "D", "s3", 2)};
-        v[1].change.from = {"box-1", "s3", 2}; // B leaves the port D takes
+        v[1].change.from.edit() = {"box-1", "s3", 2}; // B leaves the port D takes
         auto lanes = lanes_of(pointers(v));
         REQUIRE(lanes.size() == 2);
         auto seqs = [](const std::vector<JournalEntry*>& lane) {

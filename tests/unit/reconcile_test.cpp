@@ -169,7 +169,7 @@ TEST_SUITE("reconcile") {
         s.port_replace_reason = "signalIssue";
         ChangeSet cs = plan(inv, {s}, {}, {{s.id, base}});
         CHECK(actions(cs) == V{"move:ORD", "promote:ORD"});
-        CHECK(cs.writes[0].from == PortRef{BOX, S1, 2});
+        CHECK(*cs.writes[0].from == PortRef{BOX, S1, 2});
         CHECK(cs.writes[0].target == PortRef{BOX, S2, 5});
         CHECK(cs.writes[0].reason.find("signalIssue") != std::string::npos);
     }

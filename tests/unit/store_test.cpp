@@ -276,6 +276,12 @@ TEST_SUITE("store") {
         Change create_columns;
         create_columns.action = Action::Create;
         CHECK_FALSE(change_from_row(create_columns, journal_payload(create)).user.present());
+        CHECK_FALSE(change_from_row(create_columns, journal_payload(create)).from.present());
+        Change move = change(Action::Move, "ship3", "");
+        move.from.edit() = PortRef{"box-1", "splitter-1", 3};
+        Change move_columns;
+        move_columns.action = Action::Move;
+        CHECK(*change_from_row(move_columns, journal_payload(move)).from == *move.from);
         CHECK_FALSE(change_from_row(create_columns,
                                     "{\"username\":\"\",\"user_id\":\"\",\"email\":\"\",\"projects\":[]}")
                         .user.present());
