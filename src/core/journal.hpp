@@ -83,6 +83,12 @@ struct WriteRequest {
     bool operator==(const WriteRequest&) const = default;
 };
 
+/// A write as a dry run keeps it for plan.json: what would be sent, without its look-up keys.
+struct RecordedRequest {
+    std::string method, route, body; // route relative to /api/v2/; body a JSON value, or empty
+    bool operator==(const RecordedRequest&) const = default;
+};
+
 /// The base-line rows a run writes: the plan's, then every change that succeeded on top.
 struct OwnedUpdate {
     Baseline upsert;

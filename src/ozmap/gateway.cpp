@@ -112,7 +112,7 @@ std::string recorded_body(const std::string& body) {
 } // namespace
 
 WriteResult RecordingGateway::write(const WriteRequest& r) {
-    WriteRequest kept(r.method, r.route, recorded_body(r.body)); // what plan.json lists; not its look-up keys
+    RecordedRequest kept{r.method, r.route, recorded_body(r.body)}; // what plan.json lists
     {
         std::lock_guard lock(m_mutex);
         m_requests.push_back(std::move(kept));

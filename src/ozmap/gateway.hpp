@@ -62,9 +62,9 @@ private:
 class RecordingGateway : public OzmapGateway {
 public:
     WriteResult write(const WriteRequest& request) override;
-    const std::vector<WriteRequest>& requests() const { return m_requests; }
+    const std::vector<RecordedRequest>& requests() const { return m_requests; }
     /// The requests, moved out (a first night's are hundreds of MB).
-    std::vector<WriteRequest> take_requests() { return std::move(m_requests); }
+    std::vector<RecordedRequest> take_requests() { return std::move(m_requests); }
     std::vector<Property> find_by_code(const std::string&) override { return {}; }
     std::optional<std::map<std::string, std::vector<Property>>>
     find_by_codes(const std::vector<std::string>&) override {
@@ -76,7 +76,7 @@ public:
 
 private:
     std::mutex m_mutex;
-    std::vector<WriteRequest> m_requests;
+    std::vector<RecordedRequest> m_requests;
 };
 
 WriteRequest create_request(const Change& c);
