@@ -45,29 +45,47 @@ struct Owned {
     bool exists() const { return property || lone_client; }
 };
 
-/// Where each change's id of one kind (`id_of`: its project, box or splitter) stands among the distinct
-/// ids of that kind in string order: comparing two of these integers compares the two ids.
-template <class IdOf> std::vector<uint32_t> id_ranks(const std::vector<Change>& changes, IdOf id_of) {
-    HashMap<std::string_view, uint32_t> rank;
-    for (const Change& c : changes)
-        rank.emplace(id_of(c), 0);
-    std::vector<std::string_view> ids;
-    ids.reserve(rank.size());
-    for (const auto& entry : rank)
-        ids.push_back(entry.first);
-    std::sort(ids.begin(), ids.end());
-    for (uint32_t i = 0; i < ids.size(); ++i)
-        rank[ids[i]] = i;
+/// Each change's place (project, box, splitter) ranked among the distinct places of `changes` in string
+/// order: comparing two ranks compares the three ids. One hash look-up a change; only the distinct places
+/// (a few per splitter) are sorted.
+inline std::vector<uint32_t> place_ranks(const std::vector<Change>& changes) {
+    using Place = std::tuple<std::string_view, std::string_view, std::string_view>;
+    struct PlaceHash {
+        size_t operator()(const Place& p) const {
+            const std::hash<std::string_view> h;
+            size_t seed = h(std::get<0>(p));
+            for (size_t more : {h(std::get<1>(p)), h(std::get<2>(p))})
+                seed ^= more + 0x9e3779b97f4a7c15ULL + (seed << 6) + (seed >> 2);
+            return seed;
+        }
+    };
+    HashMap<Place, uint32_t, PlaceHash> seen; // a place -> its index in `places`
+    std::vector<Place> places;
     std::vector<uint32_t> out(changes.size());
-    for (size_t i = 0; i < changes.size(); ++i)
-        out[i] = rank.find(id_of(changes[i]))->second;
+    for (size_t i = 0; i < changes.size(); ++i) {
+        const Change& c = changes[i];
+        auto [it, fresh] = seen.try_emplace(Place{c.project, c.target.box, c.target.splitter},
+                                            static_cast<uint32_t>(places.size()));
+        if (fresh) places.push_back(it->first);
+        out[i] = it->second;
+    }
+    std::vector<uint32_t> by_name(places.size());
+    for (uint32_t i = 0; i < by_name.size(); ++i)
+        by_name[i] = i;
+    std::sort(by_name.begin(), by_name.end(), [&](uint32_t a, uint32_t b) { return places[a] < places[b]; });
+    std::vector<uint32_t> rank(places.size());
+    for (uint32_t r = 0; r < by_name.size(); ++r)
+        rank[by_name[r]] = r;
+    for (auto& place : out)
+        place = rank[place];
     return out;
 }
 
 /// Sorts by (action, project, box, splitter, port, sale, code, property), equal changes in the order they
-/// came. A plan can hold hundreds of thousands of changes of ~20 strings each: the ids are ranked once
-/// (a project, box or splitter id is compared by its rank), indices are sorted, not the changes, and
-/// each change is moved once into its place, in the same vector; changes already in order are not moved.
+/// came. A plan can hold hundreds of thousands of changes of ~20 strings each: each change's place is
+/// ranked once, the sort compares small keys side by side in one array (the strings only where two keys
+/// tie), and each change is moved once into its place, in the same vector; changes already in order are
+/// not moved.
 inline void order_changes(std::vector<Change>& changes) {
     auto full_key = [](const Change& c) {
         return std::tie(c.action, c.project, c.target.box, c.target.splitter, c.target.port, c.sale_id,
@@ -76,25 +94,28 @@ inline void order_changes(std::vector<Change>& changes) {
     if (std::is_sorted(changes.begin(), changes.end(),
                        [&](const Change& a, const Change& b) { return full_key(a) < full_key(b); }))
         return; // in order already (a feed in port order): nothing to move
-    const auto project = id_ranks(changes, [](const Change& c) -> std::string_view { return c.project; });
-    const auto box = id_ranks(changes, [](const Change& c) -> std::string_view { return c.target.box; });
-    const auto splitter =
-        id_ranks(changes, [](const Change& c) -> std::string_view { return c.target.splitter; });
-    std::vector<uint32_t> idx(changes.size());
-    for (uint32_t i = 0; i < idx.size(); ++i)
-        idx[i] = i;
-    auto key = [&](uint32_t i) {
-        return std::tuple(static_cast<int>(changes[i].action), project[i], box[i], splitter[i],
-                          changes[i].target.port);
+    struct Key {
+        Action action;
+        uint32_t place;
+        int port;
+        uint32_t index; // where the change is now
+        auto head() const { return std::tie(action, place, port); }
     };
+    const std::vector<uint32_t> place = place_ranks(changes);
+    std::vector<Key> keys(changes.size());
+    for (uint32_t i = 0; i < keys.size(); ++i)
+        keys[i] = Key{changes[i].action, place[i], changes[i].target.port, i};
     auto rest = [&](uint32_t i) {
         return std::tie(changes[i].sale_id, changes[i].code, changes[i].property_id);
     };
-    std::sort(idx.begin(), idx.end(), [&](uint32_t a, uint32_t b) {
-        if (key(a) != key(b)) return key(a) < key(b);
-        if (rest(a) != rest(b)) return rest(a) < rest(b);
-        return a < b; // as they came
+    std::sort(keys.begin(), keys.end(), [&](const Key& a, const Key& b) {
+        if (a.head() != b.head()) return a.head() < b.head();
+        if (rest(a.index) != rest(b.index)) return rest(a.index) < rest(b.index);
+        return a.index < b.index; // as they came
     });
+    std::vector<uint32_t> idx(keys.size()); // the change that belongs at i comes from idx[i]
+    for (uint32_t i = 0; i < idx.size(); ++i)
+        idx[i] = keys[i].index;
     // Into place along the permutation's cycles: each change moved once, no second vector of them (a
     // first night's 500k changes are ~350 MB of vector alone).
     std::vector<bool> placed(changes.size());

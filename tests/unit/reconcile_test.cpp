@@ -535,7 +535,7 @@ TEST_SUITE("reconcile") {
             c.action = pick(rng) == 0 ? Action::Conflict : pick(rng) == 1 ? Action::Move : Action::Create;
             c.project = "p" + std::to_string(pick(rng));
             c.target = PortRef{"b" + std::to_string(pick(rng) * 7), "s" + std::to_string(pick(rng) + 10),
-                               pick(rng) + 1};
+                               pick(rng) == 0 ? -pick(rng) : pick(rng) * 40000 + 1}; // findings: any port
             c.sale_id = "sale" + std::to_string(pick(rng));
             c.code = "code" + std::to_string(pick(rng));
             c.property_id = "seq" + std::to_string(i); // not a key here: tells equal changes apart
