@@ -268,13 +268,18 @@ Change change_of_row(sql::Statement& st, int first) {
 std::vector<JournalEntry> RunStore::save_plan(const std::string& run_id, std::vector<Change>&& writes,
                                               std::vector<Change>&& findings,
                                               const std::string& planned_result) {
+    const size_t planned = writes.size();
+    std::vector<JournalEntry> out =
+        number_plan(run_id, std::move(writes), std::move(findings), planned_result);
+    insert_plan(run_id, out, planned, planned_result);
+    return out;
+}
+
+std::vector<JournalEntry> RunStore::number_plan(const std::string& run_id, std::vector<Change>&& writes,
+                                                std::vector<Change>&& findings,
+                                                const std::string& planned_result) {
     std::vector<JournalEntry> out;
     out.reserve(writes.size() + findings.size());
-    auto ins = db_of(m_store).prepare(
-        "INSERT INTO changes(run_id, seq, ulid, ts, action, sale_id, code, partner, project, box, splitter, "
-        "port, "
-        "before, after, reason, payload, state, result) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
-    sql::Transaction tx(db_of(m_store));
     int seq = 0;
     {
         auto st = db_of(m_store).prepare("SELECT coalesce(max(seq), 0) FROM changes WHERE run_id = ?");
@@ -291,23 +296,8 @@ std::vector<JournalEntry> RunStore::save_plan(const std::string& run_id, std::ve
         ++seq;
         std::string ulid =
             fixed_clock ? deterministic_ulid(ms, run_id + "#" + std::to_string(seq)) : new_ulid(ms);
-        const std::string& result = state == EntryState::Planned ? planned_result : "";
-        JournalEntry e{seq, std::move(ulid), ts, {}, state, result, ""};
-        const std::string payload = journal_payload(c);
-        // Every text bound here outlives the insert: bound without a copy (500k rows on a first night).
-        ins.bind_static(1, run_id).bind(2, e.seq).bind_static(3, e.ulid).bind_static(4, e.ts);
-        ins.bind_static(5, action_name(c.action)).bind_static(6, c.sale_id).bind_static(7, c.code);
-        ins.bind_static(8, c.partner).bind_static(9, c.project).bind_static(10, c.target.box);
-        ins.bind_static(11, c.target.splitter).bind(12, c.target.port).bind_static(13, c.before);
-        ins.bind_static(14, c.after).bind_static(15, c.reason).bind_static(16, payload);
-        ins.bind_static(17, state_name(state));
-        if (result.empty())
-            ins.bind_null(18);
-        else
-            ins.bind_static(18, result);
-        ins.exec();
-        e.change = std::move(c);
-        out.push_back(std::move(e));
+        out.push_back(JournalEntry{seq, std::move(ulid), ts, std::move(c), state,
+                                   state == EntryState::Planned ? planned_result : "", ""});
     };
     for (auto& c : writes)
         add(c, EntryState::Planned);
@@ -316,8 +306,34 @@ std::vector<JournalEntry> RunStore::save_plan(const std::string& run_id, std::ve
     // Their contents live in the entries now; the shells would hold hundreds of MB on a first night.
     writes = {};
     findings = {};
-    tx.commit();
     return out;
+}
+
+void RunStore::insert_plan(const std::string& run_id, const std::vector<JournalEntry>& entries, size_t writes,
+                           const std::string& planned_result) {
+    auto ins = db_of(m_store).prepare(
+        "INSERT INTO changes(run_id, seq, ulid, ts, action, sale_id, code, partner, project, box, splitter, "
+        "port, before, after, reason, payload, state, result) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    sql::Transaction tx(db_of(m_store));
+    for (size_t i = 0; i < entries.size(); ++i) {
+        const JournalEntry& e = entries[i];
+        const Change& c = e.change;
+        const bool planned = i < writes;
+        const std::string payload = journal_payload(c);
+        // Every text bound here outlives the insert: bound without a copy (500k rows on a first night).
+        ins.bind_static(1, run_id).bind(2, e.seq).bind_static(3, e.ulid).bind_static(4, e.ts);
+        ins.bind_static(5, action_name(c.action)).bind_static(6, c.sale_id).bind_static(7, c.code);
+        ins.bind_static(8, c.partner).bind_static(9, c.project).bind_static(10, c.target.box);
+        ins.bind_static(11, c.target.splitter).bind(12, c.target.port).bind_static(13, c.before);
+        ins.bind_static(14, c.after).bind_static(15, c.reason).bind_static(16, payload);
+        ins.bind_static(17, state_name(planned ? EntryState::Planned : EntryState::Finding));
+        if (!planned || planned_result.empty())
+            ins.bind_null(18);
+        else
+            ins.bind_static(18, planned_result);
+        ins.exec();
+    }
+    tx.commit();
 }
 
 std::vector<JournalEntry> RunStore::entries(const std::string& run_id) {
@@ -366,132 +382,6 @@ std::vector<JournalEntry> RunStore::take_interrupted(const std::string& current_
         .exec();
     for (size_t i = 0; i < out.size(); ++i)
         out[i].result = runs[i]; // the run it belonged to
-    return out;
-}
-
-namespace {
-/// A base-line row as read_owned takes it, from `owned` or a saved plan's `plan_baseline`.
-constexpr const char* kOwnedFields =
-    "SELECT sale_id, coalesce(property_id,''), coalesce(client_id,''), coalesce(code,''), coalesce(box,''), "
-    "coalesce(splitter,''), coalesce(port,0), coalesce(implanted,0)";
-const std::string kOwnedColumns = std::string(kOwnedFields) + " FROM owned";
-
-void read_owned(sql::Statement& st, Baseline& out) {
-    while (st.step())
-        out.insert_or_assign(st.text(0),
-                             OwnedState{st.text(1), st.text(2), st.text(3),
-                                        PortRef{st.text(4), st.text(5), st.integer(6)}, st.int64(7) != 0});
-}
-} // namespace
-
-long long RunStore::owned_count() {
-    auto n = db_of(m_store).prepare("SELECT count(*) FROM owned");
-    n.step();
-    return n.int64(0);
-}
-
-Baseline RunStore::baseline() {
-    Baseline out;
-    out.reserve(static_cast<size_t>(owned_count()));
-    auto st = db_of(m_store).prepare(kOwnedColumns);
-    read_owned(st, out);
-    return out;
-}
-
-std::set<std::string> RunStore::sales_owning(const std::set<std::string>& client_ids,
-                                             const std::set<std::string>& splitters) {
-    std::set<std::string> out;
-    if (client_ids.empty() && splitters.empty()) return out;
-    auto st = db_of(m_store).prepare(
-        "SELECT sale_id FROM owned WHERE client_id IS NOT NULL AND client_id IN (SELECT value FROM "
-        "json_each(?1)) UNION SELECT sale_id FROM owned WHERE splitter IS NOT NULL AND splitter IN (SELECT "
-        "value FROM json_each(?2))");
-    st.bind(1, json_array_of(client_ids)).bind(2, json_array_of(splitters));
-    while (st.step())
-        out.insert(st.text(0));
-    return out;
-}
-
-Baseline RunStore::baseline_of(const std::set<std::string>& sale_ids) {
-    Baseline out;
-    auto st = db_of(m_store).prepare(kOwnedColumns + " WHERE sale_id IN (SELECT value FROM json_each(?))");
-    st.bind(1, json_array_of(sale_ids));
-    read_owned(st, out);
-    return out;
-}
-
-void RunStore::save_baseline(const std::string& run_id, const Baseline& upsert,
-                             const std::set<std::string>& forget) {
-    sql::Transaction tx(db_of(m_store));
-    auto del = db_of(m_store).prepare("DELETE FROM owned WHERE sale_id = ?");
-    for (const auto& sale : forget)
-        del.bind(1, sale).exec();
-    auto ins =
-        db_of(m_store).prepare("INSERT OR REPLACE INTO owned(sale_id, code, property_id, client_id, box, "
-                               "splitter, port, implanted, run_id) VALUES(?,?,?,?,?,?,?,?,?)");
-    for (const auto& [sale, s] : upsert) {
-        ins.bind(1, sale)
-            .bind(2, s.code)
-            .bind_text_or_null(3, s.property_id)
-            .bind_text_or_null(4, s.client_id);
-        ins.bind(5, s.port.box)
-            .bind(6, s.port.splitter)
-            .bind(7, s.port.port)
-            .bind(8, s.implanted)
-            .bind(9, run_id);
-        ins.exec();
-    }
-    tx.commit();
-}
-
-void RunStore::save_plan_baseline(const std::string& run_id, const Baseline& upsert,
-                                  const std::set<std::string>& forget) {
-    auto& db = db_of(m_store);
-    sql::Transaction tx(db);
-    auto ins = db.prepare("INSERT OR REPLACE INTO plan_baseline(run_id, sale_id, forget, code, property_id, "
-                          "client_id, box, splitter, port, implanted) VALUES(?,?,?,?,?,?,?,?,?,?)");
-    for (const auto& sale : forget)
-        ins.bind(1, run_id).bind(2, sale).bind(3, 1).exec();
-    for (const auto& [sale, s] : upsert) {
-        ins.bind(1, run_id)
-            .bind(2, sale)
-            .bind(3, 0)
-            .bind(4, s.code)
-            .bind(5, s.property_id)
-            .bind(6, s.client_id);
-        ins.bind(7, s.port.box).bind(8, s.port.splitter).bind(9, s.port.port).bind(10, s.implanted).exec();
-    }
-    db.prepare("UPDATE runs SET plan_baseline = 1 WHERE id = ?").bind(1, run_id).exec();
-    tx.commit();
-}
-
-std::optional<OwnedUpdate> RunStore::plan_baseline(const std::string& run_id) {
-    auto& db = db_of(m_store);
-    auto kept = db.prepare("SELECT plan_baseline FROM runs WHERE id = ?");
-    kept.bind(1, run_id);
-    if (!kept.step() || kept.int64(0) == 0) return std::nullopt;
-    OwnedUpdate out;
-    auto forget = db.prepare("SELECT sale_id FROM plan_baseline WHERE run_id = ? AND forget = 1");
-    forget.bind(1, run_id);
-    while (forget.step())
-        out.forget.insert(forget.text(0));
-    auto upsert =
-        db.prepare(std::string(kOwnedFields) + " FROM plan_baseline WHERE run_id = ? AND forget = 0");
-    upsert.bind(1, run_id);
-    read_owned(upsert, out.upsert);
-    return out;
-}
-
-std::vector<std::string> RunStore::owned_codes_not_on_a_property(int64_t snapshot) {
-    std::vector<std::string> out;
-    auto st = db_of(m_store).prepare(
-        // EXCEPT sorts both sides once: no per-row lookup into a snapshot of 800k properties.
-        "SELECT DISTINCT code FROM owned WHERE code <> '' AND (client_id IS NULL OR client_id IN (SELECT "
-        "client_id FROM owned EXCEPT SELECT client_id FROM properties WHERE snapshot_id = ?1)) ORDER BY "
-        "code");
-    st.bind(1, snapshot);
-    while (st.step())
-        out.push_back(st.text(0));
     return out;
 }
 

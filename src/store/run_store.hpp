@@ -71,6 +71,15 @@ public:
     std::vector<JournalEntry> save_plan(const std::string& run_id, std::vector<Change>&& writes,
                                         std::vector<Change>&& findings,
                                         const std::string& planned_result = "");
+    /// save_plan in two steps. The entries of a plan, numbered after the run's rows so far (a run can plan
+    /// in steps), not written yet:
+    std::vector<JournalEntry> number_plan(const std::string& run_id, std::vector<Change>&& writes,
+                                          std::vector<Change>&& findings, const std::string& planned_result);
+    /// and their rows, in one transaction: the first `writes` entries (the plan's writes) 'planned' with
+    /// `planned_result`, the rest 'finding'. It reads each entry's number, ULID, time and change, nothing
+    /// else (a dry run may move the entries' states meanwhile).
+    void insert_plan(const std::string& run_id, const std::vector<JournalEntry>& entries, size_t writes,
+                     const std::string& planned_result);
     std::vector<JournalEntry> entries(const std::string& run_id);
     void set_state(const std::string& run_id, int seq, EntryState state, const std::string& result = "",
                    const std::string& error = "");
