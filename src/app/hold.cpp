@@ -2,6 +2,8 @@
 
 #include "util/time.hpp"
 
+#include <spdlog/spdlog.h>
+
 namespace oznsync {
 
 std::optional<Hold> current_hold(Store& store) {
@@ -31,6 +33,19 @@ std::string describe(const Hold& hold) {
     if (!hold.by.empty()) out += " by " + hold.by;
     if (!hold.reason.empty()) out += " (" + hold.reason + ")";
     return out;
+}
+
+bool holds_incremental_runs(Store& store) {
+    const auto hold = current_hold(store);
+    if (hold)
+        spdlog::info("incremental runs are {}: this run is skipped (oznsync release ends the hold)",
+                     describe(*hold));
+    return hold.has_value();
+}
+
+void release_hold_after(Store& store, const std::string& plan_run_id) {
+    if (release_hold(store))
+        spdlog::info("the hold on incremental runs is released: plan {} was applied", plan_run_id);
 }
 
 } // namespace oznsync

@@ -21,6 +21,10 @@ std::optional<Hold> current_hold(Store& store);
 void set_hold(Store& store, const Hold& hold);
 /// Ends the hold; false when there was none in force.
 bool release_hold(Store& store);
+/// Whether a hold is in force, logged as the reason an incremental run is skipped.
+bool holds_incremental_runs(Store& store);
+/// Ends the hold once the plan under review (`plan_run_id`) was applied, logged.
+void release_hold_after(Store& store, const std::string& plan_run_id);
 /// "held until 2026-12-03T14:00:00Z by ana (reviewing plan X)".
 std::string describe(const Hold& hold);
 

@@ -23,4 +23,31 @@ void Journal::mark(JournalEntry& e, EntryState state, const std::string& result,
     }
 }
 
+BackgroundPlanWrite::BackgroundPlanWrite(Store& store, RunStore& runs, std::string run_id,
+                                         const std::vector<JournalEntry>& entries, size_t writes,
+                                         std::string planned_result)
+    : m_store(store), m_runs(runs), m_run(std::move(run_id)), m_planned_result(std::move(planned_result)),
+      m_entries(entries), m_writes(writes) {
+    m_rows = std::async(std::launch::async,
+                        [this] { m_runs.insert_plan(m_run, m_entries, m_writes, m_planned_result); });
+}
+
+BackgroundPlanWrite::~BackgroundPlanWrite() {
+    if (m_rows.valid()) m_rows.wait();
+}
+
+void BackgroundPlanWrite::finish() {
+    m_rows.get();
+    sql::Transaction tx = m_store.transaction();
+    for (size_t i = 0; i < m_entries.size(); ++i) {
+        const JournalEntry& e = m_entries[i];
+        const bool planned = i < m_writes;
+        const bool as_written = e.state == (planned ? EntryState::Planned : EntryState::Finding) &&
+                                e.result == (planned ? m_planned_result : "") && e.error.empty();
+        if (!as_written && e.state != EntryState::Intent)
+            m_runs.set_state(m_run, e.seq, e.state, e.result, e.error);
+    }
+    tx.commit();
+}
+
 } // namespace oznsync

@@ -4,8 +4,10 @@
 #include "core/journal.hpp"
 #include "store/run_store.hpp"
 
+#include <future>
 #include <mutex>
 #include <string>
+#include <vector>
 
 namespace oznsync {
 
@@ -28,6 +30,30 @@ private:
     std::string m_run;
     bool m_sends;
     bool m_broken = false;
+};
+
+/// A dry run's plan written to its journal on a thread of its own while the dry run goes through the same
+/// entries in memory: a dry run sends nothing, so its rows need not come before its steps. The rows are
+/// the plan as numbered (RunStore::insert_plan reads no state); nothing else may use the database until
+/// `finish`, which waits for them (rethrowing their error) and then writes, in one transaction, the states
+/// the dry run moved entries to, as Journal would have (a safety cap's skips; never an intent). The
+/// destructor waits for the thread, so it never outlives the entries.
+class BackgroundPlanWrite {
+public:
+    BackgroundPlanWrite(Store& store, RunStore& runs, std::string run_id,
+                        const std::vector<JournalEntry>& entries, size_t writes, std::string planned_result);
+    ~BackgroundPlanWrite();
+    BackgroundPlanWrite(const BackgroundPlanWrite&) = delete;
+    BackgroundPlanWrite& operator=(const BackgroundPlanWrite&) = delete;
+    void finish();
+
+private:
+    Store& m_store;
+    RunStore& m_runs;
+    std::string m_run, m_planned_result;
+    const std::vector<JournalEntry>& m_entries;
+    size_t m_writes;
+    std::future<void> m_rows;
 };
 
 } // namespace oznsync

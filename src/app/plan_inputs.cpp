@@ -1,13 +1,26 @@
 #include "app/plan_inputs.hpp"
 
+#include "app/preflight.hpp"
 #include "store/run_store.hpp"
 #include "store/sale_records.hpp"
 #include "store/snapshot_reader.hpp"
+#include "util/error.hpp"
 #include "util/time.hpp"
+
+#include <spdlog/spdlog.h>
 
 #include <future>
 
 namespace oznsync {
+
+SafetyLimits safety_limits(const Config& cfg, const RunOptions& opt) {
+    SafetyLimits limits;
+    limits.max_removals = opt.max_removals.value_or(cfg.safety.max_removals);
+    limits.max_removals_pct = opt.max_removals_pct.value_or(cfg.safety.max_removals_pct);
+    limits.max_feed_shrink_pct = cfg.safety.max_feed_shrink_pct;
+    limits.min_removals_for_pct = cfg.safety.min_removals_for_pct;
+    return limits;
+}
 
 ReconcileOptions reconcile_options(const Config& cfg, const RunOptions& opt) {
     ReconcileOptions ropt = opt.reconcile;
@@ -16,6 +29,32 @@ ReconcileOptions reconcile_options(const Config& cfg, const RunOptions& opt) {
     for (const auto& p : opt.only_projects)
         ropt.only_projects.insert(p);
     return ropt;
+}
+
+void note_feed(const SaleFeed& feed, RunRecord& run) {
+    run.sales_fingerprint = feed.fingerprint;
+    run.sales_records = feed.records;
+    run.sales_valid = static_cast<long long>(feed.sales.size());
+    run.sales_invalid = static_cast<long long>(feed.invalid.size());
+    spdlog::info("sales: {} records ({} invalid) from {}", feed.records, feed.invalid.size(),
+                 run.sales_source);
+}
+
+void check_feed(const SaleFeed& feed, RunRecord& run, RunStore& runs, const Config& cfg,
+                const SafetyLimits& limits) {
+    note_feed(feed, run);
+    try {
+        require_usable_feed(feed, cfg.safety);
+    } catch (const InputError& e) {
+        run.guard_reason = e.what();
+        throw;
+    }
+    if (auto why = feed_guard(feed.records, runs.last_sales_count(run.id), limits)) {
+        run.guard_reason = *why;
+        throw SafetyError(*why + "; nothing planned or changed");
+    }
+    run.sales_count = feed.records;
+    runs.save(run);
 }
 
 PlanInputs read_plan_inputs(const Config& cfg, Store& store, int64_t snapshot, bool with_baseline) {

@@ -9,7 +9,9 @@
 #include "core/change.hpp"
 #include "core/inventory.hpp"
 #include "core/reconcile.hpp"
+#include "core/safety.hpp"
 #include "neutral/sale_source.hpp"
+#include "store/run_store.hpp"
 #include "store/store.hpp"
 
 #include <cstdint>
@@ -34,8 +36,18 @@ struct PlanInputs {
     std::vector<std::pair<std::string, double>> timings;
 };
 
+/// The removal and feed-shrink limits of a run: the command's overrides, else the config's.
+SafetyLimits safety_limits(const Config& cfg, const RunOptions& opt);
+
 /// The rules a plan reconciles by: the command's options with the config's drift and keep_property.
 ReconcileOptions reconcile_options(const Config& cfg, const RunOptions& opt);
+
+/// Notes the feed on the run's record (fingerprint, counts), and logs what was read.
+void note_feed(const SaleFeed& feed, RunRecord& run);
+/// note_feed, then refuses the feed (nothing planned) when it is unusable or shrank past the guard
+/// (`guard_reason` says why); a usable one's count is saved on the run's row.
+void check_feed(const SaleFeed& feed, RunRecord& run, RunStore& runs, const Config& cfg,
+                const SafetyLimits& limits);
 
 /// Reads the feed (as `fetch_sales`) and, meanwhile, the snapshot `snapshot` of `store` and, with
 /// `with_baseline`, the base line and the reconciled versions. The feed's error, when it has one, is the

@@ -39,11 +39,7 @@ class Run {
 public:
     Run(const Config& cfg, const RunOptions& opt)
         : m_cfg(cfg), m_opt(opt), m_store(cfg.snapshot_path, Access::ReadWrite, cfg.operator_name),
-          m_runs(m_store) {
-        m_limits.max_removals = opt.max_removals.value_or(cfg.safety.max_removals);
-        m_limits.max_removals_pct = opt.max_removals_pct.value_or(cfg.safety.max_removals_pct);
-        m_limits.max_feed_shrink_pct = cfg.safety.max_feed_shrink_pct;
-        m_limits.min_removals_for_pct = cfg.safety.min_removals_for_pct;
+          m_runs(m_store), m_limits(safety_limits(cfg, opt)) {
         m_run = new_run_record(cfg, opt);
         if (m_runs.get(m_run.id))
             throw UsageError("run id " + m_run.id + " is already in the database (OZNSYNC_RUN_ID reused)");
@@ -159,7 +155,7 @@ private:
             read_plan_inputs(m_cfg, m_store, snapshot, m_opt.plan_run_id.empty() && !m_opt.adopts());
         m_timings.insert(m_timings.end(), in.timings.begin(), in.timings.end());
         SaleFeed feed = std::move(in.feed);
-        check_feed(feed);
+        check_feed(feed, m_run, m_runs, m_cfg, m_limits);
         ChangeSet changes = plan(snapshot, std::move(in), feed);
         // The changes hold what the journal, apply and the report need; the feed is kept only to be
         // recorded (hundreds of MB on a first night: not held while the journal copies the changes).
@@ -197,7 +193,7 @@ private:
         const auto mark = m_store.get_state(kSalesReadAt);
         SaleFeed feed = fetch_sales(m_cfg, whole || !mark ? "" : since_mark(*mark, m_cfg.ozneutral.skew_s));
         phase_end("sales", t);
-        note_feed(feed);
+        note_feed(feed, m_run);
 
         t = phase_start();
         IncrementalScope scope = incremental_scope(m_store, snapshot, feed, increment.scope);
@@ -234,15 +230,6 @@ private:
         phase_end("record_sales", t);
     }
 
-    void note_feed(const SaleFeed& feed) {
-        m_run.sales_fingerprint = feed.fingerprint;
-        m_run.sales_records = feed.records;
-        m_run.sales_valid = static_cast<long long>(feed.sales.size());
-        m_run.sales_invalid = static_cast<long long>(feed.invalid.size());
-        spdlog::info("sales: {} records ({} invalid) from {}", feed.records, feed.invalid.size(),
-                     m_run.sales_source);
-    }
-
     void pull() {
         double t = phase_start();
         PullResult pr =
@@ -252,23 +239,6 @@ private:
         m_selection = pr.selection;
         spdlog::info("snapshot {}: {} boxes, {} drop splitters, {} ports, {} properties in {:.1f} s",
                      pr.snapshot_id, pr.boxes, pr.splitters, pr.ports, pr.properties, pr.seconds);
-    }
-
-    /// Refuses the sale feed (nothing planned) when it is unusable or shrank past the guard.
-    void check_feed(const SaleFeed& feed) {
-        note_feed(feed);
-        try {
-            require_usable_feed(feed, m_cfg.safety);
-        } catch (const InputError& e) {
-            m_run.guard_reason = e.what();
-            throw;
-        }
-        if (auto why = feed_guard(feed.records, m_runs.last_sales_count(m_run.id), m_limits)) {
-            m_run.guard_reason = *why;
-            throw SafetyError(*why + "; nothing planned or changed");
-        }
-        m_run.sales_count = feed.records;
-        m_runs.save(m_run);
     }
 
     /// Reconcile (or, `adopt`, the adoptions) over the snapshot, the feed and the base line; `apply
@@ -321,16 +291,37 @@ private:
 
     /// Writes the changes to apply (this plan's, or a saved plan's) as the run's journal. The run's own
     /// state holds the entries from here on: whatever fails later, the report lists every change and the
-    /// state it reached. A dry run `apply --plan` can take keeps its base-line updates with it.
+    /// state it reached. A dry run `apply --plan` can take keeps its base-line updates with it; a dry run's
+    /// rows are written beside the dry run itself (BackgroundPlanWrite), waited for in apply.
     void journal(ChangeSet& changes) {
         double t = phase_start();
-        m_entries = m_opt.plan_run_id.empty()
-                        ? m_runs.save_plan(m_run.id, std::move(changes.writes), std::move(changes.findings),
-                                           planned_result())
-                        : m_runs.save_plan(m_run.id, std::move(changes.writes), std::move(changes.findings));
+        const size_t writes = changes.writes.size();
+        const std::string result = m_opt.plan_run_id.empty() ? planned_result() : "";
+        m_entries =
+            m_runs.number_plan(m_run.id, std::move(changes.writes), std::move(changes.findings), result);
         if (is_saved_plan(m_run.mode)) m_runs.save_plan_baseline(m_run.id, changes.baseline, changes.forget);
-        m_planned = true;
+        if (m_opt.plan_run_id.empty() && !m_opt.sends())
+            m_plan_write.emplace(m_store, m_runs, m_run.id, m_entries, writes, result);
+        else
+            m_runs.insert_plan(m_run.id, m_entries, writes, result);
+        m_planned = !m_plan_write;
         phase_end("journal", t);
+    }
+
+    /// Waits for a dry run's rows. When they cannot be written the run has no plan (as when its journal
+    /// failed before the dry run) and reports nothing of the dry run.
+    void finish_plan_write() {
+        if (!m_plan_write) return;
+        try {
+            m_plan_write->finish();
+        } catch (...) {
+            m_plan_write.reset();
+            m_entries.clear();
+            if (m_recording) m_recording->take_requests();
+            throw;
+        }
+        m_plan_write.reset();
+        m_planned = true;
     }
 
     /// Sends the journal's writes (a dry run: records them), then keeps the base line and the snapshot
@@ -339,12 +330,10 @@ private:
         double t = phase_start();
         Progress progress(m_opt.sends() ? "apply" : "plan", "changes", m_opt.progress && m_opt.sends());
         // A real apply journals every change in its own commit (intent before the call); a dry run's
-        // outcomes go in together.
-        std::optional<sql::Transaction> dry_tx;
-        if (!m_opt.sends()) dry_tx.emplace(m_store.transaction());
-        ApplyOutcome out = apply_changes(gateway(), &m_runs, m_run.id, m_entries, m_run.owned_clients,
-                                         m_limits, m_cfg.ozmap.concurrency, progress);
-        if (dry_tx) dry_tx->commit();
+        // outcomes go in together, once its rows are written.
+        ApplyOutcome out = apply_changes(gateway(), m_plan_write ? nullptr : &m_runs, m_run.id, m_entries,
+                                         m_run.owned_clients, m_limits, m_cfg.ozmap.concurrency, progress);
+        finish_plan_write();
         progress.finish();
         phase_end(m_opt.sends() ? "apply" : "dry_run", t);
         m_run.cap_reason = out.cap_reason;
@@ -425,6 +414,7 @@ private:
     }
 
     int finish(int code) {
+        m_plan_write.reset(); // a dry run's rows that a failure left unwaited for: waited for now
         ReportData d = report_data(code);
         d.web_url = m_cfg.ozmap.web_url;
         return RunEnding(m_cfg, m_store, m_runs).finish(std::move(d), m_opt.sends());
@@ -455,7 +445,8 @@ private:
     bool m_planned = false;
     long long m_failed = 0, m_pending = 0;
     bool m_conflicts = false;
-    std::vector<std::future<void>> m_released; // what the plan read, being freed on other threads
+    std::vector<std::future<void>> m_released;       // what the plan read, being freed on other threads
+    std::optional<BackgroundPlanWrite> m_plan_write; // last: waited for before the entries it reads go
 };
 
 } // namespace
@@ -475,11 +466,7 @@ int execute_run(const Config& config, const RunOptions& options) {
     RunOptions opt = options;
     if (opt.incremental()) {
         Store store(config.snapshot_path, Access::ReadWrite, config.operator_name);
-        if (const auto hold = current_hold(store)) { // someone reviews a plan: write nothing under it
-            spdlog::info("incremental runs are {}: this run is skipped (oznsync release ends the hold)",
-                         describe(*hold));
-            return kExitOk;
-        }
+        if (holds_incremental_runs(store)) return kExitOk; // someone reviews a plan: write nothing under it
         if (std::string why = incremental_refusal(store); !why.empty()) {
             spdlog::warn("{}: this run is a full run", why);
             opt.mode.kind = RunKind::Run;
@@ -489,8 +476,7 @@ int execute_run(const Config& config, const RunOptions& options) {
     const bool applied = code == kExitOk || code == kExitPartial || code == kExitWritesFailed;
     if (!opt.plan_run_id.empty() && opt.sends() && applied) { // the plan under review went through
         Store store(config.snapshot_path, Access::ReadWrite, config.operator_name);
-        if (release_hold(store))
-            spdlog::info("the hold on incremental runs is released: plan {} was applied", opt.plan_run_id);
+        release_hold_after(store, opt.plan_run_id);
     }
     return code;
 }

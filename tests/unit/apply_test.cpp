@@ -193,4 +193,45 @@ TEST_SUITE("apply") {
         CHECK(kept[1].body == "\"{\\\"a\\\":\\\"***\\\":\\\"c\\\"}\"");
         CHECK(kept[2].body.empty());
     }
+
+    TEST_CASE("a dry run's plan written beside the dry run: its rows as planned, then the states the dry run "
+              "moved entries to, never an intent; the rows' error is the one finish throws") {
+        Store store(sql::Database::kInMemory);
+        RunStore runs(store);
+        RunRecord run;
+        run.id = "r1";
+        run.mode = RunMode::Plan;
+        runs.begin(run);
+        std::vector<Change> writes{entry(0, Action::Create, "A", "s1", 1).change,
+                                   entry(0, Action::Remove, "B", "s1", 2).change,
+                                   entry(0, Action::Move, "C", "s1", 3).change};
+        std::vector<Change> findings{entry(0, Action::Conflict, "D", "s1", 4).change};
+        auto entries = runs.number_plan("r1", std::move(writes), std::move(findings), Journal::kNotSent);
+        REQUIRE(entries.size() == 4);
+        {
+            BackgroundPlanWrite rows(store, runs, "r1", entries, 3, Journal::kNotSent);
+            Journal dry(nullptr, "r1", false); // the dry run, meanwhile: in memory only
+            dry.mark(entries[0], EntryState::Intent);
+            dry.mark(entries[0], EntryState::Planned, Journal::kNotSent);
+            dry.mark(entries[1], EntryState::Skipped, "", "safety cap: too many removals");
+            dry.mark(entries[2], EntryState::Intent); // left in flight in memory: never a row's state
+            rows.finish();
+        }
+        const auto read = runs.entries("r1");
+        REQUIRE(read.size() == 4);
+        CHECK(read[0].state == EntryState::Planned);
+        CHECK(read[0].result == Journal::kNotSent);
+        CHECK(read[0].change.code == "A");
+        CHECK(read[1].state == EntryState::Skipped);
+        CHECK(read[1].error == "safety cap: too many removals");
+        CHECK(read[2].state == EntryState::Planned);
+        CHECK(read[3].state == EntryState::Finding);
+        CHECK(read[3].result.empty());
+        // A run the database does not know: its rows are refused, and finish says so.
+        std::vector<Change> orphan{entry(0, Action::Create, "E", "s1", 1).change};
+        auto stray = runs.number_plan("no-such-run", std::move(orphan), {}, Journal::kNotSent);
+        BackgroundPlanWrite refused(store, runs, "no-such-run", stray, 1, Journal::kNotSent);
+        CHECK_THROWS(refused.finish());
+        CHECK(runs.entries("no-such-run").empty());
+    }
 }
