@@ -61,10 +61,11 @@ PlanInputs read_plan_inputs(const Config& cfg, Store& store, int64_t snapshot, b
     PlanInputs in;
     double feed_s = 0;
     // The feed's thread touches no database and nothing of this one: the config is read-only.
-    std::future<SaleFeed> feed = std::async(std::launch::async, [&cfg, &feed_s] {
+    std::future<SaleFeed> feed = std::async(std::launch::async, [&cfg, &feed_s, &in, with_baseline] {
         const double t = monotonic_seconds();
         SaleFeed f = fetch_sales(cfg);
         feed_s = monotonic_seconds() - t;
+        if (with_baseline) in.vetted = vet_sales(f.sales, f.invalid); // f's elements stay where they are
         return f;
     });
     in.timings.emplace_back("sales", 0); // the feed's, filled in once it is read

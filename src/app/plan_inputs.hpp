@@ -10,6 +10,7 @@
 #include "core/inventory.hpp"
 #include "core/reconcile.hpp"
 #include "core/safety.hpp"
+#include "core/vetted_sales.hpp"
 #include "neutral/sale_source.hpp"
 #include "store/run_store.hpp"
 #include "store/store.hpp"
@@ -28,6 +29,9 @@ struct PlanInputs {
     // The inventory's look-ups, built on a thread of their own while the base line is read (it sees the
     // inventory's elements, which stay put when PlanInputs moves).
     std::optional<InventoryIndex> index;
+    // The feed's own checks (vet_sales), made on the feed's thread once it is parsed, for a plan that
+    // reconciles (its pointers see the feed's elements, which stay put when the feed moves).
+    std::optional<VettedSales> vetted;
     // Read only for a plan that reconciles against them (not `adopt`, not a saved plan):
     std::optional<Baseline> baseline;
     std::optional<ReconciledVersions> reconciled;

@@ -273,11 +273,12 @@ private:
         if (!m_opt.adopts() && !in.baseline) { // a saved plan that kept no base-line updates
             in.baseline = m_runs.baseline();
             in.reconciled = SaleRecords(m_store).reconciled_versions();
+            in.vetted = vet_sales(feed.sales, feed.invalid);
         }
         double t = phase_start();
-        ChangeSet changes = m_opt.adopts() ? plan_adoptions(inv, *in.index, feed.sales, ropt)
-                                           : reconcile(inv, *in.index, feed.sales, feed.invalid, *in.baseline,
-                                                       ropt, *in.reconciled);
+        ChangeSet changes = m_opt.adopts()
+                                ? plan_adoptions(inv, *in.index, feed.sales, ropt)
+                                : reconcile(inv, *in.index, *in.vetted, *in.baseline, ropt, *in.reconciled);
         phase_end("plan", t);
         if (saved) {
             saved->changes.baseline = std::move(changes.baseline);

@@ -2,6 +2,7 @@
 
 #include "core/ownership.hpp"
 #include "core/reconcile_index.hpp"
+#include "core/vetted_sales.hpp"
 
 #include <algorithm>
 #include <string_view>
@@ -23,18 +24,11 @@ public:
         return m_opt.only_projects.empty() || m_opt.only_projects.count(project);
     }
 
-    ChangeSet run(const std::vector<Sale>& raw_sales, const std::vector<InvalidRecord>& invalid_records) {
-        m_known_records.reserve(raw_sales.size() + invalid_records.size());
-        m_out.writes.reserve(
-            raw_sales.size()); // a first night: one create per sale (untouched pages cost nothing)
-        for (const auto& r : invalid_records) {
-            m_out.findings.push_back(invalid_finding(r));
-            m_known_records.insert(r.id);
-        }
-        const std::vector<const Sale*> sales = latest_versions(without_contradictions(raw_sales));
-        for (const Sale* s : sales)
-            m_known_records.insert(s->id);
-        for (const Sale* s : reject_duplicates(sales)) {
+    ChangeSet run(const VettedSales& feed) {
+        m_known_records = &feed.known;
+        m_out.writes.reserve(feed.sales.size()); // a first night: one create per sale
+        m_out.findings = feed.findings;
+        for (const Sale* s : feed.sales) {
             if (!in_scope(s->project) || is_stale(*s)) continue;
             ++m_out.sales_in_scope;
             decide(*s);
@@ -56,58 +50,12 @@ private:
         return true;
     }
 
-    /// Two different records with the same id and version: the feed contradicts itself, so neither is
-    /// used (a finding, not a silent choice). The record id stays known, so its client is no orphan.
-    std::vector<const Sale*> without_contradictions(const std::vector<Sale>& sales) {
-        std::set<std::string_view> contradicted;
-        for (const Sale* s : contradictions(sales)) {
-            invalid(*s, "two different records with id " + s->id + " and version " +
-                            std::to_string(s->version) + ": neither is used");
-            m_known_records.insert(s->id);
-            contradicted.insert(s->id);
-        }
-        std::vector<const Sale*> out;
-        out.reserve(sales.size());
-        for (const auto& s : sales)
-            if (contradicted.empty() || !contradicted.count(s.id)) out.push_back(&s);
-        return out;
-    }
-
-    std::vector<const Sale*> reject_duplicates(const std::vector<const Sale*>& sales) {
-        HashMap<PortAt, int, PortAtHash> live_ports; // views into the feed
-        HashMap<std::string_view, int> live_codes;
-        live_ports.reserve(sales.size());
-        live_codes.reserve(sales.size());
-        for (const Sale* s : sales) {
-            if (!s->wants_present()) continue;
-            ++live_ports[PortAt{s->splitter, s->port}];
-            ++live_codes[s->code_order];
-        }
-        std::vector<const Sale*> valid;
-        for (const Sale* p : sales) {
-            const Sale& s = *p;
-            if (s.wants_present()) {
-                if (live_ports[PortAt{s.splitter, s.port}] > 1) {
-                    invalid(s,
-                            "two live sales on splitter " + s.splitter + " port " + std::to_string(s.port));
-                    continue;
-                }
-                if (live_codes[s.code_order] > 1) {
-                    invalid(s, "two live sales share codeOrder " + s.code_order);
-                    continue;
-                }
-            }
-            valid.push_back(p);
-        }
-        return valid;
-    }
-
     /// Orphans: proven-owned clients whose record the feed no longer has.
     void orphans() {
         for (const Property& p : m_inv.properties) {
             std::string sale = sale_of_external_id(p.external_id);
             if (sale.empty() || p.client_id.empty() || !in_scope(p.project)) continue;
-            if (m_known_records.count(sale)) continue;
+            if (m_known_records && m_known_records->count(sale)) continue;
             ++m_out.owned_clients;
             Change c = base_for(p);
             c.sale_id = sale;
@@ -126,10 +74,7 @@ private:
     }
 
     void invalid(const Sale& s, const std::string& reason) {
-        Change c = base_for(s);
-        c.action = Action::Invalid;
-        c.reason = reason;
-        m_out.findings.push_back(std::move(c));
+        m_out.findings.push_back(invalid_sale(s, reason));
     }
 
     void finding(const Sale& s, Action action, const std::string& reason, const Owned* owned = nullptr) {
@@ -139,17 +84,7 @@ private:
         m_out.findings.push_back(std::move(c));
     }
 
-    Change base_for(const Sale& s) const {
-        Change c;
-        c.sale_id = s.id;
-        c.code = s.code_order;
-        c.partner = s.partner_name;
-        c.project = s.project;
-        c.target = PortRef{s.box, s.splitter, s.port};
-        c.implanted = s.wants_implanted();
-        c.address = s.address; // the premises, for people reading the report
-        return c;
-    }
+    Change base_for(const Sale& s) const { return change_of_sale(s); }
 
     /// A change of the sale's client as it stands in OZmap.
     Change base_for(const Sale& s, const Owned& owned) const {
@@ -437,7 +372,7 @@ public:
         for (const auto& s : raw_sales)
             all.push_back(&s);
         const std::vector<const Sale*> sales = latest_versions(all);
-        for (const Sale* s : reject_duplicates(sales)) {
+        for (const Sale* s : reject_duplicates(sales, m_out.findings)) {
             if (!in_scope(s->project) || !s->wants_present() || m_ix.owned_property(s->id)) continue;
             const Property* holder = m_ix.with_code(s->code_order);
             if (!holder) continue;
@@ -474,16 +409,16 @@ private:
     const ReconcileOptions& m_opt;
     const Baseline& m_baseline;
     const ReconciledVersions& m_reconciled;
-    HashSet<std::string_view> m_known_records; // views into the feed
+    const HashSet<std::string_view>* m_known_records = nullptr; // every record id of the feed
     ChangeSet m_out;
 };
 
 } // namespace
 
-ChangeSet reconcile(const Inventory& inventory, const InventoryIndex& index, const std::vector<Sale>& sales,
-                    const std::vector<InvalidRecord>& invalid_records, const Baseline& baseline,
-                    const ReconcileOptions& options, const ReconciledVersions& reconciled) {
-    return Reconciler(inventory, index, options, baseline, reconciled).run(sales, invalid_records);
+ChangeSet reconcile(const Inventory& inventory, const InventoryIndex& index, const VettedSales& feed,
+                    const Baseline& baseline, const ReconcileOptions& options,
+                    const ReconciledVersions& reconciled) {
+    return Reconciler(inventory, index, options, baseline, reconciled).run(feed);
 }
 
 ChangeSet plan_adoptions(const Inventory& inventory, const InventoryIndex& index,

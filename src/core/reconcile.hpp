@@ -5,6 +5,7 @@
 #include "core/inventory.hpp"
 #include "core/inventory_index.hpp"
 #include "core/model.hpp"
+#include "core/vetted_sales.hpp"
 #include "util/hash_map.hpp"
 
 #include <map>
@@ -45,16 +46,17 @@ using ReconciledVersions = HashMap<std::string, int64_t>;
 
 /// `baseline`: sale id -> what oznsync last applied to its client (the `owned` table). A record whose
 /// version is lower than `reconciled` says is a finding ("stale record"), never applied.
-/// `index`: the inventory's (built beforehand, so a plan can build it while it reads the base line).
-ChangeSet reconcile(const Inventory& inventory, const InventoryIndex& index, const std::vector<Sale>& sales,
-                    const std::vector<InvalidRecord>& invalid_records, const Baseline& baseline,
-                    const ReconcileOptions& options, const ReconciledVersions& reconciled = {});
-/// The same, indexing the inventory itself.
+/// `index`: the inventory's, and `feed`: the sales vetted (both made beforehand, so a plan can make them
+/// while it reads the base line).
+ChangeSet reconcile(const Inventory& inventory, const InventoryIndex& index, const VettedSales& feed,
+                    const Baseline& baseline, const ReconcileOptions& options,
+                    const ReconciledVersions& reconciled = {});
+/// The same, indexing the inventory and vetting the sales itself.
 inline ChangeSet reconcile(const Inventory& inventory, const std::vector<Sale>& sales,
                            const std::vector<InvalidRecord>& invalid_records, const Baseline& baseline,
                            const ReconcileOptions& options, const ReconciledVersions& reconciled = {}) {
-    return reconcile(inventory, InventoryIndex(inventory), sales, invalid_records, baseline, options,
-                     reconciled);
+    return reconcile(inventory, InventoryIndex(inventory), vet_sales(sales, invalid_records), baseline,
+                     options, reconciled);
 }
 
 /// `oznsync adopt`: clients an earlier integration made, recognised by the code of a live sale, that sit

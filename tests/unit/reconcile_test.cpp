@@ -588,3 +588,31 @@ TEST_SUITE("reconcile") {
         CHECK(index.foreign_code_holder("NOBODY").empty());
     }
 }
+
+TEST_SUITE("reconcile") {
+    TEST_CASE("the feed vetted apart from reconcile: latest versions, contradictions and duplicates found, "
+              "every record id known; its pointers hold after the feed moved") {
+        std::vector<Sale> sales{sale("a", "active", "A", S1, 1, 1), sale("a", "active", "A", S1, 1, 2),
+                                sale("b", "active", "B", S1, 2),    sale("c", "active", "B", S1, 3),
+                                sale("d", "active", "D", S1, 4),    sale("d", "reserved", "D", S1, 4),
+                                sale("e", "active", "E", S1, 5)};
+        std::vector<InvalidRecord> invalid{{"f", "F", "no codeOrder"}};
+        const VettedSales vetted = vet_sales(sales, invalid);
+        const std::vector<Sale> moved = std::move(sales); // as the feed moves after its thread vetted it
+        std::vector<std::string> usable;
+        for (const Sale* s : vetted.sales)
+            usable.push_back(s->id + "@" + std::to_string(s->version));
+        CHECK(usable == std::vector<std::string>{"a@2", "e@1"});
+        CHECK(vetted.sales[0] == &moved[1]);
+        std::vector<std::string> found;
+        for (const Change& c : vetted.findings)
+            found.push_back(c.sale_id + ": " + c.reason);
+        CHECK(found == std::vector<std::string>{
+                           "f: no codeOrder",
+                           "d: two different records with id d and version 1: neither is used",
+                           "b: two live sales share codeOrder B", "c: two live sales share codeOrder B"});
+        for (const char* id : {"a", "b", "c", "d", "e", "f"})
+            CHECK(vetted.known.count(id) == 1);
+        CHECK(vetted.known.count("g") == 0);
+    }
+}
