@@ -124,10 +124,16 @@ inline void parallel_for(int threads, size_t n, const std::function<void(size_t)
     if (failure) std::rethrow_exception(failure);
 }
 
-/// Destroys `value` on a thread of its own: freeing a structure of millions of small pieces takes a
-/// noticeable time the caller need not wait for. The returned future waits for it when dropped.
+/// Lowers the calling thread's scheduling priority to the least (nice 19): work that may wait for an idle
+/// core. Best effort (Linux: a thread's nice value is its own).
+void yield_to_others();
+
+/// Destroys `value` on a thread of its own, at the least priority: freeing a structure of millions of
+/// small pieces takes a noticeable time the caller need not wait for, and should not take a core the
+/// caller's next step wants. The returned future waits for it when dropped.
 template <typename T> std::future<void> destroy_in_background(T&& value) {
     return std::async(std::launch::async, [v = std::forward<T>(value)]() mutable {
+        yield_to_others();
         T gone = std::move(v); // destroyed here, on that thread (the capture is left empty)
     });
 }
