@@ -297,11 +297,11 @@ private:
     void journal(ChangeSet& changes) {
         double t = phase_start();
         const size_t writes = changes.writes.size();
-        const std::string result = m_opt.plan_run_id.empty() ? planned_result() : "";
+        const std::string result = planned_result(); // (a saved plan is applied, so sent: "")
         m_entries =
             m_runs.number_plan(m_run.id, std::move(changes.writes), std::move(changes.findings), result);
         if (is_saved_plan(m_run.mode)) m_runs.save_plan_baseline(m_run.id, changes.baseline, changes.forget);
-        if (m_opt.plan_run_id.empty() && !m_opt.sends())
+        if (!m_opt.sends())
             m_plan_write.emplace(m_store, m_runs, m_run.id, m_entries, writes, result);
         else
             m_runs.insert_plan(m_run.id, m_entries, writes, result);
