@@ -88,13 +88,13 @@ private:
     }
 
     /// The run's one way to OZmap writes: HTTP, or (a dry run) the recording gateway that keeps the
-    /// requests for plan.json.
+    /// requests for plan.json (in an unnamed file in the reports folder until the report is written).
     OzmapGateway& gateway() {
         if (!m_gateway) {
             if (m_opt.sends()) {
                 m_gateway = std::make_unique<HttpGateway>(client());
             } else {
-                auto recording = std::make_unique<RecordingGateway>();
+                auto recording = std::make_unique<RecordingGateway>(m_cfg.reports_dir);
                 m_recording = recording.get();
                 m_gateway = std::move(recording);
             }

@@ -2,6 +2,9 @@
 // The journal's vocabulary, pure: what kind of run a run is (its mode), where each change of its journal
 // stands (its state), the write requests changes become, and the base line a finished apply leaves.
 #include "core/change.hpp"
+#include "util/spill_log.hpp"
+
+#include <functional>
 
 #include <map>
 #include <optional>
@@ -87,6 +90,36 @@ struct WriteRequest {
 struct RecordedRequest {
     std::string method, route, body; // route relative to /api/v2/; body a JSON value, or empty
     bool operator==(const RecordedRequest&) const = default;
+};
+
+/// A recorded request as it is read back: views that last while the reader's callback runs.
+struct RecordedRequestView {
+    std::string_view method, route, body;
+};
+
+/// A dry run's requests in the order they came (plan.json lists them). With a folder they are kept in an
+/// unnamed file there (util/spill_log; a first night's bodies are hundreds of MB that would otherwise sit
+/// in memory until the report is written), else in memory. Safe to add to from several threads.
+class RequestLog {
+public:
+    RequestLog() = default;
+    explicit RequestLog(const std::string& spill_dir) : m_log(spill_dir) {}
+    void add(const RecordedRequest& r) { m_log.append({r.method, r.route, r.body}); }
+    size_t size() const { return m_log.size(); }
+    bool spills() const { return m_log.spills(); }
+    void for_each(const std::function<void(const RecordedRequestView&)>& each) const {
+        m_log.for_each([&](std::span<const std::string_view> f) { each({f[0], f[1], f[2]}); });
+    }
+    std::vector<RecordedRequest> all() const {
+        std::vector<RecordedRequest> out;
+        for_each([&](const RecordedRequestView& r) {
+            out.push_back({std::string(r.method), std::string(r.route), std::string(r.body)});
+        });
+        return out;
+    }
+
+private:
+    SpillLog m_log;
 };
 
 /// The base-line rows a run writes: the plan's, then every change that succeeded on top.

@@ -112,11 +112,7 @@ std::string recorded_body(const std::string& body) {
 } // namespace
 
 WriteResult RecordingGateway::write(const WriteRequest& r) {
-    RecordedRequest kept{r.method, r.route, recorded_body(r.body)}; // what plan.json lists
-    {
-        std::lock_guard lock(m_mutex);
-        m_requests.push_back(std::move(kept));
-    }
+    m_requests->add({r.method, r.route, recorded_body(r.body)}); // what plan.json lists
     WriteResult done;
     done.status = r.method == "POST" ? 201 : 204;
     return done;

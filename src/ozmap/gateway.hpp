@@ -61,10 +61,17 @@ private:
 /// is always one JSON value (a masked body that no longer parses is kept as a JSON string of its text).
 class RecordingGateway : public OzmapGateway {
 public:
+    /// Keeps the requests in memory; with `spill_dir`, in an unnamed file there (RequestLog).
+    RecordingGateway() : m_requests(std::make_shared<RequestLog>()) {}
+    explicit RecordingGateway(const std::string& spill_dir)
+        : m_requests(std::make_shared<RequestLog>(spill_dir)) {}
     WriteResult write(const WriteRequest& request) override;
-    const std::vector<RecordedRequest>& requests() const { return m_requests; }
-    /// The requests, moved out (a first night's are hundreds of MB).
-    std::vector<RecordedRequest> take_requests() { return std::move(m_requests); }
+    /// The requests so far, read back.
+    std::vector<RecordedRequest> requests() const { return m_requests->all(); }
+    /// The requests, for the report; the gateway keeps none from here on.
+    std::shared_ptr<RequestLog> take_requests() {
+        return std::exchange(m_requests, std::make_shared<RequestLog>());
+    }
     std::vector<Property> find_by_code(const std::string&) override { return {}; }
     std::optional<std::map<std::string, std::vector<Property>>>
     find_by_codes(const std::vector<std::string>&) override {
@@ -75,8 +82,7 @@ public:
     bool sends() const override { return false; }
 
 private:
-    std::mutex m_mutex;
-    std::vector<RecordedRequest> m_requests;
+    std::shared_ptr<RequestLog> m_requests;
 };
 
 WriteRequest create_request(const Change& c);

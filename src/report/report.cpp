@@ -290,12 +290,14 @@ void write_plan_json(const ReportData& d, TextOut& out) {
             out.maybe_flush();
         }
     w.end_array().key("requests").begin_array();
-    for (const auto& r : d.requests) {
+    std::string path;
+    d.requests->for_each([&](const RecordedRequestView& r) {
         // The body as the JSON value it is (the recording gateway keeps one JSON value per body).
-        w.begin_object().field("method", r.method).field("path", "/api/v2/" + r.route);
+        path.assign("/api/v2/").append(r.route);
+        w.begin_object().field("method", r.method).field("path", path);
         w.key("body").raw(r.body.empty() ? "null" : r.body).end_object();
         out.maybe_flush();
-    }
+    });
     w.end_array().end_object();
     out.buf() += '\n';
 }

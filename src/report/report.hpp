@@ -32,7 +32,8 @@ struct ReportData {
     std::vector<std::pair<std::string, double>> timings; // phase -> seconds
     std::vector<JournalEntry> entries;                   // writes and findings, by seq
     std::vector<JournalEntry> interrupted;               // from runs that died
-    std::vector<RecordedRequest> requests;               // dry run: what apply would send
+    std::shared_ptr<const RequestLog> requests =
+        std::make_shared<RequestLog>(); // dry run: what apply would send
     std::vector<ProjectOccupancy> occupancy;
     std::map<std::string, std::string> project_names;
     std::string cap_reason, abort_reason, guard_reason;

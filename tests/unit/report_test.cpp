@@ -16,6 +16,8 @@ ReportData many_changes(int n) {
     ReportData d;
     d.run.id = "run-1";
     d.run.mode = RunMode::Plan;
+    // The requests as a dry run keeps them: spilled to a file (a megabyte at a time), the rest in memory.
+    auto requests = std::make_shared<RequestLog>(std::filesystem::temp_directory_path().string());
     for (int i = 0; i < n; ++i) {
         JournalEntry e;
         e.seq = i + 1;
@@ -25,8 +27,9 @@ ReportData many_changes(int n) {
         e.change.target = {"box", "splitter", 1 + i % 8};
         e.change.reason = "a reason, with \"quotes\" and = signs";
         d.entries.push_back(e);
-        d.requests.push_back({"POST", "properties", "{\"code\":\"CODE-" + std::to_string(i) + "\"}"});
+        requests->add({"POST", "properties", "{\"code\":\"CODE-" + std::to_string(i) + "\"}"});
     }
+    d.requests = requests;
     return d;
 }
 
