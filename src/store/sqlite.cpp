@@ -200,6 +200,10 @@ Database::Database(const std::string& path, Mode mode) : m_path(path) {
     sqlite3_wal_hook(m_db, on_commit, this); // in place of SQLite's own checkpoint inside the commit
 }
 
+void Database::release_cache() {
+    sqlite3_db_release_memory(m_db);
+}
+
 Database::~Database() {
     finish_checkpoint();
     sqlite3_close(m_db);

@@ -79,6 +79,9 @@ public:
     explicit Database(const std::string& path, Mode mode = ReadWrite);
     ~Database();
     /// Waits for a checkpoint under way on its own thread, if any.
+    /// Frees the page cache's pages no statement is using (what a bulk read filled); it fills again as
+    /// later statements read.
+    void release_cache();
     void finish_checkpoint();
     Database(const Database&) = delete;
     Database& operator=(const Database&) = delete;

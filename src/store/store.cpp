@@ -50,6 +50,10 @@ void Store::limit_cache(int kib) {
     m_db.exec("PRAGMA cache_size=-" + std::to_string(kib));
 }
 
+void Store::release_cache() {
+    m_db.release_cache();
+}
+
 int64_t Store::data_version() {
     auto st = m_db.prepare("PRAGMA data_version");
     st.step();

@@ -36,6 +36,9 @@ public:
     /// The most page cache this connection keeps (64 MiB unless set): a server holding many connections
     /// keeps each small; the file system's cache still holds the file.
     void limit_cache(int kib);
+    /// Gives back the page cache's memory (what a bulk read filled and nothing is using); it fills again
+    /// as later statements read.
+    void release_cache();
     /// One transaction around many writes of the store's classes (committed by `commit()`, rolled back
     /// when dropped without).
     sql::Transaction transaction() { return sql::Transaction(m_db); }

@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <map>
 
+#include <sqlite3.h>
 #include <unistd.h>
 
 using namespace oznsync;
@@ -334,6 +335,34 @@ TEST_SUITE("sqlite") {
             auto n = reader.prepare("SELECT count(*) FROM t");
             REQUIRE(n.step());
             CHECK(n.int64(0) == 18100);
+        }
+        fs::remove_all(dir);
+    }
+
+    TEST_CASE("a bulk read's page cache is given back, and the database reads on") {
+        namespace fs = std::filesystem;
+        const fs::path dir = fs::temp_directory_path() / ("oznsync-cache-" + std::to_string(::getpid()));
+        fs::remove_all(dir);
+        fs::create_directories(dir);
+        const std::string path = (dir / "t.db").string();
+        {
+            sql::Database db(path);
+            db.exec("CREATE TABLE t (x BLOB)");
+            db.prepare("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 4000) "
+                       "INSERT INTO t SELECT zeroblob(4000) FROM n")
+                .exec();
+            db.finish_checkpoint();
+            sql::Database reader(path, sql::Database::ReadOnly);
+            auto count = [&] {
+                auto st = reader.prepare("SELECT count(*), sum(length(x)) FROM t");
+                REQUIRE(st.step());
+                return st.int64(0);
+            };
+            CHECK(count() == 4000); // ~16 MiB read through the cache
+            const auto filled = sqlite3_memory_used();
+            reader.release_cache();
+            CHECK(sqlite3_memory_used() < filled - 8 * 1024 * 1024);
+            CHECK(count() == 4000);
         }
         fs::remove_all(dir);
     }
