@@ -252,9 +252,11 @@ bool read_json_record(od::value v, RawSale& r) {
 
 void parse_json_array(od::array arr, SaleFeed& feed) {
     // Counting walks the structural index simdjson has already built: one vector, not a 500k-record
-    // feed's sales moved at every doubling.
-    if (size_t n = 0; arr.count_elements().get(n) == simdjson::SUCCESS)
-        feed.sales.reserve(feed.sales.size() + n);
+    // feed's sales moved at every doubling. An array it cannot count is broken (`[{},,{}]`): the walk
+    // after a failed count would find no element at all, and a broken feed would read as an empty one.
+    size_t n = 0;
+    if (auto error = arr.count_elements().get(n)) throw simdjson::simdjson_error(error);
+    feed.sales.reserve(feed.sales.size() + n);
     RawSale record;
     for (auto el : arr) {
         ++feed.position; // the record's place in the feed, whether it is a sale yet or not
@@ -401,8 +403,14 @@ void parse_sale_page(std::string& text, const std::string& source, SaleFeed& fee
     try {
         od::document doc =
             parser.iterate(simdjson::padded_string_view(text.data(), text.size(), text.capacity()));
+        // Nothing may follow the feed's value (`[...]]`, a second document): such a file is not the feed.
+        auto whole = [&] {
+            if (doc.current_location().error() != simdjson::OUT_OF_BOUNDS)
+                throw InputError(source + ": not valid JSON (more text after the feed's value)");
+        };
         if (doc.type().value() == od::json_type::array) {
             parse_json_array(doc.get_array(), feed);
+            whole();
             return;
         }
         if (doc.type().value() == od::json_type::object) {
@@ -414,7 +422,10 @@ void parse_sale_page(std::string& text, const std::string& source, SaleFeed& fee
                 parse_json_array(items.get_array(), feed);
                 found = true;
             }
-            if (found) return;
+            if (found) {
+                whole();
+                return;
+            }
         }
         throw InputError(source + ": JSON must be an array of sale records or {\"items\": [...]}");
     } catch (const simdjson::simdjson_error& e) {

@@ -75,8 +75,11 @@ TEST_SUITE("sale_parser") {
     }
 
     TEST_CASE("an unparseable feed is exit 65") {
-        for (std::string text : {std::string("[{\"id\":"), std::string("{\"records\":[]}"), std::string("42"),
-                                 std::string("\"x\"")}) {
+        // A broken array, or text after the feed's value, is never read as a shorter (or empty) feed.
+        for (std::string text :
+             {std::string("[{\"id\":"), std::string("{\"records\":[]}"), std::string("42"),
+              std::string("\"x\""), std::string("[{},,{}]"), std::string("[{\"id\":\"a\"},{\"id\":]"),
+              std::string("[{\"id\":\"a\"}]]"), std::string("{\"items\":[{\"id\":\"a\"}]} {}")}) {
             CAPTURE(text);
             try {
                 parse(text);
