@@ -4,6 +4,8 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 using namespace oznsync;
 
 namespace {
@@ -341,5 +343,55 @@ TEST_SUITE("sale_parser") {
         // An id longer than 128 characters is INVALID; a flat record's id stays a 24-hex id.
         CHECK(parse("[" + service(std::string(129, 'x'), "active", "support") + "]").invalid.size() == 1);
         CHECK(parse("[" + with("65f1c0e2a9b4c2001f3e7a10", "svc-1") + "]").invalid.size() == 1);
+    }
+}
+
+TEST_SUITE("sale_parser") {
+    TEST_CASE("a feed of many slices reads as the same feed parsed whole, and its text is left as it was") {
+        // ~10 MB: cut into slices of a few megabytes. Strings hold the characters that cut records (quotes,
+        // backslashes, brackets, commas); some records are invalid; one is a nested duplicate key.
+        std::string records;
+        for (int i = 0; i < 36000; ++i) {
+            std::string r = with("\"version\":7", "\"version\":" + std::to_string(1 + i % 5));
+            r = with("\"codeOrder\":\"ORD-2026-000123\"", "\"codeOrder\":\"ORD-" + std::to_string(i) + "\"");
+            r.replace(r.find("Maria Souza"), 11, "M \\\"[a],{b}\\\\ " + std::to_string(i));
+            if (i % 997 == 0) r.replace(r.find("\"port\":3"), 8, "\"port\":0");
+            if (i % 1999 == 0) r.replace(r.find("\"state\":\"active\""), 16, "\"state\":\"reserved\"");
+            records += (i ? ",\n" : "") + r;
+        }
+        std::string sliced = "  [" + records + "] \n";
+        const std::string before = sliced;
+        SaleFeed a = parse_sale_feed(sliced, "test");
+        CHECK(sliced.substr(0, before.size()) == before);    // the separators put back
+        SaleFeed b = parse("{\"items\":[" + records + "]}"); // an object: parsed whole
+        REQUIRE(a.sales.size() == b.sales.size());
+        CHECK(a.sales.size() > 30000);
+        CHECK(a.sales == b.sales);
+        CHECK(a.records == b.records);
+        CHECK(a.position == b.position);
+        REQUIRE(a.invalid.size() == b.invalid.size());
+        CHECK(a.invalid.size() > 10);
+        for (size_t i = 0; i < a.invalid.size(); ++i)
+            CHECK(a.invalid[i].reason == b.invalid[i].reason);
+        CHECK(std::any_of(a.sales.begin(), a.sales.end(),
+                          [](const Sale& s) { return s.client_name == "M \"[a],{b}\\ 1234"; }));
+    }
+
+    TEST_CASE("a large feed broken near its end is refused whole, as a small one is (nothing read from it)") {
+        std::string records;
+        for (int i = 0; i < 36000; ++i)
+            records += (i ? "," : "") + std::string(kRecord);
+        for (std::string text : {"[" + records + ",{\"id\":]", "[" + records + "]]", "[" + records + ",,{}]",
+                                 "[" + records + "] x"}) {
+            const std::string before = text;
+            try {
+                parse_sale_feed(text, "big");
+                FAIL("no error");
+            } catch (const InputError& e) {
+                CHECK(e.exit_code() == 65);
+                CHECK(std::string(e.what()).find("big: ") == 0);
+            }
+            CHECK(text.substr(0, before.size()) == before);
+        }
     }
 }
