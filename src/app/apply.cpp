@@ -145,7 +145,7 @@ public:
 
     void move(JournalEntry& e) {
         mark(e, EntryState::Intent);
-        finish(e, send(move_request(e.change)), "moved to " + e.change.after);
+        finish(e, send(move_request(e.change)), "moved to " + e.change.after.text());
     }
 
     /// One batch request per chunk of clients (each client is in one chunk: chunks go side by side).

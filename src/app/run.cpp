@@ -347,7 +347,7 @@ private:
             if (e.change.action == Action::Conflict) {
                 // A conflict needs an operator: it is in the log as well as in the report.
                 const ScopedLogFields fields(change_fields(e.change));
-                spdlog::warn("{}: {}", change_text(e.change, ChangeTense::Plain), e.change.reason);
+                spdlog::warn("{}: {}", change_text(e.change, ChangeTense::Plain), e.change.reason.text());
                 m_conflicts = true;
             }
             if (is_write(e.change.action)) ++m_pending;

@@ -62,6 +62,85 @@ void refuse_unsafe_ids(std::vector<Change>& writes, std::vector<Change>& finding
     writes.erase(writes.begin() + static_cast<std::ptrdiff_t>(kept), writes.end());
 }
 
+namespace {
+const char* implanted_word(bool implanted) {
+    return implanted ? "implanted" : "not implanted";
+}
+
+// The substates a valid record pairs with its state (ozneutral-feed.md).
+constexpr std::string_view kSubstates[] = {"reserved", "active", "portInactive", "reservationCancelled",
+                                           "inspectionAccepted"};
+constexpr SaleState kStates[] = {SaleState::Reserved, SaleState::Active, SaleState::Inactive,
+                                 SaleState::Terminated};
+} // namespace
+
+ChangeNote::ChangeNote(std::string text) {
+    if (text.empty()) return;
+    for (bool flag : {false, true}) {
+        if (text == implanted_word(flag)) {
+            *this = implanted(flag);
+            return;
+        }
+        if (text.size() == 9 + std::string_view(implanted_word(flag)).size() &&
+            text.starts_with("present, ") && text.ends_with(implanted_word(flag))) {
+            *this = present(flag);
+            return;
+        }
+    }
+    if (text == "absent") {
+        *this = absent();
+        return;
+    }
+    if (const auto slash = text.find('/'); slash != std::string::npos) {
+        const std::string_view state(text.data(), slash), substate = std::string_view(text).substr(slash + 1);
+        for (uint8_t i = 0; i < std::size(kStates); ++i)
+            for (uint8_t j = 0; j < std::size(kSubstates); ++j)
+                if (state == sale_state_name(kStates[i]) && substate == kSubstates[j]) {
+                    *this = ChangeNote(Form::SaleStatus, i, j);
+                    return;
+                }
+    }
+    m_form = Form::Text;
+    m_text.edit() = std::move(text);
+}
+
+ChangeNote ChangeNote::absent() {
+    return ChangeNote(Form::Absent, 0);
+}
+
+ChangeNote ChangeNote::present(bool implanted) {
+    return ChangeNote(Form::Present, implanted);
+}
+
+ChangeNote ChangeNote::implanted(bool implanted) {
+    return ChangeNote(Form::Implanted, implanted);
+}
+
+ChangeNote ChangeNote::sale_status(const Sale& s) {
+    for (uint8_t j = 0; j < std::size(kSubstates); ++j)
+        if (s.substate == kSubstates[j])
+            return ChangeNote(Form::SaleStatus, static_cast<uint8_t>(s.state), j);
+    return ChangeNote(s.status_text()); // a substate without a type of its own: kept as text
+}
+
+std::string ChangeNote::text() const {
+    switch (m_form) {
+    case Form::Empty:
+        return {};
+    case Form::Text:
+        return *m_text;
+    case Form::Absent:
+        return "absent";
+    case Form::Present:
+        return std::string("present, ") + implanted_word(m_a);
+    case Form::Implanted:
+        return implanted_word(m_a);
+    case Form::SaleStatus:
+        return std::string(sale_state_name(kStates[m_a])) + "/" + std::string(kSubstates[m_b]);
+    }
+    return {};
+}
+
 std::string PortRef::text() const {
     if (empty()) return "not connected";
     return "box " + box + " / splitter " + splitter + " / port " + std::to_string(port);

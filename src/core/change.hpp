@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -42,6 +43,37 @@ struct PortRef {
     std::string text() const;
 };
 
+/// A change's reason, or what it says the client was or will be, as people read them. The forms nearly
+/// every change carries are typed (no text held: rendered only where a line is written, in a report, a log
+/// or a journal row); any other is kept as its text. Made from text, a note takes the typed form that
+/// renders to exactly that text, so a note read back from the journal is the note that was written.
+class ChangeNote {
+public:
+    ChangeNote() = default;
+    ChangeNote(std::string text); // NOLINT(google-explicit-constructor): text is assigned as it always was
+    ChangeNote(const char* text) : ChangeNote(std::string(text)) {} // NOLINT(google-explicit-constructor)
+    static ChangeNote absent();                                     // "absent"
+    static ChangeNote present(bool implanted);    // "present, implanted" / "present, not implanted"
+    static ChangeNote implanted(bool implanted);  // "implanted" / "not implanted"
+    static ChangeNote sale_status(const Sale& s); // the record's "state/substate" ("active/active", ...)
+
+    std::string text() const;
+    bool empty() const { return m_form == Form::Empty; }
+    /// Whether the note is kept as text (a form without a type of its own).
+    bool is_text() const { return m_form == Form::Text; }
+    bool operator==(const ChangeNote& other) const { return text() == other.text(); }
+    bool operator==(std::string_view other) const { return text() == other; }
+    bool operator==(const std::string& other) const { return text() == other; }
+    bool operator==(const char* other) const { return text() == other; }
+
+private:
+    enum class Form : uint8_t { Empty, Text, Absent, Present, Implanted, SaleStatus };
+    ChangeNote(Form form, uint8_t a, uint8_t b = 0) : m_form(form), m_a(a), m_b(b) {}
+    Form m_form = Form::Empty;
+    uint8_t m_a = 0, m_b = 0;  // Present, Implanted: the flag; SaleStatus: the state and the substate
+    Boxed<std::string> m_text; // Text only
+};
+
 /// What a partner-user change (user_create / user_update) carries beside the fields every change has.
 struct UserChange {
     std::string username, user_id, email;
@@ -65,9 +97,9 @@ struct Change {
     // For create:
     std::string client_name, address;
     double lat = 0, lng = 0;
-    std::string reason;
-    std::string before, after; // human-readable states for the report
-    Boxed<UserChange> user;    // user_create / user_update only (an empty UserChange elsewhere)
+    ChangeNote reason;
+    ChangeNote before, after; // what the client was and will be, for people reading the report
+    Boxed<UserChange> user;   // user_create / user_update only (an empty UserChange elsewhere)
 };
 
 /// How a change reads in a log line: "create ORD-A on CTO-000123 S2 port 4 (sale 5e..01)", as done

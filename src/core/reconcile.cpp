@@ -65,8 +65,8 @@ private:
             if (m_opt.prune_orphans && m_opt.remove) {
                 c.action = Action::Remove;
                 c.reason = "orphan pruned (--prune-orphans)";
-                c.before = "present, " + implanted_text(p.client_implanted);
-                c.after = "absent";
+                c.before = ChangeNote::present(p.client_implanted);
+                c.after = ChangeNote::absent();
                 fill_removal(c, &p);
                 m_out.writes.push_back(std::move(c));
             }
@@ -195,12 +195,12 @@ private:
                     &owned);
             return;
         }
-        c.before = owned.whole()       ? "present, " + implanted_text(owned.property->client_implanted)
+        c.before = owned.whole()       ? ChangeNote::present(owned.property->client_implanted)
                    : owned.lone_client ? "client without property (half-done removal or OZmap edit)"
                    : owned.property    ? "property without client"
                                        : "";
-        c.after = c.keep_property ? "absent (property kept, disconnected)" : "absent";
-        c.reason = s.status_text();
+        c.after = c.keep_property ? "absent (property kept, disconnected)" : ChangeNote::absent();
+        c.reason = ChangeNote::sale_status(s);
         if (m_opt.remove) m_out.writes.push_back(std::move(c));
     }
 
@@ -277,11 +277,11 @@ private:
             Change c = base_for(s, owned);
             c.action = s.wants_implanted() ? Action::Promote : Action::Demote;
             c.implanted = s.wants_implanted();
-            c.before = implanted_text(p.client_implanted);
-            c.after = implanted_text(s.wants_implanted());
+            c.before = ChangeNote::implanted(p.client_implanted);
+            c.after = ChangeNote::implanted(s.wants_implanted());
             c.reason = s.wants_implanted() == applied.implanted
                            ? "reverting an OZmap edit (reconcile.drift = revert)"
-                           : s.status_text();
+                           : ChangeNote::sale_status(s);
             if (s.wants_implanted() ? m_opt.promote : m_opt.demote) m_out.writes.push_back(std::move(c));
         }
     }
@@ -326,9 +326,9 @@ private:
         const Box& box = m_inv.boxes.at(s.box);
         c.lat = s.lat.value_or(box.lat);
         c.lng = s.lng.value_or(box.lng);
-        c.before = "absent";
-        c.after = "present, " + implanted_text(s.wants_implanted());
-        c.reason = why.empty() ? s.status_text() : why;
+        c.before = ChangeNote::absent();
+        c.after = ChangeNote::present(s.wants_implanted());
+        c.reason = why.empty() ? ChangeNote::sale_status(s) : why;
         if (m_opt.create) m_out.writes.push_back(std::move(c));
     }
 

@@ -198,8 +198,9 @@ std::string change_row(const ReportData& d, const JournalEntry& e) {
          place_cell(d, "box", c.box_name, c.target.box) +
          place_cell(d, "splitter", c.splitter_name, c.target.splitter) + "<td class=n>" +
          (c.target.port ? std::to_string(c.target.port) : "") + "</td>";
-    r += "<td class=long>" + esc(c.before) + (c.before.empty() && c.after.empty() ? "" : " &rarr; ") +
-         esc(c.after) + "</td><td class=long>" + esc(c.reason) + "</td>" + result_cell(e) + "</tr>\n";
+    r += "<td class=long>" + esc(c.before.text()) + (c.before.empty() && c.after.empty() ? "" : " &rarr; ") +
+         esc(c.after.text()) + "</td><td class=long>" + esc(c.reason.text()) + "</td>" + result_cell(e) +
+         "</tr>\n";
     return r;
 }
 

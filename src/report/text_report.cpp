@@ -69,8 +69,9 @@ std::string text_report(const ReportData& d) {
         if (!c.sale_id.empty()) os << " sale " << c.sale_id;
         if (!c.partner.empty()) os << " partner " << c.partner;
         if (!c.target.empty()) os << " @ " << c.target.text();
-        if (!c.before.empty() || !c.after.empty()) os << " [" << c.before << " -> " << c.after << "]";
-        if (!c.reason.empty()) os << " (" << c.reason << ")";
+        if (!c.before.empty() || !c.after.empty())
+            os << " [" << c.before.text() << " -> " << c.after.text() << "]";
+        if (!c.reason.empty()) os << " (" << c.reason.text() << ")";
         std::string r = result_text(e);
         if (!r.empty()) os << " => " << r;
         os << "\n";

@@ -57,7 +57,10 @@ void write_change(JsonWriter& w, const Change& c) {
     w.field("property_id", c.property_id).field("client_id", c.client_id).field("implanted", c.implanted);
     if (!c.address.empty()) w.field("address", c.address);
     action_fields(w, c, false);
-    w.field("before", c.before).field("after", c.after).field("reason", c.reason).end_object();
+    w.field("before", c.before.text())
+        .field("after", c.after.text())
+        .field("reason", c.reason.text())
+        .end_object();
 }
 
 std::string change_to_json(const Change& c) {

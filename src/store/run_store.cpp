@@ -320,12 +320,13 @@ void RunStore::insert_plan(const std::string& run_id, const std::vector<JournalE
         const Change& c = e.change;
         const bool planned = i < writes;
         const std::string payload = journal_payload(c);
-        // Every text bound here outlives the insert: bound without a copy (500k rows on a first night).
+        // Every other text bound here outlives the insert: bound without a copy (500k rows on a first night).
         ins.bind_static(1, run_id).bind(2, e.seq).bind_static(3, e.ulid).bind_static(4, e.ts);
         ins.bind_static(5, action_name(c.action)).bind_static(6, c.sale_id).bind_static(7, c.code);
         ins.bind_static(8, c.partner).bind_static(9, c.project).bind_static(10, c.target.box);
-        ins.bind_static(11, c.target.splitter).bind(12, c.target.port).bind_static(13, c.before);
-        ins.bind_static(14, c.after).bind_static(15, c.reason).bind_static(16, payload);
+        // The notes are rendered here, their only text: bound as copies.
+        ins.bind_static(11, c.target.splitter).bind(12, c.target.port).bind(13, c.before.text());
+        ins.bind(14, c.after.text()).bind(15, c.reason.text()).bind_static(16, payload);
         ins.bind_static(17, state_name(planned ? EntryState::Planned : EntryState::Finding));
         if (!planned || planned_result.empty())
             ins.bind_null(18);

@@ -67,7 +67,7 @@ TEST_SUITE("partners") {
         CHECK(p.writes.empty());
         REQUIRE(p.findings.size() == 1);
         CHECK(p.findings[0].action == Action::Conflict);
-        CHECK(p.findings[0].reason.find("not proven oznsync's") != std::string::npos);
+        CHECK(p.findings[0].reason.text().find("not proven oznsync's") != std::string::npos);
         // Another system's external_id: the same, even if oznsync's database knows the name.
         PartnerPlanInput in;
         in.partnerships = ships;
@@ -97,7 +97,8 @@ TEST_SUITE("partners") {
         REQUIRE(p.writes.size() == 1);
         CHECK(p.writes[0].user->projects == std::vector<std::string>{"p1"});
         REQUIRE(p.findings.size() == 1);
-        CHECK(p.findings[0].reason.find("p9, which is not among the selected projects") != std::string::npos);
+        CHECK(p.findings[0].reason.text().find("p9, which is not among the selected projects") !=
+              std::string::npos);
     }
 
     TEST_CASE("a partner without a usable e-mail gets no user unless partners.email_fallback says how") {
@@ -106,7 +107,7 @@ TEST_SUITE("partners") {
         auto none = plan({s});
         CHECK(none.writes.empty());
         REQUIRE(none.findings.size() == 1);
-        CHECK(none.findings[0].reason.find("no usable e-mail") != std::string::npos);
+        CHECK(none.findings[0].reason.text().find("no usable e-mail") != std::string::npos);
         auto fallback = plan({s}, {}, {}, "noc+{partner_id}@operator.example");
         REQUIRE(fallback.writes.size() == 1);
         CHECK(fallback.writes[0].user->email == "noc+a@operator.example");
@@ -192,11 +193,11 @@ TEST_SUITE("partners") {
         auto none = plan_partner_users(in);
         CHECK(none.writes.empty());
         REQUIRE(none.findings.size() == 1);
-        CHECK(none.findings[0].reason.find("no usable e-mail") != std::string::npos);
+        CHECK(none.findings[0].reason.text().find("no usable e-mail") != std::string::npos);
         in.email_fallback = "noc+{partner_id}@operator.example";
         auto made = plan_partner_users(in);
         REQUIRE(made.writes.size() == 1);
         CHECK(made.writes[0].user->email == "noc+65a000000000000000000047@operator.example");
-        CHECK(made.writes[0].reason.find("fixed since") != std::string::npos);
+        CHECK(made.writes[0].reason.text().find("fixed since") != std::string::npos);
     }
 }

@@ -171,7 +171,7 @@ TEST_SUITE("reconcile") {
         CHECK(actions(cs) == V{"move:ORD", "promote:ORD"});
         CHECK(*cs.writes[0].from == PortRef{BOX, S1, 2});
         CHECK(cs.writes[0].target == PortRef{BOX, S2, 5});
-        CHECK(cs.writes[0].reason.find("signalIssue") != std::string::npos);
+        CHECK(cs.writes[0].reason.text().find("signalIssue") != std::string::npos);
     }
 
     TEST_CASE("each conflict cause: operator client, blocked port, draft box, a fiber with no client") {
@@ -187,7 +187,7 @@ TEST_SUITE("reconcile") {
         std::map<std::string, std::string> why;
         for (const auto& c : cs.findings) {
             CHECK(c.action == Action::Conflict);
-            why[c.code] = c.reason;
+            why[c.code] = c.reason.text();
         }
         CHECK(why["A"].find("operator's client OP-1") != std::string::npos);
         CHECK(why["B"].find("blocked") != std::string::npos);
@@ -211,7 +211,7 @@ TEST_SUITE("reconcile") {
         std::map<std::string, std::string> why;
         for (const auto& c : cs.findings) {
             CHECK(c.action == Action::Invalid);
-            why[c.code] = c.reason;
+            why[c.code] = c.reason.text();
         }
         CHECK(why["A"].find("outside the selected projects") != std::string::npos);
         CHECK(why["B"].find("not in the snapshot") != std::string::npos);
@@ -263,7 +263,7 @@ TEST_SUITE("reconcile") {
             CHECK(cs.owned_clients == 0);
             if (s.wants_present()) {
                 REQUIRE(actions(cs) == V{"conflict:ORD-5"});
-                CHECK(cs.findings[0].reason.find("taken by a client oznsync does not own") !=
+                CHECK(cs.findings[0].reason.text().find("taken by a client oznsync does not own") !=
                       std::string::npos);
             } else {
                 CHECK(cs.findings.empty());
@@ -319,12 +319,12 @@ TEST_SUITE("reconcile") {
             Baseline base = {{id, {oid("prop-ORD"), oid("client-ORD"), "ORD", {BOX, S1, 2}, true}}};
             ChangeSet cs = plan(inv, {sale(id, "active", "ORD", S1, 2)}, {}, base);
             CHECK(actions(cs) == V{"drift:ORD"});
-            CHECK(cs.findings[0].reason.find("implanted -> not implanted") != std::string::npos);
-            CHECK(cs.findings[0].reason.find("left as it is") != std::string::npos);
+            CHECK(cs.findings[0].reason.text().find("implanted -> not implanted") != std::string::npos);
+            CHECK(cs.findings[0].reason.text().find("left as it is") != std::string::npos);
             CHECK(!cs.baseline.count(id)); // unchanged: the row keeps what oznsync last applied
             ChangeSet rv = plan(inv, {sale(id, "active", "ORD", S1, 2)}, revert, base);
             CHECK(actions(rv) == V{"promote:ORD", "drift:ORD"});
-            CHECK(rv.writes[0].reason.find("reverting an OZmap edit") != std::string::npos);
+            CHECK(rv.writes[0].reason.text().find("reverting an OZmap edit") != std::string::npos);
         }
         SUBCASE("a technician moved the client to another port") {
             Inventory inv = inventory();
@@ -335,7 +335,7 @@ TEST_SUITE("reconcile") {
             CHECK(cs.drifted == 1);
             ChangeSet rv = plan(inv, {sale(id, "reserved", "ORD", S1, 2)}, revert, base);
             REQUIRE(actions(rv) == V{"move:ORD", "drift:ORD"});
-            CHECK(rv.writes[0].reason.find("reverting an OZmap edit") != std::string::npos);
+            CHECK(rv.writes[0].reason.text().find("reverting an OZmap edit") != std::string::npos);
         }
         SUBCASE("OZneutral changed the port: a move, with the reason saying so") {
             Inventory inv = inventory();
@@ -360,7 +360,7 @@ TEST_SUITE("reconcile") {
             Baseline base = {{id, {oid("prop-ORD"), oid("client-ORD"), "ORD", {BOX, S1, 2}, false}}};
             ChangeSet cs = plan(inv, {sale(id, "reserved", "ORD", S1, 2)}, {}, base);
             REQUIRE(actions(cs) == V{"drift:ORD"});
-            CHECK(cs.findings[0].reason.find("deleted in OZmap") != std::string::npos);
+            CHECK(cs.findings[0].reason.text().find("deleted in OZmap") != std::string::npos);
             CHECK(actions(plan(inv, {sale(id, "reserved", "ORD", S1, 2)}, revert, base)) ==
                   V{"create:ORD", "drift:ORD"});
             // Once the sale ends, nothing is left to do and the base line forgets it.
@@ -373,7 +373,8 @@ TEST_SUITE("reconcile") {
             own(inv, id, "ORD", S1, 3, true);
             ChangeSet cs = plan(inv, {sale(id, "reserved", "ORD", S1, 2)});
             REQUIRE(actions(cs) == V{"drift:ORD"});
-            CHECK(cs.findings[0].reason.find("no record of what it last applied") != std::string::npos);
+            CHECK(cs.findings[0].reason.text().find("no record of what it last applied") !=
+                  std::string::npos);
             CHECK(cs.owned_clients == 1); // still owned: the proof is in OZmap, not in the database
         }
     }
@@ -399,7 +400,7 @@ TEST_SUITE("reconcile") {
         cs = plan(inv, {sale(id, "terminated", "ORD", S1, 2)}, keep);
         CHECK(cs.writes.empty());
         REQUIRE(actions(cs) == V{"conflict:ORD"});
-        CHECK(cs.findings[0].reason.find("drop cable the id '../../users/") != std::string::npos);
+        CHECK(cs.findings[0].reason.text().find("drop cable the id '../../users/") != std::string::npos);
         p.drop = oid("drop-1");
 
         // Killed between the two deletes: the property is gone, the client is left. The pull reads the
@@ -444,7 +445,7 @@ TEST_SUITE("reconcile") {
         CHECK(actions(cs) == V{"adopt:LEGACY-1", "conflict:LEGACY-2", "conflict:LEGACY-3"});
         CHECK(cs.writes[0].property_id == oid("prop-LEGACY-1"));
         CHECK(cs.writes[0].implanted);
-        CHECK(cs.findings[1].reason.find("erp:77") != std::string::npos);
+        CHECK(cs.findings[1].reason.text().find("erp:77") != std::string::npos);
     }
 
     TEST_CASE("deterministic: the same inputs give the same change set in the same order") {
@@ -499,7 +500,7 @@ TEST_SUITE("reconcile") {
         ChangeSet cs = plan(inv, {a, b});
         CHECK(cs.writes.empty());
         REQUIRE(actions(cs) == V{"invalid:A"});
-        CHECK(cs.findings[0].reason.find("two different records") != std::string::npos);
+        CHECK(cs.findings[0].reason.text().find("two different records") != std::string::npos);
         CHECK(actions(plan(inv, {a, a})) == V{"create:A"}); // the same record twice is just a repeat
     }
 
@@ -513,7 +514,7 @@ TEST_SUITE("reconcile") {
         ChangeSet cs = reconcile(inv, {v1}, {}, base, {}, reconciled);
         CHECK(cs.writes.empty());
         REQUIRE(actions(cs) == V{"invalid:A"});
-        CHECK(cs.findings[0].reason.find("stale record: version 1 is older than version 2") !=
+        CHECK(cs.findings[0].reason.text().find("stale record: version 1 is older than version 2") !=
               std::string::npos);
         // Its client is no orphan, and the same version again (or a newer one) is planned as usual.
         CHECK(actions(reconcile(inv, {sale(id, "active", "A", S1, 1, 2)}, {}, base, {}, reconciled)).empty());
@@ -606,7 +607,7 @@ TEST_SUITE("reconcile") {
         CHECK(vetted.sales[0] == &moved[1]);
         std::vector<std::string> found;
         for (const Change& c : vetted.findings)
-            found.push_back(c.sale_id + ": " + c.reason);
+            found.push_back(c.sale_id + ": " + c.reason.text());
         CHECK(found == std::vector<std::string>{
                            "f: no codeOrder",
                            "d: two different records with id d and version 1: neither is used",
@@ -614,5 +615,42 @@ TEST_SUITE("reconcile") {
         for (const char* id : {"a", "b", "c", "d", "e", "f"})
             CHECK(vetted.known.count(id) == 1);
         CHECK(vetted.known.count("g") == 0);
+    }
+}
+
+TEST_SUITE("reconcile") {
+    TEST_CASE("a change's notes: the typed forms render as their text always read, and text takes them back") {
+        Sale s;
+        s.state = SaleState::Terminated;
+        s.substate = "reservationCancelled";
+        const std::pair<ChangeNote, const char*> typed[] = {
+            {ChangeNote::absent(), "absent"},
+            {ChangeNote::present(true), "present, implanted"},
+            {ChangeNote::present(false), "present, not implanted"},
+            {ChangeNote::implanted(true), "implanted"},
+            {ChangeNote::implanted(false), "not implanted"},
+            {ChangeNote::sale_status(s), "terminated/reservationCancelled"},
+        };
+        for (const auto& [note, text] : typed) {
+            CAPTURE(text);
+            CHECK(note.text() == text);
+            CHECK_FALSE(note.is_text());
+            const ChangeNote read_back{std::string(text)}; // as a journal row gives it back
+            CHECK_FALSE(read_back.is_text());
+            CHECK(read_back == note);
+        }
+        for (const char* text : {"present, implanted twice", "absent (property kept, disconnected)", "active/",
+                                 "/active", "reserved/unknown", "orphan pruned (--prune-orphans)"}) {
+            CAPTURE(text);
+            const ChangeNote note(text);
+            CHECK(note.is_text());
+            CHECK(note.text() == text);
+        }
+        s.substate = "some new substate"; // not one the feed's spec pairs: kept as the text it reads as
+        CHECK(ChangeNote::sale_status(s).is_text());
+        CHECK(ChangeNote::sale_status(s).text() == "terminated/some new substate");
+        CHECK(ChangeNote().empty());
+        CHECK(ChangeNote("").empty());
+        CHECK(sizeof(ChangeNote) <= 16); // a pointer and a few bytes: three in every change
     }
 }
