@@ -3,10 +3,12 @@
 #include "store/change_codec.hpp"
 #include "store/sale_records.hpp"
 #include "store/store_access.hpp"
+#include "util/capacity.hpp"
 #include "util/error.hpp"
 #include "util/ids.hpp"
 #include "util/time.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <iterator>
 
@@ -278,8 +280,6 @@ std::vector<JournalEntry> RunStore::save_plan(const std::string& run_id, std::ve
 std::vector<JournalEntry> RunStore::number_plan(const std::string& run_id, std::vector<Change>&& writes,
                                                 std::vector<Change>&& findings,
                                                 const std::string& planned_result) {
-    std::vector<JournalEntry> out;
-    out.reserve(writes.size() + findings.size());
     int seq = 0;
     {
         auto st = db_of(m_store).prepare("SELECT coalesce(max(seq), 0) FROM changes WHERE run_id = ?");
@@ -292,20 +292,28 @@ std::vector<JournalEntry> RunStore::number_plan(const std::string& run_id, std::
     const uint64_t ms = static_cast<uint64_t>(
         std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count());
     const bool fixed_clock = clock_is_fixed();
-    auto add = [&](Change& c, EntryState state) {
-        ++seq;
-        std::string ulid =
-            fixed_clock ? deterministic_ulid(ms, run_id + "#" + std::to_string(seq)) : new_ulid(ms);
-        out.push_back(JournalEntry{seq, std::move(ulid), ts, std::move(c), state,
-                                   state == EntryState::Planned ? planned_result : "", ""});
+    // The entries are made from the last change back, and the changes' storage is given back as they are
+    // taken (a megabyte at a time): a first night's 500k changes and their 500k entries are never in
+    // memory whole at once. Then the entries are put in plan order, numbered and given their ULIDs.
+    std::vector<JournalEntry> out;
+    out.reserve(writes.size() + findings.size());
+    auto take = [&](std::vector<Change>& changes, EntryState state) {
+        const size_t per_release = std::max<size_t>(1, (1u << 20) / sizeof(Change));
+        for (size_t taken = 1; !changes.empty(); ++taken) {
+            out.push_back(JournalEntry{0, "", ts, std::move(changes.back()), state,
+                                       state == EntryState::Planned ? planned_result : "", ""});
+            changes.pop_back();
+            if (taken % per_release == 0) release_unused_capacity(changes);
+        }
+        changes = {};
     };
-    for (auto& c : writes)
-        add(c, EntryState::Planned);
-    for (auto& c : findings)
-        add(c, EntryState::Finding);
-    // Their contents live in the entries now; the shells would hold hundreds of MB on a first night.
-    writes = {};
-    findings = {};
+    take(findings, EntryState::Finding);
+    take(writes, EntryState::Planned);
+    std::reverse(out.begin(), out.end());
+    for (auto& e : out) {
+        e.seq = ++seq;
+        e.ulid = fixed_clock ? deterministic_ulid(ms, run_id + "#" + std::to_string(seq)) : new_ulid(ms);
+    }
     return out;
 }
 

@@ -9,6 +9,7 @@
 #include "store/snapshot_writer.hpp"
 #include "store/sqlite.hpp"
 #include "store/store.hpp"
+#include "util/capacity.hpp"
 #include "util/error.hpp"
 
 #include <doctest/doctest.h>
@@ -16,7 +17,9 @@
 #include <filesystem>
 #include <map>
 
+#include <algorithm>
 #include <sqlite3.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 using namespace oznsync;
@@ -169,6 +172,64 @@ TEST_SUITE("store") {
         CHECK(runs.entries("r1")[1].state == EntryState::Interrupted);
         CHECK(runs.get("r1")->status == RunStatus::Died);
         CHECK(runs.take_interrupted("r2").empty()); // taken once
+    }
+
+    TEST_CASE("a plan numbered from its last change back (its storage given back as it goes): the entries "
+              "in plan order, numbered on from the run's last, writes then findings, ULIDs rising") {
+        Store store(sql::Database::kInMemory);
+        RunStore runs(store);
+        runs.begin(run_record("r1", RunMode::Plan, "2026-12-01T02:00:00Z"));
+        runs.save_plan("r1", {change(Action::Create, "first", "ORD-0")}, {}); // seq 1: the run's earlier step
+        std::vector<Change> writes, findings;
+        for (int i = 0; i < 9000; ++i) // several megabytes of changes: many releases
+            writes.push_back(change(Action::Create, "sale" + std::to_string(i), "ORD-" + std::to_string(i)));
+        for (int i = 0; i < 700; ++i)
+            findings.push_back(change(Action::Conflict, "f" + std::to_string(i), "C-" + std::to_string(i)));
+        const auto entries = runs.number_plan("r1", std::move(writes), std::move(findings), "not sent");
+        CHECK(writes.empty());
+        CHECK(findings.empty());
+        REQUIRE(entries.size() == 9700);
+        bool in_order = true;
+        for (size_t i = 0; i < entries.size(); ++i) {
+            const auto& e = entries[i];
+            const bool write = i < 9000;
+            in_order =
+                in_order && e.seq == int(i) + 2 &&
+                e.change.sale_id == (write ? "sale" + std::to_string(i) : "f" + std::to_string(i - 9000)) &&
+                e.state == (write ? EntryState::Planned : EntryState::Finding) &&
+                e.result == (write ? "not sent" : "") && (i == 0 || entries[i - 1].ulid < e.ulid);
+        }
+        CHECK(in_order);
+    }
+
+    TEST_CASE("a vector's unused capacity given back: those pages leave memory, the elements stay, it grows "
+              "again") {
+        std::vector<uint64_t> v(8u << 20); // 64 MiB, every page touched
+        for (size_t i = 0; i < v.size(); ++i)
+            v[i] = i;
+        const long page = ::sysconf(_SC_PAGESIZE);
+        auto resident = [&](size_t from, size_t to) { // pages of v's storage [from, to) in memory
+            const auto begin =
+                reinterpret_cast<uintptr_t>(v.data() + from + (page / 8 - 1)) & ~uintptr_t(page - 1);
+            const auto end = reinterpret_cast<uintptr_t>(v.data() + to) & ~uintptr_t(page - 1);
+            std::vector<unsigned char> in((end - begin) / page);
+            REQUIRE(::mincore(reinterpret_cast<void*>(begin), end - begin, in.data()) == 0);
+            return std::count_if(in.begin(), in.end(), [](unsigned char c) { return c & 1; });
+        };
+        const size_t cap = v.capacity();
+        CHECK(resident(0, cap) > 16000);
+        v.resize(v.size() / 4);
+        release_unused_capacity(v);
+        CHECK(resident(v.size(), cap) == 0);
+        CHECK(resident(0, v.size()) > 4000);
+        CHECK(v.capacity() == cap);
+        bool kept = true;
+        for (size_t i = 0; i < v.size(); ++i)
+            kept = kept && v[i] == i;
+        CHECK(kept);
+        v.resize(cap, 7); // written again: the pages come back
+        CHECK(v.back() == 7);
+        CHECK(v[v.size() / 2] == 7);
     }
 
     TEST_CASE("a saved plan's base-line updates: kept with it, read back whole, gone with its changes") {
