@@ -72,6 +72,11 @@ constexpr std::string_view kSubstates[] = {"reserved", "active", "portInactive",
                                            "inspectionAccepted"};
 constexpr SaleState kStates[] = {SaleState::Reserved, SaleState::Active, SaleState::Inactive,
                                  SaleState::Terminated};
+// A note keeps a state as its value, and reads it back as an index here.
+static_assert(kStates[static_cast<int>(SaleState::Reserved)] == SaleState::Reserved &&
+              kStates[static_cast<int>(SaleState::Active)] == SaleState::Active &&
+              kStates[static_cast<int>(SaleState::Inactive)] == SaleState::Inactive &&
+              kStates[static_cast<int>(SaleState::Terminated)] == SaleState::Terminated);
 } // namespace
 
 ChangeNote::ChangeNote(std::string text) {

@@ -27,7 +27,8 @@ public:
     size_t size() const;
     /// Whether records are going to a file (false: in memory).
     bool spills() const;
-    /// Calls `each` with every record's fields, in order. The views last until `each` returns.
+    /// Calls `each` with every record's fields, in order. The views last until `each` returns; `each` must
+    /// not append (the log is held while it reads).
     void for_each(const std::function<void(std::span<const std::string_view>)>& each) const;
 
 private:
