@@ -81,30 +81,19 @@ static_assert(kStates[static_cast<int>(SaleState::Reserved)] == SaleState::Reser
 
 ChangeNote::ChangeNote(std::string text) {
     if (text.empty()) return;
-    for (bool flag : {false, true}) {
-        if (text == implanted_word(flag)) {
-            *this = implanted(flag);
+    for (const ChangeNote& typed :
+         {absent(), present(false), present(true), implanted(false), implanted(true)})
+        if (typed.view() == text) {
+            *this = typed;
             return;
         }
-        if (text.size() == 9 + std::string_view(implanted_word(flag)).size() &&
-            text.starts_with("present, ") && text.ends_with(implanted_word(flag))) {
-            *this = present(flag);
-            return;
-        }
-    }
-    if (text == "absent") {
-        *this = absent();
-        return;
-    }
-    if (const auto slash = text.find('/'); slash != std::string::npos) {
-        const std::string_view state(text.data(), slash), substate = std::string_view(text).substr(slash + 1);
+    if (text.find('/') != std::string::npos)
         for (uint8_t i = 0; i < std::size(kStates); ++i)
             for (uint8_t j = 0; j < std::size(kSubstates); ++j)
-                if (state == sale_state_name(kStates[i]) && substate == kSubstates[j]) {
-                    *this = ChangeNote(Form::SaleStatus, i, j);
+                if (ChangeNote status(Form::SaleStatus, i, j); status.view() == text) {
+                    *this = status;
                     return;
                 }
-    }
     m_form = Form::Text;
     m_text.edit() = std::move(text);
 }
@@ -128,7 +117,15 @@ ChangeNote ChangeNote::sale_status(const Sale& s) {
     return ChangeNote(s.status_text()); // a substate without a type of its own: kept as text
 }
 
-std::string ChangeNote::text() const {
+std::string_view ChangeNote::view() const {
+    // Every typed form reads as one of these few texts, made once.
+    static const auto kStatuses = [] {
+        std::vector<std::string> all;
+        for (SaleState state : kStates)
+            for (std::string_view substate : kSubstates)
+                all.push_back(std::string(sale_state_name(state)) + "/" + std::string(substate));
+        return all;
+    }();
     switch (m_form) {
     case Form::Empty:
         return {};
@@ -137,11 +134,11 @@ std::string ChangeNote::text() const {
     case Form::Absent:
         return "absent";
     case Form::Present:
-        return std::string("present, ") + implanted_word(m_a);
+        return m_a ? "present, implanted" : "present, not implanted";
     case Form::Implanted:
         return implanted_word(m_a);
     case Form::SaleStatus:
-        return std::string(sale_state_name(kStates[m_a])) + "/" + std::string(kSubstates[m_b]);
+        return kStatuses[m_a * std::size(kSubstates) + m_b];
     }
     return {};
 }

@@ -57,14 +57,16 @@ public:
     static ChangeNote implanted(bool implanted);  // "implanted" / "not implanted"
     static ChangeNote sale_status(const Sale& s); // the record's "state/substate" ("active/active", ...)
 
-    std::string text() const;
+    /// The note as people read it; the view lasts as long as the note (a typed form's text is static).
+    std::string_view view() const;
+    std::string text() const { return std::string(view()); }
     bool empty() const { return m_form == Form::Empty; }
     /// Whether the note is kept as text (a form without a type of its own).
     bool is_text() const { return m_form == Form::Text; }
-    bool operator==(const ChangeNote& other) const { return text() == other.text(); }
-    bool operator==(std::string_view other) const { return text() == other; }
-    bool operator==(const std::string& other) const { return text() == other; }
-    bool operator==(const char* other) const { return text() == other; }
+    bool operator==(const ChangeNote& other) const { return view() == other.view(); }
+    bool operator==(std::string_view other) const { return view() == other; }
+    bool operator==(const std::string& other) const { return view() == other; }
+    bool operator==(const char* other) const { return view() == other; }
 
 private:
     enum class Form : uint8_t { Empty, Text, Absent, Present, Implanted, SaleStatus };

@@ -43,7 +43,7 @@ void write_event(JsonWriter& w, const ReportData& d, const JournalEntry& e) {
     w.field("port", c.target.port).field("property_id", c.property_id).field("client_id", c.client_id);
     if (!c.user->username.empty()) w.field("username", c.user->username);
     w.end_object();
-    w.field("before", c.before.text()).field("after", c.after.text()).field("reason", c.reason.text());
+    w.field("before", c.before.view()).field("after", c.after.view()).field("reason", c.reason.view());
     w.key("result")
         .begin_object()
         .field("state", state_name(e.state))
@@ -106,8 +106,8 @@ std::string drift_jsonl(const ReportData& d) {
         w.begin_object().field("operator", d.operator_name).field("run_id", d.run.id);
         w.field("sale_id", c.sale_id).field("code", c.code);
         w.field("project", c.project).field("property_id", c.property_id).field("client_id", c.client_id);
-        w.field("ozmap_now", c.after.text()).field("last_applied", c.before.text());
-        w.field("what", c.reason.text()).end_object();
+        w.field("ozmap_now", c.after.view()).field("last_applied", c.before.view());
+        w.field("what", c.reason.view()).end_object();
         out += '\n';
     }
     return out;
@@ -319,8 +319,7 @@ void write_changes_csv(const ReportData& d, TextOut& to) {
     for (const auto& e : d.entries) {
         const Change& c = e.change;
         const std::string seq = std::to_string(e.seq),
-                          port = c.target.port ? std::to_string(c.target.port) : "", before = c.before.text(),
-                          after = c.after.text(), reason = c.reason.text();
+                          port = c.target.port ? std::to_string(c.target.port) : "";
         const std::string_view fields[] = {d.run.id,
                                            seq,
                                            e.ulid,
@@ -335,9 +334,9 @@ void write_changes_csv(const ReportData& d, TextOut& to) {
                                            port,
                                            c.property_id,
                                            c.client_id,
-                                           before,
-                                           after,
-                                           reason,
+                                           c.before.view(),
+                                           c.after.view(),
+                                           c.reason.view(),
                                            state_name(e.state),
                                            e.error.empty() ? e.result : e.error};
         bool first = true;

@@ -70,8 +70,8 @@ std::string text_report(const ReportData& d) {
         if (!c.partner.empty()) os << " partner " << c.partner;
         if (!c.target.empty()) os << " @ " << c.target.text();
         if (!c.before.empty() || !c.after.empty())
-            os << " [" << c.before.text() << " -> " << c.after.text() << "]";
-        if (!c.reason.empty()) os << " (" << c.reason.text() << ")";
+            os << " [" << c.before.view() << " -> " << c.after.view() << "]";
+        if (!c.reason.empty()) os << " (" << c.reason.view() << ")";
         std::string r = result_text(e);
         if (!r.empty()) os << " => " << r;
         os << "\n";

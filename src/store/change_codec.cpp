@@ -57,9 +57,9 @@ void write_change(JsonWriter& w, const Change& c) {
     w.field("property_id", c.property_id).field("client_id", c.client_id).field("implanted", c.implanted);
     if (!c.address.empty()) w.field("address", c.address);
     action_fields(w, c, false);
-    w.field("before", c.before.text())
-        .field("after", c.after.text())
-        .field("reason", c.reason.text())
+    w.field("before", c.before.view())
+        .field("after", c.after.view())
+        .field("reason", c.reason.view())
         .end_object();
 }
 
