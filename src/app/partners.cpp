@@ -179,9 +179,9 @@ PreparedPartners prepare_password_reset(const PartnerContext& ctx, const std::st
                          "'): its password is not oznsync's to set");
     c.user.edit().user_id = user->id;
     c.user.edit().reset_password = true;
-    c.before = "password not handed over";
-    c.after = "new password in the hand-over file";
-    c.reason = "password reset (--reset-password)";
+    c.before = FixedNote::PasswordNotHandedOver;
+    c.after = FixedNote::PasswordHandedOver;
+    c.reason = FixedNote::PasswordReset;
     PreparedPartners out;
     out.plan.writes = {c};
     return out;

@@ -72,6 +72,31 @@ constexpr std::string_view kSubstates[] = {"reserved", "active", "portInactive",
                                            "inspectionAccepted"};
 constexpr SaleState kStates[] = {SaleState::Reserved, SaleState::Active, SaleState::Inactive,
                                  SaleState::Terminated};
+constexpr Named<FixedNote> kFixedNotes[] = {
+    {FixedNote::OrphanPruned, "orphan pruned (--prune-orphans)"},
+    {FixedNote::RevertingDrift, "reverting an OZmap edit (reconcile.drift = revert)"},
+    {FixedNote::RevertingDeletion, "reverting an OZmap edit: the client was deleted in OZmap"},
+    {FixedNote::PortChanged, "port changed in OZneutral"},
+    {FixedNote::AdoptionProof, "code equals the sale's codeOrder and the client sits on the sale's port"},
+    {FixedNote::AbsentPropertyKept, "absent (property kept, disconnected)"},
+    {FixedNote::ClientWithoutProperty, "client without property (half-done removal or OZmap edit)"},
+    {FixedNote::PropertyWithoutClient, "property without client"},
+    {FixedNote::PartlyDeleted, "partly deleted"},
+    {FixedNote::OperatorsClient, "operator's client (no external_id)"},
+    {FixedNote::NoExternalId, "no external_id"},
+    {FixedNote::UserMadeByOznsync,
+     "made by oznsync (its database says so): the proof of ownership, set once"},
+    {FixedNote::PartnershipAccepted, "accepted partnership"},
+    {FixedNote::PartnershipAcceptedProjectsFixed,
+     "accepted partnership (it names no projects: those of the selection when oznsync first saw it accepted, "
+     "fixed since)"},
+    {FixedNote::PartnershipAcceptedNoGrant, "accepted partnership (no record of an earlier grant)"},
+    {FixedNote::PartnershipEnded, "partnership ended"},
+    {FixedNote::PasswordNotHandedOver, "password not handed over"},
+    {FixedNote::PasswordHandedOver, "new password in the hand-over file"},
+    {FixedNote::PasswordReset, "password reset (--reset-password)"},
+};
+
 // A note keeps a state as its value, and reads it back as an index here.
 static_assert(kStates[static_cast<int>(SaleState::Reserved)] == SaleState::Reserved &&
               kStates[static_cast<int>(SaleState::Active)] == SaleState::Active &&
@@ -94,6 +119,10 @@ ChangeNote::ChangeNote(std::string text) {
                     *this = status;
                     return;
                 }
+    if (auto fixed = value_of(kFixedNotes, text)) {
+        *this = *fixed;
+        return;
+    }
     m_form = Form::Text;
     m_text.edit() = std::move(text);
 }
@@ -139,6 +168,8 @@ std::string_view ChangeNote::view() const {
         return implanted_word(m_a);
     case Form::SaleStatus:
         return kStatuses[m_a * std::size(kSubstates) + m_b];
+    case Form::Fixed:
+        return name_of(kFixedNotes, static_cast<FixedNote>(m_a));
     }
     return {};
 }

@@ -43,6 +43,29 @@ struct PortRef {
     std::string text() const;
 };
 
+/// The reasons and states that read the same in every change that gives them (they carry no value).
+enum class FixedNote : uint8_t {
+    OrphanPruned,
+    RevertingDrift,
+    RevertingDeletion,
+    PortChanged,
+    AdoptionProof,
+    AbsentPropertyKept,
+    ClientWithoutProperty,
+    PropertyWithoutClient,
+    PartlyDeleted,
+    OperatorsClient,
+    NoExternalId,
+    UserMadeByOznsync,
+    PartnershipAccepted,
+    PartnershipAcceptedProjectsFixed,
+    PartnershipAcceptedNoGrant,
+    PartnershipEnded,
+    PasswordNotHandedOver,
+    PasswordHandedOver,
+    PasswordReset,
+};
+
 /// A change's reason, or what it says the client was or will be, as people read them. The forms nearly
 /// every change carries are typed (no text held: rendered only where a line is written, in a report, a log
 /// or a journal row); any other is kept as its text. Made from text, a note takes the typed form that
@@ -52,7 +75,9 @@ public:
     ChangeNote() = default;
     ChangeNote(std::string text); // NOLINT(google-explicit-constructor): text is assigned as it always was
     ChangeNote(const char* text) : ChangeNote(std::string(text)) {} // NOLINT(google-explicit-constructor)
-    static ChangeNote absent();                                     // "absent"
+    ChangeNote(FixedNote note)
+        : ChangeNote(Form::Fixed, static_cast<uint8_t>(note)) {} // NOLINT(google-explicit-constructor)
+    static ChangeNote absent();                                  // "absent"
     static ChangeNote present(bool implanted);    // "present, implanted" / "present, not implanted"
     static ChangeNote implanted(bool implanted);  // "implanted" / "not implanted"
     static ChangeNote sale_status(const Sale& s); // the record's "state/substate" ("active/active", ...)
@@ -69,10 +94,10 @@ public:
     bool operator==(const char* other) const { return view() == other; }
 
 private:
-    enum class Form : uint8_t { Empty, Text, Absent, Present, Implanted, SaleStatus };
+    enum class Form : uint8_t { Empty, Text, Absent, Present, Implanted, SaleStatus, Fixed };
     ChangeNote(Form form, uint8_t a, uint8_t b = 0) : m_form(form), m_a(a), m_b(b) {}
     Form m_form = Form::Empty;
-    uint8_t m_a = 0, m_b = 0;  // Present, Implanted: the flag; SaleStatus: the state and the substate
+    uint8_t m_a = 0, m_b = 0;  // Present, Implanted: the flag; SaleStatus: state, substate; Fixed: which
     Boxed<std::string> m_text; // Text only
 };
 

@@ -171,9 +171,9 @@ private:
             claim.user.edit().user_id = u.id;
             claim.user.edit().claim_user = true;
             claim.user.edit().projects.clear();
-            claim.before = "no external_id";
+            claim.before = FixedNote::NoExternalId;
             claim.after = "external_id " + proof;
-            claim.reason = "made by oznsync (its database says so): the proof of ownership, set once";
+            claim.reason = FixedNote::UserMadeByOznsync;
             m_out.writes.push_back(std::move(claim));
         }
         plan_update(c, partner_id, p, u);
@@ -191,12 +191,10 @@ private:
             return;
         }
         c.action = Action::UserCreate;
-        c.before = "absent";
+        c.before = ChangeNote::absent();
         c.after = projects_text(c.user->projects);
-        c.reason = p.fixed_projects
-                       ? "accepted partnership (it names no projects: those of the selection when "
-                         "oznsync first saw it accepted, fixed since)"
-                       : "accepted partnership";
+        c.reason =
+            p.fixed_projects ? FixedNote::PartnershipAcceptedProjectsFixed : FixedNote::PartnershipAccepted;
         m_out.grants[c.user->username] = {p.approved_at, c.user->projects};
         m_out.writes.push_back(std::move(c));
     }
@@ -229,9 +227,10 @@ private:
         c.action = Action::UserUpdate;
         c.before = projects_text(have);
         c.after = projects_text(want);
-        c.reason = !p.accepted                   ? "partnership ended"
-                   : grant == m_in.granted.end() ? "accepted partnership (no record of an earlier grant)"
-                                                 : "partnership approved again (" + p.approved_at + ")";
+        c.reason = !p.accepted ? FixedNote::PartnershipEnded
+                   : grant == m_in.granted.end()
+                       ? FixedNote::PartnershipAcceptedNoGrant
+                       : ChangeNote("partnership approved again (" + p.approved_at + ")");
         m_out.grants[c.user->username] = {p.approved_at, want};
         m_out.writes.push_back(std::move(c));
     }

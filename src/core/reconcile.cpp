@@ -64,7 +64,7 @@ private:
             m_out.findings.push_back(c);
             if (m_opt.prune_orphans && m_opt.remove) {
                 c.action = Action::Remove;
-                c.reason = "orphan pruned (--prune-orphans)";
+                c.reason = FixedNote::OrphanPruned;
                 c.before = ChangeNote::present(p.client_implanted);
                 c.after = ChangeNote::absent();
                 fill_removal(c, &p);
@@ -174,7 +174,7 @@ private:
             gone_in_ozmap(s, owned, base);
             return;
         }
-        create(s, "");
+        create(s);
     }
 
     void remove(const Sale& s, const Owned& owned) {
@@ -196,10 +196,10 @@ private:
             return;
         }
         c.before = owned.whole()       ? ChangeNote::present(owned.property->client_implanted)
-                   : owned.lone_client ? "client without property (half-done removal or OZmap edit)"
-                   : owned.property    ? "property without client"
-                                       : "";
-        c.after = c.keep_property ? "absent (property kept, disconnected)" : ChangeNote::absent();
+                   : owned.lone_client ? FixedNote::ClientWithoutProperty
+                   : owned.property    ? FixedNote::PropertyWithoutClient
+                                       : ChangeNote();
+        c.after = c.keep_property ? FixedNote::AbsentPropertyKept : ChangeNote::absent();
         c.reason = ChangeNote::sale_status(s);
         if (m_opt.remove) m_out.writes.push_back(std::move(c));
     }
@@ -267,10 +267,11 @@ private:
             c.action = Action::Move;
             c.from.edit() = now;
             c.target = target;
-            c.reason = target == applied.port ? "reverting an OZmap edit (reconcile.drift = revert)"
-                       : s.port_replace_reason.empty()
-                           ? "port changed in OZneutral"
-                           : "port changed in OZneutral, portReplaceReason: " + s.port_replace_reason;
+            c.reason =
+                target == applied.port ? FixedNote::RevertingDrift
+                : s.port_replace_reason.empty()
+                    ? FixedNote::PortChanged
+                    : ChangeNote("port changed in OZneutral, portReplaceReason: " + s.port_replace_reason);
             if (m_opt.move) m_out.writes.push_back(std::move(c));
         }
         if (flip) {
@@ -279,9 +280,8 @@ private:
             c.implanted = s.wants_implanted();
             c.before = ChangeNote::implanted(p.client_implanted);
             c.after = ChangeNote::implanted(s.wants_implanted());
-            c.reason = s.wants_implanted() == applied.implanted
-                           ? "reverting an OZmap edit (reconcile.drift = revert)"
-                           : ChangeNote::sale_status(s);
+            c.reason = s.wants_implanted() == applied.implanted ? FixedNote::RevertingDrift
+                                                                : ChangeNote::sale_status(s);
             if (s.wants_implanted() ? m_opt.promote : m_opt.demote) m_out.writes.push_back(std::move(c));
         }
     }
@@ -296,19 +296,19 @@ private:
         if (!owned.exists() && m_opt.drift == DriftMode::Revert) {
             ++m_out.drifted;
             finding(s, Action::Drift, "the client oznsync created " + what + "; re-created");
-            create(s, "reverting an OZmap edit: the client was deleted in OZmap");
+            create(s, FixedNote::RevertingDeletion);
             return;
         }
         ++m_out.drifted;
         Change c = base_for(s, owned);
         c.action = Action::Drift;
         c.before = base ? base->port.text() + ", " + implanted_text(base->implanted) : "";
-        c.after = owned.exists() ? "partly deleted" : "absent";
+        c.after = owned.exists() ? FixedNote::PartlyDeleted : ChangeNote::absent();
         c.reason = "the client oznsync created " + what + "; left as it is";
         m_out.findings.push_back(std::move(c));
     }
 
-    void create(const Sale& s, const std::string& why) {
+    void create(const Sale& s, const ChangeNote& why = {}) {
         if (std::string holder = m_ix.foreign_code_holder(s.code_order); !holder.empty()) {
             finding(s, Action::Conflict,
                     "code " + s.code_order + " taken by a client oznsync does not own (" + holder +
@@ -392,9 +392,9 @@ public:
             } else {
                 Change c = base_for(*s, found);
                 c.action = Action::Adopt;
-                c.before = "operator's client (no external_id)";
+                c.before = FixedNote::OperatorsClient;
                 c.after = "owned by oznsync (external_id " + external_id_for(s->id) + ")";
-                c.reason = "code equals the sale's codeOrder and the client sits on the sale's port";
+                c.reason = FixedNote::AdoptionProof;
                 m_out.writes.push_back(std::move(c));
             }
         }

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <random>
+#include <set>
 #include <tuple>
 
 using namespace oznsync;
@@ -619,7 +620,8 @@ TEST_SUITE("reconcile") {
 }
 
 TEST_SUITE("reconcile") {
-    TEST_CASE("a change's notes: the typed forms render as their text always read, and text takes them back") {
+    TEST_CASE(
+        "a change's notes: the typed forms render as their text always read, and text takes them back") {
         Sale s;
         s.state = SaleState::Terminated;
         s.substate = "reservationCancelled";
@@ -639,12 +641,23 @@ TEST_SUITE("reconcile") {
             CHECK_FALSE(read_back.is_text());
             CHECK(read_back == note);
         }
-        for (const char* text : {"present, implanted twice", "absent (property kept, disconnected)", "active/",
-                                 "/active", "reserved/unknown", "orphan pruned (--prune-orphans)"}) {
+        for (const char* text : {"present, implanted twice", "absent (property kept)", "active/", "/active",
+                                 "reserved/unknown", "partnership approved again (2026-12-01T00:00:00Z)"}) {
             CAPTURE(text);
             const ChangeNote note(text);
             CHECK(note.is_text());
             CHECK(note.text() == text);
+        }
+        std::set<std::string> fixed_texts; // every fixed note: a text of its own, read back as itself
+        for (int i = 0; i <= static_cast<int>(FixedNote::PasswordReset); ++i) {
+            const ChangeNote note(static_cast<FixedNote>(i));
+            CAPTURE(i);
+            CHECK_FALSE(note.is_text());
+            CHECK(note.view().size() > 3);
+            CHECK(fixed_texts.insert(note.text()).second);
+            const ChangeNote read_back{note.text()};
+            CHECK_FALSE(read_back.is_text());
+            CHECK(read_back == note);
         }
         s.substate = "some new substate"; // not one the feed's spec pairs: kept as the text it reads as
         CHECK(ChangeNote::sale_status(s).is_text());
