@@ -1,5 +1,6 @@
 #include "neutral/sale_parser.hpp"
 
+#include "neutral/json_slices.hpp"
 #include "neutral/raw_sale.hpp"
 
 #include "util/digest.hpp"
@@ -13,7 +14,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 #include <map>
 #include <optional>
 
@@ -400,73 +400,22 @@ void parse_csv(const std::string& text, const std::string& source, SaleFeed& fee
 
 constexpr size_t kSliceBytes = 4u << 20;
 
-/// Where the records of a top-level array begin and end: the '[' that opens it, every ',' between its
-/// records and the ']' that closes it, found by a scan that skips strings. Empty when the text is not
-/// such an array with nothing but white space after it (the whole-document parse then says why).
-std::vector<size_t> record_separators(const std::string& text, size_t open) {
-    std::vector<size_t> seps{open};
-    const char* p = text.data();
-    const size_t n = text.size();
-    int depth = 1;
-    size_t i = open + 1;
-    for (; i < n; ++i) {
-        const char c = p[i];
-        if (c == '"') { // to its closing quote: one not preceded by an odd run of backslashes
-            for (;;) {
-                const void* q = std::memchr(p + i + 1, '"', n - i - 1);
-                if (!q) return {};
-                i = static_cast<size_t>(static_cast<const char*>(q) - p);
-                size_t slashes = 0;
-                while (p[i - 1 - slashes] == '\\')
-                    ++slashes;
-                if (slashes % 2 == 0) break;
-            }
-        } else if (c == '{' || c == '[') {
-            ++depth;
-        } else if (c == '}' || c == ']') {
-            if (--depth == 0) break;
-        } else if (c == ',' && depth == 1) {
-            seps.push_back(i);
-        }
-    }
-    if (depth != 0 || text.find_first_not_of(" \t\r\n", i + 1) != std::string::npos) return {};
-    seps.push_back(i);
-    return seps;
-}
-
-/// A top-level array of several slices' worth parsed a slice of records at a time, each made an array of its
-/// own in place (the separators around it read '[' and ']' while it is parsed): simdjson's index and
-/// unescaped strings then hold a few megabytes, not the whole feed's (~220 MB for 190 MB of JSON).
-/// Returns false, having added nothing, when the scan cannot cut the text or a slice does not parse: the
-/// whole document is parsed then, and says what is wrong exactly as it would have.
+/// A top-level array of several slices' worth parsed a slice of records at a time (neutral/json_slices):
+/// simdjson's index and unescaped strings then hold a few megabytes, not the whole feed's (~220 MB for
+/// 190 MB of JSON). Returns false, having added nothing, when the scan cannot cut the text or a slice does
+/// not parse: the whole document is parsed then, and says what is wrong exactly as it would have.
 bool parse_array_in_slices(std::string& text, size_t open, od::parser& parser, SaleFeed& feed) {
-    const std::vector<size_t> seps = record_separators(text, open);
+    const std::vector<size_t> seps = array_separators(text, open);
     if (seps.size() < 2) return false;
     const size_t sales_before = feed.sales.size(), invalid_before = feed.invalid.size();
     const long long position_before = feed.position, records_before = feed.records;
-    feed.sales.reserve(sales_before + seps.size() - 1);
+    feed.sales.reserve(sales_before + seps.size() - 1); // every slice's count then fits: one vector
     try {
-        for (size_t a = 0; a + 1 < seps.size();) {
-            size_t b = a + 1;
-            while (b + 1 < seps.size() && seps[b] - seps[a] < kSliceBytes)
-                ++b;
-            const size_t from = seps[a], to = seps[b];
-            const char was_from = text[from], was_to = text[to];
-            text[from] = '[';
-            text[to] = ']';
-            try {
-                od::document doc = parser.iterate(
-                    simdjson::padded_string_view(text.data() + from, to - from + 1, text.capacity() - from));
-                parse_json_array(doc.get_array(), feed);
-            } catch (...) {
-                text[from] = was_from;
-                text[to] = was_to;
-                throw;
-            }
-            text[from] = was_from;
-            text[to] = was_to;
-            a = b;
-        }
+        for_each_array_slice(text, seps, kSliceBytes, [&](size_t from, size_t size) {
+            od::document doc = parser.iterate(
+                simdjson::padded_string_view(text.data() + from, size, text.capacity() - from));
+            parse_json_array(doc.get_array(), feed);
+        });
         return true;
     } catch (const simdjson::simdjson_error&) {
         feed.sales.resize(sales_before);
