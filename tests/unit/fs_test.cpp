@@ -1,5 +1,6 @@
 // Files oznsync writes beside others': unpredictable temporary names, never through a planted link, never
 // over something that is not a regular file; folders that exist keep their mode.
+#include "support/scratch_dir.hpp"
 #include "util/fs.hpp"
 
 #include <doctest/doctest.h>
@@ -14,14 +15,8 @@ using namespace oznsync;
 namespace fs = std::filesystem;
 
 namespace {
-struct Scratch {
-    Scratch() {
-        std::string base = fs::temp_directory_path() / "oznsync-fs-XXXXXX";
-        path = ::mkdtemp(base.data());
-    }
-    ~Scratch() { fs::remove_all(path); }
-    std::string file(const std::string& name) const { return path + "/" + name; }
-    std::string path;
+struct Scratch : ScratchDir {
+    Scratch() : ScratchDir("oznsync-fs") {}
 };
 
 std::set<std::string> names_in(const std::string& dir) {

@@ -1,5 +1,6 @@
 // Records kept on disk until they are read back: every record, in order, field for field, whether they went
 // to the file, stayed in memory, or the file stopped taking them part way.
+#include "support/scratch_dir.hpp"
 #include "util/spill_log.hpp"
 
 #include <doctest/doctest.h>
@@ -18,13 +19,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct Folder {
-    Folder() {
-        std::string base = fs::temp_directory_path() / "oznsync-spill-XXXXXX";
-        path = ::mkdtemp(base.data());
-    }
-    ~Folder() { fs::remove_all(path); }
-    std::string path;
+struct Folder : ScratchDir {
+    Folder() : ScratchDir("oznsync-spill") {}
 };
 
 using Record = std::vector<std::string>;

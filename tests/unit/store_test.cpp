@@ -9,6 +9,7 @@
 #include "store/snapshot_writer.hpp"
 #include "store/sqlite.hpp"
 #include "store/store.hpp"
+#include "support/scratch_dir.hpp"
 #include "util/capacity.hpp"
 #include "util/error.hpp"
 
@@ -370,10 +371,8 @@ TEST_SUITE("sqlite") {
         "a commit that leaves 64 MiB of write-ahead log has it copied into the file (on a thread of its "
         "own) while the database stays open; a small commit leaves it in the log; every row is there") {
         namespace fs = std::filesystem;
-        const fs::path dir = fs::temp_directory_path() / ("oznsync-wal-" + std::to_string(::getpid()));
-        fs::remove_all(dir);
-        fs::create_directories(dir);
-        const std::string path = (dir / "t.db").string();
+        const ScratchDir dir("oznsync-wal");
+        const std::string path = dir.file("t.db");
         {
             sql::Database db(path);
             db.exec("CREATE TABLE t (x BLOB)");
@@ -397,15 +396,11 @@ TEST_SUITE("sqlite") {
             REQUIRE(n.step());
             CHECK(n.int64(0) == 18100);
         }
-        fs::remove_all(dir);
     }
 
     TEST_CASE("a bulk read's page cache is given back, and the database reads on") {
-        namespace fs = std::filesystem;
-        const fs::path dir = fs::temp_directory_path() / ("oznsync-cache-" + std::to_string(::getpid()));
-        fs::remove_all(dir);
-        fs::create_directories(dir);
-        const std::string path = (dir / "t.db").string();
+        const ScratchDir dir("oznsync-cache");
+        const std::string path = dir.file("t.db");
         {
             sql::Database db(path);
             db.exec("CREATE TABLE t (x BLOB)");
@@ -425,6 +420,5 @@ TEST_SUITE("sqlite") {
             CHECK(sqlite3_memory_used() < filled - 8 * 1024 * 1024);
             CHECK(count() == 4000);
         }
-        fs::remove_all(dir);
     }
 }
