@@ -29,7 +29,7 @@ int RunEnding::finish(ReportData d, bool sends) {
     const bool quiet = nothing_to_report(d);
     if (quiet) d.run.summary_json.clear();
     const bool recorded = quiet ? record_row(d.run) : record(d.run, d);
-    if (recorded) keep_action_counts(d.run.id); // before a quiet run's rows go
+    if (recorded) keep_action_counts(d); // before a quiet run's rows go
     if (quiet && !d.entries.empty()) forget_restated_findings(d.run.id);
     std::string dir;
     if (!quiet) {
@@ -93,11 +93,11 @@ bool RunEnding::nothing_to_report(const ReportData& d) {
 
 /// The run's counts by action on its row (reports/index.html reads them there). A failure is logged: the
 /// index then counts the run's rows, as it did before.
-void RunEnding::keep_action_counts(const std::string& run_id) {
+void RunEnding::keep_action_counts(const ReportData& d) {
     try {
-        m_runs.keep_action_counts(run_id);
+        m_runs.keep_action_counts(d.run.id, counts_by_action(d)); // the run's entries are its rows
     } catch (const std::exception& e) {
-        spdlog::warn("the change counts of run {} could not be kept on its row: {}", run_id, e.what());
+        spdlog::warn("the change counts of run {} could not be kept on its row: {}", d.run.id, e.what());
     }
 }
 

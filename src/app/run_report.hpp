@@ -24,7 +24,7 @@ private:
     bool record_row(const RunRecord& run);
     bool nothing_to_report(const ReportData& d);
     void forget_restated_findings(const std::string& run_id);
-    void keep_action_counts(const std::string& run_id);
+    void keep_action_counts(const ReportData& d);
     void prune_history();
     void write_metrics();
     void write_index();

@@ -6,6 +6,7 @@
 #include "util/capacity.hpp"
 #include "util/error.hpp"
 #include "util/ids.hpp"
+#include "util/json_writer.hpp"
 #include "util/time.hpp"
 
 #include <algorithm>
@@ -199,11 +200,17 @@ std::map<std::string, std::map<std::string, long long>> RunStore::action_counts_
     return out;
 }
 
-void RunStore::keep_action_counts(const std::string& run_id) {
+void RunStore::keep_action_counts(const std::string& run_id, const std::map<std::string, long long>& counts) {
+    std::string json;
+    JsonWriter w(json);
+    w.begin_object();
+    for (const auto& [action, n] : counts)
+        if (n > 0) w.field(action, n);
+    w.end_object();
     db_of(m_store)
-        .prepare("UPDATE runs SET action_counts = (SELECT json_group_object(action, n) FROM (SELECT action, "
-                 "count(*) AS n FROM changes WHERE run_id = ?1 GROUP BY action)) WHERE id = ?1")
+        .prepare("UPDATE runs SET action_counts = ?2 WHERE id = ?1")
         .bind(1, run_id)
+        .bind(2, json)
         .exec();
 }
 

@@ -58,9 +58,10 @@ public:
     std::map<std::pair<std::string, std::string>, long long> result_counts(const std::string& run_id);
     /// The same for each of the newest `limit` runs, in one query: run id -> action -> count.
     std::map<std::string, std::map<std::string, long long>> action_counts_of_newest(int limit);
-    /// Counts the run's change rows by action onto its row, once, at its end: what the newest runs'
-    /// counts are read from (not every row of theirs at every run).
-    void keep_action_counts(const std::string& run_id);
+    /// Keeps the run's counts by action (of the change rows it wrote: the run counts them in memory) on
+    /// its row, once, at its end: what the newest runs' counts are read from (not every row of theirs at
+    /// every run; a first night's 500k rows are not read back to be counted).
+    void keep_action_counts(const std::string& run_id, const std::map<std::string, long long>& counts);
     /// The feed fingerprint of the last run before `except_run` that read the feed ("" when none).
     std::string previous_sales_fingerprint(const std::string& except_run);
     /// Sales count of the last run that read the feed (for the shrink guard).
