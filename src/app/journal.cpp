@@ -2,6 +2,8 @@
 
 #include "util/error.hpp"
 
+#include <spdlog/spdlog.h>
+
 namespace oznsync {
 
 void Journal::mark(JournalEntry& e, EntryState state, const std::string& result, const std::string& error) {
@@ -48,6 +50,26 @@ void BackgroundPlanWrite::finish() {
             m_runs.set_state(m_run, e.seq, e.state, e.result, e.error);
     }
     tx.commit();
+}
+
+ReportDataFiles finish_beside_report(BackgroundPlanWrite& rows, const std::string& reports_dir,
+                                     ReportData& d) {
+    auto files = std::async(std::launch::async, [&] { return ReportDataFiles::write(reports_dir, d); });
+    try {
+        rows.finish();
+    } catch (...) {
+        files.wait(); // they read `d`; dropped with the future
+        d.entries.clear();
+        d.requests = std::make_shared<RequestLog>();
+        throw;
+    }
+    try {
+        return files.get();
+    } catch (const std::exception& e) {
+        spdlog::debug("the data files of run {} are written with the rest of its report: {}", d.run.id,
+                      e.what());
+        return {};
+    }
 }
 
 } // namespace oznsync

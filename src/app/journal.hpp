@@ -2,10 +2,12 @@
 // The journal of one run as apply moves its changes along: the entries in memory, the `changes` rows in
 // the database.
 #include "core/journal.hpp"
+#include "report/report.hpp"
 #include "store/run_store.hpp"
 
 #include <future>
 #include <mutex>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -37,7 +39,8 @@ private:
 /// the plan as numbered (RunStore::insert_plan reads no state); nothing else may use the database until
 /// `finish`, which waits for them (rethrowing their error) and then writes, in one transaction, the states
 /// the dry run moved entries to, as Journal would have (a safety cap's skips; never an intent). The
-/// destructor waits for the thread, so it never outlives the entries.
+/// entries may move to another vector meanwhile (their storage stays where it is), but none may be added
+/// or removed until `finish`. The destructor waits for the thread, so it never outlives the entries.
 class BackgroundPlanWrite {
 public:
     BackgroundPlanWrite(Store& store, RunStore& runs, std::string run_id,
@@ -51,9 +54,16 @@ private:
     Store& m_store;
     RunStore& m_runs;
     std::string m_run, m_planned_result;
-    const std::vector<JournalEntry>& m_entries;
+    std::span<const JournalEntry> m_entries; // the entries' storage: moving their vector keeps it
     size_t m_writes;
     std::future<void> m_rows;
 };
+
+/// Waits for a dry run's rows (`rows.finish()`) while its report's data files are written from `d` (on a
+/// first night they cost about as much as the rows), and returns them once the rows are written. When
+/// the rows cannot be written the run has no plan: `d` reports nothing of the dry run, and the error is
+/// thrown. When the files cannot be written, none is returned: the report writes them, or says why not.
+ReportDataFiles finish_beside_report(BackgroundPlanWrite& rows, const std::string& reports_dir,
+                                     ReportData& d);
 
 } // namespace oznsync

@@ -52,14 +52,8 @@ public:
         int code;
         try {
             code = steps();
-        } catch (const Error& e) {
-            spdlog::error("{}", e.what());
-            if (m_run.abort_reason.empty()) m_run.abort_reason = e.what();
-            code = e.exit_code();
         } catch (const std::exception& e) {
-            spdlog::error("internal error: {}", e.what());
-            m_run.abort_reason = std::string("internal error: ") + e.what();
-            code = kExitInternal;
+            code = run_stopped_by(e, m_run);
         }
         return finish(code);
     }
@@ -293,7 +287,7 @@ private:
     /// Writes the changes to apply (this plan's, or a saved plan's) as the run's journal. The run's own
     /// state holds the entries from here on: whatever fails later, the report lists every change and the
     /// state it reached. A dry run `apply --plan` can take keeps its base-line updates with it; a dry run's
-    /// rows are written beside the dry run itself (BackgroundPlanWrite), waited for in apply.
+    /// rows are written beside the dry run itself (BackgroundPlanWrite), waited for after it (see apply).
     void journal(ChangeSet& changes) {
         double t = phase_start();
         const size_t writes = changes.writes.size();
@@ -334,7 +328,10 @@ private:
         // outcomes go in together, once its rows are written.
         ApplyOutcome out = apply_changes(gateway(), m_plan_write ? nullptr : &m_runs, m_run.id, m_entries,
                                          m_run.owned_clients, m_limits, m_cfg.ozmap.concurrency, progress);
-        finish_plan_write();
+        // A dry run's rows are waited for at its end, its report's data files written meanwhile; before
+        // partner users (their steps use the database), or in a minute's run (it may write no report), now.
+        m_rows_at_end = m_plan_write && !m_opt.incremental() && !partners_wanted();
+        if (!m_rows_at_end) finish_plan_write();
         progress.finish();
         phase_end(m_opt.sends() ? "apply" : "dry_run", t);
         m_run.cap_reason = out.cap_reason;
@@ -391,14 +388,8 @@ private:
         phase_end("partners", t);
     }
 
-    /// The report of the run, from its state; `code` is how it ended.
-    ReportData report_data(int code) {
-        m_run.exit_code = code;
-        m_run.finished_at = now_iso();
-        // A run that got as far as a plan counts (for the feed-shrink guard) even when some changes failed.
-        m_run.status = m_planned && code != kExitUnavailable && code != kExitAuth && code != kExitInternal
-                           ? RunStatus::Done
-                           : RunStatus::Failed;
+    /// The report of the run, from its state (how it ended: `settle`).
+    ReportData report_data() {
         ReportData d;
         d.operator_name = m_cfg.operator_name;
         d.run = m_run;
@@ -411,14 +402,25 @@ private:
         d.project_names = std::move(m_project_names);
         d.pull_skipped = std::move(m_pull_skipped);
         d.selection = std::move(m_selection);
+        d.web_url = m_cfg.ozmap.web_url;
         return d;
     }
 
     int finish(int code) {
-        m_plan_write.reset(); // a dry run's rows that a failure left unwaited for: waited for now
-        ReportData d = report_data(code);
-        d.web_url = m_cfg.ozmap.web_url;
-        return RunEnding(m_cfg, m_store, m_runs).finish(std::move(d), m_opt.sends());
+        if (!m_rows_at_end) m_plan_write.reset(); // rows that a failure left unwaited for: waited for now
+        ReportData d = report_data();
+        ReportDataFiles data;
+        if (m_rows_at_end) {
+            try {
+                data = finish_beside_report(*m_plan_write, m_cfg.reports_dir, d);
+                m_planned = true;
+            } catch (const std::exception& e) {
+                code = run_stopped_by(e, d.run);
+            }
+            m_plan_write.reset();
+        }
+        settle_run_record(d.run, code, m_planned);
+        return RunEnding(m_cfg, m_store, m_runs).finish(std::move(d), m_opt.sends(), std::move(data));
     }
 
     const Config& m_cfg;
@@ -444,6 +446,7 @@ private:
     std::map<std::string, PartnerGrant> m_partner_grants;           // what the planned user writes grant
     std::string m_partner_role;
     bool m_planned = false;
+    bool m_rows_at_end = false; // a dry run's rows, waited for in finish
     long long m_failed = 0, m_pending = 0;
     bool m_conflicts = false;
     std::vector<std::future<void>> m_released;       // what the plan read, being freed on other threads

@@ -6,6 +6,7 @@
 #include "core/reconcile.hpp"
 #include "store/run_store.hpp"
 
+#include <exception>
 #include <optional>
 #include <string>
 #include <vector>
@@ -50,6 +51,11 @@ int execute_run(const Config& config, const RunOptions& options);
 std::string make_run_id();
 /// The record a run starts with (status running): who and what it is, from the config and the options.
 RunRecord new_run_record(const Config& cfg, const RunOptions& opt);
+/// How an error ends a run: logged, its reason kept on `run` (the first one), its exit code.
+int run_stopped_by(const std::exception& e, RunRecord& run);
+/// The record a run ends with: `code`, its end time and its status (done once it got as far as a plan
+/// that was written, `planned`, unless OZmap or OZneutral could not be reached or it failed inside).
+void settle_run_record(RunRecord& run, int code, bool planned);
 /// This host's name, as the run's record keeps it.
 std::string host_name();
 

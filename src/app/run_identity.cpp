@@ -1,11 +1,13 @@
 // Who and what a run is: its id (OZNSYNC_RUN_ID or time + random), the user, what started it, the host,
-// and the record a new run starts with.
+// the record a new run starts with and the one it ends with.
 #include "app/run.hpp"
 
 #include "util/error.hpp"
 #include "util/ids.hpp"
 #include "util/strings.hpp"
 #include "util/time.hpp"
+
+#include <spdlog/spdlog.h>
 
 #include <cctype>
 #include <cstdlib>
@@ -80,6 +82,26 @@ std::string host_name() {
     char buf[256] = {};
     ::gethostname(buf, sizeof buf - 1);
     return buf;
+}
+
+int run_stopped_by(const std::exception& e, RunRecord& run) {
+    if (const auto* error = dynamic_cast<const Error*>(&e)) {
+        spdlog::error("{}", e.what());
+        if (run.abort_reason.empty()) run.abort_reason = e.what();
+        return error->exit_code();
+    }
+    spdlog::error("internal error: {}", e.what());
+    run.abort_reason = std::string("internal error: ") + e.what();
+    return kExitInternal;
+}
+
+void settle_run_record(RunRecord& run, int code, bool planned) {
+    run.exit_code = code;
+    run.finished_at = now_iso();
+    // A run that got as far as a plan counts (for the feed-shrink guard) even when some changes failed.
+    run.status = planned && code != kExitUnavailable && code != kExitAuth && code != kExitInternal
+                     ? RunStatus::Done
+                     : RunStatus::Failed;
 }
 
 } // namespace oznsync

@@ -19,7 +19,7 @@ namespace oznsync {
 RunEnding::RunEnding(const Config& cfg, Store& store, RunStore& runs)
     : m_cfg(cfg), m_store(store), m_runs(runs) {}
 
-int RunEnding::finish(ReportData d, bool sends) {
+int RunEnding::finish(ReportData d, bool sends, ReportDataFiles data) {
     const int code = d.run.exit_code;
     // What OZneutral may see, to the shared store (publish.url) when it changed: a failure is a
     // finding of this run (and a metric), never its exit code; the next run publishes again.
@@ -36,7 +36,7 @@ int RunEnding::finish(ReportData d, bool sends) {
         try {
             std::optional<ChainLink> previous;
             if (recorded) previous = ReportChain(m_store).last();
-            WrittenReport written = write_report(m_cfg.reports_dir, d, previous);
+            WrittenReport written = write_report(m_cfg.reports_dir, d, previous, std::move(data));
             dir = written.dir;
             if (recorded) chain(written.link);
         } catch (const std::exception& e) {

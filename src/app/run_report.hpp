@@ -16,8 +16,9 @@ class RunEnding {
 public:
     RunEnding(const Config& cfg, Store& store, RunStore& runs);
     /// Ends the run `d` describes (its exit code in d.run); returns the code it ends with (a report that
-    /// cannot be written, or a row that cannot be recorded, turns success into 74).
-    int finish(ReportData d, bool sends);
+    /// cannot be written, or a row that cannot be recorded, turns success into 74). `data`: its data
+    /// files, when they are written already (from this `d`).
+    int finish(ReportData d, bool sends, ReportDataFiles data = {});
 
 private:
     bool record(RunRecord& run, const ReportData& d);

@@ -350,28 +350,56 @@ void write_changes_csv(const ReportData& d, TextOut& to) {
     }
 }
 
+namespace {
+std::string report_dir(const std::string& reports_dir, const ReportData& d) {
+    return reports_dir + "/" + d.run.id;
+}
+} // namespace
+
+ReportDataFiles ReportDataFiles::write(const std::string& reports_dir, const ReportData& d) {
+    const std::string dir = report_dir(reports_dir, d);
+    make_dirs(dir, 0750);
+    using Writer = void (*)(const ReportData&, TextOut&);
+    std::vector<std::pair<const char*, Writer>> writers = {{"changes.jsonl", write_changes_jsonl},
+                                                           {"changes.csv", write_changes_csv}};
+    if (d.run.dry_run()) writers.insert(writers.begin(), {"plan.json", write_plan_json});
+    ReportDataFiles out;
+    out.m_files.resize(writers.size());
+    // Each file is hashed as it is written (never read back); its text is handed to the file a megabyte
+    // at a time. Side by side: copying them into the page cache is most of what they cost.
+    parallel_for(2, writers.size(), [&](size_t i) {
+        File& f = out.m_files[i];
+        f.name = writers[i].first;
+        f.file = std::make_unique<AtomicFile>(dir + "/" + f.name, 0640);
+        std::string buffer;
+        TextOut text(buffer, *f.file);
+        writers[i].second(d, text);
+        text.flush();
+        f.hash = "sha256:" + f.file->sha256_hex();
+    });
+    return out;
+}
+
+std::map<std::string, std::string> ReportDataFiles::commit() {
+    std::map<std::string, std::string> hashes;
+    for (File& f : m_files) {
+        f.file->commit();
+        hashes[f.name] = std::move(f.hash);
+    }
+    m_files.clear();
+    return hashes;
+}
+
 WrittenReport write_report(const std::string& reports_dir, ReportData& d,
-                           const std::optional<ChainLink>& previous) {
+                           const std::optional<ChainLink>& previous, ReportDataFiles data) {
     WrittenReport out;
-    out.dir = reports_dir + "/" + d.run.id;
-    make_dirs(out.dir, 0750);
+    out.dir = report_dir(reports_dir, d);
+    if (data.empty()) data = ReportDataFiles::write(reports_dir, d);
     Integrity integrity;
     if (previous) {
         integrity.previous_run = previous->run_id;
         integrity.previous_summary_sha256 = previous->summary_sha256;
     }
-    // Each file is hashed as it is written (never read back); its text is handed to the file a megabyte
-    // at a time.
-    auto stream = [&](const std::string& name, void (*write)(const ReportData&, TextOut&)) {
-        std::string buffer;
-        AtomicFile file(out.dir + "/" + name, 0640);
-        TextOut text(buffer, file);
-        write(d, text);
-        text.flush();
-        std::string hash = "sha256:" + file.sha256_hex();
-        file.commit();
-        return hash;
-    };
     auto whole = [&](const std::string& name, const std::string& text) {
         AtomicFile file(out.dir + "/" + name, 0640);
         file.write(text);
@@ -379,19 +407,7 @@ WrittenReport write_report(const std::string& reports_dir, ReportData& d,
         file.commit();
         return hash;
     };
-    // The change files side by side: on a first night they are hundreds of MB each, and copying them into
-    // the page cache is most of what they cost.
-    struct DataFile {
-        const char* name;
-        void (*write)(const ReportData&, TextOut&);
-        std::string hash;
-    };
-    std::vector<DataFile> files = {{"changes.jsonl", write_changes_jsonl, ""},
-                                   {"changes.csv", write_changes_csv, ""}};
-    if (d.run.dry_run()) files.insert(files.begin(), {"plan.json", write_plan_json, ""});
-    parallel_for(2, files.size(), [&](size_t i) { files[i].hash = stream(files[i].name, files[i].write); });
-    for (auto& f : files)
-        integrity.files[f.name] = std::move(f.hash);
+    integrity.files = data.commit();
     integrity.files["drift.jsonl"] = whole("drift.jsonl", drift_jsonl(d));
     d.integrity = integrity; // the pages show the data files' hashes (they cannot hold their own)
     integrity.files["report.html"] = whole("report.html", html_report(d));

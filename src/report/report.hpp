@@ -10,6 +10,7 @@
 #include "util/fs.hpp"
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -98,14 +99,34 @@ std::string drift_jsonl(const ReportData& d);
 std::string text_report(const ReportData& d);
 std::string html_report(const ReportData& d);
 
+/// The run's data files (plan.json for a dry run, changes.jsonl, changes.csv: on a first night hundreds of
+/// MB each, most of what a report costs), written side by side and hashed in the run's folder under
+/// temporary names; write_report puts them in place. Dropped, they leave nothing. A dry run writes them
+/// while its journal rows are being written (they read the same entries, neither changes them).
+class ReportDataFiles {
+public:
+    static ReportDataFiles write(const std::string& reports_dir, const ReportData& d);
+    bool empty() const { return m_files.empty(); }
+    /// Puts them in place; their hashes, by file name.
+    std::map<std::string, std::string> commit();
+
+private:
+    struct File {
+        std::string name, hash;
+        std::unique_ptr<AtomicFile> file;
+    };
+    std::vector<File> m_files;
+};
+
 struct WrittenReport {
     std::string dir;
     ChainLink link; // its hashes, for the chain in the database
 };
 /// Writes every file of the run's folder under `reports_dir`, summary.json last, carrying the SHA-256 of
-/// every other file and of `previous` (the last folder of the chain) summary.json.
+/// every other file and of `previous` (the last folder of the chain) summary.json. The data files are
+/// `data`'s when it has them (written from this `d`), else written here.
 WrittenReport write_report(const std::string& reports_dir, ReportData& d,
-                           const std::optional<ChainLink>& previous);
+                           const std::optional<ChainLink>& previous, ReportDataFiles data = {});
 
 /// Removes these runs' folders (reports.keep_days; the database keeps their hashes) and returns the ids
 /// it removed. A folder without summary.json, or a link, is left alone (`report verify` reports it).

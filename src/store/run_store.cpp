@@ -324,7 +324,7 @@ std::vector<JournalEntry> RunStore::number_plan(const std::string& run_id, std::
     return out;
 }
 
-void RunStore::insert_plan(const std::string& run_id, const std::vector<JournalEntry>& entries, size_t writes,
+void RunStore::insert_plan(const std::string& run_id, std::span<const JournalEntry> entries, size_t writes,
                            const std::string& planned_result) {
     auto ins = db_of(m_store).prepare(
         "INSERT INTO changes(run_id, seq, ulid, ts, action, sale_id, code, partner, project, box, splitter, "

@@ -8,6 +8,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -79,7 +80,7 @@ public:
     /// and their rows, in one transaction: the first `writes` entries (the plan's writes) 'planned' with
     /// `planned_result`, the rest 'finding'. It reads each entry's number, ULID, time and change, nothing
     /// else (a dry run may move the entries' states meanwhile).
-    void insert_plan(const std::string& run_id, const std::vector<JournalEntry>& entries, size_t writes,
+    void insert_plan(const std::string& run_id, std::span<const JournalEntry> entries, size_t writes,
                      const std::string& planned_result);
     std::vector<JournalEntry> entries(const std::string& run_id);
     void set_state(const std::string& run_id, int seq, EntryState state, const std::string& result = "",

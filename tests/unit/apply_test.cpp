@@ -1,12 +1,16 @@
 // The applier with plain values: an in-process gateway that answers like OZmap on success and records
 // what it was asked (no HTTP: the integration tests send the same changes to the simulator).
 #include "app/apply.hpp"
+#include "app/journal.hpp"
 #include "core/ownership.hpp"
+#include "support/scratch_dir.hpp"
+#include "util/digest.hpp"
 #include "util/error.hpp"
 #include "util/log.hpp"
 
 #include <doctest/doctest.h>
 
+#include <filesystem>
 #include <mutex>
 
 using namespace oznsync;
@@ -233,5 +237,48 @@ TEST_SUITE("apply") {
         BackgroundPlanWrite refused(store, runs, "no-such-run", stray, 1, Journal::kNotSent);
         CHECK_THROWS(refused.finish());
         CHECK(runs.entries("no-such-run").empty());
+    }
+
+    TEST_CASE("a dry run's report data files written while its rows are: the rows read the entries where "
+              "they are (moved into the report), the files are the report's once the rows are written; "
+              "rows refused, the run reports no plan and no file is left") {
+        Store store(sql::Database::kInMemory);
+        RunStore runs(store);
+        ScratchDir reports;
+        ReportData d;
+        d.run.id = "r1";
+        d.run.mode = RunMode::Plan;
+        runs.begin(d.run);
+        std::vector<Change> writes{entry(0, Action::Create, "A", "s1", 1).change,
+                                   entry(0, Action::Remove, "B", "s1", 2).change};
+        auto entries = runs.number_plan("r1", std::move(writes), {}, Journal::kNotSent);
+        BackgroundPlanWrite rows(store, runs, "r1", entries, 2, Journal::kNotSent);
+        Journal(nullptr, "r1", false)
+            .mark(entries[1], EntryState::Skipped, "", "safety cap: too many removals");
+        d.entries = std::move(entries); // the run's report takes them while the rows are written
+        ReportDataFiles files = finish_beside_report(rows, reports.path, d);
+        REQUIRE(!files.empty());
+        const auto read = runs.entries("r1");
+        REQUIRE(read.size() == 2);
+        CHECK(read[0].change.code == "A");
+        CHECK(read[1].state == EntryState::Skipped);
+        const auto hashes = files.commit();
+        CHECK(hashes.size() == 3); // plan.json, changes.jsonl, changes.csv
+        const std::string jsonl = read_file(reports.file("r1/changes.jsonl"));
+        CHECK(hashes.at("changes.jsonl") == "sha256:" + sha256_hex(jsonl));
+        CHECK(jsonl.find("\"code\":\"A\"") != std::string::npos);
+        CHECK(jsonl.find("safety cap: too many removals") != std::string::npos);
+
+        // A run the database does not know: its rows are refused; the report loses the dry run, and the
+        // files written meanwhile are gone.
+        ReportData stray;
+        stray.run.id = "no-such-run";
+        stray.run.mode = RunMode::Plan;
+        std::vector<Change> orphan{entry(0, Action::Create, "E", "s1", 1).change};
+        stray.entries = runs.number_plan("no-such-run", std::move(orphan), {}, Journal::kNotSent);
+        BackgroundPlanWrite refused(store, runs, "no-such-run", stray.entries, 1, Journal::kNotSent);
+        CHECK_THROWS(finish_beside_report(refused, reports.path, stray));
+        CHECK(stray.entries.empty());
+        CHECK(std::filesystem::is_empty(reports.file("no-such-run")));
     }
 }
