@@ -375,6 +375,7 @@ ReportDataFiles ReportDataFiles::write(const std::string& reports_dir, const Rep
         TextOut text(buffer, *f.file);
         writers[i].second(d, text);
         text.flush();
+        f.file->sync(); // here, side by side, rather than one after the other when they are put in place
         f.hash = "sha256:" + f.file->sha256_hex();
     });
     return out;

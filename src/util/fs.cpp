@@ -51,8 +51,12 @@ void AtomicFile::write(std::string_view data) {
     }
 }
 
+void AtomicFile::sync() {
+    if (::fsync(m_fd) != 0) throw std::runtime_error("cannot write " + m_tmp + ": " + std::strerror(errno));
+}
+
 void AtomicFile::commit() {
-    ::fsync(m_fd);
+    sync(); // what the name will show is on disk first (a second sync finds nothing left to write)
     ::close(m_fd);
     m_fd = -1;
     if (::rename(m_tmp.c_str(), m_path.c_str()) != 0) {

@@ -18,6 +18,9 @@ public:
     AtomicFile(const AtomicFile&) = delete;
     AtomicFile& operator=(const AtomicFile&) = delete;
     void write(std::string_view data);
+    /// What was written, on disk (still under the temporary name): a failure throws.
+    void sync();
+    /// Synced, then in place under its name.
     void commit();
     /// The SHA-256 (64 hex digits) of every byte written; call once, after the last write.
     std::string sha256_hex() { return m_digest.hex(); }
