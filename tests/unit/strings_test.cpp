@@ -114,6 +114,8 @@ TEST_SUITE("strings") {
         };
         CHECK(csv("CTO-000123") == "CTO-000123");
         CHECK(csv("a,b") == "\"a,b\"");
+        CHECK(csv("l1\nl2") == "\"l1\nl2\"");
+        CHECK(csv("l1\r") == "\"l1\r\"");
         CHECK(csv("say \"hi\"") == "\"say \"\"hi\"\"\"");
         CHECK(csv("\"\"") == "\"\"\"\"\"\""); // quotes only
         CHECK(csv("x\"") == "\"x\"\"\"");     // a quote last
