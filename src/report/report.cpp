@@ -304,8 +304,8 @@ void write_plan_json(const ReportData& d, TextOut& out) {
 }
 
 void write_changes_jsonl(const ReportData& d, TextOut& out) {
+    JsonWriter w(out.buf()); // one line after another: values at the top level take no comma
     for (const auto& e : d.entries) {
-        JsonWriter w(out.buf());
         write_event(w, d, e);
         out.buf() += '\n';
         out.maybe_flush();

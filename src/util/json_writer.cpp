@@ -2,6 +2,7 @@
 
 #include "util/strings.hpp"
 
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -76,14 +77,14 @@ void JsonWriter::before_value() {
     }
     if (!m_first.empty()) {
         if (!m_first.back()) m_out += ',';
-        m_first.back() = false;
+        m_first.back() = 0;
     }
 }
 
 JsonWriter& JsonWriter::begin_object() {
     before_value();
     m_out += '{';
-    m_first.push_back(true);
+    m_first.push_back(1);
     return *this;
 }
 JsonWriter& JsonWriter::end_object() {
@@ -94,7 +95,7 @@ JsonWriter& JsonWriter::end_object() {
 JsonWriter& JsonWriter::begin_array() {
     before_value();
     m_out += '[';
-    m_first.push_back(true);
+    m_first.push_back(1);
     return *this;
 }
 JsonWriter& JsonWriter::end_array() {
@@ -121,7 +122,8 @@ JsonWriter& JsonWriter::value(bool b) {
 }
 JsonWriter& JsonWriter::value(int64_t n) {
     before_value();
-    m_out += std::to_string(n);
+    char digits[24];
+    m_out.append(digits, std::to_chars(digits, digits + sizeof digits, n).ptr);
     return *this;
 }
 JsonWriter& JsonWriter::value(double d) {

@@ -39,7 +39,7 @@ public:
 private:
     void before_value();
     std::string& m_out;
-    std::vector<bool> m_first; // per open container: no element written yet
+    std::vector<uint8_t> m_first; // per open container: no element written yet (1)
     bool m_after_key = false;
 };
 

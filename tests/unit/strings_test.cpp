@@ -106,6 +106,18 @@ TEST_SUITE("strings") {
         CHECK(json("\"") == "x\"\\\"\"");
     }
 
+    TEST_CASE("JSON writer: commas between elements and members, none between values at the top level (a "
+              "JSON Lines file is one writer's values, a newline after each)") {
+        std::string out;
+        JsonWriter w(out);
+        w.begin_object().field("seq", 1).field("n", int64_t{-1234567890123}).key("a").begin_array();
+        w.value(true).null().begin_object().end_object().end_array().end_object();
+        out += '\n';
+        w.begin_object().field("seq", 2).end_object();
+        out += '\n';
+        CHECK(out == "{\"seq\":1,\"n\":-1234567890123,\"a\":[true,null,{}]}\n{\"seq\":2}\n");
+    }
+
     TEST_CASE("CSV fields: quoted as RFC 4180 asks, formulas neutralised") {
         auto csv = [](std::string_view f) {
             std::string out;
