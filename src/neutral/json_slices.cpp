@@ -1,5 +1,6 @@
 #include "neutral/json_slices.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 namespace oznsync {
@@ -35,27 +36,28 @@ std::vector<size_t> array_separators(const std::string& text, size_t open) {
     return seps;
 }
 
-void for_each_array_slice(std::string& text, const std::vector<size_t>& seps, size_t slice_bytes,
-                          const std::function<void(size_t from, size_t size)>& parse) {
-    for (size_t a = 0; a + 1 < seps.size();) {
+void for_each_array_slice(const std::string& text, const std::vector<size_t>& seps, size_t first, size_t last,
+                          size_t slice_bytes, size_t padding, std::string& buffer,
+                          const std::function<void()>& parse) {
+    for (size_t a = first; a < last;) {
         size_t b = a + 1;
-        while (b + 1 < seps.size() && seps[b] - seps[a] < slice_bytes)
+        while (b < last && seps[b] - seps[a] < slice_bytes)
             ++b;
-        const size_t from = seps[a], to = seps[b];
-        const char was_from = text[from], was_to = text[to];
-        text[from] = '[';
-        text[to] = ']';
-        try {
-            parse(from, to - from + 1);
-        } catch (...) {
-            text[from] = was_from;
-            text[to] = was_to;
-            throw;
-        }
-        text[from] = was_from;
-        text[to] = was_to;
+        const size_t size = seps[b] - seps[a] + 1;
+        buffer.reserve(size + padding);
+        buffer.assign(text, seps[a], size);
+        buffer.front() = '[';
+        buffer.back() = ']';
+        parse();
         a = b;
     }
+}
+
+size_t middle_separator(const std::vector<size_t>& seps) {
+    if (seps.size() < 3) return seps.size() - 1; // one element: no second run
+    const size_t middle = seps.front() + (seps.back() - seps.front()) / 2;
+    const auto at = std::lower_bound(seps.begin() + 1, seps.end() - 1, middle);
+    return static_cast<size_t>(at - seps.begin());
 }
 
 } // namespace oznsync

@@ -2,6 +2,7 @@
 
 #include "neutral/json_slices.hpp"
 #include "neutral/raw_sale.hpp"
+#include "neutral/sale_csv.hpp"
 
 #include "util/digest.hpp"
 
@@ -14,6 +15,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <exception>
+#include <future>
+#include <iterator>
 #include <map>
 #include <optional>
 
@@ -265,165 +269,78 @@ void parse_json_array(od::array arr, SaleFeed& feed) {
     }
 }
 
-// ---- CSV ----
-
-/// Splits RFC 4180 text into rows of fields. Throws InputError on an unterminated quote.
-std::vector<std::vector<std::string>> csv_rows(const std::string& text, const std::string& source) {
-    std::vector<std::vector<std::string>> rows;
-    std::vector<std::string> row;
-    std::string field;
-    bool quoted = false, any = false;
-    size_t line = 1;
-    // RFC 4180, strictly: a quote opens a field or closes it (then a comma or a line end follows); a
-    // stray quote anywhere else makes the feed unreadable, never a field guessed at.
-    auto stray = [&](const char* what) {
-        throw InputError(source + ": CSV line " + std::to_string(line) + ": " + what +
-                         " (RFC 4180: quote a field whole, double a quote inside it)");
-    };
-    for (size_t i = 0; i < text.size(); ++i) {
-        char c = text[i];
-        if (quoted) {
-            if (c == '"') {
-                if (i + 1 < text.size() && text[i + 1] == '"') {
-                    field += '"';
-                    ++i;
-                } else {
-                    quoted = false;
-                    if (i + 1 < text.size() && text[i + 1] != ',' && text[i + 1] != '\r' &&
-                        text[i + 1] != '\n')
-                        stray("text after a field's closing quote");
-                }
-            } else {
-                if (c == '\n') ++line;
-                field += c;
-            }
-            continue;
-        }
-        if (c == '"') {
-            if (!field.empty()) stray("a quote inside an unquoted field");
-            quoted = true;
-            any = true;
-        } else if (c == ',') {
-            row.push_back(std::move(field));
-            field.clear();
-            any = true;
-        } else if (c == '\n' || c == '\r') {
-            if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') ++i;
-            ++line;
-            if (any || !field.empty()) {
-                row.push_back(std::move(field));
-                rows.push_back(std::move(row));
-            }
-            row.clear();
-            field.clear();
-            any = false;
-        } else {
-            field += c;
-            any = true;
-        }
-    }
-    if (quoted)
-        throw InputError(source + ": CSV has an unterminated quoted field (line " + std::to_string(line) +
-                         ")");
-    if (any || !field.empty()) {
-        row.push_back(std::move(field));
-        rows.push_back(std::move(row));
-    }
-    return rows;
-}
-
-const std::map<std::string, std::string>& csv_columns() {
-    static const std::map<std::string, std::string> m = {
-        {"id", "id"},
-        {"version", "version"},
-        {"updated_at", "updatedAt"},
-        {"state", "state"},
-        {"substate", "substate"},
-        {"code_order", "codeOrder"},
-        {"client_name", "clientName"},
-        {"address", "address"},
-        {"property_lat", "propertyLat"},
-        {"property_lng", "propertyLng"},
-        {"partner_id", "partner.id"},
-        {"partner_name", "partner.name"},
-        {"partnership_id", "partner.partnershipId"},
-        {"ozmap_project", "ozmap.project"},
-        {"ozmap_box", "ozmap.box"},
-        {"ozmap_splitter", "ozmap.splitter"},
-        {"ozmap_port", "ozmap.port"},
-        {"ozmap_client_id", "ozmap.clientId"},
-        {"port_replace_reason", "portReplaceReason"},
-        {"previous_box", "previousBox"},
-        {"previous_splitter", "previousSplitter"},
-        {"previous_port", "previousPort"},
-    };
-    return m;
-}
-
-void parse_csv(const std::string& text, const std::string& source, SaleFeed& feed) {
-    // Like JSON, a CSV feed must be UTF-8: bytes that are not would be sent to OZmap as names.
-    if (size_t bad = 0; !valid_utf8(text, &bad))
-        throw InputError(
-            source + ": not valid UTF-8 (line " +
-            std::to_string(1 + std::count(text.begin(), text.begin() + static_cast<long>(bad), '\n')) + ")");
-    auto rows = csv_rows(text, source);
-    if (rows.empty()) return;
-    std::vector<std::string> header = rows[0];
-    if (!header.empty() && header[0].rfind("\xEF\xBB\xBF", 0) == 0) header[0] = header[0].substr(3); // BOM
-    std::vector<std::string> names;
-    for (auto& h : header) {
-        auto it = csv_columns().find(trim(h));
-        if (it == csv_columns().end())
-            throw InputError(source + ": unknown CSV column '" + clean_message(trim(h), 60) + "'");
-        names.push_back(it->second);
-    }
-    for (const char* required : {"id", "version", "state", "substate", "code_order", "ozmap_project",
-                                 "ozmap_box", "ozmap_splitter", "ozmap_port"}) {
-        const std::string& canonical = csv_columns().at(required);
-        if (std::find(names.begin(), names.end(), canonical) == names.end())
-            throw InputError(source + ": CSV header lacks the column '" + required + "'");
-    }
-    RawSale r;
-    for (size_t i = 1; i < rows.size(); ++i) {
-        r.clear();
-        if (rows[i].size() != names.size()) {
-            r.errors.push_back("CSV row " + std::to_string(i + 1) + " has " + std::to_string(rows[i].size()) +
-                               " fields, the header has " + std::to_string(names.size()));
-        }
-        for (size_t c = 0; c < std::min(rows[i].size(), names.size()); ++c)
-            r.set(names[c]) = rows[i][c];
-        add(feed, r, static_cast<long long>(i));
-    }
-}
-
 // ---- a large array, a slice at a time ----
 
 constexpr size_t kSliceBytes = 4u << 20;
 
+/// Parses the array's elements between separators `seps[first]` and `seps[last]` a slice at a time into
+/// `into` (its position counting on from where it stands).
+void parse_slices(const std::string& text, const std::vector<size_t>& seps, size_t first, size_t last,
+                  SaleFeed& into) {
+    od::parser parser;
+    std::string buffer;
+    for_each_array_slice(text, seps, first, last, kSliceBytes, simdjson::SIMDJSON_PADDING, buffer, [&] {
+        od::document doc =
+            parser.iterate(simdjson::padded_string_view(buffer.data(), buffer.size(), buffer.capacity()));
+        parse_json_array(doc.get_array(), into);
+    });
+}
+
 /// A top-level array of several slices' worth parsed a slice of records at a time (neutral/json_slices):
 /// simdjson's index and unescaped strings then hold a few megabytes, not the whole feed's (~220 MB for
-/// 190 MB of JSON). Returns false, having added nothing, when the scan cannot cut the text or a slice does
-/// not parse: the whole document is parsed then, and says what is wrong exactly as it would have.
-bool parse_array_in_slices(std::string& text, size_t open, od::parser& parser, SaleFeed& feed) {
+/// 190 MB of JSON); its second half on a thread of its own, into a feed appended after the first. Returns
+/// false, having added nothing, when the scan cannot cut the text or a slice does not parse: the whole
+/// document is parsed then, and says what is wrong exactly as it would have. Another error is the first
+/// half's when it has one, as when the slices were parsed one after the other.
+bool parse_array_in_slices(const std::string& text, size_t open, SaleFeed& feed) {
     const std::vector<size_t> seps = array_separators(text, open);
     if (seps.size() < 2) return false;
+    const size_t elements = seps.size() - 1, middle = middle_separator(seps);
     const size_t sales_before = feed.sales.size(), invalid_before = feed.invalid.size();
     const long long position_before = feed.position, records_before = feed.records;
-    feed.sales.reserve(sales_before + seps.size() - 1); // every slice's count then fits: one vector
+    feed.sales.reserve(sales_before + elements); // every slice's count then fits: one vector
+    SaleFeed second;
+    second.position = position_before + static_cast<long long>(middle);
+    second.sales.reserve(elements - middle);
+    std::exception_ptr errors[2];
+    auto parse_second = [&] {
+        try {
+            parse_slices(text, seps, middle, elements, second);
+        } catch (...) {
+            errors[1] = std::current_exception();
+        }
+    };
+    std::future<void> later;
     try {
-        for_each_array_slice(text, seps, kSliceBytes, [&](size_t from, size_t size) {
-            od::document doc = parser.iterate(
-                simdjson::padded_string_view(text.data() + from, size, text.capacity() - from));
-            parse_json_array(doc.get_array(), feed);
-        });
-        return true;
-    } catch (const simdjson::simdjson_error&) {
-        feed.sales.resize(sales_before);
-        feed.invalid.resize(invalid_before);
-        feed.position = position_before;
-        feed.records = records_before;
-        return false;
+        later = std::async(std::launch::async, parse_second);
+    } catch (const std::system_error&) { // no thread to be had: after the first half, here
     }
+    try {
+        parse_slices(text, seps, 0, middle, feed);
+    } catch (...) {
+        errors[0] = std::current_exception();
+    }
+    if (later.valid())
+        later.get();
+    else if (!errors[0])
+        parse_second();
+    for (const auto& error : errors) {
+        if (!error) continue;
+        try {
+            std::rethrow_exception(error);
+        } catch (const simdjson::simdjson_error&) {
+            feed.sales.resize(sales_before);
+            feed.invalid.resize(invalid_before);
+            feed.position = position_before;
+            feed.records = records_before;
+            return false;
+        }
+    }
+    feed.records += second.records;
+    feed.position = second.position;
+    std::move(second.sales.begin(), second.sales.end(), std::back_inserter(feed.sales));
+    std::move(second.invalid.begin(), second.invalid.end(), std::back_inserter(feed.invalid));
+    return true;
 }
 
 } // namespace
@@ -433,8 +350,7 @@ void parse_sale_page(std::string& text, const std::string& source, SaleFeed& fee
     text.reserve(text.size() + simdjson::SIMDJSON_PADDING);
     if (text.size() > 2 * kSliceBytes) {
         const size_t first = text.find_first_not_of(" \t\r\n");
-        if (first != std::string::npos && text[first] == '[' &&
-            parse_array_in_slices(text, first, parser, feed))
+        if (first != std::string::npos && text[first] == '[' && parse_array_in_slices(text, first, feed))
             return;
     }
     try {
@@ -479,7 +395,7 @@ SaleFeed parse_sale_feed(std::string& text, const std::string& source) {
     if (first != std::string::npos && (text[first] == '[' || text[first] == '{'))
         parse_sale_page(text, source, feed);
     else
-        parse_csv(text, source, feed);
+        parse_sale_csv(text, source, feed);
     return feed;
 }
 

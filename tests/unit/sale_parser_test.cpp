@@ -362,7 +362,7 @@ TEST_SUITE("sale_parser") {
         std::string sliced = "  [" + records + "] \n";
         const std::string before = sliced;
         SaleFeed a = parse_sale_feed(sliced, "test");
-        CHECK(sliced.substr(0, before.size()) == before);    // the separators put back
+        CHECK(sliced.substr(0, before.size()) == before);    // the text as it was
         SaleFeed b = parse("{\"items\":[" + records + "]}"); // an object: parsed whole
         REQUIRE(a.sales.size() == b.sales.size());
         CHECK(a.sales.size() > 30000);
