@@ -29,6 +29,7 @@ enum class Action {
     Orphan,
     Drift,
 };
+constexpr size_t kActionCount = static_cast<size_t>(Action::Drift) + 1;
 
 const char* action_name(Action a);
 bool action_from_name(const std::string& name, Action& out);

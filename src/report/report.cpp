@@ -8,10 +8,12 @@
 #include "util/parallel.hpp"
 #include "util/strings.hpp"
 
+#include <array>
 #include <chrono>
 #include <filesystem>
 #include <set>
 #include <sstream>
+#include <unordered_map>
 
 namespace oznsync {
 
@@ -53,23 +55,39 @@ void write_event(JsonWriter& w, const ReportData& d, const JournalEntry& e) {
 
 } // namespace
 
+namespace {
+/// The entries counted by action: an array indexed by the enum, not a look-up by name per entry (the
+/// report counts a first night's 500k entries a dozen times).
+using ActionCounts = std::array<long long, kActionCount>;
+ActionCounts count_actions(const std::vector<JournalEntry>& entries) {
+    ActionCounts n{};
+    for (const auto& e : entries)
+        ++n[static_cast<size_t>(e.change.action)];
+    return n;
+}
+Action action_at(size_t i) {
+    return static_cast<Action>(i);
+}
+} // namespace
+
 std::map<std::string, long long> counts_by_action(const ReportData& d) {
     std::map<std::string, long long> out;
     for (const char* a :
          {"create", "move", "promote", "demote", "remove", "conflict", "invalid", "orphan", "drift"})
         out[a] = 0;
-    for (const auto& e : d.entries)
-        ++out[action_name(e.change.action)];
-    for (const auto& [action, n] : d.kept_counts)
-        out[action] += n;
+    const ActionCounts n = count_actions(d.entries);
+    for (size_t i = 0; i < kActionCount; ++i)
+        if (n[i]) out[action_name(action_at(i))] += n[i];
+    for (const auto& [action, k] : d.kept_counts)
+        out[action] += k;
     return out;
 }
 
 std::map<std::string, ActionResults> results_by_action(const ReportData& d) {
-    std::map<std::string, ActionResults> out;
+    std::array<ActionResults, kActionCount> by{};
     for (const auto& e : d.entries) {
         if (!is_write(e.change.action) || e.state == EntryState::Finding) continue;
-        ActionResults& r = out[action_name(e.change.action)];
+        ActionResults& r = by[static_cast<size_t>(e.change.action)];
         ++r.planned;
         switch (e.state) {
         case EntryState::Done:
@@ -86,6 +104,9 @@ std::map<std::string, ActionResults> results_by_action(const ReportData& d) {
             break;
         }
     }
+    std::map<std::string, ActionResults> out;
+    for (size_t i = 0; i < kActionCount; ++i)
+        if (by[i].planned) out[action_name(action_at(i))] = by[i];
     return out;
 }
 
@@ -114,9 +135,15 @@ std::string drift_jsonl(const ReportData& d) {
 }
 
 std::map<std::string, std::map<std::string, long long>> counts_by_project(const ReportData& d) {
-    std::map<std::string, std::map<std::string, long long>> out;
+    std::unordered_map<std::string_view, ActionCounts> by; // a run names a few projects
     for (const auto& e : d.entries)
-        if (!e.change.project.empty()) ++out[e.change.project][action_name(e.change.action)];
+        if (!e.change.project.empty()) ++by[e.change.project][static_cast<size_t>(e.change.action)];
+    std::map<std::string, std::map<std::string, long long>> out;
+    for (const auto& [project, n] : by) {
+        auto& counts = out[std::string(project)];
+        for (size_t i = 0; i < kActionCount; ++i)
+            if (n[i]) counts[action_name(action_at(i))] = n[i];
+    }
     return out;
 }
 
