@@ -74,6 +74,44 @@ TEST_SUITE("report") {
         CHECK(csv.find(",=") == std::string::npos);
     }
 
+    TEST_CASE("counts by action, by result and by project: every entry counted once, projects interleaved, "
+              "an action with no entry listed only where the report always lists it") {
+        ReportData d;
+        auto add = [&](Action a, const char* project, EntryState state) {
+            JournalEntry e;
+            e.change.action = a;
+            e.change.project = project;
+            e.state = state;
+            d.entries.push_back(e);
+        };
+        add(Action::Create, "p1", EntryState::Done);
+        add(Action::Create, "p1", EntryState::Failed);
+        add(Action::Remove, "p2", EntryState::Skipped);
+        add(Action::Create, "p1", EntryState::Planned);
+        add(Action::Conflict, "p2", EntryState::Finding);
+        add(Action::UserCreate, "", EntryState::Done);
+        add(Action::Create, "p2", EntryState::Done);
+        d.kept_counts = {{"move", 4}};
+        const auto by_action = counts_by_action(d);
+        CHECK(by_action.at("create") == 4);
+        CHECK(by_action.at("remove") == 1);
+        CHECK(by_action.at("conflict") == 1);
+        CHECK(by_action.at("user_create") == 1);
+        CHECK(by_action.at("move") == 4);     // kept by a run whose rows are gone
+        CHECK(by_action.at("promote") == 0);  // always listed
+        CHECK(by_action.count("adopt") == 0); // listed only when there is one
+        const auto results = results_by_action(d);
+        CHECK(results.size() == 3); // writes only: create, remove, user_create
+        CHECK(results.at("create").planned == 4);
+        CHECK(results.at("create").done == 2);
+        CHECK(results.at("create").failed == 1);
+        CHECK(results.at("create").not_sent == 1);
+        CHECK(results.at("remove").skipped == 1);
+        const std::map<std::string, std::map<std::string, long long>> projects{
+            {"p1", {{"create", 3}}}, {"p2", {{"conflict", 1}, {"create", 1}, {"remove", 1}}}};
+        CHECK(counts_by_project(d) == projects);
+    }
+
     TEST_CASE("an AtomicFile dropped without commit leaves nothing behind") {
         const auto dir =
             std::filesystem::temp_directory_path() / ("oznsync-atomic-" + std::to_string(::getpid()));
