@@ -4,6 +4,7 @@
 #include "util/hash_map.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <map>
 
 namespace oznsync {
@@ -21,24 +22,40 @@ void Inventory::add_splitter(const Splitter& s) {
 }
 
 std::vector<ProjectOccupancy> occupancy_of(const Inventory& inv) {
-    // The implanted flag of the client on each connected port (the first property there).
-    HashMap<PortAt, bool, PortAtHash> implanted_at;
-    implanted_at.reserve(inv.properties.size());
-    for (const auto& p : inv.properties)
-        if (!p.splitter.empty() && p.port > 0 && !p.client_id.empty())
-            implanted_at.emplace(PortAt{p.splitter, p.port}, p.client_implanted);
-    std::map<std::string, ProjectOccupancy> by_project;
+    // Every splitter's ports as one run of a flat array, so a property's port is found with one look-up
+    // of its splitter (not a map of every port): what client is there, implanted or not.
+    enum : uint8_t { kNoClient, kImplanted, kNotImplanted };
+    struct Run {
+        size_t first, size;
+    };
+    HashMap<std::string_view, Run> runs;
+    runs.reserve(inv.splitters.size());
+    size_t ports = 0;
     for (const auto& [id, s] : inv.splitters) {
+        runs.emplace(id, Run{ports, s.ports.size()});
+        ports += s.ports.size();
+    }
+    std::vector<uint8_t> client_at(ports, kNoClient);
+    for (const auto& p : inv.properties) { // the first property on a port says
+        if (p.splitter.empty() || p.port <= 0 || p.client_id.empty()) continue;
+        auto it = runs.find(p.splitter);
+        if (it == runs.end() || static_cast<size_t>(p.port) > it->second.size) continue;
+        uint8_t& at = client_at[it->second.first + static_cast<size_t>(p.port) - 1];
+        if (at == kNoClient) at = p.client_implanted ? kImplanted : kNotImplanted;
+    }
+    std::map<std::string, ProjectOccupancy> by_project;
+    size_t first = 0; // the splitters in the order the runs were laid out (the map is unchanged)
+    for (const auto& [id, s] : inv.splitters) {
+        const size_t at = first;
+        first += s.ports.size();
         if (s.ports.empty()) continue;
         ProjectOccupancy& o = by_project[s.project];
         for (size_t i = 0; i < s.ports.size(); ++i) {
             const PortState& port = s.ports[i];
-            if (!port.fiber) {
+            if (!port.fiber)
                 ++(port.blocked ? o.blocked : o.free);
-                continue;
-            }
-            auto it = implanted_at.find(PortAt{id, static_cast<int>(i + 1)});
-            ++(it == implanted_at.end() || it->second ? o.active : o.reserved);
+            else
+                ++(client_at[at + i] == kNotImplanted ? o.reserved : o.active);
         }
     }
     std::vector<ProjectOccupancy> out;

@@ -157,8 +157,13 @@ TEST_SUITE("report") {
             p.client_implanted = implanted;
             return p;
         };
-        // Port 3: a reserved client; port 4: an implanted one; port 5: a fiber no property explains.
-        inv.properties = {property("a", 3, false), property("b", 4, true), property("c", 5, false, false)};
+        // Port 3: a reserved client (the first property there says; a second, implanted, does not count);
+        // port 4: an implanted one; port 5: a fiber no property explains. A port the splitter does not
+        // have, or a splitter the snapshot does not have, counts nowhere.
+        Property stray = property("e", 2, true);
+        stray.splitter = "no-such-splitter";
+        inv.properties = {property("a", 3, false), property("b", 4, true), property("c", 5, false, false),
+                          property("d", 3, true),  property("f", 9, true), stray};
         const auto occ = occupancy_of(inv);
         REQUIRE(occ.size() == 2);
         CHECK(occ[0].project == "p1");
