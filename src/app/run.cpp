@@ -144,13 +144,11 @@ private:
             m_run.snapshot_revision = info->revision;
         }
         stop_if_interrupted("after the pull: nothing was sent");
-        fprintf(stderr,"T inputs %.3f\n", monotonic_seconds());
         m_sales_read_at = now_iso();
         PlanInputs in =
             read_plan_inputs(m_cfg, m_store, snapshot, m_opt.plan_run_id.empty() && !m_opt.adopts());
         m_timings.insert(m_timings.end(), in.timings.begin(), in.timings.end());
         SaleFeed feed = std::move(in.feed);
-        fprintf(stderr,"T inputs-read %.3f\n", monotonic_seconds());
         check_feed(feed, m_run, m_runs, m_cfg, m_limits);
         ChangeSet changes = plan(snapshot, std::move(in), feed);
         // The changes hold what the journal, apply and the report need; the feed is kept only to be
@@ -292,7 +290,6 @@ private:
     /// rows are written beside the dry run itself (BackgroundPlanWrite), waited for after it (see apply).
     void journal(ChangeSet& changes) {
         double t = phase_start();
-        fprintf(stderr,"T journal %.3f\n", t);
         const size_t writes = changes.writes.size();
         const std::string result = planned_result(); // (a saved plan is applied, so sent: "")
         m_entries =
@@ -410,7 +407,6 @@ private:
     }
 
     int finish(int code) {
-        fprintf(stderr,"T finish %.3f\n", monotonic_seconds());
         if (!m_rows_at_end) m_plan_write.reset(); // rows that a failure left unwaited for: waited for now
         ReportData d = report_data();
         ReportDataFiles data;
@@ -423,7 +419,6 @@ private:
             }
             m_plan_write.reset();
         }
-        fprintf(stderr,"T rows %.3f\n", monotonic_seconds());
         settle_run_record(d.run, code, m_planned);
         return RunEnding(m_cfg, m_store, m_runs).finish(std::move(d), m_opt.sends(), std::move(data));
     }

@@ -29,7 +29,6 @@ int RunEnding::finish(ReportData d, bool sends, ReportDataFiles data) {
     const bool quiet = nothing_to_report(d);
     if (quiet) d.run.summary_json.clear();
     const bool recorded = quiet ? record_row(d.run) : record(d.run, d);
-    fprintf(stderr,"T recorded %.3f\n", monotonic_seconds());
     if (recorded) keep_action_counts(d); // before a quiet run's rows go
     if (quiet && !d.entries.empty()) forget_restated_findings(d.run.id);
     std::string dir;
@@ -53,12 +52,10 @@ int RunEnding::finish(ReportData d, bool sends, ReportDataFiles data) {
         }
     }
     if (!recorded && d.run.exit_code == kExitOk) d.run.exit_code = kExitIo;
-    fprintf(stderr,"T written %.3f\n", monotonic_seconds());
     write_metrics();
     print_summary(d, dir, quiet);
     prune_history();
     if (!quiet) write_index();
-    fprintf(stderr,"T end %.3f\n", monotonic_seconds());
     return d.run.exit_code;
 }
 

@@ -3,7 +3,6 @@
 #include "util/error.hpp"
 #include "util/log.hpp"
 #include "util/strings.hpp"
-#include "util/time.hpp"
 
 #include <Poco/Net/NetSSL.h>
 #include <spdlog/spdlog.h>
@@ -41,7 +40,6 @@ size_t command_position(const std::vector<std::string>& args) {
 } // namespace
 
 int main(int argc, char** argv) {
-    fprintf(stderr,"T main %.3f\n", oznsync::monotonic_seconds());
     using namespace oznsync;
 #ifdef OZNSYNC_WITH_MIMALLOC
     // mimalloc hands freed memory back to the system 25 ms after it went unused by default: `serve`'s

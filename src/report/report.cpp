@@ -7,7 +7,6 @@
 #include "util/json_writer.hpp"
 #include "util/parallel.hpp"
 #include "util/strings.hpp"
-#include "util/time.hpp"
 
 #include <array>
 #include <chrono>
@@ -405,7 +404,6 @@ ReportDataFiles ReportDataFiles::write(const std::string& reports_dir, const Rep
     // Each file is hashed as it is written (never read back); its text is handed to the file a megabyte
     // at a time. Side by side: copying them into the page cache is most of what they cost.
     parallel_for(2, writers.size(), [&](size_t i) {
-        double t0 = monotonic_seconds();
         File& f = out.m_files[i];
         f.name = writers[i].first;
         f.file = std::make_unique<AtomicFile>(dir + "/" + f.name, 0640);
@@ -415,7 +413,6 @@ ReportDataFiles ReportDataFiles::write(const std::string& reports_dir, const Rep
         text.flush();
         f.file->sync(); // here, side by side, rather than one after the other when they are put in place
         f.hash = "sha256:" + f.file->sha256_hex();
-        fprintf(stderr, "T %s %.3f-%.3f\n", f.name.c_str(), t0, monotonic_seconds());
     });
     return out;
 }

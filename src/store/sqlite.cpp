@@ -1,5 +1,4 @@
 #include "store/sqlite.hpp"
-#include "util/time.hpp"
 
 #include "util/error.hpp"
 
@@ -206,11 +205,8 @@ void Database::release_cache() {
 }
 
 Database::~Database() {
-    fprintf(stderr,"T dbclose %.3f\n", monotonic_seconds());
     finish_checkpoint();
-    fprintf(stderr,"T joined %.3f\n", monotonic_seconds());
     sqlite3_close(m_db);
-    fprintf(stderr,"T closed %.3f\n", monotonic_seconds());
 }
 
 void Database::finish_checkpoint() {
