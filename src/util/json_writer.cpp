@@ -128,7 +128,12 @@ JsonWriter& JsonWriter::value(int64_t n) {
 }
 JsonWriter& JsonWriter::value(double d) {
     before_value();
-    m_out += std::isfinite(d) ? format_double(d) : "null";
+    if (!std::isfinite(d)) {
+        m_out += "null";
+        return *this;
+    }
+    char digits[32]; // format_double's digits, without a string made for them (most coordinates need 18)
+    m_out.append(digits, std::to_chars(digits, digits + sizeof digits, d).ptr);
     return *this;
 }
 JsonWriter& JsonWriter::value(const std::optional<std::string>& s) {

@@ -7,6 +7,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <vector>
 
 using namespace oznsync;
@@ -111,11 +112,14 @@ TEST_SUITE("strings") {
         std::string out;
         JsonWriter w(out);
         w.begin_object().field("seq", 1).field("n", int64_t{-1234567890123}).key("a").begin_array();
-        w.value(true).null().begin_object().end_object().end_array().end_object();
+        w.value(true).null().begin_object().end_object().end_array();
+        w.field("lat", -27.588468102391438).field("whole", 3.0).field("nan", std::nan("")).end_object();
         out += '\n';
         w.begin_object().field("seq", 2).end_object();
         out += '\n';
-        CHECK(out == "{\"seq\":1,\"n\":-1234567890123,\"a\":[true,null,{}]}\n{\"seq\":2}\n");
+        CHECK(out == "{\"seq\":1,\"n\":-1234567890123,\"a\":[true,null,{}],\"lat\":-27.588468102391438,"
+                     "\"whole\":3,\"nan\":null}\n{\"seq\":2}\n");
+        CHECK(format_double(-27.588468102391438) == "-27.588468102391438"); // the same digits
     }
 
     TEST_CASE("CSV fields: quoted as RFC 4180 asks, formulas neutralised") {
