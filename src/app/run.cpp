@@ -407,7 +407,7 @@ private:
     }
 
     int finish(int code) {
-        if (!m_rows_at_end) m_plan_write.reset(); // rows that a failure left unwaited for: waited for now
+        // The entries move into the report; rows still being written read them where they lie.
         ReportData d = report_data();
         ReportDataFiles data;
         if (m_rows_at_end) {
@@ -417,8 +417,8 @@ private:
             } catch (const std::exception& e) {
                 code = run_stopped_by(e, d.run);
             }
-            m_plan_write.reset();
         }
+        m_plan_write.reset(); // rows that a failure left unwaited for: waited for now
         settle_run_record(d.run, code, m_planned);
         return RunEnding(m_cfg, m_store, m_runs).finish(std::move(d), m_opt.sends(), std::move(data));
     }

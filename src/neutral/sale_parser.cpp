@@ -341,12 +341,8 @@ bool parse_array_in_slices(const std::string& text, size_t open, SaleFeed& feed)
     feed.position = second.position;
     // The second half's sales taken from its last one back, their storage given back a megabyte at a time
     // (both copies of a 250k-sale half are never in memory at once), then put back in order.
-    const size_t base = feed.sales.size(), per_release = std::max<size_t>(1, (1u << 20) / sizeof(Sale));
-    for (size_t taken = 1; !second.sales.empty(); ++taken) {
-        feed.sales.push_back(std::move(second.sales.back()));
-        second.sales.pop_back();
-        if (taken % per_release == 0) release_unused_capacity(second.sales);
-    }
+    const size_t base = feed.sales.size();
+    drain_from_back(second.sales, [&](Sale&& s) { feed.sales.push_back(std::move(s)); });
     std::reverse(feed.sales.begin() + static_cast<std::ptrdiff_t>(base), feed.sales.end());
     std::move(second.invalid.begin(), second.invalid.end(), std::back_inserter(feed.invalid));
     return true;

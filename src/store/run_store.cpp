@@ -305,14 +305,10 @@ std::vector<JournalEntry> RunStore::number_plan(const std::string& run_id, std::
     std::vector<JournalEntry> out;
     out.reserve(writes.size() + findings.size());
     auto take = [&](std::vector<Change>& changes, EntryState state) {
-        const size_t per_release = std::max<size_t>(1, (1u << 20) / sizeof(Change));
-        for (size_t taken = 1; !changes.empty(); ++taken) {
-            out.push_back(JournalEntry{0, "", ts, std::move(changes.back()), state,
+        drain_from_back(changes, [&](Change&& c) {
+            out.push_back(JournalEntry{0, "", ts, std::move(c), state,
                                        state == EntryState::Planned ? planned_result : "", ""});
-            changes.pop_back();
-            if (taken % per_release == 0) release_unused_capacity(changes);
-        }
-        changes = {};
+        });
     };
     take(findings, EntryState::Finding);
     take(writes, EntryState::Planned);

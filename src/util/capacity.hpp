@@ -1,7 +1,9 @@
 #pragma once
 // Giving back the memory of a large vector that is being emptied from its end, as it empties, without the
 // copy shrink_to_fit makes (which needs the old and the new storage at once).
+#include <algorithm>
 #include <cstddef>
+#include <utility>
 #include <vector>
 
 namespace oznsync {
@@ -14,6 +16,19 @@ void release_pages(void* begin, void* end);
 /// vector writes an element before it reads it, so it stays valid and keeps its capacity.
 template <class T> void release_unused_capacity(std::vector<T>& v) {
     release_pages(v.data() + v.size(), v.data() + v.capacity());
+}
+
+/// Empties `v` from its last element back, handing each to `take` (moved), and gives back its storage a
+/// megabyte at a time as it empties: the elements and what `take` makes of them are never in memory whole
+/// at once. `v` ends empty, without storage.
+template <class T, class Take> void drain_from_back(std::vector<T>& v, Take&& take) {
+    const size_t per_release = std::max<size_t>(1, (1u << 20) / sizeof(T));
+    for (size_t taken = 1; !v.empty(); ++taken) {
+        take(std::move(v.back()));
+        v.pop_back();
+        if (taken % per_release == 0) release_unused_capacity(v);
+    }
+    v = {};
 }
 
 } // namespace oznsync
