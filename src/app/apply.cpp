@@ -154,7 +154,7 @@ public:
         stop_if_interrupted("before a write: the writes sent were answered, the rest not sent");
         std::vector<std::string> ids;
         for (auto* e : chunk) {
-            ids.push_back(e->change.client_id);
+            ids.push_back(e->change.client_id.str());
             mark(*e, EntryState::Intent);
         }
         WriteResult r = chunk.size() == 1 ? send(implanted_request(ids[0], implanted))
@@ -182,14 +182,14 @@ public:
 
     bool kept_external_id(const Change& c) {
         for (const auto& p : m_gw.find_by_code(c.code))
-            if (p.id == c.property_id) return p.external_id == external_id_for(c.sale_id);
+            if (p.id == c.property_id) return p.external_id == external_id_for(IdText(c.sale_id));
         return false;
     }
 
     /// A removal waits only for failures that touched its own port or code.
     std::string blocked_by_failure(const Change& c) {
         std::lock_guard lock(m_mutex);
-        for (const std::string& key : {c.code, port_key(c.target.splitter, c.target.port)})
+        for (const std::string& key : {c.code, port_key(IdText(c.target.splitter), c.target.port)})
             if (m_failed_keys.count(key)) return key;
         return "";
     }
@@ -198,7 +198,7 @@ public:
         std::lock_guard lock(m_mutex);
         m_failed_keys.insert(c.code);
         for (const PortRef* p : {&c.target, &*c.from})
-            if (!p->empty()) m_failed_keys.insert(port_key(p->splitter, p->port));
+            if (!p->empty()) m_failed_keys.insert(port_key(IdText(p->splitter), p->port));
     }
 
     void remove(JournalEntry& e) {
@@ -248,7 +248,7 @@ std::vector<std::vector<JournalEntry*>> lanes_of(const std::vector<JournalEntry*
         const Change& c = changes[i]->change;
         std::vector<std::string> keys{"code " + c.code};
         for (const PortRef* p : {&c.target, &*c.from})
-            if (!p->empty()) keys.push_back("port " + port_key(p->splitter, p->port));
+            if (!p->empty()) keys.push_back("port " + port_key(IdText(p->splitter), p->port));
         for (const auto& k : keys) {
             auto [it, fresh] = first_with.emplace(k, i);
             if (!fresh) parent[root(i)] = root(it->second);
@@ -362,7 +362,7 @@ void recover_interrupted(OzmapGateway& gateway, std::vector<JournalEntry>& inter
         e.error =
             ok ? "interrupted removal completed on recovery" : "interrupted removal could not be completed";
         spdlog::info("recovered interrupted {} of sale {}: {}", action_name(e.change.action),
-                     e.change.sale_id, e.error);
+                     e.change.sale_id.str(), e.error);
     }
 }
 

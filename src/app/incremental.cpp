@@ -186,9 +186,9 @@ IncrementalScope incremental_scope(Store& store, int64_t snapshot, const SaleFee
         part.codes.insert(s.code_order);
     }
     for (const auto& [sale, o] : base) {
-        if (!o.port.splitter.empty()) part.splitters.insert(o.port.splitter);
+        if (!o.port.splitter.empty()) part.splitters.insert(o.port.splitter.str());
         if (!o.code.empty()) part.codes.insert(o.code);
-        if (!o.client_id.empty()) part.client_ids.insert(o.client_id);
+        if (!o.client_id.empty()) part.client_ids.insert(o.client_id.str());
     }
     out.inventory = load_inventory_part(store, snapshot, part);
     return out;
@@ -216,7 +216,7 @@ void record_sales(Store& store, const std::vector<const Sale*>& sales,
     std::set<std::string> unsettled;
     for (const auto& e : entries)
         if (is_write(e.change.action) && e.state != EntryState::Done && !e.change.sale_id.empty())
-            unsettled.insert(e.change.sale_id);
+            unsettled.insert(e.change.sale_id.str());
     SaleRecords records(store);
     auto tx = store.transaction();
     if (whole_feed) {

@@ -92,7 +92,7 @@ PartnerApplyOutcome apply_partner_changes(OzmapGateway& gateway, RunStore* journ
         }
         // The user exists in OZmap now: its password must reach the hand-over file before the change counts
         // as done; if it cannot, the run says so (and every later run, until the password is reset).
-        std::string user_id = c.user->user_id;
+        std::string user_id = c.user->user_id.str();
         if (user_id.empty()) user_id = r.user_id;
         e.change.user.edit().user_id = user_id;
         // A new password counts only once OZmap lets the user log in with it: the SDK's UpdateUserDTO
@@ -253,7 +253,7 @@ PartnerStepOutcome apply_partner_step(const PartnerStepContext& ctx, OzmapGatewa
             if (e.state == EntryState::Planned &&
                 (e.change.action == Action::UserCreate || e.change.user->reset_password))
                 handovers.record({e.change.user->username, partner_of_username(e.change.user->username),
-                                  e.change.user->user_id, ctx.run_id, ""});
+                                  e.change.user->user_id.str(), ctx.run_id, ""});
     auto hand_over = [&](const Change& c, const std::string& user_id, const std::string& password) {
         PartnerUserRecord record{c.user->username, partner_of_username(c.user->username), user_id, ctx.run_id,
                                  ""};

@@ -41,11 +41,11 @@ void refuse_unsafe_ids(std::vector<Change>& writes, std::vector<Change>& finding
     size_t kept = 0; // writes[0, kept) are the safe ones, in their order
     for (auto& c : writes) {
         std::string why;
-        for (const auto& [what, id] : {std::pair<const char*, const std::string*>{"property", &c.property_id},
+        for (const auto& [what, id] : {std::pair<const char*, const Id*>{"property", &c.property_id},
                                        {"client", &c.client_id},
                                        {"drop cable", &c.drop},
                                        {"user", &c.user->user_id}})
-            if (!id->empty() && !is_object_id(*id)) {
+            if (!id->empty() && !id->is_object_id()) {
                 why = std::string("OZmap gave the ") + what + " the id '" + *id +
                       "', which is not an OZmap id (24 hex digits): nothing written with it";
                 break;
@@ -208,7 +208,8 @@ std::string verb(Action a, ChangeTense tense) {
 std::string change_text(const Change& c, ChangeTense tense) {
     std::string s = verb(c.action, tense) + " " + (c.code.empty() ? c.user->username : c.code);
     if (!c.target.empty()) {
-        s += (c.action == Action::Move ? " to " : " on ") + (c.box_name.empty() ? c.target.box : c.box_name);
+        s += (c.action == Action::Move ? " to " : " on ") +
+             (c.box_name.empty() ? c.target.box.str() : c.box_name);
         if (!c.splitter_name.empty()) s += " " + c.splitter_name;
         s += " port " + std::to_string(c.target.port);
     }
@@ -219,9 +220,9 @@ std::string change_text(const Change& c, ChangeTense tense) {
 std::vector<std::pair<std::string, std::string>> change_fields(const Change& c) {
     return {{"action", action_name(c.action)},
             {"code", c.code.empty() ? c.user->username : c.code},
-            {"sale_id", c.sale_id},
-            {"project", c.project},
-            {"box", c.target.box}};
+            {"sale_id", c.sale_id.str()},
+            {"project", c.project.str()},
+            {"box", c.target.box.str()}};
 }
 
 } // namespace oznsync

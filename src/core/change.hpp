@@ -2,6 +2,7 @@
 // A change set: what reconcile decided, one entry per OZmap write (or per finding that needs no write).
 #include "core/model.hpp"
 #include "util/boxed.hpp"
+#include "util/ids.hpp"
 
 #include <cstdint>
 #include <map>
@@ -37,7 +38,7 @@ bool is_write(Action a);
 
 /// Where a client sits (or should sit).
 struct PortRef {
-    std::string box, splitter;
+    Id box, splitter;
     int port = 0;
     bool operator==(const PortRef&) const = default;
     bool empty() const { return splitter.empty(); }
@@ -104,7 +105,8 @@ private:
 
 /// What a partner-user change (user_create / user_update) carries beside the fields every change has.
 struct UserChange {
-    std::string username, user_id, email;
+    std::string username, email;
+    Id user_id;
     std::vector<std::string> projects;
     bool reset_password = false; // user_update: a new password (`partners --reset-password`)
     bool claim_user = false;     // user_update: the user gets oznsync's external_id (a user it made before)
@@ -112,16 +114,18 @@ struct UserChange {
 
 struct Change {
     Action action = Action::Create;
-    std::string sale_id, code, partner, project;
+    Id sale_id;
+    std::string code, partner;
+    Id project;
     PortRef target;                      // where the client must be (create/move), or where it is (others)
     Boxed<PortRef> from;                 // move (and its conflict): where it was; empty elsewhere
     std::string box_name, splitter_name; // of `target`, as OZmap names them (for people reading reports)
-    std::string property_id, client_id;
+    Id property_id, client_id;
     bool implanted = false; // the client's implanted flag after the change
     // For remove: keep the property, disconnected from its port through its drop cable (empty drop: the
     // property is not connected any more).
     bool keep_property = false;
-    std::string drop;
+    Id drop;
     // For create:
     std::string client_name, address;
     double lat = 0, lng = 0;
@@ -144,14 +148,15 @@ Change invalid_finding(const InvalidRecord& r);
 /// What oznsync last applied to the client of a sale it owns: the base line that tells an OZmap edit
 /// (drift) from a change in OZneutral.
 struct OwnedState {
-    std::string property_id, client_id, code;
+    Id property_id, client_id;
+    std::string code;
     PortRef port;
     bool implanted = false;
     bool operator==(const OwnedState&) const = default;
 };
 
 /// What oznsync last applied, by sale id (the `owned` table).
-using Baseline = std::unordered_map<std::string, OwnedState>;
+using Baseline = std::unordered_map<Id, OwnedState, IdHash>;
 
 struct ChangeSet {
     std::vector<Change> writes;   // in apply order
@@ -165,7 +170,7 @@ struct ChangeSet {
     // state); `forget` holds the sales whose client
     // is gone for good (the sale ended and nothing of the client is left). Other rows stay as they are.
     Baseline baseline;
-    std::set<std::string> forget;
+    std::set<Id> forget;
 };
 
 /// Every OZmap id a write puts into a request path (property, client, drop cable, user) must be an

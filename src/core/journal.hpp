@@ -125,7 +125,7 @@ private:
 /// The base-line rows a run writes: the plan's, then every change that succeeded on top.
 struct OwnedUpdate {
     Baseline upsert;
-    std::set<std::string> forget;
+    std::set<Id> forget;
 };
 OwnedUpdate owned_after(const ChangeSet& plan, const std::vector<JournalEntry>& entries);
 

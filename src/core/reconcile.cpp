@@ -154,7 +154,7 @@ private:
         const OwnedState* base = nullptr;
         if (auto it = m_baseline.find(s.id); it != m_baseline.end()) base = &it->second;
         Owned owned{m_ix.owned_property(s.id), nullptr};
-        if (!owned.property && base) owned.lone_client = m_ix.lone_client(base->client_id);
+        if (!owned.property && base) owned.lone_client = m_ix.lone_client(IdText(base->client_id));
         if (owned.has_client()) ++m_out.owned_clients;
 
         if (!s.wants_present()) {
@@ -343,8 +343,9 @@ private:
     /// and after read as names too (its ids stay in `from` and `target`).
     void name_places(std::vector<Change>& changes) const {
         for (auto& c : changes) {
-            if (auto b = m_inv.boxes.find(c.target.box); b != m_inv.boxes.end()) c.box_name = b->second.name;
-            if (auto s = m_inv.splitters.find(c.target.splitter); s != m_inv.splitters.end())
+            if (auto b = m_inv.boxes.find(c.target.box.str()); b != m_inv.boxes.end())
+                c.box_name = b->second.name;
+            if (auto s = m_inv.splitters.find(c.target.splitter.str()); s != m_inv.splitters.end())
                 c.splitter_name = s->second.name;
             if (c.action == Action::Move && !c.from->empty()) {
                 const bool same_box = c.from->box == c.target.box;
@@ -357,9 +358,9 @@ private:
     /// "CTO-000005-S2 port 2" (within one box), else "box CTO-000005 / CTO-000005-S2 port 2"; an id where
     /// the snapshot has no name.
     std::string place_name(const PortRef& p, bool same_box) const {
-        auto name = [](const auto& map, const std::string& id) {
-            auto it = map.find(id);
-            return it == map.end() || it->second.name.empty() ? id : it->second.name;
+        auto name = [](const auto& map, const Id& id) {
+            auto it = map.find(id.str());
+            return it == map.end() || it->second.name.empty() ? id.str() : it->second.name;
         };
         std::string out = same_box ? "" : "box " + name(m_inv.boxes, p.box) + " / ";
         return out + name(m_inv.splitters, p.splitter) + " port " + std::to_string(p.port);

@@ -49,12 +49,11 @@ struct Owned {
 /// order: comparing two ranks compares the three ids. One hash look-up a change; only the distinct places
 /// (a few per splitter) are sorted.
 inline std::vector<uint32_t> place_ranks(const std::vector<Change>& changes) {
-    using Place = std::tuple<std::string_view, std::string_view, std::string_view>;
+    using Place = std::tuple<Id, Id, Id>; // ids order as their texts do
     struct PlaceHash {
         size_t operator()(const Place& p) const {
-            const std::hash<std::string_view> h;
-            size_t seed = h(std::get<0>(p));
-            for (size_t more : {h(std::get<1>(p)), h(std::get<2>(p))})
+            size_t seed = std::get<0>(p).hash();
+            for (size_t more : {std::get<1>(p).hash(), std::get<2>(p).hash()})
                 seed ^= more + 0x9e3779b97f4a7c15ULL + (seed << 6) + (seed >> 2);
             return seed;
         }

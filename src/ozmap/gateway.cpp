@@ -127,14 +127,14 @@ WriteRequest create_request(const Change& c) {
         .field("connector", c.target.splitter);
     w.field("port", c.target.port).key("coords").begin_array().value(c.lng).value(c.lat).end_array();
     w.field("address", c.address).field("auto_connect", false).field("force", false);
-    w.field("external_id", external_id_for(c.sale_id));
+    w.field("external_id", external_id_for(IdText(c.sale_id)));
     w.key("client").begin_object().field("code", c.code).field("name", c.client_name);
     w.field("observation", "OZneutral sale " + c.sale_id + (c.partner.empty() ? "" : " (" + c.partner + ")"));
     w.field("implanted", c.implanted).end_object().end_object();
     WriteRequest r{"POST", "properties", body};
     r.creates = Creates::Property;
     r.code = c.code;
-    r.external_id = external_id_for(c.sale_id);
+    r.external_id = external_id_for(IdText(c.sale_id));
     return r;
 }
 
@@ -146,7 +146,7 @@ WriteRequest move_request(const Change& c) {
         .field("connector", c.target.splitter)
         .field("port", c.target.port)
         .end_object();
-    return {"PATCH", "properties/" + url_encode(c.property_id), body};
+    return {"PATCH", "properties/" + url_encode(IdText(c.property_id)), body};
 }
 
 WriteRequest implanted_request(const std::string& client_id, bool implanted) {
@@ -174,18 +174,19 @@ std::vector<WriteRequest> remove_requests(const Change& c) {
     std::vector<WriteRequest> out;
     if (c.keep_property) {
         if (!c.drop.empty())
-            out.push_back({"POST", "cables/" + url_encode(c.drop) + "/fibers/disconnect", ""});
+            out.push_back({"POST", "cables/" + url_encode(IdText(c.drop)) + "/fibers/disconnect", ""});
     } else if (!c.property_id.empty()) {
-        out.push_back({"DELETE", "properties/" + url_encode(c.property_id), ""});
+        out.push_back({"DELETE", "properties/" + url_encode(IdText(c.property_id)), ""});
     }
-    if (!c.client_id.empty()) out.push_back({"DELETE", "ftth-clients/" + url_encode(c.client_id), ""});
+    if (!c.client_id.empty())
+        out.push_back({"DELETE", "ftth-clients/" + url_encode(IdText(c.client_id)), ""});
     return out;
 }
 
 WriteRequest adopt_request(const Change& c) {
     std::string body;
-    JsonWriter(body).begin_object().field("external_id", external_id_for(c.sale_id)).end_object();
-    return {"PATCH", "properties/" + url_encode(c.property_id), body};
+    JsonWriter(body).begin_object().field("external_id", external_id_for(IdText(c.sale_id))).end_object();
+    return {"PATCH", "properties/" + url_encode(IdText(c.property_id)), body};
 }
 
 } // namespace oznsync
@@ -235,7 +236,7 @@ WriteRequest user_update_request(const Change& c, const std::string& role) {
     w.begin_object();
     user_projects(w, c, role);
     w.end_object();
-    return {"PATCH", "users/" + url_encode(c.user->user_id), body};
+    return {"PATCH", "users/" + url_encode(IdText(c.user->user_id)), body};
 }
 
 WriteRequest user_claim_request(const Change& c) {
@@ -244,13 +245,13 @@ WriteRequest user_claim_request(const Change& c) {
         .begin_object()
         .field("external_id", partner_external_id(partner_of_username(c.user->username)))
         .end_object();
-    return {"PATCH", "users/" + url_encode(c.user->user_id), body};
+    return {"PATCH", "users/" + url_encode(IdText(c.user->user_id)), body};
 }
 
 WriteRequest user_password_request(const Change& c, const std::string& password) {
     std::string body;
     JsonWriter(body).begin_object().field("password", password).end_object();
-    return {"PATCH", "users/" + url_encode(c.user->user_id), body};
+    return {"PATCH", "users/" + url_encode(IdText(c.user->user_id)), body};
 }
 
 } // namespace oznsync

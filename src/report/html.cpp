@@ -189,14 +189,16 @@ std::string place_cell(const ReportData& d, const char* kind, const std::string&
 std::string change_row(const ReportData& d, const JournalEntry& e) {
     const Change& c = e.change;
     std::string a = action_name(c.action);
-    std::string r = "<tr data-action=\"" + a + "\" data-project=\"" + esc(c.project) + "\"><td class=n>" +
-                    std::to_string(e.seq) + "</td><td class=\"act a-" + a + "\">" + a + "</td>";
-    r += "<td class=sale>" + esc(c.sale_id) + "</td><td>" + esc(c.code.empty() ? c.user->username : c.code) +
+    std::string r = "<tr data-action=\"" + a + "\" data-project=\"" + esc(c.project.str()) +
+                    "\"><td class=n>" + std::to_string(e.seq) + "</td><td class=\"act a-" + a + "\">" + a +
+                    "</td>";
+    r += "<td class=sale>" + esc(c.sale_id.str()) + "</td><td>" +
+         esc(c.code.empty() ? c.user->username : c.code) +
          (c.address.empty() ? "" : "<div class=addr>" + esc(c.address) + "</div>") + "</td><td>" +
          esc(c.partner) + "</td>";
-    r += "<td>" + esc(c.project.empty() ? "" : project_label(d, c.project)) + "</td>" +
-         place_cell(d, "box", c.box_name, c.target.box) +
-         place_cell(d, "splitter", c.splitter_name, c.target.splitter) + "<td class=n>" +
+    r += "<td>" + esc(c.project.empty() ? "" : project_label(d, c.project.str())) + "</td>" +
+         place_cell(d, "box", c.box_name, c.target.box.str()) +
+         place_cell(d, "splitter", c.splitter_name, c.target.splitter.str()) + "<td class=n>" +
          (c.target.port ? std::to_string(c.target.port) : "") + "</td>";
     r += "<td class=long>" + esc(c.before.text()) + (c.before.empty() && c.after.empty() ? "" : " &rarr; ") +
          esc(c.after.text()) + "</td><td class=long>" + esc(c.reason.text()) + "</td>" + result_cell(e) +
@@ -402,7 +404,7 @@ std::string counts_section(const ReportData& d, const std::map<std::string, long
 /// The filterable table of every change (capped at kHtmlRowLimit rows).
 std::string changes_table(const ReportData& d, const std::map<std::string, long long>& counts) {
     std::string h;
-    std::set<std::string> projects;
+    std::set<Id> projects;
     for (const auto& e : d.entries)
         if (!e.change.project.empty()) projects.insert(e.change.project);
     h += "<h2 id=changes-title>Changes (" + std::to_string(d.entries.size()) + ")</h2>";
@@ -414,7 +416,7 @@ std::string changes_table(const ReportData& d, const std::map<std::string, long 
         if (n) h += "<option>" + a + "</option>";
     h += "</select></label><label>project <select id=f-project><option value=\"\">all</option>";
     for (const auto& p : projects)
-        h += "<option value=\"" + esc(p) + "\">" + esc(project_label(d, p)) + "</option>";
+        h += "<option value=\"" + esc(p.str()) + "\">" + esc(project_label(d, p.str())) + "</option>";
     h += "</select></label><label>find <input id=f-text type=search></label><span id=f-count "
          "class=sub></span></div>";
     h += "<div class=scroll><table id=changes><thead>" + std::string(kChangeHead) + "</thead><tbody>\n";

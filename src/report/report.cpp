@@ -135,21 +135,21 @@ std::string drift_jsonl(const ReportData& d) {
 }
 
 std::map<std::string, std::map<std::string, long long>> counts_by_project(const ReportData& d) {
-    std::unordered_map<std::string_view, ActionCounts> by; // a run names a few projects
-    std::string_view last;
+    std::unordered_map<Id, ActionCounts, IdHash> by; // a run names a few projects
+    const Id* last = nullptr;
     ActionCounts* counts_of_last = nullptr; // entries in plan order: a project's come in runs
     for (const auto& e : d.entries) {
-        const std::string_view project = e.change.project;
+        const Id& project = e.change.project;
         if (project.empty()) continue;
-        if (!counts_of_last || project != last) {
+        if (!counts_of_last || project != *last) {
             counts_of_last = &by[project];
-            last = project;
+            last = &project;
         }
         ++(*counts_of_last)[static_cast<size_t>(e.change.action)];
     }
     std::map<std::string, std::map<std::string, long long>> out;
     for (const auto& [project, n] : by) {
-        auto& counts = out[std::string(project)];
+        auto& counts = out[project.str()];
         for (size_t i = 0; i < kActionCount; ++i)
             if (n[i]) counts[action_name(action_at(i))] = n[i];
     }
@@ -356,20 +356,22 @@ void write_changes_csv(const ReportData& d, TextOut& to) {
         const Change& c = e.change;
         const std::string seq = std::to_string(e.seq),
                           port = c.target.port ? std::to_string(c.target.port) : "";
+        const IdText sale(c.sale_id), project(c.project), box(c.target.box), splitter(c.target.splitter),
+            property(c.property_id), client(c.client_id);
         const std::string_view fields[] = {d.run.id,
                                            seq,
                                            e.ulid,
                                            e.ts,
                                            action_name(c.action),
-                                           c.sale_id,
+                                           sale,
                                            c.code,
                                            c.partner,
-                                           c.project,
-                                           c.target.box,
-                                           c.target.splitter,
+                                           project,
+                                           box,
+                                           splitter,
                                            port,
-                                           c.property_id,
-                                           c.client_id,
+                                           property,
+                                           client,
                                            c.before.view(),
                                            c.after.view(),
                                            c.reason.view(),

@@ -89,7 +89,7 @@ std::string journal_payload(const Change& c) {
 Change change_from_row(Change c, const std::string& payload) {
     try {
         auto o = Poco::JSON::Parser().parse(payload).extract<Poco::JSON::Object::Ptr>();
-        const auto text = [&](const char* key, std::string& into) {
+        const auto text = [&](const char* key, auto& into) { // a string or an Id
             if (o->has(key) && !o->isNull(key)) into = o->getValue<std::string>(key);
         };
         const auto flag = [&](const char* key, bool& into) {

@@ -330,12 +330,13 @@ void RunStore::insert_plan(const std::string& run_id, std::span<const JournalEnt
         const JournalEntry& e = entries[i];
         const Change& c = e.change;
         const bool planned = i < writes;
-        // Every text bound here outlives the insert: bound without a copy (500k rows on a first night).
+        // Every text bound here outlives the insert: bound without a copy (500k rows on a first night);
+        // an id's text is made for the bind and copied by it.
         const std::string payload = journal_payload(c);
         ins.bind_static(1, run_id).bind(2, e.seq).bind_static(3, e.ulid).bind_static(4, e.ts);
-        ins.bind_static(5, action_name(c.action)).bind_static(6, c.sale_id).bind_static(7, c.code);
-        ins.bind_static(8, c.partner).bind_static(9, c.project).bind_static(10, c.target.box);
-        ins.bind_static(11, c.target.splitter).bind(12, c.target.port).bind_static(13, c.before.view());
+        ins.bind_static(5, action_name(c.action)).bind(6, c.sale_id).bind_static(7, c.code);
+        ins.bind_static(8, c.partner).bind(9, c.project).bind(10, c.target.box);
+        ins.bind(11, c.target.splitter).bind(12, c.target.port).bind_static(13, c.before.view());
         ins.bind_static(14, c.after.view()).bind_static(15, c.reason.view()).bind_static(16, payload);
         ins.bind_static(17, state_name(planned ? EntryState::Planned : EntryState::Finding));
         if (!planned || planned_result.empty())

@@ -98,11 +98,9 @@ public:
     std::set<std::string> sales_owning(const std::set<std::string>& client_ids,
                                        const std::set<std::string>& splitters);
     /// Writes the rows of `upsert` and deletes those of `forget`; other rows stay.
-    void save_baseline(const std::string& run_id, const Baseline& upsert,
-                       const std::set<std::string>& forget);
+    void save_baseline(const std::string& run_id, const Baseline& upsert, const std::set<Id>& forget);
     /// A saved plan's base-line updates, kept with it: `apply --plan` applies them without reconciling.
-    void save_plan_baseline(const std::string& run_id, const Baseline& upsert,
-                            const std::set<std::string>& forget);
+    void save_plan_baseline(const std::string& run_id, const Baseline& upsert, const std::set<Id>& forget);
     /// Those of the saved plan `run_id`; nullopt for a plan saved before they were kept.
     std::optional<OwnedUpdate> plan_baseline(const std::string& run_id);
     /// The codes of owned clients that no property of `snapshot` carries: the pull reads these clients

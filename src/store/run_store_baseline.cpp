@@ -58,8 +58,7 @@ Baseline RunStore::baseline_of(const std::set<std::string>& sale_ids) {
     return out;
 }
 
-void RunStore::save_baseline(const std::string& run_id, const Baseline& upsert,
-                             const std::set<std::string>& forget) {
+void RunStore::save_baseline(const std::string& run_id, const Baseline& upsert, const std::set<Id>& forget) {
     sql::Transaction tx(db_of(m_store));
     auto del = db_of(m_store).prepare("DELETE FROM owned WHERE sale_id = ?");
     for (const auto& sale : forget)
@@ -83,7 +82,7 @@ void RunStore::save_baseline(const std::string& run_id, const Baseline& upsert,
 }
 
 void RunStore::save_plan_baseline(const std::string& run_id, const Baseline& upsert,
-                                  const std::set<std::string>& forget) {
+                                  const std::set<Id>& forget) {
     auto& db = db_of(m_store);
     sql::Transaction tx(db);
     auto ins = db.prepare("INSERT OR REPLACE INTO plan_baseline(run_id, sale_id, forget, code, property_id, "

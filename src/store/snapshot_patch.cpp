@@ -45,7 +45,7 @@ void patch_snapshot(Store& store, int64_t snapshot, const std::vector<JournalEnt
                 .bind(7, c.lat)
                 .bind(8, c.lng)
                 .bind(9, c.address)
-                .bind(10, external_id_for(c.sale_id));
+                .bind(10, external_id_for(IdText(c.sale_id)));
             add.bind(11, c.client_id).bind(12, c.code).bind(13, c.client_name).bind(14, c.implanted).exec();
             break;
         case Action::Move:
@@ -78,7 +78,7 @@ void patch_snapshot(Store& store, int64_t snapshot, const std::vector<JournalEnt
             if (!c.client_id.empty()) forget_client.bind(1, snapshot).bind(2, c.client_id).exec();
             break;
         case Action::Adopt:
-            adopt.bind(1, external_id_for(c.sale_id)).bind(2, snapshot).bind(3, c.property_id).exec();
+            adopt.bind(1, external_id_for(IdText(c.sale_id))).bind(2, snapshot).bind(3, c.property_id).exec();
             break;
         default:
             break;

@@ -1,6 +1,8 @@
 #pragma once
 // A thin RAII layer over the SQLite C API: a database handle, prepared statements with typed binds,
 // and a transaction guard. Errors become exceptions carrying SQLite's message.
+#include "util/ids.hpp"
+
 #include <atomic>
 #include <cstdint>
 #include <optional>
@@ -32,6 +34,7 @@ public:
     Statement& bind(int i, std::string_view v);
     Statement& bind(int i, const std::string& v) { return bind(i, std::string_view(v)); }
     Statement& bind(int i, const char* v) { return bind(i, std::string_view(v)); }
+    Statement& bind(int i, const Id& v) { return bind(i, IdText(v).view()); }
     Statement& bind(int i, int64_t v);
     Statement& bind(int i, int v) { return bind(i, static_cast<int64_t>(v)); }
     Statement& bind(int i, bool v) { return bind(i, static_cast<int64_t>(v ? 1 : 0)); }
@@ -43,6 +46,10 @@ public:
     Statement& bind(int i, const std::optional<std::string>& v) { return v ? bind(i, *v) : bind_null(i); }
     /// Binds empty strings as NULL (for optional ids).
     Statement& bind_text_or_null(int i, std::string_view v) { return v.empty() ? bind_null(i) : bind(i, v); }
+    Statement& bind_text_or_null(int i, const std::string& v) {
+        return bind_text_or_null(i, std::string_view(v));
+    }
+    Statement& bind_text_or_null(int i, const Id& v) { return v.empty() ? bind_null(i) : bind(i, v); }
 
     /// Runs to the next row; false when done.
     bool step();

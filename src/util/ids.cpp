@@ -4,6 +4,9 @@
 
 #include <cctype>
 #include <cerrno>
+#include <cstring>
+#include <functional>
+#include <ostream>
 #include <random>
 #include <stdexcept>
 #include <sys/random.h>
@@ -31,6 +34,156 @@ bool is_object_id(std::string_view s) {
     for (char c : s)
         if (!std::isxdigit(static_cast<unsigned char>(c))) return false;
     return true;
+}
+
+namespace {
+int lower_hex_value(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+}
+constexpr char kLowerHex[] = "0123456789abcdef";
+} // namespace
+
+Id::Id(std::string_view text) {
+    if (text.empty()) return;
+    if (text.size() == 24) {
+        bool hex = true;
+        for (size_t i = 0; i < 12 && hex; ++i) {
+            const int hi = lower_hex_value(text[2 * i]), lo = lower_hex_value(text[2 * i + 1]);
+            hex = hi >= 0 && lo >= 0;
+            m_bytes[i] = static_cast<unsigned char>(hi << 4 | lo);
+        }
+        if (hex) {
+            m_form = Form::Bytes;
+            return;
+        }
+    }
+    auto* held = new std::string(text);
+    std::memcpy(m_bytes, &held, sizeof held);
+    m_form = Form::Text;
+}
+
+Id::Id(const Id& other) : Id() {
+    *this = other;
+}
+
+Id::Id(Id&& other) noexcept : m_form(other.m_form) {
+    std::memcpy(m_bytes, other.m_bytes, sizeof m_bytes);
+    other.m_form = Form::Empty;
+}
+
+Id& Id::operator=(const Id& other) {
+    if (this == &other) return *this;
+    if (other.m_form == Form::Text) return *this = Id(other.held_text());
+    release();
+    std::memcpy(m_bytes, other.m_bytes, sizeof m_bytes);
+    m_form = other.m_form;
+    return *this;
+}
+
+Id& Id::operator=(Id&& other) noexcept {
+    if (this == &other) return *this;
+    release();
+    std::memcpy(m_bytes, other.m_bytes, sizeof m_bytes);
+    m_form = other.m_form;
+    other.m_form = Form::Empty;
+    return *this;
+}
+
+Id::~Id() {
+    release();
+}
+
+void Id::release() noexcept {
+    if (m_form == Form::Text) delete &held_text();
+    m_form = Form::Empty;
+}
+
+const std::string& Id::held_text() const {
+    const std::string* held = nullptr;
+    std::memcpy(&held, m_bytes, sizeof held);
+    return *held;
+}
+
+bool Id::is_object_id() const {
+    return m_form == Form::Bytes || (m_form == Form::Text && oznsync::is_object_id(held_text()));
+}
+
+size_t Id::size() const {
+    switch (m_form) {
+    case Form::Empty:
+        return 0;
+    case Form::Bytes:
+        return 24;
+    case Form::Text:
+        return held_text().size();
+    }
+    return 0;
+}
+
+std::string_view Id::text(char* buf) const {
+    switch (m_form) {
+    case Form::Empty:
+        return ""; // an empty text, not a null one (SQLite binds a null pointer as NULL)
+    case Form::Text:
+        return held_text();
+    case Form::Bytes:
+        for (size_t i = 0; i < 12; ++i) {
+            buf[2 * i] = kLowerHex[m_bytes[i] >> 4];
+            buf[2 * i + 1] = kLowerHex[m_bytes[i] & 15];
+        }
+        return {buf, 24};
+    }
+    return {};
+}
+
+std::string Id::str() const {
+    return std::string(IdText(*this).view());
+}
+
+void Id::append_to(std::string& out) const {
+    out += IdText(*this).view();
+}
+
+bool Id::operator==(const Id& other) const {
+    if (m_form != other.m_form) return false; // each text has one form
+    switch (m_form) {
+    case Form::Empty:
+        return true;
+    case Form::Bytes:
+        return std::memcmp(m_bytes, other.m_bytes, sizeof m_bytes) == 0;
+    case Form::Text:
+        return held_text() == other.held_text();
+    }
+    return false;
+}
+
+bool Id::operator==(std::string_view other) const {
+    return IdText(*this).view() == other;
+}
+
+std::strong_ordering Id::operator<=>(const Id& other) const {
+    if (m_form == Form::Bytes && other.m_form == Form::Bytes) {
+        const int c = std::memcmp(m_bytes, other.m_bytes, sizeof m_bytes); // big-endian: the texts' order
+        return c < 0   ? std::strong_ordering::less
+               : c > 0 ? std::strong_ordering::greater
+                       : std::strong_ordering::equal;
+    }
+    return IdText(*this).view() <=> IdText(other).view();
+}
+
+size_t Id::hash() const {
+    if (m_form == Form::Empty) return 0;
+    if (m_form == Form::Text) return std::hash<std::string_view>()(held_text());
+    uint64_t h = 1469598103934665603ULL; // FNV-1a over the bytes (the text's hash would render it first)
+    for (unsigned char b : m_bytes)
+        h = (h ^ b) * 1099511628211ULL;
+    return static_cast<size_t>(h);
+}
+
+std::ostream& operator<<(std::ostream& os, const Id& id) {
+    return os << IdText(id).view();
 }
 
 std::string new_ulid(uint64_t unix_ms) {

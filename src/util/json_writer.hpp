@@ -1,6 +1,8 @@
 #pragma once
 // A small append-only JSON writer. Used where output is large (simulator pages, reports) so we never build
 // a DOM just to serialise it. Commas are placed automatically.
+#include "util/ids.hpp"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -23,6 +25,7 @@ public:
     JsonWriter& value(std::string_view s);
     JsonWriter& value(const char* s) { return value(std::string_view(s)); }
     JsonWriter& value(const std::string& s) { return value(std::string_view(s)); }
+    JsonWriter& value(const Id& id) { return value(IdText(id).view()); }
     JsonWriter& value(bool b);
     JsonWriter& value(int64_t n);
     JsonWriter& value(int n) { return value(static_cast<int64_t>(n)); }

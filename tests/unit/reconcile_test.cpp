@@ -608,7 +608,7 @@ TEST_SUITE("reconcile") {
         CHECK(vetted.sales[0] == &moved[1]);
         std::vector<std::string> found;
         for (const Change& c : vetted.findings)
-            found.push_back(c.sale_id + ": " + c.reason.text());
+            found.push_back(c.sale_id.str() + ": " + c.reason.text());
         CHECK(found == std::vector<std::string>{
                            "f: no codeOrder",
                            "d: two different records with id d and version 1: neither is used",

@@ -246,7 +246,7 @@ TEST_SUITE("store") {
         auto kept = runs.plan_baseline("p1");
         REQUIRE(kept);
         CHECK(kept->upsert == upsert);
-        CHECK(kept->forget == std::set<std::string>{"sale4"});
+        CHECK(kept->forget == std::set<Id>{"sale4"});
         // Kept, and empty: a plan that updates nothing reads as "nothing", not as "not kept".
         runs.begin(run_record("p2", RunMode::Plan, "2026-12-01T03:00:00Z"));
         runs.save_plan_baseline("p2", {}, {});

@@ -61,6 +61,56 @@ TEST_SUITE("strings") {
         CHECK(p.size() == 24);
         CHECK(p != random_password(24));
     }
+
+    TEST_CASE("Id: an ObjectId held as bytes, any other id as its text; both read back as given") {
+        const Id oid("65f1c0e2a9b4c2001f3e7a10");
+        CHECK(oid.str() == "65f1c0e2a9b4c2001f3e7a10");
+        CHECK(oid.is_object_id());
+        CHECK(oid.size() == 24);
+        CHECK(sizeof(Id) < sizeof(std::string));
+        // Not lower-case hex: kept as text, read back exactly; upper case is still an ObjectId.
+        for (const char* text : {"65F1C0E2A9B4C2001F3E7A10", "../../users/x", "65f1c0e2a9b4c2001f3e7a1g",
+                                 "65f1c0e2a9b4c2001f3e7a1", "p1", "\x00\x01"}) {
+            const Id id(text);
+            CHECK(id.str() == text);
+            CHECK(id == text);
+            CHECK(id.is_object_id() == is_object_id(text));
+        }
+        CHECK(Id().empty());
+        CHECK(Id("").empty());
+        CHECK(Id().str().empty());
+        CHECK_FALSE(oid.empty());
+
+        // Copies, moves and assignments keep the text; a moved-from id is empty.
+        Id text("not-an-object-id"), copy = text, moved = Id("65f1c0e2a9b4c2001f3e7a10");
+        CHECK(copy == text);
+        copy = oid;
+        CHECK(copy == oid);
+        copy = text;
+        CHECK(copy.str() == "not-an-object-id");
+        Id taken = std::move(copy);
+        CHECK(taken.str() == "not-an-object-id");
+        CHECK(copy.empty()); // NOLINT(bugprone-use-after-move): the moved-from state is what is checked
+        CHECK(moved == oid);
+
+        // Equal, ordered and hashed as their texts are, whatever form each is held in.
+        std::vector<std::string> texts = {"65f1c0e2a9b4c2001f3e7a10",
+                                          "65f1c0e2a9b4c2001f3e7a0f",
+                                          "7",
+                                          "65F1C0E2A9B4C2001F3E7A10",
+                                          "",
+                                          "65f1c0e2a9b4c2001f3e7a10x",
+                                          "zz"};
+        for (const auto& a : texts)
+            for (const auto& b : texts) {
+                CHECK((Id(a) == Id(b)) == (a == b));
+                CHECK(((Id(a) <=> Id(b)) == std::strong_ordering::less) == (a < b));
+                if (a == b) CHECK(Id(a).hash() == Id(b).hash());
+            }
+        char buf[24];
+        CHECK(oid.text(buf) == "65f1c0e2a9b4c2001f3e7a10");
+        CHECK(std::string_view(IdText(text)) == "not-an-object-id");
+    }
 }
 
 TEST_SUITE("strings") {
