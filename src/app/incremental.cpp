@@ -146,9 +146,9 @@ IncrementalScope incremental_scope(Store& store, int64_t snapshot, const SaleFee
         all.push_back(&s);
     std::set<std::string> feed_ids;
     for (const Sale* s : all)
-        feed_ids.insert(s->id);
+        feed_ids.insert(s->id.str());
     const auto recorded = records.versions_of(feed_ids);
-    std::map<std::string, const Sale*> newer;
+    std::map<Id, const Sale*> newer;
     for (const Sale* s : latest_versions(all)) {
         auto it = recorded.find(s->id);
         if (it == recorded.end() || s->version > it->second.version)
@@ -158,7 +158,7 @@ IncrementalScope incremental_scope(Store& store, int64_t snapshot, const SaleFee
     }
     std::set<std::string> ids;
     for (const auto& [id, s] : newer)
-        ids.insert(id);
+        ids.insert(id.str());
     out.changed = ids;
     ids.merge(records.unsettled());
     ids.merge(records.on_splitters(touched.splitters));
@@ -180,9 +180,9 @@ IncrementalScope incremental_scope(Store& store, int64_t snapshot, const SaleFee
     out.baseline = RunStore(store).baseline_of(ids);
     const Baseline& base = out.baseline;
     for (const auto& s : out.sales) {
-        part.sale_ids.insert(s.id);
-        part.boxes.insert(s.box);
-        part.splitters.insert(s.splitter);
+        part.sale_ids.insert(s.id.str());
+        part.boxes.insert(s.box.str());
+        part.splitters.insert(s.splitter.str());
         part.codes.insert(s.code_order);
     }
     for (const auto& [sale, o] : base) {
@@ -197,7 +197,7 @@ IncrementalScope incremental_scope(Store& store, int64_t snapshot, const SaleFee
 /// The latest record of each id, leaving out the ids the feed contradicts (two different records of one
 /// version): reconcile used neither, so neither may stand for the sale later.
 std::vector<const Sale*> recordable(const SaleFeed& feed) {
-    std::unordered_set<std::string_view> contradicted;
+    std::unordered_set<Id, IdHash> contradicted;
     for (const Sale* s : contradictions(feed.sales))
         contradicted.insert(s->id);
     std::vector<const Sale*> all;
@@ -213,10 +213,10 @@ std::vector<const Sale*> recordable(const SaleFeed& feed) {
 void record_sales(Store& store, const std::vector<const Sale*>& sales,
                   const std::vector<JournalEntry>& entries, bool whole_feed, const std::string& run_id,
                   const std::string& read_at) {
-    std::set<std::string> unsettled;
+    std::set<Id> unsettled;
     for (const auto& e : entries)
         if (is_write(e.change.action) && e.state != EntryState::Done && !e.change.sale_id.empty())
-            unsettled.insert(e.change.sale_id.str());
+            unsettled.insert(e.change.sale_id);
     SaleRecords records(store);
     auto tx = store.transaction();
     if (whole_feed) {

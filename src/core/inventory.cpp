@@ -9,8 +9,8 @@
 
 namespace oznsync {
 
-bool Inventory::has_project(const std::string& id) const {
-    return std::any_of(projects.begin(), projects.end(), [&](const Project& p) { return p.id == id; });
+bool Inventory::has_project(const Id& id) const {
+    return std::any_of(projects.begin(), projects.end(), [&](const Project& p) { return id == p.id; });
 }
 
 void Inventory::add_splitter(const Splitter& s) {
@@ -28,7 +28,7 @@ std::vector<ProjectOccupancy> occupancy_of(const Inventory& inv) {
     struct Run {
         size_t first, size;
     };
-    HashMap<std::string_view, Run> runs;
+    HashMap<Id, Run, IdHash> runs;
     runs.reserve(inv.splitters.size());
     size_t ports = 0;
     for (const auto& [id, s] : inv.splitters) {
@@ -38,7 +38,7 @@ std::vector<ProjectOccupancy> occupancy_of(const Inventory& inv) {
     std::vector<uint8_t> client_at(ports, kNoClient);
     for (const auto& p : inv.properties) { // the first property on a port says
         if (p.splitter.empty() || p.port <= 0 || p.client_id.empty()) continue;
-        auto it = runs.find(p.splitter);
+        auto it = runs.find(Id(p.splitter));
         if (it == runs.end() || static_cast<size_t>(p.port) > it->second.size) continue;
         uint8_t& at = client_at[it->second.first + static_cast<size_t>(p.port) - 1];
         if (at == kNoClient) at = p.client_implanted ? kImplanted : kNotImplanted;

@@ -22,12 +22,12 @@ struct SplitterState {
 struct Inventory {
     int64_t snapshot_id = 0;
     std::vector<Project> projects;
-    std::unordered_map<std::string, Box> boxes;
-    std::unordered_map<std::string, SplitterState> splitters;
+    std::unordered_map<Id, Box, IdHash> boxes;
+    std::unordered_map<Id, SplitterState, IdHash> splitters;
     std::vector<Property> properties;
     std::vector<Client> clients; // the clients read by code (the owned ones), with or without a property
 
-    bool has_project(const std::string& id) const;
+    bool has_project(const Id& id) const;
     void add_splitter(const Splitter& s);
 };
 

@@ -23,7 +23,7 @@ public:
             const Property& p = inv.properties[i];
             if (!p.client_code.empty()) by_code[p.client_code] = i;
             if (std::string_view sale = sale_in_external_id(p.external_id); !sale.empty())
-                by_sale.emplace(sale, i);
+                by_sale.emplace(Id(sale), i);
             if (!p.splitter.empty() && p.port > 0) by_port[PortAt{p.splitter, p.port}] = i;
             if (!p.client_id.empty()) property_clients.insert(p.client_id);
         }
@@ -36,7 +36,7 @@ public:
     }
 
     /// The property proven to belong to this sale (external_id), if any.
-    const Property* owned_property(std::string_view sale_id) const {
+    const Property* owned_property(const Id& sale_id) const {
         auto it = by_sale.find(sale_id);
         return it == by_sale.end() ? nullptr : &m_properties[it->second];
     }
@@ -75,7 +75,8 @@ private:
     std::span<const Property> m_properties;
     std::span<const Client> m_clients;
     HashMap<std::string_view, size_t> by_code; // of several properties with one code: the last one
-    HashMap<std::string_view, size_t> by_sale, clients_by_id, client_codes;
+    HashMap<Id, size_t, IdHash> by_sale;
+    HashMap<std::string_view, size_t> clients_by_id, client_codes;
     HashMap<PortAt, size_t, PortAtHash> by_port;
     HashSet<std::string_view> property_clients;
 };

@@ -1,5 +1,7 @@
 #pragma once
 // The domain model: what a snapshot of OZmap holds and what OZneutral sold. Plain values, no I/O.
+#include "util/ids.hpp"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -60,15 +62,17 @@ const char* sale_state_name(SaleState s);
 std::optional<SaleState> sale_state_from_name(std::string_view name);
 
 struct Sale {
-    std::string id;
+    Id id;
     int64_t version = 0;
     std::string updated_at;
     SaleState state = SaleState::Reserved;
     std::string substate;
     std::string code_order, client_name, address;
     std::optional<double> lat, lng;
-    std::string partner_id, partner_name, partnership_id;
-    std::string project, box, splitter;
+    Id partner_id;
+    std::string partner_name;
+    Id partnership_id;
+    Id project, box, splitter;
     int port = 0;
     std::string port_replace_reason;
 

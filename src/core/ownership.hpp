@@ -4,6 +4,8 @@
 // Proof of ownership is the property's `external_id = ozneutral:<sale id>` (set at create, or by
 // `oznsync adopt`). A client code equal to a sale's codeOrder proves nothing: the operator may have a
 // client with that code.
+#include "util/ids.hpp"
+
 #include <functional>
 #include <string>
 #include <string_view>
@@ -24,14 +26,14 @@ std::string port_key(std::string_view splitter, int port);
 /// The same key without allocating, for the hash maps over every port or sale of a plan. It views the
 /// splitter id: the owner of that string must outlive the map.
 struct PortAt {
-    std::string_view splitter;
+    Id splitter;
     int port = 0;
     bool operator==(const PortAt&) const = default;
 };
 
 struct PortAtHash {
     size_t operator()(const PortAt& p) const noexcept {
-        return std::hash<std::string_view>{}(p.splitter) * 31 + static_cast<size_t>(p.port);
+        return p.splitter.hash() * 31 + static_cast<size_t>(p.port);
     }
 };
 

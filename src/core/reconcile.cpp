@@ -20,8 +20,8 @@ public:
                const Baseline& baseline, const ReconciledVersions& reconciled)
         : m_inv(inv), m_ix(index), m_opt(opt), m_baseline(baseline), m_reconciled(reconciled) {}
 
-    bool in_scope(const std::string& project) const {
-        return m_opt.only_projects.empty() || m_opt.only_projects.count(project);
+    bool in_scope(const Id& project) const {
+        return m_opt.only_projects.empty() || m_opt.only_projects.count(project.str());
     }
 
     ChangeSet run(const VettedSales& feed) {
@@ -343,9 +343,8 @@ private:
     /// and after read as names too (its ids stay in `from` and `target`).
     void name_places(std::vector<Change>& changes) const {
         for (auto& c : changes) {
-            if (auto b = m_inv.boxes.find(c.target.box.str()); b != m_inv.boxes.end())
-                c.box_name = b->second.name;
-            if (auto s = m_inv.splitters.find(c.target.splitter.str()); s != m_inv.splitters.end())
+            if (auto b = m_inv.boxes.find(c.target.box); b != m_inv.boxes.end()) c.box_name = b->second.name;
+            if (auto s = m_inv.splitters.find(c.target.splitter); s != m_inv.splitters.end())
                 c.splitter_name = s->second.name;
             if (c.action == Action::Move && !c.from->empty()) {
                 const bool same_box = c.from->box == c.target.box;
@@ -359,7 +358,7 @@ private:
     /// the snapshot has no name.
     std::string place_name(const PortRef& p, bool same_box) const {
         auto name = [](const auto& map, const Id& id) {
-            auto it = map.find(id.str());
+            auto it = map.find(id);
             return it == map.end() || it->second.name.empty() ? id.str() : it->second.name;
         };
         std::string out = same_box ? "" : "box " + name(m_inv.boxes, p.box) + " / ";
@@ -394,7 +393,7 @@ public:
                 Change c = base_for(*s, found);
                 c.action = Action::Adopt;
                 c.before = FixedNote::OperatorsClient;
-                c.after = "owned by oznsync (external_id " + external_id_for(s->id) + ")";
+                c.after = "owned by oznsync (external_id " + external_id_for(IdText(s->id)) + ")";
                 c.reason = FixedNote::AdoptionProof;
                 m_out.writes.push_back(std::move(c));
             }
@@ -410,7 +409,7 @@ private:
     const ReconcileOptions& m_opt;
     const Baseline& m_baseline;
     const ReconciledVersions& m_reconciled;
-    const HashSet<std::string_view>* m_known_records = nullptr; // every record id of the feed
+    const HashSet<Id, IdHash>* m_known_records = nullptr; // every record id of the feed
     ChangeSet m_out;
 };
 

@@ -42,7 +42,7 @@ std::vector<const Sale*> latest_versions(const std::vector<const Sale*>& sales);
 std::vector<const Sale*> contradictions(const std::vector<Sale>& sales);
 
 /// Sale id -> the highest record version a run already reconciled (`sale_records`).
-using ReconciledVersions = HashMap<std::string, int64_t>;
+using ReconciledVersions = HashMap<Id, int64_t, IdHash>;
 
 /// `baseline`: sale id -> what oznsync last applied to its client (the `owned` table). A record whose
 /// version is lower than `reconciled` says is a finding ("stale record"), never applied.

@@ -13,14 +13,13 @@ namespace oznsync {
 
 namespace {
 struct IdVersion {
-    std::string_view id;
+    Id id;
     int64_t version;
     bool operator==(const IdVersion&) const = default;
 };
 struct IdVersionHash {
     size_t operator()(const IdVersion& k) const {
-        return std::hash<std::string_view>()(k.id) ^
-               (std::hash<int64_t>()(k.version) * 0x9e3779b97f4a7c15ULL);
+        return k.id.hash() ^ (std::hash<int64_t>()(k.version) * 0x9e3779b97f4a7c15ULL);
     }
 };
 } // namespace
@@ -29,7 +28,7 @@ std::vector<const Sale*> contradictions(const std::vector<Sale>& sales) {
     // The first record of each (id, version); a later one that differs from it contradicts it.
     HashMap<IdVersion, const Sale*, IdVersionHash> first;
     first.reserve(sales.size());
-    std::unordered_set<std::string_view> contradicted;
+    std::unordered_set<Id, IdHash> contradicted;
     std::vector<const Sale*> out;
     for (const auto& s : sales) {
         auto [it, fresh] = first.emplace(IdVersion{s.id, s.version}, &s);
@@ -39,7 +38,7 @@ std::vector<const Sale*> contradictions(const std::vector<Sale>& sales) {
 }
 
 std::vector<const Sale*> latest_versions(const std::vector<const Sale*>& sales) {
-    HashMap<std::string_view, size_t> best;
+    HashMap<Id, size_t, IdHash> best;
     best.reserve(sales.size());
     for (size_t i = 0; i < sales.size(); ++i) {
         auto [it, fresh] = best.emplace(sales[i]->id, i);

@@ -28,7 +28,7 @@ Change invalid_sale(const Sale& s, const std::string& reason) {
 
 std::vector<const Sale*> reject_duplicates(const std::vector<const Sale*>& sales,
                                            std::vector<Change>& findings) {
-    HashMap<PortAt, int, PortAtHash> live_ports; // views into the feed
+    HashMap<PortAt, int, PortAtHash> live_ports;
     HashMap<std::string_view, int> live_codes;
     live_ports.reserve(sales.size());
     live_codes.reserve(sales.size());
@@ -66,7 +66,7 @@ VettedSales vet_sales(const std::vector<Sale>& sales, const std::vector<InvalidR
     }
     // Two different records with the same id and version: the feed contradicts itself, so neither is
     // used (a finding, not a silent choice). The record id stays known, so its client is no orphan.
-    std::set<std::string_view> contradicted;
+    std::set<Id> contradicted;
     for (const Sale* s : contradictions(sales)) {
         out.findings.push_back(invalid_sale(*s, "two different records with id " + s->id + " and version " +
                                                     std::to_string(s->version) + ": neither is used"));

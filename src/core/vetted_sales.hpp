@@ -13,9 +13,9 @@
 namespace oznsync {
 
 struct VettedSales {
-    std::vector<const Sale*> sales;  // the latest version of each usable record, no duplicate, in feed order
-    std::vector<Change> findings;    // the feed's invalid records, then contradictions, then duplicates
-    HashSet<std::string_view> known; // every record id the feed holds, usable or not: none is an orphan
+    std::vector<const Sale*> sales; // the latest version of each usable record, no duplicate, in feed order
+    std::vector<Change> findings;   // the feed's invalid records, then contradictions, then duplicates
+    HashSet<Id, IdHash> known;      // every record id the feed holds, usable or not: none is an orphan
 };
 
 /// Pointers and views into `sales` and `invalid`, which must outlive the result unchanged (moving their

@@ -61,7 +61,7 @@ std::string validate(const RawSale& r, Sale& s) {
     if (s.id.empty()) return "missing id";
     // A flat record's id is OZneutral's ObjectId; a TMF638 Service's is any string (the ozn-sdk's
     // schema), bounded like every field.
-    if (!r.tmf && !is_object_id(s.id)) return "id '" + s.id.substr(0, 40) + "' is not a 24-hex id";
+    if (!r.tmf && !s.id.is_object_id()) return "id '" + s.id.str().substr(0, 40) + "' is not a 24-hex id";
     long long n;
     if (r.has("version")) {
         if (!parse_int(r.get("version"), n) || n < 0)
@@ -93,7 +93,8 @@ std::string validate(const RawSale& r, Sale& s) {
          {std::pair{"ozmap.project", &s.project}, {"ozmap.box", &s.box}, {"ozmap.splitter", &s.splitter}}) {
         *out = r.get(key);
         if (out->empty()) return std::string("missing ") + key;
-        if (!is_object_id(*out)) return std::string(key) + " '" + out->substr(0, 40) + "' is not a 24-hex id";
+        if (!out->is_object_id())
+            return std::string(key) + " '" + out->str().substr(0, 40) + "' is not a 24-hex id";
     }
     if (!r.has("ozmap.port")) return "missing ozmap.port";
     if (!parse_int(r.get("ozmap.port"), n) || n < 1 || n > 4096)

@@ -16,9 +16,10 @@ const std::string kOwnedColumns = std::string(kOwnedFields) + " FROM owned";
 
 void read_owned(sql::Statement& st, Baseline& out) {
     while (st.step())
-        out.insert_or_assign(st.text(0),
-                             OwnedState{st.text(1), st.text(2), st.text(3),
-                                        PortRef{st.text(4), st.text(5), st.integer(6)}, st.int64(7) != 0});
+        out.insert_or_assign(Id(st.text_view(0)), // ids parsed from SQLite's text, never copied as strings
+                             OwnedState{st.text_view(1), st.text_view(2), st.text(3),
+                                        PortRef{st.text_view(4), st.text_view(5), st.integer(6)},
+                                        st.int64(7) != 0});
 }
 } // namespace
 

@@ -58,11 +58,11 @@ std::string json_array_of(const std::set<std::string>& values) {
     return out;
 }
 
-std::unordered_map<std::string, RecordedVersion> SaleRecords::versions() {
-    std::unordered_map<std::string, RecordedVersion> out;
+RecordedVersions SaleRecords::versions() {
+    RecordedVersions out;
     auto st = db_of(m_store).prepare("SELECT id, version, settled FROM sale_records");
     while (st.step())
-        out.emplace(st.text(0), RecordedVersion{st.int64(1), st.int64(2) != 0});
+        out.emplace(Id(st.text_view(0)), RecordedVersion{st.int64(1), st.int64(2) != 0});
     return out;
 }
 
@@ -73,22 +73,22 @@ ReconciledVersions SaleRecords::reconciled_versions() {
     out.reserve(static_cast<size_t>(n.int64(0))); // 500k ids after a large operator's first night
     auto st = db_of(m_store).prepare("SELECT id, version FROM sale_records");
     while (st.step())
-        out.emplace(st.text(0), st.int64(1));
+        out.emplace(Id(st.text_view(0)), st.int64(1));
     return out;
 }
 
-std::unordered_map<std::string, RecordedVersion> SaleRecords::versions_of(const std::set<std::string>& ids) {
-    std::unordered_map<std::string, RecordedVersion> out;
+RecordedVersions SaleRecords::versions_of(const std::set<std::string>& ids) {
+    RecordedVersions out;
     if (ids.empty()) return out;
     auto st = db_of(m_store).prepare(
         "SELECT id, version, settled FROM sale_records WHERE id IN (SELECT value FROM json_each(?))");
     st.bind(1, json_array_of(ids));
     while (st.step())
-        out.emplace(st.text(0), RecordedVersion{st.int64(1), st.int64(2) != 0});
+        out.emplace(Id(st.text_view(0)), RecordedVersion{st.int64(1), st.int64(2) != 0});
     return out;
 }
 
-void SaleRecords::record(const std::vector<const Sale*>& sales, const std::set<std::string>& unsettled) {
+void SaleRecords::record(const std::vector<const Sale*>& sales, const std::set<Id>& unsettled) {
     // A record never replaces a newer version of itself: the version kept is the highest reconciled, the
     // one a stale record is measured against.
     std::string update;
@@ -117,13 +117,12 @@ void SaleRecords::record(const std::vector<const Sale*>& sales, const std::set<s
     }
 }
 
-void SaleRecords::keep_only(const std::vector<const Sale*>& keep,
-                            const std::unordered_map<std::string, RecordedVersion>& recorded) {
-    std::unordered_set<std::string_view> wanted;
+void SaleRecords::keep_only(const std::vector<const Sale*>& keep, const RecordedVersions& recorded) {
+    std::unordered_set<Id, IdHash> wanted;
     wanted.reserve(keep.size());
     for (const Sale* s : keep)
         wanted.insert(s->id);
-    std::vector<std::string> gone;
+    std::vector<Id> gone;
     for (const auto& [id, v] : recorded)
         if (!wanted.count(id)) gone.push_back(id);
     auto st = db_of(m_store).prepare("DELETE FROM sale_records WHERE id = ?");

@@ -18,24 +18,26 @@ struct RecordedVersion {
     bool settled = true;
 };
 
+/// Recorded ids with their versions.
+using RecordedVersions = std::unordered_map<Id, RecordedVersion, IdHash>;
+
 class SaleRecords {
 public:
     explicit SaleRecords(Store& store) : m_store(store) {}
 
     /// Every recorded id with its version and whether its writes all went through.
-    std::unordered_map<std::string, RecordedVersion> versions();
+    RecordedVersions versions();
     /// Every recorded id with the highest version reconciled (what reconcile measures stale records by).
     ReconciledVersions reconciled_versions();
     /// Those of these ids.
-    std::unordered_map<std::string, RecordedVersion> versions_of(const std::set<std::string>& ids);
+    RecordedVersions versions_of(const std::set<std::string>& ids);
     /// Writes these records (the latest version of each id; never over a higher recorded version),
     /// `unsettled` naming the ids whose writes did not all go through; one statement reused, inside the
     /// caller's transaction.
-    void record(const std::vector<const Sale*>& sales, const std::set<std::string>& unsettled);
+    void record(const std::vector<const Sale*>& sales, const std::set<Id>& unsettled);
     /// Forgets the recorded ids (`recorded`, as versions() read them) not in `keep` (the whole feed a
     /// full run read).
-    void keep_only(const std::vector<const Sale*>& keep,
-                   const std::unordered_map<std::string, RecordedVersion>& recorded);
+    void keep_only(const std::vector<const Sale*>& keep, const RecordedVersions& recorded);
 
     /// Ids of the records whose writes did not all go through.
     std::set<std::string> unsettled();

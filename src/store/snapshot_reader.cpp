@@ -57,7 +57,7 @@ void read_splitters(sql::Database& db, int64_t snapshot, Inventory& inv, const R
     while (st.step()) {
         SplitterState s{st.text(1), st.text(2), st.text(3), {}};
         s.ports.resize(static_cast<size_t>(st.int64(4)));
-        inv.splitters.emplace(st.text(0), std::move(s));
+        inv.splitters.emplace(Id(st.text_view(0)), std::move(s));
     }
 }
 

@@ -603,7 +603,7 @@ TEST_SUITE("reconcile") {
         const std::vector<Sale> moved = std::move(sales); // as the feed moves after its thread vetted it
         std::vector<std::string> usable;
         for (const Sale* s : vetted.sales)
-            usable.push_back(s->id + "@" + std::to_string(s->version));
+            usable.push_back(s->id.str() + "@" + std::to_string(s->version));
         CHECK(usable == std::vector<std::string>{"a@2", "e@1"});
         CHECK(vetted.sales[0] == &moved[1]);
         std::vector<std::string> found;
