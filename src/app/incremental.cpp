@@ -102,8 +102,8 @@ IncrementResult pull_increment(const Config& config, Store& store, OzmapClient& 
     for (const auto& s : delta.splitters)
         fetched.insert(s.id);
     for (const auto& p : delta.properties) {
-        property_ids.insert(p.id);
-        if (!p.splitter.empty()) splitters.insert(p.splitter);
+        property_ids.insert(p.id.str());
+        if (!p.splitter.empty()) splitters.insert(p.splitter.str());
     }
     splitters.merge(splitters_of_properties(store, snapshot, property_ids));
     std::vector<std::string> missing;

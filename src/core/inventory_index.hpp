@@ -43,7 +43,7 @@ public:
 
     /// A client without a property, known by its id (from the base line: recorded when oznsync created
     /// it); null when it has a property or is not in the snapshot.
-    const Client* lone_client(std::string_view client_id) const {
+    const Client* lone_client(const Id& client_id) const {
         if (client_id.empty() || property_clients.count(client_id)) return nullptr;
         auto it = clients_by_id.find(client_id);
         return it == clients_by_id.end() ? nullptr : &m_clients[it->second];
@@ -76,9 +76,10 @@ private:
     std::span<const Client> m_clients;
     HashMap<std::string_view, size_t> by_code; // of several properties with one code: the last one
     HashMap<Id, size_t, IdHash> by_sale;
-    HashMap<std::string_view, size_t> clients_by_id, client_codes;
+    HashMap<Id, size_t, IdHash> clients_by_id;
+    HashMap<std::string_view, size_t> client_codes;
     HashMap<PortAt, size_t, PortAtHash> by_port;
-    HashSet<std::string_view> property_clients;
+    HashSet<Id, IdHash> property_clients;
 };
 
 } // namespace oznsync

@@ -36,16 +36,17 @@ struct Splitter {
 
 /// A property (customer premises) with its FTTH client, as OZmap shows it.
 struct Property {
-    std::string id, project, box;
-    std::string splitter; // empty when not connected
-    int port = 0;         // 1-based, 0 when not connected
+    Id id, project, box;
+    Id splitter;  // empty when not connected
+    int port = 0; // 1-based, 0 when not connected
     double lat = 0, lng = 0;
     std::string address, external_id;
     // The populated client (empty id = none).
-    std::string client_id, client_code, client_name, client_external_id;
+    Id client_id;
+    std::string client_code, client_name, client_external_id;
     bool client_implanted = false;
     std::string updated_at;
-    std::string drop; // the drop cable to the splitter port (empty when none)
+    Id drop; // the drop cable to the splitter port (empty when none)
 };
 
 /// An FTTH client as `/ftth-clients` lists it: the pull reads the clients oznsync believes it owns, so a

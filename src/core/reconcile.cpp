@@ -154,7 +154,7 @@ private:
         const OwnedState* base = nullptr;
         if (auto it = m_baseline.find(s.id); it != m_baseline.end()) base = &it->second;
         Owned owned{m_ix.owned_property(s.id), nullptr};
-        if (!owned.property && base) owned.lone_client = m_ix.lone_client(IdText(base->client_id));
+        if (!owned.property && base) owned.lone_client = m_ix.lone_client(base->client_id);
         if (owned.has_client()) ++m_out.owned_clients;
 
         if (!s.wants_present()) {

@@ -39,9 +39,7 @@ struct Owned {
     bool has_client() const { return lone_client || (property && !property->client_id.empty()); }
     /// A client on its property: the only shape oznsync moves and flips.
     bool whole() const { return property && !property->client_id.empty(); }
-    std::string client_id() const {
-        return lone_client ? lone_client->id : property ? property->client_id : "";
-    }
+    Id client_id() const { return lone_client ? lone_client->id : property ? property->client_id : ""; }
     bool exists() const { return property || lone_client; }
 };
 

@@ -104,7 +104,7 @@ private:
                 const std::function<void(Page<Row>&&)>& emit) {
         std::set<std::string> cursors, first_rows; // cursors followed; the first row id of every page
         auto repeats = [&](const Page<Row>& p) {
-            return !p.rows.empty() && !first_rows.insert(p.rows.front().id).second;
+            return !p.rows.empty() && !first_rows.insert(id_string(p.rows.front().id)).second;
         };
         repeats(page);
         for (;;) {
@@ -145,7 +145,8 @@ private:
     FetchStats reached(long long stated, const FetchStats& stats, bool by_ranges) const {
         if (stated < 0 || stats.rows >= stated) return stats;
         if (by_ranges) m_client.note_id_ranges_ignored();
-        throw InventoryChanged("OZmap " + m_query.collection + " came up short: " + std::to_string(stats.rows) +
+        throw InventoryChanged("OZmap " + m_query.collection +
+                               " came up short: " + std::to_string(stats.rows) +
                                " rows received where the first page's total said " + std::to_string(stated) +
                                (by_ranges ? " (its `_id` ranges; one cursor follows)" : ""));
     }
@@ -173,10 +174,10 @@ private:
             return {};
         }
         if (top.rows.empty()) return {};
-        std::string lo = first.rows.front().id;
+        std::string lo = id_string(first.rows.front().id);
         for (const auto& r : first.rows)
-            lo = std::min(lo, r.id);
-        std::vector<std::string> cuts = id_split_points(lo, top.rows.front().id, parts);
+            lo = std::min(lo, id_string(r.id));
+        std::vector<std::string> cuts = id_split_points(lo, id_string(top.rows.front().id), parts);
         if (cuts.empty()) return {};
         std::vector<Range> ranges;
         for (size_t i = 0; i <= cuts.size(); ++i) {
@@ -194,7 +195,7 @@ private:
     /// is void (the caller clears it and fetches again); this client uses one cursor from now on.
     void check_range(const Range& range, const Page<Row>& page) const {
         for (const auto& row : page.rows)
-            if (!range.holds(row.id)) {
+            if (!range.holds(id_string(row.id))) {
                 m_client.note_id_ranges_ignored();
                 throw InventoryChanged("OZmap " + m_query.collection + " answered an `_id` range with row " +
                                        row.id +

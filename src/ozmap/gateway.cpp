@@ -62,7 +62,7 @@ WriteResult HttpGateway::write(const WriteRequest& r) {
         resp = m_client.create(r.route, r.body, [&]() -> std::optional<HttpResponse> {
             for (const Property& p : m_client.find_by_client_code(r.code))
                 if (p.client_code == r.code && p.external_id == r.external_id)
-                    return created(p.id, p.client_id);
+                    return created(p.id.str(), p.client_id.str());
             return std::nullopt;
         });
         break;

@@ -7,9 +7,9 @@
 namespace oznsync {
 
 namespace {
-std::string id_problem(const char* field, const std::string& value, bool required = true) {
+std::string id_problem(const char* field, const Id& value, bool required = true) {
     if (value.empty()) return required ? std::string("no ") + field : "";
-    return is_object_id(value) ? "" : std::string(field) + " is not an OZmap id";
+    return value.is_object_id() ? "" : std::string(field) + " is not an OZmap id";
 }
 } // namespace
 

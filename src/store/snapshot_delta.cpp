@@ -60,7 +60,7 @@ DeltaScope apply_delta(Store& store, int64_t snapshot, const InventoryDelta& del
         if (before.step()) note_property(scope, before.text(0), before.text(1), before.text(2));
         before.reset();
         writer.add(p);
-        note_property(scope, p.splitter, p.external_id, p.client_code);
+        note_property(scope, p.splitter.str(), p.external_id, p.client_code);
     }
     // A changed client: its fields on the properties that hold it, and in the clients read by code.
     auto holders =

@@ -92,23 +92,23 @@ void read_properties(sql::Database& db, int64_t snapshot, Inventory& inv, const 
         "coalesce(updated_at,''), coalesce(drop_id,'') FROM properties",
         snapshot, rows, " ORDER BY id");
     while (st.step()) {
-        Property& p = inv.properties.emplace_back(); // filled in place: a property is 13 strings
-        p.id = st.text(0);
-        p.project = st.text(1);
-        p.box = st.text(2);
-        p.splitter = st.text(3);
+        Property& p = inv.properties.emplace_back(); // filled in place: 7 strings, 6 ids parsed from the text
+        p.id = st.text_view(0);
+        p.project = st.text_view(1);
+        p.box = st.text_view(2);
+        p.splitter = st.text_view(3);
         p.port = st.integer(4);
         p.lat = st.real(5);
         p.lng = st.real(6);
         p.address = st.text(7);
         p.external_id = st.text(8);
-        p.client_id = st.text(9);
+        p.client_id = st.text_view(9);
         p.client_code = st.text(10);
         p.client_name = st.text(11);
         p.client_implanted = st.int64(12) != 0;
         p.client_external_id = st.text(13);
         p.updated_at = st.text(14);
-        p.drop = st.text(15);
+        p.drop = st.text_view(15);
     }
 }
 

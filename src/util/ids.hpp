@@ -1,4 +1,6 @@
 #pragma once
+#include <fmt/core.h>
+
 #include <compare>
 #include <cstddef>
 #include <cstdint>
@@ -73,6 +75,14 @@ inline std::string operator+(std::string lhs, const Id& id) {
 }
 std::ostream& operator<<(std::ostream& os, const Id& id);
 
+/// An id's text whether it is held as an Id or as a string (code that serves both kinds of rows).
+inline const std::string& id_string(const std::string& id) {
+    return id;
+}
+inline std::string id_string(const Id& id) {
+    return id.str();
+}
+
 struct IdHash {
     size_t operator()(const Id& id) const { return id.hash(); }
 };
@@ -87,3 +97,10 @@ std::string random_hex(size_t n_bytes);
 std::string random_password(size_t length);
 
 } // namespace oznsync
+
+/// Ids in log lines: `spdlog::info("property {}", p.id)`.
+template <> struct fmt::formatter<oznsync::Id> : fmt::formatter<std::string_view> {
+    template <class FormatContext> auto format(const oznsync::Id& id, FormatContext& ctx) const {
+        return fmt::formatter<std::string_view>::format(oznsync::IdText(id).view(), ctx);
+    }
+};

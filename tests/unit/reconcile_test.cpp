@@ -574,7 +574,7 @@ TEST_SUITE("reconcile") {
         put(inv, "TWICE", S2, 1, false);
         put(inv, "TWICE", S2, 2, false); // of two properties with one code: the last one listed
         inv.clients.push_back(Client{oid("lone"), "LONE", "", "", false});
-        inv.clients.push_back(Client{inv.properties[1].client_id, "THEIRS", "", "", false});
+        inv.clients.push_back(Client{inv.properties[1].client_id.str(), "THEIRS", "", "", false});
         const InventoryIndex index(inv);
         const Inventory moved = std::move(inv); // as PlanInputs moves after its index is built
         REQUIRE(index.owned_property("sale-1") == &moved.properties[0]);
