@@ -17,7 +17,7 @@ void Inventory::add_splitter(const Splitter& s) {
     SplitterState st{s.box, s.project, s.name, {}};
     st.ports.reserve(s.ports.size());
     for (const auto& p : s.ports)
-        st.ports.push_back({p.blocked, p.fiber});
+        st.ports.push_back({p.blocked, p.fiber ? std::optional<Id>(*p.fiber) : std::nullopt});
     splitters[s.id] = std::move(st);
 }
 
@@ -43,7 +43,7 @@ std::vector<ProjectOccupancy> occupancy_of(const Inventory& inv) {
         uint8_t& at = client_at[it->second.first + static_cast<size_t>(p.port) - 1];
         if (at == kNoClient) at = p.client_implanted ? kImplanted : kNotImplanted;
     }
-    std::map<std::string, ProjectOccupancy> by_project;
+    std::map<Id, ProjectOccupancy> by_project; // ids order as their texts do
     size_t first = 0; // the splitters in the order the runs were laid out (the map is unchanged)
     for (const auto& [id, s] : inv.splitters) {
         const size_t at = first;
@@ -60,7 +60,7 @@ std::vector<ProjectOccupancy> occupancy_of(const Inventory& inv) {
     }
     std::vector<ProjectOccupancy> out;
     for (auto& [project, o] : by_project) {
-        o.project = project;
+        o.project = project.str();
         for (const auto& p : inv.projects)
             if (p.id == project) o.name = p.name;
         out.push_back(std::move(o));

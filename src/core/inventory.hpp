@@ -11,11 +11,12 @@ namespace oznsync {
 
 struct PortState {
     bool blocked = false;
-    std::optional<std::string> fiber;
+    std::optional<Id> fiber; // the occupying fiber; nullopt = free
 };
 
 struct SplitterState {
-    std::string box, project, name;
+    Id box, project;
+    std::string name;
     std::vector<PortState> ports; // index N-1 = port N
 };
 

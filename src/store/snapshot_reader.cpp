@@ -55,7 +55,7 @@ void read_splitters(sql::Database& db, int64_t snapshot, Inventory& inv, const R
     inv.splitters.reserve(inv.splitters.size() + count_rows(db, "splitters", snapshot, rows));
     auto st = select(db, "SELECT id, box, project, name, port_count FROM splitters", snapshot, rows);
     while (st.step()) {
-        SplitterState s{st.text(1), st.text(2), st.text(3), {}};
+        SplitterState s{st.text_view(1), st.text_view(2), st.text(3), {}};
         s.ports.resize(static_cast<size_t>(st.int64(4)));
         inv.splitters.emplace(Id(st.text_view(0)), std::move(s));
     }
@@ -76,7 +76,8 @@ void read_ports(sql::Database& db, int64_t snapshot, Inventory& inv, const Rows&
         if (!last) continue;
         size_t n = static_cast<size_t>(st.int64(1));
         if (n < 1 || n > last->ports.size()) continue;
-        last->ports[n - 1] = PortState{st.int64(2) != 0, st.opt_text(3)};
+        last->ports[n - 1] =
+            PortState{st.int64(2) != 0, st.is_null(3) ? std::nullopt : std::optional<Id>(st.text_view(3))};
     }
 }
 
@@ -155,7 +156,7 @@ Inventory load_inventory_part(Store& store, int64_t snapshot, const InventoryPar
     read_splitters(db, snapshot, inv, {in_arg("id", 2), {splitters}});
     std::set<std::string> boxes = part.boxes;
     for (const auto& [id, s] : inv.splitters)
-        boxes.insert(s.box);
+        boxes.insert(s.box.str());
     read_boxes(db, snapshot, inv, {in_arg("id", 2), {json_array_of(boxes)}});
     read_ports(db, snapshot, inv, {in_arg("splitter", 2), {splitters}});
     // Each condition on its own index: the property's port, its proof, its client's code.
