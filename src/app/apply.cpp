@@ -362,7 +362,7 @@ void recover_interrupted(OzmapGateway& gateway, std::vector<JournalEntry>& inter
         e.error =
             ok ? "interrupted removal completed on recovery" : "interrupted removal could not be completed";
         spdlog::info("recovered interrupted {} of sale {}: {}", action_name(e.change.action),
-                     e.change.sale_id.str(), e.error);
+                     e.change.sale_id, e.error);
     }
 }
 

@@ -38,7 +38,7 @@ std::vector<ProjectOccupancy> occupancy_of(const Inventory& inv) {
     std::vector<uint8_t> client_at(ports, kNoClient);
     for (const auto& p : inv.properties) { // the first property on a port says
         if (p.splitter.empty() || p.port <= 0 || p.client_id.empty()) continue;
-        auto it = runs.find(Id(p.splitter));
+        auto it = runs.find(p.splitter);
         if (it == runs.end() || static_cast<size_t>(p.port) > it->second.size) continue;
         uint8_t& at = client_at[it->second.first + static_cast<size_t>(p.port) - 1];
         if (at == kNoClient) at = p.client_implanted ? kImplanted : kNotImplanted;

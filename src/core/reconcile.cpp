@@ -21,7 +21,7 @@ public:
         : m_inv(inv), m_ix(index), m_opt(opt), m_baseline(baseline), m_reconciled(reconciled) {}
 
     bool in_scope(const Id& project) const {
-        return m_opt.only_projects.empty() || m_opt.only_projects.count(project.str());
+        return m_opt.only_projects.empty() || m_opt.only_projects.count(project);
     }
 
     ChangeSet run(const VettedSales& feed) {

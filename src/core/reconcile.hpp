@@ -29,8 +29,8 @@ struct ReconcileOptions {
     /// cannot tell; the nightly full run does).
     bool find_orphans = true;
     DriftMode drift = DriftMode::Report;
-    bool keep_property = false;          // removal.keep_property: disconnect the property, keep it
-    std::set<std::string> only_projects; // empty = every project in the snapshot
+    bool keep_property = false; // removal.keep_property: disconnect the property, keep it
+    std::set<Id> only_projects; // empty = every project in the snapshot
 };
 
 /// Keeps the highest `version` of each record id (ties: the later `updatedAt`), in feed order. Pointers
