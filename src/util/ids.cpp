@@ -37,12 +37,20 @@ bool is_object_id(std::string_view s) {
 }
 
 namespace {
+constexpr uint64_t kFnvPrime = 1099511628211ULL;
+
+uint64_t fnv1a(std::string_view bytes) {
+    uint64_t h = 1469598103934665603ULL;
+    for (unsigned char c : bytes)
+        h = (h ^ c) * kFnvPrime;
+    return h;
+}
+
 int lower_hex_value(char c) {
     if (c >= '0' && c <= '9') return c - '0';
     if (c >= 'a' && c <= 'f') return c - 'a' + 10;
     return -1;
 }
-constexpr char kLowerHex[] = "0123456789abcdef";
 } // namespace
 
 Id::Id(std::string_view text) {
@@ -129,10 +137,7 @@ std::string_view Id::text(char* buf) const {
     case Form::Text:
         return held_text();
     case Form::Bytes:
-        for (size_t i = 0; i < 12; ++i) {
-            buf[2 * i] = kLowerHex[m_bytes[i] >> 4];
-            buf[2 * i + 1] = kLowerHex[m_bytes[i] & 15];
-        }
+        write_hex(m_bytes, sizeof m_bytes, buf);
         return {buf, 24};
     }
     return {};
@@ -176,10 +181,8 @@ std::strong_ordering Id::operator<=>(const Id& other) const {
 size_t Id::hash() const {
     if (m_form == Form::Empty) return 0;
     if (m_form == Form::Text) return std::hash<std::string_view>()(held_text());
-    uint64_t h = 1469598103934665603ULL; // FNV-1a over the bytes (the text's hash would render it first)
-    for (unsigned char b : m_bytes)
-        h = (h ^ b) * 1099511628211ULL;
-    return static_cast<size_t>(h);
+    // Over the bytes (the text's hash would render it first).
+    return static_cast<size_t>(fnv1a({reinterpret_cast<const char*>(m_bytes), sizeof m_bytes}));
 }
 
 std::ostream& operator<<(std::ostream& os, const Id& id) {
@@ -228,13 +231,11 @@ std::string new_ulid(uint64_t unix_ms) {
 std::string deterministic_ulid(uint64_t unix_ms, const std::string& key) {
     std::string u = new_ulid(unix_ms);
     static const char* alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-    uint64_t h = 1469598103934665603ULL; // FNV-1a
-    for (unsigned char c : key)
-        h = (h ^ c) * 1099511628211ULL;
+    uint64_t h = fnv1a(key);
     for (size_t i = 10; i < 26; ++i) {
         u[i] = alphabet[h & 31];
         h = (h >> 5) | (h << 59);
-        h *= 1099511628211ULL;
+        h *= kFnvPrime;
     }
     return u;
 }

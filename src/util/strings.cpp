@@ -86,13 +86,17 @@ std::string url_decode(std::string_view s) {
     return out;
 }
 
-std::string to_hex(const unsigned char* data, size_t n) {
+void write_hex(const unsigned char* data, size_t n, char* out) {
     static const char* hex = "0123456789abcdef";
-    std::string out(n * 2, '0');
     for (size_t i = 0; i < n; ++i) {
         out[2 * i] = hex[data[i] >> 4];
         out[2 * i + 1] = hex[data[i] & 15];
     }
+}
+
+std::string to_hex(const unsigned char* data, size_t n) {
+    std::string out(n * 2, '0');
+    write_hex(data, n, out.data());
     return out;
 }
 

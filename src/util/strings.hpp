@@ -13,6 +13,8 @@ std::string to_lower(std::string_view s);
 std::string url_encode(std::string_view s);
 std::string url_decode(std::string_view s);
 std::string to_hex(const unsigned char* data, size_t n);
+/// The same into `out` (2n characters), without allocating.
+void write_hex(const unsigned char* data, size_t n, char* out);
 /// Parses a whole string as a number; false on any trailing garbage or overflow.
 bool parse_int(std::string_view s, long long& out);
 bool parse_double(std::string_view s, double& out);
