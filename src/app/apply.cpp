@@ -2,6 +2,7 @@
 
 #include "core/ownership.hpp"
 #include "util/error.hpp"
+#include "util/hash_map.hpp"
 #include "util/interrupt.hpp"
 #include "util/log.hpp"
 #include "util/parallel.hpp"
@@ -24,6 +25,9 @@ public:
           m_progress(progress) {}
 
     ApplyOutcome out; // counters under m_mutex while lanes run
+
+    /// Room for the codes of `creates` creates, made once (a first night's 500k, not grown in steps).
+    void expect_creates(size_t creates) { m_codes_tried.reserve(creates); }
 
     void mark(JournalEntry& e, EntryState state, const std::string& result = "",
               const std::string& error = "") {
@@ -220,7 +224,7 @@ private:
     Progress& m_progress;
     std::mutex m_mutex;
     std::set<std::string> m_failed_keys; // codes and ports of the changes that failed
-    std::set<std::string> m_codes_tried; // codes of the creates this run has begun
+    HashSet<std::string> m_codes_tried;  // codes of the creates this run has begun (500k on a first night)
     std::optional<std::map<std::string, std::vector<Property>>> m_known; // the current chunk's look-up
     std::atomic<bool> m_stopped{false};
 };
@@ -296,6 +300,7 @@ ApplyOutcome apply_changes(OzmapGateway& gateway, RunStore* journal, const std::
             break;
         }
     }
+    a.expect_creates(creates.size());
     progress.add_total(static_cast<long long>(adopts.size() + creates.size() + moves.size() +
                                               promotes.size() + demotes.size() + removes.size()));
     if (auto why = removal_cap(static_cast<long long>(removes.size()), owned_clients, limits)) {

@@ -32,11 +32,13 @@ std::vector<const Sale*> reject_duplicates(const std::vector<const Sale*>& sales
     HashMap<std::string_view, int> live_codes;
     live_ports.reserve(sales.size());
     live_codes.reserve(sales.size());
+    bool shared = false; // a port or a code of two live sales
     for (const Sale* s : sales) {
         if (!s->wants_present()) continue;
-        ++live_ports[PortAt{s->splitter, s->port}];
-        ++live_codes[s->code_order];
+        shared = ++live_ports[PortAt{s->splitter, s->port}] > 1 || shared;
+        shared = ++live_codes[s->code_order] > 1 || shared;
     }
+    if (!shared) return sales; // the usual feed: nothing to look up again
     std::vector<const Sale*> valid;
     valid.reserve(sales.size());
     for (const Sale* p : sales) {
@@ -60,9 +62,22 @@ std::vector<const Sale*> reject_duplicates(const std::vector<const Sale*>& sales
 VettedSales vet_sales(const std::vector<Sale>& sales, const std::vector<InvalidRecord>& invalid) {
     VettedSales out;
     out.known.reserve(sales.size() + invalid.size());
+    // The usual feed holds each record once: then no record contradicts another and each is its own
+    // latest version, and the one set of ids (`known`) is all this needs.
+    bool repeated = false;
+    for (const auto& s : sales)
+        repeated = !out.known.insert(s.id).second || repeated;
     for (const auto& r : invalid) {
         out.findings.push_back(invalid_finding(r));
         out.known.insert(r.id);
+    }
+    std::vector<const Sale*> usable;
+    usable.reserve(sales.size());
+    if (!repeated) {
+        for (const auto& s : sales)
+            usable.push_back(&s);
+        out.sales = reject_duplicates(usable, out.findings);
+        return out;
     }
     // Two different records with the same id and version: the feed contradicts itself, so neither is
     // used (a finding, not a silent choice). The record id stays known, so its client is no orphan.
@@ -70,17 +85,11 @@ VettedSales vet_sales(const std::vector<Sale>& sales, const std::vector<InvalidR
     for (const Sale* s : contradictions(sales)) {
         out.findings.push_back(invalid_sale(*s, "two different records with id " + s->id + " and version " +
                                                     std::to_string(s->version) + ": neither is used"));
-        out.known.insert(s->id);
         contradicted.insert(s->id);
     }
-    std::vector<const Sale*> usable;
-    usable.reserve(sales.size());
     for (const auto& s : sales)
         if (contradicted.empty() || !contradicted.count(s.id)) usable.push_back(&s);
-    const std::vector<const Sale*> latest = latest_versions(usable);
-    for (const Sale* s : latest)
-        out.known.insert(s->id);
-    out.sales = reject_duplicates(latest, out.findings);
+    out.sales = reject_duplicates(latest_versions(usable), out.findings);
     return out;
 }
 

@@ -617,6 +617,38 @@ TEST_SUITE("reconcile") {
             CHECK(vetted.known.count(id) == 1);
         CHECK(vetted.known.count("g") == 0);
     }
+
+    TEST_CASE("the feed vetted when each record comes once: every sale stands for itself, in feed order; "
+              "shared ports and codes still found") {
+        std::vector<Sale> sales{sale("a", "active", "A", S1, 1), sale("b", "active", "B", S1, 2),
+                                sale("c", "reserved", "C", S1, 2), sale("d", "terminated", "A", S1, 3),
+                                sale("e", "active", "E", S1, 4)};
+        const std::vector<InvalidRecord> invalid{{"f", "F", "no codeOrder"}, {"a", "A", "a copy"}};
+        const VettedSales vetted = vet_sales(sales, invalid);
+        std::vector<std::string> usable;
+        for (const Sale* s : vetted.sales)
+            usable.push_back(s->id.str());
+        // d is not live: its code is A's without a clash; b and c claim splitter S1 port 2 both.
+        CHECK(usable == std::vector<std::string>{"a", "d", "e"});
+        CHECK(vetted.sales[0] == &sales[0]);
+        std::vector<std::string> found;
+        for (const Change& c : vetted.findings)
+            found.push_back(c.sale_id.str() + ": " + c.reason.text());
+        CHECK(found == std::vector<std::string>{"f: no codeOrder", "a: a copy",
+                                                "b: two live sales on splitter " + S1 + " port 2",
+                                                "c: two live sales on splitter " + S1 + " port 2"});
+        for (const char* id : {"a", "b", "c", "d", "e", "f"})
+            CHECK(vetted.known.count(id) == 1);
+        CHECK(vetted.known.size() == 6);
+
+        // Nothing shared: the usable sales are the feed, whole.
+        sales.erase(sales.begin() + 2);
+        const VettedSales clean = vet_sales(sales, {});
+        CHECK(clean.findings.empty());
+        REQUIRE(clean.sales.size() == sales.size());
+        for (size_t i = 0; i < sales.size(); ++i)
+            CHECK(clean.sales[i] == &sales[i]);
+    }
 }
 
 TEST_SUITE("reconcile") {
