@@ -21,6 +21,7 @@ RunEnding::RunEnding(const Config& cfg, Store& store, RunStore& runs)
 
 int RunEnding::finish(ReportData d, bool sends, ReportDataFiles data) {
     const int code = d.run.exit_code;
+    d.count_entries(); // final from here: the summary, the report's pages and the printed summary read it
     // What OZneutral may see, to the shared store (publish.url) when it changed: a failure is a
     // finding of this run (and a metric), never its exit code; the next run publishes again.
     if (sends && m_store.current_snapshot())

@@ -213,11 +213,15 @@ const char* kChangeHead =
 
 std::string section(const ReportData& d, const char* title, const char* id, Action action,
                     const std::string& none) {
+    const long long n = d.counted().of(action);
+    const auto shown = static_cast<size_t>(std::min<long long>(n, kHtmlRowLimit));
     std::string rows;
-    long long n = 0;
-    for (const auto& e : d.entries)
-        if (e.change.action == action && ++n <= static_cast<long long>(kHtmlRowLimit))
-            rows += change_row(d, e);
+    size_t in_rows = 0;
+    for (auto e = d.entries.begin(); in_rows < shown && e != d.entries.end(); ++e)
+        if (e->change.action == action) {
+            rows += change_row(d, *e);
+            ++in_rows;
+        }
     std::string s = std::string("<h2 id=\"") + id + "\">" + title + " (" + std::to_string(n) + ")</h2>";
     if (!n) return s + "<p class=empty>" + none + "</p>";
     return s + "<div class=scroll><table><thead>" + kChangeHead + "</thead><tbody>" + rows +
@@ -405,8 +409,9 @@ std::string counts_section(const ReportData& d, const std::map<std::string, long
 std::string changes_table(const ReportData& d, const std::map<std::string, long long>& counts) {
     std::string h;
     std::set<Id> projects;
-    for (const auto& e : d.entries)
-        if (!e.change.project.empty()) projects.insert(e.change.project);
+    const EntryTally tally = d.counted();
+    for (const auto& [project, _] : tally.projects)
+        projects.insert(project);
     h += "<h2 id=changes-title>Changes (" + std::to_string(d.entries.size()) + ")</h2>";
     if (!d.kept_counts.empty())
         h += "<p class=sub id=journal-pruned>The change list was removed by journal.keep_days; the counts "

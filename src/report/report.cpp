@@ -55,61 +55,6 @@ void write_event(JsonWriter& w, const ReportData& d, const JournalEntry& e) {
 
 } // namespace
 
-namespace {
-/// The entries counted by action: an array indexed by the enum, not a look-up by name per entry (the
-/// report counts a first night's 500k entries a dozen times).
-using ActionCounts = std::array<long long, kActionCount>;
-ActionCounts count_actions(const std::vector<JournalEntry>& entries) {
-    ActionCounts n{};
-    for (const auto& e : entries)
-        ++n[static_cast<size_t>(e.change.action)];
-    return n;
-}
-Action action_at(size_t i) {
-    return static_cast<Action>(i);
-}
-} // namespace
-
-std::map<std::string, long long> counts_by_action(const ReportData& d) {
-    std::map<std::string, long long> out;
-    for (const char* a :
-         {"create", "move", "promote", "demote", "remove", "conflict", "invalid", "orphan", "drift"})
-        out[a] = 0;
-    const ActionCounts n = count_actions(d.entries);
-    for (size_t i = 0; i < kActionCount; ++i)
-        if (n[i]) out[action_name(action_at(i))] += n[i];
-    for (const auto& [action, k] : d.kept_counts)
-        out[action] += k;
-    return out;
-}
-
-std::map<std::string, ActionResults> results_by_action(const ReportData& d) {
-    std::array<ActionResults, kActionCount> by{};
-    for (const auto& e : d.entries) {
-        if (!is_write(e.change.action) || e.state == EntryState::Finding) continue;
-        ActionResults& r = by[static_cast<size_t>(e.change.action)];
-        ++r.planned;
-        switch (e.state) {
-        case EntryState::Done:
-            ++r.done;
-            break;
-        case EntryState::Failed:
-            ++r.failed;
-            break;
-        case EntryState::Skipped:
-            ++r.skipped;
-            break;
-        default:
-            ++r.not_sent;
-            break;
-        }
-    }
-    std::map<std::string, ActionResults> out;
-    for (size_t i = 0; i < kActionCount; ++i)
-        if (by[i].planned) out[action_name(action_at(i))] = by[i];
-    return out;
-}
-
 std::string results_line(const std::string& action, const ActionResults& r) {
     std::string line = action + ": planned " + std::to_string(r.planned) + ", done " +
                        std::to_string(r.done) + ", failed " + std::to_string(r.failed) + ", skipped " +
@@ -134,28 +79,6 @@ std::string drift_jsonl(const ReportData& d) {
     return out;
 }
 
-std::map<std::string, std::map<std::string, long long>> counts_by_project(const ReportData& d) {
-    std::unordered_map<Id, ActionCounts, IdHash> by; // a run names a few projects
-    const Id* last = nullptr;
-    ActionCounts* counts_of_last = nullptr; // entries in plan order: a project's come in runs
-    for (const auto& e : d.entries) {
-        const Id& project = e.change.project;
-        if (project.empty()) continue;
-        if (!counts_of_last || project != *last) {
-            counts_of_last = &by[project];
-            last = &project;
-        }
-        ++(*counts_of_last)[static_cast<size_t>(e.change.action)];
-    }
-    std::map<std::string, std::map<std::string, long long>> out;
-    for (const auto& [project, n] : by) {
-        auto& counts = out[project.str()];
-        for (size_t i = 0; i < kActionCount; ++i)
-            if (n[i]) counts[action_name(action_at(i))] = n[i];
-    }
-    return out;
-}
-
 std::string outcome_text(const ReportData& d) {
     // A safety stop says which: a stale saved plan is not a tripped cap.
     if (d.run.exit_code == kExitSafety) {
@@ -166,11 +89,7 @@ std::string outcome_text(const ReportData& d) {
     }
     if (d.run.exit_code != kExitOk && d.run.exit_code != kExitChangesPending)
         return exit_code_meaning(d.run.exit_code);
-    long long writes = 0, conflicts = 0;
-    for (const auto& e : d.entries) {
-        if (is_write(e.change.action)) ++writes;
-        if (e.change.action == Action::Conflict) ++conflicts;
-    }
+    const auto [writes, conflicts] = writes_and_conflicts(d);
     if (d.run.dry_run()) {
         if (writes == 0 && conflicts == 0) return "dry run: in sync, nothing to change";
         return "dry run: " + std::to_string(writes) + " change(s) pending, " + std::to_string(conflicts) +
@@ -241,11 +160,8 @@ std::string summary_json(const ReportData& d) {
     for (const auto& [a, n] : counts_by_action(d))
         w.field(a, n);
     w.field("in_sync", d.run.in_sync).field("owned_clients", d.run.owned_clients).end_object();
-    std::map<std::string, long long> states;
-    for (const auto& e : d.entries)
-        if (e.state != EntryState::Finding) ++states[state_name(e.state)];
     w.key("results").begin_object();
-    for (const auto& [s, n] : states)
+    for (const auto& [s, n] : counts_by_state(d))
         w.field(s, n);
     w.end_object();
     w.key("results_by_action").begin_object();

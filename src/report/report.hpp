@@ -5,6 +5,7 @@
 #include "core/inventory.hpp"
 #include "core/journal.hpp"
 #include "report/integrity.hpp"
+#include "report/tally.hpp"
 #include "store/run_store.hpp"
 #include "store/shared_store.hpp"
 #include "util/fs.hpp"
@@ -13,6 +14,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace oznsync {
@@ -48,6 +50,11 @@ struct ReportData {
     // A past run whose change rows journal.keep_days removed: the counts it kept (by action).
     std::map<std::string, long long> kept_counts;
     PublishResult publish; // to the shared store after the run (publish.url)
+    // The entries counted once they are final (count_entries), for every part of the report to read;
+    // empty: each count is made where it is asked for.
+    std::optional<EntryTally> tally;
+    void count_entries() { tally = tally_entries(entries); }
+    EntryTally counted() const { return tally ? *tally : tally_entries(entries); }
 };
 
 /// One line of reports/index.html.
@@ -64,16 +71,14 @@ std::string index_html(const std::vector<IndexRun>& runs);
 /// Counts per action, and per project per action.
 std::map<std::string, long long> counts_by_action(const ReportData& d);
 
-/// What became of the writes of one action: `planned` of them, of which done, failed, skipped, and
-/// not_sent (a dry run's, or interrupted before their answer).
-struct ActionResults {
-    long long planned = 0, done = 0, failed = 0, skipped = 0, not_sent = 0;
-};
 /// Per write action (create, move, promote, demote, remove) that the run planned.
 std::map<std::string, ActionResults> results_by_action(const ReportData& d);
 /// "create: planned 20, done 0, failed 20, skipped 0" (", not sent N" when some were not).
 std::string results_line(const std::string& action, const ActionResults& r);
 std::map<std::string, std::map<std::string, long long>> counts_by_project(const ReportData& d);
+/// The entries by state (findings not counted), and the number of writes and conflicts among them.
+std::map<std::string, long long> counts_by_state(const ReportData& d);
+std::pair<long long, long long> writes_and_conflicts(const ReportData& d);
 
 /// What the run's exit means for this run: a dry run with pending changes or conflicts never reads "in
 /// sync".

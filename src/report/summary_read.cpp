@@ -52,6 +52,7 @@ ReportData load_report_data(RunStore& runs, const std::string& run_id) {
     d.run = *run;
     d.entries = runs.entries(run_id);
     if (d.entries.empty()) d.kept_counts = runs.action_counts(run_id); // journal.keep_days kept only these
+    d.count_entries();
     // The columns hold the run's facts; its summary the lists (selection, timings, config, occupancy).
     if (!run->summary_json.empty()) {
         try {

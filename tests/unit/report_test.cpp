@@ -74,8 +74,9 @@ TEST_SUITE("report") {
         CHECK(csv.find(",=") == std::string::npos);
     }
 
-    TEST_CASE("counts by action, by result and by project: every entry counted once, projects interleaved, "
-              "an action with no entry listed only where the report always lists it") {
+    TEST_CASE("counts by action, by result, by project and by state: every entry counted once, projects "
+              "interleaved, an action with no entry listed only where the report always lists it; the same "
+              "counts whether made where asked or from the run's tally") {
         ReportData d;
         auto add = [&](Action a, const char* project, EntryState state) {
             JournalEntry e;
@@ -92,6 +93,11 @@ TEST_SUITE("report") {
         add(Action::UserCreate, "", EntryState::Done);
         add(Action::Create, "p2", EntryState::Done);
         d.kept_counts = {{"move", 4}};
+        SUBCASE("counted where asked") {}
+        SUBCASE("counted once, from the tally") {
+            d.count_entries();
+            d.entries.clear(); // the tally alone answers now
+        }
         const auto by_action = counts_by_action(d);
         CHECK(by_action.at("create") == 4);
         CHECK(by_action.at("remove") == 1);
@@ -110,6 +116,11 @@ TEST_SUITE("report") {
         const std::map<std::string, std::map<std::string, long long>> projects{
             {"p1", {{"create", 3}}}, {"p2", {{"conflict", 1}, {"create", 1}, {"remove", 1}}}};
         CHECK(counts_by_project(d) == projects);
+        const std::map<std::string, long long> states{
+            {"done", 3}, {"failed", 1}, {"planned", 1}, {"skipped", 1}}; // findings not counted
+        CHECK(counts_by_state(d) == states);
+        CHECK(writes_and_conflicts(d) ==
+              std::pair<long long, long long>{6, 1}); // 4 creates, a remove, a user
     }
 
     TEST_CASE("an AtomicFile dropped without commit leaves nothing behind") {
