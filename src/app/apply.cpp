@@ -224,7 +224,9 @@ private:
     Progress& m_progress;
     std::mutex m_mutex;
     std::set<std::string> m_failed_keys; // codes and ports of the changes that failed
-    HashSet<std::string> m_codes_tried;  // codes of the creates this run has begun (500k on a first night)
+    // Codes of the creates this run has begun (500k on a first night): views of the entries' codes, which
+    // stay where they are while the changes are applied.
+    HashSet<std::string_view> m_codes_tried;
     std::optional<std::map<std::string, std::vector<Property>>> m_known; // the current chunk's look-up
     std::atomic<bool> m_stopped{false};
 };
