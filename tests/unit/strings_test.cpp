@@ -76,6 +76,16 @@ TEST_SUITE("strings") {
             CHECK(id == text);
             CHECK(id.is_object_id() == is_object_id(text));
         }
+        // One byte that is not a lower-case hex digit, anywhere among the 24, keeps the whole id as text.
+        for (size_t at = 0; at < 24; ++at)
+            for (char bad : {'G', 'A', '/', ':', '`', 'g', '\xff', '\0'}) {
+                std::string text = "65f1c0e2a9b4c2001f3e7a10";
+                text[at] = bad;
+                const Id id(text);
+                CAPTURE(at);
+                CHECK(id.str() == text);
+                CHECK_FALSE(Id(text) == oid);
+            }
         CHECK(Id().empty());
         CHECK(Id("").empty());
         CHECK(Id().str().empty());
