@@ -4,6 +4,7 @@
 #include "core/reconcile.hpp"
 
 #include <set>
+#include <utility>
 
 namespace oznsync {
 
@@ -26,8 +27,7 @@ Change invalid_sale(const Sale& s, const std::string& reason) {
     return c;
 }
 
-std::vector<const Sale*> reject_duplicates(const std::vector<const Sale*>& sales,
-                                           std::vector<Change>& findings) {
+std::vector<const Sale*> reject_duplicates(std::vector<const Sale*> sales, std::vector<Change>& findings) {
     HashMap<PortAt, int, PortAtHash> live_ports;
     HashMap<std::string_view, int> live_codes;
     live_ports.reserve(sales.size());
@@ -38,7 +38,7 @@ std::vector<const Sale*> reject_duplicates(const std::vector<const Sale*>& sales
         shared = ++live_ports[PortAt{s->splitter, s->port}] > 1 || shared;
         shared = ++live_codes[s->code_order] > 1 || shared;
     }
-    if (!shared) return sales; // the usual feed: nothing to look up again
+    if (!shared) return sales; // the usual feed: nothing to look up again, nothing copied
     std::vector<const Sale*> valid;
     valid.reserve(sales.size());
     for (const Sale* p : sales) {
@@ -76,7 +76,7 @@ VettedSales vet_sales(const std::vector<Sale>& sales, const std::vector<InvalidR
     if (!repeated) {
         for (const auto& s : sales)
             usable.push_back(&s);
-        out.sales = reject_duplicates(usable, out.findings);
+        out.sales = reject_duplicates(std::move(usable), out.findings);
         return out;
     }
     // Two different records with the same id and version: the feed contradicts itself, so neither is

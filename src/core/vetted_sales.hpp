@@ -24,8 +24,7 @@ VettedSales vet_sales(const std::vector<Sale>& sales, const std::vector<InvalidR
 
 /// Of `sales`, those that share neither their port nor their code with another live sale; each live
 /// sale that does is an invalid finding in `findings`.
-std::vector<const Sale*> reject_duplicates(const std::vector<const Sale*>& sales,
-                                           std::vector<Change>& findings);
+std::vector<const Sale*> reject_duplicates(std::vector<const Sale*> sales, std::vector<Change>& findings);
 
 /// A change of a sale's client, as the sale describes it (reconcile fills in the rest).
 Change change_of_sale(const Sale& s);
