@@ -8,6 +8,8 @@
 #include <spdlog/spdlog.h>
 
 #include <csignal>
+#include <cstdlib>
+#include <cstring>
 #include <iostream>
 
 #ifdef OZNSYNC_WITH_MIMALLOC
@@ -36,6 +38,20 @@ size_t command_position(const std::vector<std::string>& args) {
     }
     throw UsageError("no command given (see oznsync --help)");
 }
+
+#ifdef OZNSYNC_WITH_MIMALLOC
+/// A batch command's heap on 2 MiB pages (transparent huge pages, asked for with madvise where the system
+/// leaves them to the program). A first night's plan touches ~700 MB of new memory, and on a virtual
+/// machine the first touch of every 4 KiB page is a trap through the hypervisor: measured on this
+/// project's 2-core VM, a third of the plan's wall time (9.0 -> 6.1 s), for ~90 MB more at the peak
+/// (0.64 -> 0.73 GB: pages touched in part are kept whole). Not for `serve`: a server that lives for weeks
+/// keeps what it touched, and its memory target is tighter than its start-up time. MIMALLOC_LARGE_OS_PAGES
+/// in the environment decides instead, for every command.
+void choose_page_size(const char* command) {
+    if (std::getenv("MIMALLOC_LARGE_OS_PAGES") != nullptr || std::strcmp(command, "serve") == 0) return;
+    mi_option_enable(mi_option_large_os_pages);
+}
+#endif
 
 } // namespace
 
@@ -77,6 +93,9 @@ int main(int argc, char** argv) {
         if (!info)
             throw UsageError("unknown command '" + args[at] + "'" + did_you_mean(args[at], known) +
                              " (see oznsync --help)");
+#ifdef OZNSYNC_WITH_MIMALLOC
+        choose_page_size(info->name);
+#endif
         // The options given before the command's name are its options too.
         std::vector<std::string> rest(args.begin() + static_cast<long>(at) + 1, args.end());
         rest.insert(rest.end(), args.begin(), args.begin() + static_cast<long>(at));
