@@ -12,6 +12,7 @@
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 #include <Poco/URI.h>
+#include <simdjson.h>
 
 #include <algorithm>
 
@@ -148,7 +149,7 @@ std::string fetch_feed_text(const Config& config, const std::string& source, con
         if (::stat(file.c_str(), &st) == 0 && !S_ISREG(st.st_mode))
             throw InputError(key + ": " + file + " is not a regular file");
         try {
-            return read_file(file);
+            return read_file(file, simdjson::SIMDJSON_PADDING); // parsed in place (neutral/sale_parser)
         } catch (const std::exception& e) {
             throw InputError(key + ": " + e.what());
         }

@@ -72,13 +72,16 @@ void atomic_write(const std::string& path, const std::string& content, mode_t mo
     f.commit();
 }
 
-std::string read_file(const std::string& path) {
+std::string read_file(const std::string& path, size_t spare) {
     // Read straight into a string of the file's size: a 200 MB feed is not copied through stream buffers.
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) throw std::runtime_error("cannot read " + path + ": " + std::strerror(errno));
     struct stat st {};
     const bool sized = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
-    std::string out(sized ? static_cast<size_t>(st.st_size) + 1 : 65536, '\0');
+    const size_t expected = sized ? static_cast<size_t>(st.st_size) + 1 : 65536;
+    std::string out;
+    out.reserve(expected + spare);
+    out.resize(expected);
     size_t used = 0;
     for (;;) {
         if (used == out.size()) out.resize(out.size() * 2);

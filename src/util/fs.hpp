@@ -54,7 +54,9 @@ private:
     std::string& m_buf;
     AtomicFile* m_file = nullptr;
 };
-std::string read_file(const std::string& path);
+/// A file's bytes. `spare`: room kept beyond them (capacity), so that a reader that pads what it parses
+/// (simdjson reads up to 64 bytes past the end) does not copy the whole text into a larger string.
+std::string read_file(const std::string& path, size_t spare = 0);
 /// Creates the missing folders of `path` with `mode`; folders that exist are left as they are.
 void make_dirs(const std::string& path, mode_t mode = 0750);
 /// Why oznsync must not write its files into this folder (writable by other users, or another user's,

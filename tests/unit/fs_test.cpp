@@ -80,4 +80,17 @@ TEST_SUITE("fs") {
         CHECK(shared_dir_problem(d.file("a/b")).empty());
         CHECK(shared_dir_problem(d.file("missing")).empty());
     }
+    TEST_CASE("a file read whole, with room kept past its end for a reader that pads it") {
+        Scratch d;
+        const std::string text(100000, 'x');
+        std::ofstream(d.file("feed.json")) << text;
+        const std::string plain = read_file(d.file("feed.json"));
+        const std::string padded = read_file(d.file("feed.json"), 64);
+        CHECK(plain == text);
+        CHECK(padded == text);
+        CHECK(padded.capacity() >= text.size() + 64);
+        std::ofstream(d.file("empty")).close();
+        CHECK(read_file(d.file("empty"), 64).empty());
+        CHECK(read_file(d.file("empty"), 64).capacity() >= 64);
+    }
 }
