@@ -60,8 +60,9 @@ public:
     /// Every record under `path` (`query`: more parameters, `&name=value...`), as one JSON array text.
     std::string fetch_all(const std::string& path, const std::string& query) {
         const int limit = m_cfg.ozneutral.page_size;
+        std::string joined; // the one string returned (no copy, no move)
         for (int attempt = 1;; ++attempt) {
-            std::string joined = "[";
+            joined.assign("[");
             long long offset = 0, total = -1, seen = 0;
             bool moved = false;
             for (;;) {
@@ -93,7 +94,13 @@ public:
                 offset += count;
                 if (count == 0 || offset >= total) break;
             }
-            if (!moved && seen == total) return joined + "]";
+            if (!moved && seen == total) {
+                // Closed in place, with room for simdjson's padding: the feed is parsed where it stands,
+                // not copied once here and once more by the parser.
+                joined += ']';
+                joined.reserve(joined.size() + simdjson::SIMDJSON_PADDING);
+                return joined;
+            }
             if (attempt >= 3)
                 throw UnavailableError("OZneutral " + path +
                                        " kept changing while it was read; try again later");
