@@ -81,11 +81,11 @@ public:
                     break;
                 }
                 total = page_total;
-                std::string body = trim(r.body);
+                const std::string_view body = trim_view(r.body);
                 if (body.size() < 2 || body.front() != '[' || body.back() != ']')
                     throw InputError("OZneutral GET " + path + " did not answer a JSON array");
-                std::string inner = trim(std::string_view(body).substr(1, body.size() - 2));
-                long long count = count_records(body);
+                const std::string_view inner = trim_view(body.substr(1, body.size() - 2));
+                const long long count = count_records(body);
                 if (!inner.empty()) {
                     if (seen > 0) joined += ',';
                     joined += inner;
@@ -108,13 +108,15 @@ public:
     }
 
 private:
-    static long long count_records(const std::string& array_text) {
-        try {
-            auto v = Poco::JSON::Parser().parse(array_text);
-            return static_cast<long long>(v.extract<Poco::JSON::Array::Ptr>()->size());
-        } catch (const Poco::Exception& e) {
-            throw InputError("OZneutral page is not a JSON array: " + e.displayText());
-        }
+    /// The records of a page (a JSON array), counted by simdjson (one parser for every page): the page is
+    /// checked whole before it joins the feed, without building a document of it (Poco's parser, used
+    /// here before, took ~2 s of CPU for a 500k-record feed).
+    long long count_records(std::string_view array_text) {
+        simdjson::dom::array records;
+        if (auto error = m_page_parser.parse(array_text.data(), array_text.size()).get_array().get(records))
+            throw InputError(std::string("OZneutral page is not a JSON array: ") +
+                             simdjson::error_message(error));
+        return static_cast<long long>(records.size());
     }
 
     bool fetch_token() {
@@ -142,6 +144,7 @@ private:
     HttpSource m_src;
     ApiClient m_api;
     std::string m_token;
+    simdjson::dom::parser m_page_parser;
 };
 
 } // namespace

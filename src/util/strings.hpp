@@ -7,6 +7,8 @@
 namespace oznsync {
 
 std::string trim(std::string_view s);
+/// The same, as a view into `s` (nothing copied).
+std::string_view trim_view(std::string_view s);
 std::vector<std::string> split(std::string_view s, char sep);
 std::string join(const std::vector<std::string>& parts, std::string_view sep);
 std::string to_lower(std::string_view s);
