@@ -18,6 +18,7 @@ std::string faults_json(const Faults& f) {
         .field("retry_after", f.retry_after)
         .field("reset_rate", f.reset_rate)
         .field("truncate_rate", f.truncate_rate)
+        .field("corrupt_rate", f.corrupt_rate)
         .field("rate_limit", f.rate_limit)
         .field("no_total", f.no_total)
         .field("cursor_only", f.cursor_only)
@@ -64,6 +65,7 @@ void FaultRoom::update(const std::string& body) {
     f.retry_after = o->optValue<int>("retry_after", f.retry_after);
     f.reset_rate = o->optValue<double>("reset_rate", f.reset_rate);
     f.truncate_rate = o->optValue<double>("truncate_rate", f.truncate_rate);
+    f.corrupt_rate = o->optValue<double>("corrupt_rate", f.corrupt_rate);
     f.rate_limit = o->optValue<double>("rate_limit", f.rate_limit);
     f.no_total = o->optValue<bool>("no_total", f.no_total);
     f.cursor_only = o->optValue<bool>("cursor_only", f.cursor_only);
@@ -136,6 +138,7 @@ FaultRoom::Admission FaultRoom::admit(bool is_get) {
         return a;
     }
     a.truncate = f.truncate_rate > 0 && is_get && u(m_rng) < f.truncate_rate;
+    a.corrupt = !a.truncate && f.corrupt_rate > 0 && is_get && u(m_rng) < f.corrupt_rate;
     return a;
 }
 

@@ -20,8 +20,9 @@ struct Faults {
     int retry_after = -1; // seconds; -1 = no Retry-After header
     double reset_rate = 0;
     double truncate_rate = 0;
-    double rate_limit = 0;              // requests per second; 0 = none
-    bool no_total = false;              // list envelopes without total: clients must follow nextUrl
+    double corrupt_rate = 0; // GET bodies with a control byte put in their middle: brackets kept, not JSON
+    double rate_limit = 0;   // requests per second; 0 = none
+    bool no_total = false;   // list envelopes without total: clients must follow nextUrl
     long long expire_tokens_after = -1; // after this many API requests every login token expires (once)
     std::string filters_from = "both";  // where list filters are read: query, body (the SDK's way) or both
     bool cursor_only = false;      // `page` is ignored (the live API as the SDK uses it): only nextUrl pages
@@ -62,7 +63,7 @@ public:
     /// What one API request meets. `reply` set: answer it (a failure, 429); `reset`: drop the connection.
     struct Admission {
         std::optional<Reply> reply;
-        bool reset = false, truncate = false, expire_tokens = false;
+        bool reset = false, truncate = false, corrupt = false, expire_tokens = false;
         int latency_ms = 0;
     };
     /// Counts an API request and decides its faults; exits the process for --die-after-requests.

@@ -93,6 +93,8 @@ po::options_description fault_options(Args& a) {
                                 "Retry-After seconds on failures (-1 = none)")(
         "reset-rate", po::value(&f.reset_rate)->default_value(0), "share of connections reset")(
         "truncate-rate", po::value(&f.truncate_rate)->default_value(0), "share of GET bodies cut in half")(
+        "corrupt-rate", po::value(&f.corrupt_rate)->default_value(0),
+        "share of GET bodies with a control byte in their middle (brackets kept, not JSON)")(
         "rate-limit", po::value(&f.rate_limit)->default_value(0), "requests per second before 429")(
         "no-total", po::bool_switch(&f.no_total), "list pages without total (clients follow nextUrl)")(
         "expire-tokens-after", po::value(&f.expire_tokens_after)->default_value(-1),

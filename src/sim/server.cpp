@@ -42,12 +42,14 @@ struct SimServer::State {
     std::atomic<int> in_flight{0}, max_in_flight{0}; // API requests being answered at once, and the most
     std::unique_ptr<Poco::Net::HTTPServer> server;
 
-    /// Routes one request to its room. `reset` / `truncate` / `hang`: how the answer is to be mangled.
-    Reply handle(HTTPServerRequest& req, const std::string& body, bool& reset, bool& truncate, bool& hang);
+    /// Routes one request to its room. `reset` / `truncate` / `corrupt` / `hang`: how the answer is to be
+    /// mangled.
+    Reply handle(HTTPServerRequest& req, const std::string& body, bool& reset, bool& truncate, bool& corrupt,
+                 bool& hang);
 };
 
 Reply SimServer::State::handle(HTTPServerRequest& req, const std::string& body, bool& reset, bool& truncate,
-                               bool& hang) {
+                               bool& corrupt, bool& hang) {
     Poco::URI uri(req.getURI());
     const std::string path = uri.getPath();
     if (path.rfind("/__sim/", 0) == 0) {
@@ -70,6 +72,7 @@ Reply SimServer::State::handle(HTTPServerRequest& req, const std::string& body, 
     FaultRoom::Admission admitted = faults.admit(req.getMethod() == "GET");
     reset = admitted.reset;
     truncate = admitted.truncate;
+    corrupt = admitted.corrupt;
     if (admitted.reset) return {};
     if (admitted.reply) return *admitted.reply;
     if (admitted.expire_tokens) ozmap.expire_tokens();
@@ -92,10 +95,12 @@ Reply SimServer::State::handle(HTTPServerRequest& req, const std::string& body, 
 namespace {
 
 /// The answer's body as it goes on the wire: cut in half (a truncation fault) or gzipped when asked.
-std::string wire_body(std::string payload, bool truncate, bool gzip, HTTPServerRequest& req,
+std::string wire_body(std::string payload, bool truncate, bool corrupt, bool gzip, HTTPServerRequest& req,
                       HTTPServerResponse& resp) {
     if (truncate && payload.size() > 2) {
         payload.resize(payload.size() / 2);
+    } else if (corrupt && payload.size() > 2) {
+        payload[payload.size() / 2] = '\x01'; // JSON allows no control byte, in a string or between tokens
     } else if (gzip && payload.size() >= 1400 &&
                req.get("Accept-Encoding", "").find("gzip") != std::string::npos) {
         std::ostringstream zs;
@@ -141,10 +146,10 @@ public:
         socket.setNoDelay(true);
         std::string body;
         Poco::StreamCopier::copyToString(req.stream(), body);
-        bool reset = false, truncate = false, hang = false;
+        bool reset = false, truncate = false, corrupt = false, hang = false;
         Reply r;
         try {
-            r = m_state.handle(req, body, reset, truncate, hang);
+            r = m_state.handle(req, body, reset, truncate, corrupt, hang);
         } catch (const std::exception& e) {
             r = error_reply(500, std::string("simulator error: ") + e.what());
         }
@@ -170,7 +175,8 @@ public:
             return;
         }
         resp.setContentType("application/json; charset=utf-8");
-        const std::string payload = wire_body(std::move(r.body), truncate, m_state.options.gzip, req, resp);
+        const std::string payload =
+            wire_body(std::move(r.body), truncate, corrupt, m_state.options.gzip, req, resp);
         const Faults f = m_state.faults.now();
         const bool api = req.getURI().rfind("/api/v2/", 0) == 0;
         const long long padding =

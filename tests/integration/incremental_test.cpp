@@ -29,6 +29,20 @@ std::string config_for(const TempDir& dir, const Sim& sim, const std::string& sa
                             "\n[safety]\nmax_removals_pct = 100\nmax_invalid_pct = 50\n");
 }
 
+/// The small network, its stage-1 sales served over OZneutral's HTTP API (the simulator's arguments).
+std::vector<std::string> http_feed_network() {
+    return {"--fixture",       fixture("network-small.json"),
+            "--sales",         fixture("sales-stage1.json"),
+            "--neutral-token", "neutral-token-9"};
+}
+/// A config reading the sales from `sim`'s OZneutral API; more lines for its [ozneutral] and [safety].
+std::string http_feed_config(const TempDir& dir, const Sim& sim, const std::string& neutral_extra,
+                             const std::string& safety_extra) {
+    return write_config(dir, sim,
+                        "[ozneutral]\nsales = " + sim.url() + "\ntoken = neutral-token-9\n" + neutral_extra +
+                            "[safety]\nmax_invalid_pct = 50\n" + safety_extra);
+}
+
 V owned_clients(const Sim& sim) {
     V out;
     for (auto& l : client_lines(sim.get("/__sim/state")))
@@ -123,13 +137,9 @@ TEST_SUITE("incremental") {
     }
 
     TEST_CASE("an HTTP source is asked only for the records changed since the last run (updatedSince)") {
-        Sim sim({"--fixture", fixture("network-small.json"), "--sales", fixture("sales-stage1.json"),
-                 "--neutral-token", "neutral-token-9"});
+        Sim sim(http_feed_network());
         TempDir dir;
-        const std::string cfg = write_config(dir, sim,
-                                             "[ozneutral]\nsales = " + sim.url() +
-                                                 "\ntoken = neutral-token-9\n[safety]\nmax_removals_pct = "
-                                                 "100\nmax_invalid_pct = 50\n");
+        const std::string cfg = http_feed_config(dir, sim, "", "max_removals_pct = 100\n");
         Result full = oznsync({"run", "--config", cfg});
         INFO(full.out << full.err);
         REQUIRE(full.exit_code == 3);
@@ -161,6 +171,24 @@ TEST_SUITE("incremental") {
         INFO(empty.err);
         CHECK(empty.exit_code == 0);
         CHECK(newest_row(dir, "sales_records") == "0");
+    }
+
+    TEST_CASE(
+        "an OZneutral page in brackets that is not JSON stops the plan: exit 65, the page named, nothing "
+        "planned from a feed read in part") {
+        Sim sim(http_feed_network());
+        TempDir dir;
+        const std::string cfg = http_feed_config(dir, sim, "page_size = 2\n", "");
+        REQUIRE(oznsync({"pull", "--config", cfg}).exit_code == 0);
+        const Result read = oznsync({"plan", "--config", cfg});
+        INFO(read.err);
+        REQUIRE(read.exit_code == 0);             // the same feed, its pages whole: read and planned
+        sim.set_faults(R"({"corrupt_rate": 1})"); // every GET from here: a control byte in its middle
+        const Result broken = oznsync({"plan", "--config", cfg});
+        INFO(broken.err);
+        CHECK(broken.exit_code == 65);
+        CHECK(broken.err.find("OZneutral page is not a JSON array") != std::string::npos);
+        CHECK(newest_row(dir, "status") != "done");
     }
 
     TEST_CASE("an OZmap user's edits between runs are pulled and planned against") {
