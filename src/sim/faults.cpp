@@ -137,8 +137,10 @@ FaultRoom::Admission FaultRoom::admit(bool is_get) {
         if (f.retry_after >= 0) a.reply->headers.emplace_back("Retry-After", std::to_string(f.retry_after));
         return a;
     }
-    a.truncate = f.truncate_rate > 0 && is_get && u(m_rng) < f.truncate_rate;
-    a.corrupt = !a.truncate && f.corrupt_rate > 0 && is_get && u(m_rng) < f.corrupt_rate;
+    if (f.truncate_rate > 0 && is_get && u(m_rng) < f.truncate_rate)
+        a.body = BodyFault::Truncate;
+    else if (f.corrupt_rate > 0 && is_get && u(m_rng) < f.corrupt_rate)
+        a.body = BodyFault::Corrupt;
     return a;
 }
 

@@ -13,6 +13,9 @@
 
 namespace oznsync::sim {
 
+/// What a GET answer's body meets on its way out: cut in half, or a control byte put in its middle.
+enum class BodyFault { None, Truncate, Corrupt };
+
 struct Faults {
     int latency_ms = 0;
     double fail_rate = 0;
@@ -63,7 +66,8 @@ public:
     /// What one API request meets. `reply` set: answer it (a failure, 429); `reset`: drop the connection.
     struct Admission {
         std::optional<Reply> reply;
-        bool reset = false, truncate = false, corrupt = false, expire_tokens = false;
+        bool reset = false, expire_tokens = false;
+        BodyFault body = BodyFault::None;
         int latency_ms = 0;
     };
     /// Counts an API request and decides its faults; exits the process for --die-after-requests.

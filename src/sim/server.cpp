@@ -42,14 +42,12 @@ struct SimServer::State {
     std::atomic<int> in_flight{0}, max_in_flight{0}; // API requests being answered at once, and the most
     std::unique_ptr<Poco::Net::HTTPServer> server;
 
-    /// Routes one request to its room. `reset` / `truncate` / `corrupt` / `hang`: how the answer is to be
-    /// mangled.
-    Reply handle(HTTPServerRequest& req, const std::string& body, bool& reset, bool& truncate, bool& corrupt,
-                 bool& hang);
+    /// Routes one request to its room. `reset` / `mangle` / `hang`: how the answer is to be mangled.
+    Reply handle(HTTPServerRequest& req, const std::string& body, bool& reset, BodyFault& mangle, bool& hang);
 };
 
-Reply SimServer::State::handle(HTTPServerRequest& req, const std::string& body, bool& reset, bool& truncate,
-                               bool& corrupt, bool& hang) {
+Reply SimServer::State::handle(HTTPServerRequest& req, const std::string& body, bool& reset,
+                               BodyFault& mangle, bool& hang) {
     Poco::URI uri(req.getURI());
     const std::string path = uri.getPath();
     if (path.rfind("/__sim/", 0) == 0) {
@@ -71,8 +69,7 @@ Reply SimServer::State::handle(HTTPServerRequest& req, const std::string& body, 
     // Faults apply to every upstream call, OZmap or OZneutral.
     FaultRoom::Admission admitted = faults.admit(req.getMethod() == "GET");
     reset = admitted.reset;
-    truncate = admitted.truncate;
-    corrupt = admitted.corrupt;
+    mangle = admitted.body;
     if (admitted.reset) return {};
     if (admitted.reply) return *admitted.reply;
     if (admitted.expire_tokens) ozmap.expire_tokens();
@@ -94,12 +91,12 @@ Reply SimServer::State::handle(HTTPServerRequest& req, const std::string& body, 
 
 namespace {
 
-/// The answer's body as it goes on the wire: cut in half (a truncation fault) or gzipped when asked.
-std::string wire_body(std::string payload, bool truncate, bool corrupt, bool gzip, HTTPServerRequest& req,
+/// The answer's body as it goes on the wire: cut in half or corrupted (a body fault), or gzipped when asked.
+std::string wire_body(std::string payload, BodyFault mangle, bool gzip, HTTPServerRequest& req,
                       HTTPServerResponse& resp) {
-    if (truncate && payload.size() > 2) {
+    if (mangle == BodyFault::Truncate && payload.size() > 2) {
         payload.resize(payload.size() / 2);
-    } else if (corrupt && payload.size() > 2) {
+    } else if (mangle == BodyFault::Corrupt && payload.size() > 2) {
         payload[payload.size() / 2] = '\x01'; // JSON allows no control byte, in a string or between tokens
     } else if (gzip && payload.size() >= 1400 &&
                req.get("Accept-Encoding", "").find("gzip") != std::string::npos) {
@@ -146,10 +143,11 @@ public:
         socket.setNoDelay(true);
         std::string body;
         Poco::StreamCopier::copyToString(req.stream(), body);
-        bool reset = false, truncate = false, corrupt = false, hang = false;
+        bool reset = false, hang = false;
+        BodyFault mangle = BodyFault::None;
         Reply r;
         try {
-            r = m_state.handle(req, body, reset, truncate, corrupt, hang);
+            r = m_state.handle(req, body, reset, mangle, hang);
         } catch (const std::exception& e) {
             r = error_reply(500, std::string("simulator error: ") + e.what());
         }
@@ -175,12 +173,12 @@ public:
             return;
         }
         resp.setContentType("application/json; charset=utf-8");
-        const std::string payload =
-            wire_body(std::move(r.body), truncate, corrupt, m_state.options.gzip, req, resp);
+        const std::string payload = wire_body(std::move(r.body), mangle, m_state.options.gzip, req, resp);
         const Faults f = m_state.faults.now();
         const bool api = req.getURI().rfind("/api/v2/", 0) == 0;
-        const long long padding =
-            api && req.getMethod() == "GET" && !truncate ? static_cast<long long>(f.huge_body_mb) << 20 : 0;
+        const long long padding = api && req.getMethod() == "GET" && mangle != BodyFault::Truncate
+                                      ? static_cast<long long>(f.huge_body_mb) << 20
+                                      : 0;
         resp.setContentLength64(static_cast<Poco::Int64>(payload.size()) + padding);
         send_body(resp.send(), payload, padding, api ? f.trickle_bytes_per_s : 0);
     }
