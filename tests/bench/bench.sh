@@ -125,18 +125,18 @@ if [ "${BENCH_PLAN:-1}" = 1 ] && ! only_other BENCH_ONLY_PLAN; then
   # the database as it stood before the first. The median, the fastest and the slowest, and the highest
   # peak: this VM's hours differ by a third, and one run says little.
   keep_db() { sqlite3 "$work/plan.db" "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null; cp "$work/plan.db" "$1"; }
+  restore_db() { cp "$1" "$work/plan.db" && rm -f "$work/plan.db-wal" "$work/plan.db-shm"; }
   plans() { # the database to start each plan from -> "median fastest slowest peak_kb"
     local i
     for i in $(seq "${BENCH_PLAN_RUNS:-5}"); do
-      cp "$1" "$work/plan.db"
-      rm -f "$work/plan.db-wal" "$work/plan.db-shm"
+      restore_db "$1"
       timed build/oznsync plan --config "$work/bench.ini" -q
     done | sort -n | awk '{t[NR] = $1; if ($2 > kb) kb = $2} END {print t[int((NR + 1) / 2)], t[1], t[NR], kb}'
   }
   keep_db "$work/pulled.db"
   read -r secs fastest slowest kb < <(plans "$work/pulled.db")
   echo "| plan: 1M ports, 500k sales, first night (whole command incl. feed parse and report), median of ${BENCH_PLAN_RUNS:-5} | ${secs} s (${fastest}–${slowest}), peak RSS $((kb / 1024)) MB; phases of the last $(phases) |"
-  cp "$work/pulled.db" "$work/plan.db"
+  restore_db "$work/pulled.db"
   read -r secs kb < <(timed build/oznsync run --config "$work/bench.ini" -q)
   echo "| first-night run: the 500k creates applied, loopback | ${secs} s, peak RSS $((kb / 1024)) MB |"
   python3 - "$work/sales.json" <<'PY'
