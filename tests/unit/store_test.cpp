@@ -203,20 +203,23 @@ TEST_SUITE("store") {
         CHECK(in_order);
     }
 
+    /// How many whole pages of [from, to) of `v`'s storage are in memory.
+    long resident_pages(const std::vector<uint64_t>& v, size_t from, size_t to) {
+        const long page = ::sysconf(_SC_PAGESIZE);
+        const auto begin =
+            reinterpret_cast<uintptr_t>(v.data() + from + (page / 8 - 1)) & ~uintptr_t(page - 1);
+        const auto end = reinterpret_cast<uintptr_t>(v.data() + to) & ~uintptr_t(page - 1);
+        std::vector<unsigned char> in((end - begin) / page);
+        REQUIRE(::mincore(reinterpret_cast<void*>(begin), end - begin, in.data()) == 0);
+        return std::count_if(in.begin(), in.end(), [](unsigned char c) { return c & 1; });
+    }
+
     TEST_CASE("a vector's unused capacity given back: those pages leave memory, the elements stay, it grows "
               "again") {
         std::vector<uint64_t> v(8u << 20); // 64 MiB, every page touched
         for (size_t i = 0; i < v.size(); ++i)
             v[i] = i;
-        const long page = ::sysconf(_SC_PAGESIZE);
-        auto resident = [&](size_t from, size_t to) { // pages of v's storage [from, to) in memory
-            const auto begin =
-                reinterpret_cast<uintptr_t>(v.data() + from + (page / 8 - 1)) & ~uintptr_t(page - 1);
-            const auto end = reinterpret_cast<uintptr_t>(v.data() + to) & ~uintptr_t(page - 1);
-            std::vector<unsigned char> in((end - begin) / page);
-            REQUIRE(::mincore(reinterpret_cast<void*>(begin), end - begin, in.data()) == 0);
-            return std::count_if(in.begin(), in.end(), [](unsigned char c) { return c & 1; });
-        };
+        auto resident = [&](size_t from, size_t to) { return resident_pages(v, from, to); };
         const size_t cap = v.capacity();
         CHECK(resident(0, cap) > 16000);
         v.resize(v.size() / 4);
@@ -231,6 +234,29 @@ TEST_SUITE("store") {
         v.resize(cap, 7); // written again: the pages come back
         CHECK(v.back() == 7);
         CHECK(v[v.size() / 2] == 7);
+    }
+
+    TEST_CASE("a vector drained from its back: every element taken once, last first, and what was emptied "
+              "leaves memory as it goes") {
+        const size_t n = 8u << 20; // 64 MiB, every page touched
+        std::vector<uint64_t> v(n);
+        for (size_t i = 0; i < n; ++i)
+            v[i] = i;
+        size_t expected = n, wrong = 0;
+        long upper_half_resident = -1, lower_quarter_resident = -1;
+        drain_from_back(v, [&](uint64_t&& x) {
+            wrong += x != --expected;
+            if (expected == n / 4) { // three quarters taken: the emptied storage given back, the rest kept
+                upper_half_resident = resident_pages(v, n / 2, n);
+                lower_quarter_resident = resident_pages(v, 0, n / 4);
+            }
+        });
+        CHECK(expected == 0);
+        CHECK(wrong == 0);
+        CHECK(upper_half_resident == 0);
+        CHECK(lower_quarter_resident > 4000);
+        CHECK(v.empty());
+        CHECK(v.capacity() == 0);
     }
 
     TEST_CASE("a saved plan's base-line updates: kept with it, read back whole, gone with its changes") {
