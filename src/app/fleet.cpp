@@ -1,5 +1,6 @@
 #include "app/fleet.hpp"
 
+#include "app/hold.hpp"
 #include "app/queries.hpp"
 #include "config/config.hpp"
 #include "core/exit_meaning.hpp"

@@ -1,5 +1,6 @@
 #include "app/hold.hpp"
 
+#include "report/views.hpp"
 #include "util/time.hpp"
 
 #include <spdlog/spdlog.h>
@@ -28,18 +29,11 @@ bool release_hold(Store& store) {
     return was;
 }
 
-std::string describe(const Hold& hold) {
-    std::string out = "held until " + hold.until;
-    if (!hold.by.empty()) out += " by " + hold.by;
-    if (!hold.reason.empty()) out += " (" + hold.reason + ")";
-    return out;
-}
-
 bool holds_incremental_runs(Store& store) {
     const auto hold = current_hold(store);
     if (hold)
         spdlog::info("incremental runs are {}: this run is skipped (oznsync release ends the hold)",
-                     describe(*hold));
+                     hold_text(*hold));
     return hold.has_value();
 }
 

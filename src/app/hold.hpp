@@ -4,17 +4,13 @@
 // `oznsync release`) and bounded in time, so a forgotten hold ends by itself; `apply --plan` releases it.
 // Nightly full runs are never held: they are the safety net (and their changes make a plan stale, as they
 // should).
+#include "core/model.hpp"
 #include "store/store.hpp"
 
 #include <optional>
 #include <string>
 
 namespace oznsync {
-
-struct Hold {
-    std::string until; // ISO 8601, UTC
-    std::string by, reason;
-};
 
 /// The hold in force now (none when there is none or it has ended).
 std::optional<Hold> current_hold(Store& store);
@@ -25,7 +21,5 @@ bool release_hold(Store& store);
 bool holds_incremental_runs(Store& store);
 /// Ends the hold once the plan under review (`plan_run_id`) was applied, logged.
 void release_hold_after(Store& store, const std::string& plan_run_id);
-/// "held until 2026-12-03T14:00:00Z by ana (reviewing plan X)".
-std::string describe(const Hold& hold);
 
 } // namespace oznsync

@@ -2,9 +2,7 @@
 #include "cli/commands.hpp"
 #include "core/output_format.hpp"
 #include "util/error.hpp"
-#include "util/strings.hpp"
 
-#include <cstdio>
 #include <iostream>
 
 namespace oznsync {
@@ -39,24 +37,7 @@ public:
             std::cout << feasibility_json(a) << "\n";
             return 0;
         }
-        std::printf("%zu viable box(es) within %.0f m of %.6f, %.6f (snapshot %lld)\n", a.viable.size(),
-                    m_radius, m_lat, m_lng, static_cast<long long>(result.snapshot));
-        for (const auto& v : a.viable) {
-            std::printf("  %8.1f m  %s  %-14s free %2d:", round_distance(v.distance_m), v.box.id.c_str(),
-                        terminal_safe(v.box.name).c_str(), v.free_count());
-            for (const auto& f : v.free) {
-                std::printf("  %s [", terminal_safe(f.name.empty() ? f.splitter : f.name).c_str());
-                for (size_t i = 0; i < f.ports.size(); ++i)
-                    std::printf("%s%d", i ? "," : "", f.ports[i]);
-                std::printf("]");
-            }
-            std::printf("\n");
-        }
-        if (!a.non_viable.empty())
-            std::printf("%zu box(es) in range without a sellable port:\n", a.non_viable.size());
-        for (const auto& n : a.non_viable)
-            std::printf("  %8.1f m  %s  %-14s %s\n", round_distance(n.distance_m), n.box.id.c_str(),
-                        terminal_safe(n.box.name).c_str(), reason_name(n.reason));
+        std::cout << feasibility_table(a, m_lat, m_lng, m_radius, result.snapshot);
         return 0;
     }
 

@@ -34,7 +34,7 @@ public:
         set_hold(store, hold);
         std::printf("incremental runs of %s are %s; nightly full runs go on; `oznsync release` (or `apply "
                     "--plan`) ends it\n",
-                    cfg.operator_name.c_str(), describe(hold).c_str());
+                    cfg.operator_name.c_str(), hold_text(hold).c_str());
         return 0;
     }
 

@@ -86,6 +86,12 @@ struct Sale {
     std::string status_text() const { return std::string(sale_state_name(state)) + "/" + substate; }
 };
 
+/// A hold on an operator's incremental runs while a dry run is reviewed (`oznsync hold`, app/hold).
+struct Hold {
+    std::string until; // ISO 8601, UTC
+    std::string by, reason;
+};
+
 /// A record the feed held that cannot be acted on, with the reason.
 struct InvalidRecord {
     std::string id; // may be empty when the record has none

@@ -4,6 +4,7 @@
 // JSON, and the read API's /v1/runs) and an operator's health (/healthz).
 #include "core/feasibility.hpp"
 #include "report/report.hpp"
+#include "store/run_store.hpp"
 #include "store/shared_store.hpp"
 #include "util/json_writer.hpp"
 
@@ -18,6 +19,10 @@ namespace oznsync {
 /// A feasibility answer as JSON: the keys of OZmap's /ftth-viability/radius (one operator's boxes), each
 /// box named with its operator in an answer across operators.
 std::string feasibility_json(const FeasibilityAnswer& a);
+/// `oznsync feasibility`'s table: the viable boxes within `radius_m` of the point, each with its free
+/// ports per splitter, then the boxes in range without a sellable port and why.
+std::string feasibility_table(const FeasibilityAnswer& a, double lat, double lng, double radius_m,
+                              int64_t snapshot);
 
 /// One line of `oznsync runs`.
 struct RunListing {
@@ -45,6 +50,31 @@ std::string runs_json(const std::string& operator_name, const std::vector<RunLis
                       bool public_view = false);
 /// `oznsync runs`'s table.
 std::string runs_table(const std::string& operator_name, const std::vector<RunListing>& runs);
+
+/// "held until 2026-12-03T14:00:00Z by ana (reviewing plan X)".
+std::string hold_text(const Hold& hold);
+
+/// One operator of a fleet folder as `oznsync fleet status` judges it (app/fleet).
+struct OperatorHealth {
+    std::string name;    // operator.name, or the file's name when its config cannot be read
+    std::string config;  // the config file
+    std::string problem; // why its config or database could not be read ("" when read)
+    std::string reports_dir;
+    std::optional<RunRecord> last_full, last_incremental;
+    long long conflicts = 0, drift = 0, invalid = 0; // findings of the last full run
+    std::optional<double> snapshot_age_h;            // none: no snapshot
+    long long owned_clients = 0, free_ports = 0;
+    int max_snapshot_age_h = 26;
+    std::optional<Hold> hold;           // incremental runs held (`oznsync hold`): said, not unhealthy
+    std::vector<std::string> attention; // why it is not healthy; empty when it is
+    bool healthy() const { return attention.empty(); }
+};
+
+/// `oznsync fleet status` as JSON (one object per operator), as a page linking each operator's
+/// reports/index.html, and as its table (with a line per reason an operator needs attention, and its hold).
+std::string fleet_json(const std::vector<OperatorHealth>& fleet);
+std::string fleet_html(const std::vector<OperatorHealth>& fleet);
+std::string fleet_table(const std::vector<OperatorHealth>& fleet);
 
 /// One operator's health as /healthz shows it: its snapshot (and the one held in memory) and its last
 /// run; `status` ok, "no snapshot" or "unreadable" (with the problem). True when it is ok.
