@@ -132,15 +132,11 @@ std::string runs_json(const std::string& operator_name, const std::vector<RunLis
 
 std::string runs_table(const std::string& operator_name, const std::vector<RunListing>& runs) {
     std::string out = "operator " + operator_name + "\n";
-    char line[512];
-    std::snprintf(line, sizeof line, "%-24s %-20s %-12s %-7s %4s  %s\n", "RUN", "STARTED", "MODE", "STATUS",
-                  "EXIT", "CHANGES");
-    out += line;
-    for (const auto& r : runs) {
-        std::snprintf(line, sizeof line, "%-24s %-20s %-12s %-7s %4d  ", r.id.c_str(), r.started_at.c_str(),
-                      r.mode.c_str(), r.status.c_str(), r.exit_code);
-        out += line + r.counts + "\n";
-    }
+    append_printf(out, "%-24s %-20s %-12s %-7s %4s  %s\n", "RUN", "STARTED", "MODE", "STATUS", "EXIT",
+                  "CHANGES");
+    for (const auto& r : runs)
+        append_printf(out, "%-24s %-20s %-12s %-7s %4d  %s\n", r.id.c_str(), r.started_at.c_str(),
+                      r.mode.c_str(), r.status.c_str(), r.exit_code, r.counts.c_str());
     if (runs.empty()) out += "(no runs yet)\n";
     return out;
 }

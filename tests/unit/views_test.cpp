@@ -99,6 +99,26 @@ TEST_SUITE("views") {
         CHECK(h.substr(h.size() - 31) == "</tbody></table></body></html>\n");
     }
 
+    TEST_CASE("the runs listing as a table: a line per run with its counts, however many") {
+        RunListing r;
+        r.id = "20261204T020000Z-aaaaaa";
+        r.started_at = "2026-12-04T02:00:00Z";
+        r.mode = "run";
+        r.status = "done";
+        r.exit_code = 3;
+        for (int i = 0; i < 60; ++i)
+            r.counts += "create=" + std::to_string(i) + " "; // longer than any fixed line
+        CHECK(runs_table("acme", {r}) ==
+              "operator acme\n"
+              "RUN                      STARTED              MODE         STATUS  EXIT  CHANGES\n"
+              "20261204T020000Z-aaaaaa  2026-12-04T02:00:00Z run          done       3  " +
+                  r.counts + "\n");
+        CHECK(runs_table("acme", {}) ==
+              "operator acme\n"
+              "RUN                      STARTED              MODE         STATUS  EXIT  "
+              "CHANGES\n(no runs yet)\n");
+    }
+
     TEST_CASE("feasibility as a table: viable boxes with their free ports per splitter, then the others and "
               "why; a long name is not cut") {
         FeasibilityAnswer a;
