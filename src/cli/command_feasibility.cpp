@@ -37,7 +37,7 @@ public:
             std::cout << feasibility_json(a) << "\n";
             return 0;
         }
-        std::cout << feasibility_table(a, m_lat, m_lng, m_radius, result.snapshot);
+        std::cout << feasibility_table(a, result.snapshot);
         return 0;
     }
 

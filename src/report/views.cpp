@@ -82,11 +82,10 @@ std::string feasibility_json(const FeasibilityAnswer& a) {
     return out;
 }
 
-std::string feasibility_table(const FeasibilityAnswer& a, double lat, double lng, double radius_m,
-                              int64_t snapshot) {
+std::string feasibility_table(const FeasibilityAnswer& a, int64_t snapshot) {
     std::string out;
     append_printf(out, "%zu viable box(es) within %.0f m of %.6f, %.6f (snapshot %lld)\n", a.viable.size(),
-                  radius_m, lat, lng, static_cast<long long>(snapshot));
+                  a.radius_m, a.lat, a.lng, static_cast<long long>(snapshot));
     for (const auto& v : a.viable) {
         append_printf(out, "  %8.1f m  %s  %-14s free %2d:", round_distance(v.distance_m), v.box.id.c_str(),
                       terminal_safe(v.box.name).c_str(), v.free_count());

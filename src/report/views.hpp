@@ -19,10 +19,9 @@ namespace oznsync {
 /// A feasibility answer as JSON: the keys of OZmap's /ftth-viability/radius (one operator's boxes), each
 /// box named with its operator in an answer across operators.
 std::string feasibility_json(const FeasibilityAnswer& a);
-/// `oznsync feasibility`'s table: the viable boxes within `radius_m` of the point, each with its free
-/// ports per splitter, then the boxes in range without a sellable port and why.
-std::string feasibility_table(const FeasibilityAnswer& a, double lat, double lng, double radius_m,
-                              int64_t snapshot);
+/// `oznsync feasibility`'s table: the viable boxes within the answer's radius of its point, each with its
+/// free ports per splitter, then the boxes in range without a sellable port and why.
+std::string feasibility_table(const FeasibilityAnswer& a, int64_t snapshot);
 
 /// One line of `oznsync runs`.
 struct RunListing {

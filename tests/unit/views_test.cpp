@@ -121,7 +121,7 @@ TEST_SUITE("views") {
 
     TEST_CASE("feasibility as a table: viable boxes with their free ports per splitter, then the others and "
               "why; a long name is not cut") {
-        FeasibilityAnswer a;
+        FeasibilityAnswer a{-27.5, -48.25, 150, {}, {}};
         ViableBox v;
         v.box = Box{"65f000000000000000000001", "p1", "CTO-1"};
         v.distance_m = 12.34;
@@ -132,7 +132,7 @@ TEST_SUITE("views") {
         n.distance_m = 140.06;
         n.reason = NonViableReason::Draft;
         a.non_viable.push_back(n);
-        const std::string t = feasibility_table(a, -27.5, -48.25, 150, 7);
+        const std::string t = feasibility_table(a, 7);
         const std::string expected = "1 viable box(es) within 150 m of -27.500000, -48.250000 (snapshot 7)\n"
                                      "      12.3 m  65f000000000000000000001  CTO-1          free  3:  "
                                      "CTO-1-S1 [1,3]  65f0000000000000000000ab [8]\n"
@@ -140,9 +140,8 @@ TEST_SUITE("views") {
                                      "     140.1 m  65f000000000000000000002  " +
                                      std::string(600, 'N') + "? draft\n";
         CHECK(t == expected);
-        a.viable.clear();
-        a.non_viable.clear();
-        CHECK(feasibility_table(a, 0, 0, 50, 1) == "0 viable box(es) within 50 m of 0.000000, 0.000000 "
-                                                   "(snapshot 1)\n");
+        CHECK(feasibility_table(FeasibilityAnswer{0, 0, 50, {}, {}}, 1) ==
+              "0 viable box(es) within 50 m of 0.000000, 0.000000 "
+              "(snapshot 1)\n");
     }
 }
