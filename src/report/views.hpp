@@ -1,7 +1,8 @@
 #pragma once
-// What the read-only commands and the read API show of an operator, rendered here: a feasibility
-// answer (`oznsync feasibility --format json`, the read API's), the run listing (`oznsync runs`, text and
-// JSON, and the read API's /v1/runs) and an operator's health (/healthz).
+// What the read-only commands and the read API show, rendered here: a feasibility answer (`oznsync
+// feasibility`, its table and JSON, the read API's), the run listing (`oznsync runs`, text and JSON, and the
+// read API's /v1/runs), an operator's health (/healthz) and a fleet's (`oznsync fleet status`: its table,
+// JSON and page).
 #include "core/feasibility.hpp"
 #include "report/report.hpp"
 #include "store/run_store.hpp"
