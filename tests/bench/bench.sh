@@ -140,7 +140,7 @@ if [ "${BENCH_PLAN:-1}" = 1 ] && ! only_other BENCH_ONLY_PLAN; then
   disk_of_work() { # the /sys/class/block entry of the device holding $work, or nothing
     local dev
     dev=$(basename "$(df --output=source "$work" | tail -1)")
-    [ -r "/sys/class/block/$dev/stat" ] && echo "/sys/class/block/$dev/stat"
+    if [ -r "/sys/class/block/$dev/stat" ]; then echo "/sys/class/block/$dev/stat"; fi
   }
   machine_costs() { # the database to start from -> "fresh 2 MiB pages (GB), GB written to disk"
     local stat pages0 pages1 sectors0=0 sectors1=0
@@ -148,11 +148,11 @@ if [ "${BENCH_PLAN:-1}" = 1 ] && ! only_other BENCH_ONLY_PLAN; then
     restore_db "$1"
     sync
     pages0=$(awk '/^thp_fault_alloc /{print $2}' /proc/vmstat)
-    [ -n "$stat" ] && sectors0=$(awk '{print $7}' "$stat")
+    if [ -n "$stat" ]; then sectors0=$(awk '{print $7}' "$stat"); fi
     timed build/oznsync plan --config "$work/bench.ini" -q >/dev/null
     sync
     pages1=$(awk '/^thp_fault_alloc /{print $2}' /proc/vmstat)
-    [ -n "$stat" ] && sectors1=$(awk '{print $7}' "$stat")
+    if [ -n "$stat" ]; then sectors1=$(awk '{print $7}' "$stat"); fi
     awk -v p=$((pages1 - pages0)) -v s=$((sectors1 - sectors0)) -v d="${stat:-}" 'BEGIN {
       printf "%d fresh 2 MiB pages (%.2f GB), ", p, p * 2 / 1024
       if (d == "") print "disk writes not counted (no block device stat)"; else printf "%.2f GB written to disk\n", s * 512 / 1e9 }'
