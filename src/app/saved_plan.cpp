@@ -11,6 +11,10 @@ RunRecord require_saved_plan(RunStore& runs, const std::string& run_id) {
     if (!saved) throw UsageError("--plan " + run_id + ": no such run (see oznsync runs)");
     if (!is_saved_plan(saved->mode))
         throw UsageError("--plan " + run_id + " is a " + mode_name(saved->mode) + " run, not a saved plan");
+    // Its rows are committed in pieces (RunStore::insert_plan): a plan killed on the way keeps some.
+    if (saved->status != RunStatus::Done)
+        throw SafetyError("--plan " + run_id + " did not finish (its run is '" + status_name(saved->status) +
+                          "'): its journal may hold only part of the plan; run `oznsync plan` again");
     return *saved;
 }
 

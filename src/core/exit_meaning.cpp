@@ -19,7 +19,8 @@ const char* exit_code_meaning(int code) {
                "config "
                "or database unusable)";
     case kExitSafety:
-        return "safety stop: a safety cap tripped, the feed guard held, or a saved plan is stale";
+        return "safety stop: a safety cap tripped, the feed guard held, or a saved plan was refused (stale "
+               "or unfinished)";
     case kExitUsage:
         return "usage error";
     case kExitBadInput:

@@ -284,6 +284,35 @@ TEST_SUITE("reconcile_run") {
         CHECK(sim.get("/__sim/requests") == "[]");
     }
 
+    TEST_CASE("a saved plan whose run did not finish is refused: its journal may hold only part of it") {
+        Sim sim(sim_args());
+        TempDir dir;
+        use_sales(dir, "stage1");
+        std::string cfg = config_for(dir, sim, dir.file("sales.json"));
+        auto sql = [&](const std::string& query) {
+            Result r = run({"/usr/bin/sqlite3", dir.file("oznsync.db"), query});
+            REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+            return r.out;
+        };
+        REQUIRE(oznsync({"pull", "--config", cfg}).exit_code == 0);
+        REQUIRE(oznsync({"plan", "--config", cfg}, {{"OZNSYNC_RUN_ID", "plan-k"}}).exit_code == 0);
+        REQUIRE(std::stoi(sql("SELECT count(*) FROM changes WHERE run_id = 'plan-k' AND state = 'planned'")) >
+                1);
+        // Killed after its first rows were committed: the run still 'running', then marked 'died' by the
+        // next run; a run that stopped on an error is 'failed'.
+        sql("DELETE FROM changes WHERE run_id = 'plan-k' AND seq > 1");
+        for (const std::string status : {"running", "died", "failed"}) {
+            CAPTURE(status);
+            sql("UPDATE runs SET status = '" + status + "' WHERE id = 'plan-k'");
+            Result r = oznsync({"apply", "--config", cfg, "--plan", "plan-k"});
+            CHECK(r.exit_code == 4);
+            CHECK(r.err.find("--plan plan-k did not finish (its run is '" + status + "')") !=
+                  std::string::npos);
+        }
+        CHECK(sim.get("/__sim/requests") == "[]");
+        CHECK(sql("SELECT count(*) FROM runs") == "1\n"); // the plan: refused before a run of its own began
+    }
+
     TEST_CASE("SIGKILL in the middle of apply, then run again: converged, every code exactly once") {
         // The simulator applies every write after the second and never answers it. One write at a
         // time: the third hangs. Four at a time: stage 1's four creates go at once and two of them hang.
