@@ -325,8 +325,13 @@ void RunStore::insert_plan(const std::string& run_id, std::span<const JournalEnt
     auto ins = db_of(m_store).prepare(
         "INSERT INTO changes(run_id, seq, ulid, ts, action, sale_id, code, partner, project, box, splitter, "
         "port, before, after, reason, payload, state, result) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
-    sql::Transaction tx(db_of(m_store));
+    std::optional<sql::Transaction> tx;
     for (size_t i = 0; i < entries.size(); ++i) {
+        if (i % kPlanRowsPerCommit == 0) { // the first piece's transaction, or the next one's
+            if (tx) tx->commit();
+            tx.reset();
+            tx.emplace(db_of(m_store));
+        }
         const JournalEntry& e = entries[i];
         const Change& c = e.change;
         const bool planned = i < writes;
@@ -345,7 +350,7 @@ void RunStore::insert_plan(const std::string& run_id, std::span<const JournalEnt
             ins.bind_static(18, planned_result);
         ins.exec();
     }
-    tx.commit();
+    if (tx) tx->commit();
 }
 
 std::vector<JournalEntry> RunStore::entries(const std::string& run_id) {

@@ -43,6 +43,9 @@ struct RunRecord {
 
 class RunStore {
 public:
+    /// The rows insert_plan commits at once (~32 MB of a first night's journal).
+    static constexpr size_t kPlanRowsPerCommit = 65536;
+
     explicit RunStore(Store& store) : m_store(store) {}
 
     void begin(const RunRecord& run);
@@ -77,9 +80,11 @@ public:
     /// in steps), not written yet:
     std::vector<JournalEntry> number_plan(const std::string& run_id, std::vector<Change>&& writes,
                                           std::vector<Change>&& findings, const std::string& planned_result);
-    /// and their rows, in one transaction: the first `writes` entries (the plan's writes) 'planned' with
-    /// `planned_result`, the rest 'finding'. It reads each entry's number, ULID, time and change, nothing
-    /// else (a dry run may move the entries' states meanwhile).
+    /// and their rows: the first `writes` entries (the plan's writes) 'planned' with `planned_result`, the
+    /// rest 'finding'. It reads each entry's number, ULID, time and change, nothing else (a dry run may
+    /// move the entries' states meanwhile). Committed kPlanRowsPerCommit rows at a time, so the log's
+    /// checkpoints copy a first night's rows while the next are inserted: a run killed meanwhile keeps
+    /// the pieces committed, and its status (never 'done') says its journal is partial.
     void insert_plan(const std::string& run_id, std::span<const JournalEntry> entries, size_t writes,
                      const std::string& planned_result);
     std::vector<JournalEntry> entries(const std::string& run_id);

@@ -203,6 +203,39 @@ TEST_SUITE("store") {
         CHECK(in_order);
     }
 
+    TEST_CASE("a plan's rows committed a piece at a time: every row once and in order across the pieces' "
+              "edges; a piece that fails is undone, the pieces before it stay") {
+        Store store(sql::Database::kInMemory);
+        RunStore runs(store);
+        runs.begin(run_record("r1", RunMode::Plan, "2026-12-01T02:00:00Z"));
+        constexpr size_t kPiece = RunStore::kPlanRowsPerCommit;
+        auto plan = [&runs](const std::string& run, size_t n) {
+            std::vector<Change> writes;
+            for (size_t i = 0; i < n; ++i)
+                writes.push_back(change(Action::Create, "s" + std::to_string(i), "O-" + std::to_string(i)));
+            return runs.number_plan(run, std::move(writes), {}, "not sent");
+        };
+        // Every row of `run` read back: numbered 1.. in order, each its own change, 'planned'.
+        auto rows_in_order = [&runs](const std::string& run) {
+            const auto read = runs.entries(run);
+            bool ok = true;
+            for (size_t i = 0; i < read.size(); ++i)
+                ok = ok && read[i].seq == int(i) + 1 && read[i].change.code == "O-" + std::to_string(i) &&
+                     read[i].state == EntryState::Planned;
+            return ok ? read.size() : 0;
+        };
+        const auto entries = plan("r1", 2 * kPiece + 1);
+        runs.insert_plan("r1", entries, entries.size(), "not sent");
+        CHECK(rows_in_order("r1") == 2 * kPiece + 1);
+        CHECK_NOTHROW(store.transaction().commit()); // no transaction left open
+
+        runs.begin(run_record("r2", RunMode::Plan, "2026-12-02T02:00:00Z"));
+        auto broken = plan("r2", kPiece + 10);
+        broken[kPiece + 5].seq = broken[3].seq; // the second piece breaks (run_id, seq)'s uniqueness
+        CHECK_THROWS(runs.insert_plan("r2", broken, broken.size(), "not sent"));
+        CHECK(rows_in_order("r2") == kPiece);
+    }
+
     /// How many whole pages of [from, to) of `v`'s storage are in memory.
     long resident_pages(const std::vector<uint64_t>& v, size_t from, size_t to) {
         const long page = ::sysconf(_SC_PAGESIZE);
