@@ -165,6 +165,36 @@ TEST_SUITE("strings") {
         CHECK(json(std::string_view("nul\0x", 5)) == "x\"nul\\u0000x\"");
         CHECK(json("São José \xe2\x9c\x93") == "x\"São José \xe2\x9c\x93\"");
         CHECK(json("\"") == "x\"\\\"\"");
+        // Every byte value at every place of strings around the eight-byte words the scan reads at once,
+        // against the escapes written out one byte at a time.
+        auto by_hand = [](std::string_view s) {
+            std::string out = "x\"";
+            for (const char ch : s) {
+                const auto c = static_cast<unsigned char>(ch);
+                if (c == '"' || c == '\\')
+                    out += {'\\', ch};
+                else if (c == '\n')
+                    out += "\\n";
+                else if (c == '\r')
+                    out += "\\r";
+                else if (c == '\t')
+                    out += "\\t";
+                else if (c < 0x20)
+                    out += "\\u00" + std::string(1, "0123456789abcdef"[c >> 4]) + "0123456789abcdef"[c & 15];
+                else
+                    out += ch;
+            }
+            return out + '"';
+        };
+        size_t differ = 0;
+        for (size_t length : {1, 7, 8, 9, 16, 17, 24, 31})
+            for (size_t at = 0; at < length; ++at)
+                for (int c = 0; c < 256; ++c) {
+                    std::string s(length, 'a');
+                    s[at] = static_cast<char>(c);
+                    differ += json(s) != by_hand(s);
+                }
+        CHECK(differ == 0);
     }
 
     TEST_CASE("JSON writer: commas between elements and members, none between values at the top level (a "
