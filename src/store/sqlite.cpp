@@ -151,11 +151,6 @@ int on_commit(void* self, sqlite3* /*db*/, const char* /*name*/, int frames) {
 }
 
 Database::Database(const std::string& path, Mode mode) : m_path(path) {
-    // Before SQLite's first use in the process: no count of the memory it holds, which nothing reads
-    // and which takes a lock every allocation shares (a first night's rows, the checkpoint's and the
-    // report's threads allocated through it at once). Later calls are refused by SQLite and change nothing.
-    static const int unmetered = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
-    (void)unmetered;
     if (path == kInMemory) { // the tests' database: no file, nothing else to check
         if (sqlite3_open_v2(path.c_str(), &m_db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
             SQLITE_OK)
