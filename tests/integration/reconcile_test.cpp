@@ -38,6 +38,13 @@ std::string config_for(const TempDir& dir, const Sim& sim, const std::string& sa
 }
 
 /// Points the config at another sales file.
+/// What `sqlite3` prints for `query` on the test's database (each row a line).
+std::string sqlite(const TempDir& dir, const std::string& query) {
+    Result r = run({"/usr/bin/sqlite3", dir.file("oznsync.db"), query});
+    REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+    return r.out;
+}
+
 void use_sales(const TempDir& dir, const std::string& stage) {
     write_file(dir.file("sales.json"), read_file(fixture("sales-" + stage + ".json")));
 }
@@ -188,11 +195,7 @@ TEST_SUITE("reconcile_run") {
         TempDir dir;
         use_sales(dir, "stage1");
         std::string cfg = config_for(dir, sim, dir.file("sales.json"));
-        auto sql = [&](const std::string& query) {
-            Result r = run({"/usr/bin/sqlite3", dir.file("oznsync.db"), query});
-            REQUIRE_MESSAGE(r.exit_code == 0, r.err);
-            return r.out;
-        };
+        auto sql = [&](const std::string& query) { return sqlite(dir, query); };
         const std::string kOwned = "SELECT sale_id, code, property_id, client_id, box, splitter, port, "
                                    "implanted FROM owned ORDER BY 1";
         REQUIRE(oznsync({"run", "--config", cfg}).exit_code == 3); // the fixture's three conflicts
@@ -289,11 +292,7 @@ TEST_SUITE("reconcile_run") {
         TempDir dir;
         use_sales(dir, "stage1");
         std::string cfg = config_for(dir, sim, dir.file("sales.json"));
-        auto sql = [&](const std::string& query) {
-            Result r = run({"/usr/bin/sqlite3", dir.file("oznsync.db"), query});
-            REQUIRE_MESSAGE(r.exit_code == 0, r.err);
-            return r.out;
-        };
+        auto sql = [&](const std::string& query) { return sqlite(dir, query); };
         REQUIRE(oznsync({"pull", "--config", cfg}).exit_code == 0);
         REQUIRE(oznsync({"plan", "--config", cfg}, {{"OZNSYNC_RUN_ID", "plan-k"}}).exit_code == 0);
         REQUIRE(std::stoi(sql("SELECT count(*) FROM changes WHERE run_id = 'plan-k' AND state = 'planned'")) >
