@@ -148,7 +148,6 @@ if [ "${BENCH_PLAN:-1}" = 1 ] && ! only_other BENCH_ONLY_PLAN; then
     local stat pages0 pages1 sectors0=0 sectors1=0
     stat=$(disk_of_work)
     restore_db "$1"
-    sync
     pages0=$(awk '/^thp_fault_alloc /{print $2}' /proc/vmstat)
     if [ -n "$stat" ]; then sectors0=$(awk '{print $7}' "$stat"); fi
     timed build/oznsync plan --config "$work/bench.ini" -q >/dev/null
